@@ -1,0 +1,133 @@
+# vssdoctor: plain GNU make + pkg-config (STYLE.md "Build").
+#   make            build the program and the fixture generators
+#   make check      install what is missing, build, run every test
+#   make demo       install what is missing, build, make a broken image, scan it
+#   make SANITIZE=address,undefined check
+#   make O=/tmp/b   build somewhere else (several trees side by side)
+.DEFAULT_GOAL := all
+.SUFFIXES:
+.DELETE_ON_ERROR:
+
+O        ?= build
+PREFIX   ?= /usr/local
+VERSION  := 0.1.0
+SAMPLES  ?= $(abspath ../shared/samples)
+
+PKGS     := libntfs-3g libregf libevtx libbfio libvhdi libewf libvmdk libqcow jansson libxml-2.0 nettle
+CC       ?= cc
+ifeq ($(origin CC),default)
+CC       := cc
+endif
+
+WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wformat=2 -Wvla -Wpointer-arith \
+            -Wcast-qual -Wwrite-strings -Wundef -Wno-unused-parameter
+ifeq ($(CI),true)
+WERROR   ?= 1
+endif
+ifeq ($(WERROR),1)
+WARN     += -Werror
+endif
+OPT      ?= -O2 -g
+INCDIRS  := parsers src src/image src/volume src/fs src/evidence src/rules testdata/lib
+CPPFLAGS += $(addprefix -I,$(INCDIRS)) -D_FILE_OFFSET_BITS=64 \
+            -DVSSD_VERSION='"$(VERSION)"' -DVSSD_RULES_DIR='"$(PREFIX)/share/vssdoctor/rules"'
+CFLAGS   += -std=c11 $(OPT) $(WARN) -MMD -MP
+ifneq ($(SANITIZE),)
+CFLAGS   += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS  += -fsanitize=$(SANITIZE)
+endif
+
+# pkg-config may be missing before `make deps`; only ask it when building.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# libbfio first: libvhdi/libewf/libqcow export bundled libbfio copies, and
+# the system one (which libregf and libevtx are built against) must win
+# symbol resolution (DESIGN.md "Known traps").
+PKG_LIBS   = -lbfio $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
+CFLAGS   += $(PKG_CFLAGS)
+
+LIB_SRC  := $(sort $(wildcard parsers/*.c) $(filter-out src/main.c,$(wildcard src/*.c src/*/*.c)))
+TD_LIB   := $(sort $(wildcard testdata/lib/*.c))
+TD_TOOLS := $(sort $(wildcard testdata/*.c))
+TEST_SRC := $(sort $(wildcard tests/check_*.c))
+TEST_AUX := $(sort $(filter-out $(TEST_SRC),$(wildcard tests/*.c)))
+SUITES   := $(patsubst tests/check_%.c,%,$(TEST_SRC))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(O)/obj/%.o)
+TD_OBJ   := $(TD_LIB:%.c=$(O)/obj/%.o)
+TEST_OBJ := $(TEST_SRC:%.c=$(O)/obj/%.o) $(TEST_AUX:%.c=$(O)/obj/%.o)
+TOOLS    := $(patsubst testdata/%.c,$(O)/testdata/%,$(TD_TOOLS))
+
+LIB      := $(O)/libvssdoctor.a
+TDLIBA   := $(O)/libtestdata.a
+BIN      := $(O)/vssdoctor
+RUNNER   := $(O)/check_runner
+
+.PHONY: all deps check test demo install clean bench fuzz fuzz-short libcheck
+
+all: $(BIN) $(TOOLS)
+
+deps:
+	@sh scripts/deps.sh
+
+$(O)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(TDLIBA): $(TD_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(O)/obj/src/main.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(O)/testdata/%: $(O)/obj/testdata/%.o $(TDLIBA) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+# One Check runner; every tests/check_NAME.c provides Suite *NAME_suite(void).
+$(O)/suites.h: $(TEST_SRC) Makefile
+	@mkdir -p $(dir $@)
+	@printf '%s\n' $(foreach s,$(SUITES),'SUITE($(s))') > $@.tmp && mv $@.tmp $@
+
+$(O)/obj/tests/runner.o: $(O)/suites.h
+$(O)/obj/tests/runner.o: CPPFLAGS += -I$(O)
+
+$(RUNNER): $(TEST_OBJ) $(TDLIBA) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS) -lm
+
+# Tests find what they need through the environment, so a fresh clone, an
+# O= tree and a sanitizer build all run the same way.
+TEST_ENV = VSSD_BIN=$(abspath $(BIN)) VSSD_TOOLS=$(abspath $(O)/testdata) \
+           VSSD_RULES=$(abspath rules) VSSD_SAMPLES=$(SAMPLES) \
+           VSSD_TMP=$(abspath $(O)/tmp) VSSD_SRC=$(abspath .)
+
+libcheck: $(BIN) $(TOOLS) $(RUNNER)
+	@rm -rf $(O)/tmp && mkdir -p $(O)/tmp
+	$(TEST_ENV) $(RUNNER) $(SUITE_ARGS)
+
+check: deps
+	@$(MAKE) --no-print-directory libcheck
+
+test: check
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@O=$(O) sh scripts/demo.sh
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/vssdoctor/rules \
+	        $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/vssdoctor
+	install -m 644 rules/*.json $(DESTDIR)$(PREFIX)/share/vssdoctor/rules/
+	install -m 644 man/vssdoctor.1 $(DESTDIR)$(PREFIX)/share/man/man1/vssdoctor.1
+
+clean:
+	rm -rf $(O)
+
+-include $(shell find $(O)/obj -name '*.d' 2>/dev/null)

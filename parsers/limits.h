@@ -1,0 +1,35 @@
+/* Every size, count and offset read from an image is checked against one of
+ * these named limits before it is used or allocated (STYLE.md "Memory and
+ * limits").  Hitting one is reported (an error or an `unknown` with the
+ * limit's name), never a silent cut.  Keep one section per area. */
+#ifndef VSSD_LIMITS_H
+#define VSSD_LIMITS_H
+
+/* security descriptors and SIDs (MS-DTYP 2.4) */
+#define LIMIT_SD_SIZE            (64u * 1024)  /* self-relative descriptor */
+#define LIMIT_SID_SUBAUTH        15u           /* MS-DTYP 2.4.2: at most 15 */
+#define LIMIT_ACL_ACES           4096u         /* ACEs in one ACL */
+#define LIMIT_SDDL_LEN           (64u * 1024)  /* SDDL text */
+
+/* file system */
+#define LIMIT_PATH_LEN           4096u         /* bytes of a path we build */
+#define LIMIT_NAME_LEN           1024u         /* bytes of one UTF-8 name */
+#define LIMIT_DIR_DEPTH          64u           /* folder recursion */
+#define LIMIT_FILE_READ          (256u * 1024 * 1024) /* one file read whole */
+#define LIMIT_HIVE_SIZE          (512u * 1024 * 1024) /* hive file */
+#define LIMIT_EVTX_SIZE          (1024u * 1024 * 1024) /* one event log */
+#define LIMIT_WEBCONFIG_SIZE     (4u * 1024 * 1024)
+#define LIMIT_DIR_ENTRIES        (4u * 1024 * 1024) /* entries walked in one scan */
+
+/* volumes */
+#define LIMIT_PARTITIONS         128u          /* GPT entries / MBR chain */
+#define LIMIT_MBR_EBR_CHAIN      64u           /* logical partitions */
+
+/* rules */
+#define LIMIT_RULE_FILE_SIZE     (1024u * 1024)
+#define LIMIT_RULES              256u
+
+/* report */
+#define LIMIT_EVIDENCE_ITEMS     50u           /* items listed before "and N more" */
+
+#endif

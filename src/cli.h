@@ -1,0 +1,5 @@
+#ifndef VSSD_CLI_H
+#define VSSD_CLI_H
+/* Parse the command line, run the command, return the exit status. */
+int cli_main(int argc, char **argv);
+#endif

@@ -1,0 +1,153 @@
+/* Image core: the read interface, the memory source and format detection.
+ * Format adapters live beside this file, one per format. */
+#define _GNU_SOURCE
+#include "image.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct image {
+	const struct image_ops *ops;
+	void *priv;
+	uint64_t size;
+	char *path;
+	uint64_t bytes_read;
+	uint64_t read_calls;
+	uint64_t fail_offset;
+	uint64_t fail_after;
+};
+
+int image_new(struct image **out, const struct image_ops *ops, void *priv,
+	      uint64_t size, const char *path, struct err *err)
+{
+	struct image *img = calloc(1, sizeof(*img));
+
+	*out = NULL;
+	if (!img || !(img->path = strdup(path ? path : ""))) {
+		free(img);
+		if (ops->close)
+			ops->close(priv);
+		return err_set(err, -E_NOMEM, "out of memory");
+	}
+	img->ops = ops;
+	img->priv = priv;
+	img->size = size;
+	img->fail_offset = UINT64_MAX;
+	*out = img;
+	return 0;
+}
+
+int image_read(struct image *img, uint64_t off, void *buf, size_t len,
+	       struct err *err)
+{
+	int rc;
+
+	if (len == 0)
+		return 0;
+	if (off > img->size || len > img->size - off)
+		return err_set(err, -E_CORRUPT,
+			       "read of %zu bytes at offset %llu past end of image (%llu bytes)",
+			       len, (unsigned long long)off,
+			       (unsigned long long)img->size);
+	img->read_calls++;
+	if (img->fail_after && img->read_calls > img->fail_after)
+		return err_set(err, -E_IO, "injected i/o error (read %llu)",
+			       (unsigned long long)img->read_calls);
+	if (img->fail_offset != UINT64_MAX && off <= img->fail_offset &&
+	    img->fail_offset - off < len)
+		return err_set(err, -E_IO, "injected i/o error at offset %llu",
+			       (unsigned long long)img->fail_offset);
+	rc = img->ops->read(img->priv, off, buf, len, err);
+	if (rc < 0)
+		return rc;
+	img->bytes_read += len;
+	return 0;
+}
+
+uint64_t image_size(const struct image *img) { return img->size; }
+const char *image_format(const struct image *img) { return img->ops->format; }
+const char *image_path(const struct image *img) { return img->path; }
+uint64_t image_bytes_read(const struct image *img) { return img->bytes_read; }
+uint64_t image_read_calls(const struct image *img) { return img->read_calls; }
+
+void image_set_fault(struct image *img, uint64_t fail_offset,
+		     uint64_t fail_after_reads)
+{
+	img->fail_offset = fail_offset;
+	img->fail_after = fail_after_reads;
+}
+
+void image_free(struct image *img)
+{
+	if (!img)
+		return;
+	if (img->ops->close)
+		img->ops->close(img->priv);
+	free(img->path);
+	free(img);
+}
+
+/* memory source */
+struct mem_src {
+	const uint8_t *buf;
+};
+
+static int mem_read(void *priv, uint64_t off, void *buf, size_t len,
+		    struct err *err)
+{
+	struct mem_src *m = priv;
+
+	(void)err;
+	memcpy(buf, m->buf + off, len);
+	return 0;
+}
+
+static void mem_close(void *priv)
+{
+	free(priv);
+}
+
+static const struct image_ops mem_ops = {
+	.format = "memory", .read = mem_read, .close = mem_close,
+};
+
+int image_from_memory(struct image **out, const void *buf, size_t len,
+		      struct err *err)
+{
+	struct mem_src *m = malloc(sizeof(*m));
+
+	*out = NULL;
+	if (!m)
+		return err_set(err, -E_NOMEM, "out of memory");
+	m->buf = buf;
+	return image_new(out, &mem_ops, m, len, "(memory)", err);
+}
+
+/* Detection: every adapter's probe, most specific signature first; raw is
+ * the fallback that accepts anything readable. */
+typedef int (*image_probe_fn)(struct image **, const char *, struct err *);
+
+static const image_probe_fn probes[] = {
+	image_probe_raw,
+};
+
+int image_open(struct image **out, const char *path, struct err *err)
+{
+	struct stat st;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (stat(path, &st) < 0)
+		return err_set(err, -E_IO, "%s", strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return err_set(err, -E_FORMAT, "is a directory");
+	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+		rc = probes[i](out, path, err);
+		if (rc != 0)
+			return rc < 0 ? rc : 0;
+	}
+	return err_set(err, -E_FORMAT, "not a disk image this tool reads");
+}

@@ -1,0 +1,61 @@
+/* The image layer: one read interface over every byte source (raw file or
+ * block device, VHD/VHDX, E01, VMDK, QCOW2, memory).  Everything above reads
+ * the disk through image_read() only.  Images are always opened read-only. */
+#ifndef VSSD_IMAGE_H
+#define VSSD_IMAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+struct image;
+
+/* What one format adapter provides.  read() must fill exactly len bytes or
+ * fail; it is never called past image_size().  close() frees priv. */
+struct image_ops {
+	const char *format;    /* "raw", "vhd", "vhdx", "e01", "vmdk", "qcow2", "memory" */
+	int (*read)(void *priv, uint64_t off, void *buf, size_t len, struct err *err);
+	void (*close)(void *priv);
+};
+
+/* Open path read-only, detecting the format by signature (not by name).
+ * Returns 0 and *out (free with image_free) or <0. */
+int image_open(struct image **out, const char *path, struct err *err);
+
+/* For adapters: wrap priv (owned by the image from now on, even on failure)
+ * in an image of the given virtual size.  path is copied. */
+int image_new(struct image **out, const struct image_ops *ops, void *priv,
+	      uint64_t size, const char *path, struct err *err);
+
+/* An image over caller memory (borrowed: valid until image_free). */
+int image_from_memory(struct image **out, const void *buf, size_t len,
+		      struct err *err);
+
+/* Read exactly len bytes at off.  A read past the end is an error
+ * (-E_CORRUPT, "read past end of image").  Returns 0 or <0. */
+int image_read(struct image *img, uint64_t off, void *buf, size_t len,
+	       struct err *err);
+
+uint64_t image_size(const struct image *img);
+const char *image_format(const struct image *img);
+const char *image_path(const struct image *img);
+/* Bytes delivered by image_read since open (the "read only what a check
+ * needs" figure shown with -v). */
+uint64_t image_bytes_read(const struct image *img);
+uint64_t image_read_calls(const struct image *img);
+
+/* Fault injection for tests (issue 8): fail with -E_IO once a read touches
+ * byte offset fail_offset (UINT64_MAX = never), or on read number
+ * fail_after_reads + 1 (0 = never).  */
+void image_set_fault(struct image *img, uint64_t fail_offset,
+		     uint64_t fail_after_reads);
+
+void image_free(struct image *img);
+
+/* Format probes used by image_open(), one per adapter, tried in order.
+ * Each returns 1 (opened, *out set), 0 (not this format: the signature did
+ * not match), or <0 (it is this format but cannot be opened). */
+int image_probe_raw(struct image **out, const char *path, struct err *err);
+
+#endif

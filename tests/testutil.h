@@ -1,0 +1,51 @@
+/* Helpers shared by the test suites: where things are (from the
+ * environment the Makefile sets), running the program, hashing files. */
+#ifndef VSSD_TESTUTIL_H
+#define VSSD_TESTUTIL_H
+
+#include <check.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Every case gets this timeout (seconds) unless a suite says otherwise. */
+#define TEST_TIMEOUT 120
+
+/* $VSSD_BIN, $VSSD_TOOLS, $VSSD_RULES, $VSSD_SAMPLES, $VSSD_TMP, $VSSD_SRC */
+const char *tu_env(const char *name);
+
+/* A fresh scratch directory under $VSSD_TMP named after tag (made, empty);
+ * returns a static buffer's copy (malloc'd; caller frees). */
+char *tu_tmpdir(const char *tag);
+
+/* The samples folder's file (malloc'd path) or NULL when the samples are
+ * absent; prints "skip: ..." once per call in that case. */
+char *tu_sample(const char *rel);
+
+struct tu_run {
+	int status;            /* exit status, or 128+signal */
+	char *out;             /* stdout, NUL-terminated (malloc'd) */
+	size_t out_len;
+	char *err;             /* stderr */
+	size_t err_len;
+};
+
+/* Run argv (argv[0] is a path) with a time limit; capture both streams.
+ * Returns 0 or -1 (could not run).  Free with tu_run_free. */
+int tu_run(char *const argv[], int timeout_s, struct tu_run *r);
+void tu_run_free(struct tu_run *r);
+
+/* Run vssdoctor with the given arguments (NULL-terminated). */
+int tu_vssdoctor(struct tu_run *r, const char *arg, ...);
+
+/* SHA-256 of a file as 64 hex chars + NUL into hex; 0 or -1. */
+int tu_sha256_file(const char *path, char hex[65]);
+
+/* Write len bytes to path; 0 or -1. */
+int tu_write_file(const char *path, const void *buf, size_t len);
+/* Read a whole file (malloc'd, NUL-terminated); NULL on failure. */
+char *tu_read_file(const char *path, size_t *len);
+
+/* Run a shell command line (for fixture tools); returns exit status. */
+int tu_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
