@@ -30,21 +30,35 @@ int err_set(struct err *err, int code, const char *fmt, ...)
 int err_wrap(struct err *err, const char *fmt, ...)
 {
 	char prefix[ERR_MSG_MAX];
-	char old[ERR_MSG_MAX];
+	size_t plen, olen;
 	va_list ap;
+	int n;
 
 	if (!err)
 		return -E_INTERNAL;
 	if (err->code == 0)
 		err->code = -E_INTERNAL;
 	va_start(ap, fmt);
-	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	n = vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
-	memcpy(old, err->msg, sizeof(old));
-	if (old[0])
-		snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
-	else
-		snprintf(err->msg, sizeof(err->msg), "%s", prefix);
+	if (n < 0)
+		return err->code;
+	plen = strlen(prefix);
+	olen = strlen(err->msg);
+	if (olen == 0) {
+		memcpy(err->msg, prefix, plen + 1);
+		return err->code;
+	}
+	/* "prefix: old", cut at the buffer's end */
+	if (plen + 2 >= sizeof(err->msg))
+		plen = sizeof(err->msg) - 3;
+	if (plen + 2 + olen >= sizeof(err->msg))
+		olen = sizeof(err->msg) - plen - 3;
+	memmove(err->msg + plen + 2, err->msg, olen);
+	err->msg[plen + 2 + olen] = '\0';
+	memcpy(err->msg, prefix, plen);
+	err->msg[plen] = ':';
+	err->msg[plen + 1] = ' ';
 	return err->code;
 }
 

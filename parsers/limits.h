@@ -24,6 +24,18 @@
 /* volumes */
 #define LIMIT_PARTITIONS         128u          /* GPT entries / MBR chain */
 #define LIMIT_MBR_EBR_CHAIN      64u           /* logical partitions */
+#define LIMIT_GPT_ENTRIES        1024u         /* GPT array entries (Windows: 128) */
+#define LIMIT_GPT_ENTRY_SIZE     4096u         /* bytes per GPT entry (UEFI: 128 * 2^n) */
+#define LIMIT_GPT_TABLE_BYTES    (1024u * 1024) /* whole GPT entry array */
+
+/* images */
+#define LIMIT_IMAGE_PARENTS      16u           /* differencing-disk chain depth */
+#define LIMIT_IMAGE_NAME_LEN     4096u         /* parent / extent file name bytes */
+
+/* registry transaction logs (parsers/hivelog.c) */
+#define LIMIT_HIVELOG_SIZE       (512u * 1024 * 1024) /* one .LOG/.LOG1/.LOG2 file */
+#define LIMIT_HIVELOG_ENTRIES    (1u << 20)    /* HvLE entries replayed, both logs */
+#define LIMIT_HIVELOG_PAGES      (1u << 17)    /* dirty page references in one entry */
 
 /* rules */
 #define LIMIT_RULE_FILE_SIZE     (1024u * 1024)

@@ -1,8 +1,342 @@
+/* The command line (DESIGN.md "Command line": a contract). */
+#define _GNU_SOURCE
 #include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "info.h"
+#include "report.h"
+#include "rules.h"
+#include "scan.h"
+#include "demo.h"
+#include "sddl_cmd.h"
+
+static void usage(FILE *f)
+{
+	fputs("usage: vssdoctor scan [options] SOURCE...  diagnose a Windows disk offline\n"
+	      "       vssdoctor info [--format text|json] SOURCE\n"
+	      "                                          format, partitions, volumes, Windows\n"
+	      "       vssdoctor sddl HEX|@FILE|SDDL      decode a descriptor, effective rights\n"
+	      "       vssdoctor demo [DIR]               build a small broken image and scan it\n"
+	      "       vssdoctor --version | --help\n"
+	      "\n"
+	      "SOURCE: a raw disk or volume image, a block device, VHD/VHDX, E01, VMDK,\n"
+	      "QCOW2, or the root directory of a mounted Windows volume.  Opened read-only.\n"
+	      "\n"
+	      "scan options:\n"
+	      "  --format text|json|junit  report format (default text)\n"
+	      "  -o FILE                   write the report to FILE (default stdout)\n"
+	      "  --partition N             use partition N (see 'vssdoctor info')\n"
+	      "  --offset BYTES            use the NTFS volume at this byte offset\n"
+	      "  --rules DIR               rules to use instead of the installed ones\n"
+	      "  --baseline FILE           compare against a golden-image baseline\n"
+	      "  --save-baseline FILE      write this image's state as a baseline\n"
+	      "  --threshold-aspnet N      cause 4's folder limit (default from the rule: 1000)\n"
+	      "  --no-replay               judge dirty hives without replaying their logs\n"
+	      "  -q                        quiet: the verdict line only (text)\n"
+	      "  -v                        more evidence; timings and bytes read on stderr\n"
+	      "  --no-color                no colour even on a terminal\n"
+	      "  --progress                progress lines on stderr\n"
+	      "\n"
+	      "exit status: 0 no cause present and every check ran; 1 at least one cause\n"
+	      "present; 2 bad usage or unreadable source; 3 no cause present but some\n"
+	      "checks could not run.\n", f);
+}
+
+static int die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int die_usage(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "vssdoctor: %s (see 'vssdoctor --help')\n", msg);
+	return 2;
+}
+
+static int parse_long(const char *s, long long min, long long *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < min)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Installed rules, else the source tree's rules beside the binary (a
+ * build tree: build/vssdoctor -> rules/). */
+static const char *default_rules_dir(char *buf, size_t size)
+{
+	const char *env = getenv("VSSDOCTOR_RULES");
+	char exe[2048];
+	struct stat st;
+	ssize_t n;
+	char *slash;
+
+	if (env && *env)
+		return env;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(buf, size, "%s/../rules", exe);
+			if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode) &&
+			    strcmp(exe, "/usr/bin") != 0 && strcmp(exe, "/usr/local/bin") != 0)
+				return buf;
+			snprintf(buf, size, "%s/../share/vssdoctor/rules", exe);
+			if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
+				return buf;
+		}
+	}
+	return VSSD_RULES_DIR;
+}
+
+static int exit_rank(int st)
+{
+	/* worst first: unreadable, cause present, unknown, clean */
+	switch (st) {
+	case 2: return 3;
+	case 1: return 2;
+	case 3: return 1;
+	default: return 0;
+	}
+}
+
+static void verbose_stats(const struct scan *s)
+{
+	if (s->img)
+		fprintf(stderr, "vssdoctor: '%s': read %llu bytes in %llu reads from a %llu-byte %s image; %llu ms\n",
+			s->source, (unsigned long long)image_bytes_read(s->img),
+			(unsigned long long)image_read_calls(s->img),
+			(unsigned long long)image_size(s->img), image_format(s->img),
+			(unsigned long long)s->t_total_ms);
+	else
+		fprintf(stderr, "vssdoctor: '%s': %llu ms\n", s->source,
+			(unsigned long long)s->t_total_ms);
+}
+
+int cli_main_scan(int argc, char **argv)
+{
+	enum { O_FORMAT = 256, O_PARTITION, O_OFFSET, O_RULES, O_BASELINE,
+	       O_SAVE_BASELINE, O_THRESHOLD, O_NO_COLOR, O_PROGRESS, O_NO_REPLAY };
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, O_FORMAT },
+		{ "output", required_argument, NULL, 'o' },
+		{ "partition", required_argument, NULL, O_PARTITION },
+		{ "offset", required_argument, NULL, O_OFFSET },
+		{ "rules", required_argument, NULL, O_RULES },
+		{ "baseline", required_argument, NULL, O_BASELINE },
+		{ "save-baseline", required_argument, NULL, O_SAVE_BASELINE },
+		{ "threshold-aspnet", required_argument, NULL, O_THRESHOLD },
+		{ "no-color", no_argument, NULL, O_NO_COLOR },
+		{ "progress", no_argument, NULL, O_PROGRESS },
+		{ "no-replay", no_argument, NULL, O_NO_REPLAY },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct scan_opts o;
+	struct rule *rules = NULL;
+	size_t nrules = 0, nsrc, i;
+	struct scan **scans = NULL;
+	struct err err;
+	char rulesbuf[4096];
+	FILE *out = stdout;
+	int c, no_color = 0, worst = 0, rc = 0;
+	long long v;
+
+	memset(&o, 0, sizeof(o));
+	o.partition = -1;
+	o.offset = -1;
+	o.threshold_aspnet = -1;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:qvh", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_FORMAT:
+			if (strcmp(optarg, "text") == 0)
+				o.format = FORMAT_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				o.format = FORMAT_JSON;
+			else if (strcmp(optarg, "junit") == 0)
+				o.format = FORMAT_JUNIT;
+			else
+				return die_usage("--format: '%s' is not text, json or junit", optarg);
+			break;
+		case 'o': o.output = optarg; break;
+		case O_PARTITION:
+			if (parse_long(optarg, 0, &v) < 0 || v > INT_MAX)
+				return die_usage("--partition: '%s' is not a partition number", optarg);
+			o.partition = (int)v;
+			break;
+		case O_OFFSET:
+			if (parse_long(optarg, 0, &v) < 0)
+				return die_usage("--offset: '%s' is not a byte offset", optarg);
+			o.offset = v;
+			break;
+		case O_RULES: o.rules_dir = optarg; break;
+		case O_BASELINE: o.baseline = optarg; break;
+		case O_SAVE_BASELINE: o.save_baseline = optarg; break;
+		case O_THRESHOLD:
+			if (parse_long(optarg, 1, &v) < 0 || v > INT_MAX)
+				return die_usage("--threshold-aspnet: '%s' is not a positive number", optarg);
+			o.threshold_aspnet = (long)v;
+			break;
+		case O_NO_COLOR: no_color = 1; break;
+		case O_PROGRESS: o.progress = 1; break;
+		case O_NO_REPLAY: o.no_replay = 1; break;
+		case 'q': o.quiet = 1; break;
+		case 'v': o.verbose = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: return die_usage("%s", "bad option");
+		}
+	}
+	nsrc = (size_t)(argc - optind);
+	if (nsrc == 0)
+		return die_usage("%s", "scan: no SOURCE given");
+	if (o.partition >= 0 && o.offset >= 0)
+		return die_usage("%s", "--partition and --offset exclude each other");
+	if (o.baseline || o.save_baseline)
+		return die_usage("%s", "--baseline and --save-baseline are not implemented yet");
+	if (!o.rules_dir)
+		o.rules_dir = default_rules_dir(rulesbuf, sizeof(rulesbuf));
+	o.color = !no_color && o.format == FORMAT_TEXT && !o.output &&
+		  isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	if (!o.progress)
+		o.progress = 0;
+
+	err_init(&err);
+	if (rules_load(o.rules_dir, &rules, &nrules, &err) < 0) {
+		fprintf(stderr, "vssdoctor: rules: %s\n", err.msg);
+		return 2;
+	}
+	scans = calloc(nsrc, sizeof(*scans));
+	if (!scans) {
+		rules_free(rules, nrules);
+		fprintf(stderr, "vssdoctor: out of memory\n");
+		return 2;
+	}
+	if (o.output) {
+		out = fopen(o.output, "w");
+		if (!out) {
+			fprintf(stderr, "vssdoctor: cannot write '%s': %s\n", o.output, strerror(errno));
+			rules_free(rules, nrules);
+			free(scans);
+			return 2;
+		}
+	}
+	for (i = 0; i < nsrc; i++) {
+		const char *src = argv[optind + (int)i];
+		struct scan *s = calloc(1, sizeof(*s));
+		int st;
+
+		if (!s) {
+			rc = 2;
+			break;
+		}
+		scans[i] = s;
+		if (o.progress)
+			fprintf(stderr, "vssdoctor: scanning '%s' (%zu/%zu)\n", src, i + 1, nsrc);
+		err_init(&err);
+		if (scan_open(s, src, &o, &err) < 0) {
+			fprintf(stderr, "vssdoctor: cannot read '%s': %s\n", src, err.msg);
+		} else {
+			err_init(&err);
+			if (scan_run(s, rules, nrules, &err) < 0) {
+				fprintf(stderr, "vssdoctor: '%s': %s\n", src, err.msg);
+				s->open_failed = 1;
+				s->open_err = err;
+			}
+		}
+		st = scan_exit_status(s);
+		if (exit_rank(st) > exit_rank(worst))
+			worst = st;
+		if (o.verbose)
+			verbose_stats(s);
+		/* stream text and JSON Lines as each source finishes */
+		if (o.format == FORMAT_JSON && (nsrc > 1 || !s->open_failed))
+			report_json(out, s, nsrc > 1);
+		else if (o.format == FORMAT_TEXT && !s->open_failed) {
+			if (o.quiet) {
+				fprintf(out, "%s: exit status %d\n", src, st);
+			} else {
+				if (i > 0)
+					fputc('\n', out);
+				report_text(out, s, o.color, o.verbose);
+			}
+		}
+		fflush(out);
+		if (o.format != FORMAT_JUNIT) {
+			scan_release(s);
+			free(s);
+			scans[i] = NULL;
+		}
+	}
+	if (o.format == FORMAT_JUNIT && rc == 0)
+		report_junit(out, scans, nsrc);
+	for (i = 0; i < nsrc; i++) {
+		if (scans[i]) {
+			scan_release(scans[i]);
+			free(scans[i]);
+		}
+	}
+	free(scans);
+	rules_free(rules, nrules);
+	if (out != stdout && fclose(out) != 0) {
+		fprintf(stderr, "vssdoctor: cannot write '%s': %s\n", o.output, strerror(errno));
+		return 2;
+	}
+	return rc ? rc : worst;
+}
+
 int cli_main(int argc, char **argv)
 {
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("vssdoctor %s\n", VSSD_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "scan") == 0)
+		return cli_main_scan(argc - 1, argv + 1);
+	if (strcmp(argv[1], "info") == 0)
+		return cmd_info(argc - 1, argv + 1);
+	if (strcmp(argv[1], "sddl") == 0)
+		return cmd_sddl(argc - 1, argv + 1);
+	if (strcmp(argv[1], "demo") == 0)
+		return cmd_demo(argc - 1, argv + 1);
+	fprintf(stderr, "vssdoctor: unknown command '%s' (see 'vssdoctor --help')\n", argv[1]);
+	return 2;
+}
+
+/* until src/sddl_cmd.c lands */
+__attribute__((weak)) int cmd_sddl(int argc, char **argv)
+{
 	(void)argc; (void)argv;
-	fprintf(stderr, "vssdoctor: not yet\n");
+	fprintf(stderr, "vssdoctor: sddl: not implemented yet\n");
 	return 2;
 }

@@ -3,7 +3,9 @@
 #define _GNU_SOURCE
 #include "image.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -130,6 +132,10 @@ int image_from_memory(struct image **out, const void *buf, size_t len,
 typedef int (*image_probe_fn)(struct image **, const char *, struct err *);
 
 static const image_probe_fn probes[] = {
+	image_probe_vhdi,   /* "conectix" footer/header or "vhdxfile" */
+	image_probe_ewf,    /* "EVF\x09\x0d\x0a\xff\x00" */
+	image_probe_vmdk,   /* "KDMV" sparse header or "# Disk DescriptorFile" */
+	image_probe_qcow,   /* "QFI\xfb" */
 	image_probe_raw,
 };
 
@@ -150,4 +156,66 @@ int image_open(struct image **out, const char *path, struct err *err)
 			return rc < 0 ? rc : 0;
 	}
 	return err_set(err, -E_FORMAT, "not a disk image this tool reads");
+}
+
+int image_sibling_path(char *out, size_t outlen, const char *sibling,
+		       const char *name, struct err *err)
+{
+	const char *base = name, *p, *slash;
+	size_t dirlen;
+	struct stat st;
+	int n;
+
+	for (p = name; *p; p++)
+		if (*p == '/' || *p == '\\')
+			base = p + 1;
+	if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+		return err_set(err, -E_CORRUPT, "unusable file name '%s'", name);
+	slash = strrchr(sibling, '/');
+	dirlen = slash ? (size_t)(slash - sibling) : 0;
+	if (slash && dirlen == 0)
+		n = snprintf(out, outlen, "/%s", base);
+	else if (slash)
+		n = snprintf(out, outlen, "%.*s/%s", (int)dirlen, sibling, base);
+	else
+		n = snprintf(out, outlen, "%s", base);
+	if (n < 0 || (size_t)n >= outlen)
+		return err_set(err, -E_LIMIT, "path for '%s' is too long", name);
+	if (stat(out, &st) < 0) {
+		if (errno == ENOENT)
+			return err_set(err, -E_NOTFOUND,
+				       "'%s' does not exist ('%s' names it '%s')",
+				       out, sibling, name);
+		return err_set(err, -E_IO, "'%s': %s", out, strerror(errno));
+	}
+	return 0;
+}
+
+int image_lib_error(struct err *err, int code, const char *what,
+		    const char *trace)
+{
+	const char *line = trace, *end, *colon;
+	size_t len;
+
+	if (!trace || !*trace)
+		return err_set(err, code, "%s", what);
+	end = strchr(line, '\n');
+	len = end ? (size_t)(end - line) : strlen(line);
+	/* libyal prefixes every message with the function's name. */
+	colon = memchr(line, ':', len);
+	if (colon && colon[1] == ' ') {
+		const char *q;
+
+		for (q = line; q < colon && (isalnum((unsigned char)*q) || *q == '_'); q++)
+			;
+		if (q == colon) {
+			len -= (size_t)(colon + 2 - line);
+			line = colon + 2;
+		}
+	}
+	while (len > 0 && (line[len - 1] == '.' || isspace((unsigned char)line[len - 1])))
+		len--;
+	if (len == 0)
+		return err_set(err, code, "%s", what);
+	return err_set(err, code, "%s: %.*s", what, (int)len, line);
 }

@@ -56,6 +56,27 @@ void image_free(struct image *img);
 /* Format probes used by image_open(), one per adapter, tried in order.
  * Each returns 1 (opened, *out set), 0 (not this format: the signature did
  * not match), or <0 (it is this format but cannot be opened). */
+int image_probe_vhdi(struct image **out, const char *path, struct err *err);
+int image_probe_ewf(struct image **out, const char *path, struct err *err);
+int image_probe_vmdk(struct image **out, const char *path, struct err *err);
+int image_probe_qcow(struct image **out, const char *path, struct err *err);
 int image_probe_raw(struct image **out, const char *path, struct err *err);
+
+/* For adapters: where a file that another image file names (a differencing
+ * disk's parent, a backing file) lives: the last component of name (after
+ * the last '/' or '\', so "C:\VMs\base.vhdx" gives "base.vhdx") in the
+ * directory of sibling.  Writes the path to out and returns 0, -E_NOTFOUND
+ * when that file does not exist (the message names both the file looked
+ * for and the name as the image spells it), or -E_CORRUPT / -E_LIMIT for an
+ * unusable name. */
+int image_sibling_path(char *out, size_t outlen, const char *sibling,
+		       const char *name, struct err *err);
+
+/* For adapters: translate a libyal error backtrace (lines "function: text.",
+ * deepest cause first) into one line "what: text" (the deepest cause, without
+ * the function name and the final period).  trace may be NULL or empty.
+ * Returns code. */
+int image_lib_error(struct err *err, int code, const char *what,
+		    const char *trace);
 
 #endif

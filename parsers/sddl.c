@@ -1,0 +1,757 @@
+/* SDDL (MS-DTYP 2.5.1) encoder and decoder.
+ *
+ * The encoder follows what Windows' ConvertSecurityDescriptorToString-
+ * SecurityDescriptor prints: components O: G: D: S:; DACL/SACL flags P AR
+ * AI; ACE flags in bit order OI CI NP IO ID CR SA FA; masks as an exact
+ * alias, else letters in bit order, else lowercase hex; SIDs as an alias
+ * when Windows has one, else "S-1-...". */
+#include "sddl.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bytes.h"
+#include "limits.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+struct token {
+	const char *name;
+	uint32_t value;
+};
+
+/* One letter pair per bit, in bit order (MS-DTYP 2.5.1.1 "ace_rights"). */
+static const struct token right_bits[] = {
+	{ "CC", 0x00000001 }, { "DC", 0x00000002 }, { "LC", 0x00000004 },
+	{ "SW", 0x00000008 }, { "RP", 0x00000010 }, { "WP", 0x00000020 },
+	{ "DT", 0x00000040 }, { "LO", 0x00000080 }, { "CR", 0x00000100 },
+	{ "SD", 0x00010000 }, { "RC", 0x00020000 }, { "WD", 0x00040000 },
+	{ "WO", 0x00080000 }, { "GA", 0x10000000 }, { "GX", 0x20000000 },
+	{ "GW", 0x40000000 }, { "GR", 0x80000000 },
+};
+
+/* Whole-mask aliases, checked first (KR before KX: both are 0x20019). */
+static const struct token right_aliases[] = {
+	{ "FA", 0x001f01ff }, { "FR", 0x00120089 }, { "FW", 0x00120116 },
+	{ "FX", 0x001200a0 }, { "KA", 0x000f003f }, { "KR", 0x00020019 },
+	{ "KW", 0x00020006 }, { "KX", 0x00020019 },
+};
+
+/* Mandatory label policy bits (MS-DTYP 2.4.4.13), in bit order. */
+static const struct token label_bits[] = {
+	{ "NW", 0x1 }, { "NR", 0x2 }, { "NX", 0x4 },
+};
+
+static const struct token ace_flag_names[] = {
+	{ "OI", ACE_OBJECT_INHERIT }, { "CI", ACE_CONTAINER_INHERIT },
+	{ "NP", ACE_NO_PROPAGATE_INHERIT }, { "IO", ACE_INHERIT_ONLY },
+	{ "ID", ACE_INHERITED }, { "CR", ACE_CRITICAL },
+	{ "SA", ACE_SUCCESSFUL_ACCESS }, { "FA", ACE_FAILED_ACCESS },
+};
+
+static const struct token ace_types[] = {
+	{ "A", ACE_ACCESS_ALLOWED }, { "D", ACE_ACCESS_DENIED },
+	{ "AU", ACE_SYSTEM_AUDIT }, { "AL", ACE_SYSTEM_ALARM },
+	{ "OA", ACE_ACCESS_ALLOWED_OBJECT }, { "OD", ACE_ACCESS_DENIED_OBJECT },
+	{ "OU", ACE_SYSTEM_AUDIT_OBJECT }, { "OL", ACE_SYSTEM_ALARM_OBJECT },
+	{ "XA", ACE_ACCESS_ALLOWED_CALLBACK }, { "XD", ACE_ACCESS_DENIED_CALLBACK },
+	{ "ZA", ACE_ACCESS_ALLOWED_CALLBACK_OBJECT },
+	{ "XU", ACE_SYSTEM_AUDIT_CALLBACK },
+	{ "ML", ACE_SYSTEM_MANDATORY_LABEL }, { "RA", ACE_SYSTEM_RESOURCE_ATTRIBUTE },
+	{ "SP", ACE_SYSTEM_SCOPED_POLICY_ID }, { "TL", ACE_SYSTEM_PROCESS_TRUST_LABEL },
+	{ "FL", ACE_SYSTEM_ACCESS_FILTER },
+};
+
+const char *sddl_ace_type_name(uint8_t type)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_LEN(ace_types); i++)
+		if (ace_types[i].value == type)
+			return ace_types[i].name;
+	return NULL;
+}
+
+/* ---- encoding ---------------------------------------------------------- */
+
+/* A bounded writer: keeps NUL-terminating, remembers overflow. */
+struct out {
+	char *buf;
+	size_t size, len;
+	int full;
+};
+
+static void out_add(struct out *o, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (o->full || o->len + n >= o->size) {
+		if (!o->full && o->size) {
+			size_t room = o->size - 1 - o->len;
+			memcpy(o->buf + o->len, s, room);
+			o->len += room;
+			o->buf[o->len] = '\0';
+		}
+		o->full = 1;
+		return;
+	}
+	memcpy(o->buf + o->len, s, n + 1);
+	o->len += n;
+}
+
+int sddl_rights_encode(uint32_t mask, uint8_t ace_type, char *buf, size_t size)
+{
+	struct out o = { buf, size, 0, 0 };
+	const struct token *bits = right_bits;
+	size_t i, nbits = ARRAY_LEN(right_bits);
+	uint32_t covered = 0;
+	char hex[16];
+
+	if (!buf || !size)
+		return -E_LIMIT;
+	buf[0] = '\0';
+	if (mask == 0)
+		return 0;
+	if (ace_type == ACE_SYSTEM_MANDATORY_LABEL) {
+		bits = label_bits;
+		nbits = ARRAY_LEN(label_bits);
+	} else {
+		for (i = 0; i < ARRAY_LEN(right_aliases); i++)
+			if (right_aliases[i].value == mask) {
+				out_add(&o, right_aliases[i].name);
+				return o.full ? -E_LIMIT : 0;
+			}
+	}
+	for (i = 0; i < nbits; i++)
+		covered |= bits[i].value;
+	if (mask & ~covered) {
+		snprintf(hex, sizeof(hex), "0x%x", (unsigned)mask);
+		out_add(&o, hex);
+		return o.full ? -E_LIMIT : 0;
+	}
+	for (i = 0; i < nbits; i++)
+		if (mask & bits[i].value)
+			out_add(&o, bits[i].name);
+	return o.full ? -E_LIMIT : 0;
+}
+
+static void out_guid(struct out *o, const uint8_t *g)
+{
+	char s[40];
+
+	snprintf(s, sizeof(s),
+		 "%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 (unsigned)le32(g), (unsigned)le16(g + 4), (unsigned)le16(g + 6),
+		 g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]);
+	out_add(o, s);
+}
+
+static void out_sid(struct out *o, const struct sid *s)
+{
+	char str[SID_STR_MAX];
+	const char *alias = sid_alias(s);
+
+	if (alias) {
+		out_add(o, alias);
+		return;
+	}
+	sid_to_string(s, str, sizeof(str));
+	out_add(o, str);
+}
+
+int sddl_ace_encode(const struct ace *a, enum sddl_rights kind, char *buf,
+		    size_t size)
+{
+	struct out o = { buf, size, 0, 0 };
+	const char *type = sddl_ace_type_name(a->type);
+	char rights[64];
+	size_t i;
+
+	(void)kind;  /* Windows spells masks the same for every object type */
+	if (!buf || !size)
+		return -E_LIMIT;
+	buf[0] = '\0';
+	if (!type)
+		return -E_UNSUPPORTED;
+	out_add(&o, "(");
+	out_add(&o, type);
+	out_add(&o, ";");
+	for (i = 0; i < ARRAY_LEN(ace_flag_names); i++)
+		if (a->flags & ace_flag_names[i].value)
+			out_add(&o, ace_flag_names[i].name);
+	out_add(&o, ";");
+	sddl_rights_encode(a->mask, a->type, rights, sizeof(rights));
+	out_add(&o, rights);
+	out_add(&o, ";");
+	if (ace_type_is_object(a->type) && (a->object_flags & ACE_OBJECT_TYPE_PRESENT))
+		out_guid(&o, a->object_type);
+	out_add(&o, ";");
+	if (ace_type_is_object(a->type) &&
+	    (a->object_flags & ACE_INHERITED_OBJECT_TYPE_PRESENT))
+		out_guid(&o, a->inherited_object_type);
+	out_add(&o, ";");
+	out_sid(&o, &a->sid);
+	out_add(&o, ")");
+	return o.full ? -E_LIMIT : 0;
+}
+
+/* A growing string for whole descriptors. */
+struct dyn {
+	char *p;
+	size_t len, cap;
+	int oom;
+};
+
+static void dyn_add(struct dyn *d, const char *s)
+{
+	size_t n = strlen(s);
+	char *np;
+
+	if (d->oom)
+		return;
+	if (d->len + n + 1 > d->cap) {
+		size_t cap = d->cap ? d->cap : 256;
+		while (cap < d->len + n + 1)
+			cap *= 2;
+		np = realloc(d->p, cap);
+		if (!np) {
+			d->oom = 1;
+			return;
+		}
+		d->p = np;
+		d->cap = cap;
+	}
+	memcpy(d->p + d->len, s, n + 1);
+	d->len += n;
+}
+
+static int encode_acl(struct dyn *d, const char *tag, uint16_t control,
+		      uint16_t protected_bit, uint16_t req_bit, uint16_t auto_bit,
+		      int present, const struct acl *acl, enum sddl_rights kind,
+		      struct err *err)
+{
+	char ace[SDDL_ACE_MAX];
+	unsigned i;
+	int rc;
+
+	dyn_add(d, tag);
+	if (control & protected_bit)
+		dyn_add(d, "P");
+	if (control & req_bit)
+		dyn_add(d, "AR");
+	if (control & auto_bit)
+		dyn_add(d, "AI");
+	if (!present) {
+		dyn_add(d, "NO_ACCESS_CONTROL");
+		return 0;
+	}
+	for (i = 0; i < acl->count; i++) {
+		rc = sddl_ace_encode(&acl->aces[i], kind, ace, sizeof(ace));
+		if (rc == -E_UNSUPPORTED)
+			return err_set(err, rc, "%.1s: ACE %u: type 0x%02x has no SDDL form",
+				       tag, i, acl->aces[i].type);
+		if (rc < 0)
+			return err_set(err, -E_INTERNAL, "%.1s: ACE %u: longer than SDDL_ACE_MAX",
+				       tag, i);
+		dyn_add(d, ace);
+	}
+	return 0;
+}
+
+int sddl_encode(const struct secdesc *sd, enum sddl_rights kind, char **out,
+		struct err *err)
+{
+	struct dyn d = { NULL, 0, 0, 0 };
+	struct out o;
+	char sid[SID_STR_MAX + 4];
+	int rc;
+
+	*out = NULL;
+	dyn_add(&d, "");
+	if (sd->has_owner) {
+		o = (struct out){ sid, sizeof(sid), 0, 0 };
+		out_add(&o, "O:");
+		out_sid(&o, &sd->owner);
+		dyn_add(&d, sid);
+	}
+	if (sd->has_group) {
+		o = (struct out){ sid, sizeof(sid), 0, 0 };
+		out_add(&o, "G:");
+		out_sid(&o, &sd->group);
+		dyn_add(&d, sid);
+	}
+	if (sd->control & SE_DACL_PRESENT) {
+		rc = encode_acl(&d, "D:", sd->control, SE_DACL_PROTECTED,
+				SE_DACL_AUTO_INHERIT_REQ, SE_DACL_AUTO_INHERITED,
+				sd->has_dacl, &sd->dacl, kind, err);
+		if (rc < 0)
+			goto fail;
+	}
+	if (sd->control & SE_SACL_PRESENT) {
+		rc = encode_acl(&d, "S:", sd->control, SE_SACL_PROTECTED,
+				SE_SACL_AUTO_INHERIT_REQ, SE_SACL_AUTO_INHERITED,
+				sd->has_sacl, &sd->sacl, kind, err);
+		if (rc < 0)
+			goto fail;
+	}
+	if (d.oom) {
+		rc = err_set(err, -E_NOMEM, "out of memory");
+		goto fail;
+	}
+	*out = d.p;
+	return 0;
+fail:
+	free(d.p);
+	return rc;
+}
+
+/* ---- decoding ---------------------------------------------------------- */
+
+struct parser {
+	const char *s;
+	size_t len;
+	size_t pos;
+	size_t *err_offset;
+	struct err *err;
+};
+
+static int fail(struct parser *ps, size_t at, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(struct parser *ps, size_t at, int code, const char *fmt, ...)
+{
+	char msg[ERR_MSG_MAX / 2];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (ps->err_offset)
+		*ps->err_offset = at;
+	return err_set(ps->err, code, "%s at offset %zu", msg, at);
+}
+
+static void skip_ws(struct parser *ps)
+{
+	while (ps->pos < ps->len && isspace((unsigned char)ps->s[ps->pos]))
+		ps->pos++;
+}
+
+static int ieq(const char *a, const char *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (toupper((unsigned char)a[i]) != toupper((unsigned char)b[i]))
+			return 0;
+	return 1;
+}
+
+/* Does the text at pos start with word (case-insensitive)? */
+static int at_word(const struct parser *ps, const char *word)
+{
+	size_t n = strlen(word);
+
+	return ps->len - ps->pos >= n && ieq(ps->s + ps->pos, word, n);
+}
+
+/* Printable excerpt of a token for messages. */
+#define TOK(p, n) (int)((n) > 40 ? 40 : (n)), (p)
+
+/* The length of a SID token at pos: "S-1-..." (digits and dashes, a 0x
+ * authority of at most 12 hex digits) or a two-letter alias.  In the O:
+ * and G: components the SID has no terminator, so "S-1-5-21-1-2-3D:"
+ * must stop before the D. */
+static size_t sid_token_len(const struct parser *ps)
+{
+	const char *p = ps->s + ps->pos;
+	size_t n = ps->len - ps->pos, i;
+
+	if (n >= 2 && (p[0] == 'S' || p[0] == 's') && p[1] == '-') {
+		i = 2;
+		while (i < n && (isdigit((unsigned char)p[i]) || p[i] == '-')) {
+			if (p[i] == '0' && i + 1 < n && (p[i + 1] == 'x' || p[i + 1] == 'X') &&
+			    p[i - 1] == '-') {
+				size_t h = 0;
+				i += 2;
+				while (i < n && h < 12 && isxdigit((unsigned char)p[i])) {
+					i++;
+					h++;
+				}
+				continue;
+			}
+			i++;
+		}
+		return i;
+	}
+	if (n >= 2 && isalpha((unsigned char)p[0]) && isalpha((unsigned char)p[1]))
+		return 2;
+	return 0;
+}
+
+static int parse_sid_at(struct parser *ps, size_t start, size_t n, struct sid *out)
+{
+	struct err e;
+	int rc;
+
+	err_init(&e);
+	if (n == 0)
+		return fail(ps, start, -E_CORRUPT, "missing sid");
+	rc = sid_from_text(ps->s + start, n, out, &e);
+	if (rc < 0)
+		return fail(ps, start, rc, "%s", e.msg);
+	return 0;
+}
+
+static int lookup(const struct token *t, size_t n, const char *p, size_t len,
+		  uint32_t *value)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strlen(t[i].name) == len && ieq(t[i].name, p, len)) {
+			*value = t[i].value;
+			return 1;
+		}
+	return 0;
+}
+
+/* [start, end) of the field at pos, ending at ';' or ')'. */
+static int field(struct parser *ps, size_t *start, size_t *end)
+{
+	*start = ps->pos;
+	while (ps->pos < ps->len && ps->s[ps->pos] != ';' && ps->s[ps->pos] != ')') {
+		if (ps->s[ps->pos] == '(')
+			return fail(ps, ps->pos, -E_CORRUPT, "unexpected '('");
+		ps->pos++;
+	}
+	if (ps->pos >= ps->len)
+		return fail(ps, ps->pos, -E_CORRUPT, "unterminated ACE");
+	*end = ps->pos;
+	return 0;
+}
+
+static int expect(struct parser *ps, char c)
+{
+	if (ps->pos >= ps->len || ps->s[ps->pos] != c)
+		return fail(ps, ps->pos, -E_CORRUPT, "expected '%c'", c);
+	ps->pos++;
+	return 0;
+}
+
+static int parse_rights(struct parser *ps, size_t start, size_t end, uint32_t *mask)
+{
+	const char *p = ps->s;
+	size_t i = start;
+	uint32_t v;
+	uint64_t num = 0;
+
+	*mask = 0;
+	if (end - start >= 2 && p[i] == '0' && (p[i + 1] == 'x' || p[i + 1] == 'X')) {
+		i += 2;
+		if (i == end)
+			return fail(ps, start, -E_CORRUPT, "bad rights '%.*s'", TOK(p + start, end - start));
+		for (; i < end; i++) {
+			if (!isxdigit((unsigned char)p[i]))
+				return fail(ps, i, -E_CORRUPT, "bad hex digit in rights '%.*s'",
+					    TOK(p + start, end - start));
+			num = num * 16 + (uint64_t)(isdigit((unsigned char)p[i]) ? p[i] - '0' :
+						    tolower((unsigned char)p[i]) - 'a' + 10);
+			if (num > 0xffffffffULL)
+				return fail(ps, start, -E_CORRUPT, "rights '%.*s' exceed 32 bits",
+					    TOK(p + start, end - start));
+		}
+		*mask = (uint32_t)num;
+		return 0;
+	}
+	if (start < end && isdigit((unsigned char)p[start])) {
+		for (; i < end; i++) {
+			if (!isdigit((unsigned char)p[i]))
+				return fail(ps, i, -E_CORRUPT, "bad digit in rights '%.*s'",
+					    TOK(p + start, end - start));
+			num = num * 10 + (uint64_t)(p[i] - '0');
+			if (num > 0xffffffffULL)
+				return fail(ps, start, -E_CORRUPT, "rights '%.*s' exceed 32 bits",
+					    TOK(p + start, end - start));
+		}
+		*mask = (uint32_t)num;
+		return 0;
+	}
+	for (; i < end; i += 2) {
+		if (end - i < 2)
+			return fail(ps, i, -E_CORRUPT, "unknown right '%.*s'", TOK(p + i, end - i));
+		if (!lookup(right_aliases, ARRAY_LEN(right_aliases), p + i, 2, &v) &&
+		    !lookup(right_bits, ARRAY_LEN(right_bits), p + i, 2, &v) &&
+		    !lookup(label_bits, ARRAY_LEN(label_bits), p + i, 2, &v))
+			return fail(ps, i, -E_CORRUPT, "unknown right '%.2s'", p + i);
+		*mask |= v;
+	}
+	return 0;
+}
+
+static int parse_guid(struct parser *ps, size_t start, size_t end, uint8_t *g)
+{
+	static const int groups[5] = { 8, 4, 4, 4, 12 };
+	const char *p = ps->s + start;
+	uint8_t raw[16];
+	size_t i, k = 0, pos = 0;
+	int gi;
+
+	if (end - start != 36)
+		goto bad;
+	for (gi = 0; gi < 5; gi++) {
+		for (i = 0; i < (size_t)groups[gi]; i += 2) {
+			int hi, lo;
+			if (!isxdigit((unsigned char)p[pos]) || !isxdigit((unsigned char)p[pos + 1]))
+				goto bad;
+			hi = isdigit((unsigned char)p[pos]) ? p[pos] - '0' : tolower((unsigned char)p[pos]) - 'a' + 10;
+			lo = isdigit((unsigned char)p[pos + 1]) ? p[pos + 1] - '0' : tolower((unsigned char)p[pos + 1]) - 'a' + 10;
+			raw[k++] = (uint8_t)(hi << 4 | lo);
+			pos += 2;
+		}
+		if (gi < 4) {
+			if (p[pos] != '-')
+				goto bad;
+			pos++;
+		}
+	}
+	/* text is big-endian per group; on disk Data1..3 are little-endian */
+	g[0] = raw[3]; g[1] = raw[2]; g[2] = raw[1]; g[3] = raw[0];
+	g[4] = raw[5]; g[5] = raw[4];
+	g[6] = raw[7]; g[7] = raw[6];
+	memcpy(g + 8, raw + 8, 8);
+	return 0;
+bad:
+	return fail(ps, start, -E_CORRUPT, "bad guid '%.*s'", TOK(ps->s + start, end - start));
+}
+
+/* Skip a "(...)" condition or attribute with nested parentheses and
+ * quoted strings; pos is at '('. */
+static int skip_balanced(struct parser *ps)
+{
+	size_t start = ps->pos;
+	unsigned depth = 0;
+	int quoted = 0;
+
+	for (; ps->pos < ps->len; ps->pos++) {
+		char c = ps->s[ps->pos];
+
+		if (quoted) {
+			if (c == '"')
+				quoted = 0;
+			continue;
+		}
+		if (c == '"')
+			quoted = 1;
+		else if (c == '(')
+			depth++;
+		else if (c == ')') {
+			if (depth == 0)
+				break;
+			if (--depth == 0) {
+				ps->pos++;
+				return 0;
+			}
+		}
+	}
+	return fail(ps, start, -E_CORRUPT, "unterminated condition");
+}
+
+static int has_appdata_form(uint8_t type)
+{
+	switch (type) {
+	case ACE_ACCESS_ALLOWED_CALLBACK:
+	case ACE_ACCESS_DENIED_CALLBACK:
+	case ACE_ACCESS_ALLOWED_CALLBACK_OBJECT:
+	case ACE_SYSTEM_AUDIT_CALLBACK:
+	case ACE_SYSTEM_RESOURCE_ATTRIBUTE:
+	case ACE_SYSTEM_ACCESS_FILTER:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int parse_ace(struct parser *ps, struct ace *a)
+{
+	size_t s, e, i;
+	uint32_t v;
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	if ((rc = expect(ps, '(')) < 0)
+		return rc;
+	/* type */
+	if ((rc = field(ps, &s, &e)) < 0)
+		return rc;
+	if (!lookup(ace_types, ARRAY_LEN(ace_types), ps->s + s, e - s, &v))
+		return fail(ps, s, -E_CORRUPT, "unknown ACE type '%.*s'", TOK(ps->s + s, e - s));
+	a->type = (uint8_t)v;
+	if ((rc = expect(ps, ';')) < 0)
+		return rc;
+	/* flags */
+	if ((rc = field(ps, &s, &e)) < 0)
+		return rc;
+	for (i = s; i < e; i += 2) {
+		if (e - i < 2 ||
+		    !lookup(ace_flag_names, ARRAY_LEN(ace_flag_names), ps->s + i, 2, &v))
+			return fail(ps, i, -E_CORRUPT, "unknown ACE flag '%.*s'",
+				    TOK(ps->s + i, e - i < 2 ? e - i : 2));
+		a->flags |= (uint8_t)v;
+	}
+	if ((rc = expect(ps, ';')) < 0)
+		return rc;
+	/* rights */
+	if ((rc = field(ps, &s, &e)) < 0)
+		return rc;
+	if ((rc = parse_rights(ps, s, e, &a->mask)) < 0)
+		return rc;
+	if ((rc = expect(ps, ';')) < 0)
+		return rc;
+	/* object type, inherited object type */
+	if ((rc = field(ps, &s, &e)) < 0)
+		return rc;
+	if (e > s) {
+		if (!ace_type_is_object(a->type))
+			return fail(ps, s, -E_CORRUPT, "object type on a non-object ACE");
+		if ((rc = parse_guid(ps, s, e, a->object_type)) < 0)
+			return rc;
+		a->object_flags |= ACE_OBJECT_TYPE_PRESENT;
+	}
+	if ((rc = expect(ps, ';')) < 0)
+		return rc;
+	if ((rc = field(ps, &s, &e)) < 0)
+		return rc;
+	if (e > s) {
+		if (!ace_type_is_object(a->type))
+			return fail(ps, s, -E_CORRUPT, "inherited object type on a non-object ACE");
+		if ((rc = parse_guid(ps, s, e, a->inherited_object_type)) < 0)
+			return rc;
+		a->object_flags |= ACE_INHERITED_OBJECT_TYPE_PRESENT;
+	}
+	if ((rc = expect(ps, ';')) < 0)
+		return rc;
+	/* sid */
+	if ((rc = field(ps, &s, &e)) < 0)
+		return rc;
+	if ((rc = parse_sid_at(ps, s, e - s, &a->sid)) < 0)
+		return rc;
+	if (ps->s[ps->pos] == ';') {
+		/* condition / resource attribute: accepted, not kept */
+		if (!has_appdata_form(a->type))
+			return fail(ps, ps->pos, -E_CORRUPT, "extra field in a %s ACE",
+				    sddl_ace_type_name(a->type));
+		ps->pos++;
+		if (ps->pos >= ps->len || ps->s[ps->pos] != '(')
+			return fail(ps, ps->pos, -E_CORRUPT, "expected '('");
+		if ((rc = skip_balanced(ps)) < 0)
+			return rc;
+	}
+	return expect(ps, ')');
+}
+
+static int parse_acl(struct parser *ps, int is_dacl, struct secdesc *sd)
+{
+	struct acl *acl = is_dacl ? &sd->dacl : &sd->sacl;
+	int nullacl = 0, rc;
+	struct ace a;
+	size_t at;
+	unsigned i;
+	struct err e;
+
+	sd->control |= is_dacl ? SE_DACL_PRESENT : SE_SACL_PRESENT;
+	for (;;) {
+		if (at_word(ps, "NO_ACCESS_CONTROL")) {
+			nullacl = 1;
+			ps->pos += strlen("NO_ACCESS_CONTROL");
+		} else if (at_word(ps, "AI")) {
+			sd->control |= is_dacl ? SE_DACL_AUTO_INHERITED : SE_SACL_AUTO_INHERITED;
+			ps->pos += 2;
+		} else if (at_word(ps, "AR")) {
+			sd->control |= is_dacl ? SE_DACL_AUTO_INHERIT_REQ : SE_SACL_AUTO_INHERIT_REQ;
+			ps->pos += 2;
+		} else if (at_word(ps, "P")) {
+			sd->control |= is_dacl ? SE_DACL_PROTECTED : SE_SACL_PROTECTED;
+			ps->pos += 1;
+		} else {
+			break;
+		}
+	}
+	acl->revision = 2;
+	if (!nullacl) {
+		if (is_dacl)
+			sd->has_dacl = 1;
+		else
+			sd->has_sacl = 1;
+	}
+	skip_ws(ps);
+	while (ps->pos < ps->len && ps->s[ps->pos] == '(') {
+		at = ps->pos;
+		if (nullacl)
+			return fail(ps, at, -E_CORRUPT, "ACE after NO_ACCESS_CONTROL");
+		if ((rc = parse_ace(ps, &a)) < 0)
+			return rc;
+		err_init(&e);
+		if ((rc = acl_append(acl, &a, &e)) < 0)
+			return fail(ps, at, rc, "%s", e.msg);
+		skip_ws(ps);
+	}
+	for (i = 0; i < acl->count; i++)
+		if (ace_type_is_object(acl->aces[i].type))
+			acl->revision = 4;  /* ACL_REVISION_DS */
+	return 0;
+}
+
+int sddl_decode(const char *text, struct secdesc *sd, size_t *err_offset,
+		struct err *err)
+{
+	struct parser ps;
+	unsigned seen = 0, bit;
+	size_t at, n;
+	int rc;
+	char c;
+
+	memset(sd, 0, sizeof(*sd));
+	if (err_offset)
+		*err_offset = 0;
+	ps.s = text ? text : "";
+	ps.len = strlen(ps.s);
+	ps.pos = 0;
+	ps.err_offset = err_offset;
+	ps.err = err;
+	if (ps.len > LIMIT_SDDL_LEN)
+		return fail(&ps, LIMIT_SDDL_LEN, -E_LIMIT, "sddl longer than LIMIT_SDDL_LEN (%u)",
+			    LIMIT_SDDL_LEN);
+	sd->control = SE_SELF_RELATIVE;
+	skip_ws(&ps);
+	if (ps.pos == ps.len)
+		return fail(&ps, ps.pos, -E_CORRUPT, "empty sddl");
+	while (skip_ws(&ps), ps.pos < ps.len) {
+		at = ps.pos;
+		c = (char)toupper((unsigned char)ps.s[at]);
+		if (ps.len - at < 2 || ps.s[at + 1] != ':' || !strchr("OGDS", c) || c == '\0')
+			return fail(&ps, at, -E_CORRUPT, "expected O:, G:, D: or S:");
+		bit = c == 'O' ? 1u : c == 'G' ? 2u : c == 'D' ? 4u : 8u;
+		if (seen & bit)
+			return fail(&ps, at, -E_CORRUPT, "second %c: component", c);
+		seen |= bit;
+		ps.pos += 2;
+		if (c == 'O' || c == 'G') {
+			skip_ws(&ps);
+			n = sid_token_len(&ps);
+			if ((rc = parse_sid_at(&ps, ps.pos, n, c == 'O' ? &sd->owner : &sd->group)) < 0)
+				return rc;
+			ps.pos += n;
+			if (c == 'O')
+				sd->has_owner = 1;
+			else
+				sd->has_group = 1;
+		} else if ((rc = parse_acl(&ps, c == 'D', sd)) < 0) {
+			return rc;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,24 @@
+/* Every check the rules can name.  Each area's file defines its own
+ * check_def (name, function, parameters): ntfs_checks.c, registry_checks.c,
+ * event_checks.c. */
+#ifndef VSSD_CHECKS_H
+#define VSSD_CHECKS_H
+
+#include "rules.h"
+
+extern const struct check_def check_def_winsxs_acl;            /* cause1 */
+extern const struct check_def check_def_services_running;      /* cause2 */
+extern const struct check_def check_def_service_descriptors;   /* cause3 */
+extern const struct check_def check_def_framework_folders;     /* cause4 */
+extern const struct check_def check_def_service_sd_blocks_writer;
+extern const struct check_def check_def_service_binary_missing;
+extern const struct check_def check_def_vss_access_control;
+extern const struct check_def check_def_win2003;
+extern const struct check_def check_def_winsxs_junction;
+extern const struct check_def check_def_hive_state;
+extern const struct check_def check_def_events;                /* events only */
+
+/* For checks not written yet: unknown, "not implemented: <what>". */
+int check_not_implemented(struct result *res, const char *what);
+
+#endif

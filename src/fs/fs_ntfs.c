@@ -1,0 +1,559 @@
+/* The NTFS adapter: libntfs-3g mounted read-only over our image layer
+ * through a custom struct ntfs_device_operations.  The only file that sees
+ * libntfs-3g's names (its le32 typedefs clash with parsers/bytes.h).
+ *
+ * libntfs-3g facts relied on (DESIGN.md "Known traps"):
+ *  - ntfs_umount() frees the device but not d_private; a failed mount does
+ *    not free the device;
+ *  - its logging goes to stderr/stdout by default: we route it into a buffer
+ *    so a mount failure can say why, and nothing reaches stdout;
+ *  - ntfs_readdir() also returns 8.3 aliases (FILE_NAME_DOS): skipped. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <linux/fs.h>
+
+#include <ntfs-3g/types.h>
+#include <ntfs-3g/attrib.h>
+#include <ntfs-3g/device.h>
+#include <ntfs-3g/dir.h>
+#include <ntfs-3g/inode.h>
+#include <ntfs-3g/layout.h>
+#include <ntfs-3g/logging.h>
+#include <ntfs-3g/reparse.h>
+#include <ntfs-3g/security.h>
+#include <ntfs-3g/unistr.h>
+#include <ntfs-3g/volume.h>
+
+#include "fs_priv.h"
+#include "limits.h"
+
+struct ntfs_src {
+	struct image *img;
+	uint64_t offset;
+	uint64_t size;
+	int64_t pos;
+};
+
+struct ntfs_fs {
+	ntfs_volume *vol;
+	struct ntfs_src *src;
+};
+
+/* --- libntfs-3g logging: keep the last error line for our messages */
+static char ntfs_last_msg[256];
+
+static int ntfs_log_capture(const char *function, const char *file, int line,
+			    u32 level, void *data, const char *format,
+			    va_list args)
+{
+	size_t n;
+
+	(void)function; (void)file; (void)line; (void)data;
+	if (!(level & (NTFS_LOG_LEVEL_ERROR | NTFS_LOG_LEVEL_PERROR |
+		       NTFS_LOG_LEVEL_CRITICAL)))
+		return 0;
+	vsnprintf(ntfs_last_msg, sizeof(ntfs_last_msg), format, args);
+	n = strlen(ntfs_last_msg);
+	while (n > 0 && (ntfs_last_msg[n - 1] == '\n' || ntfs_last_msg[n - 1] == '.'))
+		ntfs_last_msg[--n] = '\0';
+	return 0;
+}
+
+static void ntfs_logging_init(void)
+{
+	ntfs_log_set_handler(ntfs_log_capture);
+	ntfs_log_set_levels(NTFS_LOG_LEVEL_ERROR | NTFS_LOG_LEVEL_PERROR |
+			    NTFS_LOG_LEVEL_CRITICAL);
+}
+
+/* --- device operations over the image layer (read-only) */
+static int dev_open(struct ntfs_device *dev, int flags)
+{
+	if ((flags & O_ACCMODE) != O_RDONLY) {
+		errno = EROFS;
+		return -1;
+	}
+	NDevSetOpen(dev);
+	NDevSetReadOnly(dev);
+	((struct ntfs_src *)dev->d_private)->pos = 0;
+	return 0;
+}
+
+static int dev_close(struct ntfs_device *dev)
+{
+	NDevClearOpen(dev);
+	return 0;
+}
+
+static s64 dev_seek(struct ntfs_device *dev, s64 offset, int whence)
+{
+	struct ntfs_src *s = dev->d_private;
+	s64 base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? s->pos :
+		   (s64)s->size;
+
+	if (whence != SEEK_SET && whence != SEEK_CUR && whence != SEEK_END) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (base + offset < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	s->pos = base + offset;
+	return s->pos;
+}
+
+static s64 dev_pread(struct ntfs_device *dev, void *buf, s64 count, s64 offset)
+{
+	struct ntfs_src *s = dev->d_private;
+
+	if (count < 0 || offset < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((uint64_t)offset >= s->size)
+		return 0;
+	if ((uint64_t)count > s->size - (uint64_t)offset)
+		count = (s64)(s->size - (uint64_t)offset);
+	if (image_read(s->img, s->offset + (uint64_t)offset, buf, (size_t)count,
+		       NULL) < 0) {
+		errno = EIO;
+		return -1;
+	}
+	return count;
+}
+
+static s64 dev_read(struct ntfs_device *dev, void *buf, s64 count)
+{
+	struct ntfs_src *s = dev->d_private;
+	s64 n = dev_pread(dev, buf, count, s->pos);
+
+	if (n > 0)
+		s->pos += n;
+	return n;
+}
+
+static s64 dev_write(struct ntfs_device *dev, const void *buf, s64 count)
+{
+	(void)dev; (void)buf; (void)count;
+	errno = EROFS;
+	return -1;
+}
+
+static s64 dev_pwrite(struct ntfs_device *dev, const void *buf, s64 count,
+		      s64 offset)
+{
+	(void)dev; (void)buf; (void)count; (void)offset;
+	errno = EROFS;
+	return -1;
+}
+
+static int dev_sync(struct ntfs_device *dev)
+{
+	(void)dev;
+	return 0;
+}
+
+static int dev_stat(struct ntfs_device *dev, struct stat *st)
+{
+	struct ntfs_src *s = dev->d_private;
+
+	memset(st, 0, sizeof(*st));
+	st->st_mode = S_IFREG | 0444;
+	st->st_size = (off_t)s->size;
+	return 0;
+}
+
+static int dev_ioctl(struct ntfs_device *dev, unsigned long request, void *argp)
+{
+	struct ntfs_src *s = dev->d_private;
+
+	if (request == BLKGETSIZE64) {
+		*(uint64_t *)argp = s->size;
+		return 0;
+	}
+	if (request == BLKSSZGET) {
+		*(int *)argp = 512;
+		return 0;
+	}
+	errno = ENOTTY;
+	return -1;
+}
+
+static struct ntfs_device_operations dev_ops = {
+	.open = dev_open, .close = dev_close, .seek = dev_seek,
+	.read = dev_read, .write = dev_write, .pread = dev_pread,
+	.pwrite = dev_pwrite, .sync = dev_sync, .stat = dev_stat,
+	.ioctl = dev_ioctl,
+};
+
+/* --- helpers */
+static int ntfs_errno(struct err *err, const char *what)
+{
+	int e = errno;
+
+	if (ntfs_last_msg[0])
+		return err_set(err, e == EIO ? -E_IO : -E_CORRUPT, "%s: %s",
+			       what, ntfs_last_msg);
+	return err_set(err, e == EIO ? -E_IO : e == ENOMEM ? -E_NOMEM : -E_CORRUPT,
+		       "%s: %s", what, strerror(e ? e : EIO));
+}
+
+/* 1 opened, 0 absent, <0 error */
+static int open_path(struct ntfs_fs *n, const char *path, ntfs_inode **ni,
+		     struct err *err)
+{
+	char p[LIMIT_PATH_LEN + 1];
+	int rc;
+
+	*ni = NULL;
+	rc = fs_norm_path(path, p, sizeof(p), err);
+	if (rc < 0)
+		return rc;
+	ntfs_last_msg[0] = '\0';
+	errno = 0;
+	*ni = ntfs_pathname_to_inode(n->vol, NULL, p[0] ? p : "/");
+	if (*ni)
+		return 1;
+	if (errno == ENOENT || errno == ENOTDIR)
+		return 0;
+	return ntfs_errno(err, "lookup");
+}
+
+static void fill_stat(ntfs_inode *ni, struct fs_stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->inode = ni->mft_no;
+	st->is_dir = (ni->mrec->flags & MFT_RECORD_IS_DIRECTORY) != 0;
+	st->size = (uint64_t)ni->data_size;
+	if (ni->flags & FILE_ATTR_REPARSE_POINT) {
+		char buf[16];
+
+		st->is_reparse = 1;
+		if (ntfs_get_ntfs_reparse_data(ni, buf, sizeof(buf)) >= 4)
+			st->reparse_tag = (uint32_t)(uint8_t)buf[0] |
+					  ((uint32_t)(uint8_t)buf[1] << 8) |
+					  ((uint32_t)(uint8_t)buf[2] << 16) |
+					  ((uint32_t)(uint8_t)buf[3] << 24);
+	}
+}
+
+static int n_stat(void *p, const char *path, struct fs_stat *st, struct err *err)
+{
+	ntfs_inode *ni;
+	int rc = open_path(p, path, &ni, err);
+
+	if (rc <= 0)
+		return rc;
+	fill_stat(ni, st);
+	ntfs_inode_close(ni);
+	return 1;
+}
+
+struct dir_walk {
+	struct ntfs_fs *n;
+	fs_dirent_fn fn;
+	void *ctx;
+	int rc;
+	unsigned long entries;
+};
+
+static int filldir(void *dirent, const ntfschar *name, const int name_len,
+		   const int name_type, const s64 pos, const MFT_REF mref,
+		   const unsigned dt_type)
+{
+	struct dir_walk *w = dirent;
+	struct fs_dirent e;
+	char *u8 = NULL;
+	int rc;
+
+	(void)pos;
+	if (name_type == FILE_NAME_DOS)
+		return 0;
+	if (++w->entries > LIMIT_DIR_ENTRIES) {
+		w->rc = -E_LIMIT;
+		return -1;
+	}
+	if (ntfs_ucstombs(name, name_len, &u8, 0) < 0) {
+		w->rc = -E_CORRUPT;
+		return -1;
+	}
+	if (strcmp(u8, ".") == 0 || strcmp(u8, "..") == 0) {
+		free(u8);
+		return 0;
+	}
+	memset(&e, 0, sizeof(e));
+	e.name = u8;
+	e.inode = MREF(mref);
+	e.is_dir = dt_type == NTFS_DT_DIR;
+	if (dt_type == NTFS_DT_REPARSE) {
+		ntfs_inode *ni = ntfs_inode_open(w->n->vol, mref);
+
+		e.is_reparse = 1;
+		if (ni) {
+			struct fs_stat st;
+
+			fill_stat(ni, &st);
+			e.is_dir = st.is_dir;
+			e.reparse_tag = st.reparse_tag;
+			ntfs_inode_close(ni);
+		}
+	}
+	rc = w->fn(w->ctx, &e);
+	free(u8);
+	if (rc != 0) {
+		w->rc = rc;
+		return -1;
+	}
+	return 0;
+}
+
+static int readdir_ni(struct ntfs_fs *n, ntfs_inode *ni, fs_dirent_fn fn,
+		      void *ctx, struct err *err)
+{
+	struct dir_walk w = { n, fn, ctx, 0, 0 };
+	s64 pos = 0;
+	int rc;
+
+	if (!(ni->mrec->flags & MFT_RECORD_IS_DIRECTORY))
+		return err_set(err, -E_CORRUPT, "not a directory");
+	ntfs_last_msg[0] = '\0';
+	rc = ntfs_readdir(ni, &pos, &w, filldir);
+	if (w.rc > 0)
+		return w.rc;
+	if (w.rc == -E_LIMIT)
+		return err_set(err, -E_LIMIT, "more than %u entries",
+			       LIMIT_DIR_ENTRIES);
+	if (w.rc < 0 && err && err->code == 0)
+		return err_set(err, w.rc, "directory listing failed");
+	if (w.rc < 0)
+		return w.rc;
+	if (rc < 0)
+		return ntfs_errno(err, "readdir");
+	return 0;
+}
+
+static int n_readdir(void *p, const char *path, fs_dirent_fn fn, void *ctx,
+		     struct err *err)
+{
+	ntfs_inode *ni;
+	int rc = open_path(p, path, &ni, err);
+
+	if (rc == 0)
+		return err_set(err, -E_NOTFOUND, "no such directory");
+	if (rc < 0)
+		return rc;
+	rc = readdir_ni(p, ni, fn, ctx, err);
+	ntfs_inode_close(ni);
+	return rc;
+}
+
+static int n_readdir_inode(void *p, uint64_t inode, fs_dirent_fn fn, void *ctx,
+			   struct err *err)
+{
+	struct ntfs_fs *n = p;
+	ntfs_inode *ni;
+	int rc;
+
+	ntfs_last_msg[0] = '\0';
+	ni = ntfs_inode_open(n->vol, (MFT_REF)inode);
+	if (!ni)
+		return ntfs_errno(err, "inode");
+	rc = readdir_ni(n, ni, fn, ctx, err);
+	ntfs_inode_close(ni);
+	return rc;
+}
+
+static int n_read_file(void *p, const char *path, size_t max, uint8_t **buf,
+		       size_t *len, struct err *err)
+{
+	ntfs_inode *ni;
+	ntfs_attr *na;
+	s64 got;
+	int rc = open_path(p, path, &ni, err);
+
+	if (rc <= 0)
+		return rc;
+	na = ntfs_attr_open(ni, AT_DATA, AT_UNNAMED, 0);
+	if (!na) {
+		rc = ntfs_errno(err, "data attribute");
+		goto close_inode;
+	}
+	if (na->data_size < 0 || (uint64_t)na->data_size > max) {
+		rc = err_set(err, -E_LIMIT, "file of %lld bytes exceeds the limit of %zu",
+			     (long long)na->data_size, max);
+		goto close_attr;
+	}
+	*buf = malloc((size_t)na->data_size + 1);
+	if (!*buf) {
+		rc = err_set(err, -E_NOMEM, "out of memory");
+		goto close_attr;
+	}
+	got = na->data_size ? ntfs_attr_pread(na, 0, na->data_size, *buf) : 0;
+	if (got != na->data_size) {
+		free(*buf);
+		*buf = NULL;
+		rc = ntfs_errno(err, "read");
+		goto close_attr;
+	}
+	(*buf)[got] = 0;
+	*len = (size_t)got;
+	rc = 1;
+close_attr:
+	ntfs_attr_close(na);
+close_inode:
+	ntfs_inode_close(ni);
+	return rc;
+}
+
+static int security_of(struct ntfs_fs *n, ntfs_inode *ni, uint8_t **sd,
+		       size_t *len, struct err *err)
+{
+	struct SECURITY_CONTEXT scx;
+	int size;
+
+	memset(&scx, 0, sizeof(scx));
+	scx.vol = n->vol;
+	ntfs_last_msg[0] = '\0';
+	size = ntfs_get_ntfs_acl(&scx, ni, NULL, 0);
+	if (size <= 0)
+		return ntfs_errno(err, "security descriptor");
+	if ((unsigned)size > LIMIT_SD_SIZE)
+		return err_set(err, -E_LIMIT, "security descriptor of %d bytes", size);
+	*sd = malloc((size_t)size);
+	if (!*sd)
+		return err_set(err, -E_NOMEM, "out of memory");
+	if (ntfs_get_ntfs_acl(&scx, ni, (char *)*sd, (size_t)size) != size) {
+		free(*sd);
+		*sd = NULL;
+		return ntfs_errno(err, "security descriptor");
+	}
+	*len = (size_t)size;
+	return 1;
+}
+
+static int n_get_security(void *p, const char *path, uint8_t **sd, size_t *len,
+			  struct err *err)
+{
+	ntfs_inode *ni;
+	int rc = open_path(p, path, &ni, err);
+
+	if (rc <= 0)
+		return rc;
+	rc = security_of(p, ni, sd, len, err);
+	ntfs_inode_close(ni);
+	return rc;
+}
+
+static int n_get_security_inode(void *p, uint64_t inode, uint8_t **sd,
+				size_t *len, struct err *err)
+{
+	struct ntfs_fs *n = p;
+	ntfs_inode *ni = ntfs_inode_open(n->vol, (MFT_REF)inode);
+	int rc;
+
+	if (!ni)
+		return ntfs_errno(err, "inode");
+	rc = security_of(n, ni, sd, len, err);
+	ntfs_inode_close(ni);
+	return rc;
+}
+
+static int n_reparse_target(void *p, const char *path, char *buf, size_t size,
+			    struct err *err)
+{
+	ntfs_inode *ni;
+	uint8_t data[16384];
+	uint32_t tag;
+	int got, rc = open_path(p, path, &ni, err);
+
+	if (rc <= 0)
+		return rc;
+	got = ntfs_get_ntfs_reparse_data(ni, (char *)data, sizeof(data));
+	ntfs_inode_close(ni);
+	if (got <= 0 || (size_t)got > sizeof(data))
+		return 0;
+	return fs_parse_reparse(data, (size_t)got, &tag, buf, size) > 0 ? 1 : 0;
+}
+
+static void n_close(void *p)
+{
+	struct ntfs_fs *n = p;
+
+	if (!n)
+		return;
+	if (n->vol)
+		ntfs_umount(n->vol, FALSE);  /* frees the device, not d_private */
+	free(n->src);
+	free(n);
+}
+
+static const struct fs_ops ntfs_fs_ops = {
+	.stat = n_stat, .readdir = n_readdir, .readdir_inode = n_readdir_inode,
+	.read_file = n_read_file, .get_security = n_get_security,
+	.get_security_inode = n_get_security_inode,
+	.reparse_target = n_reparse_target, .close = n_close,
+};
+
+int fs_open_ntfs(struct fs **out, struct image *img, uint64_t offset,
+		 uint64_t size, struct err *err)
+{
+	struct ntfs_device *dev;
+	struct ntfs_fs *n;
+	struct fs_info info;
+	char boot[512];
+
+	*out = NULL;
+	ntfs_logging_init();
+	if (image_read(img, offset, boot, sizeof(boot), err) < 0)
+		return err_wrap(err, "boot sector");
+	if (memcmp(boot + 3, "NTFS    ", 8) != 0) {
+		if (memcmp(boot + 3, "-FVE-FS-", 8) == 0)
+			return err_set(err, -E_UNSUPPORTED,
+				       "BitLocker-encrypted volume: unlock it first, e.g. with dislocker or bdemount");
+		return err_set(err, -E_FORMAT, "no NTFS file system");
+	}
+	n = calloc(1, sizeof(*n));
+	if (!n || !(n->src = calloc(1, sizeof(*n->src)))) {
+		free(n);
+		return err_set(err, -E_NOMEM, "out of memory");
+	}
+	n->src->img = img;
+	n->src->offset = offset;
+	n->src->size = size;
+	dev = ntfs_device_alloc(image_path(img), 0, &dev_ops, n->src);
+	if (!dev) {
+		n_close(n);
+		return err_set(err, -E_NOMEM, "out of memory");
+	}
+	ntfs_last_msg[0] = '\0';
+	errno = 0;
+	n->vol = ntfs_device_mount(dev, NTFS_MNT_RDONLY | NTFS_MNT_IGNORE_HIBERFILE);
+	if (!n->vol) {
+		int rc = ntfs_errno(err, "cannot mount NTFS");
+
+		ntfs_device_free(dev);       /* a failed mount leaves it to us */
+		n_close(n);
+		return rc;
+	}
+	ntfs_set_ignore_case(n->vol);    /* Windows looks names up this way */
+
+	memset(&info, 0, sizeof(info));
+	info.kind = FS_NTFS;
+	snprintf(info.label, sizeof(info.label), "%s",
+		 n->vol->vol_name ? n->vol->vol_name : "");
+	info.dirty = (n->vol->flags & VOLUME_IS_DIRTY) != 0;
+	ntfs_last_msg[0] = '\0';
+	info.hibernated = ntfs_volume_check_hiberfile(n->vol, 0) != 0 &&
+			  errno == EPERM;
+	info.descriptors = 1;
+	return fs_wrap(out, &ntfs_fs_ops, n, &info, err);
+}

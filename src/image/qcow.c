@@ -1,0 +1,211 @@
+/* QEMU QCOW / QCOW2 images through libqcow, read-only.  A backing file is
+ * opened from the image's directory (it must be QCOW too) and chained with
+ * libqcow_file_set_parent_file.  Encrypted images are refused.
+ *
+ * libqcow carries its own copy of libbfio, like libvhdi: see vhdi.c. */
+#define _GNU_SOURCE
+#include "image.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libqcow.h>
+
+#include "limits.h"
+
+struct qcow_src {
+	/* [0] is the image opened, [i + 1] the backing file of [i]. */
+	libqcow_file_t *files[LIMIT_IMAGE_PARENTS + 1];
+	unsigned count;
+};
+
+static int qcow_err(struct err *err, int code, const char *what,
+		    libqcow_error_t **e)
+{
+	char trace[2048] = "";
+
+	if (e && *e) {
+		libqcow_error_backtrace_sprint(*e, trace, sizeof(trace));
+		libqcow_error_free(e);
+	}
+	return image_lib_error(err, code, what, trace);
+}
+
+static void qcow_close(void *priv)
+{
+	struct qcow_src *q = priv;
+	unsigned i;
+
+	if (!q)
+		return;
+	for (i = 0; i < q->count; i++) {
+		libqcow_file_close(q->files[i], NULL);
+		libqcow_file_free(&q->files[i], NULL);
+	}
+	free(q);
+}
+
+static int qcow_read(void *priv, uint64_t off, void *buf, size_t len,
+		     struct err *err)
+{
+	struct qcow_src *q = priv;
+	libqcow_error_t *e = NULL;
+	uint8_t *p = buf;
+
+	while (len > 0) {
+		ssize_t n = libqcow_file_read_buffer_at_offset(q->files[0], p, len,
+							       (off64_t)off, &e);
+		if (n <= 0) {
+			char what[96];
+
+			snprintf(what, sizeof(what), "read at offset %llu",
+				 (unsigned long long)off);
+			return qcow_err(err, n < 0 ? -E_IO : -E_CORRUPT, what, &e);
+		}
+		p += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static const struct image_ops qcow2_ops = {
+	.format = "qcow2", .read = qcow_read, .close = qcow_close,
+};
+
+static const struct image_ops qcow1_ops = {
+	.format = "qcow", .read = qcow_read, .close = qcow_close,
+};
+
+static int qcow_open_one(libqcow_file_t **out, const char *path,
+			 struct err *err)
+{
+	libqcow_error_t *e = NULL;
+	uint32_t method = 0;
+	int rc;
+
+	*out = NULL;
+	if (libqcow_file_initialize(out, &e) != 1)
+		return qcow_err(err, -E_NOMEM, "cannot create a libqcow file", &e);
+	if (libqcow_file_open(*out, path, LIBQCOW_OPEN_READ, &e) != 1) {
+		rc = qcow_err(err, -E_CORRUPT, "not a valid QCOW", &e);
+		goto fail;
+	}
+	if (libqcow_file_get_encryption_method(*out, &method, &e) != 1) {
+		rc = qcow_err(err, -E_CORRUPT, "not a valid QCOW: encryption", &e);
+		goto fail;
+	}
+	if (method != LIBQCOW_ENCRYPTION_METHOD_NONE) {
+		rc = err_set(err, -E_UNSUPPORTED, "encrypted QCOW image (method %u)",
+			     method);
+		goto fail;
+	}
+	return 0;
+fail:
+	libqcow_file_close(*out, NULL);
+	libqcow_file_free(out, NULL);
+	return rc;
+}
+
+static int qcow_backing_name(libqcow_file_t *f, char *name, size_t len,
+			     struct err *err)
+{
+	libqcow_error_t *e = NULL;
+	size_t size = 0;
+	int rc;
+
+	rc = libqcow_file_get_utf8_backing_filename_size(f, &size, &e);
+	if (rc < 0)
+		return qcow_err(err, -E_CORRUPT, "backing file name", &e);
+	if (rc == 0 || size <= 1)
+		return 0;
+	if (size > len)
+		return err_set(err, -E_LIMIT,
+			       "backing file name of %zu bytes > LIMIT_IMAGE_NAME_LEN %zu",
+			       size, len);
+	if (libqcow_file_get_utf8_backing_filename(f, (uint8_t *)name, size,
+						   &e) != 1)
+		return qcow_err(err, -E_CORRUPT, "backing file name", &e);
+	name[size - 1] = '\0';
+	return 1;
+}
+
+int image_probe_qcow(struct image **out, const char *path, struct err *err)
+{
+	libqcow_error_t *e = NULL;
+	struct qcow_src *q;
+	char cur[LIMIT_IMAGE_NAME_LEN], next[LIMIT_IMAGE_NAME_LEN];
+	char name[LIMIT_IMAGE_NAME_LEN];
+	uint32_t version = 0;
+	size64_t size = 0;
+	int rc;
+
+	*out = NULL;
+	rc = libqcow_check_file_signature(path, &e);
+	libqcow_error_free(&e);
+	if (rc != 1)
+		return 0;
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return err_set(err, -E_NOMEM, "out of memory");
+	rc = qcow_open_one(&q->files[0], path, err);
+	if (rc < 0)
+		goto fail;
+	q->count = 1;
+	snprintf(cur, sizeof(cur), "%s", path);
+	for (;;) {
+		libqcow_file_t *child = q->files[q->count - 1];
+
+		rc = qcow_backing_name(child, name, sizeof(name), err);
+		if (rc < 0)
+			goto fail;
+		if (rc == 0)
+			break;
+		if (q->count > LIMIT_IMAGE_PARENTS) {
+			rc = err_set(err, -E_LIMIT,
+				     "more than LIMIT_IMAGE_PARENTS (%u) backing files",
+				     LIMIT_IMAGE_PARENTS);
+			goto fail;
+		}
+		rc = image_sibling_path(next, sizeof(next), cur, name, err);
+		if (rc < 0) {
+			rc = err_wrap(err, "backing file");
+			goto fail;
+		}
+		rc = libqcow_check_file_signature(next, &e);
+		libqcow_error_free(&e);
+		if (rc != 1) {
+			rc = err_set(err, -E_UNSUPPORTED,
+				     "backing file '%s' is not QCOW (only QCOW backing files are read)",
+				     next);
+			goto fail;
+		}
+		rc = qcow_open_one(&q->files[q->count], next, err);
+		if (rc < 0) {
+			rc = err_wrap(err, "backing file '%s'", next);
+			goto fail;
+		}
+		q->count++;
+		if (libqcow_file_set_parent_file(child, q->files[q->count - 1], &e) != 1) {
+			rc = qcow_err(err, -E_CORRUPT, "cannot chain the backing file", &e);
+			goto fail;
+		}
+		memcpy(cur, next, sizeof(cur));
+	}
+	if (libqcow_file_get_media_size(q->files[0], &size, &e) != 1) {
+		rc = qcow_err(err, -E_CORRUPT, "not a valid QCOW: media size", &e);
+		goto fail;
+	}
+	if (size == 0) {
+		rc = err_set(err, -E_CORRUPT, "not a valid QCOW: media size is 0");
+		goto fail;
+	}
+	libqcow_file_get_format_version(q->files[0], &version, NULL);
+	rc = image_new(out, version == 1 ? &qcow1_ops : &qcow2_ops, q, size, path,
+		       err);
+	return rc < 0 ? rc : 1;
+fail:
+	qcow_close(q);
+	return rc;
+}

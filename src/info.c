@@ -1,0 +1,166 @@
+/* `vssdoctor info`: what the source holds, without judging anything. */
+#define _GNU_SOURCE
+#include "info.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fs.h"
+#include "image.h"
+#include "registry.h"
+#include "volume.h"
+
+static void windows_of(struct fs *fs, json_t *vol)
+{
+	json_t *win = json_object();
+	struct err err;
+
+	err_init(&err);
+	if (registry_windows_info_fs(fs, win, &err) < 0)
+		json_object_set_new(win, "error", json_string(err.msg));
+	json_object_set_new(vol, "windows", win);
+}
+
+static json_t *volume_json(struct image *img, const struct volume_info *v)
+{
+	json_t *o = json_object();
+	struct fs *fs = NULL;
+	struct fs_stat st;
+	struct err err;
+
+	json_object_set_new(o, "index", json_integer(v->index));
+	json_object_set_new(o, "offset", json_integer((json_int_t)v->offset));
+	json_object_set_new(o, "size", json_integer((json_int_t)v->size));
+	json_object_set_new(o, "type", json_string(v->type));
+	json_object_set_new(o, "filesystem", json_string(volume_fs_name(v->fs)));
+	if (v->fs != VOLUME_FS_NTFS)
+		return o;
+	err_init(&err);
+	if (fs_open_ntfs(&fs, img, v->offset, v->size, &err) < 0) {
+		json_object_set_new(o, "error", json_string(err.msg));
+		return o;
+	}
+	json_object_set_new(o, "label", json_string(fs_info(fs)->label));
+	json_object_set_new(o, "dirty", json_boolean(fs_info(fs)->dirty));
+	err_init(&err);
+	if (fs_stat(fs, "Windows\\System32\\config\\SYSTEM", &st, &err) == 1) {
+		json_object_set_new(o, "holds_windows", json_true());
+		windows_of(fs, o);
+	} else {
+		json_object_set_new(o, "holds_windows", json_false());
+	}
+	fs_free(fs);
+	return o;
+}
+
+static void print_text(json_t *root)
+{
+	json_t *vols = json_object_get(root, "volumes"), *v, *w;
+	size_t i;
+
+	printf("Source:     %s\n", json_string_value(json_object_get(root, "path")));
+	printf("Format:     %s\n", json_string_value(json_object_get(root, "format")));
+	printf("Size:       %lld bytes\n", (long long)json_integer_value(json_object_get(root, "size")));
+	printf("Partitions: %s\n", json_string_value(json_object_get(root, "scheme")));
+	if (json_is_string(json_object_get(root, "warning")))
+		printf("Warning:    %s\n", json_string_value(json_object_get(root, "warning")));
+	printf("\n  %-5s %-14s %-14s %-22s %-10s %s\n", "index", "offset", "size", "type", "fs", "label / Windows");
+	json_array_foreach(vols, i, v) {
+		const char *label = json_string_value(json_object_get(v, "label"));
+
+		printf("  %-5lld %-14lld %-14lld %-22s %-10s %s%s\n",
+		       (long long)json_integer_value(json_object_get(v, "index")),
+		       (long long)json_integer_value(json_object_get(v, "offset")),
+		       (long long)json_integer_value(json_object_get(v, "size")),
+		       json_string_value(json_object_get(v, "type")),
+		       json_string_value(json_object_get(v, "filesystem")),
+		       label ? label : "",
+		       json_is_true(json_object_get(v, "holds_windows")) ? "  [Windows]" : "");
+		if (json_is_string(json_object_get(v, "error")))
+			printf("        error: %s\n", json_string_value(json_object_get(v, "error")));
+		w = json_object_get(v, "windows");
+		if (w) {
+			const char *k;
+			json_t *x;
+
+			json_object_foreach(w, k, x)
+				if (json_is_string(x))
+					printf("        %s: %s\n", k, json_string_value(x));
+		}
+	}
+}
+
+int cmd_info(int argc, char **argv)
+{
+	struct image *img = NULL;
+	struct volume_table *vt;
+	struct err err;
+	json_t *root, *vols;
+	const char *src = NULL;
+	int json = 0, i;
+	unsigned k;
+	struct stat st;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
+			i++;
+			if (strcmp(argv[i], "json") == 0)
+				json = 1;
+			else if (strcmp(argv[i], "text") != 0) {
+				fprintf(stderr, "vssdoctor: info: --format is text or json\n");
+				return 2;
+			}
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "vssdoctor: info: unknown option '%s'\n", argv[i]);
+			return 2;
+		} else if (!src) {
+			src = argv[i];
+		} else {
+			fprintf(stderr, "vssdoctor: info: one SOURCE only\n");
+			return 2;
+		}
+	}
+	if (!src) {
+		fprintf(stderr, "vssdoctor: info: no SOURCE given\n");
+		return 2;
+	}
+	if (stat(src, &st) == 0 && S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "vssdoctor: info: '%s' is a directory: info describes disk images (scan reads directories)\n", src);
+		return 2;
+	}
+	err_init(&err);
+	if (image_open(&img, src, &err) < 0) {
+		fprintf(stderr, "vssdoctor: cannot read '%s': %s\n", src, err.msg);
+		return 2;
+	}
+	vt = calloc(1, sizeof(*vt));
+	if (!vt || volume_scan(img, vt, &err) < 0) {
+		fprintf(stderr, "vssdoctor: cannot read '%s': %s\n", src, vt ? err.msg : "out of memory");
+		free(vt);
+		image_free(img);
+		return 2;
+	}
+	root = json_object();
+	json_object_set_new(root, "path", json_string(src));
+	json_object_set_new(root, "format", json_string(image_format(img)));
+	json_object_set_new(root, "size", json_integer((json_int_t)image_size(img)));
+	json_object_set_new(root, "scheme", json_string(vt->scheme));
+	if (vt->warning[0])
+		json_object_set_new(root, "warning", json_string(vt->warning));
+	vols = json_array();
+	for (k = 0; k < vt->count; k++)
+		json_array_append_new(vols, volume_json(img, &vt->v[k]));
+	json_object_set_new(root, "volumes", vols);
+	if (json) {
+		json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+	} else {
+		print_text(root);
+	}
+	json_decref(root);
+	free(vt);
+	image_free(img);
+	return 0;
+}

@@ -1,0 +1,28 @@
+/* The table of checks rules can name. */
+#include <string.h>
+
+#include "checks.h"
+
+static const struct check_def *const table[] = {
+	&check_def_winsxs_acl,
+	&check_def_services_running,
+	&check_def_service_descriptors,
+	&check_def_framework_folders,
+	&check_def_service_sd_blocks_writer,
+	&check_def_service_binary_missing,
+	&check_def_vss_access_control,
+	&check_def_win2003,
+	&check_def_winsxs_junction,
+	&check_def_hive_state,
+	&check_def_events,
+};
+
+const struct check_def *check_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (strcmp(table[i]->name, name) == 0)
+			return table[i];
+	return NULL;
+}

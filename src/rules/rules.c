@@ -1,0 +1,526 @@
+/* Rule loading and remediation templates. */
+#define _GNU_SOURCE
+#include "rules.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "limits.h"
+
+static const char *const top_keys[] = {
+	"id", "kind", "title", "check", "params", "summary", "remediation",
+	"references", "events", "description", NULL,
+};
+
+static const char *const event_keys[] = {
+	"log", "provider", "ids", "capi2", "text_contains", "makes_present",
+	"label", NULL,
+};
+
+/* The line of the first occurrence of "key" used as a key after pos. */
+static unsigned line_of_key(const char *text, size_t len, const char *key)
+{
+	char pat[300];
+	const char *p;
+	unsigned line = 1;
+	size_t i;
+
+	snprintf(pat, sizeof(pat), "\"%s\"", key);
+	p = memmem(text, len, pat, strlen(pat));
+	if (!p)
+		return 0;
+	for (i = 0; text + i < p; i++)
+		if (text[i] == '\n')
+			line++;
+	return line;
+}
+
+static int in_list(const char *k, const char *const *list)
+{
+	for (; *list; list++)
+		if (strcmp(k, *list) == 0)
+			return 1;
+	return 0;
+}
+
+static int bad(struct err *err, const char *file, const char *text, size_t len,
+	       const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static int bad(struct err *err, const char *file, const char *text, size_t len,
+	       const char *key, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	return err_set(err, -E_USAGE, "%s:%u: %s", file,
+		       key ? line_of_key(text, len, key) : 1, why);
+}
+
+static int string_array(json_t *v)
+{
+	size_t i;
+	json_t *e;
+
+	if (!json_is_array(v))
+		return 0;
+	json_array_foreach(v, i, e)
+		if (!json_is_string(e))
+			return 0;
+	return 1;
+}
+
+static int param_type_ok(json_t *v, enum param_type t)
+{
+	switch (t) {
+	case PARAM_STRING: return json_is_string(v);
+	case PARAM_INT: return json_is_integer(v);
+	case PARAM_BOOL: return json_is_boolean(v);
+	case PARAM_ARRAY: return json_is_array(v);
+	case PARAM_OBJECT: return json_is_object(v);
+	}
+	return 0;
+}
+
+static int check_params(const struct rule *r, const char *file,
+			const char *text, size_t len, struct err *err)
+{
+	const struct param_def *d;
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(r->params, k, v) {
+		for (d = r->check->params; d && d->name; d++)
+			if (strcmp(d->name, k) == 0)
+				break;
+		if (!d || !d->name)
+			return bad(err, file, text, len, k,
+				   "unknown parameter '%s' for this check", k);
+		if (!param_type_ok(v, d->type))
+			return bad(err, file, text, len, k,
+				   "parameter '%s' has the wrong type", k);
+	}
+	for (d = r->check->params; d && d->name; d++)
+		if (d->required && !json_object_get(r->params, d->name))
+			return bad(err, file, text, len, "params",
+				   "missing parameter '%s'", d->name);
+	return 0;
+}
+
+static int check_events(json_t *events, const char *file, const char *text,
+			size_t len, struct err *err)
+{
+	size_t i;
+	json_t *e, *v;
+	const char *k;
+
+	if (!json_is_array(events))
+		return bad(err, file, text, len, "events", "%s", "'events' must be an array");
+	json_array_foreach(events, i, e) {
+		if (!json_is_object(e))
+			return bad(err, file, text, len, "events", "%s",
+				   "each event spec must be an object");
+		json_object_foreach(e, k, v) {
+			if (!in_list(k, event_keys))
+				return bad(err, file, text, len, k,
+					   "unknown key '%s' in an event spec", k);
+		}
+		if (!json_is_string(json_object_get(e, "log")) ||
+		    !json_is_string(json_object_get(e, "provider")) ||
+		    !json_is_array(json_object_get(e, "ids")))
+			return bad(err, file, text, len, "events", "%s",
+				   "an event spec needs 'log', 'provider' and 'ids'");
+	}
+	return 0;
+}
+
+int rule_parse(const char *file, const char *text, size_t len, struct rule *r,
+	       struct err *err)
+{
+	json_error_t je;
+	json_t *root, *v;
+	const char *k;
+	int rc = 0;
+
+	memset(r, 0, sizeof(*r));
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	if (!root)
+		return err_set(err, -E_USAGE, "%s:%d: %s", file, je.line, je.text);
+	if (!json_is_object(root)) {
+		rc = bad(err, file, text, len, NULL, "%s", "a rule is a JSON object");
+		goto out;
+	}
+	json_object_foreach(root, k, v) {
+		if (!in_list(k, top_keys)) {
+			rc = bad(err, file, text, len, k, "unknown key '%s'", k);
+			goto out;
+		}
+	}
+#define NEED_STRING(name) do { \
+		v = json_object_get(root, name); \
+		if (!json_is_string(v) || !*json_string_value(v)) { \
+			rc = bad(err, file, text, len, v ? name : NULL, \
+				 "'%s' must be a non-empty string", name); \
+			goto out; \
+		} } while (0)
+	NEED_STRING("id");
+	r->id = strdup(json_string_value(v));
+	NEED_STRING("kind");
+	if (strcmp(json_string_value(v), "cause") == 0) {
+		r->kind = RULE_CAUSE;
+	} else if (strcmp(json_string_value(v), "finding") == 0) {
+		r->kind = RULE_FINDING;
+	} else {
+		rc = bad(err, file, text, len, "kind", "%s",
+			 "'kind' is \"cause\" or \"finding\"");
+		goto out;
+	}
+	NEED_STRING("title");
+	r->title = strdup(json_string_value(v));
+	NEED_STRING("check");
+	r->check = check_find(json_string_value(v));
+	if (!r->check) {
+		rc = bad(err, file, text, len, "check", "unknown check '%s'",
+			 json_string_value(v));
+		goto out;
+	}
+#undef NEED_STRING
+	r->file = strdup(file);
+	if (!r->id || !r->title || !r->file) {
+		rc = err_set(err, -E_NOMEM, "out of memory");
+		goto out;
+	}
+	v = json_object_get(root, "params");
+	if (v && !json_is_object(v)) {
+		rc = bad(err, file, text, len, "params", "%s", "'params' must be an object");
+		goto out;
+	}
+	r->params = v ? json_incref(v) : json_object();
+	rc = check_params(r, file, text, len, err);
+	if (rc < 0)
+		goto out;
+	v = json_object_get(root, "summary");
+	if (v) {
+		json_t *s;
+		json_object_foreach(v, k, s) {
+			if ((strcmp(k, "present") && strcmp(k, "absent") &&
+			     strcmp(k, "unknown")) || !json_is_string(s)) {
+				rc = bad(err, file, text, len, k, "%s",
+					 "'summary' maps present/absent/unknown to strings");
+				goto out;
+			}
+		}
+		if (!json_is_object(v)) {
+			rc = bad(err, file, text, len, "summary", "%s", "'summary' must be an object");
+			goto out;
+		}
+	}
+	r->summary = v ? json_incref(v) : json_object();
+	v = json_object_get(root, "remediation");
+	if (v && !string_array(v)) {
+		rc = bad(err, file, text, len, "remediation", "%s",
+			 "'remediation' must be an array of strings");
+		goto out;
+	}
+	r->remediation = v ? json_incref(v) : json_array();
+	v = json_object_get(root, "references");
+	if (v && !string_array(v)) {
+		rc = bad(err, file, text, len, "references", "%s",
+			 "'references' must be an array of strings");
+		goto out;
+	}
+	r->references = v ? json_incref(v) : json_array();
+	v = json_object_get(root, "events");
+	if (v) {
+		rc = check_events(v, file, text, len, err);
+		if (rc < 0)
+			goto out;
+		r->events = json_incref(v);
+	}
+out:
+	json_decref(root);
+	if (rc < 0)
+		rule_release(r);
+	return rc;
+}
+
+void rule_release(struct rule *r)
+{
+	if (!r)
+		return;
+	free(r->id);
+	free(r->file);
+	free(r->title);
+	json_decref(r->params);
+	json_decref(r->summary);
+	json_decref(r->remediation);
+	json_decref(r->references);
+	json_decref(r->events);
+	memset(r, 0, sizeof(*r));
+}
+
+void rules_free(struct rule *rules, size_t count)
+{
+	size_t i;
+
+	for (i = 0; rules && i < count; i++)
+		rule_release(&rules[i]);
+	free(rules);
+}
+
+static int rule_order(const void *a, const void *b)
+{
+	const struct rule *x = a, *y = b;
+
+	if (x->kind != y->kind)
+		return x->kind == RULE_CAUSE ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+static int json_name(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	return n > 5 && strcmp(d->d_name + n - 5, ".json") == 0 &&
+	       d->d_name[0] != '.';
+}
+
+int rules_load(const char *dir, struct rule **rules, size_t *count,
+	       struct err *err)
+{
+	struct dirent **names = NULL;
+	struct rule *out = NULL;
+	size_t n = 0, i, j;
+	int nn, rc = 0;
+
+	*rules = NULL;
+	*count = 0;
+	nn = scandir(dir, &names, json_name, alphasort);
+	if (nn < 0)
+		return err_set(err, -E_USAGE, "rules '%s': %s", dir, strerror(errno));
+	if ((unsigned)nn > LIMIT_RULES) {
+		rc = err_set(err, -E_LIMIT, "rules '%s': more than %u rules", dir, LIMIT_RULES);
+		goto out;
+	}
+	out = calloc((size_t)nn + 1, sizeof(*out));
+	if (!out) {
+		rc = err_set(err, -E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < (size_t)nn; i++) {
+		char path[4096];
+		FILE *f;
+		char *text;
+		long sz;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+		f = fopen(path, "rb");
+		if (!f) {
+			rc = err_set(err, -E_USAGE, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		fseek(f, 0, SEEK_END);
+		sz = ftell(f);
+		fseek(f, 0, SEEK_SET);
+		if (sz < 0 || (unsigned long)sz > LIMIT_RULE_FILE_SIZE) {
+			fclose(f);
+			rc = err_set(err, -E_LIMIT, "%s: larger than %u bytes", path,
+				     LIMIT_RULE_FILE_SIZE);
+			goto out;
+		}
+		text = malloc((size_t)sz + 1);
+		if (!text || fread(text, 1, (size_t)sz, f) != (size_t)sz) {
+			free(text);
+			fclose(f);
+			rc = err_set(err, -E_IO, "%s: cannot read", path);
+			goto out;
+		}
+		fclose(f);
+		text[sz] = '\0';
+		rc = rule_parse(path, text, (size_t)sz, &out[n], err);
+		free(text);
+		if (rc < 0)
+			goto out;
+		for (j = 0; j < n; j++) {
+			if (strcmp(out[j].id, out[n].id) == 0) {
+				rc = err_set(err, -E_USAGE, "%s: rule id '%s' already used by %s",
+					     path, out[n].id, out[j].file);
+				rule_release(&out[n]);
+				goto out;
+			}
+		}
+		n++;
+	}
+	qsort(out, n, sizeof(*out), rule_order);
+	*rules = out;
+	*count = n;
+	out = NULL;
+out:
+	for (i = 0; names && i < (size_t)nn; i++)
+		free(names[i]);
+	free(names);
+	if (out)
+		rules_free(out, n);
+	return rc;
+}
+
+json_t *rule_param(const struct rule *r, const char *name)
+{
+	return json_object_get(r->params, name);
+}
+
+const char *rule_param_str(const struct rule *r, const char *name, const char *def)
+{
+	json_t *v = rule_param(r, name);
+
+	return json_is_string(v) ? json_string_value(v) : def;
+}
+
+long long rule_param_int(const struct rule *r, const char *name, long long def)
+{
+	json_t *v = rule_param(r, name);
+
+	return json_is_integer(v) ? (long long)json_integer_value(v) : def;
+}
+
+/* --- templates */
+struct sbuf {
+	char *p;
+	size_t len, cap;
+};
+
+static int sb_add(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = (b->len + n + 1) * 2;
+		char *np = realloc(b->p, cap);
+
+		if (!np)
+			return -1;
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+static int sb_value(struct sbuf *b, json_t *v)
+{
+	char num[64];
+
+	if (json_is_string(v))
+		return sb_add(b, json_string_value(v), strlen(json_string_value(v)));
+	if (json_is_integer(v)) {
+		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
+		return sb_add(b, num, strlen(num));
+	}
+	if (json_is_real(v)) {
+		snprintf(num, sizeof(num), "%g", json_real_value(v));
+		return sb_add(b, num, strlen(num));
+	}
+	return 0;
+}
+
+char *rule_fill(const char *tmpl, json_t *vars, size_t index)
+{
+	struct sbuf b = { NULL, 0, 0 };
+	const char *p = tmpl, *open, *close;
+
+	if (sb_add(&b, "", 0) < 0)
+		return NULL;
+	while ((open = strchr(p, '{')) && (close = strchr(open, '}'))) {
+		char name[128];
+		size_t n = (size_t)(close - open - 1);
+		json_t *v;
+
+		if (sb_add(&b, p, (size_t)(open - p)) < 0)
+			goto fail;
+		if (n == 0 || n >= sizeof(name)) {
+			if (sb_add(&b, open, (size_t)(close - open + 1)) < 0)
+				goto fail;
+			p = close + 1;
+			continue;
+		}
+		memcpy(name, open + 1, n);
+		name[n] = '\0';
+		v = vars ? json_object_get(vars, name) : NULL;
+		if (json_is_array(v))
+			v = json_array_get(v, index);
+		if (v) {
+			if (sb_value(&b, v) < 0)
+				goto fail;
+		} else if (sb_add(&b, open, n + 2) < 0) {
+			goto fail;   /* unknown placeholder stays visible */
+		}
+		p = close + 1;
+	}
+	if (sb_add(&b, p, strlen(p)) < 0)
+		goto fail;
+	return b.p;
+fail:
+	free(b.p);
+	return NULL;
+}
+
+/* How many times a template line repeats: the length of the array vars it
+ * names (the shortest, if several), else 1. */
+static size_t repeat_count(const char *tmpl, json_t *vars)
+{
+	const char *p = tmpl, *open, *close;
+	size_t reps = 1;
+	int has_array = 0;
+
+	while ((open = strchr(p, '{')) && (close = strchr(open, '}'))) {
+		char name[128];
+		size_t n = (size_t)(close - open - 1);
+		json_t *v;
+
+		p = close + 1;
+		if (n == 0 || n >= sizeof(name))
+			continue;
+		memcpy(name, open + 1, n);
+		name[n] = '\0';
+		v = vars ? json_object_get(vars, name) : NULL;
+		if (json_is_array(v)) {
+			if (!has_array || json_array_size(v) < reps)
+				reps = json_array_size(v);
+			has_array = 1;
+		}
+	}
+	return reps;
+}
+
+int rule_expand_remediation(const struct rule *r, struct result *res,
+			    struct err *err)
+{
+	size_t i, k, reps;
+	json_t *line;
+
+	if (!res->remediation)
+		res->remediation = json_array();
+	if (!res->remediation)
+		return err_set(err, -E_NOMEM, "out of memory");
+	json_array_foreach(r->remediation, i, line) {
+		const char *tmpl = json_string_value(line);
+
+		reps = repeat_count(tmpl, res->vars);
+		for (k = 0; k < reps; k++) {
+			char *s = rule_fill(tmpl, res->vars, k);
+
+			if (!s)
+				return err_set(err, -E_NOMEM, "out of memory");
+			json_array_append_new(res->remediation, json_string(s));
+			free(s);
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,80 @@
+/* Rules as data (DESIGN.md "Rules as data"): one JSON file per rule under
+ * rules/, read strictly (duplicate keys, unknown keys and wrong types are
+ * errors naming file and line).  rules/README.md is the schema. */
+#ifndef VSSD_RULES_H
+#define VSSD_RULES_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "err.h"
+#include "scan.h"
+
+enum rule_kind { RULE_CAUSE, RULE_FINDING };
+
+struct check_def;
+
+struct rule {
+	char *id;                    /* "cause1", "service-sd-blocks-writer" */
+	char *file;                  /* where it came from */
+	enum rule_kind kind;
+	char *title;
+	const struct check_def *check;
+	json_t *params;              /* validated by the check's param table */
+	json_t *summary;             /* {"present": "...", "absent": "...", "unknown": "..."} */
+	json_t *remediation;         /* array of template lines */
+	json_t *references;          /* array of strings */
+	json_t *events;              /* array of event specs, may be NULL */
+};
+
+/* A check: the C code that collects one kind of evidence and judges it.
+ * It fills res->status, res->summary (optional: the rule's summary
+ * template is used when NULL), res->evidence and res->vars.  It returns 0,
+ * or <0 when the check could not run (the engine turns that into
+ * `unknown` with err's message). */
+typedef int (*check_fn)(struct scan *s, const struct rule *r,
+			struct result *res, struct err *err);
+
+enum param_type { PARAM_STRING, PARAM_INT, PARAM_BOOL, PARAM_ARRAY, PARAM_OBJECT };
+
+struct param_def {
+	const char *name;
+	enum param_type type;
+	int required;
+};
+
+struct check_def {
+	const char *name;
+	check_fn fn;
+	const struct param_def *params;   /* NULL-name terminated */
+};
+
+/* The table of every check the engine knows (checks.c). */
+const struct check_def *check_find(const char *name);
+
+/* Load every *.json of dir, sorted: the causes cause1..cause4 first in that
+ * order, then the findings by id.  Returns 0 (*rules malloc'd array) or <0
+ * with "file:line: why". */
+int rules_load(const char *dir, struct rule **rules, size_t *count,
+	       struct err *err);
+/* Load one rule file (used by rules_load and the fuzz target). */
+int rule_parse(const char *file, const char *text, size_t len, struct rule *r,
+	       struct err *err);
+void rules_free(struct rule *rules, size_t count);
+void rule_release(struct rule *r);
+
+/* Param accessors (validated at load, so types are right). */
+const char *rule_param_str(const struct rule *r, const char *name, const char *def);
+long long rule_param_int(const struct rule *r, const char *name, long long def);
+json_t *rule_param(const struct rule *r, const char *name);
+
+/* Expand the rule's remediation templates with res->vars into
+ * res->remediation: "{name}" is replaced by the var's value; a line naming
+ * an array var is repeated once per element. */
+int rule_expand_remediation(const struct rule *r, struct result *res,
+			    struct err *err);
+
+/* Fill "{name}" placeholders of tmpl from vars (strings and numbers). */
+char *rule_fill(const char *tmpl, json_t *vars, size_t index);
+
+#endif

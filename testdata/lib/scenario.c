@@ -1,0 +1,491 @@
+#define _GNU_SOURCE
+#include "scenario.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ntfs_builder.h"
+#include "regf_writer.h"
+#include "sdbin.h"
+
+#define SVC "ControlSet001\\Services\\"
+
+struct scn {
+	char os[16];
+	unsigned long size;
+	unsigned breaks;
+	unsigned long aspnet;
+	char *reg_lines;      /* deferred "reg" lines */
+	char *vol_lines;      /* deferred "vol" lines */
+	struct err *err;
+};
+
+enum { B_CAUSE1 = 1, B_CAUSE2 = 2, B_CAUSE3 = 4, B_CAUSE4 = 8, B_MSLLDP = 16,
+       B_BINARY = 32, B_VSSACL = 64 };
+
+static int append(char **buf, const char *line)
+{
+	size_t old = *buf ? strlen(*buf) : 0, n = strlen(line);
+	char *p = realloc(*buf, old + n + 2);
+
+	if (!p)
+		return -1;
+	memcpy(p + old, line, n);
+	p[old + n] = '\n';
+	p[old + n + 1] = '\0';
+	*buf = p;
+	return 0;
+}
+
+/* Next word (quotes allowed); returns NULL at end. */
+static char *word(char **p)
+{
+	char *s = *p, *w;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (!*s)
+		return NULL;
+	if (*s == '"') {
+		w = ++s;
+		while (*s && *s != '"')
+			s++;
+	} else {
+		w = s;
+		while (*s && *s != ' ' && *s != '\t')
+			s++;
+	}
+	if (*s)
+		*s++ = '\0';
+	*p = s;
+	return w;
+}
+
+static int sd_bin(const char *sddl, uint8_t **bin, size_t *len, struct err *err)
+{
+	return sdbin_from_sddl(sddl, bin, len, err);
+}
+
+static int reg_sd(struct regf_writer *w, const char *svc, const char *sddl,
+		  struct err *err)
+{
+	char key[256];
+	uint8_t *bin = NULL;
+	size_t len = 0;
+	int rc = sd_bin(sddl, &bin, &len, err);
+
+	if (rc < 0)
+		return rc;
+	snprintf(key, sizeof(key), SVC "%s\\Security", svc);
+	rc = regf_writer_set_binary(w, key, "Security", bin, len);
+	free(bin);
+	return rc < 0 ? err_set(err, -E_INTERNAL, "hive: %s", regf_writer_error(w)) : 0;
+}
+
+struct svc_def {
+	const char *name, *display, *image, *dll, *object, *deps;
+	unsigned type, start;
+};
+
+static const struct svc_def services[] = {
+	{ "CryptSvc", "Cryptographic Services", "%SystemRoot%\\system32\\svchost.exe -k NetworkService",
+	  "%SystemRoot%\\system32\\cryptsvc.dll", "NT Authority\\NetworkService", "RpcSs", 0x20, 2 },
+	{ "EventSystem", "COM+ Event System", "%SystemRoot%\\system32\\svchost.exe -k LocalService",
+	  "%SystemRoot%\\System32\\es.dll", "NT AUTHORITY\\LocalService", "RPCSS", 0x20, 2 },
+	{ "VSS", "Volume Shadow Copy", "%systemroot%\\system32\\vssvc.exe",
+	  NULL, "LocalSystem", "RPCSS", 0x10, 3 },
+	{ "swprv", "Microsoft Software Shadow Copy Provider", "%SystemRoot%\\System32\\svchost.exe -k swprv",
+	  "%SystemRoot%\\System32\\swprv.dll", "LocalSystem", "RPCSS", 0x20, 3 },
+	{ "RpcSs", "Remote Procedure Call (RPC)", "%SystemRoot%\\system32\\svchost.exe -k rpcss",
+	  "%SystemRoot%\\system32\\rpcss.dll", "NT AUTHORITY\\NetworkService", "RpcEptMapper|DcomLaunch", 0x20, 2 },
+	{ "RpcEptMapper", "RPC Endpoint Mapper", "%SystemRoot%\\system32\\svchost.exe -k RPCSS",
+	  "%SystemRoot%\\System32\\RpcEpMap.dll", "NT AUTHORITY\\NetworkService", NULL, 0x20, 2 },
+	{ "DcomLaunch", "DCOM Server Process Launcher", "%SystemRoot%\\system32\\svchost.exe -k DcomLaunch",
+	  "%SystemRoot%\\system32\\rpcss.dll", "LocalSystem", NULL, 0x20, 2 },
+	{ "COMSysApp", "COM+ System Application", "%SystemRoot%\\system32\\dllhost.exe /Processid:{02D4B3F1-FD88-11D1-960D-00805FC79235}",
+	  NULL, "LocalSystem", "SENS|EventSystem|RpcSs", 0x10, 3 },
+	{ "Tcpip", "TCP/IP Protocol Driver", "System32\\drivers\\tcpip.sys", NULL, NULL, NULL, 0x1, 0 },
+	{ "volsnap", "Storage volumes", "system32\\DRIVERS\\volsnap.sys", NULL, NULL, NULL, 0x1, 0 },
+	{ "MsLldp", "Microsoft Link-Layer Discovery Protocol", "system32\\DRIVERS\\mslldp.sys", NULL, NULL, NULL, 0x1, 2 },
+};
+
+static const char *const files[] = {
+	"Windows\\System32\\svchost.exe", "Windows\\System32\\cryptsvc.dll",
+	"Windows\\System32\\es.dll", "Windows\\System32\\vssvc.exe",
+	"Windows\\System32\\swprv.dll", "Windows\\System32\\rpcss.dll",
+	"Windows\\System32\\RpcEpMap.dll", "Windows\\System32\\dllhost.exe",
+	"Windows\\System32\\drivers\\tcpip.sys", "Windows\\System32\\drivers\\volsnap.sys",
+	"Windows\\System32\\drivers\\mslldp.sys",
+};
+
+struct os_def {
+	const char *id, *product, *version, *build;
+	int major;          /* CurrentMajorVersionNumber, 0 = none */
+};
+
+static const struct os_def oses[] = {
+	{ "2003", "Microsoft Windows Server 2003", "5.2", "3790", 0 },
+	{ "2008r2", "Windows Server 2008 R2 Standard", "6.1", "7601", 0 },
+	{ "2012r2", "Windows Server 2012 R2 Standard", "6.3", "9600", 0 },
+	{ "2016", "Windows Server 2016 Standard", "6.3", "14393", 10 },
+	{ "2019", "Windows Server 2019 Standard", "6.3", "17763", 10 },
+	{ "2022", "Windows Server 2022 Standard", "6.3", "20348", 10 },
+};
+
+#define W(call) do { if ((call) < 0) return err_set(err, -E_INTERNAL, "hive: %s", regf_writer_error(w)); } while (0)
+
+static int build_system(struct scn *sc, struct regf_writer *w, struct err *err)
+{
+	size_t i;
+	char key[256];
+
+	W(regf_writer_set_dword(w, "Select", "Current", 1));
+	W(regf_writer_set_dword(w, "Select", "Default", 1));
+	W(regf_writer_set_dword(w, "Select", "LastKnownGood", 1));
+	W(regf_writer_set_dword(w, "Select", "Failed", 0));
+	W(regf_writer_set_sz(w, "ControlSet001\\Control\\ComputerName\\ComputerName", "ComputerName", "FIXTURE-SRV"));
+	for (i = 0; i < sizeof(services) / sizeof(services[0]); i++) {
+		const struct svc_def *d = &services[i];
+
+		if (strcmp(d->name, "MsLldp") == 0 &&
+		    (strcmp(sc->os, "2003") == 0 || strcmp(sc->os, "2008r2") == 0) &&
+		    !(sc->breaks & B_MSLLDP))
+			continue;
+		snprintf(key, sizeof(key), SVC "%s", d->name);
+		W(regf_writer_set_dword(w, key, "Type", d->type));
+		W(regf_writer_set_dword(w, key, "Start", d->start));
+		W(regf_writer_set_dword(w, key, "ErrorControl", 1));
+		W(regf_writer_set_expand_sz(w, key, "ImagePath", d->image));
+		W(regf_writer_set_sz(w, key, "DisplayName", d->display));
+		if (d->object)
+			W(regf_writer_set_sz(w, key, "ObjectName", d->object));
+		if (d->deps) {
+			char tmp[256], *save = NULL, *t;
+			const char *list[8];
+			size_t n = 0;
+
+			snprintf(tmp, sizeof(tmp), "%s", d->deps);
+			for (t = strtok_r(tmp, "|", &save); t && n < 8; t = strtok_r(NULL, "|", &save))
+				list[n++] = t;
+			W(regf_writer_set_multi_sz(w, key, "DependOnService", list, n));
+		}
+		if (d->dll) {
+			snprintf(key, sizeof(key), SVC "%s\\Parameters", d->name);
+			W(regf_writer_set_expand_sz(w, key, "ServiceDll", d->dll));
+		}
+	}
+	/* CryptSvc carries an explicit descriptor (the SCM default, as Windows
+	 * writes it); EventSystem has none (= the SCM default). */
+	if (reg_sd(w, "CryptSvc", (sc->breaks & B_CAUSE3) ?
+		   "D:(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)" : SCN_SDDL_SCM_DEFAULT, err) < 0)
+		return err->code;
+	if (sc->breaks & B_MSLLDP)
+		if (reg_sd(w, "MsLldp", "D:(A;;CCLCSWRPWPDTLOCRRC;;;SY)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)", err) < 0)
+			return err->code;
+	if (sc->breaks & B_CAUSE2)
+		W(regf_writer_set_dword(w, SVC "CryptSvc", "Start", 4));
+	W(regf_writer_set_dword(w, SVC "VSS\\VssAccessControl", "NT Authority\\NetworkService",
+				(sc->breaks & B_VSSACL) ? 0 : 1));
+	return 0;
+}
+
+static int build_software(struct scn *sc, struct regf_writer *w, struct err *err)
+{
+	const struct os_def *os = &oses[1];
+	const char *cv = "Microsoft\\Windows NT\\CurrentVersion";
+	const char *sh = "Microsoft\\Windows NT\\CurrentVersion\\Svchost";
+	static const char *const netsvc[] = { "CryptSvc", "Dnscache", "LanmanWorkstation", "NlaSvc", "TermService" };
+	static const char *const local[] = { "EventSystem", "W32Time", "nsi" };
+	static const char *const swprv[] = { "swprv" };
+	static const char *const rpcss[] = { "RpcEptMapper", "RpcSs" };
+	static const char *const dcom[] = { "DcomLaunch", "PlugPlay", "Power" };
+	size_t i;
+
+	for (i = 0; i < sizeof(oses) / sizeof(oses[0]); i++)
+		if (strcmp(oses[i].id, sc->os) == 0)
+			os = &oses[i];
+	W(regf_writer_set_sz(w, cv, "ProductName", os->product));
+	W(regf_writer_set_sz(w, cv, "CurrentVersion", os->version));
+	W(regf_writer_set_sz(w, cv, "CurrentBuild", os->build));
+	W(regf_writer_set_sz(w, cv, "CurrentBuildNumber", os->build));
+	W(regf_writer_set_sz(w, cv, "SystemRoot", "C:\\Windows"));
+	if (os->major)
+		W(regf_writer_set_dword(w, cv, "CurrentMajorVersionNumber", (uint32_t)os->major));
+	W(regf_writer_set_multi_sz(w, sh, "NetworkService", netsvc, 5));
+	W(regf_writer_set_multi_sz(w, sh, "LocalService", local, 3));
+	W(regf_writer_set_multi_sz(w, sh, "swprv", swprv, 1));
+	W(regf_writer_set_multi_sz(w, sh, "rpcss", rpcss, 2));
+	W(regf_writer_set_multi_sz(w, sh, "DcomLaunch", dcom, 3));
+	W(regf_writer_add_key(w, "Microsoft\\EventSystem\\{26c409cc-ae86-11d1-b616-00805fc79216}\\Subscriptions"));
+	return 0;
+}
+
+/* reg HIVE TYPE KEY [NAME [VALUE]] */
+static int reg_line(struct regf_writer *sys, struct regf_writer *sw, char *p,
+		    struct err *err)
+{
+	char *hive = word(&p), *type = word(&p), *key = word(&p), *name;
+	struct regf_writer *w;
+	int rc;
+
+	if (!hive || !type || !key)
+		return err_set(err, -E_USAGE, "reg HIVE TYPE KEY [NAME [VALUE]]");
+	w = strcmp(hive, "system") == 0 ? sys : strcmp(hive, "software") == 0 ? sw : NULL;
+	if (!w)
+		return err_set(err, -E_USAGE, "reg: hive is system or software");
+	if (strcmp(type, "key") == 0) {
+		rc = regf_writer_add_key(w, key);
+		goto out;
+	}
+	name = word(&p);
+	if (!name)
+		return err_set(err, -E_USAGE, "reg %s: no value name", type);
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (strcmp(type, "dword") == 0) {
+		rc = regf_writer_set_dword(w, key, name, (uint32_t)strtoul(p, NULL, 0));
+	} else if (strcmp(type, "sz") == 0) {
+		rc = regf_writer_set_sz(w, key, name, p);
+	} else if (strcmp(type, "expand_sz") == 0) {
+		rc = regf_writer_set_expand_sz(w, key, name, p);
+	} else if (strcmp(type, "multi_sz") == 0) {
+		const char *list[64];
+		char *save = NULL, *t;
+		size_t n = 0;
+
+		for (t = strtok_r(p, "|", &save); t && n < 64; t = strtok_r(NULL, "|", &save))
+			list[n++] = t;
+		rc = regf_writer_set_multi_sz(w, key, name, list, n);
+	} else if (strcmp(type, "hex") == 0 || strcmp(type, "sddl") == 0) {
+		uint8_t *bin = NULL;
+		size_t len = 0;
+
+		if (strcmp(type, "sddl") == 0) {
+			if (sd_bin(p, &bin, &len, err) < 0)
+				return err->code;
+		} else {
+			bin = malloc(strlen(p) / 2 + 1);
+			if (!bin)
+				return err_set(err, -E_NOMEM, "out of memory");
+			for (; *p; p++) {
+				unsigned v;
+				if (*p == ' ')
+					continue;
+				if (sscanf(p, "%2x", &v) != 1)
+					break;
+				bin[len++] = (uint8_t)v;
+				p++;
+			}
+		}
+		rc = regf_writer_set_binary(w, key, name, bin, len);
+		free(bin);
+	} else if (strcmp(type, "delete") == 0) {
+		rc = regf_writer_delete_value(w, key, name);
+	} else {
+		return err_set(err, -E_USAGE, "reg: unknown type '%s'", type);
+	}
+out:
+	return rc < 0 ? err_set(err, -E_USAGE, "reg: %s", regf_writer_error(w)) : 0;
+}
+
+static int write_hive(struct ntfs_builder *b, struct regf_writer *w,
+		      const char *path, struct err *err)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (regf_writer_serialize(w, 3, 1, 1, &buf, &len) < 0)
+		return err_set(err, -E_INTERNAL, "hive: %s", regf_writer_error(w));
+	rc = ntfs_builder_write(b, path, buf, len, err);
+	free(buf);
+	return rc;
+}
+
+static int sddl_on(struct ntfs_builder *b, const char *path, const char *sddl,
+		   struct err *err)
+{
+	uint8_t *bin = NULL;
+	size_t len = 0;
+	int rc = sd_bin(sddl, &bin, &len, err);
+
+	if (rc < 0)
+		return rc;
+	rc = ntfs_builder_set_sd(b, path, bin, len, err);
+	free(bin);
+	return rc;
+}
+
+static int build_volume(struct scn *sc, struct regf_writer *sys,
+			struct regf_writer *sw, const char *out, struct err *err)
+{
+	static const char *const vol_fixed[] = {
+		"Windows\\WinSxS\\FileMaps",
+		"Windows\\WinSxS\\Temp",
+		"Windows\\System32\\winevt\\Logs",
+		"Windows\\Microsoft.NET\\Framework\\v2.0.50727\\Temporary ASP.NET Files",
+		"Windows\\Microsoft.NET\\Framework\\v2.0.50727\\CONFIG",
+		"Windows\\Microsoft.NET\\Framework\\v4.0.30319\\Temporary ASP.NET Files",
+		"Windows\\Microsoft.NET\\Framework\\v4.0.30319\\CONFIG",
+		"Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\Temporary ASP.NET Files",
+		"Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\CONFIG",
+		"Users", "ProgramData", "Program Files",
+	};
+	static const char *const filemaps[] = {
+		"program_files_x86_common_files_b3f8a0a7e4e6d3b1.cdf-ms",
+		"windows_system32_5a2b8d4e1f0c3a7b.cdf-ms",
+		"windows_winsxs_0c2f3e1d5b7a9c8e.cdf-ms",
+	};
+	static const char *const webconfig =
+		"<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n<configuration>\r\n"
+		"  <system.web>\r\n    <compilation debug=\"false\" />\r\n  </system.web>\r\n"
+		"</configuration>\r\n";
+	struct ntfs_builder *b = NULL;
+	char path[512], *save = NULL, *line;
+	size_t i;
+	int rc;
+
+	rc = ntfs_builder_new(&b, out, (uint64_t)sc->size, "Windows", err);
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < sizeof(vol_fixed) / sizeof(vol_fixed[0]) && rc == 0; i++)
+		rc = ntfs_builder_mkdir(b, vol_fixed[i], err);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]) && rc == 0; i++) {
+		if ((sc->breaks & B_BINARY) && strstr(files[i], "es.dll"))
+			continue;
+		rc = ntfs_builder_write(b, files[i], "MZ", 2, err);
+	}
+	if (rc == 0)
+		rc = write_hive(b, sys, "Windows\\System32\\config\\SYSTEM", err);
+	if (rc == 0)
+		rc = write_hive(b, sw, "Windows\\System32\\config\\SOFTWARE", err);
+	/* WinSxS: FileMaps and its files, PendingRenames */
+	if (rc == 0)
+		rc = sddl_on(b, "Windows\\WinSxS\\FileMaps", SCN_SDDL_WINSXS_DIR_OK, err);
+	for (i = 0; i < sizeof(filemaps) / sizeof(filemaps[0]) && rc == 0; i++) {
+		snprintf(path, sizeof(path), "Windows\\WinSxS\\FileMaps\\%s", filemaps[i]);
+		rc = ntfs_builder_write(b, path, "\0\0\0\0", 4, err);
+		if (rc == 0)
+			rc = sddl_on(b, path, SCN_SDDL_WINSXS_OK, err);
+	}
+	if (rc == 0)
+		rc = ntfs_builder_write(b, "Windows\\WinSxS\\Temp\\PendingRenames", "", 0, err);
+	if (rc == 0)
+		rc = sddl_on(b, "Windows\\WinSxS\\Temp\\PendingRenames",
+			     (sc->breaks & B_CAUSE1) ? SCN_SDDL_WINSXS_BROKEN : SCN_SDDL_WINSXS_OK, err);
+	/* .NET Framework */
+	if (rc == 0)
+		rc = ntfs_builder_write(b, "Windows\\Microsoft.NET\\Framework\\v2.0.50727\\CONFIG\\Web.config",
+					webconfig, strlen(webconfig), err);
+	if (rc == 0)
+		rc = ntfs_builder_write(b, "Windows\\Microsoft.NET\\Framework\\v4.0.30319\\CONFIG\\Web.config",
+					webconfig, strlen(webconfig), err);
+	if (rc == 0)
+		rc = ntfs_builder_fill(b, "Windows\\Microsoft.NET\\Framework\\v2.0.50727\\Temporary ASP.NET Files",
+				       (sc->breaks & B_CAUSE4) ? sc->aspnet : 12, "root_", 0, err);
+	/* raw volume lines, in order */
+	for (line = sc->vol_lines ? strtok_r(sc->vol_lines, "\n", &save) : NULL;
+	     line && rc == 0; line = strtok_r(NULL, "\n", &save)) {
+		char *tmp = NULL;
+
+		if (asprintf(&tmp, "%s\n", line) < 0)
+			rc = err_set(err, -E_NOMEM, "out of memory");
+		else {
+			/* reuse the spec interpreter on the mounted builder */
+			rc = ntfs_builder_run_line(b, tmp, NULL, err);
+			free(tmp);
+		}
+	}
+	if (rc < 0) {
+		struct err e2;
+		err_init(&e2);
+		ntfs_builder_finish(b, &e2);
+		return rc;
+	}
+	return ntfs_builder_finish(b, err);
+}
+
+int scenario_build(const char *text, const char *out_path, struct err *err)
+{
+	struct scn sc;
+	struct regf_writer *sys = NULL, *sw = NULL;
+	char *copy = strdup(text), *save = NULL, *line;
+	unsigned lineno = 0;
+	int rc = 0;
+
+	memset(&sc, 0, sizeof(sc));
+	snprintf(sc.os, sizeof(sc.os), "2008r2");
+	sc.size = 96ul << 20;
+	sc.aspnet = 1200;
+	sc.err = err;
+	if (!copy)
+		return err_set(err, -E_NOMEM, "out of memory");
+	for (line = strtok_r(copy, "\n", &save); line && rc == 0;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *p = line, *verb;
+
+		lineno++;
+		verb = word(&p);
+		if (!verb || verb[0] == '#')
+			continue;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (strcmp(verb, "os") == 0) {
+			snprintf(sc.os, sizeof(sc.os), "%s", p);
+		} else if (strcmp(verb, "size") == 0) {
+			char *end;
+			sc.size = strtoul(p, &end, 10);
+			if (*end == 'M' || *end == 'm')
+				sc.size <<= 20;
+			else if (*end == 'G' || *end == 'g')
+				sc.size <<= 30;
+		} else if (strcmp(verb, "aspnet_folders") == 0) {
+			sc.aspnet = strtoul(p, NULL, 10);
+		} else if (strcmp(verb, "break") == 0) {
+			char *b;
+			while ((b = word(&p))) {
+				if (strcmp(b, "cause1") == 0) sc.breaks |= B_CAUSE1;
+				else if (strcmp(b, "cause2") == 0) sc.breaks |= B_CAUSE2;
+				else if (strcmp(b, "cause3") == 0) sc.breaks |= B_CAUSE3;
+				else if (strcmp(b, "cause4") == 0) sc.breaks |= B_CAUSE4;
+				else if (strcmp(b, "mslldp") == 0) sc.breaks |= B_MSLLDP;
+				else if (strcmp(b, "binary") == 0) sc.breaks |= B_BINARY;
+				else if (strcmp(b, "vssacl") == 0) sc.breaks |= B_VSSACL;
+				else
+					rc = err_set(err, -E_USAGE, "line %u: unknown break '%s'", lineno, b);
+			}
+		} else if (strcmp(verb, "reg") == 0) {
+			if (append(&sc.reg_lines, p) < 0)
+				rc = err_set(err, -E_NOMEM, "out of memory");
+		} else if (strcmp(verb, "vol") == 0) {
+			if (append(&sc.vol_lines, p) < 0)
+				rc = err_set(err, -E_NOMEM, "out of memory");
+		} else {
+			rc = err_set(err, -E_USAGE, "line %u: unknown instruction '%s'", lineno, verb);
+		}
+	}
+	if (rc < 0)
+		goto out;
+	sys = regf_writer_new("CsiTool-CreateHive-{00000000-0000-0000-0000-000000000000}");
+	sw = regf_writer_new("CsiTool-CreateHive-{00000000-0000-0000-0000-000000000000}");
+	if (!sys || !sw) {
+		rc = err_set(err, -E_NOMEM, "out of memory");
+		goto out;
+	}
+	rc = build_system(&sc, sys, err);
+	if (rc == 0)
+		rc = build_software(&sc, sw, err);
+	for (line = sc.reg_lines ? strtok_r(sc.reg_lines, "\n", &save) : NULL;
+	     line && rc == 0; line = strtok_r(NULL, "\n", &save))
+		rc = reg_line(sys, sw, line, err);
+	if (rc == 0)
+		rc = build_volume(&sc, sys, sw, out_path, err);
+out:
+	regf_writer_free(sys);
+	regf_writer_free(sw);
+	free(sc.reg_lines);
+	free(sc.vol_lines);
+	free(copy);
+	return rc;
+}

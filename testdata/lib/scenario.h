@@ -1,0 +1,41 @@
+/* Scenarios: one Windows volume described in a few lines (which causes are
+ * broken, plus raw edits), built into an NTFS volume file with realistic
+ * SYSTEM/SOFTWARE hives, service binaries, WinSxS and .NET Framework trees.
+ *
+ * Language (one instruction a line, '#' comments; words may be "quoted"):
+ *   os 2008r2|2012r2|2016|2019|2022|2003   product (default 2008r2)
+ *   size 96M                               volume size
+ *   break cause1|cause2|cause3|cause4|mslldp|binary|vssacl
+ *       cause1: PendingRenames ACL without SYSTEM and Users
+ *       cause2: CryptSvc Start = 4 (disabled)
+ *       cause3: CryptSvc descriptor without SY, IU, SU
+ *       cause4: Temporary ASP.NET Files with aspnet_folders folders
+ *       mslldp: MsLldp descriptor gives the writer's token nothing
+ *       binary: EventSystem's ServiceDll (es.dll) missing on the volume
+ *       vssacl: VssAccessControl without NETWORK SERVICE
+ *   aspnet_folders N                       folders for break cause4 (1200)
+ *   reg system|software TYPE KEY [NAME [VALUE]]
+ *       TYPE: key dword sz expand_sz multi_sz (a|b|c) hex delete;
+ *       KEY below the hive root, e.g. ControlSet001\Services\CryptSvc
+ *   vol LINE                               a testdata/mkfixture line (dir,
+ *                                          file, sddl, junction, dirs, files)
+ *   event application|system FIELDS...     an event (see evtx_writer), when
+ *                                          the EVTX writer is linked
+ */
+#ifndef VSSD_SCENARIO_H
+#define VSSD_SCENARIO_H
+
+#include "err.h"
+
+/* Build the scenario text into an NTFS volume file at out_path. */
+int scenario_build(const char *text, const char *out_path, struct err *err);
+
+/* The well-known descriptors the scenarios use (SDDL). */
+#define SCN_SDDL_SCM_DEFAULT "D:(A;;CCLCSWRPWPDTLOCRRC;;;SY)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)(A;;CCLCSWLOCRRC;;;IU)(A;;CCLCSWLOCRRC;;;SU)S:(AU;FA;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;WD)"
+#define SCN_SID_TI "S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464"
+/* KB 2009272's result: SYSTEM RX, TrustedInstaller F, Users RX */
+#define SCN_SDDL_WINSXS_OK "O:" SCN_SID_TI "G:SYD:PAI(A;;0x1200a9;;;SY)(A;;FA;;;" SCN_SID_TI ")(A;;0x1200a9;;;BU)"
+#define SCN_SDDL_WINSXS_DIR_OK "O:" SCN_SID_TI "G:SYD:PAI(A;OICI;0x1200a9;;;SY)(A;OICI;FA;;;" SCN_SID_TI ")(A;OICI;0x1200a9;;;BU)(A;OICI;0x1200a9;;;BA)"
+#define SCN_SDDL_WINSXS_BROKEN "O:BAG:SYD:PAI(A;;FA;;;BA)"
+
+#endif
