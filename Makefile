@@ -59,6 +59,15 @@ TD_OBJ   := $(TD_LIB:%.c=$(O)/obj/%.o)
 TEST_OBJ := $(TEST_SRC:%.c=$(O)/obj/%.o) $(TEST_AUX:%.c=$(O)/obj/%.o)
 TOOLS    := $(patsubst testdata/%.c,$(O)/testdata/%,$(TD_TOOLS))
 
+# quiet by default; make V=1 shows the commands
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2)
+endif
+
 LIB      := $(O)/libvssdoctor.a
 TDLIBA   := $(O)/libtestdata.a
 BIN      := $(O)/vssdoctor
@@ -73,22 +82,27 @@ deps:
 
 $(O)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(call say,CC,$<)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(TDLIBA): $(TD_OBJ)
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BIN): $(O)/obj/src/main.o $(TDLIBA) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ -Wl,--start-group $^ -Wl,--end-group $(PKG_LIBS) -lm
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ -Wl,--start-group $^ -Wl,--end-group $(PKG_LIBS) -lm
 
 $(O)/testdata/%: $(O)/obj/testdata/%.o $(TDLIBA) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ -Wl,--start-group $^ -Wl,--end-group $(PKG_LIBS) -lm
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ -Wl,--start-group $^ -Wl,--end-group $(PKG_LIBS) -lm
 
 # One Check runner; every tests/check_NAME.c provides Suite *NAME_suite(void).
 $(O)/suites.h: $(TEST_SRC) Makefile
@@ -99,7 +113,8 @@ $(O)/obj/tests/runner.o: $(O)/suites.h
 $(O)/obj/tests/runner.o: CPPFLAGS += -iquote $(O)
 
 $(RUNNER): $(TEST_OBJ) $(TDLIBA) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ -Wl,--start-group $^ -Wl,--end-group $(PKG_LIBS) $(CHECK_LIBS) -lm
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ -Wl,--start-group $^ -Wl,--end-group $(PKG_LIBS) $(CHECK_LIBS) -lm
 
 # Tests find what they need through the environment, so a fresh clone, an
 # O= tree and a sanitizer build all run the same way.

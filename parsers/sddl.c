@@ -642,7 +642,7 @@ static int parse_ace(struct parser *ps, struct ace *a)
 	if (ps->s[ps->pos] == ';') {
 		/* condition / resource attribute: accepted, not kept */
 		if (!has_appdata_form(a->type))
-			return fail(ps, ps->pos, -E_CORRUPT, "extra field in a %s ACE",
+			return fail(ps, ps->pos, -E_CORRUPT, "extra field after the sid of an %s ACE",
 				    sddl_ace_type_name(a->type));
 		ps->pos++;
 		if (ps->pos >= ps->len || ps->s[ps->pos] != '(')

@@ -135,7 +135,7 @@ static int acl_parse(const uint8_t *buf, size_t len, size_t off, struct acl *acl
 		     struct err *err)
 {
 	const uint8_t *p;
-	size_t size, pos, used;
+	size_t size, pos, used = 0;
 	unsigned count, i;
 	int rc;
 

@@ -1,5 +1,19 @@
+/* `vssdoctor sddl HEX|@FILE|SDDL`: decode a security descriptor either
+ * way, list its ACEs with the rights spelled out, and show the effective
+ * rights of SYSTEM, Administrators, NETWORK SERVICE and the System
+ * Writer's token (DESIGN.md "Command line"). */
 #ifndef VSSD_SDDL_CMD_H
 #define VSSD_SDDL_CMD_H
-/* `vssdoctor sddl HEX|@FILE|SDDL` (argv[0] == "sddl"); returns the exit status. */
+
+/* argv[0] is "sddl".  Options: --kind service|file|directory (default
+ * service): how rights are named and generic rights mapped.  The input is
+ * "@FILE" (raw binary descriptor), hex (whitespace, commas and a "hex:"
+ * prefix allowed) or SDDL text.  Prints the report on stdout and returns
+ * the exit status: 0 done, 2 bad usage or bad input (one line
+ * "vssdoctor: sddl: <why>" on stderr). */
 int cmd_sddl(int argc, char **argv);
+
+/* The one-line usage text ("usage: vssdoctor sddl ..."), static. */
+const char *sddl_cmd_usage(void);
+
 #endif

@@ -13,6 +13,7 @@
  *   junction PATH TARGET      make PATH a junction to TARGET (e.g. D:\Users)
  *   dirs PATH COUNT [PREFIX]  create COUNT folders PREFIX00001.. under PATH
  *   files PATH COUNT [PREFIX] create COUNT empty files under PATH
+ *   flag dirty                leave the volume marked dirty
  *
  * Paths use '\' or '/'.  Exit 0, or 1 with one line on stderr. */
 #define _GNU_SOURCE

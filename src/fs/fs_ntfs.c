@@ -235,10 +235,12 @@ static void fill_stat(ntfs_inode *ni, struct fs_stat *st)
 	st->is_dir = (ni->mrec->flags & MFT_RECORD_IS_DIRECTORY) != 0;
 	st->size = (uint64_t)ni->data_size;
 	if (ni->flags & FILE_ATTR_REPARSE_POINT) {
-		char buf[16];
+		/* the getter fills nothing unless the whole buffer fits */
+		char buf[16384];
+		int got = ntfs_get_ntfs_reparse_data(ni, buf, sizeof(buf));
 
 		st->is_reparse = 1;
-		if (ntfs_get_ntfs_reparse_data(ni, buf, sizeof(buf)) >= 4)
+		if (got >= 4 && (size_t)got <= sizeof(buf))
 			st->reparse_tag = (uint32_t)(uint8_t)buf[0] |
 					  ((uint32_t)(uint8_t)buf[1] << 8) |
 					  ((uint32_t)(uint8_t)buf[2] << 16) |
@@ -521,6 +523,22 @@ int fs_open_ntfs(struct fs **out, struct image *img, uint64_t offset,
 				       "BitLocker-encrypted volume: unlock it first, e.g. with dislocker or bdemount");
 		return err_set(err, -E_FORMAT, "no NTFS file system");
 	}
+	{
+		/* 0x0b bytes per sector, 0x28 total sectors (NTFS boot sector) */
+		const unsigned char *b = (const unsigned char *)boot;
+		uint64_t bps = (uint64_t)b[0x0b] | ((uint64_t)b[0x0c] << 8);
+		uint64_t sectors = 0;
+		int i;
+
+		for (i = 7; i >= 0; i--)
+			sectors = (sectors << 8) | b[0x28 + i];
+		if (bps >= 256 && bps <= 4096 && sectors && sectors < (UINT64_MAX / bps) &&
+		    sectors * bps > size)
+			return err_set(err, -E_CORRUPT,
+				       "NTFS volume is truncated: its boot sector says %llu bytes, the source holds %llu",
+				       (unsigned long long)(sectors * bps),
+				       (unsigned long long)size);
+	}
 	n = calloc(1, sizeof(*n));
 	if (!n || !(n->src = calloc(1, sizeof(*n->src)))) {
 		free(n);
@@ -544,7 +562,9 @@ int fs_open_ntfs(struct fs **out, struct image *img, uint64_t offset,
 		n_close(n);
 		return rc;
 	}
-	ntfs_set_ignore_case(n->vol);    /* Windows looks names up this way */
+	/* Windows looks names up case-insensitively.  Not ntfs_set_ignore_case():
+	 * that also lowercases every name readdir returns. */
+	NVolClearCaseSensitive(n->vol);
 
 	memset(&info, 0, sizeof(info));
 	info.kind = FS_NTFS;

@@ -50,8 +50,18 @@ static int ewf_read(void *priv, uint64_t off, void *buf, size_t len,
 	uint8_t *p = buf;
 
 	while (len > 0) {
-		ssize_t n = libewf_handle_read_random(s->handle, p, len,
-						      (off64_t)off, &e);
+		uint32_t before = 0, after = 0;
+		ssize_t n;
+
+		libewf_handle_get_number_of_checksum_errors(s->handle, &before, NULL);
+		n = libewf_handle_read_random(s->handle, p, len, (off64_t)off, &e);
+		/* A chunk that is missing or fails its checksum is returned as
+		 * zeros with a checksum error recorded: that is no data. */
+		libewf_handle_get_number_of_checksum_errors(s->handle, &after, NULL);
+		if (n > 0 && after != before)
+			return err_set(err, -E_CORRUPT,
+				       "read at offset %llu: E01 chunk data is missing or fails its checksum",
+				       (unsigned long long)off);
 		if (n <= 0) {
 			char what[96];
 
@@ -117,6 +127,16 @@ int image_probe_ewf(struct image **out, const char *path, struct err *err)
 	}
 	if (size == 0) {
 		rc = err_set(err, -E_CORRUPT, "not a valid E01: media size is 0");
+		goto out;
+	}
+	/* libewf_glob stops at the first missing segment and libewf opens what
+	 * it was given; it notices that the set is incomplete (no "done"
+	 * section) or damaged and says so here. */
+	if (libewf_handle_segment_files_corrupted(s->handle, &e) != 0) {
+		libewf_error_free(&e);
+		rc = err_set(err, -E_CORRUPT,
+			     "E01 segment files are incomplete or damaged (%d found from '%s'): a later segment is missing or truncated",
+			     count, path);
 		goto out;
 	}
 	rc = 0;

@@ -139,6 +139,28 @@ static const image_probe_fn probes[] = {
 	image_probe_raw,
 };
 
+/* A container format's metadata can be intact while its data is cut off
+ * (a partial copy, a missing E02): read the first and the last sector now,
+ * so that shows at open with a clear message instead of deep inside the
+ * file system.  These two reads are not counted in image_bytes_read(). */
+static int check_ends(struct image *img, struct err *err)
+{
+	uint8_t s[512];
+	size_t n = img->size < sizeof(s) ? (size_t)img->size : sizeof(s);
+
+	if (strcmp(img->ops->format, "raw") == 0)
+		return 0;
+	if (image_read(img, 0, s, n, err) < 0)
+		return err_wrap(err, "truncated or damaged %s image: cannot read its first sector",
+				img->ops->format);
+	if (image_read(img, img->size - n, s, n, err) < 0)
+		return err_wrap(err, "truncated or damaged %s image: cannot read its last sector",
+				img->ops->format);
+	img->bytes_read = 0;
+	img->read_calls = 0;
+	return 0;
+}
+
 int image_open(struct image **out, const char *path, struct err *err)
 {
 	struct stat st;
@@ -152,8 +174,16 @@ int image_open(struct image **out, const char *path, struct err *err)
 		return err_set(err, -E_FORMAT, "is a directory");
 	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
 		rc = probes[i](out, path, err);
-		if (rc != 0)
-			return rc < 0 ? rc : 0;
+		if (rc < 0)
+			return rc;
+		if (rc > 0) {
+			rc = check_ends(*out, err);
+			if (rc < 0) {
+				image_free(*out);
+				*out = NULL;
+			}
+			return rc;
+		}
 	}
 	return err_set(err, -E_FORMAT, "not a disk image this tool reads");
 }

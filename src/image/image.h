@@ -19,7 +19,10 @@ struct image_ops {
 	void (*close)(void *priv);
 };
 
-/* Open path read-only, detecting the format by signature (not by name).
+/* Open path read-only, detecting the format by signature (not by name):
+ * VHD/VHDX, E01, VMDK, QCOW, else raw (any readable file or block device).
+ * A container image must deliver its first and last sector, so truncated
+ * copies and missing segment or parent files fail here.
  * Returns 0 and *out (free with image_free) or <0. */
 int image_open(struct image **out, const char *path, struct err *err);
 

@@ -91,19 +91,27 @@ static const struct image_ops vhdx_ops = {
 };
 
 /* "VHDX" when the file starts with the VHDX file type identifier, else
- * "VHD" (whose "conectix" footer may be at the end only). */
-static const char *vhdi_kind(const char *path)
+ * "VHD".  *at_start says whether either signature is at offset 0 (a VHDX,
+ * or the footer copy of a dynamic VHD). */
+static const char *vhdi_kind(const char *path, int *at_start)
 {
 	char sig[8];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
+	ssize_t n = -1;
 
-	if (fd < 0)
+	if (fd >= 0) {
+		n = pread(fd, sig, sizeof(sig), 0);
+		close(fd);
+	}
+	*at_start = 0;
+	if (n != (ssize_t)sizeof(sig))
 		return "VHD";
-	n = pread(fd, sig, sizeof(sig), 0);
-	close(fd);
-	return n == (ssize_t)sizeof(sig) && memcmp(sig, "vhdxfile", 8) == 0 ?
-	       "VHDX" : "VHD";
+	if (memcmp(sig, "vhdxfile", 8) == 0) {
+		*at_start = 1;
+		return "VHDX";
+	}
+	*at_start = memcmp(sig, "conectix", 8) == 0;
+	return "VHD";
 }
 
 static int vhdi_open_one(libvhdi_file_t **out, const char *path,
@@ -111,9 +119,10 @@ static int vhdi_open_one(libvhdi_file_t **out, const char *path,
 {
 	libvhdi_error_t *e = NULL;
 	char what[64];
+	int at_start;
 
 	*out = NULL;
-	snprintf(what, sizeof(what), "not a valid %s", vhdi_kind(path));
+	snprintf(what, sizeof(what), "not a valid %s", vhdi_kind(path, &at_start));
 	if (libvhdi_file_initialize(out, &e) != 1)
 		return vhdi_err(err, -E_NOMEM, "cannot create a libvhdi file", &e);
 	if (libvhdi_file_open(*out, path, LIBVHDI_OPEN_READ, &e) != 1) {
@@ -206,16 +215,18 @@ int image_probe_vhdi(struct image **out, const char *path, struct err *err)
 	char cur[LIMIT_IMAGE_NAME_LEN], next[LIMIT_IMAGE_NAME_LEN];
 	const char *kind;
 	size64_t size = 0;
-	int rc, file_type = 0;
+	int rc, file_type = 0, at_start;
 
 	*out = NULL;
-	/* -1 means the signature could not be read (a file shorter than a
-	 * footer): not this format, the raw probe decides. */
+	/* libvhdi looks for the VHD footer at the end only; a dynamic VHD whose
+	 * footer is damaged or cut off still has its copy at offset 0, and is
+	 * reported as a broken VHD rather than read as raw.  -1 means the
+	 * signature could not be read (a file shorter than a footer). */
 	rc = libvhdi_check_file_signature(path, &e);
 	libvhdi_error_free(&e);
-	if (rc != 1)
+	kind = vhdi_kind(path, &at_start);
+	if (rc != 1 && !at_start)
 		return 0;
-	kind = vhdi_kind(path);
 	v = calloc(1, sizeof(*v));
 	if (!v)
 		return err_set(err, -E_NOMEM, "out of memory");

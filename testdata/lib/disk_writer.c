@@ -221,7 +221,7 @@ static int write_mbr(int fd, const struct disk_layout *l,
 {
 	uint8_t s[512];
 	unsigned i, slot = 0, first_log = l->count;
-	uint32_t a, b;
+	uint32_t a = 0, b = 0;
 
 	memset(s, 0, sizeof(s));
 	put_le32(s + 0x1b8, MBR_DISK_SIGNATURE);

@@ -14,6 +14,7 @@
 #include "evtx_writer.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,10 @@
 #define SYSTEM_SUBST_COUNT   20u   /* Windows' <System> template, 0..19 */
 #define SUBST_EVENTDATA      19u
 #define MAX_VALUE_SIZE       0xffffu /* substitution sizes are 16-bit */
+/* libevtx 20181227 drops a record that ends less than 4 bytes before the
+ * chunk's end (it wants room for a size copy after it); Windows never
+ * fills a chunk to the last byte either. */
+#define CHUNK_RECORDS_END    (EVTX_CHUNK_SIZE - 8)
 
 /* ---- small helpers -------------------------------------------------- */
 
@@ -392,6 +397,10 @@ struct evtx_writer {
 	uint32_t base;
 	int oom;
 	char keybuf[4096];
+
+	/* spec defaults */
+	char *computer;
+	uint64_t last_time;
 
 	struct err err;
 };
@@ -1324,6 +1333,7 @@ void evtx_writer_free(struct evtx_writer *w)
 	free(w->tmpls);
 	free(w->sp);
 	free(w->file);
+	free(w->computer);
 	free(w);
 }
 
@@ -1351,7 +1361,7 @@ int evtx_writer_add(struct evtx_writer *w, const struct evtx_event *ev)
 	}
 	for (;;) {
 		rc = build_record(w, ev, id, w->free_off);
-		if (rc == 0 && w->free_off + w->slen <= EVTX_CHUNK_SIZE)
+		if (rc == 0 && w->free_off + w->slen <= CHUNK_RECORDS_END)
 			break;
 		drop_tables(w, w->names_kept, w->tmpls_kept);
 		if (rc < 0)
@@ -1374,6 +1384,7 @@ int evtx_writer_add(struct evtx_writer *w, const struct evtx_event *ev)
 	w->last_id = id;
 	w->nrecords++;
 	w->next_id = id + 1;
+	w->last_time = ev->filetime;
 	return 0;
 }
 
@@ -1559,4 +1570,834 @@ void evtx_event_apply_defaults(struct evtx_event *ev)
 	}
 	if (!ev->level)
 		ev->level = 4;
+}
+
+/* ---- the spec language ----------------------------------------------- */
+
+#define DEFAULT_COMPUTER "SRV01"
+#define DEFAULT_START "2024-06-01T10:00:00Z"
+#define SECOND 10000000ull             /* FILETIME units */
+
+/* The next word of *ps, unescaped into *out (advanced past its NUL).
+ * Returns 1, 0 at the end of the line, or -1 for a bad escape/quote. */
+static int next_word(const char **ps, char **out, const char **word)
+{
+	const char *s = *ps;
+	char *o = *out;
+	int quoted = 0;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (!*s || *s == '\n' || *s == '\r')
+		return 0;
+	*word = o;
+	while (*s && *s != '\n' && (quoted || (*s != ' ' && *s != '\t' && *s != '\r'))) {
+		if (*s == '"') {
+			quoted = !quoted;
+			s++;
+			continue;
+		}
+		if (*s != '\\') {
+			*o++ = *s++;
+			continue;
+		}
+		s++;
+		switch (*s) {
+		case 'n': *o++ = '\n'; break;
+		case 'r': *o++ = '\r'; break;
+		case 't': *o++ = '\t'; break;
+		case '\\': case '"': case ' ': case '\'': *o++ = *s; break;
+		case 'x': {
+			int hi = hexval((unsigned char)s[1]);
+			int lo = hi < 0 ? -1 : hexval((unsigned char)s[2]);
+
+			if (lo < 0)
+				return -1;
+			*o++ = (char)(hi << 4 | lo);
+			s += 2;
+			break;
+		}
+		default:
+			return -1;
+		}
+		s++;
+	}
+	if (quoted)
+		return -1;
+	*o++ = '\0';
+	*out = o;
+	*ps = s;
+	return 1;
+}
+
+static int type_by_name(const char *name, size_t len)
+{
+	static const uint8_t types[] = {
+		EVTX_VT_STRING, EVTX_VT_UINT8, EVTX_VT_UINT16, EVTX_VT_UINT32,
+		EVTX_VT_UINT64, EVTX_VT_HEX32, EVTX_VT_HEX64, EVTX_VT_FILETIME,
+		EVTX_VT_SYSTEMTIME, EVTX_VT_SID, EVTX_VT_GUID, EVTX_VT_BINARY,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(types); i++) {
+		const char *n = type_name(types[i]);
+
+		if (strlen(n) == len && strncmp(n, name, len) == 0)
+			return types[i];
+	}
+	return -1;
+}
+
+static int field_num(struct evtx_writer *w, const char *key, const char *v,
+                     uint64_t max, uint64_t *out)
+{
+	if (parse_u64(v, max, out))
+		return err_set(&w->err, -E_USAGE, "%s: '%s' is not a number up to %llu",
+		               key, v, (unsigned long long)max);
+	return 0;
+}
+
+static int hex_bytes(const char *hex, uint8_t **out, size_t *len)
+{
+	size_t n = strlen(hex), i;
+
+	if (n % 2)
+		return -1;
+	*out = malloc(n / 2 + 1);
+	if (!*out)
+		return -1;
+	for (i = 0; i < n; i += 2) {
+		int hi = hexval((unsigned char)hex[i]), lo = hexval((unsigned char)hex[i + 1]);
+
+		if (hi < 0 || lo < 0) {
+			free(*out);
+			*out = NULL;
+			return -1;
+		}
+		(*out)[i / 2] = (uint8_t)(hi << 4 | lo);
+	}
+	*len = n / 2;
+	return 0;
+}
+
+static int parse_fields(struct evtx_writer *w, const char *fields, char *buf,
+                        struct evtx_event *ev, uint8_t **bin)
+{
+	const char *s = fields, *word;
+	int rc, no_guid = 0, no_source = 0;
+	uint64_t v;
+
+	memset(ev, 0, sizeof(*ev));
+	while ((rc = next_word(&s, &buf, &word)) == 1) {
+		const char *eq = strchr(word, '='), *val, *dot;
+		size_t klen;
+
+		if (!eq)
+			return err_set(&w->err, -E_USAGE, "'%s': not KEY=VALUE", word);
+		klen = (size_t)(eq - word);
+		val = eq + 1;
+		dot = memchr(word, '.', klen);
+#define KEY(k) (klen == sizeof(k) - 1 && strncmp(word, k, klen) == 0)
+		if (KEY("provider")) {
+			ev->provider = val;
+		} else if (KEY("guid")) {
+			no_guid = strcmp(val, "none") == 0;
+			ev->provider_guid = no_guid ? NULL : val;
+		} else if (KEY("source")) {
+			no_source = strcmp(val, "none") == 0;
+			ev->event_source_name = no_source ? NULL : val;
+		} else if (KEY("id")) {
+			if ((rc = field_num(w, "id", val, 0xffff, &v)) < 0)
+				return rc;
+			ev->event_id = (uint16_t)v;
+		} else if (KEY("qualifiers")) {
+			if ((rc = field_num(w, "qualifiers", val, 0xffff, &v)) < 0)
+				return rc;
+			ev->qualifiers = (uint16_t)v;
+		} else if (KEY("level")) {
+			if ((rc = field_num(w, "level", val, 0xff, &v)) < 0)
+				return rc;
+			ev->level = (uint8_t)v;
+		} else if (KEY("task")) {
+			if ((rc = field_num(w, "task", val, 0xffff, &v)) < 0)
+				return rc;
+			ev->task = (uint16_t)v;
+		} else if (KEY("opcode")) {
+			if ((rc = field_num(w, "opcode", val, 0xff, &v)) < 0)
+				return rc;
+			ev->opcode = (uint8_t)v;
+		} else if (KEY("version")) {
+			if ((rc = field_num(w, "version", val, 0xff, &v)) < 0)
+				return rc;
+			ev->version = (uint8_t)v;
+		} else if (KEY("keywords")) {
+			if ((rc = field_num(w, "keywords", val, UINT64_MAX, &v)) < 0)
+				return rc;
+			ev->keywords = v;
+		} else if (KEY("record")) {
+			if ((rc = field_num(w, "record", val, UINT64_MAX, &v)) < 0)
+				return rc;
+			ev->record_id = v;
+		} else if (KEY("pid")) {
+			if ((rc = field_num(w, "pid", val, 0xffffffffu, &v)) < 0)
+				return rc;
+			ev->process_id = (uint32_t)v;
+		} else if (KEY("tid")) {
+			if ((rc = field_num(w, "tid", val, 0xffffffffu, &v)) < 0)
+				return rc;
+			ev->thread_id = (uint32_t)v;
+		} else if (KEY("time") || KEY("written")) {
+			uint64_t ft = evtx_filetime(val);
+
+			if (!ft)
+				return err_set(&w->err, -E_USAGE, "%.*s: '%s' is not a time like %s",
+				               (int)klen, word, val, DEFAULT_START);
+			if (word[0] == 't')
+				ev->filetime = ft;
+			else
+				ev->written_time = ft;
+		} else if (KEY("channel")) {
+			ev->channel = val;
+		} else if (KEY("computer")) {
+			ev->computer = val;
+		} else if (KEY("user")) {
+			ev->user_sid = val;
+		} else if (KEY("binary") || KEY("binary_utf16")) {
+			size_t n;
+
+			if (*bin)
+				return err_set(&w->err, -E_USAGE, "more than one binary");
+			if (klen == 6) {
+				if (hex_bytes(val, bin, &n))
+					return err_set(&w->err, -E_USAGE, "binary: '%s' is not hex bytes", val);
+			} else {
+				n = evtx_utf16z(val, NULL, 0);
+				*bin = malloc(n);
+				if (!*bin)
+					return err_set(&w->err, -E_NOMEM, "out of memory");
+				evtx_utf16z(val, *bin, n);
+			}
+			ev->binary = *bin;
+			ev->binary_len = n;
+		} else if ((dot ? (size_t)(dot - word) : klen) == 4 &&
+		           (strncmp(word, "data", 4) == 0 || strncmp(word, "text", 4) == 0)) {
+			int type = EVTX_VT_STRING;
+
+			if (dot) {
+				type = type_by_name(dot + 1, klen - 5);
+				if (type < 0)
+					return err_set(&w->err, -E_USAGE, "'%.*s': unknown value type",
+					               (int)klen, word);
+			}
+			if (ev->ndata == EVTX_MAX_DATA)
+				return err_set(&w->err, -E_USAGE, "more than %d data items", EVTX_MAX_DATA);
+			if (word[0] == 'd') {
+				char *colon = strchr(val, ':');
+
+				if (!colon)
+					return err_set(&w->err, -E_USAGE, "data: '%s' is not NAME:TEXT", val);
+				*colon = '\0';  /* val points into our own buffer */
+				ev->data_names[ev->ndata] = val;
+				val = colon + 1;
+			}
+			ev->data[ev->ndata] = val;
+			ev->data_types[ev->ndata] = (uint8_t)(type == EVTX_VT_STRING ? 0 : type);
+			ev->ndata++;
+		} else {
+			return err_set(&w->err, -E_USAGE, "unknown field '%.*s'", (int)klen, word);
+		}
+#undef KEY
+	}
+	if (rc < 0)
+		return err_set(&w->err, -E_USAGE, "bad escape or unclosed quote");
+	if (!ev->provider)
+		return err_set(&w->err, -E_USAGE, "no provider=");
+	evtx_event_apply_defaults(ev);
+	if (no_guid)
+		ev->provider_guid = NULL;
+	if (no_source)
+		ev->event_source_name = NULL;
+	if (!ev->computer)
+		ev->computer = w->computer ? w->computer : DEFAULT_COMPUTER;
+	if (!ev->filetime)
+		ev->filetime = w->last_time ? w->last_time + SECOND : evtx_filetime(DEFAULT_START);
+	return 0;
+}
+
+int evtx_writer_add_fields(struct evtx_writer *w, const char *fields)
+{
+	struct evtx_event ev;
+	uint8_t *bin = NULL;
+	char *buf;
+	int rc;
+
+	if (!w || !fields)
+		return -E_USAGE;
+	err_init(&w->err);
+	buf = malloc(2 * strlen(fields) + 2);
+	if (!buf)
+		return err_set(&w->err, -E_NOMEM, "out of memory");
+	rc = parse_fields(w, fields, buf, &ev, &bin);
+	if (rc == 0)
+		rc = evtx_writer_add(w, &ev);
+	free(bin);
+	free(buf);
+	return rc;
+}
+
+/* -- the bulk generator -- */
+
+struct svc {
+	const char *key, *name;
+	int demand;                  /* starts and stops during the day */
+};
+
+static const struct svc services[] = {
+	{ "CryptSvc", "Cryptographic Services", 0 },
+	{ "EventSystem", "COM+ Event System", 0 },
+	{ "VSS", "Volume Shadow Copy", 1 },
+	{ "swprv", "Microsoft Software Shadow Copy Provider", 1 },
+	{ "BITS", "Background Intelligent Transfer Service", 1 },
+	{ "TrustedInstaller", "Windows Modules Installer", 1 },
+	{ "WinHttpAutoProxySvc", "WinHTTP Web Proxy Auto-Discovery Service", 1 },
+	{ "wuauserv", "Windows Update", 0 },
+	{ "Spooler", "Print Spooler", 0 },
+	{ "W32Time", "Windows Time", 0 },
+	{ "Dhcp", "DHCP Client", 0 },
+	{ "Dnscache", "DNS Client", 0 },
+	{ "LanmanServer", "Server", 0 },
+	{ "LanmanWorkstation", "Workstation", 0 },
+	{ "RemoteRegistry", "Remote Registry", 1 },
+	{ "sppsvc", "Software Protection", 1 },
+	{ "WinRM", "Windows Remote Management (WS-Management)", 0 },
+	{ "wmiApSrv", "WMI Performance Adapter", 1 },
+	{ "Winmgmt", "Windows Management Instrumentation", 0 },
+	{ "gpsvc", "Group Policy Client", 0 },
+	{ "netprofm", "Network List Service", 0 },
+	{ "NlaSvc", "Network Location Awareness", 0 },
+	{ "Schedule", "Task Scheduler", 0 },
+	{ "SENS", "System Event Notification Service", 0 },
+	{ "TermService", "Remote Desktop Services", 0 },
+	{ "COMSysApp", "COM+ System Application", 1 },
+	{ "msiserver", "Windows Installer", 1 },
+	{ "MSDTC", "Distributed Transaction Coordinator", 0 },
+	{ "iphlpsvc", "IP Helper", 0 },
+	{ "KeyIso", "CNG Key Isolation", 1 },
+	{ "WerSvc", "Windows Error Reporting Service", 1 },
+	{ "PerfHost", "Performance Counter DLL Host", 1 },
+	{ "Appinfo", "Application Information", 1 },
+	{ "AeLookupSvc", "Application Experience", 1 },
+	{ "ProfSvc", "User Profile Service", 0 },
+	{ "wbengine", "Block Level Backup Engine Service", 1 },
+};
+#define NSVC (sizeof(services) / sizeof(services[0]))
+
+static const char *const capi2_513[] = {
+	"Details:\r\nAddLegacyDriverFiles: Unable to back up image of binary Microsoft Link-Layer Discovery Protocol.\r\n\r\nSystem Error:\r\nAccess is denied.\r\n",
+	"Details:\r\nAddCoreCsiFiles : BeginFileEnumeration() failed.\r\n\r\nSystem Error:\r\nAccess is denied.\r\n",
+	"Details:\r\nAddCoreCsiFiles : RtlConvertNtFilePathToWin32Path() failed.\r\n\r\nSystem Error:\r\n0xC0000039\r\n",
+	"Details:\r\nAddLegacyDriverFiles: Unable to back up image of binary Intel(R) PRO/1000 MT Network Connection.\r\n\r\nSystem Error:\r\nThe system cannot find the file specified.\r\n",
+};
+
+static const char *const scm_errors[] = {
+	"The service did not respond to the start or control request in a timely fashion.",
+	"The system cannot find the file specified.",
+	"Access is denied.",
+	"The dependency service or group failed to start.",
+	"The service cannot be started, either because it is disabled or because it has no enabled devices associated with it.",
+};
+
+struct gen {
+	struct evtx_writer *w;
+	uint64_t s, t;
+	const char *computer;
+	size_t left;
+	int running[NSVC];
+	char txt[EVTX_MAX_DATA][640];
+	uint8_t bin[512];
+};
+
+static uint64_t rnd(struct gen *g)
+{
+	/* splitmix64 */
+	uint64_t z = (g->s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static unsigned below(struct gen *g, unsigned n)
+{
+	return (unsigned)(rnd(g) % n);
+}
+
+static void gen_event(struct gen *g, struct evtx_event *ev, const char *provider, uint16_t id)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->provider = provider;
+	ev->event_id = id;
+	ev->filetime = g->t;
+	ev->computer = g->computer;
+	ev->process_id = 500 + 4 * below(g, 40);
+	ev->thread_id = 1000 + 4 * below(g, 2000);
+}
+
+/* item i: TEXT formatted into the generator's buffer i */
+static void gen_data(struct gen *g, struct evtx_event *ev, const char *name,
+                     uint8_t type, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void gen_data(struct gen *g, struct evtx_event *ev, const char *name,
+                     uint8_t type, const char *fmt, ...)
+{
+	va_list ap;
+	size_t i = ev->ndata++;
+
+	va_start(ap, fmt);
+	vsnprintf(g->txt[i], sizeof(g->txt[i]), fmt, ap);
+	va_end(ap);
+	ev->data_names[i] = name;
+	ev->data[i] = g->txt[i];
+	ev->data_types[i] = type;
+}
+
+static void gen_time_text(uint64_t ft, char *buf, size_t cap)
+{
+	int64_t secs = (int64_t)((ft - FILETIME_UNIX_EPOCH) / SECOND);
+	int64_t days = secs / 86400, rem = secs % 86400;
+	unsigned m, d;
+	int y;
+
+	civil_from_days(days, &y, &m, &d);
+	snprintf(buf, cap, "%04d-%02u-%02uT%02u:%02u:%02u.%07uZ", y, m, d,
+	         (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60), (unsigned)(rem % 60),
+	         (unsigned)((ft - FILETIME_UNIX_EPOCH) % SECOND));
+}
+
+static int gen_add(struct gen *g, struct evtx_event *ev)
+{
+	int rc;
+
+	if (g->left == 0)
+		return 0;
+	evtx_event_apply_defaults(ev);
+	if (strcmp(ev->provider, "Service Control Manager") == 0)
+		ev->process_id = 548;
+	rc = evtx_writer_add(g->w, ev);
+	if (rc < 0)
+		return rc;
+	g->left--;
+	return 0;
+}
+
+static int gen_7036(struct gen *g, size_t si, int running)
+{
+	struct evtx_event ev;
+	char state[64];
+
+	gen_event(g, &ev, "Service Control Manager", 7036);
+	gen_data(g, &ev, "param1", 0, "%s", services[si].name);
+	gen_data(g, &ev, "param2", 0, "%s", running ? "running" : "stopped");
+	snprintf(state, sizeof(state), "%s/%d", services[si].key, running ? 4 : 1);
+	ev.binary = g->bin;
+	ev.binary_len = evtx_utf16z(state, g->bin, sizeof(g->bin));
+	g->running[si] = running;
+	return gen_add(g, &ev);
+}
+
+static int gen_boot(struct gen *g)
+{
+	struct evtx_event ev;
+	char tb[64];
+	size_t i;
+	int rc;
+
+	gen_event(g, &ev, "EventLog", 6009);
+	gen_data(g, &ev, NULL, 0, "6.01.");
+	gen_data(g, &ev, NULL, 0, "7601");
+	gen_data(g, &ev, NULL, 0, "Service Pack 1");
+	gen_data(g, &ev, NULL, 0, "Multiprocessor Free");
+	gen_data(g, &ev, NULL, 0, "17514");
+	if ((rc = gen_add(g, &ev)) < 0)
+		return rc;
+	gen_event(g, &ev, "EventLog", 6005);
+	memset(g->bin, 0, 24);
+	put_systemtime(g->bin, g->t);
+	ev.binary = g->bin;
+	ev.binary_len = 24;
+	if ((rc = gen_add(g, &ev)) < 0)
+		return rc;
+	gen_event(g, &ev, "Microsoft-Windows-Kernel-General", 12);
+	ev.process_id = 4;
+	ev.thread_id = 8;
+	ev.user_sid = "S-1-5-18";
+	gen_data(g, &ev, "MajorVersion", EVTX_VT_UINT32, "6");
+	gen_data(g, &ev, "MinorVersion", EVTX_VT_UINT32, "1");
+	gen_data(g, &ev, "BuildVersion", EVTX_VT_UINT32, "7601");
+	gen_data(g, &ev, "QfeVersion", EVTX_VT_UINT32, "17514");
+	gen_data(g, &ev, "ServiceVersion", EVTX_VT_UINT32, "1");
+	gen_data(g, &ev, "BootMode", EVTX_VT_UINT32, "0");
+	gen_time_text(g->t - 30 * SECOND, tb, sizeof(tb));
+	gen_data(g, &ev, "StartTime", EVTX_VT_FILETIME, "%s", tb);
+	if ((rc = gen_add(g, &ev)) < 0)
+		return rc;
+	for (i = 0; i < NSVC; i++) {
+		g->running[i] = 0;
+		if (services[i].demand)
+			continue;
+		g->t += 500000 + below(g, 20000000);
+		if ((rc = gen_7036(g, i, 1)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int gen_shutdown(struct gen *g)
+{
+	struct evtx_event ev;
+	char tb[64];
+	size_t i;
+	int rc;
+
+	gen_event(g, &ev, "User32", 1074);
+	ev.user_sid = "S-1-5-18";
+	gen_data(g, &ev, "param1", 0, "C:\\Windows\\system32\\winlogon.exe (%s)", g->computer);
+	gen_data(g, &ev, "param2", 0, "%s", g->computer);
+	gen_data(g, &ev, "param3", 0, "Operating System: Upgrade (Planned)");
+	gen_data(g, &ev, "param4", 0, "0x80020003");
+	gen_data(g, &ev, "param5", 0, "restart");
+	gen_data(g, &ev, "param6", 0, "%s", "");
+	gen_data(g, &ev, "param7", 0, "NT AUTHORITY\\SYSTEM");
+	if ((rc = gen_add(g, &ev)) < 0)
+		return rc;
+	for (i = 0; i < NSVC; i++) {
+		if (!g->running[i] || below(g, 3) == 0)
+			continue;
+		g->t += 100000 + below(g, 5000000);
+		if ((rc = gen_7036(g, i, 0)) < 0)
+			return rc;
+	}
+	g->t += SECOND + below(g, 10 * SECOND);
+	gen_event(g, &ev, "Microsoft-Windows-Kernel-General", 13);
+	ev.process_id = 4;
+	gen_time_text(g->t, tb, sizeof(tb));
+	gen_data(g, &ev, "StopTime", EVTX_VT_FILETIME, "%s", tb);
+	if ((rc = gen_add(g, &ev)) < 0)
+		return rc;
+	gen_event(g, &ev, "EventLog", 6006);
+	put_le32(g->bin, 1);
+	put_le32(g->bin + 4, 0x000264a1 + below(g, 100000));
+	ev.binary = g->bin;
+	ev.binary_len = 8;
+	return gen_add(g, &ev);
+}
+
+static int gen_vss_binary(struct gen *g, struct evtx_event *ev)
+{
+	int n = snprintf((char *)g->bin, sizeof(g->bin),
+	                 "- Code:  SYSWRTRC%08u- Call:  SYSWRTRC%08u- PID:  %08u- TID:  %08u- CMD:  C:\\Windows\\system32\\vssvc.exe   - User: Name: NT AUTHORITY\\SYSTEM, SID:S-1-5-18 ",
+	                 below(g, 1000), below(g, 1000), 3680 + below(g, 100), 3692 + below(g, 100));
+
+	ev->binary = g->bin;
+	ev->binary_len = (size_t)n;
+	return 0;
+}
+
+/* one event of a working day */
+static int gen_day_event(struct gen *g)
+{
+	static const uint16_t scm_err_ids[] = { 7000, 7001, 7009, 7011, 7022, 7023, 7024, 7026, 7031, 7034 };
+	struct evtx_event ev;
+	unsigned r = below(g, 1000);
+	size_t si = below(g, NSVC);
+	char tb[64];
+
+	if (r < 700) {
+		/* demand services come and go */
+		while (!services[si].demand)
+			si = (si + 1) % NSVC;
+		return gen_7036(g, si, !g->running[si]);
+	}
+	if (r < 740) {
+		int to_auto = below(g, 2);
+
+		gen_event(g, &ev, "Service Control Manager", 7040);
+		ev.user_sid = "S-1-5-18";
+		gen_data(g, &ev, "param1", 0, "%s", services[si].name);
+		gen_data(g, &ev, "param2", 0, "%s", to_auto ? "demand start" : "auto start");
+		gen_data(g, &ev, "param3", 0, "%s", to_auto ? "auto start" : "demand start");
+		gen_data(g, &ev, "param4", 0, "%s", services[si].key);
+		return gen_add(g, &ev);
+	}
+	if (r < 780) {
+		gen_event(g, &ev, "Microsoft-Windows-CAPI2", 513);
+		ev.process_id = 0;
+		ev.thread_id = 0;
+		gen_data(g, &ev, NULL, 0, "%s", capi2_513[below(g, 4)]);
+		return gen_add(g, &ev);
+	}
+	if (r < 790) {
+		gen_event(g, &ev, "Microsoft-Windows-CAPI2", 512);
+		gen_data(g, &ev, NULL, 0, "Details:\r\nAddCoreCsiFiles : BeginFileEnumeration() failed.\r\n\r\nSystem Error:\r\nAccess is denied.\r\n");
+		return gen_add(g, &ev);
+	}
+	if (r < 830) {
+		int xml = below(g, 2);
+
+		gen_event(g, &ev, "VSS", 8193);
+		ev.process_id = ev.thread_id = 0;
+		gen_data(g, &ev, NULL, 0, "%s", xml ? "XML document is too long" : "CoCreateInstance");
+		gen_data(g, &ev, NULL, 0, "%s", xml ? "0x80070018, The data is invalid.\r\n" :
+		         "0x8007045b, A system shutdown is in progress.\r\n");
+		gen_data(g, &ev, NULL, 0, "%s", "");
+		gen_vss_binary(g, &ev);
+		return gen_add(g, &ev);
+	}
+	if (r < 845) {
+		gen_event(g, &ev, "VSS", 8194);
+		ev.process_id = ev.thread_id = 0;
+		gen_data(g, &ev, NULL, 0, "0x80070005, Access is denied.\r\n");
+		gen_data(g, &ev, NULL, 0, "%s", "");
+		gen_vss_binary(g, &ev);
+		return gen_add(g, &ev);
+	}
+	if (r < 855) {
+		gen_event(g, &ev, "VSS", 8213);
+		ev.process_id = ev.thread_id = 0;
+		gen_data(g, &ev, NULL, 0, "0x80070539, The security ID structure is invalid.\r\n");
+		gen_data(g, &ev, NULL, 0, "NT AUTHORITY\\NETWORK SERVICE");
+		gen_vss_binary(g, &ev);
+		return gen_add(g, &ev);
+	}
+	if (r < 865) {
+		gen_event(g, &ev, "VSS", 12289);
+		ev.process_id = ev.thread_id = 0;
+		gen_data(g, &ev, NULL, 0, "\\\\?\\Volume{%08x-0000-0000-0000-100000000000}\\ - 0000000000000%03X,0x0053c008,0000000000000000,0,0000000000000000,4096,0",
+		         (unsigned)rnd(g), below(g, 4096));
+		gen_data(g, &ev, NULL, 0, "0x80070001, Incorrect function.\r\n");
+		gen_vss_binary(g, &ev);
+		return gen_add(g, &ev);
+	}
+	if (r < 875) {
+		gen_event(g, &ev, "VSS", 12292);
+		ev.process_id = ev.thread_id = 0;
+		gen_data(g, &ev, NULL, 0, "{65ee1dba-8ff4-4a58-ac1c-3470ee2f376a}");
+		gen_data(g, &ev, NULL, 0, "0x80040154, Class not registered\r\n");
+		gen_vss_binary(g, &ev);
+		return gen_add(g, &ev);
+	}
+	if (r < 880) {
+		gen_event(g, &ev, "VSS", 12302);
+		ev.process_id = ev.thread_id = 0;
+		gen_data(g, &ev, NULL, 0, "0x8000ffff, Catastrophic failure\r\n");
+		gen_vss_binary(g, &ev);
+		return gen_add(g, &ev);
+	}
+	if (r < 890) {
+		gen_event(g, &ev, "swprv", 11);
+		ev.process_id = ev.thread_id = 0;
+		gen_data(g, &ev, NULL, 0, "{65ee1dba-8ff4-4a58-ac1c-3470ee2f376a}");
+		gen_data(g, &ev, NULL, 0, "IVssSoftwareSnapshotProvider");
+		gen_data(g, &ev, NULL, 0, "0x8007007e, The specified module could not be found.\r\n");
+		return gen_add(g, &ev);
+	}
+	if (r < 900) {
+		gen_event(g, &ev, "volsnap", 36);
+		ev.process_id = ev.thread_id = 0;
+		gen_data(g, &ev, NULL, 0, "\\Device\\HarddiskVolumeShadowCopy%u", 1 + below(g, 30));
+		gen_data(g, &ev, NULL, 0, "C:");
+		memset(g->bin, 0, 40);
+		put_le32(g->bin + 4, 0x00300002);
+		put_le32(g->bin + 12, 0xc0060024);
+		put_le32(g->bin + 16, 2);
+		ev.binary = g->bin;
+		ev.binary_len = 40;
+		return gen_add(g, &ev);
+	}
+	if (r < 960) {
+		uint16_t id = scm_err_ids[below(g, 10)];
+
+		gen_event(g, &ev, "Service Control Manager", id);
+		switch (id) {
+		case 7000: case 7023: case 7024:
+			gen_data(g, &ev, "param1", 0, "%s", services[si].name);
+			gen_data(g, &ev, "param2", 0, "%s", id == 7024 ? "%%2147942405" : scm_errors[below(g, 5)]);
+			break;
+		case 7001:
+			gen_data(g, &ev, "param1", 0, "%s", services[si].name);
+			gen_data(g, &ev, "param2", 0, "%s", services[(si + 1) % NSVC].name);
+			gen_data(g, &ev, "param3", 0, "%s", scm_errors[below(g, 5)]);
+			break;
+		case 7009: case 7011:
+			gen_data(g, &ev, "param1", 0, "%u", id == 7009 ? 30000u : 30000u + 1000u * below(g, 60));
+			gen_data(g, &ev, "param2", 0, "%s", services[si].name);
+			break;
+		case 7022:
+			gen_data(g, &ev, "param1", 0, "%s", services[si].name);
+			break;
+		case 7026:
+			gen_data(g, &ev, "param1", 0, "\r\nnetbt\r\ntdx");
+			break;
+		case 7031:
+			gen_data(g, &ev, "param1", 0, "%s", services[si].name);
+			gen_data(g, &ev, "param2", 0, "%u", 1 + below(g, 3));
+			gen_data(g, &ev, "param3", 0, "%u", 60000u);
+			gen_data(g, &ev, "param4", 0, "%u", 1u);
+			gen_data(g, &ev, "param5", 0, "Restart the service");
+			break;
+		default: /* 7034 */
+			gen_data(g, &ev, "param1", 0, "%s", services[si].name);
+			gen_data(g, &ev, "param2", 0, "%u", 1 + below(g, 3));
+			break;
+		}
+		if (id != 7026) {
+			ev.binary = g->bin;
+			ev.binary_len = evtx_utf16z(services[si].key, g->bin, sizeof(g->bin));
+		}
+		if (id == 7031 || id == 7034)
+			g->running[si] = 0;
+		return gen_add(g, &ev);
+	}
+	if (r < 980) {
+		uint16_t id = below(g, 2) ? 517 : 521;
+
+		gen_event(g, &ev, "Microsoft-Windows-Backup", id);
+		gen_time_text(g->t - 600 * SECOND, tb, sizeof(tb));
+		gen_data(g, &ev, "BackupTime", 0, "%s", tb);
+		gen_data(g, &ev, "ErrorCode", 0, "%s", id == 517 ? "2155348226" : "2155348129");
+		gen_data(g, &ev, "ErrorMessage", 0, "%s", id == 517 ? "%%2155348226" : "%%2155348129");
+		return gen_add(g, &ev);
+	}
+	gen_event(g, &ev, "EventLog", 6013);
+	gen_data(g, &ev, NULL, 0, "%s", "");
+	gen_data(g, &ev, NULL, 0, "%s", "");
+	gen_data(g, &ev, NULL, 0, "%s", "");
+	gen_data(g, &ev, NULL, 0, "%s", "");
+	gen_data(g, &ev, NULL, 0, "%u", below(g, 2000000));
+	gen_data(g, &ev, NULL, 0, "60");
+	gen_data(g, &ev, NULL, 0, "0 Coordinated Universal Time");
+	return gen_add(g, &ev);
+}
+
+int evtx_writer_add_bulk(struct evtx_writer *w, size_t n, uint64_t seed,
+                         uint64_t start, const char *computer)
+{
+	struct gen *g;
+	int rc = 0, first = 1;
+
+	if (!w)
+		return -E_USAGE;
+	err_init(&w->err);
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return err_set(&w->err, -E_NOMEM, "out of memory");
+	g->w = w;
+	g->s = seed;
+	g->left = n;
+	g->computer = computer ? computer : w->computer ? w->computer : DEFAULT_COMPUTER;
+	g->t = start ? start : w->last_time ? w->last_time + SECOND : evtx_filetime(DEFAULT_START);
+	while (g->left > 0 && rc == 0) {
+		size_t day = 100 + below(g, 1500);
+
+		if (!first)
+			g->t += 60 * SECOND + below(g, 3600) * SECOND;
+		first = 0;
+		rc = gen_boot(g);
+		while (rc == 0 && day-- > 0 && g->left > 0) {
+			g->t += SECOND / 10 + below(g, 900) * SECOND + below(g, (unsigned)SECOND);
+			rc = gen_day_event(g);
+		}
+		if (rc == 0)
+			rc = gen_shutdown(g);
+	}
+	free(g);
+	if (rc < 0)
+		return err_wrap(&w->err, "bulk");
+	return 0;
+}
+
+int evtx_writer_apply_spec(struct evtx_writer *w, const char *text)
+{
+	const char *line = text, *next;
+	unsigned lineno = 0;
+	char *buf = NULL;
+	int rc = 0;
+
+	if (!w || !text)
+		return -E_USAGE;
+	while (*line && rc == 0) {
+		const char *s, *word;
+		char *b;
+		size_t len;
+
+		lineno++;
+		next = strchr(line, '\n');
+		len = next ? (size_t)(next - line) : strlen(line);
+		free(buf);
+		buf = malloc(2 * len + 2);
+		if (!buf)
+			return err_set(&w->err, -E_NOMEM, "out of memory");
+		s = line;
+		b = buf;
+		err_init(&w->err);
+		rc = next_word(&s, &b, &word);
+		if (rc < 0) {
+			rc = err_set(&w->err, -E_USAGE, "bad escape or unclosed quote");
+		} else if (rc == 0 || word[0] == '#') {
+			rc = 0;
+		} else if (strcmp(word, "event") == 0) {
+			char *fields = strndup(s, len - (size_t)(s - line));
+
+			rc = fields ? evtx_writer_add_fields(w, fields) : err_set(&w->err, -E_NOMEM, "out of memory");
+			free(fields);
+		} else if (strcmp(word, "dirty") == 0 || strcmp(word, "computer") == 0) {
+			const char *arg = NULL;
+
+			rc = next_word(&s, &b, &arg);
+			if (rc != 1) {
+				rc = err_set(&w->err, -E_USAGE, "%s: missing argument", word);
+			} else if (word[0] == 'd') {
+				rc = 0;
+				if (strcmp(arg, "0") && strcmp(arg, "1"))
+					rc = err_set(&w->err, -E_USAGE, "dirty: '%s' is not 0 or 1", arg);
+				else
+					evtx_writer_set_dirty(w, arg[0] == '1');
+			} else {
+				free(w->computer);
+				w->computer = strdup(arg);
+				rc = w->computer ? 0 : err_set(&w->err, -E_NOMEM, "out of memory");
+			}
+		} else if (strcmp(word, "bulk") == 0) {
+			const char *arg = NULL, *computer = NULL;
+			uint64_t n = 0, seed = 1, start = 0;
+			int nw;
+
+			rc = next_word(&s, &b, &arg);
+			if (rc != 1 || parse_u64(arg, 100000000, &n))
+				rc = err_set(&w->err, -E_USAGE, "bulk: the first argument is a count");
+			else
+				rc = 0;
+			while (rc == 0 && (nw = next_word(&s, &b, &arg)) != 0) {
+				if (nw < 0)
+					rc = err_set(&w->err, -E_USAGE, "bad escape or unclosed quote");
+				else if (strncmp(arg, "seed=", 5) == 0)
+					rc = field_num(w, "seed", arg + 5, UINT64_MAX, &seed);
+				else if (strncmp(arg, "start=", 6) == 0 && !(start = evtx_filetime(arg + 6)))
+					rc = err_set(&w->err, -E_USAGE, "start: '%s' is not a time", arg + 6);
+				else if (strncmp(arg, "computer=", 9) == 0)
+					computer = arg + 9;
+				else if (strncmp(arg, "start=", 6) != 0)
+					rc = err_set(&w->err, -E_USAGE, "bulk: unknown argument '%s'", arg);
+			}
+			if (rc == 0)
+				rc = evtx_writer_add_bulk(w, (size_t)n, seed, start, computer);
+		} else {
+			rc = err_set(&w->err, -E_USAGE, "unknown instruction '%s'", word);
+		}
+		if (rc < 0)
+			rc = err_wrap(&w->err, "line %u", lineno);
+		line = next ? next + 1 : line + len;
+	}
+	free(buf);
+	return rc;
 }

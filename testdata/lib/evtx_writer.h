@@ -136,6 +136,53 @@ const struct evtx_provider_info *evtx_provider_lookup(const char *name);
  * CAPI2, VSS, EventLog, User32...) when they are 0. */
 void evtx_event_apply_defaults(struct evtx_event *ev);
 
+/* ---- the spec language (mkevtx, scenarios) ----
+ * One instruction a line; '#' starts a comment line; words are split on
+ * blanks, "double quotes" group, and \n \r \t \\ \" \<space> \xHH
+ * are escapes (inside quotes too).
+ *
+ *   computer NAME        default Computer for the lines below (SRV01)
+ *   dirty 1|0            the header's dirty flag
+ *   event FIELDS...      one record, fields KEY=VALUE:
+ *       provider=NAME    (required) known providers get their GUID,
+ *                        EventSourceName, keywords and channel, known
+ *                        event ids their level and qualifiers
+ *       id=N level=N qualifiers=N task=N opcode=N version=N keywords=N
+ *       guid={..}|none   source=NAME|none (EventSourceName)
+ *       time=2024-06-01T10:00:00Z (default: the previous event + 1 s)
+ *       written=TIME     record header time (default: time)
+ *       record=N         EventRecordID (default: the next one)
+ *       channel=NAME computer=NAME pid=N tid=N user=S-1-5-18
+ *       data=NAME:TEXT   a named <Data Name="NAME">TEXT</Data>
+ *       text=TEXT        an unnamed <Data>TEXT</Data> (classic)
+ *       data.TYPE=NAME:TEXT, text.TYPE=TEXT   a typed item; TYPE is
+ *                        string uint8 uint16 uint32 uint64 hex32 hex64
+ *                        filetime systemtime sid guid binary
+ *       binary=HEX       <Binary>
+ *       binary_utf16=TEXT  <Binary> of TEXT as UTF-16LE plus NUL (SCM)
+ *   bulk N [seed=S] [start=TIME] [computer=NAME]
+ *                        N realistic records: boots (EventLog 6009/6005,
+ *                        Kernel-General 12, SCM 7036 running), a working
+ *                        day (SCM 7036 for many services, 7040, SCM
+ *                        errors, CAPI2 513/512, VSS 8193/8194/8213/12289/
+ *                        12292/12302, swprv 11, volsnap 36, Backup
+ *                        517/521, EventLog 6013) and shutdowns (User32
+ *                        1074, SCM 7036 stopped, Kernel-General 13,
+ *                        EventLog 6006); the same seed gives the same log
+ * Example:
+ *   event provider="Service Control Manager" id=7036 data=param1:Cryptographic\ Services
+ *         data=param2:running binary_utf16=CryptSvc/4
+ */
+
+/* Adds one event from spec FIELDS ("provider=VSS id=8193 text=..."). */
+int evtx_writer_add_fields(struct evtx_writer *w, const char *fields);
+/* Adds n generated records (see "bulk" above); start 0 means after the
+ * last record (or 2024-06-01T10:00:00Z); computer NULL: the default. */
+int evtx_writer_add_bulk(struct evtx_writer *w, size_t n, uint64_t seed,
+                         uint64_t start, const char *computer);
+/* Runs a whole spec text; errors name the line ("line 3: ..."). */
+int evtx_writer_apply_spec(struct evtx_writer *w, const char *text);
+
 /* UTF-16LE bytes of text plus a NUL character, as SCM's <Binary> carries
  * "CryptSvc/4" (7036) or "CryptSvc" (7000, 7023...).  Writes at most cap
  * bytes to out; returns the length needed. */

@@ -28,6 +28,7 @@
 struct ntfs_builder {
 	ntfs_volume *vol;
 	char *path;
+	int dirty;      /* leave the volume marked dirty */
 };
 
 static int b_errno(struct err *err, const char *what, const char *path)
@@ -82,6 +83,9 @@ int ntfs_builder_finish(struct ntfs_builder *b, struct err *err)
 
 	if (!b)
 		return 0;
+	if (b->dirty &&
+	    ntfs_volume_write_flags(b->vol, b->vol->flags | VOLUME_IS_DIRTY) < 0)
+		rc = b_errno(err, "mark dirty", b->path);
 	if (ntfs_umount(b->vol, FALSE) < 0)
 		rc = b_errno(err, "unmount", b->path);
 	free(b->path);
@@ -253,6 +257,13 @@ int ntfs_builder_junction(struct ntfs_builder *b, const char *path,
 	return 0;
 }
 
+int ntfs_builder_set_dirty(struct ntfs_builder *b, struct err *err)
+{
+	b->dirty = 1;
+	(void)err;
+	return 0;
+}
+
 int ntfs_builder_fill(struct ntfs_builder *b, const char *path,
 		      unsigned long count, const char *prefix, int files,
 		      struct err *err)
@@ -354,13 +365,15 @@ static int set_sddl(struct ntfs_builder *b, const char *path, const char *sddl,
 int ntfs_builder_run_line(struct ntfs_builder *b, char *line, const char *base,
 			   struct err *err)
 {
-	char *verb = strtok(line, " \t");
-	char *a1 = verb ? strtok(NULL, " \t") : NULL;
-	char *rest = a1 ? strtok(NULL, "") : NULL;
+	char *verb, *a1, *rest;
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	int rc;
 
+	line[strcspn(line, "\r\n")] = '\0';
+	verb = strtok(line, " \t");
+	a1 = verb ? strtok(NULL, " \t") : NULL;
+	rest = a1 ? strtok(NULL, "") : NULL;
 	if (rest) {
 		size_t rl = strlen(rest);
 		while (rl > 0 && (rest[rl - 1] == '\n' || rest[rl - 1] == '\r'))
@@ -372,6 +385,8 @@ int ntfs_builder_run_line(struct ntfs_builder *b, char *line, const char *base,
 		return err_set(err, -E_USAGE, "expected 'VERB PATH ...'");
 	if (strcmp(verb, "dir") == 0)
 		return ntfs_builder_mkdir(b, a1, err);
+	if (strcmp(verb, "flag") == 0 && strcmp(a1, "dirty") == 0)
+		return ntfs_builder_set_dirty(b, err);
 	if (strcmp(verb, "file") == 0) {
 		char *text = rest ? rest : (char *)"";
 		unescape(text);

@@ -29,6 +29,9 @@ int ntfs_builder_set_sd(struct ntfs_builder *b, const char *path,
  * ("C:\Users" style print name). */
 int ntfs_builder_junction(struct ntfs_builder *b, const char *path,
 			  const char *target, struct err *err);
+/* Leave the volume marked dirty (as after a crash) when finishing. */
+int ntfs_builder_set_dirty(struct ntfs_builder *b, struct err *err);
+
 /* Create count subfolders (or empty files) prefix00001.. under path. */
 int ntfs_builder_fill(struct ntfs_builder *b, const char *path,
 		      unsigned long count, const char *prefix, int files,

@@ -25,6 +25,7 @@
 
 #include "bytes.h"
 #include "err.h"
+#include "hivelog.h"
 
 #define BASE_BLOCK_SIZE   4096u
 #define HBIN_ALIGN        4096u
@@ -1055,4 +1056,150 @@ int regf_writer_write_file(struct regf_writer *w, const char *path,
 	ok = (fclose(f) == 0) && ok;
 	free(b);
 	return ok ? 0 : fail(w, -E_IO, "cannot write '%s'", path);
+}
+
+/* ---- transaction logs ---------------------------------------------------
+ * Layouts: see parsers/hivelog.c (libyal REGF document, "Transaction log"
+ * sections, and M. Suhanov's specification). */
+
+#define LOG_BASE_BLOCK  512u
+#define LOG_PAGE        4096u   /* Windows tracks dirty data in 4 KiB blocks */
+
+/* Check a serialised hive; its hive bins size in *hbins. */
+static int hive_ok(const uint8_t *h, size_t len, uint32_t *hbins)
+{
+	if (!h || len < BASE_BLOCK_SIZE || memcmp(h, "regf", 4) != 0)
+		return -E_USAGE;
+	*hbins = le32(h + 0x28);
+	if (*hbins % LOG_PAGE || BASE_BLOCK_SIZE + (size_t)*hbins > len)
+		return -E_USAGE;
+	return 0;
+}
+
+/* Is 4 KiB page p (offset in hive bins data) of new different from old? */
+static int page_changed(const uint8_t *old_hive, size_t old_len,
+			const uint8_t *new_hive, size_t p)
+{
+	const size_t at = BASE_BLOCK_SIZE + p;
+
+	if (at + LOG_PAGE > old_len)
+		return 1;
+	return memcmp(old_hive + at, new_hive + at, LOG_PAGE) != 0;
+}
+
+/* The log's base block: new's first 512 bytes, sequence numbers equal
+ * (a log is complete), its file type, its checksum. */
+static void log_base_block(uint8_t *bb, const uint8_t *new_hive, uint32_t seq,
+			   uint32_t type)
+{
+	memcpy(bb, new_hive, LOG_BASE_BLOCK);
+	put_le32(bb + 0x04, seq);
+	put_le32(bb + 0x08, seq);
+	put_le32(bb + 0x1c, type);
+	put_le32(bb + 0x1fc, regf_checksum(bb));
+}
+
+int regf_log_write_new(const uint8_t *old_hive, size_t old_len,
+		       const uint8_t *new_hive, size_t new_len,
+		       const struct regf_log_options *opt,
+		       uint8_t **out, size_t *out_len)
+{
+	uint32_t hbins, old_hbins, seq;
+	size_t npages = 0, per, nentries, i, p, size, total, pos;
+	size_t *pages = NULL;
+	uint8_t *b;
+
+	*out = NULL;
+	*out_len = 0;
+	if (hive_ok(old_hive, old_len, &old_hbins) < 0 || hive_ok(new_hive, new_len, &hbins) < 0)
+		return -E_USAGE;
+	seq = opt && opt->sequence ? opt->sequence : le32(old_hive + 0x04);
+	pages = malloc((hbins / LOG_PAGE + 1) * sizeof(*pages));
+	if (!pages)
+		return -E_NOMEM;
+	for (p = 0; p < hbins; p += LOG_PAGE)
+		if (page_changed(old_hive, old_len, new_hive, p))
+			pages[npages++] = p;
+	per = opt && opt->pages_per_entry ? opt->pages_per_entry : (npages ? npages : 1);
+	nentries = (npages + per - 1) / per;
+	/* every entry: header, references, pages, padded to 512 bytes */
+	size = (40 + 8 * per + LOG_PAGE * per + 511) & ~(size_t)511;
+	total = LOG_BASE_BLOCK + nentries * size;
+	b = calloc(1, total);
+	if (!b) {
+		free(pages);
+		return -E_NOMEM;
+	}
+	log_base_block(b, new_hive, seq, 6);
+	pos = LOG_BASE_BLOCK;
+	for (i = 0; i < nentries; i++) {
+		const size_t first = i * per;
+		const size_t n = npages - first < per ? npages - first : per;
+		const size_t esize = (40 + 8 * n + LOG_PAGE * n + 511) & ~(size_t)511;
+		uint8_t *e = b + pos;
+		size_t k;
+
+		memcpy(e, "HvLE", 4);                           /* 0x00 */
+		put_le32(e + 0x04, (uint32_t)esize);            /* 0x04 size */
+		put_le32(e + 0x08, 0);                          /* 0x08 flags */
+		put_le32(e + 0x0c, seq + (uint32_t)i);          /* 0x0c sequence */
+		put_le32(e + 0x10, hbins);                      /* 0x10 hive bins size */
+		put_le32(e + 0x14, (uint32_t)n);                /* 0x14 dirty pages */
+		for (k = 0; k < n; k++) {
+			put_le32(e + 40 + 8 * k, (uint32_t)pages[first + k]);
+			put_le32(e + 40 + 8 * k + 4, LOG_PAGE);
+			memcpy(e + 40 + 8 * n + LOG_PAGE * k,
+			       new_hive + BASE_BLOCK_SIZE + pages[first + k], LOG_PAGE);
+		}
+		/* 0x18 Hash-1 over the entry from 0x28, 0x20 Hash-2 over the
+		 * first 32 bytes (Hash-1 included); a spoiled Hash-1 keeps a
+		 * good Hash-2, so the replayer must check both */
+		put_le64(e + 0x18, hivelog_marvin32(e + 40, esize - 40, HIVELOG_MARVIN_SEED) ^
+			 (opt && opt->corrupt_entry >= 0 && (size_t)opt->corrupt_entry == i ? 1u : 0u));
+		put_le64(e + 0x20, hivelog_marvin32(e, 32, HIVELOG_MARVIN_SEED));
+		pos += esize;
+	}
+	free(pages);
+	*out = b;
+	*out_len = pos;
+	return (int)nentries;
+}
+
+int regf_log_write_old(const uint8_t *old_hive, size_t old_len,
+		       const uint8_t *new_hive, size_t new_len,
+		       const struct regf_log_options *opt,
+		       uint8_t **out, size_t *out_len)
+{
+	uint32_t hbins, old_hbins, seq;
+	size_t bitmap, start, nset = 0, p, k;
+	uint8_t *b;
+
+	*out = NULL;
+	*out_len = 0;
+	if (hive_ok(old_hive, old_len, &old_hbins) < 0 || hive_ok(new_hive, new_len, &hbins) < 0)
+		return -E_USAGE;
+	seq = opt && opt->sequence ? opt->sequence : le32(old_hive + 0x04);
+	bitmap = hbins / LOG_PAGE;              /* one bit per 512 bytes */
+	start = (LOG_BASE_BLOCK + 4 + bitmap + 511) & ~(size_t)511;
+	for (p = 0; p < hbins; p += LOG_PAGE)
+		nset += page_changed(old_hive, old_len, new_hive, p) ? LOG_PAGE / 512 : 0;
+	b = calloc(1, start + 512 * nset);
+	if (!b)
+		return -E_NOMEM;
+	log_base_block(b, new_hive, seq, 1);
+	if (opt && opt->corrupt_entry >= 0)
+		b[0x1fc] ^= 1;
+	memcpy(b + LOG_BASE_BLOCK, "DIRT", 4);
+	k = 0;
+	for (p = 0; p < hbins; p += LOG_PAGE) {
+		if (!page_changed(old_hive, old_len, new_hive, p))
+			continue;
+		/* a 4 KiB block is eight 512-byte pages: one bitmap byte */
+		b[LOG_BASE_BLOCK + 4 + p / LOG_PAGE] = 0xff;
+		memcpy(b + start + 512 * k, new_hive + BASE_BLOCK_SIZE + p, LOG_PAGE);
+		k += LOG_PAGE / 512;
+	}
+	*out = b;
+	*out_len = start + 512 * nset;
+	return (int)nset;
 }

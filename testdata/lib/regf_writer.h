@@ -110,8 +110,8 @@ uint32_t regf_checksum(const uint8_t *base_block);
 struct regf_log_options {
 	/* New format: the first entry's sequence number (the next entries
 	 * count up) and the log base block's.  Old format: the log base
-	 * block's.  0 takes old's secondary sequence number (the primary
-	 * sequence the replayer expects a log to start from). */
+	 * block's.  0 takes old's primary sequence number (a log must not
+	 * be older than the primary's secondary one to apply). */
 	uint32_t sequence;
 	/* New format: changed 4 KiB pages per HvLE entry (0 = all in one). */
 	unsigned pages_per_entry;

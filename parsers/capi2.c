@@ -1,0 +1,260 @@
+/* CAPI2 event 513/512 "Details" text (see capi2.h for the layout). */
+#include "capi2.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "limits.h"
+
+const char *capi2_kind_name(enum capi2_kind kind)
+{
+	switch (kind) {
+	case CAPI2_CORE_CSI_ACCESS_DENIED:
+		return "AddCoreCsiFiles BeginFileEnumeration access denied (cause 1)";
+	case CAPI2_CORE_CSI_JUNCTION:
+		return "AddCoreCsiFiles RtlConvertNtFilePathToWin32Path (junctions)";
+	case CAPI2_LEGACY_DRIVER_ACCESS_DENIED:
+		return "AddLegacyDriverFiles access denied (cause 3)";
+	case CAPI2_LEGACY_DRIVER_NOT_FOUND:
+		return "AddLegacyDriverFiles file not found (missing binary)";
+	default:
+		return "unknown";
+	}
+}
+
+static int is_blank(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+/* The next line of text at *pos, trimmed: [*s, *s + *n). 0 at the end. */
+static int next_line(const char *text, size_t len, size_t *pos, const char **s, size_t *n)
+{
+	size_t b, e;
+
+	if (*pos >= len)
+		return 0;
+	b = *pos;
+	e = b;
+	while (e < len && text[e] != '\n' && text[e] != '\r')
+		e++;
+	*pos = e;
+	if (*pos < len && text[*pos] == '\r')
+		(*pos)++;
+	if (*pos < len && text[*pos] == '\n' && (*pos == e || text[*pos - 1] == '\r'))
+		(*pos)++;
+	while (b < e && is_blank((unsigned char)text[b]))
+		b++;
+	while (e > b && is_blank((unsigned char)text[e - 1]))
+		e--;
+	*s = text + b;
+	*n = e - b;
+	return 1;
+}
+
+static int starts_i(const char *s, size_t n, const char *prefix)
+{
+	size_t k = strlen(prefix), i;
+
+	if (n < k)
+		return 0;
+	for (i = 0; i < k; i++)
+		if (tolower((unsigned char)s[i]) != tolower((unsigned char)prefix[i]))
+			return 0;
+	return 1;
+}
+
+/* Case-insensitive search of needle in [s, s + n). */
+static const char *find_i(const char *s, size_t n, const char *needle)
+{
+	size_t k = strlen(needle), i;
+
+	for (i = 0; i + k <= n; i++)
+		if (starts_i(s + i, n - i, needle))
+			return s + i;
+	return NULL;
+}
+
+static void copy_field(char *dst, size_t size, const char *s, size_t n)
+{
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
+static int ident_char(int c)
+{
+	return isalnum(c) || c == '_';
+}
+
+/* "<identifier> : <text>" with identifier [A-Za-z_][A-Za-z0-9_]* (C++ "::"
+ * allowed inside) and non-empty text.  Fills function and detail. */
+static int function_line(const char *s, size_t n, struct capi2_details *out)
+{
+	size_t i = 0, fe;
+
+	if (n == 0 || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
+		return 0;
+	while (i < n) {
+		if (ident_char((unsigned char)s[i]))
+			i++;
+		else if (i + 2 < n && s[i] == ':' && s[i + 1] == ':' &&
+			 ident_char((unsigned char)s[i + 2]))
+			i += 2;
+		else
+			break;
+	}
+	fe = i;
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (i >= n || s[i] != ':')
+		return 0;
+	i++;
+	while (i < n && is_blank((unsigned char)s[i]))
+		i++;
+	if (i >= n)
+		return 0;
+	copy_field(out->function, sizeof(out->function), s, fe);
+	copy_field(out->detail, sizeof(out->detail), s + i, n - i);
+	return 1;
+}
+
+/* The first number in s: 0x-hex (up to 8 digits) preferred, else a
+ * decimal token. 1 found. */
+static int find_number(const char *s, uint32_t *v)
+{
+	const char *p;
+	char *end;
+	unsigned long x;
+
+	for (p = s; *p; p++)
+		if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && isxdigit((unsigned char)p[2])) {
+			x = strtoul(p + 2, &end, 16);
+			if (end - (p + 2) <= 8) {
+				*v = (uint32_t)x;
+				return 1;
+			}
+		}
+	for (p = s; *p; p++) {
+		if (!isdigit((unsigned char)*p) || (p > s && isalnum((unsigned char)p[-1])))
+			continue;
+		x = strtoul(p, &end, 10);
+		if (end - p <= 10 && !isalnum((unsigned char)*end) && x <= 0xffffffffUL) {
+			*v = (uint32_t)x;
+			return 1;
+		}
+		p = end - 1;
+	}
+	return 0;
+}
+
+enum err_class { ERRC_UNKNOWN, ERRC_ACCESS_DENIED, ERRC_NOT_FOUND, ERRC_OTHER };
+
+static enum err_class classify(const struct capi2_details *d)
+{
+	const char *t = d->system_error;
+	size_t n = strlen(t);
+	uint32_t c = d->error_code;
+
+	if (c == 5 || c == 0x80070005u || c == 0xC0000022u)
+		return ERRC_ACCESS_DENIED;
+	if (c == 2 || c == 3 || c == 0x80070002u || c == 0x80070003u ||
+	    c == 0xC0000034u || c == 0xC000003Au)
+		return ERRC_NOT_FOUND;
+	if (find_i(t, n, "access is denied") || find_i(t, n, "access denied"))
+		return ERRC_ACCESS_DENIED;
+	if (find_i(t, n, "cannot find the file") || find_i(t, n, "cannot find the path"))
+		return ERRC_NOT_FOUND;
+	if (c != 0)
+		return ERRC_OTHER;
+	/* English text we know that is neither */
+	if (find_i(t, n, "parameter is incorrect") || find_i(t, n, "not enough") ||
+	    find_i(t, n, "sharing violation"))
+		return ERRC_OTHER;
+	return ERRC_UNKNOWN;
+}
+
+int capi2_parse(const char *text, struct capi2_details *out, struct err *err)
+{
+	size_t len, pos = 0, n, elen = 0;
+	const char *s, *b;
+	int found = 0, in_error = 0;
+	enum err_class ec;
+
+	memset(out, 0, sizeof(*out));
+	if (!text)
+		return err_set(err, -E_CORRUPT, "capi2: no text");
+	len = strlen(text);
+	if (len > LIMIT_CAPI2_TEXT)
+		return err_set(err, -E_LIMIT, "capi2: %zu bytes of text > LIMIT_CAPI2_TEXT (%u)",
+			       len, LIMIT_CAPI2_TEXT);
+	while (next_line(text, len, &pos, &s, &n)) {
+		if (starts_i(s, n, "System Error:")) {
+			in_error = 1;
+			s += strlen("System Error:");
+			n -= strlen("System Error:");
+			while (n && is_blank((unsigned char)*s)) {
+				s++;
+				n--;
+			}
+		}
+		if (in_error) {
+			/* the error is the rest of the text; a lone "." ends a
+			 * sentence that Windows splits over two lines */
+			if (n == 0)
+				continue;
+			if (n == 1 && s[0] == '.' && elen && out->system_error[elen - 1] == '.')
+				continue;
+			if (elen && elen + 1 < sizeof(out->system_error) && !(n == 1 && s[0] == '.'))
+				out->system_error[elen++] = ' ';
+			if (elen + n >= sizeof(out->system_error))
+				n = sizeof(out->system_error) - 1 - elen;
+			memcpy(out->system_error + elen, s, n);
+			elen += n;
+			out->system_error[elen] = '\0';
+			continue;
+		}
+		if (found)
+			continue;
+		if (starts_i(s, n, "Details:")) {
+			s += strlen("Details:");
+			n -= strlen("Details:");
+			while (n && is_blank((unsigned char)*s)) {
+				s++;
+				n--;
+			}
+		}
+		found = function_line(s, n, out);
+	}
+	if (!find_number(out->system_error, &out->error_code))
+		out->error_code = 0;
+	if (!found)
+		return 0;
+	if (strcmp(out->function, "AddLegacyDriverFiles") == 0) {
+		b = find_i(out->detail, strlen(out->detail), "binary ");
+		if (b) {
+			b += strlen("binary ");
+			n = strlen(b);
+			while (n && (is_blank((unsigned char)b[n - 1]) || b[n - 1] == '.'))
+				n--;
+			copy_field(out->subject, sizeof(out->subject), b, n);
+		}
+	}
+	ec = classify(out);
+	if (strcmp(out->function, "AddCoreCsiFiles") == 0) {
+		if (starts_i(out->detail, strlen(out->detail), "RtlConvertNtFilePathToWin32Path"))
+			out->kind = CAPI2_CORE_CSI_JUNCTION;
+		else if (starts_i(out->detail, strlen(out->detail), "BeginFileEnumeration") &&
+			 (ec == ERRC_ACCESS_DENIED || ec == ERRC_UNKNOWN))
+			out->kind = CAPI2_CORE_CSI_ACCESS_DENIED;
+	} else if (strcmp(out->function, "AddLegacyDriverFiles") == 0) {
+		if (ec == ERRC_ACCESS_DENIED)
+			out->kind = CAPI2_LEGACY_DRIVER_ACCESS_DENIED;
+		else if (ec == ERRC_NOT_FOUND)
+			out->kind = CAPI2_LEGACY_DRIVER_NOT_FOUND;
+	}
+	return 1;
+}
