@@ -39,6 +39,14 @@
 #define LIMIT_HIVELOG_ENTRIES    (1u << 20)    /* HvLE entries replayed, both logs */
 #define LIMIT_HIVELOG_PAGES      (1u << 17)    /* dirty page references in one entry */
 
+/* registry collector (src/evidence/registry.c, services.c) */
+#define LIMIT_REG_VALUE          (16u * 1024 * 1024) /* one value's data */
+#define LIMIT_REG_NAME           (64u * 1024)  /* UTF-8 bytes of a key or value name */
+#define LIMIT_REG_SUBKEYS        (256u * 1024) /* subkeys of one key walked */
+#define LIMIT_REG_VALUES         (64u * 1024)  /* values of one key walked */
+#define LIMIT_REG_MULTI_SZ       4096u         /* strings in one REG_MULTI_SZ */
+#define LIMIT_SVC_DEPENDS        64u           /* DependOnService: depth and services visited */
+
 /* rules */
 #define LIMIT_RULE_FILE_SIZE     (1024u * 1024)
 #define LIMIT_RULES              256u

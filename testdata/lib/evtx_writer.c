@@ -1337,10 +1337,37 @@ void evtx_writer_free(struct evtx_writer *w)
 	free(w);
 }
 
+/* Builds the record as the first of a new, empty chunk without touching
+ * the current chunk's tables: 0 when it fits there, <0 otherwise. */
+static int fits_fresh_chunk(struct evtx_writer *w, const struct evtx_event *ev, uint64_t id)
+{
+	struct name_ent *names = w->names;
+	struct tmpl_ent *tmpls = w->tmpls;
+	size_t nn = w->nnames, nc = w->names_cap, tn = w->ntmpls, tc = w->tmpls_cap;
+	int rc;
+
+	w->names = NULL;
+	w->tmpls = NULL;
+	w->nnames = w->names_cap = w->ntmpls = w->tmpls_cap = 0;
+	rc = build_record(w, ev, id, EVTX_CHUNK_HEADER_SIZE);
+	if (rc == 0 && EVTX_CHUNK_HEADER_SIZE + w->slen > CHUNK_RECORDS_END)
+		rc = err_set(&w->err, -E_LIMIT, "record of %zu bytes does not fit in a chunk", w->slen);
+	drop_tables(w, 0, 0);
+	free(w->names);
+	free(w->tmpls);
+	w->names = names;
+	w->tmpls = tmpls;
+	w->nnames = nn;
+	w->names_cap = nc;
+	w->ntmpls = tn;
+	w->tmpls_cap = tc;
+	return rc;
+}
+
 int evtx_writer_add(struct evtx_writer *w, const struct evtx_event *ev)
 {
 	uint64_t id;
-	int rc, fresh = 0;
+	int rc;
 
 	if (!w || !ev)
 		return -E_USAGE;
@@ -1353,27 +1380,32 @@ int evtx_writer_add(struct evtx_writer *w, const struct evtx_event *ev)
 	if (!ev->binary && ev->binary_len)
 		return err_set(&w->err, -E_USAGE, "event %u: binary_len without binary", ev->event_id);
 	id = ev->record_id ? ev->record_id : w->next_id;
-	if (w->nchunks == 0) {
-		rc = new_chunk(w);
-		if (rc < 0)
-			return rc;
-		fresh = 1;
-	}
-	for (;;) {
+	if (w->nchunks > 0) {
 		rc = build_record(w, ev, id, w->free_off);
 		if (rc == 0 && w->free_off + w->slen <= CHUNK_RECORDS_END)
-			break;
+			goto commit;
 		drop_tables(w, w->names_kept, w->tmpls_kept);
 		if (rc < 0)
 			return err_wrap(&w->err, "event %u", ev->event_id);
-		if (fresh || w->chunk_records == 0)
+		if (w->chunk_records == 0)
 			return err_set(&w->err, -E_LIMIT, "event %u: record of %zu bytes does not fit in a chunk",
 			               ev->event_id, w->slen);
-		rc = new_chunk(w);
-		if (rc < 0)
-			return rc;
-		fresh = 1;
 	}
+	/* a new chunk only for a record that fits in one: a refused event
+	 * leaves the file as it was */
+	rc = fits_fresh_chunk(w, ev, id);
+	if (rc < 0)
+		return err_wrap(&w->err, "event %u", ev->event_id);
+	rc = new_chunk(w);
+	if (rc < 0)
+		return rc;
+	rc = build_record(w, ev, id, w->free_off);
+	if (rc < 0 || w->free_off + w->slen > CHUNK_RECORDS_END) {
+		drop_tables(w, w->names_kept, w->tmpls_kept);
+		return rc < 0 ? err_wrap(&w->err, "event %u", ev->event_id) :
+		       err_set(&w->err, -E_INTERNAL, "event %u: record grew", ev->event_id);
+	}
+commit:
 	memcpy(chunk_ptr(w, w->nchunks - 1) + w->free_off, w->sp, w->slen);
 	w->names_kept = w->nnames;
 	w->tmpls_kept = w->ntmpls;
@@ -1396,10 +1428,16 @@ void evtx_writer_set_dirty(struct evtx_writer *w, int dirty)
 
 /* Closes the current chunk and fills the file header (libyal EVTX
  * document, "File header"). */
-static void finish_file(struct evtx_writer *w)
+static int finish_file(struct evtx_writer *w)
 {
-	uint8_t *h = w->file;
+	uint8_t *h;
+	int rc;
 
+	/* libevtx calls a log without chunks corrupted; an empty chunk is
+	 * fine (first and last record numbers 0) */
+	if (w->nchunks == 0 && (rc = new_chunk(w)) < 0)
+		return rc;
+	h = w->file;
 	finish_chunk(w);
 	memset(h, 0, EVTX_FILE_HEADER_SIZE);
 	memcpy(h, "ElfFile", 8);                               /* 0x00 signature */
@@ -1413,6 +1451,7 @@ static void finish_file(struct evtx_writer *w)
 	put_le16(h + 0x2a, (uint16_t)w->nchunks);              /* number of chunks */
 	put_le32(h + 0x78, w->dirty ? 0x1 : 0);                /* flags: 0x1 dirty */
 	put_le32(h + 0x7c, crc32_update(0, h, 120));           /* checksum */
+	return 0;
 }
 
 int evtx_writer_serialize(struct evtx_writer *w, uint8_t **out, size_t *len)
@@ -1420,7 +1459,8 @@ int evtx_writer_serialize(struct evtx_writer *w, uint8_t **out, size_t *len)
 	if (!w || !out || !len)
 		return -E_USAGE;
 	err_init(&w->err);
-	finish_file(w);
+	if (finish_file(w) < 0)
+		return w->err.code;
 	*out = malloc(w->len);
 	if (!*out)
 		return err_set(&w->err, -E_NOMEM, "out of memory");
@@ -1437,7 +1477,8 @@ int evtx_writer_write_file(struct evtx_writer *w, const char *path)
 	if (!w || !path)
 		return -E_USAGE;
 	err_init(&w->err);
-	finish_file(w);
+	if (finish_file(w) < 0)
+		return w->err.code;
 	f = fopen(path, "wb");
 	if (!f)
 		return err_set(&w->err, -E_IO, "'%s': %s", path, strerror(errno));
