@@ -5,7 +5,7 @@ set -u
 PKGS="build-essential pkg-config ntfs-3g ntfs-3g-dev libregf-dev libregf-utils
 libevtx-dev libevtx-utils libbfio-dev libvhdi-dev libvhdi-utils libewf-dev
 ewf-tools libvmdk-dev libqcow-dev libjansson-dev libxml2-dev libxml2-utils
-nettle-dev check qemu-utils valgrind"
+nettle-dev check qemu-utils valgrind python3 python3-jsonschema python3-junitparser"
 
 missing=""
 for p in $PKGS; do
@@ -27,7 +27,10 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "vssdoctor: installing:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >/dev/null || { echo "vssdoctor: deps: apt-get update failed" >&2; exit 1; }
+log=$(mktemp)
+apt-get update -qq >"$log" 2>&1 ||
+	{ cat "$log" >&2; rm -f "$log"; echo "vssdoctor: deps: apt-get update failed" >&2; exit 1; }
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
-	{ echo "vssdoctor: deps: apt-get install$missing failed" >&2; exit 1; }
+apt-get install -y -qq --no-install-recommends $missing >"$log" 2>&1 ||
+	{ cat "$log" >&2; rm -f "$log"; echo "vssdoctor: deps: apt-get install$missing failed" >&2; exit 1; }
+rm -f "$log"

@@ -22,6 +22,8 @@
 #define SECOND 10000000ull
 
 #define CAPI2_513_TEXT "Details:\r\nAddLegacyDriverFiles: Unable to back up image of binary Microsoft Link-Layer Discovery Protocol.\r\n\r\nSystem Error:\r\nAccess is denied.\r\n"
+/* the same in the spec language: escapes, not control characters */
+#define CAPI2_513_SPEC "Details:\\r\\nAddLegacyDriverFiles: Unable to back up image of binary Microsoft Link-Layer Discovery Protocol.\\r\\n\\r\\nSystem Error:\\r\\nAccess is denied.\\r\\n"
 #define SCM_GUID "{555908d1-a6d7-4695-8e1e-26931d2012f4}"
 #define CAPI2_GUID "{5bbca4a8-b209-48dc-a8c7-b23d3e5216fb}"
 
@@ -221,7 +223,7 @@ struct kind {
 };
 
 static const struct kind kinds[] = {
-	{ "provider=Microsoft-Windows-CAPI2 id=513 text=\"" CAPI2_513_TEXT "\"",
+	{ "provider=Microsoft-Windows-CAPI2 id=513 text=\"" CAPI2_513_SPEC "\"",
 	  513, "Microsoft-Windows-CAPI2", 1, 0, 2, { CAPI2_513_TEXT } },
 	{ "provider=Microsoft-Windows-CAPI2 id=512 text=\"Details:\\r\\nAddCoreCsiFiles : BeginFileEnumeration() failed.\\r\\n\\r\\nSystem Error:\\r\\nAccess is denied.\\r\\n\"",
 	  512, "Microsoft-Windows-CAPI2", 1, 0, 2,
@@ -415,7 +417,7 @@ END_TEST
 static const struct vt_case {
 	const char *type, *in, *shown;
 } vt_cases[] = {
-	{ "string", "text with \xc3\xa9 and \xf0\x9f\x98\x80", "text with \xc3\xa9 and \xf0\x9f\x98\x80" },
+	{ "string", "caf\xc3\xa9 \xe2\x82\xac 5", "caf\xc3\xa9 \xe2\x82\xac 5" },
 	{ "uint8", "200", "200" },
 	{ "uint16", "65535", "65535" },
 	{ "uint32", "4000000000", "4000000000" },
@@ -463,7 +465,8 @@ START_TEST(test_value_types)
 	ck_assert_int_eq(tu_write_file(file, buf, len), 0);
 	ck_assert_msg(exe != NULL, "evtxexport is not in PATH (package libevtx-utils)");
 	{
-		char *argv[] = { exe, (char *)"-f", (char *)"xml", file, NULL };
+		char opt_f[] = "-f", opt_xml[] = "xml";
+		char *argv[] = { exe, opt_f, opt_xml, file, NULL };
 
 		ck_assert_int_eq(tu_run(argv, 60, &r), 0);
 	}
@@ -541,7 +544,7 @@ static void check_layout(const uint8_t *buf, size_t len, size_t nrec, int dirty)
 	for (c = 0; c < nch; c++) {
 		const uint8_t *ch = buf + EVTX_FILE_HEADER_SIZE + c * EVTX_CHUNK_SIZE;
 		uint32_t free_off = le32(ch + 0x30), off = EVTX_CHUNK_HEADER_SIZE, last = 0;
-		uint8_t hdr[384];
+		uint8_t hdr[504];
 		uint64_t id = le64(ch + 0x18);
 
 		ck_assert(memcmp(ch, "ElfChnk", 8) == 0);
@@ -555,8 +558,8 @@ static void check_layout(const uint8_t *buf, size_t len, size_t nrec, int dirty)
 		ck_assert_msg(le64(ch + 0x08) == expect_first, "chunk %zu first record %llu", c,
 		              (unsigned long long)le64(ch + 0x08));
 		memcpy(hdr, ch, 120);
-		memcpy(hdr + 120, ch + 128, 384 - 120);
-		ck_assert_msg(le32(ch + 0x7c) == crc32_ref(hdr, 120 + 384), "chunk %zu header checksum", c);
+		memcpy(hdr + 120, ch + 128, 384);
+		ck_assert_msg(le32(ch + 0x7c) == crc32_ref(hdr, sizeof(hdr)), "chunk %zu header checksum", c);
 		ck_assert_msg(le32(ch + 0x34) == crc32_ref(ch + 512, free_off - 512), "chunk %zu records checksum", c);
 		ck_assert(free_off <= EVTX_CHUNK_SIZE - 8);
 		/* walk the records: magic, size copy, consecutive ids */
@@ -660,7 +663,7 @@ START_TEST(test_evtxexport_xml)
 		"<Version>0</Version>",
 		"<Level>4</Level>",
 		"<Keywords>0x8080000000000000</Keywords>",
-		"<TimeCreated SystemTime=\"2024-06-01T10:12:00.000000000Z\"/>",
+		"<TimeCreated SystemTime=\"2024-06-01T10:00:12.000000000Z\"/>",
 		"<EventRecordID>13</EventRecordID>",
 		"<Correlation/>",
 		"<Channel>System</Channel>",
@@ -700,7 +703,8 @@ START_TEST(test_evtxexport_xml)
 	ck_assert_msg(evtx_writer_write_file(w, file) == 0, "%s", evtx_writer_errmsg(w));
 	ck_assert_msg(exe != NULL && info != NULL, "evtxexport/evtxinfo not in PATH (package libevtx-utils)");
 	{
-		char *argv[] = { exe, (char *)"-f", (char *)"xml", file, NULL };
+		char opt_f[] = "-f", opt_xml[] = "xml";
+		char *argv[] = { exe, opt_f, opt_xml, file, NULL };
 
 		ck_assert_int_eq(tu_run(argv, 60, &r), 0);
 	}
@@ -834,14 +838,14 @@ END_TEST
 
 /* ---- mkevtx -------------------------------------------------------- */
 
-static int run_mkevtx(const char *out, const char *spec, struct tu_run *r)
+static int run_mkevtx(char *out, char *spec, struct tu_run *r)
 {
 	char *exe = NULL;
 	int rc;
 
 	ck_assert(asprintf(&exe, "%s/mkevtx", tu_env("VSSD_TOOLS")) > 0);
 	{
-		char *argv[] = { exe, (char *)out, (char *)spec, NULL };
+		char *argv[] = { exe, out, spec, NULL };
 
 		rc = tu_run(argv, 60, r);
 	}
@@ -997,11 +1001,12 @@ START_TEST(test_refusals)
 	struct evtx_writer *w = evtx_writer_new();
 	struct evtx_event big = { .provider = "Test", .event_id = 1, .filetime = FT0, .ndata = 16 };
 	char *long_text = malloc(3001);
+	uint8_t *bin = calloc(1, 64000);
 	struct rlog log;
 	uint8_t *buf = NULL;
 	size_t len = 0, i;
 
-	ck_assert(w != NULL && long_text != NULL);
+	ck_assert(w != NULL && long_text != NULL && bin != NULL);
 	ck_assert_int_eq(evtx_writer_add_fields(w, "provider=VSS id=1"), 0);
 	for (i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
 		int rc = evtx_writer_add_fields(w, bad_cases[i].fields);
@@ -1016,18 +1021,31 @@ START_TEST(test_refusals)
 	long_text[3000] = '\0';
 	for (i = 0; i < 16; i++)
 		big.data[i] = long_text;
-	ck_assert_int_eq(evtx_writer_add(w, &big), -E_LIMIT);
+	ck_assert_int_eq(evtx_writer_add(w, &big), -E_LIMIT);   /* a value > 64 KiB */
+	big.ndata = 0;
+	big.binary = bin;
+	big.binary_len = 64000;
+	ck_assert_int_eq(evtx_writer_add(w, &big), -E_LIMIT);   /* a record > a chunk */
 	ck_assert_msg(strstr(evtx_writer_errmsg(w), "does not fit") != NULL, "%s", evtx_writer_errmsg(w));
+	big.binary_len = 40000;        /* two of these need two chunks */
+	ck_assert_int_eq(evtx_writer_add(w, &big), 0);
+	ck_assert_uint_eq(evtx_writer_chunk_count(w), 1);
+	ck_assert_int_eq(evtx_writer_add(w, &big), 0);
+	ck_assert_uint_eq(evtx_writer_chunk_count(w), 2);
 	ck_assert_int_eq(evtx_writer_apply_spec(w, "event provider=VSS\nbulk many\n"), -E_USAGE);
 	ck_assert_msg(strstr(evtx_writer_errmsg(w), "line 2") != NULL, "%s", evtx_writer_errmsg(w));
 	ck_assert_int_eq(evtx_writer_add_fields(w, "provider=VSS id=2"), 0);
-	ck_assert_uint_eq(evtx_writer_record_count(w), 3);
+	ck_assert_uint_eq(evtx_writer_record_count(w), 5);
+	ck_assert_uint_eq(evtx_writer_chunk_count(w), 2);
 	write_and_read(w, &log, &buf, &len);
-	check_layout(buf, len, 3, 0);
-	ck_assert_uint_eq(log.n, 3);
-	ck_assert_uint_eq(log.r[2].event_id, 2);
+	check_layout(buf, len, 5, 0);
+	ck_assert_uint_eq(log.n, 5);
+	ck_assert_int_eq(log.r[2].nstr, 1);
+	ck_assert_uint_eq(strlen(log.r[2].str[0]), 80000);      /* the binary, in hex */
+	ck_assert_uint_eq(log.r[4].event_id, 2);
 	rlog_free(&log);
 	free(buf);
+	free(bin);
 	free(long_text);
 	evtx_writer_free(w);
 }

@@ -2,7 +2,8 @@
  * opened from the image's directory (it must be QCOW too) and chained with
  * libqcow_file_set_parent_file.  Encrypted images are refused.
  *
- * libqcow carries its own copy of libbfio, like libvhdi: see vhdi.c. */
+ * libqcow is loaded into a link-map namespace of its own and called
+ * through the table Q (image_priv.h says why). */
 #define _GNU_SOURCE
 #include "image.h"
 
@@ -13,6 +14,49 @@
 #include <libqcow.h>
 
 #include "limits.h"
+#include "image_priv.h"
+
+/* libqcow entry points, resolved in its own namespace (image_priv.h). */
+static struct {
+	int loaded;
+	__typeof__(&libqcow_check_file_signature) check_file_signature;
+	__typeof__(&libqcow_error_backtrace_sprint) error_backtrace_sprint;
+	__typeof__(&libqcow_error_free) error_free;
+	__typeof__(&libqcow_file_close) file_close;
+	__typeof__(&libqcow_file_free) file_free;
+	__typeof__(&libqcow_file_get_encryption_method) file_get_encryption_method;
+	__typeof__(&libqcow_file_get_format_version) file_get_format_version;
+	__typeof__(&libqcow_file_get_media_size) file_get_media_size;
+	__typeof__(&libqcow_file_get_utf8_backing_filename) file_get_utf8_backing_filename;
+	__typeof__(&libqcow_file_get_utf8_backing_filename_size) file_get_utf8_backing_filename_size;
+	__typeof__(&libqcow_file_initialize) file_initialize;
+	__typeof__(&libqcow_file_open) file_open;
+	__typeof__(&libqcow_file_read_buffer_at_offset) file_read_buffer_at_offset;
+	__typeof__(&libqcow_file_set_parent_file) file_set_parent_file;
+} Q;
+
+static int qcow_load(struct err *err)
+{
+	void *lib;
+
+	if (Q.loaded)
+		return 0;
+#define SYM(f) (image_lib_sym(lib, "libqcow_" #f, &Q.f, sizeof(Q.f), err) < 0)
+	lib = image_lib_load("libqcow.so.1", err);
+	if (!lib)
+		return err ? err->code : -E_UNSUPPORTED;
+	if (SYM(check_file_signature) || SYM(error_backtrace_sprint) ||
+	    SYM(error_free) || SYM(file_close) || SYM(file_free) ||
+	    SYM(file_get_encryption_method) || SYM(file_get_format_version) ||
+	    SYM(file_get_media_size) || SYM(file_get_utf8_backing_filename) ||
+	    SYM(file_get_utf8_backing_filename_size) || SYM(file_initialize) ||
+	    SYM(file_open) || SYM(file_read_buffer_at_offset) ||
+	    SYM(file_set_parent_file))
+		return err ? err->code : -E_UNSUPPORTED;
+#undef SYM
+	Q.loaded = 1;
+	return 0;
+}
 
 struct qcow_src {
 	/* [0] is the image opened, [i + 1] the backing file of [i]. */
@@ -26,8 +70,8 @@ static int qcow_err(struct err *err, int code, const char *what,
 	char trace[2048] = "";
 
 	if (e && *e) {
-		libqcow_error_backtrace_sprint(*e, trace, sizeof(trace));
-		libqcow_error_free(e);
+		Q.error_backtrace_sprint(*e, trace, sizeof(trace));
+		Q.error_free(e);
 	}
 	return image_lib_error(err, code, what, trace);
 }
@@ -40,8 +84,8 @@ static void qcow_close(void *priv)
 	if (!q)
 		return;
 	for (i = 0; i < q->count; i++) {
-		libqcow_file_close(q->files[i], NULL);
-		libqcow_file_free(&q->files[i], NULL);
+		Q.file_close(q->files[i], NULL);
+		Q.file_free(&q->files[i], NULL);
 	}
 	free(q);
 }
@@ -54,7 +98,7 @@ static int qcow_read(void *priv, uint64_t off, void *buf, size_t len,
 	uint8_t *p = buf;
 
 	while (len > 0) {
-		ssize_t n = libqcow_file_read_buffer_at_offset(q->files[0], p, len,
+		ssize_t n = Q.file_read_buffer_at_offset(q->files[0], p, len,
 							       (off64_t)off, &e);
 		if (n <= 0) {
 			char what[96];
@@ -86,13 +130,13 @@ static int qcow_open_one(libqcow_file_t **out, const char *path,
 	int rc;
 
 	*out = NULL;
-	if (libqcow_file_initialize(out, &e) != 1)
+	if (Q.file_initialize(out, &e) != 1)
 		return qcow_err(err, -E_NOMEM, "cannot create a libqcow file", &e);
-	if (libqcow_file_open(*out, path, LIBQCOW_OPEN_READ, &e) != 1) {
+	if (Q.file_open(*out, path, LIBQCOW_OPEN_READ, &e) != 1) {
 		rc = qcow_err(err, -E_CORRUPT, "not a valid QCOW", &e);
 		goto fail;
 	}
-	if (libqcow_file_get_encryption_method(*out, &method, &e) != 1) {
+	if (Q.file_get_encryption_method(*out, &method, &e) != 1) {
 		rc = qcow_err(err, -E_CORRUPT, "not a valid QCOW: encryption", &e);
 		goto fail;
 	}
@@ -103,8 +147,8 @@ static int qcow_open_one(libqcow_file_t **out, const char *path,
 	}
 	return 0;
 fail:
-	libqcow_file_close(*out, NULL);
-	libqcow_file_free(out, NULL);
+	Q.file_close(*out, NULL);
+	Q.file_free(out, NULL);
 	return rc;
 }
 
@@ -115,7 +159,7 @@ static int qcow_backing_name(libqcow_file_t *f, char *name, size_t len,
 	size_t size = 0;
 	int rc;
 
-	rc = libqcow_file_get_utf8_backing_filename_size(f, &size, &e);
+	rc = Q.file_get_utf8_backing_filename_size(f, &size, &e);
 	if (rc < 0)
 		return qcow_err(err, -E_CORRUPT, "backing file name", &e);
 	if (rc == 0 || size <= 1)
@@ -124,7 +168,7 @@ static int qcow_backing_name(libqcow_file_t *f, char *name, size_t len,
 		return err_set(err, -E_LIMIT,
 			       "backing file name of %zu bytes > LIMIT_IMAGE_NAME_LEN %zu",
 			       size, len);
-	if (libqcow_file_get_utf8_backing_filename(f, (uint8_t *)name, size,
+	if (Q.file_get_utf8_backing_filename(f, (uint8_t *)name, size,
 						   &e) != 1)
 		return qcow_err(err, -E_CORRUPT, "backing file name", &e);
 	name[size - 1] = '\0';
@@ -142,8 +186,11 @@ int image_probe_qcow(struct image **out, const char *path, struct err *err)
 	int rc;
 
 	*out = NULL;
-	rc = libqcow_check_file_signature(path, &e);
-	libqcow_error_free(&e);
+	rc = qcow_load(err);
+	if (rc < 0)
+		return rc;
+	rc = Q.check_file_signature(path, &e);
+	Q.error_free(&e);
 	if (rc != 1)
 		return 0;
 	q = calloc(1, sizeof(*q));
@@ -173,8 +220,8 @@ int image_probe_qcow(struct image **out, const char *path, struct err *err)
 			rc = err_wrap(err, "backing file");
 			goto fail;
 		}
-		rc = libqcow_check_file_signature(next, &e);
-		libqcow_error_free(&e);
+		rc = Q.check_file_signature(next, &e);
+		Q.error_free(&e);
 		if (rc != 1) {
 			rc = err_set(err, -E_UNSUPPORTED,
 				     "backing file '%s' is not QCOW (only QCOW backing files are read)",
@@ -187,13 +234,13 @@ int image_probe_qcow(struct image **out, const char *path, struct err *err)
 			goto fail;
 		}
 		q->count++;
-		if (libqcow_file_set_parent_file(child, q->files[q->count - 1], &e) != 1) {
+		if (Q.file_set_parent_file(child, q->files[q->count - 1], &e) != 1) {
 			rc = qcow_err(err, -E_CORRUPT, "cannot chain the backing file", &e);
 			goto fail;
 		}
 		memcpy(cur, next, sizeof(cur));
 	}
-	if (libqcow_file_get_media_size(q->files[0], &size, &e) != 1) {
+	if (Q.file_get_media_size(q->files[0], &size, &e) != 1) {
 		rc = qcow_err(err, -E_CORRUPT, "not a valid QCOW: media size", &e);
 		goto fail;
 	}
@@ -201,7 +248,7 @@ int image_probe_qcow(struct image **out, const char *path, struct err *err)
 		rc = err_set(err, -E_CORRUPT, "not a valid QCOW: media size is 0");
 		goto fail;
 	}
-	libqcow_file_get_format_version(q->files[0], &version, NULL);
+	Q.file_get_format_version(q->files[0], &version, NULL);
 	rc = image_new(out, version == 1 ? &qcow1_ops : &qcow2_ops, q, size, path,
 		       err);
 	return rc < 0 ? rc : 1;

@@ -4,13 +4,8 @@
  * against the child's parent identifier, and chained with
  * libvhdi_file_set_parent_file.  Everything is opened read-only.
  *
- * libvhdi carries its own copy of libbfio (DESIGN.md "Known traps"); with
- * the system libbfio linked first, libvhdi's calls to functions both copies
- * have go to the system one and the few only the newer copy has
- * (libbfio_handle_read_buffer_at_offset ...) stay in libvhdi.  Both copies
- * lay out libbfio_internal_handle the same way for the fields those use
- * (checked with objdump), and tests/check_image.c reads a VHDX and a libbfio
- * memory range in one process, also under valgrind. */
+ * libvhdi is loaded into a link-map namespace of its own and called
+ * through the table V (image_priv.h says why). */
 #define _GNU_SOURCE
 #include "image.h"
 
@@ -23,6 +18,53 @@
 #include <libvhdi.h>
 
 #include "limits.h"
+#include "image_priv.h"
+
+/* libvhdi entry points, resolved in its own namespace (image_priv.h). */
+static struct {
+	int loaded;
+	__typeof__(&libvhdi_check_file_signature) check_file_signature;
+	__typeof__(&libvhdi_error_backtrace_sprint) error_backtrace_sprint;
+	__typeof__(&libvhdi_error_free) error_free;
+	__typeof__(&libvhdi_file_close) file_close;
+	__typeof__(&libvhdi_file_free) file_free;
+	__typeof__(&libvhdi_file_get_disk_type) file_get_disk_type;
+	__typeof__(&libvhdi_file_get_file_type) file_get_file_type;
+	__typeof__(&libvhdi_file_get_identifier) file_get_identifier;
+	__typeof__(&libvhdi_file_get_media_size) file_get_media_size;
+	__typeof__(&libvhdi_file_get_parent_identifier) file_get_parent_identifier;
+	__typeof__(&libvhdi_file_get_utf8_parent_filename) file_get_utf8_parent_filename;
+	__typeof__(&libvhdi_file_get_utf8_parent_filename_size) file_get_utf8_parent_filename_size;
+	__typeof__(&libvhdi_file_initialize) file_initialize;
+	__typeof__(&libvhdi_file_open) file_open;
+	__typeof__(&libvhdi_file_read_buffer_at_offset) file_read_buffer_at_offset;
+	__typeof__(&libvhdi_file_set_parent_file) file_set_parent_file;
+} V;
+
+static int vhdi_load(struct err *err)
+{
+	void *lib;
+
+	if (V.loaded)
+		return 0;
+#define SYM(f) (image_lib_sym(lib, "libvhdi_" #f, &V.f, sizeof(V.f), err) < 0)
+	lib = image_lib_load("libvhdi.so.1", err);
+	if (!lib)
+		return err ? err->code : -E_UNSUPPORTED;
+	if (SYM(check_file_signature) || SYM(error_backtrace_sprint) ||
+	    SYM(error_free) || SYM(file_close) || SYM(file_free) ||
+	    SYM(file_get_disk_type) || SYM(file_get_file_type) ||
+	    SYM(file_get_identifier) || SYM(file_get_media_size) ||
+	    SYM(file_get_parent_identifier) ||
+	    SYM(file_get_utf8_parent_filename) ||
+	    SYM(file_get_utf8_parent_filename_size) || SYM(file_initialize) ||
+	    SYM(file_open) || SYM(file_read_buffer_at_offset) ||
+	    SYM(file_set_parent_file))
+		return err ? err->code : -E_UNSUPPORTED;
+#undef SYM
+	V.loaded = 1;
+	return 0;
+}
 
 struct vhdi_src {
 	/* [0] is the image opened, [i + 1] the parent of [i]. */
@@ -37,8 +79,8 @@ static int vhdi_err(struct err *err, int code, const char *what,
 	char trace[2048] = "";
 
 	if (e && *e) {
-		libvhdi_error_backtrace_sprint(*e, trace, sizeof(trace));
-		libvhdi_error_free(e);
+		V.error_backtrace_sprint(*e, trace, sizeof(trace));
+		V.error_free(e);
 	}
 	return image_lib_error(err, code, what, trace);
 }
@@ -52,8 +94,8 @@ static void vhdi_close(void *priv)
 		return;
 	/* Children first: each holds a reference to its parent. */
 	for (i = 0; i < v->count; i++) {
-		libvhdi_file_close(v->files[i], NULL);
-		libvhdi_file_free(&v->files[i], NULL);
+		V.file_close(v->files[i], NULL);
+		V.file_free(&v->files[i], NULL);
 	}
 	free(v);
 }
@@ -66,7 +108,7 @@ static int vhdi_read(void *priv, uint64_t off, void *buf, size_t len,
 	uint8_t *p = buf;
 
 	while (len > 0) {
-		ssize_t n = libvhdi_file_read_buffer_at_offset(v->files[0], p, len,
+		ssize_t n = V.file_read_buffer_at_offset(v->files[0], p, len,
 							       (off64_t)off, &e);
 		if (n <= 0) {
 			char what[96];
@@ -123,10 +165,10 @@ static int vhdi_open_one(libvhdi_file_t **out, const char *path,
 
 	*out = NULL;
 	snprintf(what, sizeof(what), "not a valid %s", vhdi_kind(path, &at_start));
-	if (libvhdi_file_initialize(out, &e) != 1)
+	if (V.file_initialize(out, &e) != 1)
 		return vhdi_err(err, -E_NOMEM, "cannot create a libvhdi file", &e);
-	if (libvhdi_file_open(*out, path, LIBVHDI_OPEN_READ, &e) != 1) {
-		libvhdi_file_free(out, NULL);
+	if (V.file_open(*out, path, LIBVHDI_OPEN_READ, &e) != 1) {
+		V.file_free(out, NULL);
 		return vhdi_err(err, -E_CORRUPT, what, &e);
 	}
 	return 0;
@@ -140,7 +182,7 @@ static int vhdi_parent_name(libvhdi_file_t *file, char *name, size_t len,
 	size_t size = 0;
 	int rc;
 
-	rc = libvhdi_file_get_utf8_parent_filename_size(file, &size, &e);
+	rc = V.file_get_utf8_parent_filename_size(file, &size, &e);
 	if (rc < 0)
 		return vhdi_err(err, -E_CORRUPT, "parent file name", &e);
 	if (rc == 0 || size <= 1)
@@ -149,7 +191,7 @@ static int vhdi_parent_name(libvhdi_file_t *file, char *name, size_t len,
 		return err_set(err, -E_LIMIT,
 			       "parent file name of %zu bytes > LIMIT_IMAGE_NAME_LEN %zu",
 			       size, len);
-	if (libvhdi_file_get_utf8_parent_filename(file, (uint8_t *)name, size,
+	if (V.file_get_utf8_parent_filename(file, (uint8_t *)name, size,
 						  &e) != 1)
 		return vhdi_err(err, -E_CORRUPT, "parent file name", &e);
 	name[size - 1] = '\0';
@@ -180,8 +222,8 @@ static int vhdi_open_parent(struct vhdi_src *v, const char *child_path,
 		return err_set(err, -E_LIMIT,
 			       "more than LIMIT_IMAGE_PARENTS (%u) parent disks",
 			       LIMIT_IMAGE_PARENTS);
-	if (libvhdi_check_file_signature(parent_path, &e) != 1) {
-		libvhdi_error_free(&e);
+	if (V.check_file_signature(parent_path, &e) != 1) {
+		V.error_free(&e);
 		return err_set(err, -E_FORMAT, "parent disk '%s': not a VHD or VHDX file",
 			       parent_path);
 	}
@@ -192,18 +234,18 @@ static int vhdi_open_parent(struct vhdi_src *v, const char *child_path,
 
 	/* A parent that changed after the child was made would give a mix of
 	 * two disks; Windows refuses to attach it, and so do we. */
-	have_want = libvhdi_file_get_parent_identifier(child, want, sizeof(want), &e);
+	have_want = V.file_get_parent_identifier(child, want, sizeof(want), &e);
 	if (have_want < 0)
 		return vhdi_err(err, -E_CORRUPT, "parent identifier", &e);
 	if (have_want == 1) {
-		if (libvhdi_file_get_identifier(parent, have, sizeof(have), &e) != 1)
+		if (V.file_get_identifier(parent, have, sizeof(have), &e) != 1)
 			return vhdi_err(err, -E_CORRUPT, "parent disk identifier", &e);
 		if (memcmp(want, have, sizeof(want)) != 0)
 			return err_set(err, -E_CORRUPT,
 				       "parent disk '%s' is not the one the differencing disk was made from (identifier mismatch)",
 				       parent_path);
 	}
-	if (libvhdi_file_set_parent_file(child, parent, &e) != 1)
+	if (V.file_set_parent_file(child, parent, &e) != 1)
 		return vhdi_err(err, -E_CORRUPT, "cannot chain the parent disk", &e);
 	return 0;
 }
@@ -218,12 +260,15 @@ int image_probe_vhdi(struct image **out, const char *path, struct err *err)
 	int rc, file_type = 0, at_start;
 
 	*out = NULL;
+	rc = vhdi_load(err);
+	if (rc < 0)
+		return rc;
 	/* libvhdi looks for the VHD footer at the end only; a dynamic VHD whose
 	 * footer is damaged or cut off still has its copy at offset 0, and is
 	 * reported as a broken VHD rather than read as raw.  -1 means the
 	 * signature could not be read (a file shorter than a footer). */
-	rc = libvhdi_check_file_signature(path, &e);
-	libvhdi_error_free(&e);
+	rc = V.check_file_signature(path, &e);
+	V.error_free(&e);
 	kind = vhdi_kind(path, &at_start);
 	if (rc != 1 && !at_start)
 		return 0;
@@ -238,7 +283,7 @@ int image_probe_vhdi(struct image **out, const char *path, struct err *err)
 	for (;;) {
 		uint32_t disk_type = 0;
 
-		if (libvhdi_file_get_disk_type(v->files[v->count - 1], &disk_type,
+		if (V.file_get_disk_type(v->files[v->count - 1], &disk_type,
 					       &e) != 1) {
 			rc = vhdi_err(err, -E_CORRUPT, "disk type", &e);
 			goto fail;
@@ -250,7 +295,7 @@ int image_probe_vhdi(struct image **out, const char *path, struct err *err)
 			goto fail;
 		memcpy(cur, next, sizeof(cur));
 	}
-	if (libvhdi_file_get_media_size(v->files[0], &size, &e) != 1) {
+	if (V.file_get_media_size(v->files[0], &size, &e) != 1) {
 		rc = vhdi_err(err, -E_CORRUPT, "media size", &e);
 		goto fail;
 	}
@@ -258,7 +303,7 @@ int image_probe_vhdi(struct image **out, const char *path, struct err *err)
 		rc = err_set(err, -E_CORRUPT, "media size is 0");
 		goto fail;
 	}
-	libvhdi_file_get_file_type(v->files[0], &file_type, NULL);
+	V.file_get_file_type(v->files[0], &file_type, NULL);
 	if (file_type == LIBVHDI_FILE_TYPE_VHDX ||
 	    (file_type != LIBVHDI_FILE_TYPE_VHD && strcmp(kind, "VHDX") == 0))
 		rc = image_new(out, &vhdx_ops, v, size, path, err);

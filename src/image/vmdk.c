@@ -1,7 +1,9 @@
 /* VMware VMDK images through libvmdk: a descriptor file (text, or embedded
  * in a monolithic sparse file) and its extent files, which must sit in the
  * descriptor's directory.  A child disk (parentFileNameHint) gets its
- * parent opened from the same directory and chained.  Read-only. */
+ * parent opened from the same directory and chained.  Read-only.
+ * libvmdk is loaded into a link-map namespace of its own and called
+ * through the table K (image_priv.h says why). */
 #define _GNU_SOURCE
 #include "image.h"
 
@@ -12,6 +14,52 @@
 #include <libvmdk.h>
 
 #include "limits.h"
+#include "image_priv.h"
+
+/* libvmdk entry points, resolved in its own namespace (image_priv.h). */
+static struct {
+	int loaded;
+	__typeof__(&libvmdk_check_file_signature) check_file_signature;
+	__typeof__(&libvmdk_error_backtrace_sprint) error_backtrace_sprint;
+	__typeof__(&libvmdk_error_free) error_free;
+	__typeof__(&libvmdk_handle_close) handle_close;
+	__typeof__(&libvmdk_handle_free) handle_free;
+	__typeof__(&libvmdk_handle_get_media_size) handle_get_media_size;
+	__typeof__(&libvmdk_handle_get_utf8_parent_filename) handle_get_utf8_parent_filename;
+	__typeof__(&libvmdk_handle_get_utf8_parent_filename_size) handle_get_utf8_parent_filename_size;
+	__typeof__(&libvmdk_handle_initialize) handle_initialize;
+	__typeof__(&libvmdk_handle_open) handle_open;
+	__typeof__(&libvmdk_handle_open_extent_data_files) handle_open_extent_data_files;
+	__typeof__(&libvmdk_handle_read_buffer_at_offset) handle_read_buffer_at_offset;
+	__typeof__(&libvmdk_handle_set_extent_data_files_path) handle_set_extent_data_files_path;
+	__typeof__(&libvmdk_handle_set_parent_handle) handle_set_parent_handle;
+} K;
+
+static int vmdk_load(struct err *err)
+{
+	void *lib;
+
+	if (K.loaded)
+		return 0;
+#define SYM(f) (image_lib_sym(lib, "libvmdk_" #f, &K.f, sizeof(K.f), err) < 0)
+	lib = image_lib_load("libvmdk.so.1", err);
+	if (!lib)
+		return err ? err->code : -E_UNSUPPORTED;
+	if (SYM(check_file_signature) || SYM(error_backtrace_sprint) ||
+	    SYM(error_free) || SYM(handle_close) || SYM(handle_free) ||
+	    SYM(handle_get_media_size) ||
+	    SYM(handle_get_utf8_parent_filename) ||
+	    SYM(handle_get_utf8_parent_filename_size) ||
+	    SYM(handle_initialize) || SYM(handle_open) ||
+	    SYM(handle_open_extent_data_files) ||
+	    SYM(handle_read_buffer_at_offset) ||
+	    SYM(handle_set_extent_data_files_path) ||
+	    SYM(handle_set_parent_handle))
+		return err ? err->code : -E_UNSUPPORTED;
+#undef SYM
+	K.loaded = 1;
+	return 0;
+}
 
 struct vmdk_src {
 	/* [0] is the image opened, [i + 1] the parent of [i]. */
@@ -25,8 +73,8 @@ static int vmdk_err(struct err *err, int code, const char *what,
 	char trace[2048] = "";
 
 	if (e && *e) {
-		libvmdk_error_backtrace_sprint(*e, trace, sizeof(trace));
-		libvmdk_error_free(e);
+		K.error_backtrace_sprint(*e, trace, sizeof(trace));
+		K.error_free(e);
 	}
 	return image_lib_error(err, code, what, trace);
 }
@@ -39,8 +87,8 @@ static void vmdk_close(void *priv)
 	if (!v)
 		return;
 	for (i = 0; i < v->count; i++) {
-		libvmdk_handle_close(v->handles[i], NULL);
-		libvmdk_handle_free(&v->handles[i], NULL);
+		K.handle_close(v->handles[i], NULL);
+		K.handle_free(&v->handles[i], NULL);
 	}
 	free(v);
 }
@@ -53,7 +101,7 @@ static int vmdk_read(void *priv, uint64_t off, void *buf, size_t len,
 	uint8_t *p = buf;
 
 	while (len > 0) {
-		ssize_t n = libvmdk_handle_read_buffer_at_offset(v->handles[0], p,
+		ssize_t n = K.handle_read_buffer_at_offset(v->handles[0], p,
 								 len, (off64_t)off, &e);
 		if (n <= 0) {
 			char what[96];
@@ -81,26 +129,26 @@ static int vmdk_open_one(libvmdk_handle_t **out, const char *path,
 	int rc;
 
 	*out = NULL;
-	if (libvmdk_handle_initialize(out, &e) != 1)
+	if (K.handle_initialize(out, &e) != 1)
 		return vmdk_err(err, -E_NOMEM, "cannot create a libvmdk handle", &e);
-	if (libvmdk_handle_open(*out, path, LIBVMDK_OPEN_READ, &e) != 1) {
+	if (K.handle_open(*out, path, LIBVMDK_OPEN_READ, &e) != 1) {
 		rc = vmdk_err(err, -E_CORRUPT, "not a valid VMDK", &e);
 		goto fail;
 	}
 	/* Extents are named relative to the descriptor, not to our cwd. */
-	if (slash && libvmdk_handle_set_extent_data_files_path(*out, path,
+	if (slash && K.handle_set_extent_data_files_path(*out, path,
 				(size_t)(slash == path ? 1 : slash - path), &e) != 1) {
 		rc = vmdk_err(err, -E_INTERNAL, "extent directory", &e);
 		goto fail;
 	}
-	if (libvmdk_handle_open_extent_data_files(*out, &e) != 1) {
+	if (K.handle_open_extent_data_files(*out, &e) != 1) {
 		rc = vmdk_err(err, -E_CORRUPT, "VMDK extent files", &e);
 		goto fail;
 	}
 	return 0;
 fail:
-	libvmdk_handle_close(*out, NULL);
-	libvmdk_handle_free(out, NULL);
+	K.handle_close(*out, NULL);
+	K.handle_free(out, NULL);
 	return rc;
 }
 
@@ -111,7 +159,7 @@ static int vmdk_parent_name(libvmdk_handle_t *h, char *name, size_t len,
 	size_t size = 0;
 	int rc;
 
-	rc = libvmdk_handle_get_utf8_parent_filename_size(h, &size, &e);
+	rc = K.handle_get_utf8_parent_filename_size(h, &size, &e);
 	if (rc < 0)
 		return vmdk_err(err, -E_CORRUPT, "parent file name", &e);
 	if (rc == 0 || size <= 1)
@@ -120,7 +168,7 @@ static int vmdk_parent_name(libvmdk_handle_t *h, char *name, size_t len,
 		return err_set(err, -E_LIMIT,
 			       "parent file name of %zu bytes > LIMIT_IMAGE_NAME_LEN %zu",
 			       size, len);
-	if (libvmdk_handle_get_utf8_parent_filename(h, (uint8_t *)name, size,
+	if (K.handle_get_utf8_parent_filename(h, (uint8_t *)name, size,
 						    &e) != 1)
 		return vmdk_err(err, -E_CORRUPT, "parent file name", &e);
 	name[size - 1] = '\0';
@@ -137,8 +185,11 @@ int image_probe_vmdk(struct image **out, const char *path, struct err *err)
 	int rc;
 
 	*out = NULL;
-	rc = libvmdk_check_file_signature(path, &e);
-	libvmdk_error_free(&e);
+	rc = vmdk_load(err);
+	if (rc < 0)
+		return rc;
+	rc = K.check_file_signature(path, &e);
+	K.error_free(&e);
 	if (rc != 1)
 		return 0;
 	v = calloc(1, sizeof(*v));
@@ -174,14 +225,14 @@ int image_probe_vmdk(struct image **out, const char *path, struct err *err)
 			goto fail;
 		}
 		v->count++;
-		if (libvmdk_handle_set_parent_handle(child, v->handles[v->count - 1],
+		if (K.handle_set_parent_handle(child, v->handles[v->count - 1],
 						     &e) != 1) {
 			rc = vmdk_err(err, -E_CORRUPT, "cannot chain the parent disk", &e);
 			goto fail;
 		}
 		memcpy(cur, next, sizeof(cur));
 	}
-	if (libvmdk_handle_get_media_size(v->handles[0], &size, &e) != 1) {
+	if (K.handle_get_media_size(v->handles[0], &size, &e) != 1) {
 		rc = vmdk_err(err, -E_CORRUPT, "not a valid VMDK: media size", &e);
 		goto fail;
 	}

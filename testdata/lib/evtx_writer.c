@@ -39,6 +39,7 @@
 #define TOK_MORE             0x40
 
 #define NO_DEPENDENCY        0xffffu
+#define DEFAULT_COMPUTER     "SRV01"
 #define SYSTEM_SUBST_COUNT   20u   /* Windows' <System> template, 0..19 */
 #define SUBST_EVENTDATA      19u
 #define MAX_VALUE_SIZE       0xffffu /* substitution sizes are 16-bit */
@@ -666,6 +667,14 @@ static void s_elem_text(struct evtx_writer *w, const char *name, const char *tex
 	s_close_size(w, sz);
 }
 
+/* libevtx fails on a record with an empty <Computer>; real ones never are */
+static const char *computer_of(const struct evtx_writer *w, const struct evtx_event *ev)
+{
+	if (ev->computer && *ev->computer)
+		return ev->computer;
+	return w->computer ? w->computer : DEFAULT_COMPUTER;
+}
+
 /* The <Event><System> skeleton, substitution indexes as Windows has them:
  * 0 Level, 1 Opcode, 2 Task, 3 EventID, 4 Qualifiers, 5 Keywords,
  * 6 TimeCreated, 7 ActivityID, 8 ProcessID, 9 ThreadID, 10 EventRecordID,
@@ -741,7 +750,7 @@ static void s_system_template(struct evtx_writer *w, const struct evtx_event *ev
 	s_close_size(w, sz);
 
 	s_elem_text(w, "Channel", ev->channel);
-	s_elem_text(w, "Computer", ev->computer);
+	s_elem_text(w, "Computer", computer_of(w, ev));
 
 	sz = s_open(w, "Security", NO_DEPENDENCY, 1, &al);
 	s_attr(w, "UserID", 0);
@@ -854,7 +863,8 @@ static size_t key_add(char *buf, size_t len, size_t cap, const char *s)
 	return len + n + 1;
 }
 
-static size_t system_key(char *buf, size_t cap, const struct evtx_event *ev)
+static size_t system_key(char *buf, size_t cap, const struct evtx_event *ev,
+                         const char *computer)
 {
 	size_t len;
 
@@ -864,7 +874,7 @@ static size_t system_key(char *buf, size_t cap, const struct evtx_event *ev)
 	len = key_add(buf, len, cap, ev->provider_guid);
 	len = key_add(buf, len, cap, ev->event_source_name);
 	len = key_add(buf, len, cap, ev->channel ? ev->channel : "");
-	len = key_add(buf, len, cap, ev->computer ? ev->computer : "");
+	len = key_add(buf, len, cap, computer);
 	return len;
 }
 
@@ -1158,7 +1168,7 @@ static int build_record(struct evtx_writer *w, const struct evtx_event *ev,
 		if (sidlen < 0)
 			return err_set(&w->err, -E_USAGE, "user sid '%s' is not a SID", ev->user_sid);
 	}
-	keylen = system_key(w->keybuf, sizeof(w->keybuf), ev);
+	keylen = system_key(w->keybuf, sizeof(w->keybuf), ev, computer_of(w, ev));
 	if (!keylen)
 		return err_set(&w->err, -E_LIMIT, "provider, channel or computer name too long");
 
@@ -1615,7 +1625,6 @@ void evtx_event_apply_defaults(struct evtx_event *ev)
 
 /* ---- the spec language ----------------------------------------------- */
 
-#define DEFAULT_COMPUTER "SRV01"
 #define DEFAULT_START "2024-06-01T10:00:00Z"
 #define SECOND 10000000ull             /* FILETIME units */
 

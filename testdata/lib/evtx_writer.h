@@ -55,7 +55,7 @@ struct evtx_event {
 	uint64_t filetime;           /* TimeCreated SystemTime */
 	uint64_t record_id;          /* 0 = assign sequentially */
 	const char *channel;         /* "Application" / "System" */
-	const char *computer;
+	const char *computer;        /* NULL or "": "SRV01" (or the spec's "computer") */
 	/* EventData: unnamed <Data> strings (classic) or named ones */
 	size_t ndata;
 	const char *data_names[EVTX_MAX_DATA];  /* NULL entries = unnamed <Data> */

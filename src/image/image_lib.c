@@ -1,0 +1,56 @@
+/* Image libraries in namespaces of their own (why: image_priv.h). */
+#define _GNU_SOURCE
+#include "image_priv.h"
+
+#include <dlfcn.h>
+#include <string.h>
+
+#define IMAGE_LIBS_MAX 8u
+
+struct loaded_lib {
+	const char *soname;   /* a string literal of the adapter */
+	void *handle;
+};
+
+/* Process-wide: each library is loaded once, the program is single-threaded. */
+static struct loaded_lib libs[IMAGE_LIBS_MAX];
+
+void *image_lib_load(const char *soname, struct err *err)
+{
+	const char *why;
+	unsigned i;
+	void *h;
+
+	for (i = 0; i < IMAGE_LIBS_MAX && libs[i].soname; i++)
+		if (strcmp(libs[i].soname, soname) == 0)
+			return libs[i].handle;
+	if (i == IMAGE_LIBS_MAX) {
+		err_set(err, -E_INTERNAL, "cannot load %s: too many image libraries",
+			soname);
+		return NULL;
+	}
+	h = dlmopen(LM_ID_NEWLM, soname, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		why = dlerror();
+		err_set(err, -E_UNSUPPORTED, "cannot load %s: %s", soname,
+			why ? why : "unknown error");
+		return NULL;
+	}
+	libs[i].soname = soname;
+	libs[i].handle = h;
+	return h;
+}
+
+int image_lib_sym(void *lib, const char *name, void *fn, size_t fn_size,
+		  struct err *err)
+{
+	void *p;
+
+	dlerror();
+	p = dlsym(lib, name);
+	if (!p || fn_size != sizeof(p))
+		return err_set(err, -E_UNSUPPORTED, "image library lacks %s", name);
+	/* POSIX guarantees a data pointer can hold a function's address. */
+	memcpy(fn, &p, sizeof(p));
+	return 0;
+}
