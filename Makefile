@@ -73,7 +73,7 @@ TDLIBA   := $(O)/libtestdata.a
 BIN      := $(O)/vssdoctor
 RUNNER   := $(O)/check_runner
 
-.PHONY: all deps check test demo install clean bench fuzz fuzz-short libcheck
+.PHONY: all deps check test demo install clean bench fuzz fuzz-short fuzz-build libcheck
 
 all: $(BIN) $(TOOLS)
 
@@ -118,7 +118,8 @@ $(RUNNER): $(TEST_OBJ) $(TDLIBA) $(LIB)
 
 # Tests find what they need through the environment, so a fresh clone, an
 # O= tree and a sanitizer build all run the same way.
-TEST_ENV = VSSD_BIN=$(abspath $(BIN)) VSSD_TOOLS=$(abspath $(O)/testdata) \
+TEST_ENV = LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp):print_suppressions=0 \
+           VSSD_BIN=$(abspath $(BIN)) VSSD_TOOLS=$(abspath $(O)/testdata) \
            VSSD_RULES=$(abspath rules) VSSD_SAMPLES=$(SAMPLES) \
            VSSD_TMP=$(abspath $(O)/tmp) VSSD_SRC=$(abspath .)
 
@@ -146,7 +147,50 @@ install: $(BIN)
 	install -m 644 rules/*.json $(DESTDIR)$(PREFIX)/share/vssdoctor/rules/
 	install -m 644 man/vssdoctor.1 $(DESTDIR)$(PREFIX)/share/man/man1/vssdoctor.1
 
+# --- fuzzing (issue 8): libFuzzer targets tests/fuzz/fuzz_NAME.c, built with
+# clang into $(FUZZ_O); seeds from the testdata generators (mkseeds).
+#   make fuzz FUZZ_TIME=600        each target FUZZ_TIME seconds
+#   make fuzz-short                each target FUZZ_RUNS executions (CI)
+FUZZ_O    ?= build-fuzz
+FUZZ_TIME ?= 600
+FUZZ_RUNS ?= 3000
+FUZZ_CC   ?= clang
+FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZERS   := $(patsubst tests/fuzz/%.c,$(FUZZ_O)/%,$(FUZZ_SRC))
+FUZZ_LIBOBJ := $(LIB_SRC:%.c=$(FUZZ_O)/obj/%.o) $(TD_LIB:%.c=$(FUZZ_O)/obj/%.o)
+FUZZ_CFLAGS = -std=c11 -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -Wno-unused-parameter
+
+$(FUZZ_O)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_O)/libfuzzlib.a: $(FUZZ_LIBOBJ)
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_O)/fuzz_%: $(FUZZ_O)/obj/tests/fuzz/fuzz_%.o $(FUZZ_O)/libfuzzlib.a
+	$(call say,LINK,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) -lm
+
+$(FUZZ_O)/seeds.stamp: $(TOOLS)
+	@rm -rf $(FUZZ_O)/seeds && mkdir -p $(FUZZ_O)/seeds
+	$(Q)if [ -x $(O)/testdata/mkseeds ]; then $(O)/testdata/mkseeds $(FUZZ_O)/seeds; fi
+	@touch $@
+
+fuzz-build: $(FUZZERS) $(FUZZ_O)/seeds.stamp
+
+# scripts/fuzz.sh runs each target in its own corpus folder, seeded from
+# $(FUZZ_O)/seeds/NAME; a crash leaves crash-* in $(FUZZ_O)/artifacts/NAME
+# and fails the run.  One summary line per target.
+fuzz: all fuzz-build
+	@VSSD_RULES=$(abspath rules) sh scripts/fuzz.sh $(FUZZ_O) -max_total_time=$(FUZZ_TIME) $(FUZZ_TARGETS)
+
+fuzz-short: all fuzz-build
+	@VSSD_RULES=$(abspath rules) sh scripts/fuzz.sh $(FUZZ_O) -runs=$(FUZZ_RUNS) $(FUZZ_TARGETS)
+
 clean:
-	rm -rf $(O)
+	rm -rf $(O) $(FUZZ_O)
 
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)

@@ -90,9 +90,24 @@ static int ident_char(int c)
 	return isalnum(c) || c == '_';
 }
 
+/* "AddCoreCsiFiles", "CVssSystemWriter::OnIdentify": an uppercase first
+ * letter and another uppercase letter before the colon. */
+static int camel_case(const char *s, size_t n)
+{
+	size_t i;
+
+	if (!isupper((unsigned char)s[0]))
+		return 0;
+	for (i = 1; i < n && s[i] != ':' && s[i] != ' '; i++)
+		if (isupper((unsigned char)s[i]))
+			return 1;
+	return 0;
+}
+
 /* "<identifier> : <text>" with identifier [A-Za-z_][A-Za-z0-9_]* (C++ "::"
  * allowed inside) and non-empty text.  Fills function and detail. */
-static int function_line(const char *s, size_t n, struct capi2_details *out)
+static int function_line(const char *s, size_t n, struct capi2_details *out,
+			 const char **text, size_t *text_len)
 {
 	size_t i = 0, fe;
 
@@ -119,6 +134,8 @@ static int function_line(const char *s, size_t n, struct capi2_details *out)
 		return 0;
 	copy_field(out->function, sizeof(out->function), s, fe);
 	copy_field(out->detail, sizeof(out->detail), s + i, n - i);
+	*text = s + i;
+	*text_len = n - i;
 	return 1;
 }
 
@@ -180,8 +197,9 @@ static enum err_class classify(const struct capi2_details *d)
 int capi2_parse(const char *text, struct capi2_details *out, struct err *err)
 {
 	size_t len, pos = 0, n, elen = 0;
-	const char *s, *b;
-	int found = 0, in_error = 0;
+	const char *s, *b, *dtext = NULL;
+	size_t dlen = 0;
+	int found = 0, in_error = 0, details = 0;
 	enum err_class ec;
 
 	memset(out, 0, sizeof(*out));
@@ -220,6 +238,7 @@ int capi2_parse(const char *text, struct capi2_details *out, struct err *err)
 		if (found)
 			continue;
 		if (starts_i(s, n, "Details:")) {
+			details = 1;
 			s += strlen("Details:");
 			n -= strlen("Details:");
 			while (n && is_blank((unsigned char)*s)) {
@@ -227,17 +246,25 @@ int capi2_parse(const char *text, struct capi2_details *out, struct err *err)
 				n--;
 			}
 		}
-		found = function_line(s, n, out);
+		if (n == 0)
+			continue;
+		/* After "Details:" the first line is the function line; without
+		 * the header only a CamelCase function name counts, so a
+		 * sentence with a colon is not taken for one. */
+		if (details || camel_case(s, n))
+			found = function_line(s, n, out, &dtext, &dlen);
+		if (details && !found)
+			details = 0;
 	}
 	if (!find_number(out->system_error, &out->error_code))
 		out->error_code = 0;
 	if (!found)
 		return 0;
 	if (strcmp(out->function, "AddLegacyDriverFiles") == 0) {
-		b = find_i(out->detail, strlen(out->detail), "binary ");
+		b = find_i(dtext, dlen, "binary ");
 		if (b) {
 			b += strlen("binary ");
-			n = strlen(b);
+			n = dlen - (size_t)(b - dtext);
 			while (n && (is_blank((unsigned char)b[n - 1]) || b[n - 1] == '.'))
 				n--;
 			copy_field(out->subject, sizeof(out->subject), b, n);

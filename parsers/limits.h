@@ -47,6 +47,17 @@
 #define LIMIT_REG_MULTI_SZ       4096u         /* strings in one REG_MULTI_SZ */
 #define LIMIT_SVC_DEPENDS        64u           /* DependOnService: depth and services visited */
 
+/* event logs (src/evidence/events.c) */
+#define LIMIT_EVTX_RECORDS       (4u * 1024 * 1024) /* records listed in one log */
+#define LIMIT_EVTX_STRINGS       256u          /* strings kept per record */
+#define LIMIT_EVTX_STRING_LEN    (64u * 1024)  /* bytes of one kept string or binary */
+#define LIMIT_EVTX_POOL          (256u * 1024 * 1024) /* kept strings of one log */
+#define LIMIT_EVTX_PROVIDERS     4096u         /* distinct provider names in one log */
+#define LIMIT_EVTX_PROVIDER_LEN  256u          /* bytes of one provider name */
+#define LIMIT_EVENT_SPEC_IDS     64u           /* event ids in one rule spec */
+#define LIMIT_EVENT_TEXT         1024u         /* bytes of event text in evidence */
+#define LIMIT_EVENT_RECORD_NUMBERS 5u          /* record numbers listed per group */
+
 /* rules */
 #define LIMIT_RULE_FILE_SIZE     (1024u * 1024)
 #define LIMIT_RULES              256u

@@ -334,6 +334,9 @@ int secdesc_encode(const struct secdesc *sd, uint8_t **buf, size_t *len,
 		total += sid_size(&sd->owner);
 	if (sd->has_group)
 		total += sid_size(&sd->group);
+	if (total > LIMIT_SD_SIZE)
+		return err_set(err, -E_LIMIT, "descriptor: %zu bytes > LIMIT_SD_SIZE (%u)",
+			       total, LIMIT_SD_SIZE);
 	p = calloc(1, total);
 	if (!p)
 		return err_set(err, -E_NOMEM, "out of memory");

@@ -30,10 +30,12 @@ static json_t *result_json(const struct result *r, size_t i)
 	json_object_set_new(o, "title", json_string(title_of(r, i)));
 	json_object_set_new(o, "status", json_string(status_name(r->status)));
 	json_object_set_new(o, "summary", json_string(r->summary ? r->summary : ""));
-	json_object_set(o, "evidence", r->evidence ? r->evidence : json_array());
-	json_object_set(o, "remediation", r->remediation ? r->remediation : json_array());
-	json_object_set(o, "references",
-			r->rule && r->rule->references ? r->rule->references : json_array());
+	/* borrowed arrays are increfed; missing ones are new empty arrays */
+	json_object_set_new(o, "evidence", r->evidence ? json_incref(r->evidence) : json_array());
+	json_object_set_new(o, "remediation",
+			    r->remediation ? json_incref(r->remediation) : json_array());
+	json_object_set_new(o, "references", r->rule && r->rule->references ?
+			    json_incref(r->rule->references) : json_array());
 	return o;
 }
 
@@ -83,7 +85,8 @@ json_t *report_json_build(const struct scan *s)
 				      result_json(&s->results[i], i));
 	json_object_set_new(root, "causes", causes);
 	json_object_set_new(root, "findings", findings);
-	json_object_set(root, "warnings", s->warnings ? s->warnings : json_array());
+	json_object_set_new(root, "warnings",
+			    s->warnings ? json_incref(s->warnings) : json_array());
 	json_object_set_new(root, "timing_ms",
 			    json_pack("{s:I}", "total", (json_int_t)s->t_total_ms));
 	return root;

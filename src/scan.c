@@ -141,8 +141,21 @@ static int try_volume(struct scan *s, const struct volume_info *v,
 	return 1;
 }
 
-static int open_image_source(struct scan *s, const char *source,
-			     struct err *err)
+/* Test hook (issue 8): VSSD_FAULT_READ_AFTER=N fails every read after the
+ * Nth, VSSD_FAULT_READ_OFFSET=X any read touching byte X, with EIO.  Reads
+ * only ever fail: nothing can be written through this. */
+static void fault_from_env(struct image *img)
+{
+	const char *after = getenv("VSSD_FAULT_READ_AFTER");
+	const char *off = getenv("VSSD_FAULT_READ_OFFSET");
+
+	if ((after && *after) || (off && *off))
+		image_set_fault(img, off && *off ? strtoull(off, NULL, 0) : UINT64_MAX,
+				after && *after ? strtoull(after, NULL, 0) : 0);
+}
+
+/* Choose the Windows volume of s->img and mount it. */
+static int open_volumes(struct scan *s, struct err *err)
 {
 	const struct scan_opts *o = s->opts;
 	struct err verr;
@@ -150,9 +163,7 @@ static int open_image_source(struct scan *s, const char *source,
 	int rc, last_rc = 0;
 	char others[256] = "";
 
-	rc = image_open(&s->img, source, err);
-	if (rc < 0)
-		return rc;
+	fault_from_env(s->img);
 	if (o && o->offset >= 0) {
 		struct volume_info v;
 
@@ -215,26 +226,29 @@ static int open_image_source(struct scan *s, const char *source,
 		       WINDOWS_MARKER);
 }
 
-int scan_open(struct scan *s, const char *source, const struct scan_opts *opts,
-	      struct err *err)
+static int open_image_source(struct scan *s, const char *source,
+			     struct err *err)
 {
-	struct stat st;
-	int rc;
+	int rc = image_open(&s->img, source, err);
 
+	if (rc < 0)
+		return rc;
+	return open_volumes(s, err);
+}
+
+static void scan_init(struct scan *s, const char *source,
+		      const struct scan_opts *opts)
+{
 	memset(s, 0, sizeof(*s));
 	s->t_start_ns = now_ns();
 	s->opts = opts;
 	s->source = source;
 	s->warnings = json_array();
 	s->windows = json_object();
-	if (!s->warnings || !s->windows)
-		return err_set(err, -E_NOMEM, "out of memory");
-	if (stat(source, &st) < 0)
-		rc = err_set(err, -E_IO, "%s", strerror(errno));
-	else if (S_ISDIR(st.st_mode))
-		rc = open_dir_source(s, source, err);
-	else
-		rc = open_image_source(s, source, err);
+}
+
+static int scan_opened(struct scan *s, int rc, struct err *err)
+{
 	if (rc < 0) {
 		s->open_failed = 1;
 		s->open_err = *err;
@@ -246,6 +260,34 @@ int scan_open(struct scan *s, const char *source, const struct scan_opts *opts,
 		scan_warn(s, "Windows is hibernated on this volume: recent changes may sit in hiberfil.sys");
 	registry_fill_windows(s);
 	return 0;
+}
+
+int scan_open_image(struct scan *s, struct image *img, const char *name,
+		    const struct scan_opts *opts, struct err *err)
+{
+	scan_init(s, name, opts);
+	s->img = img;
+	if (!s->warnings || !s->windows)
+		return scan_opened(s, err_set(err, -E_NOMEM, "out of memory"), err);
+	return scan_opened(s, open_volumes(s, err), err);
+}
+
+int scan_open(struct scan *s, const char *source, const struct scan_opts *opts,
+	      struct err *err)
+{
+	struct stat st;
+	int rc;
+
+	scan_init(s, source, opts);
+	if (!s->warnings || !s->windows)
+		return scan_opened(s, err_set(err, -E_NOMEM, "out of memory"), err);
+	if (stat(source, &st) < 0)
+		rc = err_set(err, -E_IO, "%s", strerror(errno));
+	else if (S_ISDIR(st.st_mode))
+		rc = open_dir_source(s, source, err);
+	else
+		rc = open_image_source(s, source, err);
+	return scan_opened(s, rc, err);
 }
 
 static void summary_from_rule(const struct rule *r, struct result *res)

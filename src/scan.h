@@ -72,6 +72,10 @@ struct scan {
  * s must still be released. */
 int scan_open(struct scan *s, const char *source, const struct scan_opts *opts,
 	      struct err *err);
+/* The same over an image the caller opened (the scan owns img from now on,
+ * even on failure; image_from_memory for fuzzing the whole pipeline). */
+int scan_open_image(struct scan *s, struct image *img, const char *name,
+		    const struct scan_opts *opts, struct err *err);
 /* Run every rule of rules_dir. */
 int scan_run(struct scan *s, const struct rule *rules, size_t nrules,
 	     struct err *err);

@@ -1,15 +1,127 @@
-/* The event-log collector's interface to the engine. */
+/* The event-log collector: Application.evtx, System.evtx and the CAPI2
+ * operational log read through libevtx from memory (libbfio), indexed once
+ * per scan, and matched against the rules' "events" specs
+ * (rules/README.md, "events").  Matching is on provider + event id, never
+ * on localised message text. */
 #ifndef VSSD_EVENTS_H
 #define VSSD_EVENTS_H
 
 #include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "scan.h"
 
 /* Evidence for one of a rule's "events" specs (rules/README.md): appends
  * grouped evidence objects (kind "event") to out and returns how many
  * records matched (>= 0), or <0 when the log could not be read (err says
- * why; the collector also adds one scan warning per missing log). */
+ * why; the collector also adds one scan warning per missing log).  A spec
+ * with "services" returns the failures after the last boot that no later
+ * start repaired (see events_log_collect). */
 int events_collect(struct scan *s, json_t *spec, json_t *out, struct err *err);
+
+/* ---- the log index (the collector, the tests and the fuzz target) ---- */
+
+enum events_rec_flags {
+	EVENTS_REC_RECOVERED = 1 << 0,  /* recovered by libevtx from a dirty log */
+	EVENTS_REC_TEXT = 1 << 1,       /* strings and binary data were kept */
+};
+
+/* One record of the index.  Strings are kept only for the providers the
+ * log was loaded for (events_log_load); the others keep the numbers. */
+struct events_record {
+	uint64_t number;        /* EventRecordID */
+	uint64_t filetime;      /* written time, FILETIME (UTC) */
+	uint32_t provider;      /* index for events_log_provider() */
+	uint32_t strings;       /* pool offset of the first NUL-terminated string */
+	uint32_t binary;        /* pool offset of the binary data */
+	uint32_t binary_len;
+	uint16_t event_id;
+	uint16_t qualifiers;
+	uint16_t nstrings;
+	uint8_t level;
+	uint8_t flags;          /* enum events_rec_flags */
+};
+
+struct events_log;
+
+/* Index the EVTX file image buf (borrowed during the call only): every
+ * record libevtx lists, then the recovered ones it finds in a dirty or
+ * partly overwritten log (a recovered copy of a record already listed is
+ * dropped), sorted by record number.  keep lists the providers
+ * (case-insensitive) whose strings and binary data are kept; NULL keeps
+ * every record's.  Records of other providers are counted only, except the
+ * boot and shutdown markers (EventLog, Kernel-General, User32).
+ * Returns 0 (*out owned by the caller, events_log_free) or <0. */
+int events_log_load(const uint8_t *buf, size_t len, const char *const *keep,
+		    size_t nkeep, struct events_log **out, struct err *err);
+void events_log_free(struct events_log *log);
+
+/* The index, in record-number order; valid until events_log_free(). */
+size_t events_log_count(const struct events_log *log);
+const struct events_record *events_log_record(const struct events_log *log,
+					      size_t i);
+const char *events_log_provider(const struct events_log *log,
+				const struct events_record *rec);
+/* String k of rec ("" when out of range or not kept). */
+const char *events_log_string(const struct events_log *log,
+			      const struct events_record *rec, unsigned k);
+const uint8_t *events_log_binary(const struct events_log *log,
+				 const struct events_record *rec);
+
+struct events_log_stats {
+	size_t records;         /* records libevtx listed */
+	size_t recovered;       /* recovered records added to the index */
+	size_t unreadable;      /* records libevtx could not read */
+	size_t kept;            /* records whose strings were kept */
+	int dirty;              /* header flag 0x1: not closed cleanly */
+	int keep_all;           /* loaded with keep == NULL */
+};
+void events_log_stats(const struct events_log *log, struct events_log_stats *st);
+/* 1 when the strings of provider's records were kept (or it has none). */
+int events_log_keeps(const struct events_log *log, const char *provider);
+
+/* Service key names and their DisplayName values (SYSTEM hive), to map
+ * the display names that CAPI2 513 and old SCM events carry. */
+struct events_svcname {
+	char *key;
+	char *display;
+};
+struct events_names {
+	struct events_svcname *v;
+	size_t n;
+	size_t indirect;        /* DisplayName values "@file,-id": not resolved */
+	char control_set[32];   /* "ControlSet001" */
+};
+void events_names_free(struct events_names *names);
+
+/* Best effort: the service key whose DisplayName equals display
+ * (case-insensitive; trailing '.' and blanks ignored), else a key equal to
+ * display.  1 found (*key borrowed from names; *how "matched on display
+ * name" or "matched on key name"), 0 not found. */
+int events_map_display_name(const struct events_names *names,
+			    const char *display, const char **key,
+			    const char **how);
+
+/* What the matching needs from outside the log. */
+struct events_env {
+	/* Service names for display-name mapping, loaded on first use; NULL
+	 * (or returning NULL) when the registry cannot be read (*why says). */
+	const struct events_names *(*names)(void *ctx, const char **why);
+	void *ctx;
+};
+
+/* Match spec (rules/README.md "events") against log; file is the log's
+ * file name for the evidence ("Application.evtx").  Appends grouped
+ * evidence to out.  Returns the matching records (>= 0) or <0 for a bad
+ * spec.  A spec with "services" analyses Service Control Manager history
+ * per service instead and returns the failures after the last boot with
+ * no later "running" for that service. */
+int events_log_collect(const struct events_log *log, const char *file,
+		       json_t *spec, const struct events_env *env, json_t *out,
+		       struct err *err);
+
+/* "2024-06-01T10:00:00Z" for a FILETIME (buf of at least 32 bytes). */
+const char *events_iso8601(uint64_t filetime, char *buf, size_t size);
 
 #endif

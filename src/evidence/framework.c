@@ -17,6 +17,7 @@ struct walker {
 	size_t plen;
 	unsigned depth;           /* levels below the version folder */
 	uint64_t count;           /* folders inside the current top-level subfolder */
+	int named;                /* err already names the path */
 };
 
 void framework_walk_init(struct framework_walk *w, struct fs *fs)
@@ -51,9 +52,11 @@ static int push(struct walker *k, const char *name)
 {
 	size_t n = strlen(name);
 
-	if (k->plen + 1 + n > LIMIT_PATH_LEN)
+	if (k->plen + 1 + n > LIMIT_PATH_LEN) {
+		k->named = 1;
 		return err_set(k->err, -E_LIMIT, "'%s': path longer than %u bytes (LIMIT_PATH_LEN)",
 			       k->path, LIMIT_PATH_LEN);
+	}
 	k->path[k->plen++] = '\\';
 	memcpy(k->path + k->plen, name, n + 1);
 	k->plen += n;
@@ -68,9 +71,18 @@ static void pop(struct walker *k, size_t old)
 
 static int list(struct walker *k, uint64_t inode, fs_dirent_fn fn)
 {
+	int rc;
+
 	if (k->fw->by_inode)
-		return fs_readdir_inode(k->fw->fs, inode, fn, k, k->err);
-	return fs_readdir(k->fw->fs, k->path, fn, k, k->err);
+		rc = fs_readdir_inode(k->fw->fs, inode, fn, k, k->err);
+	else
+		rc = fs_readdir(k->fw->fs, k->path, fn, k, k->err);
+	if (rc < 0 && !k->named) {
+		/* an fs error: say where, once */
+		k->named = 1;
+		return err_wrap(k->err, "'%s'", k->path);
+	}
+	return rc;
 }
 
 /* Common to both levels: the entry budget and reparse points.
@@ -79,10 +91,12 @@ static int visit(struct walker *k, const struct fs_dirent *e)
 {
 	struct framework_walk *fw = k->fw;
 
-	if (++fw->entries > fw->max_entries)
+	if (++fw->entries > fw->max_entries) {
+		k->named = 1;
 		return err_set(k->err, -E_LIMIT,
 			       "'%s': more than %llu directory entries (LIMIT_DIR_ENTRIES)",
 			       k->path, (unsigned long long)fw->max_entries);
+	}
 	if (!is_folder(e))
 		return 1;
 	k->out->all_folders++;
@@ -108,10 +122,12 @@ static int nested_cb(void *ctx, const struct fs_dirent *e)
 	if (rc != 0)
 		return rc < 0 ? rc : 0;
 	k->count++;                 /* a folder inside a top-level subfolder */
-	if (k->depth + 1 > k->fw->max_depth)
+	if (k->depth + 1 > k->fw->max_depth) {
+		k->named = 1;
 		return err_set(k->err, -E_LIMIT,
 			       "'%s\\%s': folders nested deeper than %u levels (LIMIT_DIR_DEPTH)",
 			       k->path, e->name, k->fw->max_depth);
+	}
 	rc = push(k, e->name);
 	if (rc < 0)
 		return rc;

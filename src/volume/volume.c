@@ -372,7 +372,7 @@ static int scan_gpt(struct volume_table *vt, struct image *img,
 	if (berr.code == 0)
 		snprintf(berr.msg, sizeof(berr.msg), "no header");
 	return err_set(err, -E_CORRUPT,
-		       "GPT: primary header: %s; backup header at the last LBA: %s",
+		       "GPT: primary: %s; backup at the last LBA: %s",
 		       perr.msg, berr.msg);
 }
 

@@ -9,9 +9,10 @@
  * the <EventData> part is a nested binary-XML substitution with its own
  * template: for classic events (only unnamed string items) Windows' one
  * shared template with all strings in one string array plus the binary
- * data; otherwise one <Data Name=".."> per item, typed as asked.  A template is defined inline by the first record of a chunk
- * that needs it; later records in that chunk refer to it by offset, so
- * repeated events cost a few hundred bytes.
+ * data; otherwise one <Data Name=".."> per item, typed as asked.  A
+ * template is defined inline by the first record of a chunk that needs
+ * it; later records in that chunk refer to it by offset, so repeated
+ * events cost a few hundred bytes.
  *
  * Test code only: the input is trusted, but a bad event is refused with an
  * error, never written half-way. */
@@ -131,9 +132,9 @@ const struct evtx_provider_info *evtx_provider_lookup(const char *name);
 
 /* Fills what ev leaves empty (provider_guid, event_source_name, keywords,
  * channel) from evtx_provider_lookup(ev->provider); unknown providers are
- * left alone.  Set provider_guid yourself to keep a known provider's GUID
- * out.  Also fills level and qualifiers for the known event ids (SCM,
- * CAPI2, VSS, EventLog, User32...) when they are 0. */
+ * left alone (clear a field after the call to drop it).  Also fills level
+ * (4 when the id is not known) and qualifiers for the known event ids
+ * (SCM, CAPI2, VSS, EventLog, User32...) when they are 0. */
 void evtx_event_apply_defaults(struct evtx_event *ev);
 
 /* ---- the spec language (mkevtx, scenarios) ----

@@ -793,7 +793,10 @@ static int ser_value(struct ser *s, const struct rw_value *v, uint32_t *voff)
 	if (rc < 0)
 		return rc;
 	if (v->len <= 4) {
-		/* small data lives in the offset field (size MSB set) */
+		/* small data lives in the offset field (size MSB set), from
+		 * its first byte: a Windows 10 SYSTEM hive stores the 1-byte
+		 * "Controller" = 1 as 01 00 00 00 (libregf 20201007 reads 1 to
+		 * 3 bytes from the end of the field instead) */
 		uint8_t inl[4] = { 0, 0, 0, 0 };
 
 		if (v->len)

@@ -18,6 +18,10 @@ struct scn {
 	unsigned long aspnet;
 	char *reg_lines;      /* deferred "reg" lines */
 	char *vol_lines;      /* deferred "vol" lines */
+	char *ntfs_lines;     /* deferred NTFS presets (folders, webconfig, ...) */
+	char *pending_sddl;   /* pendingrenames SDDL, NULL = the default */
+	int pending_absent;   /* pendingrenames absent */
+	unsigned long filemaps_files;
 	struct err *err;
 };
 
@@ -317,6 +321,75 @@ static int sddl_on(struct ntfs_builder *b, const char *path, const char *sddl,
 	return rc;
 }
 
+/* Unescape \\n \\r \\t \\\\ \\" in place (webconfig text). */
+static void unescape_text(char *s)
+{
+	char *o = s;
+
+	for (; *s; s++) {
+		if (*s == '\\' && s[1]) {
+			s++;
+			*o++ = *s == 'n' ? '\n' : *s == 'r' ? '\r' : *s == 't' ? '\t' : *s;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+}
+
+#define FILEMAPS "Windows\\WinSxS\\FileMaps"
+
+/* One NTFS preset line (see scenario.h), run on the mounted builder after
+ * the fixed tree and before the raw "vol" lines. */
+static int ntfs_preset(struct ntfs_builder *b, char *p, struct err *err)
+{
+	char *verb = word(&p), *a1, path[1024];
+
+	if (!verb)
+		return 0;
+	if (strcmp(verb, "filemaps_deny") == 0) {
+		char *k = word(&p);
+
+		if (!k)
+			return err_set(err, -E_USAGE, "filemaps_deny K [SDDL]");
+		while (*p == ' ' || *p == '\t')
+			p++;
+		snprintf(path, sizeof(path), FILEMAPS "\\fm_%05lu.cdf-ms", strtoul(k, NULL, 10));
+		return sddl_on(b, path, *p ? p : SCN_SDDL_WINSXS_DENY_USERS, err);
+	}
+	a1 = word(&p);
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (!a1)
+		return err_set(err, -E_USAGE, "%s: missing argument", verb);
+	if (strcmp(verb, "folders") == 0) {
+		char *n = word(&p), *prefix = word(&p);
+
+		if (!n)
+			return err_set(err, -E_USAGE, "folders PATH N [PREFIX]");
+		return ntfs_builder_fill(b, a1, strtoul(n, NULL, 10),
+					 prefix ? prefix : "dir", 0, err);
+	}
+	if (strcmp(verb, "webconfig") == 0) {
+		/* a1: v2.0.50727 or Framework64\v4.0.30319 */
+		snprintf(path, sizeof(path), "Windows\\Microsoft.NET\\%s%s\\CONFIG\\Web.config",
+			 strchr(a1, '\\') ? "" : "Framework\\", a1);
+		unescape_text(p);
+		return ntfs_builder_write(b, path, p, strlen(p), err);
+	}
+	if (strcmp(verb, "junction") == 0) {
+		if (!*p)
+			return err_set(err, -E_USAGE, "junction PATH TARGET");
+		return ntfs_builder_junction(b, a1, p, err);
+	}
+	if (strcmp(verb, "sddl") == 0) {
+		if (!*p)
+			return err_set(err, -E_USAGE, "sddl PATH SDDL");
+		return sddl_on(b, a1, p, err);
+	}
+	return err_set(err, -E_USAGE, "unknown preset '%s'", verb);
+}
+
 static int build_volume(struct scn *sc, struct regf_writer *sys,
 			struct regf_writer *sw, const char *out, struct err *err)
 {
@@ -369,10 +442,17 @@ static int build_volume(struct scn *sc, struct regf_writer *sys,
 		if (rc == 0)
 			rc = sddl_on(b, path, SCN_SDDL_WINSXS_OK, err);
 	}
-	if (rc == 0)
+	for (i = 1; i <= sc->filemaps_files && rc == 0; i++) {
+		snprintf(path, sizeof(path), FILEMAPS "\\fm_%05zu.cdf-ms", i);
+		rc = ntfs_builder_write(b, path, "\0\0\0\0", 4, err);
+		if (rc == 0)
+			rc = sddl_on(b, path, SCN_SDDL_WINSXS_OK, err);
+	}
+	if (rc == 0 && !sc->pending_absent)
 		rc = ntfs_builder_write(b, "Windows\\WinSxS\\Temp\\PendingRenames", "", 0, err);
-	if (rc == 0)
+	if (rc == 0 && !sc->pending_absent)
 		rc = sddl_on(b, "Windows\\WinSxS\\Temp\\PendingRenames",
+			     sc->pending_sddl ? sc->pending_sddl :
 			     (sc->breaks & B_CAUSE1) ? SCN_SDDL_WINSXS_BROKEN : SCN_SDDL_WINSXS_OK, err);
 	/* .NET Framework */
 	if (rc == 0)
@@ -384,6 +464,11 @@ static int build_volume(struct scn *sc, struct regf_writer *sys,
 	if (rc == 0)
 		rc = ntfs_builder_fill(b, "Windows\\Microsoft.NET\\Framework\\v2.0.50727\\Temporary ASP.NET Files",
 				       (sc->breaks & B_CAUSE4) ? sc->aspnet : 12, "root_", 0, err);
+	/* NTFS presets, in order */
+	for (line = sc->ntfs_lines ? strtok_r(sc->ntfs_lines, "\n", &save) : NULL;
+	     line && rc == 0; line = strtok_r(NULL, "\n", &save))
+		rc = ntfs_preset(b, line, err);
+	save = NULL;
 	/* raw volume lines, in order */
 	for (line = sc->vol_lines ? strtok_r(sc->vol_lines, "\n", &save) : NULL;
 	     line && rc == 0; line = strtok_r(NULL, "\n", &save)) {
@@ -458,6 +543,25 @@ int scenario_build(const char *text, const char *out_path, struct err *err)
 		} else if (strcmp(verb, "reg") == 0) {
 			if (append(&sc.reg_lines, p) < 0)
 				rc = err_set(err, -E_NOMEM, "out of memory");
+		} else if (strcmp(verb, "pendingrenames") == 0) {
+			if (strcmp(p, "absent") == 0) {
+				sc.pending_absent = 1;
+			} else {
+				free(sc.pending_sddl);
+				sc.pending_sddl = strdup(p);
+				if (!sc.pending_sddl)
+					rc = err_set(err, -E_NOMEM, "out of memory");
+			}
+		} else if (strcmp(verb, "filemaps_files") == 0) {
+			sc.filemaps_files = strtoul(p, NULL, 10);
+		} else if (strcmp(verb, "filemaps_deny") == 0 || strcmp(verb, "folders") == 0 ||
+			   strcmp(verb, "webconfig") == 0 || strcmp(verb, "junction") == 0 ||
+			   strcmp(verb, "sddl") == 0) {
+			char *full = NULL;
+
+			if (asprintf(&full, "%s %s", verb, p) < 0 || append(&sc.ntfs_lines, full) < 0)
+				rc = err_set(err, -E_NOMEM, "out of memory");
+			free(full);
 		} else if (strcmp(verb, "vol") == 0) {
 			if (append(&sc.vol_lines, p) < 0)
 				rc = err_set(err, -E_NOMEM, "out of memory");
@@ -486,6 +590,8 @@ out:
 	regf_writer_free(sw);
 	free(sc.reg_lines);
 	free(sc.vol_lines);
+	free(sc.ntfs_lines);
+	free(sc.pending_sddl);
 	free(copy);
 	return rc;
 }

@@ -17,6 +17,23 @@
  *   reg system|software TYPE KEY [NAME [VALUE]]
  *       TYPE: key dword sz expand_sz multi_sz (a|b|c) hex delete;
  *       KEY below the hive root, e.g. ControlSet001\Services\CryptSvc
+ *   pendingrenames SDDL|absent             PendingRenames' descriptor, or no
+ *                                          PendingRenames file (wins over
+ *                                          break cause1)
+ *   filemaps_files N                       N more FileMaps files
+ *                                          fm_00001.cdf-ms.., each with the
+ *                                          KB 2009272 descriptor
+ *   filemaps_deny K [SDDL]                 FileMaps file K gets SDDL (default
+ *                                          SCN_SDDL_WINSXS_DENY_USERS)
+ *   folders PATH N [PREFIX]                N subfolders PREFIX00001.. in PATH
+ *   webconfig [Framework64\]VERSION TEXT   VERSION\CONFIG\Web.config (under
+ *                                          Windows\Microsoft.NET\Framework
+ *                                          unless named) holds TEXT (\n \r
+ *                                          \t \\ \" escapes)
+ *   junction PATH TARGET                   PATH becomes a junction to TARGET
+ *   sddl PATH SDDL                         PATH's descriptor
+ *       (PATH may be "quoted" to hold spaces; these run after the fixed
+ *       tree and before the vol lines, in order)
  *   vol LINE                               a testdata/mkfixture line (dir,
  *                                          file, sddl, junction, dirs, files)
  *   event application|system FIELDS...     an event (see evtx_writer), when
@@ -37,5 +54,8 @@ int scenario_build(const char *text, const char *out_path, struct err *err);
 #define SCN_SDDL_WINSXS_OK "O:" SCN_SID_TI "G:SYD:PAI(A;;0x1200a9;;;SY)(A;;FA;;;" SCN_SID_TI ")(A;;0x1200a9;;;BU)"
 #define SCN_SDDL_WINSXS_DIR_OK "O:" SCN_SID_TI "G:SYD:PAI(A;OICI;0x1200a9;;;SY)(A;OICI;FA;;;" SCN_SID_TI ")(A;OICI;0x1200a9;;;BU)(A;OICI;0x1200a9;;;BA)"
 #define SCN_SDDL_WINSXS_BROKEN "O:BAG:SYD:PAI(A;;FA;;;BA)"
+/* KB 2009272's grants, but a deny ACE for Users first: the writer's token
+ * (which holds Users) cannot read */
+#define SCN_SDDL_WINSXS_DENY_USERS "O:" SCN_SID_TI "G:SYD:PAI(D;;FR;;;BU)(A;;0x1200a9;;;SY)(A;;FA;;;" SCN_SID_TI ")(A;;0x1200a9;;;BU)"
 
 #endif
