@@ -73,7 +73,7 @@ TDLIBA   := $(O)/libtestdata.a
 BIN      := $(O)/vssdoctor
 RUNNER   := $(O)/check_runner
 
-.PHONY: all deps check test demo install clean bench fuzz fuzz-short fuzz-build libcheck
+.PHONY: all deps check test demo install clean bench fuzz fuzz-short fuzz-build libcheck asan-build mutate mutate-short
 
 all: $(BIN) $(TOOLS)
 
@@ -127,7 +127,12 @@ libcheck: $(BIN) $(TOOLS) $(RUNNER)
 	@rm -rf $(O)/tmp && mkdir -p $(O)/tmp
 	$(TEST_ENV) $(RUNNER) $(SUITE_ARGS)
 
+# check: the short fuzz and mutation runs first, so that Check's summary
+# closes the output.
 check: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory fuzz-short
+	@$(MAKE) --no-print-directory mutate-short
 	@$(MAKE) --no-print-directory libcheck
 
 test: check
@@ -190,7 +195,20 @@ fuzz: all fuzz-build
 fuzz-short: all fuzz-build
 	@VSSD_RULES=$(abspath rules) sh scripts/fuzz.sh $(FUZZ_O) -runs=$(FUZZ_RUNS) $(FUZZ_TARGETS)
 
+# --- the mutation campaign (issue 8): scripts/mutate-campaign.sh over an
+# ASan+UBSan build.   make mutate MUTATE_N=10000
+ASAN_O   ?= build-asan
+MUTATE_N ?= 10000
+asan-build:
+	@$(MAKE) --no-print-directory O=$(ASAN_O) SANITIZE=address,undefined all
+
+mutate: all asan-build
+	@O=$(O) ASAN_O=$(ASAN_O) sh scripts/mutate-campaign.sh $(MUTATE_N)
+
+mutate-short: all asan-build
+	@O=$(O) ASAN_O=$(ASAN_O) sh scripts/mutate-campaign.sh 300
+
 clean:
-	rm -rf $(O) $(FUZZ_O)
+	rm -rf $(O) $(FUZZ_O) $(ASAN_O) build-mutate
 
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)

@@ -33,6 +33,7 @@
 /* images */
 #define LIMIT_IMAGE_PARENTS      16u           /* differencing-disk chain depth */
 #define LIMIT_IMAGE_NAME_LEN     4096u         /* parent / extent file name bytes */
+#define LIMIT_VHD_BLOCK_SIZE     (256u * 1024 * 1024) /* VHD dynamic block (default 2 MiB) */
 
 /* registry transaction logs (parsers/hivelog.c) */
 #define LIMIT_HIVELOG_SIZE       (512u * 1024 * 1024) /* one .LOG/.LOG1/.LOG2 file */
@@ -57,6 +58,7 @@
 #define LIMIT_EVENT_SPEC_IDS     64u           /* event ids in one rule spec */
 #define LIMIT_EVENT_TEXT         1024u         /* bytes of event text in evidence */
 #define LIMIT_EVENT_RECORD_NUMBERS 5u          /* record numbers listed per group */
+#define LIMIT_EVENT_SERVICE_NAMES 65536u      /* services read for display-name mapping */
 
 /* rules */
 #define LIMIT_RULE_FILE_SIZE     (1024u * 1024)

@@ -725,10 +725,8 @@ int sddl_decode(const char *text, struct secdesc *sd, size_t *err_offset,
 	if (ps.len > LIMIT_SDDL_LEN)
 		return fail(&ps, LIMIT_SDDL_LEN, -E_LIMIT, "sddl longer than LIMIT_SDDL_LEN (%u)",
 			    LIMIT_SDDL_LEN);
+	/* "" is the empty descriptor: what Windows prints for one */
 	sd->control = SE_SELF_RELATIVE;
-	skip_ws(&ps);
-	if (ps.pos == ps.len)
-		return fail(&ps, ps.pos, -E_CORRUPT, "empty sddl");
 	while (skip_ws(&ps), ps.pos < ps.len) {
 		at = ps.pos;
 		c = (char)toupper((unsigned char)ps.s[at]);

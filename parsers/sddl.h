@@ -34,7 +34,8 @@ int sddl_encode(const struct secdesc *sd, enum sddl_rights kind, char **out,
 /* Parse SDDL text into sd (always initialised: secdesc_release it even on
  * failure).  Aliases, rights, flags and types are case-insensitive;
  * whitespace is allowed around components and ACEs.  The result is
- * self-relative with SE_DACL_PRESENT / SE_SACL_PRESENT for "D:" / "S:".
+ * self-relative with SE_DACL_PRESENT / SE_SACL_PRESENT for "D:" / "S:";
+ * "" (or only blanks) is the empty descriptor, as Windows prints it.
  * On error *err_offset (may be NULL) is the byte offset of the problem and
  * the message ends with "at offset N".  Domain-relative SID aliases (DA,
  * DU, LA, ...) are rejected: there is no domain offline.  Conditions of

@@ -298,6 +298,8 @@ int cmd_sddl(int argc, char **argv)
 	}
 	if (!input)
 		return fail("no input; %s", USAGE);
+	if (!input[strspn(input, " \t\r\n")])
+		return fail("empty input; %s", USAGE);
 
 	err_init(&err);
 	memset(&sd, 0, sizeof(sd));

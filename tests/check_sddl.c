@@ -96,6 +96,7 @@ static const char *const identity[] = {
 	"D:(A;CR;GA;;;WD)",
 	"D:P(D;;FA;;;AN)S:PARAI",
 	"D:(A;;;;;WD)",
+	"",
 	"O:S-1-0x123456789ABC-1",
 	"D:(A;;CC;;;S-1-5-80-0)(A;;CC;;;S-1-5)",
 	"D:(XA;;FA;;;WD)(XD;;FA;;;AU)(ZA;;CR;bf967aba-0de6-11d0-a285-00aa003049e2;;WD)",
@@ -147,6 +148,7 @@ static const struct {
 	{ "D:(A;;FRFW;;;WD)", "D:(A;;0x12019f;;;WD)" },
 	{ "D:(A;IOCIOI;GA;;;CO)", "D:(A;OICIIO;GA;;;CO)" },
 	{ "  D: (A;;GA;;;WD)  (A;;GA;;;SY)\n", "D:(A;;GA;;;WD)(A;;GA;;;SY)" },
+	{ " \t\n", "" },
 	{ "\nD:(A;;CCLCSWRPWPDTLOCRRC;;;SY)\n", "D:(A;;CCLCSWRPWPDTLOCRRC;;;SY)" },
 	{ "D:AIP(A;;FA;;;SY)", "D:PAI(A;;FA;;;SY)" },
 	{ "D:AIARP", "D:PARAI" },
@@ -255,8 +257,6 @@ static const struct {
 	int code;
 	const char *msg;
 } bad[] = {
-	{ "", 0, -E_CORRUPT, "empty sddl" },
-	{ "   ", 3, -E_CORRUPT, "empty sddl" },
 	{ "X:", 0, -E_CORRUPT, "expected O:, G:, D: or S:" },
 	{ "D", 0, -E_CORRUPT, "expected O:, G:, D: or S:" },
 	{ "D:(A;;GA;;;WD", 13, -E_CORRUPT, "unterminated ACE" },
@@ -564,6 +564,7 @@ static const struct {
 	const char *msg;
 } cmd_bad[] = {
 	{ 1, { "sddl" }, "no input" },
+	{ 2, { "sddl", " " }, "empty input" },
 	{ 2, { "sddl", "D:(A;;QQ;;;WD)" }, "unknown right 'QQ' at offset 6" },
 	{ 2, { "sddl", "0100048" }, "odd number of hex digits (7)" },
 	{ 2, { "sddl", "0100" }, "descriptor: 2 bytes < 20" },

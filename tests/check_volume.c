@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "testutil.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -821,21 +822,37 @@ START_TEST(test_disk_writer_errors)
 }
 END_TEST
 
+/* Run the mkdisk tool with the given arguments (NULL-terminated). */
+static void run_mkdisk(struct tu_run *r, const char *arg, ...)
+{
+	char *argv[32];
+	int n = 0;
+	va_list ap;
+
+	ck_assert_int_ge(asprintf(&argv[n++], "%s/mkdisk", tu_env("VSSD_TOOLS")), 0);
+	va_start(ap, arg);
+	for (const char *a = arg; a && n < 31; a = va_arg(ap, const char *))
+		argv[n++] = strdup(a);
+	va_end(ap);
+	argv[n] = NULL;
+	ck_assert_int_eq(tu_run(argv, 30, r), 0);
+	while (n > 0)
+		free(argv[--n]);
+}
+
 /* The mkdisk tool as a test or the demo would call it. */
 START_TEST(test_mkdisk_tool)
 {
 	char *dir = tu_tmpdir("volume-mkdisk"), *vol = volume_file(dir, "NTFS    ");
-	char *disk = NULL, *tool = NULL;
+	char *disk = NULL;
 	struct volume_table *vt;
 	struct tu_run r;
 	struct err err;
 
 	ck_assert_int_ge(asprintf(&disk, "%s/disk.img", dir), 0);
-	ck_assert_int_ge(asprintf(&tool, "%s/mkdisk", tu_env("VSSD_TOOLS")), 0);
 	{
-		char *argv[] = { tool, "--gpt", "--before-mib", "100", "--before-mib", "16",
-				 "--volume", vol, "--out", disk, NULL };
-		ck_assert_int_eq(tu_run(argv, 30, &r), 0);
+		run_mkdisk(&r, "--gpt", "--before-mib", "100", "--before-mib", "16",
+				 "--volume", vol, "--out", disk, NULL);
 		ck_assert_msg(r.status == 0, "%s", r.err);
 		ck_assert_str_eq(r.out, "1 1048576 104857600\n2 105906176 16777216\n"
 					"3 122683392 2097152 windows\n");
@@ -849,9 +866,8 @@ START_TEST(test_mkdisk_tool)
 	ck_assert_int_eq(vt->v[2].fs, VOLUME_FS_NTFS);
 	free(vt);
 	{
-		char *argv[] = { tool, "--mbr", "--before-mib", "100", "--volume", vol,
-				 "--out", disk, "--logical", NULL };
-		ck_assert_int_eq(tu_run(argv, 30, &r), 0);
+		run_mkdisk(&r, "--mbr", "--before-mib", "100", "--volume", vol,
+				 "--out", disk, "--logical", NULL);
 		ck_assert_msg(r.status == 0, "%s", r.err);
 		ck_assert_ptr_nonnull(strstr(r.out, "5 "));
 		tu_run_free(&r);
@@ -861,9 +877,8 @@ START_TEST(test_mkdisk_tool)
 	ck_assert_int_eq(volume_by_index(vt, 5)->fs, VOLUME_FS_NTFS);
 	free(vt);
 	{
-		char *argv[] = { tool, "--gpt", "--before-mib", "100", "--volume", vol,
-				 "--out", disk, "--corrupt-gpt-primary", NULL };
-		ck_assert_int_eq(tu_run(argv, 30, &r), 0);
+		run_mkdisk(&r, "--gpt", "--before-mib", "100", "--volume", vol,
+				 "--out", disk, "--corrupt-gpt-primary", NULL);
 		ck_assert_int_eq(r.status, 0);
 		tu_run_free(&r);
 	}
@@ -871,13 +886,11 @@ START_TEST(test_mkdisk_tool)
 	ck_assert_str_eq(vt->warning, "GPT primary header is damaged: backup header used");
 	free(vt);
 	{
-		char *argv[] = { tool, "--gpt", "--volume", NULL };
-		ck_assert_int_eq(tu_run(argv, 30, &r), 0);
+		run_mkdisk(&r, "--gpt", "--volume", NULL);
 		ck_assert_int_eq(r.status, 2);
 		ck_assert_ptr_nonnull(strstr(r.err, "usage:"));
 		tu_run_free(&r);
 	}
-	free(tool);
 	free(disk);
 	free(vol);
 	free(dir);

@@ -119,6 +119,8 @@ static int nested_cb(void *ctx, const struct fs_dirent *e)
 	size_t old = k->plen;
 	int rc = visit(k, e);
 
+	if (rc == 1 && is_folder(e))
+		k->count++;             /* a junction: counted once, not walked */
 	if (rc != 0)
 		return rc < 0 ? rc : 0;
 	k->count++;                 /* a folder inside a top-level subfolder */

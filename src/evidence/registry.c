@@ -86,6 +86,8 @@ static int regf_fail(struct err *err, int code, libregf_error_t **e,
 		libregf_error_free(e);
 	}
 	yal_line(bt, line, sizeof(line));
+	if (!what)
+		return err_set(err, code, "%s", line);
 	return err_set(err, code, "%s: %s", what, line);
 }
 
@@ -169,7 +171,7 @@ int hive_open_memory(struct hive **out, const char *name, uint8_t *data,
 		goto fail;
 	}
 	if (libregf_file_open_file_io_handle(h->file, h->bfio, LIBREGF_OPEN_READ, &e) != 1) {
-		rc = regf_fail(err, -E_CORRUPT, &e, "open");
+		rc = regf_fail(err, -E_CORRUPT, &e, NULL);
 		libregf_file_free(&h->file, &e);
 		if (e)
 			libregf_error_free(&e);
@@ -178,7 +180,7 @@ int hive_open_memory(struct hive **out, const char *name, uint8_t *data,
 	rc = libregf_file_get_root_key(h->file, &h->root, &e);
 	if (rc != 1) {
 		rc = rc == 0 ? err_set(err, -E_CORRUPT, "no root key")
-			     : regf_fail(err, -E_CORRUPT, &e, "root key");
+			     : regf_fail(err, -E_CORRUPT, &e, NULL);
 		goto fail;
 	}
 	*out = h;
@@ -829,7 +831,15 @@ static void load_hive(struct fs *fs, struct registry *reg,
 	free(primary);
 	if (rc < 0) {
 		hi->state = REG_HIVE_BAD;
-		reg_warn(reg, "hive %s cannot be read: %s", name, hi->err.msg);
+		{
+			/* "hive SYSTEM: why" -> "hive SYSTEM cannot be read: why" */
+			const char *why = hi->err.msg;
+			size_t pl = strlen(name) + 7;
+
+			if (strncmp(why, "hive ", 5) == 0 && strlen(why) > pl)
+				why += pl;
+			reg_warn(reg, "hive %s cannot be read: %s", name, why);
+		}
 		return;
 	}
 	hi->state = REG_HIVE_OK;

@@ -102,7 +102,7 @@ static int load_sd(struct svc *s, struct hkey *k, struct err *err)
 		rc = hkey_value(sk, "Security", &v, &e);
 	hkey_free(sk);
 	if (rc < 0) {
-		snprintf(s->sd_error, sizeof(s->sd_error), "%s", e.msg);
+		snprintf(s->sd_error, sizeof(s->sd_error), "%.250s", e.msg);
 		return 0;
 	}
 	if (rc == 0)
@@ -232,7 +232,8 @@ static int walk_one(void *ctx, struct hkey *sub, const char *name)
 		memset(&s, 0, sizeof(s));
 		snprintf(s.name, sizeof(s.name), "%s", name);
 		snprintf(s.key, sizeof(s.key), "%s\\Services\\%s", w->cs, name);
-		snprintf(s.bad, sizeof(s.bad), "%s", e.msg);
+		snprintf(s.bad, sizeof(s.bad), "%.250s", e.msg);
+		s.unreadable = 1;
 		if (w->unreadable)
 			(*w->unreadable)++;
 	}
@@ -298,7 +299,7 @@ int svc_bin_check(struct fs *fs, const char *systemroot, const char *value,
 	rc = svcpath_normalize(value, folder, out->path, sizeof(out->path), &e);
 	if (rc < 0) {
 		out->state = SVC_BIN_UNCHECKED;
-		snprintf(out->why, sizeof(out->why), "cannot resolve offline: %s", e.msg);
+		snprintf(out->why, sizeof(out->why), "cannot resolve offline: %.200s", e.msg);
 		snprintf(out->display, sizeof(out->display), "%s", value);
 		return 0;
 	}
@@ -320,6 +321,27 @@ int svc_bin_check(struct fs *fs, const char *systemroot, const char *value,
 		return err_wrap(err, "'%s'", out->path);
 	}
 	out->state = rc == 1 && !st.is_dir ? SVC_BIN_FOUND : SVC_BIN_MISSING;
+	if (out->state == SVC_BIN_MISSING) {
+		/* "svchost -k rpcss" (XP): CreateProcess adds ".exe" to a
+		 * name without an extension */
+		const char *base = strrchr(out->path, '\\');
+		size_t n = strlen(out->path);
+
+		base = base ? base + 1 : out->path;
+		if (!strchr(base, '.') && n + 5 <= sizeof(out->path)) {
+			memcpy(out->path + n, ".exe", 5);
+			err_init(&e);
+			rc = fs_stat(fs, out->path, &st, &e);
+			if (rc == 1 && !st.is_dir) {
+				out->state = SVC_BIN_FOUND;
+				n = strlen(out->display);
+				if (n + 5 <= sizeof(out->display))
+					memcpy(out->display + n, ".exe", 5);
+			} else {
+				out->path[n] = '\0';
+			}
+		}
+	}
 	return 0;
 }
 
@@ -340,13 +362,15 @@ int svc_svchost_group(const char *image_path, const char *systemroot,
 		return 0;
 	base = strrchr(path, '\\');
 	base = base ? base + 1 : path;
-	if (strcasecmp(base, "svchost.exe") != 0)
+	if (strcasecmp(base, "svchost.exe") != 0 && strcasecmp(base, "svchost") != 0)
 		return 0;
-	/* the arguments start after "svchost.exe" (quoted or not) */
-	args = strcasestr(image_path, "svchost.exe");
+	/* the arguments start after "svchost[.exe]" (quoted or not) */
+	args = strcasestr(image_path, "svchost");
 	if (!args)
 		return 0;
-	args += strlen("svchost.exe");
+	args += strlen("svchost");
+	if (strncasecmp(args, ".exe", 4) == 0)
+		args += 4;
 	if (*args == '"')
 		args++;
 	for (p = args; *p; ) {

@@ -46,6 +46,7 @@ struct svc {
 	char **depends;              /* DependOnService, NULL-terminated */
 	size_t ndepends;
 	char bad[256];               /* values that could not be decoded */
+	int unreadable;              /* svc_foreach: the key could not be read (bad says why) */
 	enum svc_sd_state sd_state;
 	uint8_t *sd;                 /* SVC_SD_PRESENT: self-relative bytes */
 	size_t sd_len;
@@ -62,7 +63,8 @@ int svc_load_key(struct hkey *k, const char *cs, const char *name,
 void svc_release(struct svc *s);
 
 /* Call fn for every subkey of cs\Services, loaded.  A key that cannot be
- * read is passed with out->bad set (and *unreadable counted) rather than
+ * read is passed with unreadable and bad set (and *unreadable counted,
+ * unreadable may be NULL) rather than
  * failing the walk.  fn returns 0 to go on, >0 stop, <0 fail. */
 typedef int (*svc_fn)(void *ctx, struct svc *s);
 int svc_foreach(struct hive *sys, const char *cs, svc_fn fn, void *ctx,

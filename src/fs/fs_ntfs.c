@@ -296,15 +296,19 @@ static int filldir(void *dirent, const ntfschar *name, const int name_len,
 	e.name = u8;
 	e.inode = MREF(mref);
 	e.is_dir = dt_type == NTFS_DT_DIR;
-	if (dt_type == NTFS_DT_REPARSE) {
+	/* libntfs-3g 2017+ reports junctions and symlinks as NTFS_DT_LNK
+	 * (older ones as NTFS_DT_REPARSE), system entries as Interix types:
+	 * ask the inode for anything but a plain folder or file */
+	if (dt_type != NTFS_DT_DIR && dt_type != NTFS_DT_REG) {
 		ntfs_inode *ni = ntfs_inode_open(w->n->vol, mref);
 
-		e.is_reparse = 1;
+		e.is_reparse = dt_type == NTFS_DT_REPARSE || dt_type == NTFS_DT_LNK;
 		if (ni) {
 			struct fs_stat st;
 
 			fill_stat(ni, &st);
 			e.is_dir = st.is_dir;
+			e.is_reparse = st.is_reparse;
 			e.reparse_tag = st.reparse_tag;
 			ntfs_inode_close(ni);
 		}

@@ -18,7 +18,7 @@ static const char *const top_keys[] = {
 
 static const char *const event_keys[] = {
 	"log", "provider", "ids", "capi2", "text_contains", "makes_present",
-	"label", NULL,
+	"label", "services", NULL,
 };
 
 /* The line of the first occurrence of "key" used as a key after pos. */

@@ -23,6 +23,14 @@ struct scn {
 	int pending_absent;   /* pendingrenames absent */
 	unsigned long filemaps_files;
 	struct err *err;
+	/* "log HIVE new|old ...": the hive as it was before the reg lines
+	 * that follow (the dirty primary file) and how to write its LOG1 */
+	struct regf_writer *log_w;
+	uint8_t *log_old;
+	size_t log_old_len;
+	int log_old_format;
+	int log_corrupt;      /* regf_log_options.corrupt_entry */
+	unsigned log_pages;   /* regf_log_options.pages_per_entry */
 };
 
 enum { B_CAUSE1 = 1, B_CAUSE2 = 2, B_CAUSE3 = 4, B_CAUSE4 = 8, B_MSLLDP = 16,
@@ -293,6 +301,77 @@ out:
 	return rc < 0 ? err_set(err, -E_USAGE, "reg: %s", regf_writer_error(w)) : 0;
 }
 
+/* The sequence numbers of a logged hive: the primary says a write began
+ * (5) but did not finish (4); its LOG1 carries that write. */
+#define LOG_SEQ 5u
+
+/* "log system|software new|old [corrupt N] [pages N]": snapshot the hive
+ * now; the reg lines after this one reach it only through its LOG1. */
+static int log_line(struct scn *sc, struct regf_writer *sys,
+		    struct regf_writer *sw, char *p, struct err *err)
+{
+	char *hive = word(&p), *fmt = word(&p), *k;
+
+	if (!hive || !fmt)
+		return err_set(err, -E_USAGE, "log system|software new|old [corrupt N] [pages N]");
+	if (sc->log_w)
+		return err_set(err, -E_USAGE, "log: one logged hive per scenario");
+	sc->log_w = strcmp(hive, "system") == 0 ? sys : strcmp(hive, "software") == 0 ? sw : NULL;
+	if (!sc->log_w)
+		return err_set(err, -E_USAGE, "log: hive is system or software");
+	if (strcmp(fmt, "new") != 0 && strcmp(fmt, "old") != 0)
+		return err_set(err, -E_USAGE, "log: format is new or old");
+	sc->log_old_format = fmt[0] == 'o';
+	sc->log_corrupt = -1;
+	while ((k = word(&p))) {
+		char *v = word(&p);
+
+		if (!v)
+			return err_set(err, -E_USAGE, "log: '%s' needs a number", k);
+		if (strcmp(k, "corrupt") == 0)
+			sc->log_corrupt = atoi(v);
+		else if (strcmp(k, "pages") == 0)
+			sc->log_pages = (unsigned)strtoul(v, NULL, 10);
+		else
+			return err_set(err, -E_USAGE, "log: unknown option '%s'", k);
+	}
+	if (regf_writer_serialize(sc->log_w, 3, LOG_SEQ, LOG_SEQ - 1, &sc->log_old,
+				  &sc->log_old_len) < 0)
+		return err_set(err, -E_INTERNAL, "hive: %s", regf_writer_error(sc->log_w));
+	return 0;
+}
+
+/* The dirty primary (the snapshot) and a LOG1 that replays it into the
+ * hive's final state. */
+static int write_logged_hive(struct scn *sc, struct ntfs_builder *b,
+			     struct regf_writer *w, const char *path,
+			     struct err *err)
+{
+	struct regf_log_options opt;
+	uint8_t *nw = NULL, *log = NULL;
+	size_t nlen = 0, loglen = 0;
+	char logpath[512];
+	int rc;
+
+	memset(&opt, 0, sizeof(opt));
+	opt.pages_per_entry = sc->log_pages;
+	opt.corrupt_entry = sc->log_corrupt;
+	if (regf_writer_serialize(w, 3, LOG_SEQ, LOG_SEQ, &nw, &nlen) < 0)
+		return err_set(err, -E_INTERNAL, "hive: %s", regf_writer_error(w));
+	rc = sc->log_old_format ?
+		regf_log_write_old(sc->log_old, sc->log_old_len, nw, nlen, &opt, &log, &loglen) :
+		regf_log_write_new(sc->log_old, sc->log_old_len, nw, nlen, &opt, &log, &loglen);
+	free(nw);
+	if (rc < 0)
+		return err_set(err, -E_INTERNAL, "hive log: cannot write it (%d)", rc);
+	rc = ntfs_builder_write(b, path, sc->log_old, sc->log_old_len, err);
+	snprintf(logpath, sizeof(logpath), "%s.LOG1", path);
+	if (rc == 0)
+		rc = ntfs_builder_write(b, logpath, log, loglen, err);
+	free(log);
+	return rc;
+}
+
 static int write_hive(struct ntfs_builder *b, struct regf_writer *w,
 		      const char *path, struct err *err)
 {
@@ -430,9 +509,13 @@ static int build_volume(struct scn *sc, struct regf_writer *sys,
 		rc = ntfs_builder_write(b, files[i], "MZ", 2, err);
 	}
 	if (rc == 0)
-		rc = write_hive(b, sys, "Windows\\System32\\config\\SYSTEM", err);
+		rc = sc->log_w == sys ?
+			write_logged_hive(sc, b, sys, "Windows\\System32\\config\\SYSTEM", err) :
+			write_hive(b, sys, "Windows\\System32\\config\\SYSTEM", err);
 	if (rc == 0)
-		rc = write_hive(b, sw, "Windows\\System32\\config\\SOFTWARE", err);
+		rc = sc->log_w == sw ?
+			write_logged_hive(sc, b, sw, "Windows\\System32\\config\\SOFTWARE", err) :
+			write_hive(b, sw, "Windows\\System32\\config\\SOFTWARE", err);
 	/* WinSxS: FileMaps and its files, PendingRenames */
 	if (rc == 0)
 		rc = sddl_on(b, "Windows\\WinSxS\\FileMaps", SCN_SDDL_WINSXS_DIR_OK, err);
@@ -562,6 +645,13 @@ int scenario_build(const char *text, const char *out_path, struct err *err)
 			if (asprintf(&full, "%s %s", verb, p) < 0 || append(&sc.ntfs_lines, full) < 0)
 				rc = err_set(err, -E_NOMEM, "out of memory");
 			free(full);
+		} else if (strcmp(verb, "log") == 0) {
+			char *tmp = NULL;
+
+			/* kept in order among the reg lines */
+			if (asprintf(&tmp, "@log %s", p) < 0 || append(&sc.reg_lines, tmp) < 0)
+				rc = err_set(err, -E_NOMEM, "out of memory");
+			free(tmp);
 		} else if (strcmp(verb, "vol") == 0) {
 			if (append(&sc.vol_lines, p) < 0)
 				rc = err_set(err, -E_NOMEM, "out of memory");
@@ -582,7 +672,8 @@ int scenario_build(const char *text, const char *out_path, struct err *err)
 		rc = build_software(&sc, sw, err);
 	for (line = sc.reg_lines ? strtok_r(sc.reg_lines, "\n", &save) : NULL;
 	     line && rc == 0; line = strtok_r(NULL, "\n", &save))
-		rc = reg_line(sys, sw, line, err);
+		rc = strncmp(line, "@log ", 5) == 0 ? log_line(&sc, sys, sw, line + 5, err) :
+		     reg_line(sys, sw, line, err);
 	if (rc == 0)
 		rc = build_volume(&sc, sys, sw, out_path, err);
 out:
@@ -590,6 +681,7 @@ out:
 	regf_writer_free(sw);
 	free(sc.reg_lines);
 	free(sc.vol_lines);
+	free(sc.log_old);
 	free(sc.ntfs_lines);
 	free(sc.pending_sddl);
 	free(copy);

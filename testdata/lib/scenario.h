@@ -34,6 +34,14 @@
  *   sddl PATH SDDL                         PATH's descriptor
  *       (PATH may be "quoted" to hold spaces; these run after the fixed
  *       tree and before the vol lines, in order)
+ *   log system|software new|old [corrupt N] [pages N]
+ *                                          the reg lines after this one reach
+ *                                          that hive only through its LOG1 (new
+ *                                          = HvLE, old = DIRT format): the
+ *                                          primary file is dirty (sequence
+ *                                          numbers 5/4); corrupt N spoils entry
+ *                                          N (new) or the log's base block
+ *                                          (old); pages N = pages per entry
  *   vol LINE                               a testdata/mkfixture line (dir,
  *                                          file, sddl, junction, dirs, files)
  *   event application|system FIELDS...     an event (see evtx_writer), when

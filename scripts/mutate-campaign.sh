@@ -1,0 +1,59 @@
+#!/bin/sh
+# mutate-campaign.sh N [FIRST_SEED]
+#
+# Issue 8's mutation campaign: N mutated fixture images (testdata/mutate:
+# bit flips, byte runs and truncations inside NTFS metadata, hive cells and
+# EVTX chunks), each scanned by the ASan+UBSan build of vssdoctor with a
+# 10 s limit.  Counts crashes (signals), sanitizer reports, hangs, leaks
+# and exit statuses outside 0-3; keeps every failing recipe, minimised, in
+# $MUT_O/failures.  Exit 1 when anything failed.
+#
+# Environment: O (normal build, default build), ASAN_O (default
+# build-asan), MUT_O (default build-mutate), JOBS (default 2).
+set -u
+N=${1:-200}
+FIRST=${2:-1}
+O=${O:-build}
+ASAN_O=${ASAN_O:-build-asan}
+MUT_O=${MUT_O:-build-mutate}
+JOBS=${JOBS:-2}
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+TMP=${TMPDIR:-/tmp}/vssd-mutate.$$
+[ -d /dev/shm ] && TMP=/dev/shm/vssd-mutate.$$
+
+export ASAN_OPTIONS="exitcode=86:detect_leaks=1:abort_on_error=0:symbolize=1"
+export UBSAN_OPTIONS="halt_on_error=1:exitcode=87:print_stacktrace=1"
+export LSAN_OPTIONS="exitcode=88:suppressions=$TOP/tests/lsan.supp:print_suppressions=0"
+export ASAN_SYMBOLIZER_PATH=${ASAN_SYMBOLIZER_PATH:-/usr/bin/llvm-symbolizer}
+export VSSDOCTOR_RULES="$TOP/rules"
+
+rm -rf "$MUT_O/results" && mkdir -p "$MUT_O/results" "$MUT_O/failures" "$MUT_O/bases" "$TMP"
+trap 'rm -rf "$TMP"' EXIT
+
+# the bases: three small Windows volumes with hives and logs
+i=0
+for name in healthy broken filemaps; do
+	"$O/testdata/mkscenario" "$MUT_O/bases/base$i.img" "$TOP/tests/mutate/$name.scenario" || exit 1
+	i=$((i + 1))
+done
+NBASES=$i
+
+export O ASAN_O MUT_O TMP NBASES
+start=$(date +%s)
+seq "$FIRST" $((FIRST + N - 1)) | xargs -P "$JOBS" -n 1 sh "$TOP/scripts/mutate-one.sh" > "$MUT_O/results.txt"
+end=$(date +%s)
+
+count() { grep -c " $1 " "$MUT_O/results.txt" || true; }
+total=$(wc -l < "$MUT_O/results.txt")
+crash=$(count crash); san=$(count sanitizer); leak=$(count leak); hang=$(count hang); bad=$(count badexit)
+s0=$(grep -c ' ok 0$' "$MUT_O/results.txt"); s1=$(grep -c ' ok 1$' "$MUT_O/results.txt")
+s2=$(grep -c ' ok 2$' "$MUT_O/results.txt"); s3=$(grep -c ' ok 3$' "$MUT_O/results.txt")
+echo "mutate: $total images in $((end - start)) s: crashes $crash, sanitizer reports $san, hangs $hang, leaks $leak, exit outside 0-3 $bad; exit 0:$s0 1:$s1 2:$s2 3:$s3"
+[ $((crash + san + hang + leak + bad)) -eq 0 ] && exit 0
+# minimise each failure into a regression recipe candidate
+for f in "$MUT_O"/failures/*.recipe; do
+	sh "$TOP/scripts/mutate-minimize.sh" "$f" > "${f%.recipe}.min.recipe" 2>/dev/null
+	echo "failure: $f -> ${f%.recipe}.min.recipe ($(grep -E '^(set|truncate)' "${f%.recipe}.min.recipe"))"
+done | head -20
+echo "mutate: fix each bug, then add its .min.recipe to tests/regressions/" >&2
+exit 1
