@@ -1,11 +1,9 @@
 /* The event-log collector's scan side (events_collect: which file, the
  * per-scan cache, warnings) and the events-only check.
  *
- * Service display names come from the SYSTEM hive, read here through
- * libregf from memory, only when an event names a service by display name
- * (CAPI2 513 AddLegacyDriverFiles, SCM events without <Binary>).  This is
- * a stopgap until the registry collector (registry.h) offers a lookup;
- * libregf_ names then leave this file. */
+ * Service display names come from the scan's SYSTEM hive (registry.h,
+ * services.h), read only when an event names a service by display name
+ * (CAPI2 513 AddLegacyDriverFiles, SCM events without <Binary>). */
 #define _GNU_SOURCE
 #include "checks.h"
 #include "events.h"
@@ -15,13 +13,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include <libbfio.h>
-#include <libregf.h>
-
 #include "limits.h"
+#include "registry.h"
+#include "services.h"
 
 #define LOGS_DIR "Windows\\System32\\winevt\\Logs\\"
-#define SYSTEM_HIVE "Windows\\System32\\config\\SYSTEM"
 #define NAMES_CACHE_KEY "events:svcnames"
 
 struct log_def {
@@ -113,7 +109,7 @@ static void warn_log(struct scan *s, const struct log_def *d, const struct cache
 			  st.unreadable, st.records);
 }
 
-/* ---- service display names from the SYSTEM hive (libregf) ------------- */
+/* ---- service display names from the SYSTEM hive ---------------------- */
 
 struct cached_names {
 	struct events_names *names;
@@ -130,157 +126,56 @@ static void cached_names_free(void *p)
 	free(c);
 }
 
-/* A key's or value's UTF-8 text into a malloc'd string; NULL on error. */
-static char *regf_key_name(libregf_key_t *k)
+static int add_name(void *ctx, struct svc *sv)
 {
-	libregf_error_t *e = NULL;
-	size_t size = 0;
-	char *s;
+	struct events_names *names = ctx;
+	struct events_svcname *p, *sn;
 
-	if (libregf_key_get_utf8_name_size(k, &size, &e) != 1 || size == 0 ||
-	    size > LIMIT_NAME_LEN) {
-		libregf_error_free(&e);
-		return NULL;
+	if (sv->unreadable)
+		return 0;
+	if (names->n >= LIMIT_EVENT_SERVICE_NAMES)
+		return 1;
+	p = realloc(names->v, (names->n + 1) * sizeof(*p));
+	if (!p)
+		return -E_NOMEM;
+	names->v = p;
+	sn = &names->v[names->n];
+	sn->key = strdup(sv->name);
+	sn->display = sv->display_name ? strdup(sv->display_name) : NULL;
+	if (!sn->key || (sv->display_name && !sn->display)) {
+		free(sn->key);
+		free(sn->display);
+		return -E_NOMEM;
 	}
-	s = malloc(size);
-	if (s && libregf_key_get_utf8_name(k, (uint8_t *)s, size, &e) != 1) {
-		libregf_error_free(&e);
-		free(s);
-		return NULL;
-	}
-	return s;
+	if (sn->display && sn->display[0] == '@')
+		names->indirect++;
+	names->n++;
+	return 0;
 }
 
-static char *regf_string(libregf_key_t *k, const char *name)
-{
-	libregf_error_t *e = NULL;
-	libregf_value_t *v = NULL;
-	size_t size = 0;
-	char *s = NULL;
-
-	if (libregf_key_get_value_by_utf8_name(k, (const uint8_t *)name, strlen(name), &v, &e) != 1)
-		goto out;
-	if (libregf_value_get_value_utf8_string_size(v, &size, &e) != 1 || size == 0 ||
-	    size > LIMIT_NAME_LEN)
-		goto out;
-	s = malloc(size);
-	if (s && libregf_value_get_value_utf8_string(v, (uint8_t *)s, size, &e) != 1) {
-		free(s);
-		s = NULL;
-	}
-out:
-	libregf_error_free(&e);
-	libregf_value_free(&v, NULL);
-	return s;
-}
-
-static int read_names(libregf_file_t *f, struct events_names *names, struct err *err)
-{
-	libregf_error_t *e = NULL;
-	libregf_key_t *root = NULL, *sel = NULL, *svcs = NULL;
-	libregf_value_t *v = NULL;
-	uint32_t current = 1;
-	char path[64];
-	int n = 0, i, rc = 0;
-
-	if (libregf_file_get_root_key(f, &root, &e) != 1) {
-		rc = err_set(err, -E_CORRUPT, "no root key");
-		goto out;
-	}
-	if (libregf_key_get_sub_key_by_utf8_path(root, (const uint8_t *)"Select", 6, &sel, &e) == 1 &&
-	    libregf_key_get_value_by_utf8_name(sel, (const uint8_t *)"Current", 7, &v, &e) == 1 &&
-	    libregf_value_get_value_32bit(v, &current, &e) == 1 && (current == 0 || current > 999))
-		current = 1;
-	libregf_error_free(&e);
-	snprintf(names->control_set, sizeof(names->control_set), "ControlSet%03u", current);
-	snprintf(path, sizeof(path), "%s\\Services", names->control_set);
-	if (libregf_key_get_sub_key_by_utf8_path(root, (const uint8_t *)path, strlen(path), &svcs, &e) != 1) {
-		rc = err_set(err, -E_NOTFOUND, "no %s", path);
-		goto out;
-	}
-	if (libregf_key_get_number_of_sub_keys(svcs, &n, &e) != 1 || n < 0) {
-		rc = err_set(err, -E_CORRUPT, "cannot list %s", path);
-		goto out;
-	}
-	if ((unsigned)n > LIMIT_EVENT_SERVICE_NAMES) {
-		rc = err_set(err, -E_LIMIT, "%d services > %u (LIMIT_EVENT_SERVICE_NAMES)",
-			     n, LIMIT_EVENT_SERVICE_NAMES);
-		goto out;
-	}
-	names->v = calloc((size_t)n + 1, sizeof(*names->v));
-	if (!names->v) {
-		rc = err_set(err, -E_NOMEM, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		libregf_key_t *k = NULL;
-		struct events_svcname *sn = &names->v[names->n];
-
-		if (libregf_key_get_sub_key(svcs, i, &k, &e) != 1) {
-			libregf_error_free(&e);
-			continue;
-		}
-		sn->key = regf_key_name(k);
-		sn->display = regf_string(k, "DisplayName");
-		libregf_key_free(&k, NULL);
-		if (!sn->key) {
-			free(sn->display);
-			sn->display = NULL;
-			continue;
-		}
-		if (sn->display && sn->display[0] == '@')
-			names->indirect++;
-		names->n++;
-	}
-out:
-	libregf_error_free(&e);
-	libregf_value_free(&v, NULL);
-	libregf_key_free(&svcs, NULL);
-	libregf_key_free(&sel, NULL);
-	libregf_key_free(&root, NULL);
-	return rc;
-}
-
+/* Every service's key and DisplayName from the scan's SYSTEM hive. */
 static int load_names(struct scan *s, struct events_names **out, struct err *err)
 {
-	libbfio_handle_t *h = NULL;
-	libregf_file_t *f = NULL;
-	libregf_error_t *e = NULL;
+	struct registry *reg;
+	struct hive *sys;
 	struct events_names *names;
-	uint8_t *buf = NULL;
-	size_t len = 0;
 	int rc;
 
 	*out = NULL;
-	rc = fs_read_file(s->fs, SYSTEM_HIVE, LIMIT_HIVE_SIZE, &buf, &len, err);
-	if (rc == 0)
-		return err_set(err, -E_NOTFOUND, "no SYSTEM hive");
+	rc = registry_get(s, &reg, err);
+	if (rc < 0)
+		return rc;
+	rc = registry_system(reg, &sys, err);
 	if (rc < 0)
 		return rc;
 	names = calloc(1, sizeof(*names));
-	if (!names) {
-		free(buf);
+	if (!names)
 		return err_set(err, -E_NOMEM, "out of memory");
-	}
-	if (libbfio_memory_range_initialize(&h, NULL) != 1 ||
-	    libbfio_memory_range_set(h, buf, len, NULL) != 1 ||
-	    libregf_file_initialize(&f, &e) != 1) {
-		rc = err_set(err, -E_NOMEM, "cannot set up libregf");
-		goto out;
-	}
-	if (libregf_file_open_file_io_handle(f, h, LIBREGF_OPEN_READ, &e) != 1) {
-		rc = err_set(err, -E_CORRUPT, "SYSTEM hive not readable by libregf");
-		libregf_file_free(&f, NULL);
-		goto out;
-	}
-	rc = read_names(f, names, err);
-	libregf_file_close(f, NULL);
-	libregf_file_free(&f, NULL);
-out:
-	libregf_error_free(&e);
-	libbfio_handle_free(&h, NULL);
-	free(buf);
+	snprintf(names->control_set, sizeof(names->control_set), "%s", reg->control_set);
+	rc = svc_foreach(sys, reg->control_set, add_name, names, NULL, err);
 	if (rc < 0) {
+		if (rc == -E_NOMEM && !err->msg[0])
+			err_set(err, rc, "out of memory");
 		events_names_free(names);
 		return rc;
 	}

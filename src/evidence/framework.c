@@ -185,7 +185,6 @@ static int top_cb(void *ctx, const struct fs_dirent *e)
 	rc = list(k, e->inode, nested_cb);
 	/* partial counts stay (a lower bound) when the walk stopped */
 	k->out->folders += k->count;
-	k->out->all_folders += k->count;
 	pop(k, old);
 	rc2 = keep_top(k->out, e->name, k->count);
 	if (rc == 0 && rc2 < 0)

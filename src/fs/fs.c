@@ -151,3 +151,10 @@ int fs_reparse_target(struct fs *fs, const char *path, char *buf, size_t size,
 {
 	return fs->ops->reparse_target(fs->priv, path, buf, size, err);
 }
+
+int fs_try_write(struct fs *fs)
+{
+	if (!fs->ops->try_write)
+		return -30;   /* EROFS: the directory adapter has no write path */
+	return fs->ops->try_write(fs->priv);
+}

@@ -90,4 +90,9 @@ int fs_get_security_inode(struct fs *fs, uint64_t inode, uint8_t **sd,
 int fs_reparse_target(struct fs *fs, const char *path, char *buf, size_t size,
 		      struct err *err);
 
+/* Tests of the read-only guarantee: try to write one byte through the
+ * volume's device.  Returns a negative errno (-EROFS) when refused, 0 if a
+ * write went through (a bug). */
+int fs_try_write(struct fs *fs);
+
 #endif

@@ -490,6 +490,21 @@ static int n_reparse_target(void *p, const char *path, char *buf, size_t size,
 	return fs_parse_reparse(data, (size_t)got, &tag, buf, size) > 0 ? 1 : 0;
 }
 
+/* Issue 8's read-only guarantee, for tests: a write through the mounted
+ * volume's device must fail (EROFS from our device operations). */
+static int n_try_write(void *p)
+{
+	struct ntfs_fs *n = p;
+	char byte = 0;
+
+	errno = 0;
+	if (ntfs_pwrite(n->vol->dev, 0, 1, &byte) >= 0 ||
+	    n->vol->dev->d_ops->pwrite(n->vol->dev, &byte, 1, 0) >= 0 ||
+	    n->vol->dev->d_ops->write(n->vol->dev, &byte, 1) >= 0)
+		return 0;
+	return -errno;
+}
+
 static void n_close(void *p)
 {
 	struct ntfs_fs *n = p;
@@ -507,6 +522,7 @@ static const struct fs_ops ntfs_fs_ops = {
 	.read_file = n_read_file, .get_security = n_get_security,
 	.get_security_inode = n_get_security_inode,
 	.reparse_target = n_reparse_target, .close = n_close,
+	.try_write = n_try_write,
 };
 
 int fs_open_ntfs(struct fs **out, struct image *img, uint64_t offset,

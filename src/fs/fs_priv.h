@@ -13,6 +13,7 @@ struct fs_ops {
 	int (*get_security_inode)(void *p, uint64_t inode, uint8_t **sd, size_t *len, struct err *err);
 	int (*reparse_target)(void *p, const char *path, char *buf, size_t size, struct err *err);
 	void (*close)(void *p);
+	int (*try_write)(void *p);   /* tests only; NULL = cannot write at all */
 };
 
 struct fs {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "evtx_writer.h"
 #include "ntfs_builder.h"
 #include "regf_writer.h"
 #include "sdbin.h"
@@ -18,6 +19,7 @@ struct scn {
 	unsigned long aspnet;
 	char *reg_lines;      /* deferred "reg" lines */
 	char *vol_lines;      /* deferred "vol" lines */
+	struct evtx_writer *evtx[3]; /* "event"/"evtx" lines, see scn_evtx */
 	char *ntfs_lines;     /* deferred NTFS presets (folders, webconfig, ...) */
 	char *pending_sddl;   /* pendingrenames SDDL, NULL = the default */
 	int pending_absent;   /* pendingrenames absent */
@@ -469,6 +471,61 @@ static int ntfs_preset(struct ntfs_builder *b, char *p, struct err *err)
 	return err_set(err, -E_USAGE, "unknown preset '%s'", verb);
 }
 
+/* The event logs a scenario can write (only those its lines name). */
+static const struct { const char *name, *path; } scn_evtx[3] = {
+	{ "application", "Windows\\System32\\winevt\\Logs\\Application.evtx" },
+	{ "system", "Windows\\System32\\winevt\\Logs\\System.evtx" },
+	{ "capi2", "Windows\\System32\\winevt\\Logs\\Microsoft-Windows-CAPI2%4Operational.evtx" },
+};
+
+/* event LOG FIELDS / evtx LOG INSTRUCTION: one record (evtx_writer.h's
+ * fields) or one line of its spec language (dirty 1, computer X, bulk N). */
+static int evtx_line(struct scn *sc, const char *verb, char *p, unsigned lineno,
+		     struct err *err)
+{
+	char *name = word(&p);
+	size_t i;
+	int rc;
+
+	for (i = 0; name && i < 3; i++)
+		if (strcmp(name, scn_evtx[i].name) == 0)
+			break;
+	if (!name || i == 3)
+		return err_set(err, -E_USAGE, "line %u: %s application|system|capi2 ...", lineno, verb);
+	if (!sc->evtx[i] && !(sc->evtx[i] = evtx_writer_new()))
+		return err_set(err, -E_NOMEM, "out of memory");
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (strcmp(verb, "event") == 0)
+		rc = evtx_writer_add_fields(sc->evtx[i], p);
+	else
+		rc = evtx_writer_apply_spec(sc->evtx[i], p);
+	if (rc < 0)
+		return err_set(err, -E_USAGE, "line %u: %s %s: %s", lineno, verb, name,
+			       evtx_writer_errmsg(sc->evtx[i]));
+	return 0;
+}
+
+static int write_evtx(struct scn *sc, struct ntfs_builder *b, struct err *err)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < 3 && rc == 0; i++) {
+		uint8_t *buf = NULL;
+		size_t len = 0;
+
+		if (!sc->evtx[i])
+			continue;
+		if (evtx_writer_serialize(sc->evtx[i], &buf, &len) < 0)
+			return err_set(err, -E_INTERNAL, "%s log: %s", scn_evtx[i].name,
+				       evtx_writer_errmsg(sc->evtx[i]));
+		rc = ntfs_builder_write(b, scn_evtx[i].path, buf, len, err);
+		free(buf);
+	}
+	return rc;
+}
+
 static int build_volume(struct scn *sc, struct regf_writer *sys,
 			struct regf_writer *sw, const char *out, struct err *err)
 {
@@ -516,6 +573,8 @@ static int build_volume(struct scn *sc, struct regf_writer *sys,
 		rc = sc->log_w == sw ?
 			write_logged_hive(sc, b, sw, "Windows\\System32\\config\\SOFTWARE", err) :
 			write_hive(b, sw, "Windows\\System32\\config\\SOFTWARE", err);
+	if (rc == 0)
+		rc = write_evtx(sc, b, err);
 	/* WinSxS: FileMaps and its files, PendingRenames */
 	if (rc == 0)
 		rc = sddl_on(b, "Windows\\WinSxS\\FileMaps", SCN_SDDL_WINSXS_DIR_OK, err);
@@ -655,6 +714,8 @@ int scenario_build(const char *text, const char *out_path, struct err *err)
 		} else if (strcmp(verb, "vol") == 0) {
 			if (append(&sc.vol_lines, p) < 0)
 				rc = err_set(err, -E_NOMEM, "out of memory");
+		} else if (strcmp(verb, "event") == 0 || strcmp(verb, "evtx") == 0) {
+			rc = evtx_line(&sc, verb, p, lineno, err);
 		} else {
 			rc = err_set(err, -E_USAGE, "line %u: unknown instruction '%s'", lineno, verb);
 		}
@@ -684,6 +745,8 @@ out:
 	free(sc.log_old);
 	free(sc.ntfs_lines);
 	free(sc.pending_sddl);
+	for (lineno = 0; lineno < 3; lineno++)
+		evtx_writer_free(sc.evtx[lineno]);
 	free(copy);
 	return rc;
 }

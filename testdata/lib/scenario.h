@@ -44,8 +44,15 @@
  *                                          (old); pages N = pages per entry
  *   vol LINE                               a testdata/mkfixture line (dir,
  *                                          file, sddl, junction, dirs, files)
- *   event application|system FIELDS...     an event (see evtx_writer), when
- *                                          the EVTX writer is linked
+ *   event application|system|capi2 FIELDS...
+ *                                          one record in that log (fields of
+ *                                          evtx_writer.h's spec language:
+ *                                          provider=.. id=.. text=.. data=..)
+ *   evtx application|system|capi2 LINE     one line of that spec language
+ *                                          (dirty 1, computer NAME, bulk N)
+ *       A log is written (Windows\System32\winevt\Logs\Application.evtx,
+ *       System.evtx, Microsoft-Windows-CAPI2%4Operational.evtx) only when a
+ *       line names it; the other logs are absent from the volume.
  */
 #ifndef VSSD_SCENARIO_H
 #define VSSD_SCENARIO_H
