@@ -47,8 +47,8 @@ static void usage(FILE *f)
 	      "  --progress                progress lines on stderr\n"
 	      "\n"
 	      "exit status: 0 no cause present and every check ran; 1 at least one cause\n"
-	      "present; 2 bad usage or unreadable source; 3 no cause present but some\n"
-	      "checks could not run.\n", f);
+	      "(or a finding of severity failure, e.g. baseline drift) present; 2 bad\n"
+	      "usage or unreadable source; 3 nothing present but some checks could not run.\n", f);
 }
 
 static int die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -329,6 +329,11 @@ static char *evidence_text(const struct result *r)
 	return buf;
 }
 
+static int result_fails(const struct result *r, size_t i)
+{
+	return r->status == STATUS_PRESENT && (i < 4 || (r->rule && r->rule->fails));
+}
+
 static void junit_suite(xmlTextWriterPtr w, const struct scan *s)
 {
 	size_t i, failures = 0, skipped = 0;
@@ -340,7 +345,7 @@ static void junit_suite(xmlTextWriterPtr w, const struct scan *s)
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 	gethostname(host, sizeof(host) - 1);
 	for (i = 0; i < s->nresults; i++) {
-		failures += s->results[i].status == STATUS_PRESENT;
+		failures += result_fails(&s->results[i], i);
 		skipped += s->results[i].status == STATUS_UNKNOWN;
 	}
 	xmlTextWriterStartElement(w, BAD_CAST "testsuite");
@@ -373,7 +378,16 @@ static void junit_suite(xmlTextWriterPtr w, const struct scan *s)
 					    BAD_CAST(i < 4 ? "vssdoctor.cause" : "vssdoctor.finding"));
 		xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST name);
 		xmlTextWriterWriteAttribute(w, BAD_CAST "time", BAD_CAST "0");
-		if (r->status == STATUS_PRESENT) {
+		if (r->status == STATUS_PRESENT && !(i < 4 || (r->rule && r->rule->fails))) {
+			/* an informational finding: passes, evidence for the log */
+			char *text = evidence_text(r);
+
+			xmlTextWriterStartElement(w, BAD_CAST "system-out");
+			xmlTextWriterWriteFormatString(w, "%s\n%s", r->summary ? r->summary : "",
+						       text ? text : "");
+			xmlTextWriterEndElement(w);
+			free(text);
+		} else if (r->status == STATUS_PRESENT) {
 			char *text = evidence_text(r);
 
 			xmlTextWriterStartElement(w, BAD_CAST "failure");
@@ -416,7 +430,7 @@ int report_junit(FILE *f, struct scan *const *scans, size_t n)
 		tests += scans[i]->open_failed ? 1 : scans[i]->nresults;
 		errors += scans[i]->open_failed;
 		for (j = 0; j < scans[i]->nresults; j++) {
-			failures += scans[i]->results[j].status == STATUS_PRESENT;
+			failures += result_fails(&scans[i]->results[j], j);
 			skipped += scans[i]->results[j].status == STATUS_UNKNOWN;
 		}
 	}

@@ -354,6 +354,8 @@ static int run_rule(struct scan *s, const struct rule *r, struct result *res)
 		return -E_NOMEM;
 	err_init(&e);
 	rc = r->check->fn(s, r, res, &e);
+	if (rc == CHECK_NOT_APPLICABLE)
+		return CHECK_NOT_APPLICABLE;
 	if (rc < 0) {
 		res->status = STATUS_UNKNOWN;
 		free(res->summary);
@@ -417,6 +419,16 @@ int scan_run(struct scan *s, const struct rule *rules, size_t nrules,
 		if (seed)
 			continue;
 		rc = run_rule(s, &rules[i], &s->results[n++]);
+		if (rc == CHECK_NOT_APPLICABLE) {
+			struct result *res = &s->results[--n];
+
+			free(res->summary);
+			json_decref(res->evidence);
+			json_decref(res->vars);
+			json_decref(res->remediation);
+			memset(res, 0, sizeof(*res));
+			continue;
+		}
 		s->nresults = n;
 		if (rc < 0)
 			return err_set(err, rc, "rule '%s' failed", rules[i].id);
@@ -442,9 +454,9 @@ int scan_exit_status(const struct scan *s)
 		return 2;
 	for (i = 0; i < s->nresults; i++) {
 		const struct result *res = &s->results[i];
-		int is_cause = i < 4;
+		int fails = i < 4 || (res->rule && res->rule->fails);
 
-		if (is_cause && res->status == STATUS_PRESENT)
+		if (fails && res->status == STATUS_PRESENT)
 			present = 1;
 		if (res->status == STATUS_UNKNOWN)
 			unknown = 1;

@@ -519,7 +519,11 @@ START_TEST(test_random_is_raw)
 }
 END_TEST
 
-/* Read n bytes at off of a libbfio memory range over buf. */
+/* Read through a libbfio memory range over buf (len bytes, and readable
+ * for 4096 bytes more: libbfio 20170123's libbfio_memory_range_read copies
+ * the whole request even when the range ends first, and only returns the
+ * shorter count; valgrind shows the over-read.  Callers that hand it hives
+ * or logs must leave such slack too). */
 static void bfio_memory_check(const uint8_t *buf, size_t len)
 {
 	libbfio_handle_t *h = NULL;
@@ -554,36 +558,39 @@ START_TEST(test_bfio_with_image_libraries)
 	char *pv = path_in(dir, "d.vhdx"), *pe = path_in(dir, "e.E01");
 	char *pq = path_in(dir, "q.qcow2"), *pd = path_in(dir, "d.vhd");
 	struct image *v, *e, *q, *d;
-	uint8_t mem[65536];
+	const size_t len = 65536;
+	uint8_t *mem = calloc(1, len + 4096);
 	size_t i;
 
-	for (i = 0; i < sizeof(mem); i++)
+	ck_assert_ptr_nonnull(mem);
+	for (i = 0; i < len; i++)
 		mem[i] = (uint8_t)(i * 31 + 7);
-	bfio_memory_check(mem, sizeof(mem));
+	bfio_memory_check(mem, len);
 	run_in(dir, "qemu-img convert -q -f raw -O vhdx raw.img d.vhdx && "
 		    "qemu-img convert -q -f raw -O qcow2 raw.img q.qcow2 && "
 		    "qemu-img convert -q -f raw -O vpc -o subformat=dynamic,force_size=on raw.img d.vhd && "
 		    "ewfacquire -q -u -t e -f encase6 raw.img");
 	v = open_ok(pv, "vhdx");
-	bfio_memory_check(mem, sizeof(mem));
+	bfio_memory_check(mem, len);
 	e = open_ok(pe, "e01");
 	q = open_ok(pq, "qcow2");
 	d = open_ok(pd, "vhd");
 	/* interleave: bfio, image, bfio, image ... */
 	for (i = 0; i < 3; i++) {
-		bfio_memory_check(mem, sizeof(mem));
+		bfio_memory_check(mem, len);
 		check_reads(v, raw_ref(), RAW_SIZE);
-		bfio_memory_check(mem, sizeof(mem));
+		bfio_memory_check(mem, len);
 		check_reads(e, raw_ref(), RAW_SIZE);
 		check_reads(q, raw_ref(), RAW_SIZE);
 		check_reads(d, raw_ref(), RAW_SIZE);
 	}
 	image_free(v);
 	image_free(e);
-	bfio_memory_check(mem, sizeof(mem));
+	bfio_memory_check(mem, len);
 	image_free(q);
 	image_free(d);
-	bfio_memory_check(mem, sizeof(mem));
+	bfio_memory_check(mem, len);
+	free(mem);
 	free(pv);
 	free(pe);
 	free(pq);

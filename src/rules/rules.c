@@ -13,7 +13,7 @@
 
 static const char *const top_keys[] = {
 	"id", "kind", "title", "check", "params", "summary", "remediation",
-	"references", "events", "description", NULL,
+	"references", "events", "description", "severity", NULL,
 };
 
 static const char *const event_keys[] = {
@@ -192,6 +192,16 @@ int rule_parse(const char *file, const char *text, size_t len, struct rule *r,
 		goto out;
 	}
 #undef NEED_STRING
+	v = json_object_get(root, "severity");
+	if (v && (!json_is_string(v) || (strcmp(json_string_value(v), "info") &&
+					  strcmp(json_string_value(v), "failure")))) {
+		rc = bad(err, file, text, len, "severity", "%s",
+			 "'severity' is \"info\" or \"failure\"");
+		goto out;
+	}
+	/* causes always fail the scan; findings only when they say so */
+	r->fails = r->kind == RULE_CAUSE ||
+		   (v && strcmp(json_string_value(v), "failure") == 0);
 	r->file = strdup(file);
 	if (!r->id || !r->title || !r->file) {
 		rc = err_set(err, -E_NOMEM, "out of memory");

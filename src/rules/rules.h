@@ -25,7 +25,13 @@ struct rule {
 	json_t *remediation;         /* array of template lines */
 	json_t *references;          /* array of strings */
 	json_t *events;              /* array of event specs, may be NULL */
+	int fails;                   /* present => exit status 1 (causes, and
+				      * findings with "severity": "failure") */
 };
+
+/* A check returns this when its rule does not apply to this scan (e.g. the
+ * drift check without --baseline): the result is left out of the report. */
+#define CHECK_NOT_APPLICABLE 1
 
 /* A check: the C code that collects one kind of evidence and judges it.
  * It fills res->status, res->summary (optional: the rule's summary
