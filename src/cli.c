@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "baseline.h"
 #include "info.h"
 #include "report.h"
 #include "rules.h"
@@ -213,8 +214,18 @@ int cli_main_scan(int argc, char **argv)
 		return die_usage("%s", "scan: no SOURCE given");
 	if (o.partition >= 0 && o.offset >= 0)
 		return die_usage("%s", "--partition and --offset exclude each other");
-	if (o.baseline || o.save_baseline)
-		return die_usage("%s", "--baseline and --save-baseline are not implemented yet");
+	if (o.save_baseline && nsrc > 1)
+		return die_usage("%s", "--save-baseline takes one SOURCE");
+	if (o.baseline) {
+		json_t *doc = NULL;
+
+		err_init(&err);
+		if (baseline_load(o.baseline, &doc, &err) < 0) {
+			fprintf(stderr, "vssdoctor: --baseline: %s\n", err.msg);
+			return 2;
+		}
+		json_decref(doc);
+	}
 	if (!o.rules_dir)
 		o.rules_dir = default_rules_dir(rulesbuf, sizeof(rulesbuf));
 	o.color = !no_color && o.format == FORMAT_TEXT && !o.output &&
@@ -264,6 +275,20 @@ int cli_main_scan(int argc, char **argv)
 				s->open_failed = 1;
 				s->open_err = err;
 			}
+		}
+		if (o.save_baseline && !s->open_failed) {
+			json_t *doc = NULL;
+
+			err_init(&err);
+			if (baseline_collect(s, &doc, &err) < 0 ||
+			    baseline_save(o.save_baseline, doc, &err) < 0) {
+				fprintf(stderr, "vssdoctor: --save-baseline: %s\n", err.msg);
+				rc = 2;
+			} else if (!o.quiet) {
+				fprintf(stderr, "vssdoctor: baseline of '%s' written to '%s'\n",
+					src, o.save_baseline);
+			}
+			json_decref(doc);
 		}
 		st = scan_exit_status(s);
 		if (exit_rank(st) > exit_rank(worst))

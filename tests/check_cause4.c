@@ -486,6 +486,37 @@ START_TEST(test_junction_not_followed)
 }
 END_TEST
 
+/* Thousands of v* folders on a hostile volume: the first
+ * LIMIT_EVIDENCE_ITEMS are listed, the worst one always, and a summary
+ * says how many there were. */
+START_TEST(test_many_versions)
+{
+	const char *text =
+		"folders \"Windows\\Microsoft.NET\\Framework64\" 60 v\n"
+		"folders \"Windows\\Microsoft.NET\\Framework64\\v00060\\T\" 20 x\n";
+	char *img = build("cause4-versions", text);
+	json_t *root = scan(img, NULL, NULL), *c, *e, *v;
+	size_t i, counts = 0;
+
+	c = cause4(root);
+	ck_assert_str_eq(status_of(c), "absent");
+	json_array_foreach(json_object_get(c, "evidence"), i, v)
+		if (strcmp(json_string_value(json_object_get(v, "kind")), "count") == 0)
+			counts++;
+	ck_assert_uint_eq(counts, LIMIT_EVIDENCE_ITEMS + 1);
+	e = evidence(c, "count", "Windows\\Microsoft.NET\\Framework64\\v00060");
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(num(e, "folders"), 20);
+	e = json_array_get(json_object_get(c, "evidence"),
+			   json_array_size(json_object_get(c, "evidence")) - 1);
+	ck_assert_str_eq(str(e, "kind"), "summary");
+	ck_assert_int_eq(num(e, "versions"), 2 + 60 + 1);
+	ck_assert_int_eq(num(e, "listed"), LIMIT_EVIDENCE_ITEMS);
+	json_decref(root);
+	free(img);
+}
+END_TEST
+
 /* A rule whose roots do not exist: nothing to enumerate, absent, and the
  * evidence says why. */
 START_TEST(test_no_framework)
@@ -548,6 +579,7 @@ Suite *cause4_suite(void)
 	tcase_add_test(tc, test_webconfig_malformed);
 	tcase_add_test(tc, test_junction_not_followed);
 	tcase_add_test(tc, test_no_framework);
+	tcase_add_test(tc, test_many_versions);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -139,11 +139,11 @@ static void verdicts_of(json_t *root, struct verdicts *v)
 
 static const char *const mount_scenarios[] = {
 	"os 2008r2\n",
-	"break cause1\nbreak cause4\naspnet_folders 1000\nfilemaps_files 300\nfilemaps_deny 77\n"
-	"folders Big 1500\njunction \"" V2 "\\Temporary ASP.NET Files\\link\" C:\\Big\n"
-	"junction Users D:\\Users\n",
-	"break cause4\naspnet_folders 999\n"
-	"pendingrenames O:BAG:SYD:PAI(D;;FA;;;WD)(A;;FA;;;BU)\n",
+	("break cause1\nbreak cause4\naspnet_folders 1000\nfilemaps_files 300\nfilemaps_deny 77\n"
+	 "folders Big 1500\njunction \"" V2 "\\Temporary ASP.NET Files\\link\" C:\\Big\n"
+	 "junction Users D:\\Users\n"),
+	("break cause4\naspnet_folders 999\n"
+	 "pendingrenames O:BAG:SYD:PAI(D;;FA;;;WD)(A;;FA;;;BU)\n"),
 };
 
 START_TEST(test_ntfs3g_same_verdicts)

@@ -4,6 +4,7 @@
 #include "testutil.h"
 
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,12 @@ static const char *const identity[] = {
 	W10_SDDL,
 	XP_SDDL,
 	"O:BAG:SYD:PAI(A;OICI;FA;;;SY)(A;OICIIO;GA;;;CO)(A;;0x1200a9;;;BU)(A;CI;LC;;;AU)(A;CIIO;SDGXGWGR;;;AU)",
+	/* a Windows-printed volume root (Get-Acl): letters when a file mask
+	 * lacks SYNCHRONIZE, hex when it has it and no alias fits */
+	"O:S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464"
+	"G:S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464"
+	"D:PAI(A;;FA;;;BA)(A;OICIIO;GA;;;BA)(A;;FA;;;SY)(A;OICIIO;GA;;;SY)(A;OICI;0x1200a9;;;BU)"
+	"(A;OICIIO;SDGXGWGR;;;AU)(A;;LC;;;AU)S:(ML;OINPIO;NW;;;HI)",
 	"D:NO_ACCESS_CONTROL",
 	"D:PNO_ACCESS_CONTROL",
 	"D:",
@@ -387,7 +394,7 @@ START_TEST(test_encode_unsupported_type)
 	size_t n = unhex(hex, buf, sizeof(buf));
 	struct secdesc sd;
 	struct err err;
-	char *out = (char *)"x";
+	char x[] = "x", *out = x;
 
 	err_init(&err);
 	ck_assert_msg(secdesc_parse(buf, n, &sd, &err) == 0, "%s", err.msg);
@@ -442,6 +449,25 @@ static void free_cmd(struct captured *c)
 	free(c->err);
 }
 
+/* run_cmd with a NULL-terminated list of arguments (copied: argv is not
+ * const). */
+static void run_cmdv(struct captured *c, const char *arg, ...)
+{
+	char *argv[16];
+	const char *a;
+	va_list ap;
+	int argc = 0, i;
+
+	va_start(ap, arg);
+	for (a = arg; a && argc < 15; a = va_arg(ap, const char *))
+		argv[argc++] = strdup(a);
+	va_end(ap);
+	argv[argc] = NULL;
+	run_cmd(c, argc, argv);
+	for (i = 0; i < argc; i++)
+		free(argv[i]);
+}
+
 static const char *line_with(const char *text, const char *prefix)
 {
 	const char *p = text;
@@ -459,12 +485,11 @@ static const char *line_with(const char *text, const char *prefix)
 START_TEST(test_cmd_sddl_input)
 {
 	struct captured c;
-	char *argv[] = { (char *)"sddl", (char *)SEED, NULL };
 	const char *w;
 
 	ck_assert_str_eq(sddl_cmd_usage(),
 			 "usage: vssdoctor sddl [--kind service|file|directory] HEX|@FILE|SDDL");
-	run_cmd(&c, 2, argv);
+	run_cmdv(&c, "sddl", SEED, NULL);
 	ck_assert_int_eq(c.status, 0);
 	ck_assert_str_eq(c.err, "");
 	ck_assert_int_eq(strncmp(c.out, SEED "\n", strlen(SEED) + 1), 0);
@@ -487,9 +512,6 @@ START_TEST(test_cmd_hex_and_file)
 	char spaced[1024], *dir, path[512], at[520];
 	uint8_t buf[512];
 	size_t n, i, j = 0;
-	char *argv_hex[] = { (char *)"sddl", spaced, NULL };
-	char *argv_file[] = { (char *)"sddl", (char *)"--kind", (char *)"service", at, NULL };
-	char *argv_lldp[] = { (char *)"sddl", (char *)W10_MSLLDP_HEX, NULL };
 	const char *w;
 
 	/* hex with whitespace and a .reg-style prefix */
@@ -500,7 +522,7 @@ START_TEST(test_cmd_hex_and_file)
 			spaced[j++] = i % 32 == 31 ? '\n' : ' ';
 	}
 	spaced[j] = '\0';
-	run_cmd(&c, 2, argv_hex);
+	run_cmdv(&c, "sddl", spaced, NULL);
 	ck_assert_int_eq(c.status, 0);
 	ck_assert_int_eq(strncmp(c.out, W10_SDDL "\n", strlen(W10_SDDL) + 1), 0);
 	ck_assert_ptr_nonnull(strstr(c.out, "\nhex: " W10_HEX "\n"));
@@ -512,7 +534,7 @@ START_TEST(test_cmd_hex_and_file)
 	n = unhex(XP_HEX, buf, sizeof(buf));
 	ck_assert_int_eq(tu_write_file(path, buf, n), 0);
 	snprintf(at, sizeof(at), "@%s", path);
-	run_cmd(&c, 4, argv_file);
+	run_cmdv(&c, "sddl", "--kind", "service", at, NULL);
 	ck_assert_int_eq(c.status, 0);
 	ck_assert_int_eq(strncmp(c.out, XP_SDDL "\n", strlen(XP_SDDL) + 1), 0);
 	ck_assert_ptr_nonnull(strstr(c.out, "sacl: 1 ACE\n"));
@@ -520,7 +542,7 @@ START_TEST(test_cmd_hex_and_file)
 	free(dir);
 
 	/* MsLldp without SU/IU: the writer cannot even query it (cause 3) */
-	run_cmd(&c, 2, argv_lldp);
+	run_cmdv(&c, "sddl", W10_MSLLDP_HEX, NULL);
 	ck_assert_int_eq(c.status, 0);
 	w = line_with(c.out, "  writer");
 	ck_assert_ptr_nonnull(w);
@@ -533,13 +555,8 @@ END_TEST
 START_TEST(test_cmd_kinds_and_stub)
 {
 	struct captured c;
-	char *argv_file[] = { (char *)"sddl", (char *)"--kind=file",
-			      (char *)"D:PAI(A;;FA;;;SY)(A;;0x1200a9;;;BU)", NULL };
-	char *argv_dir[] = { (char *)"sddl", (char *)"--kind", (char *)"directory",
-			     (char *)"D:(A;;0x1200a9;;;BU)", NULL };
-	char *argv_stub[] = { (char *)"sddl", (char *)"00 00 0e 00 01", NULL };
 
-	run_cmd(&c, 3, argv_file);
+	run_cmdv(&c, "sddl", "--kind=file", "D:PAI(A;;FA;;;SY)(A;;0x1200a9;;;BU)", NULL);
 	ck_assert_int_eq(c.status, 0);
 	ck_assert_ptr_nonnull(strstr(c.out, "effective rights (file,"));
 	ck_assert_ptr_nonnull(line_with(c.out, "  SY      NT AUTHORITY\\SYSTEM: ALL_ACCESS\n"));
@@ -547,11 +564,11 @@ START_TEST(test_cmd_kinds_and_stub)
 					    "NT SERVICE\\CryptSvc): READ_DATA|READ_EA|EXECUTE|"
 					    "READ_ATTRIBUTES|READ_CONTROL|SYNCHRONIZE\n"));
 	free_cmd(&c);
-	run_cmd(&c, 4, argv_dir);
+	run_cmdv(&c, "sddl", "--kind", "directory", "D:(A;;0x1200a9;;;BU)", NULL);
 	ck_assert_int_eq(c.status, 0);
 	ck_assert_ptr_nonnull(strstr(c.out, "LIST_DIRECTORY|READ_EA|TRAVERSE|READ_ATTRIBUTES"));
 	free_cmd(&c);
-	run_cmd(&c, 2, argv_stub);
+	run_cmdv(&c, "sddl", "00 00 0e 00 01", NULL);
 	ck_assert_int_eq(c.status, 0);
 	ck_assert_ptr_nonnull(strstr(c.out, "no descriptor"));
 	free_cmd(&c);
@@ -559,31 +576,27 @@ START_TEST(test_cmd_kinds_and_stub)
 END_TEST
 
 static const struct {
-	int argc;
 	const char *argv[4];
 	const char *msg;
 } cmd_bad[] = {
-	{ 1, { "sddl" }, "no input" },
-	{ 2, { "sddl", " " }, "empty input" },
-	{ 2, { "sddl", "D:(A;;QQ;;;WD)" }, "unknown right 'QQ' at offset 6" },
-	{ 2, { "sddl", "0100048" }, "odd number of hex digits (7)" },
-	{ 2, { "sddl", "0100" }, "descriptor: 2 bytes < 20" },
-	{ 2, { "sddl", "@/nonexistent/sd.bin" }, "cannot open '/nonexistent/sd.bin'" },
-	{ 3, { "sddl", "--kind", "registry" }, "unknown --kind 'registry'" },
-	{ 2, { "sddl", "--kind" }, "--kind needs" },
-	{ 3, { "sddl", "D:", "D:" }, "more than one input" },
-	{ 2, { "sddl", "--frob" }, "unknown option '--frob'" },
+	{ { "sddl" }, "no input" },
+	{ { "sddl", " " }, "empty input" },
+	{ { "sddl", "D:(A;;QQ;;;WD)" }, "unknown right 'QQ' at offset 6" },
+	{ { "sddl", "0100048" }, "odd number of hex digits (7)" },
+	{ { "sddl", "0100" }, "descriptor: 2 bytes < 20" },
+	{ { "sddl", "@/nonexistent/sd.bin" }, "cannot open '/nonexistent/sd.bin'" },
+	{ { "sddl", "--kind", "registry" }, "unknown --kind 'registry'" },
+	{ { "sddl", "--kind" }, "--kind needs" },
+	{ { "sddl", "D:", "D:" }, "more than one input" },
+	{ { "sddl", "--frob" }, "unknown option '--frob'" },
 };
 
 START_TEST(test_cmd_bad)
 {
 	struct captured c;
-	char *argv[5] = { NULL };
-	int i;
 
-	for (i = 0; i < cmd_bad[_i].argc; i++)
-		argv[i] = (char *)cmd_bad[_i].argv[i];
-	run_cmd(&c, cmd_bad[_i].argc, argv);
+	run_cmdv(&c, cmd_bad[_i].argv[0], cmd_bad[_i].argv[1], cmd_bad[_i].argv[2],
+		 cmd_bad[_i].argv[3], NULL);
 	ck_assert_int_eq(c.status, 2);
 	ck_assert_str_eq(c.out, "");
 	ck_assert_int_eq(strncmp(c.err, "vssdoctor: sddl: ", 17), 0);

@@ -138,10 +138,14 @@ static void gpt_hdr(uint8_t *h, size_t len, uint64_t lba)
 	put_le32(h + 0x58, 0xdeadbeef);
 }
 
+/* h holds 512 bytes; a HeaderSize beyond that is left with a CRC of the
+ * 512 (the parser must refuse the size before it looks at the CRC). */
 static void fix_crc(uint8_t *h)
 {
+	uint32_t n = le32(h + 0x0c) < 512 ? le32(h + 0x0c) : 512;
+
 	put_le32(h + 0x10, 0);
-	put_le32(h + 0x10, gpt_crc32(h, le32(h + 0x0c)));
+	put_le32(h + 0x10, gpt_crc32(h, n));
 }
 
 enum gpt_mut {

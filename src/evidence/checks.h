@@ -17,6 +17,7 @@ extern const struct check_def check_def_win2003;
 extern const struct check_def check_def_winsxs_junction;
 extern const struct check_def check_def_hive_state;
 extern const struct check_def check_def_events;                /* events only */
+extern const struct check_def check_def_baseline_drift;        /* --baseline */
 
 /* For checks not written yet: unknown, "not implemented: <what>". */
 int check_not_implemented(struct result *res, const char *what);

@@ -439,16 +439,20 @@ struct fw_check {
 	/* the version folder with the most folders */
 	uint64_t worst_count;
 	char *worst_path, *worst_top, *worst_temp;
+	json_t *worst_ev;                /* its count evidence */
+	int worst_listed;
+	unsigned long listed;            /* count items in the evidence */
 	uint64_t worst_top_count;
 	int worst_incomplete;
 	int failed;                      /* a count stopped on an error */
 	struct err *err;
 };
 
-static int fw_reparse(void *ctx, const char *path, const struct fs_dirent *e,
-		      struct err *err)
+/* Evidence for a junction or symlink met under a root (the first
+ * LIMIT_EVIDENCE_ITEMS). */
+static int fw_junction(struct fw_check *c, const char *path,
+		       const struct fs_dirent *e, const char *counted)
 {
-	struct fw_check *c = ctx;
 	char target[LIMIT_PATH_LEN];
 	struct err e2;
 	json_t *o;
@@ -465,9 +469,16 @@ static int fw_reparse(void *ctx, const char *path, const struct fs_dirent *e,
 		e->reparse_tag == FS_REPARSE_SYMLINK ? "symlink" : "reparse point"));
 	if (fs_reparse_target(c->s->fs, path, target, sizeof(target), &e2) == 1)
 		json_object_set_new(o, "target", json_string(target));
-	json_object_set_new(o, "counted", json_string("once, not followed"));
+	json_object_set_new(o, "counted", json_string(counted));
 	json_array_append_new(c->res->evidence, o);
 	return 0;
+}
+
+static int fw_reparse(void *ctx, const char *path, const struct fs_dirent *e,
+		      struct err *err)
+{
+	(void)err;
+	return fw_junction(ctx, path, e, "once, not followed");
 }
 
 /* Where a tempDirectory value points on this volume: sets "exists" and
@@ -593,23 +604,38 @@ static int fw_version(void *ctx, const struct fs_dirent *e)
 	struct fw_check *c = ctx;
 	char path[LIMIT_PATH_LEN + LIMIT_NAME_LEN + 2];
 	struct framework_count fc;
-	int rc;
+	json_t *ev;
+	int rc, listed;
 
 	/* version folders are v1.0.3705, v2.0.50727, v4.0.30319 ... */
-	if (!e->is_dir || e->is_reparse || (e->name[0] != 'v' && e->name[0] != 'V'))
+	if (e->name[0] != 'v' && e->name[0] != 'V')
+		return 0;
+	if (!e->is_dir && !(e->is_reparse && e->reparse_tag == FS_REPARSE_MOUNT_POINT))
 		return 0;
 	rc = join(path, sizeof(path), c->root, e->name, c->err);
 	if (rc < 0)
 		return rc;
+	if (e->is_reparse)                  /* reported, never followed */
+		return fw_junction(c, path, e, "not a version folder: not followed");
 	c->versions++;
 	rc = framework_count_version(&c->walk, path, e->inode, &fc, c->err);
-	json_array_append_new(c->res->evidence, fw_count_evidence(c, path, &fc));
+	ev = fw_count_evidence(c, path, &fc);
+	/* a hostile volume may hold thousands of v* folders: list the first
+	 * LIMIT_EVIDENCE_ITEMS, and the worst one in any case (at the end) */
+	listed = c->listed < LIMIT_EVIDENCE_ITEMS;
+	if (listed) {
+		c->listed++;
+		json_array_append(c->res->evidence, ev);
+	}
 	if (!c->worst_path || fc.folders > c->worst_count) {
 		char tmp[LIMIT_PATH_LEN + LIMIT_NAME_LEN + 32];
 
 		free(c->worst_path);
 		free(c->worst_top);
 		free(c->worst_temp);
+		json_decref(c->worst_ev);
+		c->worst_ev = json_incref(ev);
+		c->worst_listed = listed;
 		c->worst_path = strdup(path);
 		c->worst_top = fc.ntop ? strdup(fc.top[0].name) : strdup("");
 		c->worst_top_count = fc.ntop ? fc.top[0].folders : 0;
@@ -618,6 +644,7 @@ static int fw_version(void *ctx, const struct fs_dirent *e)
 		snprintf(tmp, sizeof(tmp), "%s\\Temporary ASP.NET Files", path);
 		c->worst_temp = strdup(tmp);
 	}
+	json_decref(ev);
 	framework_count_release(&fc);
 	if (rc < 0) {
 		c->failed = 1;
@@ -625,7 +652,8 @@ static int fw_version(void *ctx, const struct fs_dirent *e)
 	}
 	if (!c->worst_path || !c->worst_top || !c->worst_temp)
 		return err_set(c->err, -E_NOMEM, "out of memory");
-	fw_webconfig(c, path);
+	if (listed)
+		fw_webconfig(c, path);
 	return 0;
 }
 
@@ -684,6 +712,16 @@ static int framework_folders(struct scan *s, const struct rule *r,
 		}
 	}
 
+	if (c.worst_ev && !c.worst_listed)
+		json_array_append(res->evidence, c.worst_ev);
+	if (c.versions > c.listed) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "kind", json_string("summary"));
+		json_object_set_new(o, "versions", json_integer((json_int_t)c.versions));
+		json_object_set_new(o, "listed", json_integer((json_int_t)c.listed));
+		json_array_append_new(res->evidence, o);
+	}
 	json_object_set_new(res->vars, "limit", json_integer(c.limit));
 	json_object_set_new(res->vars, "worst_path", json_string(c.worst_path ? c.worst_path : ""));
 	json_object_set_new(res->vars, "worst_count", json_integer((json_int_t)c.worst_count));
@@ -714,6 +752,7 @@ static int framework_folders(struct scan *s, const struct rule *r,
 	free(c.worst_path);
 	free(c.worst_top);
 	free(c.worst_temp);
+	json_decref(c.worst_ev);
 	json_decref(roots);
 	return rc < 0 ? rc : 0;
 }

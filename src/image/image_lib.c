@@ -15,6 +15,34 @@ struct loaded_lib {
 /* Process-wide: each library is loaded once, the program is single-threaded. */
 static struct loaded_lib libs[IMAGE_LIBS_MAX];
 
+/* ASan refuses RTLD_DEEPBIND (it would let a library bypass its malloc). */
+#if defined(__SANITIZE_ADDRESS__)
+#define IMAGE_LIB_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define IMAGE_LIB_ASAN 1
+#endif
+#endif
+
+/* RTLD_DEEPBIND makes the library look up its own symbols first: one
+ * libc, and valgrind sees through it.  A library already loaded in the
+ * global namespace (linked in by someone) would come back as that copy,
+ * bound the global way, so it gets a new namespace instead (dlmopen); so
+ * does every library under ASan.  A dlmopen'd namespace has its own libc,
+ * whose string functions valgrind does not redirect: expect false
+ * "uninitialised value" reports from inside the image libraries there. */
+static void *load_isolated(const char *soname)
+{
+#ifndef IMAGE_LIB_ASAN
+	void *h = dlopen(soname, RTLD_NOW | RTLD_NOLOAD);
+
+	if (!h)
+		return dlopen(soname, RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+	dlclose(h);
+#endif
+	return dlmopen(LM_ID_NEWLM, soname, RTLD_NOW | RTLD_LOCAL);
+}
+
 void *image_lib_load(const char *soname, struct err *err)
 {
 	const char *why;
@@ -29,7 +57,7 @@ void *image_lib_load(const char *soname, struct err *err)
 			soname);
 		return NULL;
 	}
-	h = dlmopen(LM_ID_NEWLM, soname, RTLD_NOW | RTLD_LOCAL);
+	h = load_isolated(soname);
 	if (!h) {
 		why = dlerror();
 		err_set(err, -E_UNSUPPORTED, "cannot load %s: %s", soname,

@@ -7,10 +7,13 @@
  * version, without -Bsymbolic.  Linked normally, the first copy in load
  * order wins for every library: libewf 20140813 then ran on libbfio
  * 20170123's libcdata and libevtx 20181227's libfvalue and crashed opening
- * any E01 once libregf and libevtx were loaded.  dlmopen(LM_ID_NEWLM) gives
- * each image library its own namespace, so it binds to its own copies.
- * RTLD_DEEPBIND would do too, but the ASan runtime refuses it; dlmopen
- * works under ASan and valgrind alike.
+ * any E01 once libregf and libevtx were loaded.  Loaded with dlopen and
+ * RTLD_DEEPBIND, each image library binds to its own copies first.  The
+ * ASan runtime refuses RTLD_DEEPBIND, so sanitizer builds (and a library
+ * something already linked into the global namespace) use
+ * dlmopen(LM_ID_NEWLM), a namespace of its own.  The image libraries must
+ * therefore not be linked in (-lvhdi ... are only harmless while the
+ * linker drops them with --as-needed: nothing references them).
  *
  * Objects made by such a library (handles, errors, globbed names) must be
  * freed by the same library, never with our free(). */
@@ -21,7 +24,7 @@
 
 #include "err.h"
 
-/* Load soname (e.g. "libewf.so.2") into a new namespace, once per process
+/* Load soname (e.g. "libewf.so.2") isolated as above, once per process
  * (later calls return the same handle; it is never unloaded).  Returns the
  * handle, or NULL with err set (-E_UNSUPPORTED, naming the library). */
 void *image_lib_load(const char *soname, struct err *err);

@@ -15,6 +15,7 @@ static const struct check_def *const table[] = {
 	&check_def_winsxs_junction,
 	&check_def_hive_state,
 	&check_def_events,
+	&check_def_baseline_drift,
 };
 
 const struct check_def *check_find(const char *name)

@@ -1,0 +1,284 @@
+#define _GNU_SOURCE
+#include "baseline.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "access.h"
+#include "limits.h"
+#include "registry.h"
+#include "rules.h"
+#include "sddl.h"
+#include "secdesc.h"
+#include "services.h"
+
+/* --- services: every service and driver of the current control set */
+struct svc_state_ctx {
+	json_t *services;
+};
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static int svc_state_one(void *ctx, struct svc *v)
+{
+	struct svc_state_ctx *c = ctx;
+	json_t *o = json_object();
+	char *sddl = NULL;
+
+	if (v->unreadable) {
+		json_object_set_new(o, "unreadable", json_string(v->bad));
+		json_object_set_new(c->services, v->name, o);
+		return 0;
+	}
+	json_object_set_new(o, "start", v->has_start ? json_integer(v->start) : json_null());
+	json_object_set_new(o, "type", v->has_type ? json_integer(v->type) : json_null());
+	json_object_set_new(o, "image_path", str_or_null(v->image_path));
+	json_object_set_new(o, "service_dll", str_or_null(v->service_dll));
+	json_object_set_new(o, "object_name", str_or_null(v->object_name));
+	if (v->sd_state == SVC_SD_PRESENT) {
+		struct secdesc sd;
+		struct err e;
+
+		memset(&sd, 0, sizeof(sd));
+		err_init(&e);
+		if (secdesc_parse(v->sd, v->sd_len, &sd, &e) == 0 &&
+		    sddl_encode(&sd, SDDL_RIGHTS_SERVICE, &sddl, &e) == 0)
+			json_object_set_new(o, "sddl", json_string(sddl));
+		else
+			json_object_set_new(o, "sddl_error", json_string(e.msg));
+		free(sddl);
+		secdesc_release(&sd);
+	} else {
+		json_object_set_new(o, "sddl", json_null());   /* SCM default */
+	}
+	json_object_set_new(c->services, v->name, o);
+	return 0;
+}
+
+static int vac_one(void *ctx, const char *name, const struct reg_value *v)
+{
+	uint32_t d;
+	struct err e;
+
+	err_init(&e);
+	if (reg_value_dword(v, &d, &e) == 0)
+		json_object_set_new(ctx, name, json_integer(d));
+	else
+		json_object_set_new(ctx, name, json_null());
+	return 0;
+}
+
+static int state_registry(struct scan *s, json_t *state, json_t *unreadable,
+			  struct err *err)
+{
+	struct registry *reg;
+	struct hive *sys;
+	struct svc_state_ctx c;
+	struct hkey *k = NULL;
+	char path[128];
+	unsigned bad = 0;
+	int rc;
+
+	if (registry_get(s, &reg, err) < 0 || registry_system(reg, &sys, err) < 0 ||
+	    !reg->control_set[0]) {
+		json_array_append_new(unreadable, json_string("services"));
+		return 0;
+	}
+	json_object_set_new(state, "control_set", json_string(reg->control_set));
+	c.services = json_object();
+	rc = svc_foreach(sys, reg->control_set, svc_state_one, &c, &bad, err);
+	if (rc < 0) {
+		json_decref(c.services);
+		json_array_append_new(unreadable, json_string("services"));
+		return 0;
+	}
+	json_object_set_new(state, "services", c.services);
+	/* VssAccessControl: account -> DWORD */
+	snprintf(path, sizeof(path), "%s\\Services\\VSS\\VssAccessControl", reg->control_set);
+	if (hive_key(sys, path, &k, err) == 1) {
+		json_t *acl = json_object();
+
+		hkey_foreach_value(k, vac_one, acl, err);
+		hkey_free(k);
+		json_object_set_new(state, "vss_access_control", acl);
+	}
+	return 0;
+}
+
+/* --- WinSxS descriptors: the folder, PendingRenames, and FileMaps' files
+ * grouped by descriptor */
+static char *sddl_of(struct fs *fs, const char *path, uint64_t inode, int by_inode,
+		     struct err *err)
+{
+	uint8_t *bin = NULL;
+	size_t len = 0;
+	struct secdesc sd;
+	char *out = NULL;
+	int rc = by_inode ? fs_get_security_inode(fs, inode, &bin, &len, err) :
+			    fs_get_security(fs, path, &bin, &len, err);
+
+	if (rc <= 0)
+		return NULL;
+	memset(&sd, 0, sizeof(sd));
+	if (secdesc_parse(bin, len, &sd, err) == 0)
+		sddl_encode(&sd, SDDL_RIGHTS_FILE, &out, err);
+	secdesc_release(&sd);
+	free(bin);
+	return out;
+}
+
+struct filemaps_ctx {
+	struct fs *fs;
+	json_t *by_sddl;
+	unsigned long n;
+	int use_inode;
+};
+
+static int filemaps_one(void *ctx, const struct fs_dirent *e)
+{
+	struct filemaps_ctx *c = ctx;
+	char path[LIMIT_PATH_LEN];
+	struct err e2;
+	char *sddl;
+	json_t *cur;
+
+	if (e->is_dir)
+		return 0;
+	err_init(&e2);
+	snprintf(path, sizeof(path), "Windows\\WinSxS\\FileMaps\\%s", e->name);
+	sddl = sddl_of(c->fs, path, e->inode, c->use_inode, &e2);
+	cur = json_object_get(c->by_sddl, sddl ? sddl : "(unreadable)");
+	json_object_set_new(c->by_sddl, sddl ? sddl : "(unreadable)",
+			    json_integer(cur ? json_integer_value(cur) + 1 : 1));
+	free(sddl);
+	c->n++;
+	return 0;
+}
+
+static int state_winsxs(struct scan *s, json_t *state, json_t *unreadable)
+{
+	static const char *const paths[] = {
+		"Windows\\WinSxS\\FileMaps", "Windows\\WinSxS\\Temp\\PendingRenames",
+	};
+	json_t *w = json_object();
+	struct filemaps_ctx c;
+	struct err err;
+	size_t i;
+
+	if (!fs_info(s->fs)->descriptors) {
+		json_decref(w);
+		json_array_append_new(unreadable, json_string("winsxs"));
+		return 0;
+	}
+	for (i = 0; i < 2; i++) {
+		char *sddl;
+
+		err_init(&err);
+		sddl = sddl_of(s->fs, paths[i], 0, 0, &err);
+		json_object_set_new(w, paths[i], sddl ? json_string(sddl) : json_null());
+		free(sddl);
+	}
+	c.fs = s->fs;
+	c.by_sddl = json_object();
+	c.n = 0;
+	c.use_inode = fs_info(s->fs)->kind == FS_NTFS;
+	err_init(&err);
+	if (fs_readdir(s->fs, paths[0], filemaps_one, &c, &err) == 0)
+		json_object_set_new(w, "Windows\\WinSxS\\FileMaps\\*", c.by_sddl);
+	else
+		json_decref(c.by_sddl);
+	json_object_set_new(state, "winsxs", w);
+	return 0;
+}
+
+/* --- .NET Framework counts and Web.config, from cause 4's evidence */
+static void state_framework(struct scan *s, json_t *state, json_t *unreadable)
+{
+	json_t *fw = json_object(), *wc = json_object(), *e;
+	size_t i, k;
+	int found = 0;
+
+	for (i = 0; i < s->nresults; i++) {
+		const struct result *r = &s->results[i];
+
+		if (!r->rule || strcmp(r->rule->check->name, "framework_folders") != 0)
+			continue;
+		found = r->status != STATUS_UNKNOWN;
+		json_array_foreach(r->evidence, k, e) {
+			const char *kind = json_string_value(json_object_get(e, "kind"));
+			const char *path = json_string_value(json_object_get(e, "path"));
+
+			if (!kind || !path)
+				continue;
+			if (strcmp(kind, "count") == 0 && json_is_integer(json_object_get(e, "folders")))
+				json_object_set(fw, path, json_object_get(e, "folders"));
+			else if (strcmp(kind, "webconfig") == 0 || strcmp(kind, "file") == 0) {
+				json_t *td = json_object_get(e, "temp_directory");
+
+				if (td)
+					json_object_set(wc, path, td);
+			}
+		}
+	}
+	if (!found)
+		json_array_append_new(unreadable, json_string("framework"));
+	json_object_set_new(state, "framework", fw);
+	json_object_set_new(state, "webconfig", wc);
+}
+
+int baseline_collect(struct scan *s, json_t **doc, struct err *err)
+{
+	json_t *d = json_object(), *state = json_object(), *unreadable = json_array();
+	json_t *src = json_object();
+
+	*doc = NULL;
+	if (!d || !state || !unreadable || !src) {
+		json_decref(d); json_decref(state); json_decref(unreadable); json_decref(src);
+		return err_set(err, -E_NOMEM, "out of memory");
+	}
+	json_object_set_new(d, "schema", json_string(BASELINE_SCHEMA));
+	json_object_set_new(d, "tool", json_pack("{s:s, s:s}", "name", "vssdoctor",
+						 "version", VSSD_VERSION));
+	json_object_set_new(src, "path", json_string(s->source));
+	json_object_set_new(src, "format", json_string(s->is_dir ? "directory" :
+						       image_format(s->img)));
+	json_object_set_new(d, "source", src);
+	json_object_set(d, "windows", s->windows);
+	state_registry(s, state, unreadable, err);
+	state_winsxs(s, state, unreadable);
+	state_framework(s, state, unreadable);
+	json_object_set_new(d, "state", state);
+	json_object_set_new(d, "unreadable", unreadable);
+	*doc = d;
+	return 0;
+}
+
+int baseline_save(const char *path, json_t *doc, struct err *err)
+{
+	if (json_dump_file(doc, path, JSON_INDENT(2) | JSON_SORT_KEYS) < 0)
+		return err_set(err, -E_IO, "cannot write '%s': %s", path, strerror(errno));
+	return 0;
+}
+
+int baseline_load(const char *path, json_t **doc, struct err *err)
+{
+	json_error_t je;
+	json_t *d = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	const char *schema;
+
+	*doc = NULL;
+	if (!d)
+		return err_set(err, -E_USAGE, "%s:%d: %s", path, je.line, je.text);
+	schema = json_string_value(json_object_get(d, "schema"));
+	if (!schema || strcmp(schema, BASELINE_SCHEMA) != 0 ||
+	    !json_is_object(json_object_get(d, "state"))) {
+		json_decref(d);
+		return err_set(err, -E_USAGE, "%s: not a %s baseline", path, BASELINE_SCHEMA);
+	}
+	*doc = d;
+	return 0;
+}

@@ -1,0 +1,23 @@
+/* Golden-image baselines (issue 7): the state of an image that matters to
+ * the System Writer, as a versioned JSON document with stable ordering
+ * (schema "vssdoctor-baseline/1", README "Baselines"), saved with
+ * --save-baseline and compared by the drift check with --baseline. */
+#ifndef VSSD_BASELINE_H
+#define VSSD_BASELINE_H
+
+#include <jansson.h>
+
+#include "scan.h"
+
+#define BASELINE_SCHEMA "vssdoctor-baseline/1"
+
+/* The document for this scan (run after scan_run: cause 4's counts come
+ * from its result).  Sections that cannot be read are left out and named
+ * in "unreadable".  Returns 0 (*doc a new reference) or <0. */
+int baseline_collect(struct scan *s, json_t **doc, struct err *err);
+
+int baseline_save(const char *path, json_t *doc, struct err *err);
+/* Load and check the schema; <0 with "FILE: why". */
+int baseline_load(const char *path, json_t **doc, struct err *err);
+
+#endif

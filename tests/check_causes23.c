@@ -1,0 +1,723 @@
+/* Causes 2 and 3 and the registry findings end to end: scenario volumes
+ * with hives from our own REGF writer, `vssdoctor scan --format json`,
+ * the verdicts, the evidence and the fixes a user would read, and the
+ * exit status. */
+#define _GNU_SOURCE
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "regf_writer.h"
+#include "scenario.h"
+#include "testutil.h"
+
+#define SVC "ControlSet001\\Services\\"
+#define SCM SCN_SDDL_SCM_DEFAULT
+/* Windows 10-era CryptSvc (DOMAIN.md cause 3): not the SCM default, valid */
+#define W10_CRYPTSVC "O:SYG:SYD:(A;;CCLCSWRPWPDTLOCRRC;;;SY)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)(A;;CCLCSWLOCRRC;;;IU)(A;;CCLCSWLOCRRC;;;SU)(A;;CCLCSWRPWPDTLOCRRC;;;SO)(A;;CCLCSWLORC;;;AC)"
+
+/* ---- helpers --------------------------------------------------------------- */
+
+struct scanned {
+	json_t *root;
+	int status;
+};
+
+static char *build(const char *tag, const char *text)
+{
+	struct err err;
+	char *dir = tu_tmpdir(tag), *img = NULL;
+
+	if (asprintf(&img, "%s/vol.img", dir) < 0)
+		abort();
+	free(dir);
+	err_init(&err);
+	ck_assert_msg(scenario_build(text, img, &err) == 0, "scenario: %s", err.msg);
+	return img;
+}
+
+static void scan_img(const char *img, const char *opt, struct scanned *out)
+{
+	struct tu_run r;
+	json_error_t je;
+
+	if (opt)
+		ck_assert_int_eq(tu_vssdoctor(&r, "scan", "--format", "json", opt, "--rules",
+					      tu_env("VSSD_RULES"), img, NULL), 0);
+	else
+		ck_assert_int_eq(tu_vssdoctor(&r, "scan", "--format", "json", "--rules",
+					      tu_env("VSSD_RULES"), img, NULL), 0);
+	out->root = json_loads(r.out, 0, &je);
+	ck_assert_msg(out->root != NULL, "exit %d, bad JSON (%s): %s", r.status, je.text, r.err);
+	out->status = r.status;
+	tu_run_free(&r);
+}
+
+/* Build text and scan it. */
+static void run(const char *tag, const char *text, struct scanned *out)
+{
+	char *img = build(tag, text);
+
+	scan_img(img, NULL, out);
+	free(img);
+}
+
+static json_t *result(json_t *root, const char *id)
+{
+	const char *where[] = { "causes", "findings" };
+	size_t i, k;
+	json_t *v;
+
+	for (k = 0; k < 2; k++)
+		json_array_foreach(json_object_get(root, where[k]), i, v)
+			if (strcmp(json_string_value(json_object_get(v, "id")), id) == 0)
+				return v;
+	ck_abort_msg("no result '%s'", id);
+	return NULL;
+}
+
+static const char *status(struct scanned *sc, const char *id)
+{
+	return json_string_value(json_object_get(result(sc->root, id), "status"));
+}
+
+static const char *summary(struct scanned *sc, const char *id)
+{
+	return json_string_value(json_object_get(result(sc->root, id), "summary"));
+}
+
+static void assert_status(struct scanned *sc, const char *id, const char *want)
+{
+	ck_assert_msg(strcmp(status(sc, id), want) == 0, "%s: %s (want %s): %s", id,
+		      status(sc, id), want, summary(sc, id));
+}
+
+/* The evidence item of id whose key equals value. */
+static json_t *evidence_by(struct scanned *sc, const char *id, const char *key,
+			   const char *value)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(json_object_get(result(sc->root, id), "evidence"), i, e) {
+		const char *s = json_string_value(json_object_get(e, key));
+
+		if (s && strcmp(s, value) == 0)
+			return e;
+	}
+	ck_abort_msg("%s: no evidence with %s = '%s'", id, key, value);
+	return NULL;
+}
+
+/* 1 when one remediation line of id contains text. */
+static int has_fix(struct scanned *sc, const char *id, const char *text)
+{
+	size_t i;
+	json_t *l;
+
+	json_array_foreach(json_object_get(result(sc->root, id), "remediation"), i, l)
+		if (strstr(json_string_value(l), text))
+			return 1;
+	return 0;
+}
+
+static void assert_fix(struct scanned *sc, const char *id, const char *text)
+{
+	ck_assert_msg(has_fix(sc, id, text), "%s: no remediation line with '%s'", id, text);
+}
+
+/* A JSON array of strings holds one containing text. */
+static int array_has(json_t *arr, const char *text)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(arr, i, v)
+		if (json_is_string(v) && strstr(json_string_value(v), text))
+			return 1;
+	return 0;
+}
+
+/* The exit status DESIGN.md promises for what the report says. */
+static void assert_exit_matches(struct scanned *sc)
+{
+	const char *where[] = { "causes", "findings" };
+	int present = 0, unknown = 0;
+	size_t i, k;
+	json_t *v;
+
+	for (k = 0; k < 2; k++)
+		json_array_foreach(json_object_get(sc->root, where[k]), i, v) {
+			const char *st = json_string_value(json_object_get(v, "status"));
+
+			if (k == 0 && strcmp(st, "present") == 0)
+				present = 1;
+			if (strcmp(st, "unknown") == 0)
+				unknown = 1;
+		}
+	ck_assert_int_eq(sc->status, present ? 1 : unknown ? 3 : 0);
+}
+
+static const char *const registry_ids[] = {
+	"cause2", "cause3", "hive-dirty", "service-binary-missing",
+	"service-sd-blocks-writer", "vss-access-control", "win2003",
+};
+
+/* ---- a healthy volume ------------------------------------------------------ */
+
+START_TEST(test_healthy)
+{
+	static const char *const oses[] = { "2008r2", "2016" };
+	struct scanned sc;
+	json_t *ev, *win;
+	char text[64];
+	size_t i;
+
+	snprintf(text, sizeof(text), "os %s\n", oses[_i]);
+	run("c23-healthy", text, &sc);
+	for (i = 0; i < sizeof(registry_ids) / sizeof(registry_ids[0]); i++)
+		assert_status(&sc, registry_ids[i], "absent");
+	ck_assert_int_ne(sc.status, 1);
+	assert_exit_matches(&sc);
+	/* cause 3: CryptSvc holds the SCM default, EventSystem none */
+	ev = evidence_by(&sc, "cause3", "service", "CryptSvc");
+	ck_assert_str_eq(json_string_value(json_object_get(ev, "path")), SVC "CryptSvc\\Security");
+	ck_assert_str_eq(json_string_value(json_object_get(ev, "sddl")), SCM);
+	ck_assert_str_eq(json_string_value(json_object_get(ev, "expected")), SCM);
+	ck_assert_uint_eq(json_array_size(json_object_get(ev, "diff")), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(ev, "effective"), "BA")),
+			 "ALL_ACCESS");
+	ev = evidence_by(&sc, "cause3", "service", "EventSystem");
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(ev, "note")), "SCM default"));
+	/* cause 2: each service with its configuration */
+	ev = evidence_by(&sc, "cause2", "service", "CryptSvc");
+	ck_assert_str_eq(json_string_value(json_object_get(ev, "status")), "ok");
+	ck_assert_int_eq(json_integer_value(json_object_get(ev, "start")), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(ev, "svchost_group")), "NetworkService");
+	ck_assert(json_is_true(json_object_get(ev, "in_svchost_group")));
+	ck_assert(json_is_true(json_object_get(json_object_get(ev, "dll"), "exists")));
+	ck_assert_ptr_nonnull(evidence_by(&sc, "cause2", "service", "swprv"));
+	/* the Windows version in the report */
+	win = json_object_get(json_object_get(sc.root, "source"), "windows");
+	ck_assert_str_eq(json_string_value(json_object_get(win, "control_set")), "ControlSet001");
+	ck_assert_str_eq(json_string_value(json_object_get(win, "build")), _i ? "14393" : "7601");
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(win, "product_name")),
+				     _i ? "2016" : "2008 R2"));
+	if (_i)
+		ck_assert_str_eq(json_string_value(json_object_get(win, "version")), "10.0");
+	json_decref(sc.root);
+}
+END_TEST
+
+/* ---- cause 3, table-driven --------------------------------------------------- */
+
+struct sd_vector {
+	const char *name;
+	const char *service;      /* whose Security value is set */
+	const char *sddl;         /* NULL: hex below */
+	const char *hex;
+	const char *cause3;       /* verdict */
+	const char *lacking;      /* the label that lacks rights, NULL */
+	const char *diff_change;  /* a diff entry: "missing SY" */
+};
+
+static const struct sd_vector sd_vectors[] = {
+	{ "CryptSvc without SY", "CryptSvc",
+	  "D:(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)(A;;CCLCSWLOCRRC;;;IU)(A;;CCLCSWLOCRRC;;;SU)", NULL,
+	  "present", "SY", "missing SY" },
+	{ "EventSystem: deny NS before the allows", "EventSystem",
+	  "D:(D;;CCLCSWLOCRRC;;;NS)(A;;CCLCSWRPWPDTLOCRRC;;;SY)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)"
+	  "(A;;CCLCSWLOCRRC;;;IU)(A;;CCLCSWLOCRRC;;;SU)", NULL,
+	  "present", "writer", "extra NS" },
+	{ "EventSystem: deny NS after the allows (order matters)", "EventSystem",
+	  "D:(A;;CCLCSWRPWPDTLOCRRC;;;SY)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)(A;;CCLCSWLOCRRC;;;IU)"
+	  "(A;;CCLCSWLOCRRC;;;SU)(D;;CCLCSWLOCRRC;;;NS)", NULL,
+	  "absent", NULL, "extra NS" },
+	{ "CryptSvc as Windows 10 ships it", "CryptSvc", W10_CRYPTSVC, NULL,
+	  "absent", NULL, "extra SO" },
+	{ "CryptSvc: Administrators without WRITE_DAC", "CryptSvc",
+	  "D:(A;;CCLCSWRPWPDTLOCRRC;;;SY)(A;;CCDCLCSWRPWPDTLOCRSDRCWO;;;BA)(A;;CCLCSWLOCRRC;;;IU)(A;;CCLCSWLOCRRC;;;SU)",
+	  NULL, "present", "BA", "changed BA" },
+	{ "CryptSvc: generic rights", "CryptSvc",
+	  "D:(A;;GA;;;SY)(A;;GA;;;BA)(A;;GR;;;SU)", NULL, "absent", NULL, "missing IU" },
+	{ "CryptSvc: the 5-byte stub", "CryptSvc", NULL, "00000e0001", "absent", NULL, NULL },
+	{ "CryptSvc: empty DACL", "CryptSvc", "D:", NULL, "present", "writer", "missing SY" },
+	{ "CryptSvc: NULL DACL", "CryptSvc", "D:NO_ACCESS_CONTROL", NULL, "absent", NULL, NULL },
+};
+
+static int diff_has(json_t *diff, const char *what)
+{
+	char change[16], sid[64];
+	size_t i;
+	json_t *d;
+
+	if (sscanf(what, "%15s %63s", change, sid) != 2)
+		return 0;
+	json_array_foreach(diff, i, d)
+		if (strcmp(json_string_value(json_object_get(d, "change")), change) == 0 &&
+		    strcmp(json_string_value(json_object_get(d, "sid")), sid) == 0)
+			return 1;
+	return 0;
+}
+
+START_TEST(test_cause3)
+{
+	const struct sd_vector *v = &sd_vectors[_i];
+	struct scanned sc;
+	char *text = NULL;
+	json_t *ev;
+
+	ck_assert_int_ge(asprintf(&text, "os 2016\nreg system %s " SVC "%s\\Security Security %s\n",
+				  v->sddl ? "sddl" : "hex", v->service, v->sddl ? v->sddl : v->hex), 0);
+	run("c23-sd", text, &sc);
+	free(text);
+	ck_assert_msg(strcmp(status(&sc, "cause3"), v->cause3) == 0, "%s: %s: %s", v->name,
+		      status(&sc, "cause3"), summary(&sc, "cause3"));
+	ev = evidence_by(&sc, "cause3", "service", v->service);
+	ck_assert_str_eq(json_string_value(json_object_get(ev, "verdict")),
+			 strcmp(v->cause3, "present") == 0 ? "broken" : "ok");
+	if (v->lacking)
+		ck_assert_msg(json_object_get(json_object_get(ev, "lacking"), v->lacking) != NULL,
+			      "%s: %s lacks nothing", v->name, v->lacking);
+	else
+		ck_assert_ptr_null(json_object_get(ev, "lacking"));
+	if (v->diff_change)
+		ck_assert_msg(diff_has(json_object_get(ev, "diff"), v->diff_change),
+			      "%s: no diff '%s'", v->name, v->diff_change);
+	if (v->hex) {
+		ck_assert(json_is_null(json_object_get(ev, "sddl")));
+		ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(ev, "note")), "stub"));
+	}
+	if (strcmp(v->cause3, "present") == 0) {
+		char line[512];
+
+		ck_assert_ptr_nonnull(strstr(summary(&sc, "cause3"), v->service));
+		snprintf(line, sizeof(line), "sc sdshow %s > %s.txt", v->service, v->service);
+		assert_fix(&sc, "cause3", line);
+		snprintf(line, sizeof(line), "sc sdset %s %s", v->service, SCM);
+		assert_fix(&sc, "cause3", line);
+		ck_assert_int_eq(sc.status, 1);
+	} else {
+		ck_assert_uint_eq(json_array_size(json_object_get(result(sc.root, "cause3"), "remediation")), 0);
+	}
+	json_decref(sc.root);
+}
+END_TEST
+
+/* ---- cause 2 --------------------------------------------------------------- */
+
+START_TEST(test_cryptsvc_disabled)
+{
+	struct scanned sc;
+	json_t *ev;
+
+	run("c23-c2", "os 2016\nbreak cause2\n", &sc);
+	assert_status(&sc, "cause2", "present");
+	ck_assert_str_eq(summary(&sc, "cause2"), "CryptSvc cannot run as configured");
+	ev = evidence_by(&sc, "cause2", "service", "CryptSvc");
+	ck_assert_str_eq(json_string_value(json_object_get(ev, "status")), "broken");
+	ck_assert_int_eq(json_integer_value(json_object_get(ev, "start")), 4);
+	ck_assert_str_eq(json_string_value(json_object_get(ev, "start_type")), "disabled");
+	ck_assert(array_has(json_object_get(ev, "problems"), "Start = 4 (disabled)"));
+	assert_fix(&sc, "cause2", "sc config CryptSvc start= auto");
+	ck_assert_str_eq(json_string_value(json_object_get(evidence_by(&sc, "cause2", "service", "VSS"),
+							   "status")), "ok");
+	assert_status(&sc, "cause3", "absent");
+	ck_assert_int_eq(sc.status, 1);
+	json_decref(sc.root);
+}
+END_TEST
+
+START_TEST(test_dependency_disabled)
+{
+	struct scanned sc;
+	json_t *ev;
+
+	run("c23-dep", "os 2016\nreg system dword " SVC "RpcSs Start 4\n", &sc);
+	assert_status(&sc, "cause2", "present");
+	/* every service that needs RpcSs, and RpcSs named with its fix */
+	ck_assert_ptr_nonnull(strstr(summary(&sc, "cause2"), "CryptSvc, EventSystem, VSS, swprv"));
+	ev = evidence_by(&sc, "cause2", "service", "RpcSs");
+	ck_assert_str_eq(json_string_value(json_object_get(ev, "status")), "broken");
+	ev = evidence_by(&sc, "cause2", "service", "CryptSvc");
+	ck_assert(array_has(json_object_get(ev, "problems"), "depends on RpcSs, which cannot run (Start = 4 (disabled))"));
+	assert_fix(&sc, "cause2", "sc config RpcSs start= auto");
+	ck_assert(!has_fix(&sc, "cause2", "sc config CryptSvc"));
+	json_decref(sc.root);
+
+	/* two levels down: RpcSs needs RpcEptMapper */
+	run("c23-dep2", "os 2016\nreg system dword " SVC "RpcEptMapper Start 4\n", &sc);
+	assert_status(&sc, "cause2", "present");
+	ev = evidence_by(&sc, "cause2", "service", "CryptSvc");
+	ck_assert(array_has(json_object_get(ev, "problems"), "depends on RpcSs"));
+	assert_fix(&sc, "cause2", "sc config RpcEptMapper start= auto");
+	json_decref(sc.root);
+
+	/* a dependency that is not installed */
+	run("c23-dep3", "os 2016\nreg system multi_sz " SVC "VSS DependOnService RPCSS|NoSuchSvc\n", &sc);
+	assert_status(&sc, "cause2", "present");
+	ck_assert_str_eq(summary(&sc, "cause2"), "VSS cannot run as configured");
+	ev = evidence_by(&sc, "cause2", "service", "NoSuchSvc");
+	ck_assert(json_is_false(json_object_get(ev, "exists")));
+	json_decref(sc.root);
+
+	/* a dependency cycle is not a hang */
+	run("c23-cycle", "os 2016\nreg system multi_sz " SVC "RpcSs DependOnService CryptSvc\n", &sc);
+	assert_status(&sc, "cause2", "absent");
+	json_decref(sc.root);
+}
+END_TEST
+
+START_TEST(test_servicedll_missing)
+{
+	struct scanned sc;
+	json_t *ev;
+
+	run("c23-bin", "os 2016\nbreak binary\n", &sc);
+	/* cause 2: EventSystem cannot load es.dll */
+	assert_status(&sc, "cause2", "present");
+	ev = evidence_by(&sc, "cause2", "service", "EventSystem");
+	ck_assert(json_is_false(json_object_get(json_object_get(ev, "dll"), "exists")));
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(ev, "dll"), "file")),
+			 "Windows\\System32\\es.dll");
+	assert_fix(&sc, "cause2", "restore %SystemRoot%\\System32\\es.dll (sfc /scannow)");
+	/* the finding names the value and the file */
+	assert_status(&sc, "service-binary-missing", "present");
+	ev = evidence_by(&sc, "service-binary-missing", "service", "EventSystem");
+	ck_assert_str_eq(json_string_value(json_object_get(ev, "value")), "ServiceDll");
+	ck_assert_str_eq(json_string_value(json_object_get(ev, "path")), SVC "EventSystem\\Parameters");
+	ck_assert_str_eq(json_string_value(json_object_get(ev, "file")), "Windows\\System32\\es.dll");
+	assert_fix(&sc, "service-binary-missing", "restore %SystemRoot%\\System32\\es.dll (for EventSystem)");
+	ck_assert_str_eq(summary(&sc, "service-binary-missing"),
+			 "1 service(s) point at a missing binary: EventSystem");
+	json_decref(sc.root);
+}
+END_TEST
+
+START_TEST(test_svchost_group)
+{
+	struct scanned sc;
+	json_t *ev;
+
+	/* CryptSvc dropped from its svchost group */
+	run("c23-svchost", "os 2016\nreg software multi_sz \"Microsoft\\Windows NT\\CurrentVersion\\Svchost\" "
+	    "NetworkService Dnscache|NlaSvc\n", &sc);
+	assert_status(&sc, "cause2", "present");
+	ev = evidence_by(&sc, "cause2", "service", "CryptSvc");
+	ck_assert(json_is_false(json_object_get(ev, "in_svchost_group")));
+	assert_fix(&sc, "cause2", "add CryptSvc to the REG_MULTI_SZ value 'NetworkService'");
+	json_decref(sc.root);
+
+	/* swprv without its ServiceDll value */
+	run("c23-nodll", "os 2016\nreg system delete " SVC "swprv\\Parameters ServiceDll\n", &sc);
+	assert_status(&sc, "cause2", "present");
+	ev = evidence_by(&sc, "cause2", "service", "swprv");
+	ck_assert(array_has(json_object_get(ev, "problems"), "no Parameters\\ServiceDll"));
+	json_decref(sc.root);
+}
+END_TEST
+
+START_TEST(test_diag_timestamps)
+{
+	struct scanned sc;
+	json_t *ev;
+	char *text = NULL, ft[17];
+	uint64_t t = REGF_WRITER_FILETIME + 36000000000ull;  /* + 1 hour */
+	int i;
+
+	for (i = 0; i < 8; i++)
+		snprintf(ft + 2 * i, 3, "%02x", (unsigned)((t >> (8 * i)) & 0xff));
+	ck_assert_int_ge(asprintf(&text,
+		"os 2016\n"
+		"reg system hex \"" SVC "VSS\\Diag\\System Writer\" \"IDENTIFY (Enter)\" 4800000000000000%s0000000000000000\n"
+		"reg system hex \"" SVC "VSS\\Diag\\System Writer\" \"IDENTIFY (Leave)\" 4800000000000000%s0000000000000000\n",
+		ft, ft), 0);
+	run("c23-diag", text, &sc);
+	free(text);
+	assert_status(&sc, "cause2", "absent");
+	ev = evidence_by(&sc, "cause2", "path", SVC "VSS\\Diag\\System Writer");
+	ck_assert_str_eq(json_string_value(json_object_get(ev, "last")), "2024-01-01T01:00:00Z");
+	ck_assert_int_eq(json_integer_value(json_object_get(ev, "count")), 2);
+	json_decref(sc.root);
+}
+END_TEST
+
+/* ---- the findings ------------------------------------------------------------ */
+
+START_TEST(test_driver_binary_missing)
+{
+	struct scanned sc;
+	json_t *ev;
+
+	run("c23-drv",
+	    "os 2016\n"
+	    "reg system dword " SVC "FooDrv Type 1\n"
+	    "reg system dword " SVC "FooDrv Start 3\n"
+	    "reg system expand_sz " SVC "FooDrv ImagePath system32\\drivers\\foodrv.sys\n"
+	    /* no ImagePath at all: skipped */
+	    "reg system dword " SVC "NoImage Type 1\n", &sc);
+	assert_status(&sc, "service-binary-missing", "present");
+	ev = evidence_by(&sc, "service-binary-missing", "service", "FooDrv");
+	ck_assert_str_eq(json_string_value(json_object_get(ev, "value")), "ImagePath");
+	ck_assert_str_eq(json_string_value(json_object_get(ev, "file")), "Windows\\system32\\drivers\\foodrv.sys");
+	ck_assert(json_is_true(json_object_get(ev, "driver")));
+	assert_fix(&sc, "service-binary-missing", "restore %SystemRoot%\\system32\\drivers\\foodrv.sys (for FooDrv)");
+	ck_assert_str_eq(summary(&sc, "service-binary-missing"), "1 service(s) point at a missing binary: FooDrv");
+	/* not a service the writer needs */
+	assert_status(&sc, "cause2", "absent");
+	ck_assert_int_ne(sc.status, 1);
+	json_decref(sc.root);
+}
+END_TEST
+
+START_TEST(test_mslldp)
+{
+	struct scanned sc;
+	json_t *ev;
+	const char *fixed;
+
+	run("c23-lldp", "os 2016\nbreak mslldp\n", &sc);
+	assert_status(&sc, "service-sd-blocks-writer", "present");
+	ck_assert_str_eq(summary(&sc, "service-sd-blocks-writer"),
+			 "1 service(s) give the System Writer no query access: MsLldp");
+	ev = evidence_by(&sc, "service-sd-blocks-writer", "service", "MsLldp");
+	ck_assert_str_eq(json_string_value(json_object_get(ev, "sddl")),
+			 "D:(A;;CCLCSWRPWPDTLOCRRC;;;SY)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)");
+	fixed = json_string_value(json_object_get(ev, "fixed_sddl"));
+	ck_assert_str_eq(fixed, "D:(A;;CCLCSWRPWPDTLOCRRC;;;SY)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)(A;;CCLCSWLOCRRC;;;SU)");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(ev, "effective"), "writer")), "NONE");
+	assert_fix(&sc, "service-sd-blocks-writer", "sc sdshow MsLldp > MsLldp.txt");
+	assert_fix(&sc, "service-sd-blocks-writer",
+		   "sc sdset MsLldp D:(A;;CCLCSWRPWPDTLOCRRC;;;SY)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)(A;;CCLCSWLOCRRC;;;SU)");
+	/* a finding, not a cause */
+	assert_status(&sc, "cause3", "absent");
+	ck_assert_int_ne(sc.status, 1);
+	json_decref(sc.root);
+
+	/* a deny ACE first: appending is not enough, and the report says so */
+	run("c23-lldp-deny", "os 2016\nreg system sddl " SVC "MsLldp\\Security Security "
+	    "D:(D;;CCLC;;;SU)(A;;CCLCSWRPWPDTLOCRRC;;;SY)\n", &sc);
+	ev = evidence_by(&sc, "service-sd-blocks-writer", "service", "MsLldp");
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(ev, "note")), "deny ACE"));
+	json_decref(sc.root);
+}
+END_TEST
+
+/* A descriptor over 16 KiB (1200 ACEs): read whole from the hive. */
+START_TEST(test_big_descriptor)
+{
+	struct scanned sc;
+	json_t *ev;
+	const char *sddl;
+	char *text, *p;
+	size_t cap = 80000;
+	int i;
+
+	text = malloc(cap);
+	p = text + sprintf(text,
+		"os 2016\n"
+		"reg system dword " SVC "BigSvc Type 1\n"
+		"reg system expand_sz " SVC "BigSvc ImagePath system32\\drivers\\tcpip.sys\n"
+		"reg system sddl " SVC "BigSvc\\Security Security D:");
+	for (i = 0; i < 1200; i++)
+		p += sprintf(p, "(A;;CCLC;;;S-1-5-21-1-2-3-%d)", 1000 + i);
+	strcpy(p, "\n");
+	run("c23-big", text, &sc);
+	free(text);
+	assert_status(&sc, "service-sd-blocks-writer", "present");
+	ev = evidence_by(&sc, "service-sd-blocks-writer", "service", "BigSvc");
+	sddl = json_string_value(json_object_get(ev, "sddl"));
+	ck_assert_uint_gt(strlen(sddl), 30000);
+	ck_assert_ptr_nonnull(strstr(sddl, "(A;;CCLC;;;S-1-5-21-1-2-3-2199)"));
+	assert_status(&sc, "service-binary-missing", "absent");
+	json_decref(sc.root);
+}
+END_TEST
+
+START_TEST(test_vss_access_control)
+{
+	struct scanned sc;
+	json_t *ev;
+
+	run("c23-vssacl", "os 2016\nbreak vssacl\n", &sc);
+	assert_status(&sc, "vss-access-control", "present");
+	ev = evidence_by(&sc, "vss-access-control", "path", SVC "VSS\\VssAccessControl");
+	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(ev, "values"),
+							    "NT Authority\\NetworkService")), 0);
+	ck_assert_str_eq(summary(&sc, "vss-access-control"),
+			 "VssAccessControl does not grant NT Authority\\NetworkService");
+	assert_fix(&sc, "vss-access-control", "reg add HKLM\\SYSTEM\\CurrentControlSet\\Services\\VSS\\VssAccessControl");
+	json_decref(sc.root);
+
+	run("c23-vssacl2", "os 2016\nreg system delete " SVC "VSS\\VssAccessControl \"NT Authority\\NetworkService\"\n", &sc);
+	assert_status(&sc, "vss-access-control", "present");
+	ev = evidence_by(&sc, "vss-access-control", "path", SVC "VSS\\VssAccessControl");
+	ck_assert(json_is_null(json_object_get(json_object_get(ev, "values"), "NT Authority\\NetworkService")));
+	json_decref(sc.root);
+}
+END_TEST
+
+START_TEST(test_win2003)
+{
+	struct scanned sc;
+	json_t *ev;
+
+	run("c23-2003", "os 2003\n", &sc);
+	assert_status(&sc, "win2003", "present");
+	ck_assert_ptr_nonnull(strstr(summary(&sc, "win2003"), "causes 1-4 do not apply"));
+	ev = evidence_by(&sc, "win2003", "path",
+			 "Microsoft\\EventSystem\\{26c409cc-ae86-11d1-b616-00805fc79216}\\Subscriptions");
+	ck_assert(json_is_true(json_object_get(ev, "exists")));
+	ck_assert(json_is_true(json_object_get(ev, "readable")));
+	assert_fix(&sc, "win2003", "KB 940184");
+	ev = evidence_by(&sc, "win2003", "current_version", "5.2");
+	ck_assert_str_eq(json_string_value(json_object_get(ev, "build")), "3790");
+	json_decref(sc.root);
+}
+END_TEST
+
+/* ---- unreadable hives ------------------------------------------------------- */
+
+START_TEST(test_garbage_hives)
+{
+	struct scanned sc;
+
+	run("c23-garbage", "os 2016\nvol file Windows\\System32\\config\\SYSTEM this is not a hive\n", &sc);
+	assert_status(&sc, "cause2", "unknown");
+	assert_status(&sc, "cause3", "unknown");
+	ck_assert_ptr_nonnull(strstr(summary(&sc, "cause3"), "hive SYSTEM: not a registry hive"));
+	assert_status(&sc, "service-sd-blocks-writer", "unknown");
+	ck_assert_int_eq(sc.status, 3);
+	ck_assert(array_has(json_object_get(sc.root, "warnings"),
+			    "hive SYSTEM cannot be read: not a registry hive"));
+	json_decref(sc.root);
+
+	/* without SOFTWARE: the svchost groups cannot be checked */
+	run("c23-nosw", "os 2016\nvol file Windows\\System32\\config\\SOFTWARE x\n", &sc);
+	assert_status(&sc, "cause2", "unknown");
+	ck_assert_ptr_nonnull(strstr(summary(&sc, "cause2"), "svchost groups not checked"));
+	assert_status(&sc, "cause3", "absent");
+	assert_status(&sc, "win2003", "unknown");
+	json_decref(sc.root);
+}
+END_TEST
+
+/* ---- dirty hives (issue 10) ------------------------------------------------------ */
+
+START_TEST(test_dirty_new_log)
+{
+	char *img = build("c23-dirty-new",
+			  "os 2016\nlog system new\n"
+			  "reg system sddl " SVC "CryptSvc\\Security Security D:(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)\n");
+	struct scanned sc;
+	json_t *ev;
+
+	/* the verdict follows the log */
+	scan_img(img, NULL, &sc);
+	assert_status(&sc, "cause3", "present");
+	ev = evidence_by(&sc, "cause3", "service", "CryptSvc");
+	ck_assert(json_is_true(json_object_get(ev, "replayed")));
+	assert_status(&sc, "hive-dirty", "present");
+	ev = evidence_by(&sc, "hive-dirty", "hive", "SYSTEM");
+	ck_assert(json_is_true(json_object_get(ev, "dirty")));
+	ck_assert(json_is_true(json_object_get(ev, "replayed")));
+	ck_assert_str_eq(json_string_value(json_object_get(ev, "log_format")), "new");
+	ck_assert_int_eq(json_integer_value(json_object_get(ev, "entries_applied")), 1);
+	ck_assert_ptr_nonnull(strstr(summary(&sc, "hive-dirty"), "SYSTEM: "));
+	ck_assert_ptr_nonnull(strstr(summary(&sc, "hive-dirty"), "replayed in memory with LOG1"));
+	ev = evidence_by(&sc, "hive-dirty", "hive", "SOFTWARE");
+	ck_assert(json_is_false(json_object_get(ev, "dirty")));
+	ck_assert(array_has(json_object_get(sc.root, "warnings"), "hive SYSTEM is dirty"));
+	json_decref(sc.root);
+	/* --no-replay: the primary file's view */
+	scan_img(img, "--no-replay", &sc);
+	assert_status(&sc, "cause3", "absent");
+	ck_assert_ptr_nonnull(strstr(summary(&sc, "hive-dirty"), "primary file only (--no-replay)"));
+	ck_assert_ptr_null(json_object_get(evidence_by(&sc, "cause3", "service", "CryptSvc"), "replayed"));
+	json_decref(sc.root);
+	free(img);
+}
+END_TEST
+
+START_TEST(test_dirty_old_log)
+{
+	char *img = build("c23-dirty-old", "os 2008r2\nlog system old\nreg system dword " SVC "CryptSvc Start 4\n");
+	struct scanned sc;
+
+	scan_img(img, NULL, &sc);
+	assert_status(&sc, "cause2", "present");
+	ck_assert(json_is_true(json_object_get(evidence_by(&sc, "cause2", "service", "CryptSvc"), "replayed")));
+	ck_assert_str_eq(json_string_value(json_object_get(evidence_by(&sc, "hive-dirty", "hive", "SYSTEM"),
+							   "log_format")), "old");
+	json_decref(sc.root);
+	scan_img(img, "--no-replay", &sc);
+	assert_status(&sc, "cause2", "absent");
+	json_decref(sc.root);
+	free(img);
+}
+END_TEST
+
+START_TEST(test_dirty_bad_log)
+{
+	struct scanned sc;
+	json_t *ev;
+
+	/* a log whose only entry fails its hash applies nothing */
+	run("c23-dirty-bad", "os 2016\nlog system new corrupt 0\nreg system dword " SVC "CryptSvc Start 4\n", &sc);
+	assert_status(&sc, "cause2", "absent");
+	assert_status(&sc, "hive-dirty", "present");
+	ev = evidence_by(&sc, "hive-dirty", "hive", "SYSTEM");
+	ck_assert(json_is_false(json_object_get(ev, "replayed")));
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(ev, "view")), "no log entry applies"));
+	json_decref(sc.root);
+}
+END_TEST
+
+Suite *causes23_suite(void);
+Suite *causes23_suite(void)
+{
+	Suite *s = suite_create("causes23");
+	TCase *tc;
+
+	tc = tcase_create("healthy");
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_healthy, 0, 2);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("cause3");
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_cause3, 0, (int)(sizeof(sd_vectors) / sizeof(sd_vectors[0])));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("cause2");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_cryptsvc_disabled);
+	tcase_add_test(tc, test_dependency_disabled);
+	tcase_add_test(tc, test_servicedll_missing);
+	tcase_add_test(tc, test_svchost_group);
+	tcase_add_test(tc, test_diag_timestamps);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("findings");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_driver_binary_missing);
+	tcase_add_test(tc, test_mslldp);
+	tcase_add_test(tc, test_big_descriptor);
+	tcase_add_test(tc, test_vss_access_control);
+	tcase_add_test(tc, test_win2003);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("unreadable");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_garbage_hives);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("dirty");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_dirty_new_log);
+	tcase_add_test(tc, test_dirty_old_log);
+	tcase_add_test(tc, test_dirty_bad_log);
+	suite_add_tcase(s, tc);
+	return s;
+}
