@@ -52,6 +52,7 @@ TD_LIB   := $(sort $(wildcard testdata/lib/*.c))
 TD_TOOLS := $(sort $(wildcard testdata/*.c))
 TEST_SRC := $(sort $(wildcard tests/check_*.c))
 TEST_AUX := $(sort $(filter-out $(TEST_SRC),$(wildcard tests/*.c)))
+FAULTBIN := $(O)/vssdoctor-faultalloc
 SUITES   := $(patsubst tests/check_%.c,%,$(TEST_SRC))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(O)/obj/%.o)
@@ -75,7 +76,7 @@ RUNNER   := $(O)/check_runner
 
 .PHONY: all deps check test demo install clean bench fuzz fuzz-short fuzz-build libcheck asan-build mutate mutate-short
 
-all: $(BIN) $(TOOLS)
+all: $(BIN) $(TOOLS) $(FAULTBIN)
 
 deps:
 	@sh scripts/deps.sh
@@ -99,6 +100,12 @@ $(BIN): $(O)/obj/src/main.o $(TDLIBA) $(LIB)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ -Wl,--start-group $^ -Wl,--end-group $(PKG_LIBS) -lm
 
+# the same program with allocation failures injectable (tests only)
+$(FAULTBIN): $(O)/obj/src/main.o $(O)/obj/tests/fault/faultalloc.o $(TDLIBA) $(LIB)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup \
+	  -o $@ -Wl,--start-group $^ -Wl,--end-group $(PKG_LIBS) -lm
+
 $(O)/testdata/%: $(O)/obj/testdata/%.o $(TDLIBA) $(LIB)
 	@mkdir -p $(dir $@)
 	$(call say,LINK,$@)
@@ -118,7 +125,9 @@ $(RUNNER): $(TEST_OBJ) $(TDLIBA) $(LIB)
 
 # Tests find what they need through the environment, so a fresh clone, an
 # O= tree and a sanitizer build all run the same way.
-TEST_ENV = LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp):print_suppressions=0 \
+TEST_ENV = VSSD_FAULT_BIN=$(abspath $(if $(wildcard $(ASAN_O)/vssdoctor-faultalloc),$(ASAN_O),$(O)))/vssdoctor-faultalloc \
+           LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp):print_suppressions=0 \
+           ASAN_SYMBOLIZER_PATH=/usr/bin/llvm-symbolizer \
            VSSD_BIN=$(abspath $(BIN)) VSSD_TOOLS=$(abspath $(O)/testdata) \
            VSSD_RULES=$(abspath rules) VSSD_SAMPLES=$(SAMPLES) \
            VSSD_TMP=$(abspath $(O)/tmp) VSSD_SRC=$(abspath .)

@@ -11,6 +11,7 @@ shift 2
 targets=${*:-$(cd "$out" && ls fuzz_* 2>/dev/null | grep -v '\.')}
 failed=0
 export LSAN_OPTIONS="suppressions=$(cd "$(dirname "$0")/.." && pwd)/tests/lsan.supp:print_suppressions=0"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-fast_unwind_on_malloc=0}"
 export ASAN_SYMBOLIZER_PATH=${ASAN_SYMBOLIZER_PATH:-/usr/bin/llvm-symbolizer}
 for t in $targets; do
 	bin=$out/$t

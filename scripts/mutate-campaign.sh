@@ -21,7 +21,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 TMP=${TMPDIR:-/tmp}/vssd-mutate.$$
 [ -d /dev/shm ] && TMP=/dev/shm/vssd-mutate.$$
 
-export ASAN_OPTIONS="exitcode=86:detect_leaks=1:abort_on_error=0:symbolize=1"
+export ASAN_OPTIONS="exitcode=86:detect_leaks=1:abort_on_error=0:symbolize=1:fast_unwind_on_malloc=0"
 export UBSAN_OPTIONS="halt_on_error=1:exitcode=87:print_stacktrace=1"
 export LSAN_OPTIONS="exitcode=88:suppressions=$TOP/tests/lsan.supp:print_suppressions=0"
 export ASAN_SYMBOLIZER_PATH=${ASAN_SYMBOLIZER_PATH:-/usr/bin/llvm-symbolizer}

@@ -259,6 +259,7 @@ int cli_main_scan(int argc, char **argv)
 		int st;
 
 		if (!s) {
+			fprintf(stderr, "vssdoctor: out of memory\n");
 			rc = 2;
 			break;
 		}

@@ -326,9 +326,18 @@ static void run_events(struct scan *s, const struct rule *r, struct result *res)
 		read_any = 1;
 		if (n > 0 && json_is_true(json_object_get(spec, "makes_present")) &&
 		    res->status != STATUS_PRESENT) {
+			/* the disk's own checks did not show it, the logs do: say
+			 * so rather than fill the rule's sentence for the disk */
+			const char *label = json_string_value(json_object_get(spec, "label"));
+			char *was = res->summary;
+
 			res->status = STATUS_PRESENT;
-			free(res->summary);
-			res->summary = NULL;
+			if (asprintf(&res->summary, "the event logs show it: %s (%d event%s)%s%s",
+				     label ? label : json_string_value(json_object_get(spec, "provider")),
+				     n, n == 1 ? "" : "s",
+				     was ? "; on the disk: " : "", was ? was : "") < 0)
+				res->summary = NULL;
+			free(was);
 		}
 	}
 	/* an events-only finding whose logs could not be read is unknown */
@@ -363,6 +372,7 @@ static int run_rule(struct scan *s, const struct rule *r, struct result *res)
 			     e.msg[0] ? e.msg : err_code_name(rc)) < 0)
 			res->summary = NULL;
 	}
+	summary_from_rule(r, res);
 	run_events(s, r, res);
 	summary_from_rule(r, res);
 	if (res->status == STATUS_PRESENT) {

@@ -230,14 +230,16 @@ START_TEST(test_decoding)
 	v.len = 5;
 	ck_assert_int_eq(reg_value_dword(&v, &dw, &err), 0);
 	ck_assert_uint_eq(dw, 0x04030201);
-	/* REG_MULTI_SZ without its final NULs */
+	/* REG_MULTI_SZ with a stray empty string and without its final NULs */
 	v.type = REGV_MULTI_SZ;
-	v.data = (uint8_t *)"a\0b\0\0\0c\0d";
-	v.len = 10;
+	v.data = (uint8_t *)"a\0\0\0b\0\0\0\0\0c\0d";
+	v.len = 13;
 	ck_assert_int_eq(reg_value_multi(&v, &list, &n, &err), 0);
-	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(n, 3);
 	ck_assert_str_eq(list[0], "a");
-	ck_assert_str_eq(list[1], "bc");
+	ck_assert_str_eq(list[1], "b");
+	ck_assert_str_eq(list[2], "c");
+	ck_assert_ptr_null(list[3]);
 	reg_strv_free(list);
 	v.len = 0;
 	v.data = NULL;
@@ -440,6 +442,8 @@ START_TEST(test_hostile)
 		hive_free(h);
 	}
 	free(good);
+	/* most mutations still open: the walks above did run */
+	ck_assert_uint_gt(walked, 100);
 }
 END_TEST
 

@@ -530,6 +530,13 @@ START_TEST(test_scan_errors)
 	ck_assert_int_eq(volume_scan(img, vt, &err), -E_IO);
 	ck_assert_ptr_nonnull(strstr(err.msg, "first sector"));
 	image_free(img);
+	/* an unreadable GPT header is an i/o error, not a damaged table */
+	ck_assert_int_eq(image_from_memory(&img, d, MEM_DISK, NULL), 0);
+	image_set_fault(img, 600, 0);
+	err_init(&err);
+	ck_assert_int_eq(volume_scan(img, vt, &err), -E_IO);
+	ck_assert_ptr_nonnull(strstr(err.msg, "GPT header at LBA 1: injected"));
+	image_free(img);
 	free(vt);
 	free(d);
 }
@@ -683,6 +690,44 @@ START_TEST(test_disk_gpt_backup)
 	ck_assert_int_eq(err.code, -E_CORRUPT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "GPT: primary: GPT entries: crc32"));
 	ck_assert_ptr_nonnull(strstr(err.msg, "backup at the last LBA: GPT header: crc32"));
+	free(vt);
+	free(disk);
+	free(vol);
+	free(dir);
+}
+END_TEST
+
+/* No protective MBR (sector 0 wiped), and a copy cut short: the GPT is
+ * still found; what does not fit is named, not an error. */
+START_TEST(test_disk_gpt_wiped_mbr_truncated)
+{
+	char *dir = tu_tmpdir("volume-gptcut"), *vol = volume_file(dir, "NTFS    ");
+	char *disk = NULL;
+	struct disk_layout l;
+	struct volume_table *vt;
+	struct err err;
+	uint8_t zero[512] = { 0 };
+	FILE *f;
+
+	ck_assert_int_ge(asprintf(&disk, "%s/disk.img", dir), 0);
+	gpt_layout(&l, vol, 512);
+	err_init(&err);
+	ck_assert_int_eq(disk_write(disk, &l, &err), 0);
+	f = fopen(disk, "r+b");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(zero, 1, sizeof(zero), f), sizeof(zero));
+	fclose(f);
+	vt = scan_file(disk, 0, &err, NULL);
+	check_gpt_parts(vt, &l, 512);
+	ck_assert_str_eq(vt->warning, "GPT without a protective MBR");
+	free(vt);
+
+	ck_assert_int_eq(truncate(disk, (off_t)(110 * MIB)), 0);
+	vt = scan_file(disk, 0, &err, NULL);
+	ck_assert_str_eq(vt->scheme, "gpt");
+	ck_assert_uint_eq(vt->count, 1);
+	ck_assert_ptr_nonnull(strstr(vt->warning, "partition 2 ("));
+	ck_assert_ptr_nonnull(strstr(vt->warning, "partition 3 ("));
 	free(vt);
 	free(disk);
 	free(vol);
@@ -975,6 +1020,7 @@ Suite *volume_suite(void)
 	tcase_set_timeout(tc, TIMEOUT);
 	tcase_add_loop_test(tc, test_disk_gpt, 0, 2);
 	tcase_add_test(tc, test_disk_gpt_backup);
+	tcase_add_test(tc, test_disk_gpt_wiped_mbr_truncated);
 	tcase_add_loop_test(tc, test_disk_past_end, 0, 2);
 	tcase_add_test(tc, test_disk_mbr);
 	tcase_add_test(tc, test_disk_bitlocker_vhdx);

@@ -50,6 +50,9 @@ struct ntfs_fs {
 /* --- libntfs-3g logging: keep the last error line for our messages */
 static char ntfs_last_msg[256];
 
+/* the format comes from libntfs-3g itself */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
 static int ntfs_log_capture(const char *function, const char *file, int line,
 			    u32 level, void *data, const char *format,
 			    va_list args)
@@ -66,6 +69,8 @@ static int ntfs_log_capture(const char *function, const char *file, int line,
 		ntfs_last_msg[--n] = '\0';
 	return 0;
 }
+
+#pragma GCC diagnostic pop
 
 static void ntfs_logging_init(void)
 {

@@ -44,7 +44,8 @@ uint64_t image_size(const struct image *img);
 const char *image_format(const struct image *img);
 const char *image_path(const struct image *img);
 /* Bytes delivered by image_read since open (the "read only what a check
- * needs" figure shown with -v). */
+ * needs" figure shown with -v).  image_open's own check of the first and
+ * last sector of a container image is not counted. */
 uint64_t image_bytes_read(const struct image *img);
 uint64_t image_read_calls(const struct image *img);
 

@@ -267,6 +267,12 @@ static int vhd_diff_open(struct vhd_diff *d, const char *path,
 			       d->block_size);
 	}
 	nblocks = (media_size + d->block_size - 1) / d->block_size;
+	if (d->bat_offset > (uint64_t)st.st_size ||
+	    (uint64_t)d->bat_entries * 4 > (uint64_t)st.st_size - d->bat_offset) {
+		close(fd);
+		return err_set(err, -E_CORRUPT, "VHD BAT (%u entries at %llu) is past the end of the file",
+			       d->bat_entries, (unsigned long long)d->bat_offset);
+	}
 	if (d->bat_entries < nblocks) {
 		close(fd);
 		return err_set(err, -E_CORRUPT, "VHD BAT has %u entries for %llu blocks",

@@ -318,6 +318,15 @@ static void gpt_fill(struct volume_table *vt, struct image *img, unsigned ss,
 	}
 }
 
+/* Hand a local error (an unreadable source, no memory) up with context. */
+static int pass_on(struct err *err, const struct err *local, const char *ctx)
+{
+	if (!err)
+		return local->code;
+	*err = *local;
+	return err_wrap(err, "%s", ctx);
+}
+
 /* 1 (GPT found and filled), 0 (no GPT signature anywhere), <0 (a GPT
  * whose primary and backup are both unusable). */
 static int scan_gpt(struct volume_table *vt, struct image *img,
@@ -340,6 +349,8 @@ static int scan_gpt(struct volume_table *vt, struct image *img,
 			free(entries);
 			return 1;
 		}
+		if (rc == -E_IO || rc == -E_NOMEM)
+			return pass_on(err, &perr, "GPT header at LBA 1");
 		if (rc < 0) {
 			damaged_ss = sizes[i];
 			break;
@@ -362,6 +373,8 @@ static int scan_gpt(struct volume_table *vt, struct image *img,
 			free(entries);
 			return 1;
 		}
+		if (rc == -E_IO || rc == -E_NOMEM)
+			return pass_on(err, &berr, "GPT backup header at the last LBA");
 		if (rc < 0 && !damaged_ss)
 			damaged_ss = ss;
 	}
