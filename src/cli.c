@@ -359,10 +359,3 @@ int cli_main(int argc, char **argv)
 	return 2;
 }
 
-/* until src/sddl_cmd.c lands */
-__attribute__((weak)) int cmd_sddl(int argc, char **argv)
-{
-	(void)argc; (void)argv;
-	fprintf(stderr, "vssdoctor: sddl: not implemented yet\n");
-	return 2;
-}

@@ -240,8 +240,7 @@ int hive_key(struct hive *h, const char *path, struct hkey **out,
 	while (*p == '\\')
 		p++;
 	if (*p == '\0') {
-		/* the root: a second handle on it, through an empty-name walk
-		 * is not offered by libregf; reopen it */
+		/* the root: a handle of its own (libregf walks no empty path) */
 		libregf_error_t *e = NULL;
 		libregf_key_t *k = NULL;
 
@@ -1063,15 +1062,14 @@ int registry_windows_info_fs(struct fs *fs, json_t *out, struct err *err)
 		registry_free(reg);
 		return rc;
 	}
-	if (reg->system.dirty || reg->software.dirty) {
-		json_t *d = json_array();
-
-		if (reg->system.dirty)
-			json_array_append_new(d, json_string("SYSTEM"));
-		if (reg->software.dirty)
-			json_array_append_new(d, json_string("SOFTWARE"));
-		json_object_set_new(out, "dirty_hives", d);
-	}
+	if (reg->system.state != REG_HIVE_OK)
+		json_object_set_new(out, "error", json_string(reg->system.err.msg));
+	else if (reg->software.state != REG_HIVE_OK)
+		json_object_set_new(out, "error", json_string(reg->software.err.msg));
+	if (reg->system.dirty || reg->software.dirty)
+		json_object_set_new(out, "dirty_hives", json_string(
+			reg->system.dirty && reg->software.dirty ? "SYSTEM, SOFTWARE" :
+			reg->system.dirty ? "SYSTEM" : "SOFTWARE"));
 	registry_free(reg);
 	return 0;
 }
