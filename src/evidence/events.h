@@ -74,6 +74,8 @@ struct events_log_stats {
 	size_t recovered;       /* recovered records added to the index */
 	size_t unreadable;      /* records libevtx could not read */
 	size_t kept;            /* records whose strings were kept */
+	size_t guarded;         /* template value counts too large for their
+	                           chunk, zeroed before libevtx read them */
 	int dirty;              /* header flag 0x1: not closed cleanly */
 	int keep_all;           /* loaded with keep == NULL */
 };

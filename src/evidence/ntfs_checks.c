@@ -728,7 +728,7 @@ static int framework_folders(struct scan *s, const struct rule *r,
 	json_object_set_new(res->vars, "worst_top", json_string(c.worst_top ? c.worst_top : ""));
 	json_object_set_new(res->vars, "worst_top_count", json_integer((json_int_t)c.worst_top_count));
 	json_object_set_new(res->vars, "versions", json_integer((json_int_t)c.versions));
-	if (c.worst_path) {
+	if (c.worst_path && c.worst_temp) {
 		char cfg[LIMIT_PATH_LEN + 32];
 
 		json_object_set_new(res->vars, "temp_path", real_path(c.windir, c.worst_temp));
