@@ -40,10 +40,13 @@ endif
 
 # pkg-config may be missing before `make deps`; only ask it when building.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-# libbfio first: libvhdi/libewf/libqcow export bundled libbfio copies, and
-# the system one (which libregf and libevtx are built against) must win
-# symbol resolution (DESIGN.md "Known traps").
-PKG_LIBS   = -lbfio $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# The image libraries (libvhdi, libewf, libvmdk, libqcow) are not linked:
+# every libyal .so exports its bundled libbfio/libcdata/libfvalue... copies
+# and they bound across libraries (libewf crashed opening any E01), so
+# src/image/image_lib.c loads each with dlopen(RTLD_DEEPBIND) (dlmopen
+# under ASan).  libbfio stays first for libregf and libevtx.
+LINK_PKGS  := libntfs-3g libregf libevtx libbfio jansson libxml-2.0 nettle
+PKG_LIBS   = -lbfio $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 CFLAGS   += $(PKG_CFLAGS)
 
@@ -216,6 +219,11 @@ mutate: all asan-build
 
 mutate-short: all asan-build
 	@O=$(O) ASAN_O=$(ASAN_O) sh scripts/mutate-campaign.sh 300
+
+# --- the benchmark (issue 9): builds its fixture once, outside the tree
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@O=$(O) /usr/bin/python3 scripts/bench.py
 
 clean:
 	rm -rf $(O) $(FUZZ_O) $(ASAN_O) build-mutate

@@ -618,7 +618,7 @@ int events_log_load(const uint8_t *buf, size_t len, const char *const *keep,
 	struct events_log *log;
 	struct guard *g = NULL;
 	uint8_t *data, *copy = NULL, *blank = NULL;
-	size_t nchunks = 0, k;
+	size_t nchunks = 0, k, padded;
 	uint32_t flags = 0;
 	int rc = 0;
 
@@ -645,8 +645,13 @@ int events_log_load(const uint8_t *buf, size_t len, const char *const *keep,
 	for (k = 0; k < nchunks && !g->nfix; k++)
 		if (blank[k / 8])
 			break;
-	if (g->nfix || k < nchunks) {
-		copy = malloc(len);
+	/* libbfio 20170123's memory range reads past its end when asked for
+	 * more than is left (libevtx reads a 4 KiB header and 64 KiB chunks
+	 * whole): a file cut short is padded with zeros to whole chunks */
+	padded = len < EVTX_FIRST_CHUNK ? EVTX_FIRST_CHUNK :
+		 EVTX_FIRST_CHUNK + nchunks * (size_t)EVTX_CHUNK;
+	if (g->nfix || k < nchunks || padded != len) {
+		copy = calloc(1, padded);
 		if (!copy) {
 			rc = err_set(err, -E_NOMEM, "out of memory");
 			goto out;
@@ -661,6 +666,7 @@ int events_log_load(const uint8_t *buf, size_t len, const char *const *keep,
 				       len - EVTX_FIRST_CHUNK - k * EVTX_CHUNK : EVTX_CHUNK);
 		log->st.guarded = g->nfix;
 		buf = copy;
+		len = padded;
 	}
 	/* libbfio wants a writable pointer; a memory range only reads it */
 	memcpy(&data, &buf, sizeof(data));

@@ -204,6 +204,13 @@ static int needs_add(struct needs *ns, const char *label, json_t *rights,
 		ns->writer = ns->count;
 	} else if ((rc = token_add(&n->tok, label, err)) < 0) {
 		return err_wrap(err, "require '%s'", label);
+	} else if (strcmp(label, "SY") == 0) {
+		/* a LocalSystem token also holds Administrators, Everyone and
+		 * Authenticated Users: judge the token, not one SID */
+		if ((rc = token_add(&n->tok, "BA", err)) < 0 ||
+		    (rc = token_add(&n->tok, "WD", err)) < 0 ||
+		    (rc = token_add(&n->tok, "AU", err)) < 0)
+			return err_wrap(err, "require '%s'", label);
 	}
 	rc = rights_from(rights, def, &n->rights, err);
 	if (rc < 0)
@@ -445,12 +452,19 @@ struct blocks_ctx {
 	char names[1024];
 	size_t nblocked, nnames;
 	unsigned total, with_sd, stubs, undecodable;
+	int drivers_only;        /* params.drivers_only */
 	char first_bad[600];
 };
 
 static int blocks_one(void *ctx, struct svc *sv)
 {
 	struct blocks_ctx *c = ctx;
+
+	/* AddLegacyDriverFiles opens the driver records (KB 3209092's MsLldp
+	 * is a kernel driver); Win32 services that hide their configuration
+	 * (stock FlexNet, PNRPAutoReg, wcncsvc...) do not stop it */
+	if (c->drivers_only && !sv->unreadable && !svc_is_driver(sv))
+		return 0;
 	struct secdesc sd, fixed;
 	struct err e;
 	uint32_t got;
@@ -547,6 +561,7 @@ static int sd_blocks_writer(struct scan *s, const struct rule *r,
 	c.res = res;
 	c.services = json_array();
 	c.fixed = json_array();
+	c.drivers_only = !json_is_false(rule_param(r, "drivers_only"));
 	if ((rc = token_from(rule_param(r, "writer_token"), writer_default, &c.writer, err)) < 0 ||
 	    (rc = rights_from(rule_param(r, "required_rights"),
 			      SERVICE_QUERY_CONFIG | SERVICE_QUERY_STATUS | ACCESS_READ_CONTROL,
@@ -572,7 +587,6 @@ static int sd_blocks_writer(struct scan *s, const struct rule *r,
 	join_finish(c.names, sizeof(c.names), c.nnames);
 	snprintf(path, sizeof(path), "%s\\Services", c.reg->control_set);
 	count = ev_registry(&c.reg->system, path);
-	json_object_set_new(count, "kind", json_string("count"));
 	json_object_set_new(count, "services", json_integer(c.total));
 	json_object_set_new(count, "with_descriptor", json_integer(c.with_sd));
 	json_object_set_new(count, "stub_descriptors", json_integer(c.stubs));
@@ -1120,7 +1134,6 @@ static int binary_missing(struct scan *s, const struct rule *r,
 	join_finish(c.names, sizeof(c.names), c.nnames);
 	snprintf(path, sizeof(path), "%s\\Services", c.reg->control_set);
 	count = ev_registry(&c.reg->system, path);
-	json_object_set_new(count, "kind", json_string("count"));
 	json_object_set_new(count, "binaries_checked", json_integer(c.checked));
 	json_object_set_new(count, "missing", json_integer((json_int_t)c.nmissing));
 	json_object_set_new(count, "not_checkable", json_integer(c.unchecked));
@@ -1377,6 +1390,7 @@ static const struct param_def running_params[] = {
 
 static const struct param_def blocks_params[] = {
 	{ "writer_token", PARAM_ARRAY, 0 },
+	{ "drivers_only", PARAM_BOOL, 0 },
 	{ "required_rights", PARAM_ARRAY, 0 },
 	{ "append_ace", PARAM_STRING, 0 },
 	{ NULL, 0, 0 },

@@ -24,6 +24,8 @@ struct scn {
 	char *pending_sddl;   /* pendingrenames SDDL, NULL = the default */
 	int pending_absent;   /* pendingrenames absent */
 	unsigned long filemaps_files;
+	unsigned long extra_services;   /* "services N" */
+	unsigned long pad_system, pad_software;   /* "pad HIVE SIZE" (bytes) */
 	struct err *err;
 	/* "log HIVE new|old ...": the hive as it was before the reg lines
 	 * that follow (the dirty primary file) and how to write its LOG1 */
@@ -633,6 +635,61 @@ static int build_volume(struct scn *sc, struct regf_writer *sys,
 	return ntfs_builder_finish(b, err);
 }
 
+/* "services N": N more services and drivers, as a big server has (every
+ * third with its own descriptor, all readable by the System Writer). */
+static int add_services(struct regf_writer *w, unsigned long n, struct err *err)
+{
+	unsigned long i;
+	char key[128], img[160];
+
+	for (i = 1; i <= n; i++) {
+		int drv = i % 4 == 0;
+
+		snprintf(key, sizeof(key), SVC "Svc%05lu", i);
+		if (drv)
+			snprintf(img, sizeof(img), "System32\\drivers\\tcpip.sys");
+		else
+			snprintf(img, sizeof(img), "%%SystemRoot%%\\System32\\svchost.exe -k netsvcs -p");
+		W(regf_writer_set_dword(w, key, "Type", drv ? 1 : 0x20));
+		W(regf_writer_set_dword(w, key, "Start", 3));
+		W(regf_writer_set_dword(w, key, "ErrorControl", 1));
+		W(regf_writer_set_expand_sz(w, key, "ImagePath", img));
+		W(regf_writer_set_sz(w, key, "DisplayName", key + sizeof(SVC) - 1));
+		if (!drv) {
+			char par[160];
+
+			W(regf_writer_set_sz(w, key, "ObjectName", "LocalSystem"));
+			snprintf(par, sizeof(par), "%s\\Parameters", key);
+			W(regf_writer_set_expand_sz(w, par, "ServiceDll", "%SystemRoot%\\System32\\rpcss.dll"));
+		}
+		if (i % 3 == 0 && reg_sd(w, key + sizeof(SVC) - 1, SCN_SDDL_SCM_DEFAULT, err) < 0)
+			return err->code;
+	}
+	return 0;
+}
+
+/* "pad HIVE SIZE": filler keys of 4 KiB values under root until about SIZE
+ * bytes were added (a realistic 30-40 MB hive for the benchmark). */
+static int pad_hive(struct regf_writer *w, const char *root, unsigned long size,
+		    struct err *err)
+{
+	static uint8_t blob[4096];
+	unsigned long added = 0, k = 0;
+	char key[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(blob); i++)
+		blob[i] = (uint8_t)(i * 7 + 3);
+	while (added < size) {
+		snprintf(key, sizeof(key), "%s\\{%08lX-0000-0000-0000-%012lX}", root, k / 16, k);
+		W(regf_writer_set_binary(w, key, "Data", blob, sizeof(blob)));
+		W(regf_writer_set_sz(w, key, "", "filler"));
+		added += 2 * sizeof(blob) + 250;   /* measured: value cell + key + lists */
+		k++;
+	}
+	return 0;
+}
+
 int scenario_build(const char *text, const char *out_path, struct err *err)
 {
 	struct scn sc;
@@ -667,6 +724,19 @@ int scenario_build(const char *text, const char *out_path, struct err *err)
 				sc.size <<= 20;
 			else if (*end == 'G' || *end == 'g')
 				sc.size <<= 30;
+		} else if (strcmp(verb, "services") == 0) {
+			sc.extra_services = strtoul(p, NULL, 10);
+		} else if (strcmp(verb, "pad") == 0) {
+			char *hive = word(&p), *end;
+			unsigned long v = strtoul(p, &end, 10);
+
+			v <<= (*end == 'M' || *end == 'm') ? 20 : (*end == 'K' || *end == 'k') ? 10 : 0;
+			if (hive && strcmp(hive, "system") == 0)
+				sc.pad_system = v;
+			else if (hive && strcmp(hive, "software") == 0)
+				sc.pad_software = v;
+			else
+				rc = err_set(err, -E_USAGE, "line %u: pad system|software SIZE", lineno);
 		} else if (strcmp(verb, "aspnet_folders") == 0) {
 			sc.aspnet = strtoul(p, NULL, 10);
 		} else if (strcmp(verb, "break") == 0) {
@@ -731,6 +801,12 @@ int scenario_build(const char *text, const char *out_path, struct err *err)
 	rc = build_system(&sc, sys, err);
 	if (rc == 0)
 		rc = build_software(&sc, sw, err);
+	if (rc == 0)
+		rc = add_services(sys, sc.extra_services, err);
+	if (rc == 0)
+		rc = pad_hive(sys, "ControlSet001\\Control\\Class", sc.pad_system, err);
+	if (rc == 0)
+		rc = pad_hive(sw, "Classes\\CLSID", sc.pad_software, err);
 	for (line = sc.reg_lines ? strtok_r(sc.reg_lines, "\n", &save) : NULL;
 	     line && rc == 0; line = strtok_r(NULL, "\n", &save))
 		rc = strncmp(line, "@log ", 5) == 0 ? log_line(&sc, sys, sw, line + 5, err) :

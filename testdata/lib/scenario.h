@@ -14,6 +14,9 @@
  *       binary: EventSystem's ServiceDll (es.dll) missing on the volume
  *       vssacl: VssAccessControl without NETWORK SERVICE
  *   aspnet_folders N                       folders for break cause4 (1200)
+ *   services N                             N more services and drivers
+ *   pad system|software SIZE               filler keys until the hive grows
+ *                                          by about SIZE (e.g. 30M)
  *   reg system|software TYPE KEY [NAME [VALUE]]
  *       TYPE: key dword sz expand_sz multi_sz (a|b|c) hex delete;
  *       KEY below the hive root, e.g. ControlSet001\Services\CryptSvc

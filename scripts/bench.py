@@ -1,0 +1,161 @@
+#!/usr/bin/python3
+"""make bench: time `vssdoctor scan` on a large, realistic fixture (issue 9).
+
+The fixture is built once and cached outside the source tree
+($VSSD_BENCH_DIR, default /var/tmp/vssdoctor-bench/<hash of the generators
+and the scenario>): a Windows Server 2019 NTFS volume of 3.9 GiB holding a
+WinSxS tree of 300,000 files in 20,000 folders, FileMaps with 5,000 files,
+1,500 Temporary ASP.NET Files folders in Framework and in Framework64, a
+~30 MB SYSTEM hive with 1,000 more services, a ~40 MB SOFTWARE hive, and
+Application.evtx and System.evtx of 60,000 records each.  It is wrapped as
+a 64 GiB dynamic VHDX (sparse) and as a raw 4 GiB GPT disk.
+
+Each measurement is the median of RUNS runs, warm page cache: wall time,
+CPU time (user+sys), peak RSS of the child (wait4), bytes read from the
+image (vssdoctor -v).  The hand-chained tools a user would run for the same
+answers are timed the same way on the same files, and the ratio printed.
+No assertion: the targets are printed next to the figures.
+"""
+import hashlib
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+O = os.environ.get("O", "build")
+BIN = os.path.join(TOP, O, "vssdoctor")
+TOOLS = os.path.join(TOP, O, "testdata")
+RULES = os.path.join(TOP, "rules")
+RUNS = int(os.environ.get("RUNS", "5"))
+
+
+def scenario():
+    lines = [
+        "size 3900M", "os 2019", "services 1000", "pad system 30M", "pad software 40M",
+        "filemaps_files 5000",
+        'folders "Windows\\Microsoft.NET\\Framework\\v4.0.30319\\Temporary ASP.NET Files" 1500 t',
+        'folders "Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\Temporary ASP.NET Files" 1500 t',
+        "evtx application bulk 60000 seed=1",
+        "evtx system bulk 60000 seed=2",
+    ]
+    for i in range(20000):
+        lines.append("vol files Windows\\WinSxS\\amd64_microsoft-windows-c%05d_31bf3856ad364e35_10.0.17763.%d_none_%08x 15 f"
+                     % (i, i % 3000, (i * 2654435761) & 0xffffffff))
+    return "\n".join(lines) + "\n"
+
+
+def sh(cmd, **kw):
+    subprocess.run(cmd, shell=True, check=True, **kw)
+
+
+def build(cache):
+    os.makedirs(cache, exist_ok=True)
+    done = os.path.join(cache, "done")
+    if os.path.exists(done):
+        return
+    t = time.time()
+    print("bench: building the fixture in %s (once)" % cache, flush=True)
+    with open(os.path.join(cache, "bench.scenario"), "w") as f:
+        f.write(scenario())
+    vol = os.path.join(cache, "volume.img")
+    sh("'%s/mkscenario' '%s' '%s/bench.scenario'" % (TOOLS, vol, cache))
+    # raw 4 GiB GPT disk: EFI 100 MiB, MSR 16 MiB, then the volume
+    vol_mib = os.path.getsize(vol) >> 20
+    tail4 = 4096 - 1 - 100 - 16 - vol_mib - 1
+    sh("'%s/mkdisk' --gpt --before-mib 100 --before-mib 16 --volume '%s' --tail-mib %d --out '%s/disk4g.raw' >/dev/null"
+       % (TOOLS, vol, max(tail4, 0), cache))
+    # 64 GiB disk, the same volume, then a dynamic VHDX of it
+    tail64 = 65536 - 1 - 100 - 16 - vol_mib - 1
+    sh("'%s/mkdisk' --gpt --before-mib 100 --before-mib 16 --volume '%s' --tail-mib %d --out '%s/disk64.raw' >/dev/null"
+       % (TOOLS, vol, tail64, cache))
+    sh("qemu-img convert -q -f raw -O vhdx -o subformat=dynamic '%s/disk64.raw' '%s/disk64.vhdx'" % (cache, cache))
+    os.unlink(os.path.join(cache, "disk64.raw"))
+    # the files the hand-chained tools read
+    for src, dst in (("Windows/System32/config/SYSTEM", "SYSTEM"),
+                     ("Windows/System32/config/SOFTWARE", "SOFTWARE"),
+                     ("Windows/System32/winevt/Logs/Application.evtx", "Application.evtx"),
+                     ("Windows/System32/winevt/Logs/System.evtx", "System.evtx")):
+        sh("ntfscat -f '%s' '/%s' > '%s/%s'" % (vol, src, cache, dst))
+    open(done, "w").write("built in %.0f s\n" % (time.time() - t))
+    print("bench: built in %.0f s" % (time.time() - t), flush=True)
+
+
+def measure(argv, runs=RUNS, stdout=subprocess.DEVNULL):
+    """median wall, cpu, maxrss (KiB) and the last stderr"""
+    walls, cpus, rss = [], [], []
+    err = b""
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        p = subprocess.Popen(argv, stdout=stdout, stderr=subprocess.PIPE)
+        err = p.stderr.read()
+        _, status, ru = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        walls.append(time.perf_counter() - t0)
+        cpus.append(ru.ru_utime + ru.ru_stime)
+        rss.append(ru.ru_maxrss)
+    return statistics.median(walls), statistics.median(cpus), statistics.median(rss), err.decode(errors="replace")
+
+
+def measure_shell(cmds, runs=3):
+    """the total of a chain of commands, median over runs"""
+    totals, cpus = [], []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        cpu = 0.0
+        for c in cmds:
+            p = subprocess.Popen(c, shell=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            _, status, ru = os.wait4(p.pid, 0)
+            cpu += ru.ru_utime + ru.ru_stime
+        totals.append(time.perf_counter() - t0)
+        cpus.append(cpu)
+    return statistics.median(totals), statistics.median(cpus)
+
+
+def main():
+    h = hashlib.sha256(scenario().encode())
+    for f in ("scenario.c", "regf_writer.c", "evtx_writer.c", "ntfs_builder.c", "disk_writer.c"):
+        h.update(open(os.path.join(TOP, "testdata/lib", f), "rb").read())
+    cache = os.path.join(os.environ.get("VSSD_BENCH_DIR", "/var/tmp/vssdoctor-bench"), h.hexdigest()[:16])
+    build(cache)
+    env_rules = dict(os.environ, VSSDOCTOR_RULES=RULES)
+    os.environ.update(env_rules)
+    rows = []
+    for name in ("disk64.vhdx", "disk4g.raw"):
+        img = os.path.join(cache, name)
+        wall, cpu, rss, err = measure([BIN, "scan", "-v", "--format", "json", img])
+        m = re.search(r"read (\d+) bytes in (\d+) reads", err)
+        rows.append((name, wall, cpu, rss, int(m.group(1)) if m else -1, int(m.group(2)) if m else -1))
+    vol = os.path.join(cache, "volume.img")
+    chain = [
+        "evtxexport '%s/Application.evtx'" % cache,
+        "evtxexport '%s/System.evtx'" % cache,
+        "regfexport '%s/SYSTEM'" % cache,
+        "ntfsls -R -p /Windows/Microsoft.NET '%s'" % vol,
+        "ntfssecaudit -r '%s' /Windows/WinSxS/FileMaps" % vol,
+        "ntfssecaudit '%s' /Windows/WinSxS/Temp/PendingRenames" % vol,
+    ]
+    tools_wall, tools_cpu = measure_shell(chain)
+
+    print()
+    print("vssdoctor bench (median of %d runs, warm cache; fixture %s)" % (RUNS, cache))
+    print("%-14s %9s %9s %10s %14s %8s" % ("image", "wall s", "cpu s", "rss MiB", "bytes read", "reads"))
+    for name, wall, cpu, rss, rd, nreads in rows:
+        print("%-14s %9.3f %9.3f %10.1f %14d %8d" % (name, wall, cpu, rss / 1024, rd, nreads))
+    print("%-14s %9.3f %9.3f   (evtxexport x2, regfexport SYSTEM, ntfsls -R, ntfssecaudit -r)"
+          % ("hand-chained", tools_wall, tools_cpu))
+    vhdx, raw = rows[0], rows[1]
+    print()
+    print("targets: vhdx wall <= 1.5 s: %s (%.3f); rss <= 256 MiB: %s (%.1f); read <= 200 MB: %s (%.1f MB)"
+          % ("ok" if vhdx[1] <= 1.5 else "MISS", vhdx[1], "ok" if vhdx[3] <= 256 * 1024 else "MISS",
+             vhdx[3] / 1024, "ok" if 0 <= vhdx[4] <= 200e6 else "MISS", vhdx[4] / 1e6))
+    diff = abs(vhdx[1] - raw[1]) / max(raw[1], 1e-9)
+    print("         raw 4 GiB vs 64 GiB vhdx within 20%%: %s (%.0f%%); >= 10x faster than the tools: %s (%.1fx)"
+          % ("ok" if diff <= 0.2 else "MISS", diff * 100, "ok" if tools_wall / vhdx[1] >= 10 else "MISS",
+             tools_wall / vhdx[1]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
