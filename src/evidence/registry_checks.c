@@ -204,13 +204,6 @@ static int needs_add(struct needs *ns, const char *label, json_t *rights,
 		ns->writer = ns->count;
 	} else if ((rc = token_add(&n->tok, label, err)) < 0) {
 		return err_wrap(err, "require '%s'", label);
-	} else if (strcmp(label, "SY") == 0) {
-		/* a LocalSystem token also holds Administrators, Everyone and
-		 * Authenticated Users: judge the token, not one SID */
-		if ((rc = token_add(&n->tok, "BA", err)) < 0 ||
-		    (rc = token_add(&n->tok, "WD", err)) < 0 ||
-		    (rc = token_add(&n->tok, "AU", err)) < 0)
-			return err_wrap(err, "require '%s'", label);
 	}
 	rc = rights_from(rights, def, &n->rights, err);
 	if (rc < 0)
