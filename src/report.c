@@ -243,11 +243,17 @@ int report_text(FILE *f, const struct scan *s, int color, int verbose)
 		fprintf(f, " (mounted volume directory)");
 	}
 	fputc('\n', f);
-	if (s->fs && !s->is_dir)
-		fprintf(f, "Volume:   %s%d, NTFS at offset %llu, label \"%s\"%s\n",
-			s->vol.index > 0 ? "partition " : s->vol.index == 0 ? "bare volume " : "by --offset ",
-			s->vol.index, (unsigned long long)s->vol.offset,
-			fs_info(s->fs)->label, fs_info(s->fs)->dirty ? ", dirty" : "");
+	if (s->fs && !s->is_dir) {
+		if (s->vol.index > 0)
+			fprintf(f, "Volume:   partition %d (%s), NTFS at offset %llu",
+				s->vol.index, s->vol.type, (unsigned long long)s->vol.offset);
+		else
+			fprintf(f, "Volume:   %s NTFS volume at offset %llu",
+				s->vol.index == 0 ? "bare" : "--offset",
+				(unsigned long long)s->vol.offset);
+		fprintf(f, ", label \"%s\"%s\n", fs_info(s->fs)->label,
+			fs_info(s->fs)->dirty ? ", dirty" : "");
+	}
 	if (json_object_size(s->windows)) {
 		json_t *pn = json_object_get(s->windows, "product_name");
 		json_t *cv = json_object_get(s->windows, "current_version");
