@@ -221,9 +221,17 @@ static int open_volumes(struct scan *s, struct err *err)
 	if (last_rc < 0)
 		return last_rc;
 	if (ntfs == 0)
-		return err_set(err, -E_NOTFOUND, "no NTFS volume found");
-	return err_set(err, -E_NOTFOUND, "no Windows volume (no NTFS volume holds %s)",
-		       WINDOWS_MARKER);
+		rc = err_set(err, -E_NOTFOUND, "no NTFS volume found");
+	else
+		rc = err_set(err, -E_NOTFOUND, "no Windows volume (no NTFS volume holds %s)",
+			     WINDOWS_MARKER);
+	/* what the partition table said may be why (a partition past the end) */
+	if (s->vt.warning[0]) {
+		size_t l = strlen(err->msg);
+
+		snprintf(err->msg + l, sizeof(err->msg) - l, " (%s)", s->vt.warning);
+	}
+	return rc;
 }
 
 static int open_image_source(struct scan *s, const char *source,

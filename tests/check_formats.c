@@ -1,0 +1,292 @@
+/* Every disk an engineer holds (issue 3): one broken Windows volume wrapped
+ * in every container and partition table gives the same report (causes,
+ * findings, evidence, warnings) as the bare volume; broken containers fail
+ * with one clear line and exit 2. */
+#define _GNU_SOURCE
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scenario.h"
+#include "testutil.h"
+
+static char *dir, *vol;
+static json_t *want;     /* the bare volume's report, normalised */
+
+/* the report without what legitimately differs: the source and timing */
+static json_t *normalise(const char *text)
+{
+	json_error_t je;
+	json_t *d = json_loads(text, 0, &je);
+
+	if (!d)
+		return NULL;
+	json_object_del(d, "source");
+	json_object_del(d, "timing_ms");
+	return d;
+}
+
+static json_t *scan_json(const char *img, int *status, char **err_out)
+{
+	struct tu_run r;
+	json_t *d;
+
+	tu_vssdoctor(&r, "scan", "--format", "json", "--rules", tu_env("VSSD_RULES"), img, NULL);
+	*status = r.status;
+	d = r.status == 2 ? NULL : normalise(r.out);
+	if (err_out)
+		*err_out = strdup(r.err);
+	tu_run_free(&r);
+	return d;
+}
+
+static void build(void)
+{
+	struct err err;
+	int st;
+
+	dir = tu_tmpdir("formats");
+	if (asprintf(&vol, "%s/vol.img", dir) < 0)
+		abort();
+	err_init(&err);
+	if (scenario_build("size 40M\nos 2012r2\nbreak cause1 cause3 cause4 mslldp\naspnet_folders 1100\n",
+			   vol, &err) < 0) {
+		fprintf(stderr, "fixture: %s\n", err.msg);
+		abort();
+	}
+	want = scan_json(vol, &st, NULL);
+	if (!want || st != 1)
+		abort();
+}
+
+static void unbuild(void)
+{
+	json_decref(want);
+	free(vol);
+	free(dir);
+}
+
+/* $1 the volume, $2 the output stem, $3 the tools folder */
+static const struct {
+	const char *name;
+	const char *make;
+	const char *ext;
+} formats[] = {
+	{ "mbr", "\"$3/mkdisk\" --mbr --before-mib 100 --volume \"$1\" --out \"$2.raw\" >/dev/null", ".raw" },
+	{ "mbr-logical", "\"$3/mkdisk\" --mbr --before-mib 100 --before-mib 8 --logical --volume \"$1\" --out \"$2.raw\" >/dev/null", ".raw" },
+	{ "gpt-p3", "\"$3/mkdisk\" --gpt --before-mib 100 --before-mib 16 --volume \"$1\" --out \"$2.raw\" >/dev/null", ".raw" },
+	{ "gpt-4k", "\"$3/mkdisk\" --gpt --sector-size 4096 --before-mib 100 --volume \"$1\" --out \"$2.raw\" >/dev/null", ".raw" },
+	{ "vhd-dynamic", "\"$3/mkdisk\" --gpt --before-mib 100 --volume \"$1\" --out \"$2.raw\" >/dev/null && "
+	  "qemu-img convert -q -f raw -O vpc -o subformat=dynamic,force_size=on \"$2.raw\" \"$2.vhd\"", ".vhd" },
+	{ "vhd-fixed", "\"$3/mkdisk\" --gpt --before-mib 100 --volume \"$1\" --out \"$2.raw\" >/dev/null && "
+	  "qemu-img convert -q -f raw -O vpc -o subformat=fixed,force_size=on \"$2.raw\" \"$2.vhd\"", ".vhd" },
+	{ "vhd-differencing", "\"$3/mkdisk\" --gpt --before-mib 100 --volume \"$1\" --out \"$2.raw\" >/dev/null && "
+	  "qemu-img convert -q -f raw -O vpc -o subformat=dynamic,force_size=on \"$2.raw\" \"$2-parent.vhd\" && "
+	  "\"$3/mkdisk\" --vhd-diff \"$2-parent.vhd\" --parent-name \"$(basename \"$2\")-parent.vhd\" --out \"$2.vhd\" >/dev/null", ".vhd" },
+	{ "vhdx-dynamic", "\"$3/mkdisk\" --gpt --before-mib 100 --volume \"$1\" --out \"$2.raw\" >/dev/null && "
+	  "qemu-img convert -q -f raw -O vhdx -o subformat=dynamic \"$2.raw\" \"$2.vhdx\"", ".vhdx" },
+	{ "vhdx-fixed", "\"$3/mkdisk\" --gpt --before-mib 100 --volume \"$1\" --out \"$2.raw\" >/dev/null && "
+	  "qemu-img convert -q -f raw -O vhdx -o subformat=fixed \"$2.raw\" \"$2.vhdx\"", ".vhdx" },
+	{ "e01", "\"$3/mkdisk\" --mbr --before-mib 100 --volume \"$1\" --out \"$2.raw\" >/dev/null && "
+	  "ewfacquire -u -q -t \"$2\" -f encase6 -c none -S 1GiB \"$2.raw\" >/dev/null 2>&1", ".E01" },
+	{ "e01-split", "\"$3/mkdisk\" --mbr --before-mib 100 --volume \"$1\" --out \"$2.raw\" >/dev/null && "
+	  "ewfacquire -u -q -t \"$2\" -f encase6 -c none -S 40MiB \"$2.raw\" >/dev/null 2>&1 && test -f \"$2.E02\"", ".E01" },
+	{ "vmdk", "\"$3/mkdisk\" --gpt --before-mib 100 --volume \"$1\" --out \"$2.raw\" >/dev/null && "
+	  "qemu-img convert -q -f raw -O vmdk \"$2.raw\" \"$2.vmdk\"", ".vmdk" },
+	{ "vmdk-split", "\"$3/mkdisk\" --gpt --before-mib 100 --volume \"$1\" --out \"$2.raw\" >/dev/null && "
+	  "qemu-img convert -q -f raw -O vmdk -o subformat=twoGbMaxExtentSparse \"$2.raw\" \"$2.vmdk\"", ".vmdk" },
+	{ "qcow2", "\"$3/mkdisk\" --gpt --before-mib 100 --volume \"$1\" --out \"$2.raw\" >/dev/null && "
+	  "qemu-img convert -q -f raw -O qcow2 \"$2.raw\" \"$2.qcow2\"", ".qcow2" },
+};
+
+START_TEST(test_same_report)
+{
+	char *stem = NULL, *img = NULL;
+	json_t *got;
+	int st;
+
+	if (asprintf(&stem, "%s/%s", dir, formats[_i].name) < 0)
+		abort();
+	ck_assert_msg(tu_sh("sh -c '%s' sh '%s' '%s' '%s'", formats[_i].make, vol, stem,
+			    tu_env("VSSD_TOOLS")) == 0, "%s: could not build", formats[_i].name);
+	if (asprintf(&img, "%s%s", stem, formats[_i].ext) < 0)
+		abort();
+	got = scan_json(img, &st, NULL);
+	ck_assert_msg(got != NULL, "%s: exit %d", formats[_i].name, st);
+	ck_assert_int_eq(st, 1);
+	if (!json_equal(got, want)) {
+		char *a = json_dumps(got, JSON_COMPACT), *b = json_dumps(want, JSON_COMPACT);
+		size_t k = 0;
+
+		while (a[k] && a[k] == b[k])
+			k++;
+		ck_abort_msg("%s: report differs from the bare volume's at byte %zu:\n  got  ...%.200s\n  want ...%.200s",
+			     formats[_i].name, k, a + (k > 60 ? k - 60 : 0), b + (k > 60 ? k - 60 : 0));
+	}
+	json_decref(got);
+	tu_sh("rm -f '%s'*", stem);
+	free(img);
+	free(stem);
+}
+END_TEST
+
+/* --- containers and tables that are broken */
+static void expect_one_line(const char *img, int want_status, const char *want_text)
+{
+	char *err = NULL, *nl;
+	int st;
+	json_t *d = scan_json(img, &st, &err);
+
+	ck_assert_msg(st == want_status, "%s: exit %d (%s)", img, st, err);
+	if (want_status == 2) {
+		nl = strchr(err, '\n');
+		ck_assert_msg(strncmp(err, "vssdoctor: ", 11) == 0 && nl && !nl[1], "%s: %s", img, err);
+	}
+	ck_assert_msg(strstr(err, want_text) || (d && strstr(json_dumps(d, 0), want_text)),
+		      "%s: wanted '%s' in: %s", img, want_text, err);
+	json_decref(d);
+	free(err);
+}
+
+START_TEST(test_gpt_backup_used)
+{
+	char *disk = NULL;
+
+	if (asprintf(&disk, "%s/gptbad.raw", dir) < 0)
+		abort();
+	ck_assert_int_eq(tu_sh("'%s/mkdisk' --gpt --before-mib 100 --volume '%s' --corrupt-gpt-primary --out '%s' >/dev/null",
+			       tu_env("VSSD_TOOLS"), vol, disk), 0);
+	/* still read, from the backup header, with a warning */
+	expect_one_line(disk, 1, "backup header used");
+	free(disk);
+}
+END_TEST
+
+START_TEST(test_windows_partition_past_end)
+{
+	char *disk = NULL;
+
+	if (asprintf(&disk, "%s/pastend.raw", dir) < 0)
+		abort();
+	ck_assert_int_eq(tu_sh("'%s/mkdisk' --gpt --before-mib 100 --volume '%s' --entry-past-end 2 --out '%s' >/dev/null",
+			       tu_env("VSSD_TOOLS"), vol, disk), 0);
+	expect_one_line(disk, 2, "past the end");
+	free(disk);
+}
+END_TEST
+
+START_TEST(test_truncated_vhdx)
+{
+	char *p = NULL;
+
+	if (asprintf(&p, "%s/t", dir) < 0)
+		abort();
+	ck_assert_int_eq(tu_sh("qemu-img convert -q -f raw -O vhdx '%s' '%s.vhdx' && head -c 3000000 '%s.vhdx' > '%s-cut.vhdx'",
+			       vol, p, p, p), 0);
+	free(p);
+	if (asprintf(&p, "%s/t-cut.vhdx", dir) < 0)
+		abort();
+	expect_one_line(p, 2, "vssdoctor: cannot read");
+	free(p);
+}
+END_TEST
+
+START_TEST(test_vhd_broken_footer)
+{
+	char *p = NULL;
+
+	if (asprintf(&p, "%s/f.vhd", dir) < 0)
+		abort();
+	/* a dynamic VHD whose trailing footer is gone */
+	ck_assert_int_eq(tu_sh("qemu-img convert -q -f raw -O vpc -o subformat=dynamic,force_size=on '%s' '%s' && "
+			       "sz=$(stat -c %%s '%s') && dd if=/dev/zero of='%s' bs=1 seek=$((sz - 512)) count=64 conv=notrunc 2>/dev/null",
+			       vol, p, p, p), 0);
+	expect_one_line(p, 2, "VHD");
+	free(p);
+}
+END_TEST
+
+START_TEST(test_missing_parent)
+{
+	char *p = NULL, *raw = NULL;
+
+	if (asprintf(&p, "%s/child", dir) < 0 || asprintf(&raw, "%s/par.raw", dir) < 0)
+		abort();
+	ck_assert_int_eq(tu_sh("'%s/mkdisk' --gpt --before-mib 1 --volume '%s' --out '%s' >/dev/null && "
+			       "qemu-img convert -q -f raw -O vpc -o subformat=dynamic,force_size=on '%s' '%s-par.vhd' && "
+			       "'%s/mkdisk' --vhd-diff '%s-par.vhd' --parent-name 'C:\\VMs\\golden.vhd' --out '%s.vhd' >/dev/null",
+			       tu_env("VSSD_TOOLS"), vol, raw, raw, p, tu_env("VSSD_TOOLS"), p, p), 0);
+	free(p);
+	if (asprintf(&p, "%s/child.vhd", dir) < 0)
+		abort();
+	expect_one_line(p, 2, "golden.vhd");
+	free(p);
+	free(raw);
+}
+END_TEST
+
+START_TEST(test_bitlocker_partition)
+{
+	char *p = NULL, *bl = NULL;
+
+	if (asprintf(&bl, "%s/bitlocker.vol", dir) < 0 || asprintf(&p, "%s/bitlocker.raw", dir) < 0)
+		abort();
+	/* a volume whose boot sector says -FVE-FS- */
+	ck_assert_int_eq(tu_sh("truncate -s 16M '%s' && printf '\\353\\130\\220-FVE-FS-' | dd of='%s' conv=notrunc 2>/dev/null && "
+			       "printf '\\125\\252' | dd of='%s' bs=1 seek=510 conv=notrunc 2>/dev/null && "
+			       "'%s/mkdisk' --gpt --before-mib 100 --volume '%s' --out '%s' >/dev/null",
+			       bl, bl, bl, tu_env("VSSD_TOOLS"), bl, p), 0);
+	expect_one_line(p, 2, "BitLocker");
+	free(p);
+	free(bl);
+}
+END_TEST
+
+START_TEST(test_info_lists_windows)
+{
+	char *disk = NULL;
+	struct tu_run r;
+
+	if (asprintf(&disk, "%s/info.raw", dir) < 0)
+		abort();
+	ck_assert_int_eq(tu_sh("'%s/mkdisk' --gpt --before-mib 100 --before-mib 16 --volume '%s' --out '%s' >/dev/null",
+			       tu_env("VSSD_TOOLS"), vol, disk), 0);
+	tu_vssdoctor(&r, "info", "--format", "json", disk, NULL);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "\"scheme\": \"gpt\""));
+	ck_assert_ptr_nonnull(strstr(r.out, "\"EFI system\""));
+	ck_assert_ptr_nonnull(strstr(r.out, "\"holds_windows\": true"));
+	ck_assert_ptr_nonnull(strstr(r.out, "Windows Server 2012 R2"));
+	tu_run_free(&r);
+	tu_vssdoctor(&r, "info", disk, NULL);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "[Windows]"));
+	tu_run_free(&r);
+	free(disk);
+}
+END_TEST
+
+Suite *formats_suite(void);
+Suite *formats_suite(void)
+{
+	Suite *s = suite_create("formats");
+	TCase *tc = tcase_create("same-report");
+	TCase *bad = tcase_create("broken");
+
+	tcase_add_unchecked_fixture(tc, build, unbuild);
+	tcase_set_timeout(tc, 300);
+	tcase_add_loop_test(tc, test_same_report, 0, (int)(sizeof(formats) / sizeof(formats[0])));
+	suite_add_tcase(s, tc);
+	tcase_add_unchecked_fixture(bad, build, unbuild);
+	tcase_set_timeout(bad, 300);
+	tcase_add_test(bad, test_gpt_backup_used);
+	tcase_add_test(bad, test_windows_partition_past_end);
+	tcase_add_test(bad, test_truncated_vhdx);
+	tcase_add_test(bad, test_vhd_broken_footer);
+	tcase_add_test(bad, test_missing_parent);
+	tcase_add_test(bad, test_bitlocker_partition);
+	tcase_add_test(bad, test_info_lists_windows);
+	suite_add_tcase(s, bad);
+	return s;
+}
