@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "disk_writer.h"
+#include "regf_writer.h"
 #include "scenario.h"
 #include "sdbin.h"
 
@@ -86,6 +89,107 @@ static int copy_rules(const char *rules_dir)
 	return 0;
 }
 
+/* MBR and GPT seeds: the first sectors of disks made by the disk writer
+ * (fuzz_mbr takes a sector; fuzz_gpt a header sector and its entries). */
+static int disk_seeds(void)
+{
+	static const struct { enum disk_scheme scheme; int logical; unsigned ss; } kinds[] = {
+		{ DISK_MBR, 0, 512 }, { DISK_MBR, 1, 512 }, { DISK_GPT, 0, 512 }, { DISK_GPT, 0, 4096 },
+	};
+	char path[4096], name[32];
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		struct disk_layout l;
+		struct err err;
+		uint8_t *buf;
+		FILE *f;
+		unsigned k;
+
+		memset(&l, 0, sizeof(l));
+		l.scheme = kinds[i].scheme;
+		l.sector_size = kinds[i].ss;
+		l.count = 3;
+		for (k = 0; k < 3; k++) {
+			l.part[k].size = (uint64_t)(k + 1) << 20;
+			l.part[k].logical = kinds[i].logical && k > 0;
+		}
+		snprintf(path, sizeof(path), "%s/disk.tmp", out_dir);
+		err_init(&err);
+		if (disk_write(path, &l, &err) < 0) {
+			fprintf(stderr, "mkseeds: %s\n", err.msg);
+			return -1;
+		}
+		buf = calloc(1, 4096 * 6);
+		f = fopen(path, "rb");
+		if (!buf || !f || fread(buf, 1, 4096 * 6, f) == 0) {
+			free(buf);
+			if (f)
+				fclose(f);
+			return -1;
+		}
+		fclose(f);
+		snprintf(name, sizeof(name), "disk%zu", i);
+		if (kinds[i].scheme == DISK_MBR)
+			put("fuzz_mbr", name, buf, 512);
+		else
+			put("fuzz_gpt", name, buf + kinds[i].ss, kinds[i].ss + 16384);
+		free(buf);
+		unlink(path);
+	}
+	return 0;
+}
+
+/* Replayer seeds: header (primary and LOG1 lengths in 16-byte units), a
+ * small hive, a new-format LOG1 and an old-format one (fuzz_hivelog.c). */
+static int hivelog_seeds(void)
+{
+	struct regf_writer *w = regf_writer_new("ROOT");
+	uint8_t *old = NULL, *nw = NULL, *log = NULL, *seed;
+	size_t olen = 0, nlen = 0, llen = 0;
+	struct regf_log_options o;
+	int fmt;
+
+	if (!w)
+		return -1;
+	regf_writer_set_dword(w, "ControlSet001\\Services\\CryptSvc", "Start", 2);
+	regf_writer_set_dword(w, "Select", "Current", 1);
+	if (regf_writer_serialize(w, 5, 4, 4, &old, &olen) < 0)
+		return -1;
+	regf_writer_set_dword(w, "ControlSet001\\Services\\CryptSvc", "Start", 4);
+	regf_writer_set_binary(w, "ControlSet001\\Services\\CryptSvc\\Security", "Security", "\1\0\4\x80", 4);
+	if (regf_writer_serialize(w, 5, 4, 4, &nw, &nlen) < 0)
+		return -1;
+	for (fmt = 0; fmt < 2; fmt++) {
+		char name[32];
+
+		memset(&o, 0, sizeof(o));
+		o.corrupt_entry = -1;
+		if ((fmt ? regf_log_write_old(old, olen, nw, nlen, &o, &log, &llen)
+			 : regf_log_write_new(old, olen, nw, nlen, &o, &log, &llen)) < 0 ||
+		    olen / 16 > 0xFFFF || llen / 16 > 0xFFFF)
+			continue;
+		seed = malloc(4 + olen + llen);
+		if (!seed)
+			return -1;
+		seed[0] = (uint8_t)(olen / 16);
+		seed[1] = (uint8_t)((olen / 16) >> 8);
+		seed[2] = (uint8_t)(llen / 16);
+		seed[3] = (uint8_t)((llen / 16) >> 8);
+		memcpy(seed + 4, old, olen);
+		memcpy(seed + 4 + olen, log, llen);
+		snprintf(name, sizeof(name), "%s-format", fmt ? "old" : "new");
+		put("fuzz_hivelog", name, seed, 4 + olen + llen);
+		free(seed);
+		free(log);
+		log = NULL;
+	}
+	free(old);
+	free(nw);
+	regf_writer_free(w);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const scenarios[] = {
@@ -124,6 +228,10 @@ int main(int argc, char **argv)
 		put("fuzz_svcpath", name, paths[i], strlen(paths[i]));
 	}
 	copy_rules(argc > 2 ? argv[2] : "rules");
+	if (disk_seeds() < 0 || hivelog_seeds() < 0) {
+		fprintf(stderr, "mkseeds: could not write the disk or hive seeds\n");
+		return 1;
+	}
 	snprintf(path, sizeof(path), "%s/fuzz_scan", out_dir);
 	mkdir(path, 0755);
 	for (i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
