@@ -7,6 +7,7 @@
 .DEFAULT_GOAL := all
 .SUFFIXES:
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 O        ?= build
 PREFIX   ?= /usr/local
