@@ -265,6 +265,10 @@ static void log_inspect(struct loginfo *L)
 	L->usable = 1;
 }
 
+/* Zero bytes kept after the replayed hive: readers of memory buffers
+ * (libbfio 20170123's memory range) may copy past the end. */
+#define OUT_SLACK 65536u
+
 /* Make the copy at least n bytes long (new bytes zero). */
 static int out_grow(struct replay *r, size_t n)
 {
@@ -274,10 +278,10 @@ static int out_grow(struct replay *r, size_t n)
 		return 0;
 	if (n > LIMIT_HIVE_SIZE)
 		return err_set(r->err, -E_LIMIT, "replayed hive of %zu bytes over LIMIT_HIVE_SIZE", n);
-	p = realloc(r->out, n);
+	p = realloc(r->out, n + OUT_SLACK);
 	if (!p)
 		return err_set(r->err, -E_NOMEM, "out of memory for a %zu-byte hive", n);
-	memset(p + r->len, 0, n - r->len);
+	memset(p + r->len, 0, n + OUT_SLACK - r->len);
 	r->out = p;
 	r->len = n;
 	return 0;
@@ -661,7 +665,7 @@ int hivelog_replay(const uint8_t *primary, size_t plen,
 	r.plen = plen;
 	r.res = res;
 	r.err = err;
-	r.out = malloc(plen);
+	r.out = calloc(1, plen + OUT_SLACK);
 	if (!r.out)
 		return err_set(err, -E_NOMEM, "out of memory for a %zu-byte hive", plen);
 	memcpy(r.out, primary, plen);

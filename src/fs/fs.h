@@ -74,7 +74,11 @@ int fs_readdir_inode(struct fs *fs, uint64_t inode, fs_dirent_fn fn,
 		     void *ctx, struct err *err);
 
 /* Read a whole file of at most max bytes into *buf (malloc'd, caller frees).
- * 1 read, 0 absent, <0 error (a file larger than max is -E_LIMIT). */
+ * 1 read, 0 absent, <0 error (a file larger than max is -E_LIMIT).  The
+ * buffer has FS_READ_SLACK zero bytes after *len: libbfio 20170123's memory
+ * range copies a whole request even past the range's end, so hives and
+ * logs handed to it must not sit at the end of an allocation. */
+#define FS_READ_SLACK 65536
 int fs_read_file(struct fs *fs, const char *path, size_t max, uint8_t **buf,
 		 size_t *len, struct err *err);
 

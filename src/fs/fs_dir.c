@@ -192,7 +192,7 @@ static int d_read_file(void *p, const char *path, size_t max, uint8_t **buf,
 		return err_set(err, -E_LIMIT, "file of %lld bytes exceeds the limit of %zu",
 			       (long long)st.st_size, max);
 	}
-	*buf = malloc((size_t)st.st_size + 1);
+	*buf = calloc(1, (size_t)st.st_size + FS_READ_SLACK);
 	if (!*buf) {
 		close(fd);
 		return err_set(err, -E_NOMEM, "out of memory");

@@ -403,7 +403,7 @@ static int n_read_file(void *p, const char *path, size_t max, uint8_t **buf,
 			     (long long)na->data_size, max);
 		goto close_attr;
 	}
-	*buf = malloc((size_t)na->data_size + 1);
+	*buf = calloc(1, (size_t)na->data_size + FS_READ_SLACK);
 	if (!*buf) {
 		rc = err_set(err, -E_NOMEM, "out of memory");
 		goto close_attr;
