@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "disk_writer.h"
+#include "evtx_writer.h"
 #include "regf_writer.h"
 #include "scenario.h"
 #include "sdbin.h"
@@ -190,6 +191,44 @@ static int hivelog_seeds(void)
 	return 0;
 }
 
+/* EVTX seeds: small logs with each kind of event the collector reads. */
+static int evtx_seeds(void)
+{
+	static const char *const specs[] = {
+		"event provider=EventLog id=6005 time=2024-06-01T08:00:00Z\n"
+		"event provider=\"Service Control Manager\" id=7036 time=2024-06-01T08:00:20Z "
+		"\"data=param1:Cryptographic Services\" data=param2:running binary_utf16=CryptSvc/4\n"
+		"event provider=\"Service Control Manager\" id=7000 time=2024-06-01T08:00:21Z "
+		"\"data=param1:COM+ Event System\" \"data=param2:%%1058\" binary_utf16=EventSystem\n"
+		"event provider=EventLog id=6006 time=2024-06-01T18:00:00Z\n",
+		"event provider=Microsoft-Windows-CAPI2 id=513 time=2024-06-01T10:00:05Z "
+		"\"text=Details:\\r\\nAddLegacyDriverFiles: Unable to back up image of binary Microsoft Link-Layer Discovery Protocol.\\r\\n\\r\\nSystem Error:\\r\\nAccess is denied.\\r\\n\"\n"
+		"event provider=VSS id=8193 time=2024-06-01T10:01:00Z \"text=XML document is too long\" \"text=0x80070018, The data is invalid.\" text=\n"
+		"event provider=Microsoft-Windows-Backup id=517 data=ErrorCode:0x80780102\n",
+		"dirty 1\nbulk 300 seed=3\n",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		struct evtx_writer *w = evtx_writer_new();
+		uint8_t *buf = NULL;
+		size_t len = 0;
+		char name[32];
+
+		if (!w || evtx_writer_apply_spec(w, specs[i]) < 0 ||
+		    evtx_writer_serialize(w, &buf, &len) < 0) {
+			fprintf(stderr, "mkseeds: evtx seed %zu: %s\n", i, w ? evtx_writer_errmsg(w) : "out of memory");
+			evtx_writer_free(w);
+			return -1;
+		}
+		snprintf(name, sizeof(name), "log%zu.evtx", i);
+		put("fuzz_evtx_collector", name, buf, len);
+		free(buf);
+		evtx_writer_free(w);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const scenarios[] = {
@@ -228,7 +267,7 @@ int main(int argc, char **argv)
 		put("fuzz_svcpath", name, paths[i], strlen(paths[i]));
 	}
 	copy_rules(argc > 2 ? argv[2] : "rules");
-	if (disk_seeds() < 0 || hivelog_seeds() < 0) {
+	if (disk_seeds() < 0 || hivelog_seeds() < 0 || evtx_seeds() < 0) {
 		fprintf(stderr, "mkseeds: could not write the disk or hive seeds\n");
 		return 1;
 	}
