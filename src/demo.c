@@ -16,7 +16,22 @@ static const char demo_scenario[] =
 	"# the demo: a Windows Server 2008 R2 volume whose System Writer is gone\n"
 	"os 2008r2\n"
 	"break cause1 cause3 cause4 mslldp\n"
-	"aspnet_folders 1200\n";
+	"aspnet_folders 1200\n"
+	/* what its logs recorded: a boot, the services starting, the writer's
+	 * failures and the backup that could not find it */
+	"event system provider=EventLog id=6005 time=2024-06-03T07:58:00Z\n"
+	"event system provider=Microsoft-Windows-Kernel-General id=12 time=2024-06-03T07:58:00Z\n"
+	"event system provider=\"Service Control Manager\" id=7036 time=2024-06-03T07:58:20Z "
+	"\"data=param1:Cryptographic Services\" data=param2:running binary_utf16=CryptSvc/4\n"
+	"event application provider=Microsoft-Windows-CAPI2 id=513 time=2024-06-03T23:00:05Z "
+	"\"text=Details:\\r\\nAddCoreCsiFiles : BeginFileEnumeration() failed.\\r\\n\\r\\nSystem Error:\\r\\nAccess is denied.\\r\\n\"\n"
+	"event application provider=Microsoft-Windows-CAPI2 id=513 time=2024-06-04T23:00:05Z "
+	"\"text=Details:\\r\\nAddLegacyDriverFiles: Unable to back up image of binary Microsoft Link-Layer Discovery Protocol.\\r\\n\\r\\nSystem Error:\\r\\nAccess is denied.\\r\\n\"\n"
+	"event application provider=VSS id=8193 time=2024-06-04T23:00:09Z "
+	"\"text=XML document is too long\" \"text=0x80070018, The data is invalid.\" text=\n"
+	"event application provider=Microsoft-Windows-Backup id=517 time=2024-06-04T23:01:00Z "
+	"data=BackupTime:2024-06-04T23:00:00Z data=ErrorCode:0x80780102 "
+	"\"data=ErrorMessage:System writer is not found in the backup.\"\n";
 
 int cmd_demo(int argc, char **argv)
 {
@@ -45,7 +60,7 @@ int cmd_demo(int argc, char **argv)
 	}
 	if (asprintf(&img, "%s/demo-win2008r2.img", dir) < 0)
 		return 2;
-	fprintf(stderr, "vssdoctor: demo: building '%s' (Windows Server 2008 R2; WinSxS ACL, CryptSvc descriptor, 1,200 ASP.NET temp folders and MsLldp broken)\n", img);
+	fprintf(stderr, "vssdoctor: demo: building '%s' (Windows Server 2008 R2; WinSxS ACL, CryptSvc descriptor, 1,200 ASP.NET temp folders and MsLldp broken; its logs hold the writer's failures)\n", img);
 	err_init(&err);
 	if (scenario_build(demo_scenario, img, &err) < 0) {
 		fprintf(stderr, "vssdoctor: demo: %s\n", err.msg);

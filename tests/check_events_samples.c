@@ -34,7 +34,7 @@ static struct events_log *load_file(const char *path)
 
 	ck_assert_msg(buf != NULL, "cannot read %s", path);
 	err_init(&err);
-	ck_assert_msg(events_log_load((const uint8_t *)buf, len, NULL, 0, &log, &err) == 0,
+	ck_assert_msg(events_log_load((const uint8_t *)buf, len, NULL, &log, &err) == 0,
 		      "%s: %s", path, err.msg);
 	free(buf);
 	return log;
@@ -211,6 +211,63 @@ static void check_system_log(const char *rel, size_t min_changes)
 	free(path);
 }
 
+/* The filtered load (libevtx reads only what the skim lets through) gives
+ * the same evidence as reading every record, on every sample log. */
+START_TEST(test_skim_same_evidence)
+{
+	static const char *const files[] = {
+		"evtx/System_server2022.evtx", "evtx/System_win7.evtx", "evtx/System_win10_1703.evtx",
+		"evtx/Application_server2022.evtx", "evtx/Application_win11.evtx",
+	};
+	static const char *const specs[] = {
+		SCM_SPEC,
+		"{\"log\": \"Application\", \"provider\": \"Microsoft-Windows-CAPI2\", \"ids\": [513, 512]}",
+		"{\"log\": \"Application\", \"provider\": \"VSS\", \"ids\": [8193, 8194, 8213, 8224, 12289, 12292, 12302, 13]}",
+		"{\"log\": \"Application\", \"provider\": \"Microsoft-Windows-Backup\", \"ids\": [517, 521]}",
+	};
+	static const char *const keep[] = { "Microsoft-Windows-CAPI2", "Service Control Manager",
+		"VSS", "Microsoft-Windows-Backup", "swprv", "volsnap" };
+	static const char *const svcs[] = { "CryptSvc", "EventSystem", "VSS", "swprv" };
+	struct events_filter f = { keep, 6, svcs, 4 };
+	size_t i, k;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char *path = tu_sample(files[i]), *buf;
+		struct events_log *all = NULL, *some = NULL;
+		struct events_log_stats st;
+		struct err err;
+		size_t len;
+
+		if (!path)
+			return;
+		buf = tu_read_file(path, &len);
+		ck_assert_ptr_nonnull(buf);
+		err_init(&err);
+		ck_assert_msg(events_log_load((const uint8_t *)buf, len, NULL, &all, &err) == 0, "%s", err.msg);
+		ck_assert_msg(events_log_load((const uint8_t *)buf, len, &f, &some, &err) == 0, "%s", err.msg);
+		events_log_stats(some, &st);
+		fprintf(stderr, "%s: %zu records, %zu read by libevtx, %zu recovered%s\n", files[i],
+			st.records, st.records - st.skimmed, st.recovered,
+			st.skim_mismatch ? " (skim did not match: all read)" : "");
+		for (k = 0; k < sizeof(specs) / sizeof(specs[0]); k++) {
+			int rc1, rc2;
+			json_t *o1 = collect(all, specs[k], &rc1);
+			json_t *o2 = collect(some, specs[k], &rc2);
+
+			ck_assert_int_eq(rc1, rc2);
+			ck_assert_msg(json_equal(o1, o2), "%s: spec %zu: the skim changed the evidence",
+				      files[i], k);
+			json_decref(o1);
+			json_decref(o2);
+		}
+		events_log_free(all);
+		events_log_free(some);
+		free(buf);
+		free(path);
+	}
+}
+END_TEST
+
 START_TEST(test_server2022_system)
 {
 	check_system_log("evtx/System_server2022.evtx", 5);
@@ -276,6 +333,7 @@ Suite *events_samples_suite(void)
 	tcase_add_test(tc, test_server2022_system);
 	tcase_add_test(tc, test_win7_system);
 	tcase_add_test(tc, test_win11_application_8193);
+	tcase_add_test(tc, test_skim_same_evidence);
 	suite_add_tcase(s, tc);
 	return s;
 }

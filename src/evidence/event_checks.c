@@ -57,11 +57,16 @@ static void cached_log_free(void *p)
 	free(c);
 }
 
-/* Read and index the log; keep_all: every provider's strings. */
-static int load_log(struct scan *s, const struct log_def *d, const char *provider,
+/* Read and index the log for spec (its provider, and its services for
+ * the Service Control Manager analysis); keep_all: every record. */
+static int load_log(struct scan *s, const struct log_def *d, json_t *spec,
 		    int keep_all, struct cached_log *c)
 {
 	const char *keep[sizeof(default_keep) / sizeof(default_keep[0]) + 1];
+	const char *services[LIMIT_EVENT_SPEC_IDS];
+	const char *provider = json_string_value(json_object_get(spec, "provider"));
+	json_t *svc = json_object_get(spec, "services"), *v;
+	struct events_filter f;
 	char path[256];
 	uint8_t *buf = NULL;
 	size_t len = 0, n = 0, i;
@@ -83,7 +88,17 @@ static int load_log(struct scan *s, const struct log_def *d, const char *provide
 		keep[n++] = default_keep[i];
 	if (provider)
 		keep[n++] = provider;
-	rc = events_log_load(buf, len, keep_all ? NULL : keep, n, &c->log, &c->why);
+	memset(&f, 0, sizeof(f));
+	f.providers = keep;
+	f.nproviders = n;
+	/* the 7036 records of other services are skipped (they are most of a
+	 * System log); a later spec naming others reads the log again */
+	if (json_is_array(svc) && json_array_size(svc) <= LIMIT_EVENT_SPEC_IDS) {
+		json_array_foreach(svc, i, v)
+			services[f.nservices++] = json_is_string(v) ? json_string_value(v) : "";
+		f.services = services;
+	}
+	rc = events_log_load(buf, len, keep_all ? NULL : &f, &c->log, &c->why);
 	free(buf);
 	if (rc < 0)
 		return err_wrap(&c->why, "%s", d->file);
@@ -235,13 +250,14 @@ int events_collect(struct scan *s, json_t *spec, json_t *out, struct err *err)
 		c = calloc(1, sizeof(*c));
 		if (!c)
 			return err_set(err, -E_NOMEM, "out of memory");
-		load_log(s, d, provider, 0, c);
+		load_log(s, d, spec, 0, c);
 		warn_log(s, d, c);
 		if (scan_cache_put(s, d->cache_key, c, cached_log_free) < 0)
 			return err_set(err, -E_LIMIT, "scan cache full (SCAN_CACHE_MAX)");
-	} else if (c->log && provider && !events_log_keeps(c->log, provider)) {
-		/* a provider the first load did not keep: read it again, all of it */
-		load_log(s, d, provider, 1, c);
+	} else if (c->log && provider &&
+		   !events_log_keeps(c->log, provider, json_object_get(spec, "services"))) {
+		/* records the first load did not keep: read it again, all of it */
+		load_log(s, d, spec, 1, c);
 		warn_log(s, d, c);
 	}
 	if (c->missing && d->optional)

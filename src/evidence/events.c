@@ -45,8 +45,11 @@ struct events_log {
 	uint32_t *slots;             /* provider hash table: index + 1, 0 empty */
 	size_t nslots;
 	struct events_log_stats st;
-	const char *const *keep;
-	size_t nkeep;
+	const struct events_filter *filter; /* during events_log_load only */
+	char **services;             /* the filter's services (7036), NULL all */
+	size_t nservices;
+	char **providers;            /* the filter's providers */
+	size_t nproviders;
 };
 
 /* ---- libevtx errors ---------------------------------------------------- */
@@ -113,7 +116,8 @@ static int provider_listed(const char *name, const char *const *list, size_t n)
 
 static enum keep_level keep_for(const struct events_log *log, const char *name)
 {
-	if (log->st.keep_all || provider_listed(name, log->keep, log->nkeep))
+	if (log->st.keep_all ||
+	    provider_listed(name, log->filter->providers, log->filter->nproviders))
 		return KEEP_TEXT;
 	if (strcasecmp(name, PROV_EVENTLOG) == 0 ||
 	    strcasecmp(name, PROV_KERNEL_GENERAL) == 0 ||
@@ -369,6 +373,407 @@ static int guard_file(const uint8_t *buf, size_t len, struct guard *g,
 	return 0;
 }
 
+/* ---- skim: which records are worth libevtx's time ----------------------- */
+
+static int scm_binary(const uint8_t *b, size_t n, char *key, size_t cap,
+		      int *state);
+
+/* libevtx parses a record's whole binary XML to give its provider and
+ * event id (about 20 us a record).  The skim reads just those from the
+ * bytes (libyal EVTX document: "Event record", "Template instance",
+ * "Binary XML"): the record's template instance, its template's
+ * <Provider Name> (literal or substitution) and <EventID> substitution,
+ * and for the Service Control Manager the service key in the <Binary> of
+ * the nested <EventData> instance.  Records it cannot read are
+ * wanted.  libevtx then reads only the wanted records, by index; the
+ * skim's enumeration must match libevtx's (same count, same record
+ * number at every index read), else the load reads everything. */
+
+#define SCM_PROVIDER "Service Control Manager"
+#define SKIM_TEMPLATES 256u          /* templates cached per chunk */
+#define SKIM_VALUES 64u              /* substitution values looked at */
+#define TOK_TEMPLATE_INSTANCE 0x0c
+#define VT_STRING 0x01
+#define VT_UINT16 0x06
+#define VT_BINARY 0x0e
+
+struct skim_tmpl {
+	uint32_t off;                /* definition offset in the chunk */
+	int ok;
+	int prov_sub, id_sub;        /* substitution index, -1 literal/none */
+	int id_lit;                  /* literal event id, -1 none */
+	char provider[LIMIT_EVTX_PROVIDER_LEN]; /* literal Provider Name */
+};
+
+struct skim {
+	const uint8_t *c;            /* the chunk */
+	size_t clen;
+	struct skim_tmpl *t;         /* SKIM_TEMPLATES */
+	size_t nt;
+	const struct events_filter *f;
+	uint64_t *number;            /* per record, in enumeration order */
+	uint8_t *want;
+	size_t n, cap;
+};
+
+/* UTF-16LE (n code units) to UTF-8 into out; 0 when it does not fit. */
+static int utf16_to_utf8(const uint8_t *p, size_t n, char *out, size_t cap)
+{
+	size_t i, len = 0;
+
+	for (i = 0; i < n; i++) {
+		uint32_t u = le16(p + 2 * i);
+
+		if (u >= 0xd800 && u < 0xdc00 && i + 1 < n) {
+			uint32_t lo = le16(p + 2 * i + 2);
+
+			if (lo >= 0xdc00 && lo < 0xe000) {
+				u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+				i++;
+			}
+		}
+		if (u == 0)
+			break;
+		if (len + 5 > cap)
+			return 0;
+		if (u < 0x80) {
+			out[len++] = (char)u;
+		} else if (u < 0x800) {
+			out[len++] = (char)(0xc0 | u >> 6);
+			out[len++] = (char)(0x80 | (u & 0x3f));
+		} else if (u < 0x10000) {
+			out[len++] = (char)(0xe0 | u >> 12);
+			out[len++] = (char)(0x80 | ((u >> 6) & 0x3f));
+			out[len++] = (char)(0x80 | (u & 0x3f));
+		} else {
+			out[len++] = (char)(0xf0 | u >> 18);
+			out[len++] = (char)(0x80 | ((u >> 12) & 0x3f));
+			out[len++] = (char)(0x80 | ((u >> 6) & 0x3f));
+			out[len++] = (char)(0x80 | (u & 0x3f));
+		}
+	}
+	out[len] = '\0';
+	return 1;
+}
+
+/* A name structure at chunk offset off equals ascii (exactly). */
+static int name_is(const struct skim *sk, size_t off, const char *ascii)
+{
+	size_t n = strlen(ascii), i;
+
+	if (off > sk->clen || sk->clen - off < 8 + 2 * n || le16(sk->c + off + 6) != n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (le16(sk->c + off + 8 + 2 * i) != (uint8_t)ascii[i])
+			return 0;
+	return 1;
+}
+
+/* Skip a name reference at *p (4-byte offset, the name inline when it
+ * points right after); 0 when out of bounds. */
+static int skip_name(const struct skim *sk, size_t *p, size_t end, size_t *name)
+{
+	size_t q = *p;
+
+	if (q + 4 > end)
+		return 0;
+	*name = le32(sk->c + q);
+	q += 4;
+	if (*name == q) {
+		if (q + 8 > end)
+			return 0;
+		q += 8 + 2 * (size_t)le16(sk->c + q + 6) + 2;
+		if (q > end)
+			return 0;
+	}
+	*p = q;
+	return 1;
+}
+
+/* Read the template body at definition offset def: where the provider
+ * name and the event id come from. */
+static void skim_template(const struct skim *sk, size_t def, struct skim_tmpl *t)
+{
+	const uint8_t *c = sk->c;
+	size_t p, end, name;
+	int in_provider = 0, in_eventid = 0, in_attr = 0, attr_name = 0, depth = 0;
+	int elem_provider[32], elem_eventid[32];
+
+	t->ok = 0;
+	t->prov_sub = t->id_sub = t->id_lit = -1;
+	t->provider[0] = '\0';
+	if (def > sk->clen || sk->clen - def < 24)
+		return;
+	p = def + 24;
+	end = p + le32(c + def + 20);
+	if (end > sk->clen)
+		end = sk->clen;
+	while (p < end) {
+		uint8_t tok = c[p];
+
+		switch (tok & 0xbf) {   /* 0x40: "more" variants */
+		case 0x00:              /* end of fragment */
+			p = end;
+			break;
+		case 0x0f:              /* fragment header */
+			p += 4;
+			break;
+		case 0x01:              /* open start element */
+			p += 7;         /* token, dependency id, data size */
+			if (!skip_name(sk, &p, end, &name))
+				return;
+			if (tok & 0x40)
+				p += 4; /* attribute list size */
+			if (depth >= 32)
+				return;
+			elem_provider[depth] = in_provider;
+			elem_eventid[depth] = in_eventid;
+			depth++;
+			in_provider = name_is(sk, name, "Provider");
+			in_eventid = name_is(sk, name, "EventID");
+			in_attr = attr_name = 0;
+			break;
+		case 0x02:              /* close start element */
+			in_attr = attr_name = 0;
+			p++;
+			break;
+		case 0x03:              /* close empty element */
+		case 0x04:              /* end element */
+			if (depth == 0)
+				return;
+			depth--;
+			in_provider = elem_provider[depth];
+			in_eventid = elem_eventid[depth];
+			in_attr = attr_name = 0;
+			p++;
+			break;
+		case 0x06:              /* attribute: its value token follows */
+			p++;
+			if (!skip_name(sk, &p, end, &name))
+				return;
+			in_attr = 1;
+			attr_name = name_is(sk, name, "Name");
+			break;
+		case 0x05:              /* value text */
+			if (p + 4 > end || c[p + 1] != VT_STRING)
+				return;
+			{
+				size_t n = le16(c + p + 2);
+
+				if (p + 4 + 2 * n > end)
+					return;
+				if (in_provider && in_attr && attr_name &&
+				    !utf16_to_utf8(c + p + 4, n, t->provider, sizeof(t->provider)))
+					return;
+				if (in_eventid && !in_attr) {
+					char num[16];
+
+					if (n < sizeof(num) && utf16_to_utf8(c + p + 4, n, num, sizeof(num)))
+						t->id_lit = atoi(num);
+				}
+				p += 4 + 2 * n;
+			}
+			in_attr = attr_name = 0;
+			break;
+		case 0x0d:              /* normal substitution */
+		case 0x0e:              /* optional substitution */
+			if (p + 4 > end)
+				return;
+			if (in_provider && in_attr && attr_name)
+				t->prov_sub = le16(c + p + 1);
+			else if (in_eventid && !in_attr)
+				t->id_sub = le16(c + p + 1);
+			in_attr = attr_name = 0;
+			p += 4;
+			break;
+		case 0x07:              /* CDATA */
+		case 0x0b:              /* PI data */
+			if (p + 3 > end)
+				return;
+			p += 3 + 2 * (size_t)le16(c + p + 1);
+			break;
+		case 0x08:              /* character reference */
+			p += 3;
+			break;
+		case 0x09:              /* entity reference */
+		case 0x0a:              /* PI target */
+			p++;
+			if (!skip_name(sk, &p, end, &name))
+				return;
+			break;
+		default:
+			return;
+		}
+	}
+	t->ok = (t->provider[0] || t->prov_sub >= 0) && (t->id_sub >= 0 || t->id_lit >= 0);
+}
+
+static const struct skim_tmpl *skim_template_get(struct skim *sk, size_t def)
+{
+	size_t i;
+
+	for (i = 0; i < sk->nt; i++)
+		if (sk->t[i].off == def)
+			return &sk->t[i];
+	if (sk->nt == SKIM_TEMPLATES)
+		return NULL;
+	sk->t[sk->nt].off = (uint32_t)def;
+	skim_template(sk, def, &sk->t[sk->nt]);
+	return &sk->t[sk->nt++];
+}
+
+struct skim_values {
+	size_t n;
+	size_t off[SKIM_VALUES];
+	uint16_t size[SKIM_VALUES];
+	uint8_t type[SKIM_VALUES];
+};
+
+/* The template instance of the fragment at off (record end end): its
+ * definition offset and values.  0 when it is not one we can read. */
+static int skim_instance(const struct skim *sk, size_t off, size_t end,
+			 size_t *def_out, struct skim_values *v)
+{
+	const uint8_t *c = sk->c;
+	size_t q, def, vals, i, at;
+
+	if (off < end && c[off] == 0x0f)
+		off += 4;
+	if (off + 10 > end || c[off] != TOK_TEMPLATE_INSTANCE)
+		return 0;
+	def = le32(c + off + 6);
+	q = off + 10;
+	if (def > q)
+		q = def;
+	if (def > sk->clen || sk->clen - def < 24)
+		return 0;
+	vals = def == q ? q + 24 + (size_t)le32(c + def + 20) : q;
+	if (vals > end || end - vals < 4)
+		return 0;
+	v->n = le32(c + vals);
+	if (v->n > SKIM_VALUES || 4 + 4 * v->n > end - vals)
+		return 0;
+	at = vals + 4 + 4 * v->n;
+	for (i = 0; i < v->n; i++) {
+		v->size[i] = le16(c + vals + 4 + 4 * i);
+		v->type[i] = c[vals + 4 + 4 * i + 2];
+		v->off[i] = at;
+		at += v->size[i];
+		if (at > end)
+			return 0;
+	}
+	*def_out = def;
+	return 1;
+}
+
+/* 1 when libevtx should read the record at chunk offset off. */
+static int skim_record(struct skim *sk, size_t off, size_t size)
+{
+	const struct events_filter *f = sk->f;
+	const struct skim_tmpl *t;
+	struct skim_values v, nested;
+	size_t end = off + size, def, i;
+	char provider[LIMIT_EVTX_PROVIDER_LEN], key[256];
+	int id = -1;
+
+	if (!skim_instance(sk, off + 0x18, end, &def, &v))
+		return 1;
+	t = skim_template_get(sk, def);
+	if (!t || !t->ok)
+		return 1;
+	if (t->prov_sub >= 0) {
+		i = (size_t)t->prov_sub;
+		if (i >= v.n || v.type[i] != VT_STRING || v.size[i] % 2 ||
+		    !utf16_to_utf8(sk->c + v.off[i], v.size[i] / 2, provider, sizeof(provider)))
+			return 1;
+	} else {
+		snprintf(provider, sizeof(provider), "%s", t->provider);
+	}
+	if (t->id_sub >= 0) {
+		i = (size_t)t->id_sub;
+		if (i >= v.n || v.type[i] != VT_UINT16 || v.size[i] != 2)
+			return 1;
+		id = le16(sk->c + v.off[i]);
+	} else {
+		id = t->id_lit;
+	}
+	if (strcasecmp(provider, PROV_EVENTLOG) == 0 ||
+	    strcasecmp(provider, PROV_KERNEL_GENERAL) == 0 ||
+	    strcasecmp(provider, PROV_USER32) == 0)
+		return 1;
+	if (!provider_listed(provider, f->providers, f->nproviders))
+		return 0;
+	(void)id;   /* read to check the record's shape; specs filter ids later */
+	if (!f->services || strcasecmp(provider, SCM_PROVIDER) != 0)
+		return 1;
+	/* the service key in the <Binary> of the nested <EventData> (7036
+	 * "CryptSvc/4", 7000... "CryptSvc"); 7040 and 7026 have none */
+	for (i = 0; i < v.n; i++) {
+		size_t k, ndef;
+
+		if (v.type[i] != VT_BINXML ||
+		    !skim_instance(sk, v.off[i], v.off[i] + v.size[i], &ndef, &nested))
+			continue;
+		for (k = 0; k < nested.n; k++) {
+			int state;
+
+			if (nested.type[k] != VT_BINARY)
+				continue;
+			if (!scm_binary(sk->c + nested.off[k], nested.size[k], key, sizeof(key), &state))
+				return 1;
+			return provider_listed(key, f->services, f->nservices);
+		}
+	}
+	return 1;       /* no <Binary> (Windows Server 2008): the display name decides later */
+}
+
+/* Enumerate the records of every chunk as libevtx lists them. */
+static int skim_file(const uint8_t *buf, size_t len, struct skim *sk, struct err *err)
+{
+	size_t base;
+
+	for (base = EVTX_FIRST_CHUNK; base < len; base += EVTX_CHUNK) {
+		size_t free_off, off;
+
+		sk->c = buf + base;
+		sk->clen = len - base < EVTX_CHUNK ? len - base : EVTX_CHUNK;
+		sk->nt = 0;
+		if (sk->clen < 0x200 || memcmp(sk->c, "ElfChnk", 8) != 0)
+			continue;
+		free_off = le32(sk->c + 0x30);           /* free space offset */
+		if (free_off > sk->clen)
+			free_off = sk->clen;
+		for (off = 0x200; off + 0x1c <= free_off; ) {
+			size_t size = le32(sk->c + off + 4);
+
+			if (le32(sk->c + off) != 0x00002a2a || size < 0x1c || size > free_off - off)
+				break;
+			if (sk->n == sk->cap) {
+				size_t cap = sk->cap ? sk->cap * 2 : 4096;
+				uint64_t *num = realloc(sk->number, cap * sizeof(*num));
+				uint8_t *want;
+
+				if (!num)
+					return err_set(err, -E_NOMEM, "out of memory");
+				sk->number = num;
+				want = realloc(sk->want, cap);
+				if (!want)
+					return err_set(err, -E_NOMEM, "out of memory");
+				sk->want = want;
+				sk->cap = cap;
+			}
+			sk->number[sk->n] = le64(sk->c + off + 8);
+			sk->want[sk->n] = (uint8_t)skim_record(sk, off, size);
+			sk->n++;
+			if (sk->n > LIMIT_EVTX_RECORDS)
+				return err_set(err, -E_LIMIT, "more than %u records (LIMIT_EVTX_RECORDS)",
+					       LIMIT_EVTX_RECORDS);
+			off += size;
+		}
+	}
+	return 0;
+}
+
 /* ---- loading ----------------------------------------------------------- */
 
 static int add_string(struct events_log *log, libevtx_record_t *r, int k,
@@ -573,8 +978,11 @@ static void sort_dedup(struct events_log *log)
 	log->nrec = n;
 }
 
+/* Read the records libevtx lists (or recovers); with sk, only those the
+ * skim wants.  1 when the skim's enumeration turned out not to match
+ * libevtx's (the caller reads everything again), 0, or <0. */
 static int read_records(struct events_log *log, libevtx_file_t *file,
-			int recovered, struct err *err)
+			int recovered, const struct skim *sk, struct err *err)
 {
 	libevtx_error_t *le = NULL;
 	int n = 0, i, rc;
@@ -588,11 +996,26 @@ static int read_records(struct events_log *log, libevtx_file_t *file,
 			       n, LIMIT_EVTX_RECORDS);
 	if (!recovered)
 		log->st.records = (size_t)n;
+	if (sk && sk->n != (size_t)n)
+		return 1;
 	for (i = 0; i < n; i++) {
 		libevtx_record_t *r = NULL;
 
+		if (sk && !sk->want[i]) {
+			log->st.skimmed++;
+			continue;
+		}
 		rc = recovered ? libevtx_file_get_recovered_record_by_index(file, i, &r, &le)
 			       : libevtx_file_get_record_by_index(file, i, &r, &le);
+		if (rc == 1 && sk) {
+			uint64_t num = 0;
+
+			if (libevtx_record_get_identifier(r, &num, &le) != 1 || num != sk->number[i]) {
+				libevtx_error_free(&le);
+				libevtx_record_free(&r, NULL);
+				return 1;
+			}
+		}
 		if (rc != 1) {
 			libevtx_error_free(&le);
 			libevtx_record_free(&r, NULL);
@@ -609,9 +1032,59 @@ static int read_records(struct events_log *log, libevtx_file_t *file,
 	return 0;
 }
 
-int events_log_load(const uint8_t *buf, size_t len, const char *const *keep,
-		    size_t nkeep, struct events_log **out, struct err *err)
+/* Forget what a read put in the index (the provider table stays). */
+static void index_reset(struct events_log *log)
 {
+	log->nrec = 0;
+	log->pool_len = 0;
+	log->st.kept = log->st.unreadable = log->st.skimmed = 0;
+}
+
+static int copy_names(char ***out, size_t *nout, const char *const *names,
+		      size_t n, struct err *err)
+{
+	size_t i;
+
+	*out = calloc(n + 1, sizeof(**out));
+	if (!*out)
+		return err_set(err, -E_NOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		(*out)[i] = strdup(names && names[i] ? names[i] : "");
+		if (!(*out)[i])
+			return err_set(err, -E_NOMEM, "out of memory");
+		(*nout)++;
+	}
+	return 0;
+}
+
+/* The log remembers what it was loaded for (events_log_keeps). */
+static int copy_filter(struct events_log *log, const struct events_filter *f,
+		       struct err *err)
+{
+	int rc;
+
+	if (!f)
+		return 0;
+	rc = copy_names(&log->providers, &log->nproviders, f->providers, f->nproviders, err);
+	if (rc == 0 && f->services)
+		rc = copy_names(&log->services, &log->nservices, f->services, f->nservices, err);
+	return rc;
+}
+
+static void free_names(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+int events_log_load(const uint8_t *buf, size_t len, const struct events_filter *filter,
+		    struct events_log **out, struct err *err)
+{
+	static const struct events_filter all = { NULL, 0, NULL, 0 };
+	struct skim sk;
 	libbfio_handle_t *h = NULL;
 	libevtx_file_t *file = NULL;
 	libevtx_error_t *le = NULL;
@@ -631,9 +1104,12 @@ int events_log_load(const uint8_t *buf, size_t len, const char *const *keep,
 	log = calloc(1, sizeof(*log));
 	if (!log)
 		return err_set(err, -E_NOMEM, "out of memory");
-	log->keep = keep;
-	log->nkeep = nkeep;
-	log->st.keep_all = keep == NULL;
+	memset(&sk, 0, sizeof(sk));
+	log->filter = filter ? filter : &all;
+	log->st.keep_all = filter == NULL;
+	rc = copy_filter(log, filter, err);
+	if (rc < 0)
+		goto out;
 	g = calloc(1, sizeof(*g));
 	if (!g) {
 		rc = err_set(err, -E_NOMEM, "out of memory");
@@ -687,9 +1163,26 @@ int events_log_load(const uint8_t *buf, size_t len, const char *const *keep,
 	if (libevtx_file_get_flags(file, &flags, &le) != 1)
 		libevtx_error_free(&le);
 	log->st.dirty = (flags & 0x1) != 0;
-	rc = read_records(log, file, 0, err);
+	rc = 1;
+	if (filter) {
+		sk.f = filter;
+		sk.t = malloc(SKIM_TEMPLATES * sizeof(*sk.t));
+		if (!sk.t) {
+			rc = err_set(err, -E_NOMEM, "out of memory");
+		} else {
+			rc = skim_file(buf, len, &sk, err);
+			if (rc == 0)
+				rc = read_records(log, file, 0, &sk, err);
+		}
+	}
+	if (rc == 1) {
+		/* no filter, or the skim did not match libevtx: read all */
+		index_reset(log);
+		log->st.skim_mismatch = filter != NULL;
+		rc = read_records(log, file, 0, NULL, err);
+	}
 	if (rc == 0)
-		rc = read_records(log, file, 1, err);
+		rc = read_records(log, file, 1, NULL, err);
 	libevtx_file_close(file, NULL);
 	libevtx_file_free(&file, NULL);
 	if (rc == 0)
@@ -701,13 +1194,15 @@ out:
 	if (g)
 		free(g->fix);
 	free(g);
+	free(sk.t);
+	free(sk.number);
+	free(sk.want);
+	/* the filter is borrowed during the call only */
+	log->filter = NULL;
 	if (rc < 0) {
 		events_log_free(log);
 		return rc;
 	}
-	/* keep is borrowed during the call only */
-	log->keep = NULL;
-	log->nkeep = 0;
 	*out = log;
 	return 0;
 }
@@ -720,6 +1215,8 @@ void events_log_free(struct events_log *log)
 		return;
 	for (i = 0; i < log->nprov; i++)
 		free(log->prov[i]);
+	free_names(log->services, log->nservices);
+	free_names(log->providers, log->nproviders);
 	free(log->prov);
 	free(log->prov_keep);
 	free(log->slots);
@@ -772,13 +1269,34 @@ void events_log_stats(const struct events_log *log, struct events_log_stats *st)
 	*st = log->st;
 }
 
-int events_log_keeps(const struct events_log *log, const char *provider)
+int events_log_keeps(const struct events_log *log, const char *provider,
+		     json_t *services)
 {
-	uint32_t idx;
+	size_t i, k;
+	json_t *v;
 
-	if (log->st.keep_all || !provider_find(log, provider, &idx))
+	if (log->st.keep_all)
 		return 1;
-	return log->prov_keep[idx] == KEEP_TEXT;
+	for (k = 0; k < log->nproviders; k++)
+		if (strcasecmp(provider, log->providers[k]) == 0)
+			break;
+	if (k == log->nproviders)
+		return 0;
+	/* 7036 records of services the load was not told about were skipped */
+	if (!log->services || strcasecmp(provider, SCM_PROVIDER) != 0)
+		return 1;
+	if (!json_is_array(services))
+		return 0;
+	json_array_foreach(services, i, v) {
+		const char *name = json_string_value(v);
+
+		for (k = 0; name && k < log->nservices; k++)
+			if (strcasecmp(name, log->services[k]) == 0)
+				break;
+		if (!name || k == log->nservices)
+			return 0;
+	}
+	return 1;
 }
 
 /* ---- time -------------------------------------------------------------- */
@@ -828,7 +1346,7 @@ static size_t join_strings(const struct events_log *log,
 	unsigned k;
 
 	buf[0] = '\0';
-	if (!(rec->flags & EVENTS_REC_TEXT))
+	if (!(rec->flags & EVENTS_REC_TEXT) || !rec->nstrings)
 		return 0;
 	s = log->pool + rec->strings;
 	for (k = 0; k < rec->nstrings; k++, s += strlen(s) + 1) {
@@ -1742,7 +2260,8 @@ static int collect_services(const struct events_log *log, const char *file,
 			if (rec->nstrings >= 3)
 				set_new(o, "last_start_type", json_string(events_log_string(log, rec, 2)));
 		}
-		set_new(o, "failures_before_last_boot", json_integer((json_int_t)s->failures_before));
+		if (s->failures_before)
+			set_new(o, "failures_before_last_boot", json_integer((json_int_t)s->failures_before));
 		if (sp->label)
 			set_new(o, "label", json_string(sp->label));
 		json_array_append_new(out, o);

@@ -45,16 +45,28 @@ struct events_record {
 
 struct events_log;
 
+/* What the index keeps (borrowed during events_log_load only). */
+struct events_filter {
+	const char *const *providers; /* strings kept for these (any case) */
+	size_t nproviders;
+	const char *const *services; /* Service Control Manager records whose
+	                                <Binary> names a service: only these
+	                                keys; NULL: every service */
+	size_t nservices;
+};
+
 /* Index the EVTX file image buf (borrowed during the call only): every
  * record libevtx lists, then the recovered ones it finds in a dirty or
  * partly overwritten log (a recovered copy of a record already listed is
- * dropped), sorted by record number.  keep lists the providers
- * (case-insensitive) whose strings and binary data are kept; NULL keeps
- * every record's.  Records of other providers are counted only, except the
- * boot and shutdown markers (EventLog, Kernel-General, User32).
+ * dropped), sorted by record number.  With a filter, the index holds the
+ * records of its providers (with strings and binary data) and the boot
+ * and shutdown markers (EventLog, Kernel-General, User32; numbers only),
+ * and libevtx reads only the records that can be among them (see the skim
+ * in events.c); NULL keeps every record with its strings.
  * Returns 0 (*out owned by the caller, events_log_free) or <0. */
-int events_log_load(const uint8_t *buf, size_t len, const char *const *keep,
-		    size_t nkeep, struct events_log **out, struct err *err);
+int events_log_load(const uint8_t *buf, size_t len,
+		    const struct events_filter *filter, struct events_log **out,
+		    struct err *err);
 void events_log_free(struct events_log *log);
 
 /* The index, in record-number order; valid until events_log_free(). */
@@ -76,12 +88,18 @@ struct events_log_stats {
 	size_t kept;            /* records whose strings were kept */
 	size_t guarded;         /* template value counts too large for their
 	                           chunk, zeroed before libevtx read them */
+	size_t skimmed;         /* records libevtx did not read (the skim
+	                           showed them outside the filter) */
+	int skim_mismatch;      /* the skim's records were not libevtx's: all read */
 	int dirty;              /* header flag 0x1: not closed cleanly */
 	int keep_all;           /* loaded with keep == NULL */
 };
 void events_log_stats(const struct events_log *log, struct events_log_stats *st);
-/* 1 when the strings of provider's records were kept (or it has none). */
-int events_log_keeps(const struct events_log *log, const char *provider);
+/* 1 when the index holds provider's records with their strings and, for
+ * the Service Control Manager, the records of every service named in
+ * services (a JSON array; NULL: every service). */
+int events_log_keeps(const struct events_log *log, const char *provider,
+		     json_t *services);
 
 /* Service key names and their DisplayName values (SYSTEM hive), to map
  * the display names that CAPI2 513 and old SCM events carry. */
