@@ -25,9 +25,19 @@ static void build(void)
 		fprintf(stderr, "fixture: %s\n", err.msg);
 		abort();
 	}
-	/* sanitizer reports get their own exit codes, apart from ours */
-	setenv("ASAN_OPTIONS", "exitcode=86:detect_leaks=1:fast_unwind_on_malloc=0", 1);
-	setenv("UBSAN_OPTIONS", "halt_on_error=1:exitcode=87", 1);
+}
+
+/* sanitizer reports get their own exit codes, apart from ours; set only
+ * around this suite's runs (the fixture runs in the runner's process) */
+static void sanitizer_env(int on)
+{
+	if (on) {
+		setenv("ASAN_OPTIONS", "exitcode=86:detect_leaks=1:fast_unwind_on_malloc=0", 1);
+		setenv("UBSAN_OPTIONS", "halt_on_error=1:exitcode=87", 1);
+	} else {
+		unsetenv("ASAN_OPTIONS");
+		unsetenv("UBSAN_OPTIONS");
+	}
 }
 
 static void unbuild(void)
@@ -53,7 +63,9 @@ static void run_with(const char *var, unsigned long long n, const char *format)
 	argv[k++] = (char *)tu_env("VSSD_RULES");
 	argv[k++] = img;
 	argv[k] = NULL;
+	sanitizer_env(1);
 	ck_assert_int_eq(tu_run(argv, 60, &r), 0);
+	sanitizer_env(0);
 	unsetenv(var);
 	ck_assert_msg(r.status <= 3, "%s=%llu: exit %d\n%s", var, n, r.status, r.err);
 	ck_assert_msg(!strstr(r.err, "Sanitizer") && !strstr(r.err, "runtime error"),

@@ -143,8 +143,13 @@ static void expect_one_line(const char *img, int want_status, const char *want_t
 		nl = strchr(err, '\n');
 		ck_assert_msg(strncmp(err, "vssdoctor: ", 11) == 0 && nl && !nl[1], "%s: %s", img, err);
 	}
-	ck_assert_msg(strstr(err, want_text) || (d && strstr(json_dumps(d, 0), want_text)),
-		      "%s: wanted '%s' in: %s", img, want_text, err);
+	{
+		char *dump = d ? json_dumps(d, 0) : NULL;
+		int found = strstr(err, want_text) || (dump && strstr(dump, want_text));
+
+		free(dump);
+		ck_assert_msg(found, "%s: wanted '%s' in: %s", img, want_text, err);
+	}
 	json_decref(d);
 	free(err);
 }

@@ -23,6 +23,7 @@ struct drift {
 	const struct rule *r;
 };
 
+/* Record one difference; takes the references to before and after. */
 static void add(struct drift *d, const char *path, json_t *before, json_t *after,
 		int failure, const char *why)
 {
@@ -31,8 +32,8 @@ static void add(struct drift *d, const char *path, json_t *before, json_t *after
 	json_object_set_new(o, "kind", json_string("drift"));
 	json_object_set_new(o, "path", json_string(path));
 	json_object_set_new(o, "severity", json_string(failure ? "failure" : "info"));
-	json_object_set(o, "before", before ? before : json_null());
-	json_object_set(o, "after", after ? after : json_null());
+	json_object_set_new(o, "before", before ? before : json_null());
+	json_object_set_new(o, "after", after ? after : json_null());
 	json_object_set_new(o, "why", json_string(why));
 	/* failures first, then information, each in the state's order */
 	if (failure) {
@@ -43,7 +44,7 @@ static void add(struct drift *d, const char *path, json_t *before, json_t *after
 			k++;
 		json_array_insert_new(d->items, k, o);
 		json_array_append_new(d->fix_path, json_string(path));
-		json_array_append(d->fix_before, before ? before : json_null());
+		json_array_append(d->fix_before, json_object_get(o, "before"));
 		d->failures++;
 	} else {
 		json_array_append_new(d->items, o);
@@ -141,27 +142,27 @@ static void judge_service(struct drift *d, const char *name, json_t *b, json_t *
 					      (rights(sa, &ba, ACCESS_SERVICE, def) & SERVICE_ALL_ACCESS) != SERVICE_ALL_ACCESS);
 			}
 			if ((wb & SVC_NEED) == SVC_NEED && (wa & SVC_NEED) != SVC_NEED)
-				add(d, path, vb, va, 1, "the descriptor no longer lets the System Writer query the service");
+				add(d, path, json_incref(vb), json_incref(va), 1, "the descriptor no longer lets the System Writer query the service");
 			else if (lost_admin)
-				add(d, path, vb, va, 1, "SYSTEM or Administrators lost rights on a service the writer needs");
+				add(d, path, json_incref(vb), json_incref(va), 1, "SYSTEM or Administrators lost rights on a service the writer needs");
 			else
-				add(d, path, vb, va, 0, "descriptor changed; the System Writer can still query the service");
+				add(d, path, json_incref(vb), json_incref(va), 0, "descriptor changed; the System Writer can still query the service");
 		} else if (strcmp(k, "start") == 0) {
 			int disabled = json_is_integer(va) && json_integer_value(va) == 4;
 
-			add(d, path, vb, va, needed && disabled,
+			add(d, path, json_incref(vb), json_incref(va), needed && disabled,
 			    needed && disabled ? "a service the System Writer needs was disabled" : "start type changed");
 		} else if (strcmp(k, "object_name") == 0 && needed) {
-			add(d, path, vb, va, 1, "a service the System Writer needs runs under another account");
+			add(d, path, json_incref(vb), json_incref(va), 1, "a service the System Writer needs runs under another account");
 		} else {
-			add(d, path, vb, va, 0, "changed");
+			add(d, path, json_incref(vb), json_incref(va), 0, "changed");
 		}
 	}
 	json_object_foreach(b, k, vb) {
 		if (json_object_get(a, k))
 			continue;
 		snprintf(path, sizeof(path), "services\\%s\\%s", name, k);
-		add(d, path, vb, NULL, 0, "value removed");
+		add(d, path, json_incref(vb), NULL, 0, "value removed");
 	}
 }
 
@@ -196,9 +197,9 @@ static void judge_winsxs(struct drift *d, const char *path, json_t *b, json_t *a
 		uint32_t wa = rights(json_string_value(a), &d->writer, obj, NULL);
 
 		if ((wb & need) == need && (wa & need) != need)
-			add(d, p, b, a, 1, "the System Writer can no longer read it");
+			add(d, p, json_incref(b), json_incref(a), 1, "the System Writer can no longer read it");
 		else
-			add(d, p, b, a, 0, "descriptor changed; the System Writer can still read it");
+			add(d, p, json_incref(b), json_incref(a), 0, "descriptor changed; the System Writer can still read it");
 	}
 }
 
@@ -221,7 +222,7 @@ static void judge_section(struct drift *d, const char *sec, json_t *b, json_t *a
 	}
 	if (!json_is_object(a) || !json_is_object(b)) {
 		if (!json_equal(a, b))
-			add(d, sec, b, a, 0, "changed");
+			add(d, sec, json_incref(b), json_incref(a), 0, "changed");
 		return;
 	}
 	json_object_foreach(a, k, va) {
@@ -235,25 +236,25 @@ static void judge_section(struct drift *d, const char *sec, json_t *b, json_t *a
 			long long before = json_integer_value(vb), after = json_integer_value(va);
 
 			if (after >= limit)
-				add(d, path, vb, va, 1, "the folder count reached the System Writer's limit");
+				add(d, path, json_incref(vb), json_incref(va), 1, "the folder count reached the System Writer's limit");
 			else if (after - before > margin)
-				add(d, path, vb, va, 1, "the folder count grew past the margin");
+				add(d, path, json_incref(vb), json_incref(va), 1, "the folder count grew past the margin");
 			else
-				add(d, path, vb, va, 0, "folder count changed within the margin");
+				add(d, path, json_incref(vb), json_incref(va), 0, "folder count changed within the margin");
 		} else if (strcmp(sec, "vss_access_control") == 0) {
 			int lost = json_is_integer(vb) && json_integer_value(vb) == 1 &&
 				   !(json_is_integer(va) && json_integer_value(va) == 1);
 
-			add(d, path, vb, va, lost, lost ? "VSS no longer admits this account" : "changed");
+			add(d, path, json_incref(vb), json_incref(va), lost, lost ? "VSS no longer admits this account" : "changed");
 		} else {
-			add(d, path, vb, va, 0, "changed");
+			add(d, path, json_incref(vb), json_incref(va), 0, "changed");
 		}
 	}
 	json_object_foreach(b, k, vb) {
 		if (json_object_get(a, k))
 			continue;
 		snprintf(path, sizeof(path), "%s\\%s", sec, k);
-		add(d, path, vb, NULL, strcmp(sec, "vss_access_control") == 0 &&
+		add(d, path, json_incref(vb), NULL, strcmp(sec, "vss_access_control") == 0 &&
 		    json_is_integer(vb) && json_integer_value(vb) == 1,
 		    "no longer present");
 	}
@@ -314,7 +315,8 @@ static int baseline_drift(struct scan *s, const struct rule *r, struct result *r
 		if (!json_object_get(cs, k) && !str_in(json_object_get(cur, "unreadable"), k))
 			judge_section(&d, k, v, NULL);
 	if (!json_equal(json_object_get(base, "windows"), json_object_get(cur, "windows")))
-		add(&d, "windows", json_object_get(base, "windows"), json_object_get(cur, "windows"), 0,
+		add(&d, "windows", json_incref(json_object_get(base, "windows")),
+		    json_incref(json_object_get(cur, "windows")), 0,
 		    "Windows version or control set changed");
 	if (json_array_size(json_object_get(cur, "unreadable"))) {
 		char *u = json_dumps(json_object_get(cur, "unreadable"), JSON_COMPACT);
