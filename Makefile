@@ -223,7 +223,7 @@ mutate-short: all asan-build
 
 # --- the benchmark (issue 9): builds its fixture once, outside the tree
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(RUNNER)
 	@O=$(O) /usr/bin/python3 scripts/bench.py
 
 clean:
