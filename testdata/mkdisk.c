@@ -1,5 +1,5 @@
 /* mkdisk: wrap a volume file in an MBR or GPT disk image (sparse), or make
- * a differencing VHD.
+ * a differencing VHD or VHDX.
  *
  *   mkdisk --mbr|--gpt [--before-mib N]... --volume FILE --out DISK
  *          [--windows-index K] [--logical] [--sector-size 512|4096]
@@ -26,6 +26,12 @@
  *     a differencing VHD over PARENT that records NAME as its parent and
  *     holds FILE's bytes at offset BYTES (multiples of 512)
  *
+ *   mkdisk --vhdx-diff PARENT.vhdx --parent-name NAME --out CHILD.vhdx
+ *          [--at BYTES --data FILE]
+ *     the same for a differencing VHDX (testdata/lib/vhdx_writer.h): NAME
+ *     goes into the parent locator's path entries, BYTES and FILE's size
+ *     are multiples of the parent's logical sector size
+ *
  * Prints the partition table ("index offset size") on stdout.  Exit 0, or
  * 1 with one line on stderr, 2 for bad usage. */
 #define _GNU_SOURCE
@@ -35,6 +41,7 @@
 
 #include "disk_writer.h"
 #include "gpt.h"
+#include "vhdx_writer.h"
 
 #define MIB (1024ull * 1024)
 
@@ -44,7 +51,8 @@ static int usage(const char *why)
 		"usage: mkdisk --mbr|--gpt [--before-mib N]... --volume FILE --out DISK\n"
 		"              [--windows-index K] [--logical] [--sector-size 512|4096]\n"
 		"              [--tail-mib N] [--corrupt-gpt-primary] [--entry-past-end K]\n"
-		"       mkdisk --vhd-diff PARENT --parent-name NAME --out CHILD [--at BYTES --data FILE]\n",
+		"       mkdisk --vhd-diff PARENT --parent-name NAME --out CHILD [--at BYTES --data FILE]\n"
+		"       mkdisk --vhdx-diff PARENT --parent-name NAME --out CHILD [--at BYTES --data FILE]\n",
 		why);
 	return 2;
 }
@@ -77,7 +85,8 @@ static char *slurp(const char *path, size_t *len)
 	return b;
 }
 
-static int vhd_diff(int argc, char **argv)
+/* --vhd-diff and --vhdx-diff (vhdx set) */
+static int vhd_diff(int argc, char **argv, int vhdx)
 {
 	const char *parent = NULL, *name = NULL, *out = NULL, *datafile = NULL;
 	unsigned long long at = 0;
@@ -89,7 +98,7 @@ static int vhd_diff(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
-		if (strcmp(a, "--vhd-diff") == 0 && v)
+		if (strcmp(a, vhdx ? "--vhdx-diff" : "--vhd-diff") == 0 && v)
 			parent = argv[++i];
 		else if (strcmp(a, "--parent-name") == 0 && v)
 			name = argv[++i];
@@ -103,13 +112,15 @@ static int vhd_diff(int argc, char **argv)
 			return usage("bad argument");
 	}
 	if (!parent || !name || !out)
-		return usage("--vhd-diff needs --parent-name and --out");
+		return usage(vhdx ? "--vhdx-diff needs --parent-name and --out" :
+			     "--vhd-diff needs --parent-name and --out");
 	if (datafile && !(data = slurp(datafile, &len))) {
 		fprintf(stderr, "mkdisk: cannot read '%s'\n", datafile);
 		return 1;
 	}
 	err_init(&err);
-	rc = disk_write_vhd_diff(out, parent, name, at, data, len, &err);
+	rc = vhdx ? vhdx_write_diff(out, parent, name, at, data, len, &err) :
+	     disk_write_vhd_diff(out, parent, name, at, data, len, &err);
 	free(data);
 	if (rc < 0) {
 		fprintf(stderr, "mkdisk: %s\n", err.msg);
@@ -128,8 +139,9 @@ int main(int argc, char **argv)
 	int rc;
 
 	for (i = 1; i < (unsigned)argc; i++)
-		if (strcmp(argv[i], "--vhd-diff") == 0)
-			return vhd_diff(argc, argv);
+		if (strcmp(argv[i], "--vhd-diff") == 0 ||
+		    strcmp(argv[i], "--vhdx-diff") == 0)
+			return vhd_diff(argc, argv, argv[i][5] == 'x');
 	for (i = 1; i < (unsigned)argc; i++) {
 		const char *a = argv[i];
 		const char *val = i + 1 < (unsigned)argc ? argv[i + 1] : NULL;

@@ -7,6 +7,7 @@
  * (bit flips, truncations) that must give errors, not crashes. */
 #define _GNU_SOURCE
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +137,19 @@ static size_t count_kind(json_t *out, const char *kind)
 	return n;
 }
 
+/* events_log_keeps for a spec given as JSON text */
+static int keeps(const struct events_log *log, const char *spec_json)
+{
+	json_error_t je;
+	json_t *spec = json_loads(spec_json, 0, &je);
+	int k;
+
+	ck_assert_msg(spec != NULL, "spec json: %s", je.text);
+	k = events_log_keeps(log, spec);
+	json_decref(spec);
+	return k;
+}
+
 /* A names table for display-name mapping, as the registry would give. */
 static const struct events_names *test_names(void *ctx, const char **why)
 {
@@ -249,11 +263,13 @@ START_TEST(test_index_chunks_dirty_keep)
 	}
 	ck_assert_uint_eq(n, 7);
 	ck_assert_uint_eq(boot, 1);
-	ck_assert_int_eq(events_log_keeps(log, "VSS", NULL), 1);
-	ck_assert_int_eq(events_log_keeps(log, "Microsoft-Windows-Kernel-Power", NULL), 0);
-	ck_assert_int_eq(events_log_keeps(log, "EventLog", NULL), 0);
-	/* the skim spared libevtx the 700 fillers */
-	ck_assert_uint_eq(st.skimmed, 700);
+	ck_assert_int_eq(keeps(log, "{\"provider\": \"VSS\", \"ids\": [8194]}"), 1);
+	ck_assert_int_eq(keeps(log, "{\"provider\": \"Microsoft-Windows-Kernel-Power\", \"ids\": [42]}"), 0);
+	ck_assert_int_eq(keeps(log, "{\"provider\": \"EventLog\", \"ids\": [6005]}"), 0);
+	/* the skim spared libevtx the 700 fillers, and read the boot marker
+	 * itself */
+	ck_assert_uint_eq(st.skimmed, 701);
+	ck_assert_uint_eq(st.built, 1);
 	ck_assert_int_eq(st.skim_mismatch, 0);
 	events_log_free(log);
 	free(buf);
@@ -1052,8 +1068,10 @@ END_TEST
 
 /* ---- the skim ------------------------------------------------------------ */
 
-/* The filtered load (the skim decides which records libevtx reads) must
- * give the same evidence as reading every record. */
+/* The filtered load (the skim decides which records libevtx reads, and
+ * reads the boot markers and the 7036 state changes itself) must give
+ * the same evidence as reading every record, for every spec the filtered
+ * index says it serves (events_log_keeps); the scan reloads the others. */
 static const char *const same_specs[] = {
 	SCM_SPEC,
 	"{\"log\": \"Application\", \"provider\": \"Microsoft-Windows-CAPI2\", \"ids\": [513, 512], \"capi2\": \"legacy_driver_access_denied\"}",
@@ -1062,20 +1080,76 @@ static const char *const same_specs[] = {
 	"{\"log\": \"Application\", \"provider\": \"VSS\", \"ids\": [8193, 8194, 8213, 12289, 12292, 12302]}",
 	"{\"log\": \"Application\", \"provider\": \"Microsoft-Windows-Backup\", \"ids\": [517, 521], \"text_contains\": \"0x80780102\"}",
 	"{\"log\": \"Application\", \"provider\": \"swprv\", \"ids\": [11]}",
+	/* every service, as the cause2 rule lists them */
+	"{\"log\": \"System\", \"provider\": \"Service Control Manager\", \"ids\": " SCM_IDS
+	", \"services\": [\"CryptSvc\", \"EventSystem\", \"VSS\", \"swprv\", \"RpcSs\", \"RpcEptMapper\", \"DcomLaunch\"]}",
+	/* plain matches over the Service Control Manager: without 7036, and
+	 * with it (which needs its strings: never served by a skimmed index) */
+	"{\"log\": \"System\", \"provider\": \"Service Control Manager\", \"ids\": [7000, 7031, 7040]}",
+	"{\"log\": \"System\", \"provider\": \"Service Control Manager\", \"ids\": [7036]}",
 };
+
+static const char *const keep6[] = { "Microsoft-Windows-CAPI2", "Service Control Manager",
+	"VSS", "Microsoft-Windows-Backup", "swprv", "volsnap" };
+static const char *const keep_app[] = { "Microsoft-Windows-CAPI2", "VSS",
+	"Microsoft-Windows-Backup", "swprv" };
+static const char *const keep_sys[] = { "Service Control Manager" };
+static const char *const svcs4[] = { "CryptSvc", "EventSystem", "VSS", "swprv" };
+
+/* the filters the scan uses: the first spec's, and a partner log's
+ * defaults (every service) */
+static const struct events_filter same_filters[] = {
+	{ keep6, 6, svcs4, 4 },
+	{ keep6, 6, NULL, 0 },
+	{ keep_app, 4, NULL, 0 },
+	{ keep_sys, 1, NULL, 0 },
+	{ keep_sys, 1, svcs4, 4 },
+};
+
+/* The fields the skim gives must be libevtx's: every record of the
+ * filtered index against the same record read by libevtx. */
+static void check_same_records(const struct events_log *all, const struct events_log *some)
+{
+	size_t i, k = 0, built = 0, with_binary = 0;
+
+	for (i = 0; i < events_log_count(some); i++) {
+		const struct events_record *r = events_log_record(some, i), *a;
+
+		while (k < events_log_count(all) && events_log_record(all, k)->number < r->number)
+			k++;
+		ck_assert_uint_lt(k, events_log_count(all));
+		a = events_log_record(all, k);
+		ck_assert_uint_eq(a->number, r->number);
+		ck_assert_uint_eq(a->filetime, r->filetime);
+		ck_assert_str_eq(events_log_provider(all, a), events_log_provider(some, r));
+		ck_assert_uint_eq(a->event_id, r->event_id);
+		ck_assert_uint_eq(a->qualifiers, r->qualifiers);
+		ck_assert_uint_eq(a->level, r->level);
+		if (!(r->flags & EVENTS_REC_SKIM))
+			continue;
+		built++;
+		ck_assert(!(r->flags & EVENTS_REC_TEXT));
+		ck_assert_uint_eq(r->nstrings, 0);
+		if (events_log_binary(some, r)) {
+			ck_assert_uint_eq(a->binary_len, r->binary_len);
+			ck_assert_int_eq(memcmp(events_log_binary(all, a), events_log_binary(some, r),
+						r->binary_len), 0);
+			with_binary++;
+		}
+	}
+	ck_assert_uint_gt(built, 0);
+	if (with_binary == 0) /* only the markers were built */
+		ck_assert_uint_lt(built, 1000);
+}
 
 START_TEST(test_skim_same_evidence)
 {
-	static const char *const keep[] = { "Microsoft-Windows-CAPI2", "Service Control Manager",
-		"VSS", "Microsoft-Windows-Backup", "swprv", "volsnap" };
-	static const char *const svcs[] = { "CryptSvc", "EventSystem", "VSS", "swprv" };
-	struct events_filter f = { keep, 6, svcs, 4 };
 	struct evtx_writer *w = evtx_writer_new();
 	struct events_log *all = NULL, *some = NULL;
 	struct events_log_stats st;
 	struct err err;
 	uint8_t *buf = NULL;
-	size_t len = 0, k, nonempty = 0;
+	size_t len = 0, k, fi, nonempty = 0, compared = 0, refused = 0;
 
 	evtx_writer_set_dirty(w, 1);
 	ck_assert_int_eq(evtx_writer_add_bulk(w, 4000, 11, 0, NULL), 0);
@@ -1083,29 +1157,175 @@ START_TEST(test_skim_same_evidence)
 	evtx_writer_free(w);
 	err_init(&err);
 	ck_assert_msg(events_log_load(buf, len, NULL, &all, &err) == 0, "%s", err.msg);
-	ck_assert_msg(events_log_load(buf, len, &f, &some, &err) == 0, "%s", err.msg);
-	events_log_stats(some, &st);
-	ck_assert_int_eq(st.skim_mismatch, 0);
-	ck_assert_uint_gt(st.skimmed, 1000);
-	ck_assert_int_eq(events_log_keeps(some, "Service Control Manager", NULL), 0);
-	ck_assert_int_eq(events_log_keeps(some, "VSS", NULL), 1);
-	for (k = 0; k < sizeof(same_specs) / sizeof(same_specs[0]); k++) {
-		int rc1, rc2;
-		json_t *o1 = collect(all, same_specs[k], &names_env, &rc1);
-		json_t *o2 = collect(some, same_specs[k], &names_env, &rc2);
+	for (fi = 0; fi < sizeof(same_filters) / sizeof(same_filters[0]); fi++) {
+		ck_assert_msg(events_log_load(buf, len, &same_filters[fi], &some, &err) == 0, "%s", err.msg);
+		events_log_stats(some, &st);
+		ck_assert_int_eq(st.skim_mismatch, 0);
+		ck_assert_uint_gt(st.skimmed, 1000);
+		ck_assert_uint_gt(st.built, 0);
+		check_same_records(all, some);
+		for (k = 0; k < sizeof(same_specs) / sizeof(same_specs[0]); k++) {
+			int rc1, rc2;
+			json_t *spec = json_loads(same_specs[k], 0, NULL), *o1, *o2;
 
-		ck_assert_int_eq(rc1, rc2);
-		ck_assert_msg(json_equal(o1, o2), "spec %zu: the skim changed the evidence", k);
-		if (json_array_size(o1))
-			nonempty++;
-		json_decref(o1);
-		json_decref(o2);
+			ck_assert_ptr_nonnull(spec);
+			if (!events_log_keeps(some, spec)) {
+				json_decref(spec);
+				refused++;
+				continue;
+			}
+			json_decref(spec);
+			o1 = collect(all, same_specs[k], &names_env, &rc1);
+			o2 = collect(some, same_specs[k], &names_env, &rc2);
+			ck_assert_int_eq(rc1, rc2);
+			ck_assert_msg(json_equal(o1, o2), "filter %zu, spec %zu: the skim changed the evidence",
+				      fi, k);
+			compared++;
+			if (json_array_size(o1))
+				nonempty++;
+			json_decref(o1);
+			json_decref(o2);
+		}
+		/* the plain 7036 spec needs strings the skim does not keep */
+		ck_assert_int_eq(keeps(some, same_specs[sizeof(same_specs) / sizeof(same_specs[0]) - 1]), 0);
+		events_log_free(some);
+		some = NULL;
 	}
 	/* the bulk log has most kinds; the comparison is not vacuous */
-	ck_assert_uint_ge(nonempty, 5);
+	ck_assert_uint_ge(compared, 20);
+	ck_assert_uint_ge(nonempty, 15);
+	ck_assert_uint_ge(refused, 5);
 	events_log_free(all);
-	events_log_free(some);
 	free(buf);
+}
+END_TEST
+
+/* The 7036 of a service the filter does not name is skipped, even when
+ * the skim could read it; a 7036 whose <Binary> is not a service key
+ * goes to libevtx (the display name decides later). */
+START_TEST(test_skim_builds_7036)
+{
+	static const char *const svcs[] = { "CryptSvc" };
+	struct events_filter f = { keep_sys, 1, svcs, 1 };
+	struct events_log *log = NULL;
+	struct events_log_stats st;
+	const struct events_record *r;
+	struct err err;
+	size_t len;
+	uint8_t *buf = make_log(
+		BOOT("2024-06-01T08:00:00Z")
+		STATE("2024-06-01T08:00:10Z", "Cryptographic Services", "CryptSvc", "running", "4")
+		STATE("2024-06-01T08:00:11Z", "COM+ Event System", "EventSystem", "running", "4")
+		"event " SCM " id=7036 time=2024-06-01T08:00:12Z \"data=param1:Cryptographic Services\" data=param2:stopped binary=0102\n"
+		"event " SCM " id=7036 time=2024-06-01T08:00:13Z \"data=param1:Cryptographic Services\" data=param2:stopped\n",
+		&len, NULL);
+
+	err_init(&err);
+	ck_assert_msg(events_log_load(buf, len, &f, &log, &err) == 0, "%s", err.msg);
+	events_log_stats(log, &st);
+	ck_assert_uint_eq(st.records, 6);
+	/* EventLog 6005, Kernel-General 12 and CryptSvc's 7036 built; the
+	 * EventSystem 7036 skipped; the last two read by libevtx */
+	ck_assert_uint_eq(st.built, 3);
+	ck_assert_uint_eq(st.skimmed, 4);
+	ck_assert_uint_eq(st.kept, 2);
+	ck_assert_uint_eq(events_log_count(log), 5);
+	r = events_log_record(log, 2);
+	ck_assert_uint_eq(r->number, 3);
+	ck_assert(r->flags & EVENTS_REC_SKIM);
+	ck_assert_uint_eq(r->event_id, 7036);
+	ck_assert_uint_eq(r->qualifiers, 16384);
+	ck_assert_uint_eq(r->level, 4);
+	ck_assert_uint_eq(r->binary_len, 22);
+	ck_assert_int_eq(memcmp(events_log_binary(log, r), "C\0r\0y\0p\0t\0S\0v\0c\0/\0" "4\0\0\0", 22), 0);
+	ck_assert_str_eq(events_log_string(log, r, 0), "");
+	r = events_log_record(log, 3);
+	ck_assert_uint_eq(r->number, 5);
+	ck_assert(r->flags & EVENTS_REC_TEXT);
+	ck_assert_str_eq(events_log_string(log, r, 1), "stopped");
+	r = events_log_record(log, 4);
+	ck_assert(r->flags & EVENTS_REC_TEXT);
+	ck_assert_ptr_null(events_log_binary(log, r));
+	events_log_free(log);
+	free(buf);
+}
+END_TEST
+
+/* ---- two logs at once (the scan loads Application and System on two
+ * threads) ------------------------------------------------------------- */
+
+struct thread_load {
+	const uint8_t *buf;
+	size_t len;
+	const struct events_filter *f;
+	struct events_log *log;
+	int rc;
+	struct err err;
+};
+
+static void *thread_load_fn(void *p)
+{
+	struct thread_load *t = p;
+
+	err_init(&t->err);
+	t->rc = events_log_load(t->buf, t->len, t->f, &t->log, &t->err);
+	return NULL;
+}
+
+static void check_same_index(const struct events_log *a, const struct events_log *b)
+{
+	size_t i;
+
+	ck_assert_uint_eq(events_log_count(a), events_log_count(b));
+	for (i = 0; i < events_log_count(a); i++) {
+		const struct events_record *x = events_log_record(a, i), *y = events_log_record(b, i);
+		unsigned k;
+
+		ck_assert_uint_eq(x->number, y->number);
+		ck_assert_uint_eq(x->filetime, y->filetime);
+		ck_assert_uint_eq(x->event_id, y->event_id);
+		ck_assert_uint_eq(x->flags, y->flags);
+		ck_assert_uint_eq(x->nstrings, y->nstrings);
+		ck_assert_str_eq(events_log_provider(a, x), events_log_provider(b, y));
+		for (k = 0; k < x->nstrings; k++)
+			ck_assert_str_eq(events_log_string(a, x, k), events_log_string(b, y, k));
+	}
+}
+
+START_TEST(test_concurrent_loads)
+{
+	struct thread_load t[2];
+	struct events_log *serial[2] = { NULL, NULL };
+	uint8_t *buf[2] = { NULL, NULL };
+	size_t len[2] = { 0, 0 }, i;
+	pthread_t th[2];
+	struct err err;
+
+	for (i = 0; i < 2; i++) {
+		struct evtx_writer *w = evtx_writer_new();
+
+		ck_assert_int_eq(evtx_writer_add_bulk(w, 3000, 21 + i, 0, NULL), 0);
+		ck_assert_int_eq(evtx_writer_serialize(w, &buf[i], &len[i]), 0);
+		evtx_writer_free(w);
+		err_init(&err);
+		ck_assert_msg(events_log_load(buf[i], len[i], &same_filters[i ? 3 : 2], &serial[i], &err) == 0,
+			      "%s", err.msg);
+	}
+	for (i = 0; i < 2; i++) {
+		memset(&t[i], 0, sizeof(t[i]));
+		t[i].buf = buf[i];
+		t[i].len = len[i];
+		t[i].f = &same_filters[i ? 3 : 2];
+		ck_assert_int_eq(pthread_create(&th[i], NULL, thread_load_fn, &t[i]), 0);
+	}
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(pthread_join(th[i], NULL), 0);
+		ck_assert_msg(t[i].rc == 0, "%s", t[i].err.msg);
+		check_same_index(serial[i], t[i].log);
+		events_log_free(t[i].log);
+		events_log_free(serial[i]);
+		free(buf[i]);
+	}
 }
 END_TEST
 
@@ -1120,7 +1340,10 @@ static double now_s(void)
 }
 
 /* The writer's 60,000-record log (about 20 MB): the collector's load and
- * every rule's specs against evtxexport on the same file. */
+ * every rule's specs against evtxexport on the same file; then the file
+ * indexed twice at once, as the scan indexes Application.evtx and
+ * System.evtx on two threads with their first filters (here both over
+ * this one file: its bulk mix has every kind in each). */
 START_TEST(test_bench)
 {
 	struct evtx_writer *w;
@@ -1166,14 +1389,31 @@ START_TEST(test_bench)
 	{
 		char exe[] = "/usr/bin/evtxexport";
 		char *argv[] = { exe, path, NULL };
-		double t3 = now_s(), t4;
+		struct thread_load tl[2];
+		pthread_t th;
+		double t3 = now_s(), t4, t5, t6;
 
 		ck_assert_int_eq(tu_run(argv, 300, &r), 0);
 		t4 = now_s();
-		fprintf(stderr, "events bench: %zu bytes, %zu records (%zu read by libevtx): load %.3f s (%.1f MB/s), match %.3f s; evtxexport %.3f s (%.1f MB/s, exit %d)\n",
+		memset(tl, 0, sizeof(tl));
+		tl[0].buf = tl[1].buf = buf;
+		tl[0].len = tl[1].len = len;
+		tl[0].f = &same_filters[2];     /* Application's */
+		tl[1].f = &same_filters[3];     /* System's, every service */
+		t5 = now_s();
+		ck_assert_int_eq(pthread_create(&th, NULL, thread_load_fn, &tl[1]), 0);
+		thread_load_fn(&tl[0]);
+		ck_assert_int_eq(pthread_join(th, NULL), 0);
+		t6 = now_s();
+		ck_assert_int_eq(tl[0].rc, 0);
+		ck_assert_int_eq(tl[1].rc, 0);
+		fprintf(stderr, "events bench: %zu bytes, %zu records (%zu read by libevtx): load %.3f s (%.1f MB/s), match %.3f s; evtxexport %.3f s (%.1f MB/s, exit %d); as the scan, 2 logs on 2 threads: %.3f s (%.1f MB/s)\n",
 			len, st.records, st.records - st.skimmed, t1 - t0, (double)len / 1e6 / (t1 - t0), t2 - t1,
-			t4 - t3, (double)len / 1e6 / (t4 - t3), r.status);
+			t4 - t3, (double)len / 1e6 / (t4 - t3), r.status,
+			t6 - t5, 2.0 * (double)len / 1e6 / (t6 - t5));
 		tu_run_free(&r);
+		events_log_free(tl[0].log);
+		events_log_free(tl[1].log);
 	}
 	events_log_free(log);
 	free(buf);
@@ -1196,6 +1436,8 @@ Suite *events_suite(void)
 	tcase_add_test(tc, test_iso8601);
 	tcase_add_test(tc, test_map_display_name);
 	tcase_add_test(tc, test_skim_same_evidence);
+	tcase_add_test(tc, test_skim_builds_7036);
+	tcase_add_test(tc, test_concurrent_loads);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("match");

@@ -1,6 +1,13 @@
 /* The event-log collector's scan side (events_collect: which file, the
  * per-scan cache, warnings) and the events-only check.
  *
+ * Application.evtx and System.evtx are indexed together, on two threads,
+ * when the first spec needs either: the volume is read on this thread
+ * only (the first log's file, then the partner's while the first is
+ * being indexed on the second thread); events_log_load touches nothing
+ * shared.  The scan's API stays single-threaded: both are done before
+ * events_collect returns.
+ *
  * Service display names come from the scan's SYSTEM hive (registry.h,
  * services.h), read only when an event names a service by display name
  * (CAPI2 513 AddLegacyDriverFiles, SCM events without <Binary>). */
@@ -8,6 +15,7 @@
 #include "checks.h"
 #include "events.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,30 +28,40 @@
 #define LOGS_DIR "Windows\\System32\\winevt\\Logs\\"
 #define NAMES_CACHE_KEY "events:svcnames"
 
+/* Providers whose strings the index keeps on first load, per log: those
+ * the rules' specs name for it (rules/NAME.json); a spec naming another
+ * provider reloads the log keeping everything (events_log_keeps). */
+static const char *const keep_application[] = {
+	"Microsoft-Windows-CAPI2", "VSS", "Microsoft-Windows-Backup", "swprv",
+};
+static const char *const keep_system[] = { "Service Control Manager" };
+static const char *const keep_capi2[] = { "Microsoft-Windows-CAPI2" };
+
+#define NKEEP(a) (sizeof(a) / sizeof((a)[0]))
+#define KEEP_MAX 4                  /* the longest list above */
+
 struct log_def {
 	const char *spec;           /* "log" in a rule's spec */
 	const char *file;
 	const char *cache_key;
 	int optional;               /* absent = no events, no warning */
+	const char *const *keep;
+	size_t nkeep;
 };
 
 static const struct log_def log_defs[] = {
-	{ "Application", "Application.evtx", "evtx:Application", 0 },
-	{ "System", "System.evtx", "evtx:System", 0 },
+	{ "Application", "Application.evtx", "evtx:Application", 0,
+	  keep_application, NKEEP(keep_application) },
+	{ "System", "System.evtx", "evtx:System", 0, keep_system, NKEEP(keep_system) },
 	/* disabled by default: often absent or empty */
-	{ "CAPI2", "Microsoft-Windows-CAPI2%4Operational.evtx", "evtx:CAPI2", 1 },
-};
-
-/* Providers whose strings the index keeps on first load; a spec naming
- * another provider reloads the log keeping everything. */
-static const char *const default_keep[] = {
-	"Microsoft-Windows-CAPI2", "Service Control Manager", "VSS",
-	"Microsoft-Windows-Backup", "swprv", "volsnap",
+	{ "CAPI2", "Microsoft-Windows-CAPI2%4Operational.evtx", "evtx:CAPI2", 1,
+	  keep_capi2, NKEEP(keep_capi2) },
 };
 
 struct cached_log {
 	struct events_log *log;     /* NULL when missing or unreadable */
 	int missing;
+	int warned;                 /* warn_log ran for this load */
 	struct err why;
 };
 
@@ -57,52 +75,146 @@ static void cached_log_free(void *p)
 	free(c);
 }
 
-/* Read and index the log for spec (its provider, and its services for
- * the Service Control Manager analysis); keep_all: every record. */
-static int load_log(struct scan *s, const struct log_def *d, json_t *spec,
-		    int keep_all, struct cached_log *c)
-{
-	const char *keep[sizeof(default_keep) / sizeof(default_keep[0]) + 1];
+/* One log to index: its file's bytes and what to keep. */
+struct load_job {
+	const struct log_def *d;
+	struct cached_log *c;
+	uint8_t *buf;               /* NULL: nothing to index (c says why) */
+	size_t len;
+	int keep_all;
+	struct events_filter f;
+	const char *keep[KEEP_MAX + 1];
 	const char *services[LIMIT_EVENT_SPEC_IDS];
+};
+
+/* Read the log's file for spec (NULL: the log's defaults) into j->buf;
+ * a missing or unreadable file leaves j->buf NULL and says so in j->c. */
+static void job_read(struct scan *s, struct load_job *j, json_t *spec)
+{
 	const char *provider = json_string_value(json_object_get(spec, "provider"));
 	json_t *svc = json_object_get(spec, "services"), *v;
-	struct events_filter f;
+	struct cached_log *c = j->c;
 	char path[256];
-	uint8_t *buf = NULL;
-	size_t len = 0, n = 0, i;
+	size_t i, n = 0;
 	int rc;
 
 	events_log_free(c->log);
 	c->log = NULL;
 	c->missing = 0;
 	err_init(&c->why);
-	snprintf(path, sizeof(path), LOGS_DIR "%s", d->file);
-	rc = fs_read_file(s->fs, path, LIMIT_EVTX_SIZE, &buf, &len, &c->why);
+	j->buf = NULL;
+	j->len = 0;
+	snprintf(path, sizeof(path), LOGS_DIR "%s", j->d->file);
+	rc = fs_read_file(s->fs, path, LIMIT_EVTX_SIZE, &j->buf, &j->len, &c->why);
 	if (rc == 0) {
 		c->missing = 1;
-		return err_set(&c->why, -E_NOTFOUND, "%s absent", d->file);
+		err_set(&c->why, -E_NOTFOUND, "%s absent", j->d->file);
+		free(j->buf);
+		j->buf = NULL;
+		return;
 	}
-	if (rc < 0)
-		return err_wrap(&c->why, "%s", d->file);
-	for (i = 0; i < sizeof(default_keep) / sizeof(default_keep[0]); i++)
-		keep[n++] = default_keep[i];
+	if (rc < 0) {
+		err_wrap(&c->why, "%s", j->d->file);
+		free(j->buf);
+		j->buf = NULL;
+		return;
+	}
+	for (i = 0; i < j->d->nkeep && n < KEEP_MAX; i++)
+		j->keep[n++] = j->d->keep[i];
 	if (provider)
-		keep[n++] = provider;
-	memset(&f, 0, sizeof(f));
-	f.providers = keep;
-	f.nproviders = n;
+		j->keep[n++] = provider;
+	memset(&j->f, 0, sizeof(j->f));
+	j->f.providers = j->keep;
+	j->f.nproviders = n;
 	/* the 7036 records of other services are skipped (they are most of a
 	 * System log); a later spec naming others reads the log again */
 	if (json_is_array(svc) && json_array_size(svc) <= LIMIT_EVENT_SPEC_IDS) {
 		json_array_foreach(svc, i, v)
-			services[f.nservices++] = json_is_string(v) ? json_string_value(v) : "";
-		f.services = services;
+			j->services[j->f.nservices++] = json_is_string(v) ? json_string_value(v) : "";
+		j->f.services = j->services;
 	}
-	rc = events_log_load(buf, len, keep_all ? NULL : &f, &c->log, &c->why);
-	free(buf);
-	if (rc < 0)
-		return err_wrap(&c->why, "%s", d->file);
-	return 0;
+}
+
+/* Index what job_read read (on any thread: touches only j). */
+static void job_index(struct load_job *j)
+{
+	if (!j->buf)
+		return;
+	if (events_log_load(j->buf, j->len, j->keep_all ? NULL : &j->f, &j->c->log,
+			    &j->c->why) < 0)
+		err_wrap(&j->c->why, "%s", j->d->file);
+	free(j->buf);
+	j->buf = NULL;
+}
+
+static void *job_thread(void *arg)
+{
+	job_index(arg);
+	return NULL;
+}
+
+/* Read and index the log for spec (its provider, and its services for
+ * the Service Control Manager analysis); keep_all: every record. */
+static void load_log(struct scan *s, const struct log_def *d, json_t *spec,
+		     int keep_all, struct cached_log *c)
+{
+	struct load_job j;
+
+	memset(&j, 0, sizeof(j));
+	j.d = d;
+	j.c = c;
+	j.keep_all = keep_all;
+	job_read(s, &j, spec);
+	job_index(&j);
+}
+
+/* First use of log d: index it for spec and, for Application and System,
+ * the other one (with its defaults) at the same time on a second thread;
+ * both go into the scan cache.  Returns d's entry or NULL (err set). */
+static struct cached_log *load_first(struct scan *s, const struct log_def *d,
+				     json_t *spec, struct err *err)
+{
+	struct load_job mine, other;
+	const struct log_def *pd = NULL;
+	pthread_t th;
+	int started = 0;
+	size_t i;
+
+	memset(&mine, 0, sizeof(mine));
+	memset(&other, 0, sizeof(other));
+	for (i = 0; !d->optional && i < sizeof(log_defs) / sizeof(log_defs[0]); i++)
+		if (&log_defs[i] != d && !log_defs[i].optional &&
+		    !scan_cache_get(s, log_defs[i].cache_key))
+			pd = &log_defs[i];
+	mine.d = d;
+	mine.c = calloc(1, sizeof(*mine.c));
+	if (!mine.c) {
+		err_set(err, -E_NOMEM, "out of memory");
+		return NULL;
+	}
+	job_read(s, &mine, spec);
+	if (pd) {
+		other.d = pd;
+		other.c = calloc(1, sizeof(*other.c));
+		if (other.c) {
+			started = mine.buf &&
+				  pthread_create(&th, NULL, job_thread, &mine) == 0;
+			job_read(s, &other, NULL);
+			job_index(&other);
+		}
+	}
+	if (started)
+		pthread_join(th, NULL);
+	else
+		job_index(&mine);
+	/* the partner warns on its first use, as if loaded then */
+	if (other.c && scan_cache_put(s, pd->cache_key, other.c, cached_log_free) < 0)
+		other.c = NULL;
+	if (scan_cache_put(s, d->cache_key, mine.c, cached_log_free) < 0) {
+		err_set(err, -E_LIMIT, "scan cache full (SCAN_CACHE_MAX)");
+		return NULL;
+	}
+	return mine.c;
 }
 
 static void warn_log(struct scan *s, const struct log_def *d, const struct cached_log *c)
@@ -247,18 +359,17 @@ int events_collect(struct scan *s, json_t *spec, json_t *out, struct err *err)
 		return err_set(err, -E_USAGE, "no volume mounted");
 	c = scan_cache_get(s, d->cache_key);
 	if (!c) {
-		c = calloc(1, sizeof(*c));
+		c = load_first(s, d, spec, err);
 		if (!c)
-			return err_set(err, -E_NOMEM, "out of memory");
-		load_log(s, d, spec, 0, c);
-		warn_log(s, d, c);
-		if (scan_cache_put(s, d->cache_key, c, cached_log_free) < 0)
-			return err_set(err, -E_LIMIT, "scan cache full (SCAN_CACHE_MAX)");
-	} else if (c->log && provider &&
-		   !events_log_keeps(c->log, provider, json_object_get(spec, "services"))) {
+			return err->code;
+	} else if (c->log && provider && !events_log_keeps(c->log, spec)) {
 		/* records the first load did not keep: read it again, all of it */
 		load_log(s, d, spec, 1, c);
+		c->warned = 0;
+	}
+	if (!c->warned) {
 		warn_log(s, d, c);
+		c->warned = 1;
 	}
 	if (c->missing && d->optional)
 		return 0;

@@ -3,15 +3,18 @@
  *
  * libevtx 20181227 parses each record's binary XML as the record is read
  * (about 20 us a record, mostly its own allocations), so the index reads
- * every record once, keeps a compact struct for the providers the rules
+ * each record once, keeps a compact struct for the providers the rules
  * ask about plus the boot markers, and closes the file: nothing of
- * libevtx outlives events_log_load().  That library version shows an
+ * libevtx outlives events_log_load().  A skim of the raw bytes decides
+ * which records libevtx reads at all, and reads the ones that need no
+ * strings itself (see "skim" below).  That library version shows an
  * event's <Binary> as one more string in upper-case hex; the index turns
  * such a trailing string back into bytes. */
 #define _GNU_SOURCE
 #include "events.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +53,7 @@ struct events_log {
 	size_t nservices;
 	char **providers;            /* the filter's providers */
 	size_t nproviders;
+	size_t scm_built;            /* 7036 records built by the skim */
 };
 
 /* ---- libevtx errors ---------------------------------------------------- */
@@ -377,32 +381,62 @@ static int guard_file(const uint8_t *buf, size_t len, struct guard *g,
 
 static int scm_binary(const uint8_t *b, size_t n, char *key, size_t cap,
 		      int *state);
+static int add_built(struct events_log *log, uint64_t number, uint64_t filetime,
+		     const char *provider, unsigned id, unsigned qualifiers,
+		     unsigned level, const uint8_t *bin, size_t bin_len,
+		     struct err *err);
 
-/* libevtx parses a record's whole binary XML to give its provider and
- * event id (about 20 us a record).  The skim reads just those from the
- * bytes (libyal EVTX document: "Event record", "Template instance",
- * "Binary XML"): the record's template instance, its template's
- * <Provider Name> (literal or substitution) and <EventID> substitution,
- * and for the Service Control Manager the service key in the <Binary> of
- * the nested <EventData> instance.  Records it cannot read are
- * wanted.  libevtx then reads only the wanted records, by index; the
+/* libevtx parses a record's whole binary XML to give anything of it
+ * (about 20 us a record, mostly its own allocations).  The skim reads the
+ * bytes instead (libyal EVTX document: "Event record", "Template
+ * instance", "Binary XML"): the record's template instance, its
+ * template's <System> fields (Provider Name / EventSourceName, EventID
+ * and its Qualifiers, Level; literal or substitution) and the <Binary>
+ * of its <EventData>, nested or not.  For each record listed it decides:
+ *   - skip: a provider the index does not keep, or a Service Control
+ *     Manager record whose <Binary> names a service not asked about;
+ *   - build: the record's fields come from the skim alone, libevtx never
+ *     reads it: the boot and shutdown markers (numbers only) and the
+ *     Service Control Manager's 7036 state changes, whose service key
+ *     and state are in the <Binary> (their strings, the display name and
+ *     the state's localised name, are not kept: events_log_keeps);
+ *   - read: everything else libevtx gives strings for, and every record
+ *     the skim cannot read with certainty.
+ * The record number and written time are in the record header (0x08,
+ * 0x10).  libevtx then reads only the records to read, by index; the
  * skim's enumeration must match libevtx's (same count, same record
  * number at every index read), else the load reads everything. */
 
 #define SCM_PROVIDER "Service Control Manager"
+#define SCM_STATE_CHANGE 7036
 #define SKIM_TEMPLATES 256u          /* templates cached per chunk */
 #define SKIM_VALUES 64u              /* substitution values looked at */
+#define SKIM_DEPTH 32                /* element nesting in a template */
 #define TOK_TEMPLATE_INSTANCE 0x0c
+#define VT_NULL 0x00
 #define VT_STRING 0x01
+#define VT_UINT8 0x04
 #define VT_UINT16 0x06
 #define VT_BINARY 0x0e
 
+enum skim_verdict { SK_SKIP = 0, SK_READ = 1, SK_BUILD = 2 };
+enum skim_elem { EL_OTHER, EL_SYSTEM, EL_PROVIDER, EL_EVENTID, EL_LEVEL,
+		 EL_EVENTDATA, EL_BINARY };
+enum skim_attr { AT_NONE, AT_OTHER, AT_NAME, AT_SOURCE, AT_QUALIFIERS };
+
+/* Where a template takes one field from: n places (more than one is
+ * ambiguous), the last a substitution (sub >= 0, opt: optional) or a
+ * literal (sub < 0). */
+struct skim_field {
+	int n, sub, opt;
+};
+
 struct skim_tmpl {
 	uint32_t off;                /* definition offset in the chunk */
-	int ok;
-	int prov_sub, id_sub;        /* substitution index, -1 literal/none */
-	int id_lit;                  /* literal event id, -1 none */
-	char provider[LIMIT_EVTX_PROVIDER_LEN]; /* literal Provider Name */
+	int ok;                      /* the template body parsed */
+	struct skim_field name, source, id, qual, level, binary;
+	char name_lit[LIMIT_EVTX_PROVIDER_LEN];   /* literal Provider Name */
+	char source_lit[LIMIT_EVTX_PROVIDER_LEN]; /* literal EventSourceName */
 };
 
 struct skim {
@@ -410,50 +444,43 @@ struct skim {
 	size_t clen;
 	struct skim_tmpl *t;         /* SKIM_TEMPLATES */
 	size_t nt;
-	const struct events_filter *f;
+	struct events_log *log;      /* its filter decides; built records go in */
+	uint8_t *want;               /* enum skim_verdict per record, in order */
 	uint64_t *number;            /* per record, in enumeration order */
-	uint8_t *want;
 	size_t n, cap;
 };
 
-/* UTF-16LE (n code units) to UTF-8 into out; 0 when it does not fit. */
-static int utf16_to_utf8(const uint8_t *p, size_t n, char *out, size_t cap)
+/* What the skim read of one record. */
+struct skim_rec {
+	char provider[LIMIT_EVTX_PROVIDER_LEN];
+	unsigned id, qualifiers, level;
+	const uint8_t *bin;
+	size_t bin_len;
+};
+
+/* UTF-16LE (size bytes) as ASCII into out: printable code units, then
+ * only NULs; 0 when it is anything else, empty or does not fit.  Provider
+ * names are ASCII; others are left to libevtx. */
+static int utf16_ascii(const uint8_t *p, size_t size, char *out, size_t cap)
 {
 	size_t i, len = 0;
 
-	for (i = 0; i < n; i++) {
-		uint32_t u = le16(p + 2 * i);
+	if (size % 2 || size == 0)
+		return 0;
+	for (i = 0; i < size; i += 2) {
+		uint16_t u = le16(p + i);
 
-		if (u >= 0xd800 && u < 0xdc00 && i + 1 < n) {
-			uint32_t lo = le16(p + 2 * i + 2);
-
-			if (lo >= 0xdc00 && lo < 0xe000) {
-				u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
-				i++;
-			}
-		}
 		if (u == 0)
 			break;
-		if (len + 5 > cap)
+		if (u < 0x20 || u > 0x7e || len + 1 >= cap)
 			return 0;
-		if (u < 0x80) {
-			out[len++] = (char)u;
-		} else if (u < 0x800) {
-			out[len++] = (char)(0xc0 | u >> 6);
-			out[len++] = (char)(0x80 | (u & 0x3f));
-		} else if (u < 0x10000) {
-			out[len++] = (char)(0xe0 | u >> 12);
-			out[len++] = (char)(0x80 | ((u >> 6) & 0x3f));
-			out[len++] = (char)(0x80 | (u & 0x3f));
-		} else {
-			out[len++] = (char)(0xf0 | u >> 18);
-			out[len++] = (char)(0x80 | ((u >> 12) & 0x3f));
-			out[len++] = (char)(0x80 | ((u >> 6) & 0x3f));
-			out[len++] = (char)(0x80 | (u & 0x3f));
-		}
+		out[len++] = (char)u;
 	}
+	for (; i < size; i += 2)
+		if (le16(p + i) != 0)
+			return 0;
 	out[len] = '\0';
-	return 1;
+	return len > 0;
 }
 
 /* A name structure at chunk offset off equals ascii (exactly). */
@@ -490,18 +517,76 @@ static int skip_name(const struct skim *sk, size_t *p, size_t end, size_t *name)
 	return 1;
 }
 
-/* Read the template body at definition offset def: where the provider
- * name and the event id come from. */
+static enum skim_elem elem_kind(const struct skim *sk, size_t name, int parent,
+				struct skim_tmpl *t)
+{
+	if (name_is(sk, name, "System"))
+		return EL_SYSTEM;
+	if (parent == EL_SYSTEM) {
+		if (name_is(sk, name, "Provider"))
+			return EL_PROVIDER;
+		if (name_is(sk, name, "EventID"))
+			return EL_EVENTID;
+		if (name_is(sk, name, "Level"))
+			return EL_LEVEL;
+	}
+	if (name_is(sk, name, "EventData"))
+		return EL_EVENTDATA;
+	/* libevtx shows <Binary> as the last of the event data strings (and
+	 * prefers a <BinaryData>): another element after it, or a
+	 * BinaryData anywhere, and the skim cannot tell what libevtx shows */
+	if (name_is(sk, name, "BinaryData"))
+		t->binary.n = 2;
+	if (parent == EL_EVENTDATA) {
+		if (t->binary.n)
+			t->binary.n = 2;
+		if (name_is(sk, name, "Binary"))
+			return EL_BINARY;
+	}
+	return EL_OTHER;
+}
+
+/* The field a value or substitution token fills: the attribute value
+ * being read, else the content of the current element. */
+static struct skim_field *field_at(struct skim_tmpl *t, int elem, int attr)
+{
+	switch (attr) {
+	case AT_NAME:
+		return &t->name;
+	case AT_SOURCE:
+		return &t->source;
+	case AT_QUALIFIERS:
+		return &t->qual;
+	case AT_OTHER:
+		return NULL;
+	default:
+		break;
+	}
+	switch (elem) {
+	case EL_EVENTID:
+		return &t->id;
+	case EL_LEVEL:
+		return &t->level;
+	case EL_BINARY:
+		return &t->binary;
+	default:
+		return NULL;
+	}
+}
+
+/* Read the template body at definition offset def: where the fields come
+ * from.  t->ok stays 0 when the body does not parse. */
 static void skim_template(const struct skim *sk, size_t def, struct skim_tmpl *t)
 {
+	static const struct skim_field none = { 0, -1, 0 };
 	const uint8_t *c = sk->c;
 	size_t p, end, name;
-	int in_provider = 0, in_eventid = 0, in_attr = 0, attr_name = 0, depth = 0;
-	int elem_provider[32], elem_eventid[32];
+	uint8_t stack[SKIM_DEPTH];
+	int depth = 0, attr = AT_NONE;
 
 	t->ok = 0;
-	t->prov_sub = t->id_sub = t->id_lit = -1;
-	t->provider[0] = '\0';
+	t->name = t->source = t->id = t->qual = t->level = t->binary = none;
+	t->name_lit[0] = t->source_lit[0] = '\0';
 	if (def > sk->clen || sk->clen - def < 24)
 		return;
 	p = def + 24;
@@ -510,6 +595,8 @@ static void skim_template(const struct skim *sk, size_t def, struct skim_tmpl *t
 		end = sk->clen;
 	while (p < end) {
 		uint8_t tok = c[p];
+		int elem = depth ? stack[depth - 1] : EL_OTHER;
+		struct skim_field *f;
 
 		switch (tok & 0xbf) {   /* 0x40: "more" variants */
 		case 0x00:              /* end of fragment */
@@ -524,17 +611,13 @@ static void skim_template(const struct skim *sk, size_t def, struct skim_tmpl *t
 				return;
 			if (tok & 0x40)
 				p += 4; /* attribute list size */
-			if (depth >= 32)
+			if (depth >= SKIM_DEPTH)
 				return;
-			elem_provider[depth] = in_provider;
-			elem_eventid[depth] = in_eventid;
-			depth++;
-			in_provider = name_is(sk, name, "Provider");
-			in_eventid = name_is(sk, name, "EventID");
-			in_attr = attr_name = 0;
+			stack[depth++] = (uint8_t)elem_kind(sk, name, elem, t);
+			attr = AT_NONE;
 			break;
 		case 0x02:              /* close start element */
-			in_attr = attr_name = 0;
+			attr = AT_NONE;
 			p++;
 			break;
 		case 0x03:              /* close empty element */
@@ -542,17 +625,20 @@ static void skim_template(const struct skim *sk, size_t def, struct skim_tmpl *t
 			if (depth == 0)
 				return;
 			depth--;
-			in_provider = elem_provider[depth];
-			in_eventid = elem_eventid[depth];
-			in_attr = attr_name = 0;
+			attr = AT_NONE;
 			p++;
 			break;
 		case 0x06:              /* attribute: its value token follows */
 			p++;
 			if (!skip_name(sk, &p, end, &name))
 				return;
-			in_attr = 1;
-			attr_name = name_is(sk, name, "Name");
+			attr = AT_OTHER;
+			if (elem == EL_PROVIDER && name_is(sk, name, "Name"))
+				attr = AT_NAME;
+			else if (elem == EL_PROVIDER && name_is(sk, name, "EventSourceName"))
+				attr = AT_SOURCE;
+			else if (elem == EL_EVENTID && name_is(sk, name, "Qualifiers"))
+				attr = AT_QUALIFIERS;
 			break;
 		case 0x05:              /* value text */
 			if (p + 4 > end || c[p + 1] != VT_STRING)
@@ -562,28 +648,34 @@ static void skim_template(const struct skim *sk, size_t def, struct skim_tmpl *t
 
 				if (p + 4 + 2 * n > end)
 					return;
-				if (in_provider && in_attr && attr_name &&
-				    !utf16_to_utf8(c + p + 4, n, t->provider, sizeof(t->provider)))
-					return;
-				if (in_eventid && !in_attr) {
-					char num[16];
+				f = field_at(t, elem, attr);
+				if (f) {
+					char *lit = f == &t->name ? t->name_lit :
+						    f == &t->source ? t->source_lit : NULL;
 
-					if (n < sizeof(num) && utf16_to_utf8(c + p + 4, n, num, sizeof(num)))
-						t->id_lit = atoi(num);
+					f->n++;
+					f->sub = -1;
+					/* a literal name libevtx would show as
+					 * this skim does not: ambiguous */
+					if (lit && !utf16_ascii(c + p + 4, 2 * n, lit,
+								LIMIT_EVTX_PROVIDER_LEN))
+						f->n = 2;
 				}
 				p += 4 + 2 * n;
 			}
-			in_attr = attr_name = 0;
+			attr = AT_NONE;
 			break;
 		case 0x0d:              /* normal substitution */
 		case 0x0e:              /* optional substitution */
 			if (p + 4 > end)
 				return;
-			if (in_provider && in_attr && attr_name)
-				t->prov_sub = le16(c + p + 1);
-			else if (in_eventid && !in_attr)
-				t->id_sub = le16(c + p + 1);
-			in_attr = attr_name = 0;
+			f = field_at(t, elem, attr);
+			if (f) {
+				f->n++;
+				f->sub = le16(c + p + 1);
+				f->opt = (tok & 0xbf) == 0x0e;
+			}
+			attr = AT_NONE;
 			p += 4;
 			break;
 		case 0x07:              /* CDATA */
@@ -605,7 +697,7 @@ static void skim_template(const struct skim *sk, size_t def, struct skim_tmpl *t
 			return;
 		}
 	}
-	t->ok = (t->provider[0] || t->prov_sub >= 0) && (t->id_sub >= 0 || t->id_lit >= 0);
+	t->ok = 1;
 }
 
 static const struct skim_tmpl *skim_template_get(struct skim *sk, size_t def)
@@ -629,7 +721,7 @@ struct skim_values {
 	uint8_t type[SKIM_VALUES];
 };
 
-/* The template instance of the fragment at off (record end end): its
+/* The template instance of the fragment at off (ending by end): its
  * definition offset and values.  0 when it is not one we can read. */
 static int skim_instance(const struct skim *sk, size_t off, size_t end,
 			 size_t *def_out, struct skim_values *v)
@@ -666,71 +758,165 @@ static int skim_instance(const struct skim *sk, size_t off, size_t end,
 	return 1;
 }
 
-/* 1 when libevtx should read the record at chunk offset off. */
-static int skim_record(struct skim *sk, size_t off, size_t size)
+/* The provider name as libevtx gives it (EventSourceName, else Name)
+ * into out; 0 when the skim cannot be sure. */
+static int skim_provider(const struct skim *sk, const struct skim_tmpl *t,
+			 const struct skim_values *v, char *out, size_t cap)
 {
-	const struct events_filter *f = sk->f;
-	const struct skim_tmpl *t;
-	struct skim_values v, nested;
-	size_t end = off + size, def, i;
-	char provider[LIMIT_EVTX_PROVIDER_LEN], key[256];
-	int id = -1;
+	const struct skim_field *f = &t->source;
+	const char *lit = t->source_lit;
+	size_t i;
 
-	if (!skim_instance(sk, off + 0x18, end, &def, &v))
-		return 1;
-	t = skim_template_get(sk, def);
-	if (!t || !t->ok)
-		return 1;
-	if (t->prov_sub >= 0) {
-		i = (size_t)t->prov_sub;
-		if (i >= v.n || v.type[i] != VT_STRING || v.size[i] % 2 ||
-		    !utf16_to_utf8(sk->c + v.off[i], v.size[i] / 2, provider, sizeof(provider)))
-			return 1;
-	} else {
-		snprintf(provider, sizeof(provider), "%s", t->provider);
-	}
-	if (t->id_sub >= 0) {
-		i = (size_t)t->id_sub;
-		if (i >= v.n || v.type[i] != VT_UINT16 || v.size[i] != 2)
-			return 1;
-		id = le16(sk->c + v.off[i]);
-	} else {
-		id = t->id_lit;
-	}
-	if (strcasecmp(provider, PROV_EVENTLOG) == 0 ||
-	    strcasecmp(provider, PROV_KERNEL_GENERAL) == 0 ||
-	    strcasecmp(provider, PROV_USER32) == 0)
-		return 1;
-	if (!provider_listed(provider, f->providers, f->nproviders))
+	/* an optional EventSourceName substitution without a value leaves
+	 * the attribute out */
+	if (f->n == 1 && f->sub >= 0 && (size_t)f->sub < v->n && f->opt &&
+	    v->type[f->sub] == VT_NULL)
+		f = &t->name;
+	else if (f->n == 0)
+		f = &t->name;
+	if (f == &t->name)
+		lit = t->name_lit;
+	if (f->n != 1)
 		return 0;
-	(void)id;   /* read to check the record's shape; specs filter ids later */
-	if (!f->services || strcasecmp(provider, SCM_PROVIDER) != 0)
-		return 1;
-	/* the service key in the <Binary> of the nested <EventData> (7036
-	 * "CryptSvc/4", 7000... "CryptSvc"); 7040 and 7026 have none */
-	for (i = 0; i < v.n; i++) {
-		size_t k, ndef;
-
-		if (v.type[i] != VT_BINXML ||
-		    !skim_instance(sk, v.off[i], v.off[i] + v.size[i], &ndef, &nested))
-			continue;
-		for (k = 0; k < nested.n; k++) {
-			int state;
-
-			if (nested.type[k] != VT_BINARY)
-				continue;
-			if (!scm_binary(sk->c + nested.off[k], nested.size[k], key, sizeof(key), &state))
-				return 1;
-			return provider_listed(key, f->services, f->nservices);
-		}
+	if (f->sub < 0) {
+		snprintf(out, cap, "%s", lit);
+		return out[0] != '\0';
 	}
-	return 1;       /* no <Binary> (Windows Server 2008): the display name decides later */
+	i = (size_t)f->sub;
+	if (i >= v->n || v->type[i] != VT_STRING)
+		return 0;
+	return utf16_ascii(sk->c + v->off[i], v->size[i], out, cap);
 }
 
-/* Enumerate the records of every chunk as libevtx lists them. */
+/* A number field from a substitution of type (size bytes); absent, or
+ * an optional substitution without a value, is 0 (libevtx finds no value
+ * there and the index keeps 0) unless required.  0 when unsure. */
+static int skim_number(const struct skim *sk, const struct skim_field *f,
+		       const struct skim_values *v, uint8_t type, size_t size,
+		       int required, unsigned *out)
+{
+	size_t i;
+
+	*out = 0;
+	if (f->n == 0)
+		return !required;
+	if (f->n > 1 || f->sub < 0 || (size_t)f->sub >= v->n)
+		return 0;
+	i = (size_t)f->sub;
+	/* Windows writes some NULL values with a size (2 bytes): no value */
+	if (v->type[i] == VT_NULL && f->opt)
+		return !required;
+	if (v->type[i] != type || v->size[i] != size)
+		return 0;
+	*out = size == 1 ? sk->c[v->off[i]] : le16(sk->c + v->off[i]);
+	return 1;
+}
+
+/* The <Binary> value of a binary field; 0 when not one. */
+static int binary_value(const struct skim *sk, const struct skim_field *f,
+			const struct skim_values *v, const uint8_t **bin,
+			size_t *len)
+{
+	size_t i;
+
+	if (f->n != 1 || f->sub < 0 || (size_t)f->sub >= v->n)
+		return 0;
+	i = (size_t)f->sub;
+	if (v->type[i] != VT_BINARY || v->size[i] == 0)
+		return 0;
+	*bin = sk->c + v->off[i];
+	*len = v->size[i];
+	return 1;
+}
+
+/* The record's one <Binary>: in its own template or in the <EventData>
+ * of a nested instance (a BinXml value).  0 when none or not certain. */
+static int skim_binary(struct skim *sk, const struct skim_tmpl *t,
+		       const struct skim_values *v, const uint8_t **bin,
+		       size_t *len)
+{
+	struct skim_values nested;
+	int found = 0;
+	size_t i;
+
+	if (t->binary.n > 1)
+		return 0;
+	if (t->binary.n == 1) {
+		if (!binary_value(sk, &t->binary, v, bin, len))
+			return 0;
+		found = 1;
+	}
+	for (i = 0; i < v->n; i++) {
+		const struct skim_tmpl *nt;
+		size_t ndef;
+
+		if (v->type[i] != VT_BINXML)
+			continue;
+		if (!skim_instance(sk, v->off[i], v->off[i] + v->size[i], &ndef, &nested))
+			return 0;
+		nt = skim_template_get(sk, ndef);
+		if (!nt || !nt->ok)
+			return 0;
+		if (nt->binary.n == 0)
+			continue;
+		if (found || !binary_value(sk, &nt->binary, &nested, bin, len))
+			return 0;
+		found = 1;
+	}
+	return found;
+}
+
+/* What to do with the record at chunk offset off (size bytes); *r gets
+ * what a built record needs. */
+static enum skim_verdict skim_record(struct skim *sk, size_t off, size_t size,
+				     struct skim_rec *r)
+{
+	const struct events_filter *f = sk->log->filter;
+	const struct skim_tmpl *t;
+	struct skim_values v;
+	size_t end = off + size, def;
+	enum keep_level keep;
+	char key[256];
+	int numbers, state;
+
+	r->bin = NULL;
+	r->bin_len = 0;
+	if (!skim_instance(sk, off + 0x18, end, &def, &v))
+		return SK_READ;
+	t = skim_template_get(sk, def);
+	if (!t || !t->ok || !skim_provider(sk, t, &v, r->provider, sizeof(r->provider)))
+		return SK_READ;
+	keep = keep_for(sk->log, r->provider);
+	if (keep == KEEP_SKIP)
+		return SK_SKIP;
+	numbers = skim_number(sk, &t->id, &v, VT_UINT16, 2, 1, &r->id) &&
+		  skim_number(sk, &t->qual, &v, VT_UINT16, 2, 0, &r->qualifiers) &&
+		  skim_number(sk, &t->level, &v, VT_UINT8, 1, 0, &r->level);
+	if (keep == KEEP_NUMBERS)
+		return numbers ? SK_BUILD : SK_READ;
+	if (strcasecmp(r->provider, SCM_PROVIDER) != 0)
+		return SK_READ;
+	/* the service key in the <Binary> (7036 "CryptSvc/4", 7000...
+	 * "CryptSvc"); 7040 and 7026 have none; without one (Windows Server
+	 * 2008) the display name in the strings decides later */
+	if (!skim_binary(sk, t, &v, &r->bin, &r->bin_len) ||
+	    r->bin_len > LIMIT_EVTX_STRING_LEN / 2 ||
+	    !scm_binary(r->bin, r->bin_len, key, sizeof(key), &state))
+		return SK_READ;
+	if (f->services && !provider_listed(key, f->services, f->nservices))
+		return SK_SKIP;
+	if (numbers && r->id == SCM_STATE_CHANGE)
+		return SK_BUILD;
+	return SK_READ;
+}
+
+/* Enumerate the records of every chunk as libevtx lists them, decide each
+ * and add the built ones to the index. */
 static int skim_file(const uint8_t *buf, size_t len, struct skim *sk, struct err *err)
 {
+	struct skim_rec r;
 	size_t base;
+	int rc;
 
 	for (base = EVTX_FIRST_CHUNK; base < len; base += EVTX_CHUNK) {
 		size_t free_off, off;
@@ -745,6 +931,7 @@ static int skim_file(const uint8_t *buf, size_t len, struct skim *sk, struct err
 			free_off = sk->clen;
 		for (off = 0x200; off + 0x1c <= free_off; ) {
 			size_t size = le32(sk->c + off + 4);
+			enum skim_verdict w;
 
 			if (le32(sk->c + off) != 0x00002a2a || size < 0x1c || size > free_off - off)
 				break;
@@ -762,8 +949,17 @@ static int skim_file(const uint8_t *buf, size_t len, struct skim *sk, struct err
 				sk->want = want;
 				sk->cap = cap;
 			}
+			/* 0x08 record number, 0x10 written time (FILETIME) */
 			sk->number[sk->n] = le64(sk->c + off + 8);
-			sk->want[sk->n] = (uint8_t)skim_record(sk, off, size);
+			w = skim_record(sk, off, size, &r);
+			if (w == SK_BUILD) {
+				rc = add_built(sk->log, sk->number[sk->n], le64(sk->c + off + 16),
+					       r.provider, r.id, r.qualifiers, r.level,
+					       r.bin, r.bin_len, err);
+				if (rc < 0)
+					return rc;
+			}
+			sk->want[sk->n] = (uint8_t)w;
 			sk->n++;
 			if (sk->n > LIMIT_EVTX_RECORDS)
 				return err_set(err, -E_LIMIT, "more than %u records (LIMIT_EVTX_RECORDS)",
@@ -868,6 +1064,22 @@ static int add_text(struct events_log *log, libevtx_record_t *r,
 	return 0;
 }
 
+static int push_record(struct events_log *log, const struct events_record *e,
+		       struct err *err)
+{
+	if (log->nrec == log->caprec) {
+		size_t cap = log->caprec ? log->caprec * 2 : 1024;
+		struct events_record *p = realloc(log->rec, cap * sizeof(*p));
+
+		if (!p)
+			return err_set(err, -E_NOMEM, "out of memory");
+		log->rec = p;
+		log->caprec = cap;
+	}
+	log->rec[log->nrec++] = *e;
+	return 0;
+}
+
 static int add_record(struct events_log *log, libevtx_record_t *r,
 		      int recovered, struct err *err)
 {
@@ -935,16 +1147,47 @@ static int add_record(struct events_log *log, libevtx_record_t *r,
 		e.flags |= EVENTS_REC_TEXT;
 		log->st.kept++;
 	}
-	if (log->nrec == log->caprec) {
-		size_t cap = log->caprec ? log->caprec * 2 : 1024;
-		struct events_record *p = realloc(log->rec, cap * sizeof(*p));
+	return push_record(log, &e, err);
+}
 
-		if (!p)
-			return err_set(err, -E_NOMEM, "out of memory");
-		log->rec = p;
-		log->caprec = cap;
+/* A record the skim read whole (numbers, and the <Binary> when bin). */
+static int add_built(struct events_log *log, uint64_t number, uint64_t filetime,
+		     const char *provider, unsigned id, unsigned qualifiers,
+		     unsigned level, const uint8_t *bin, size_t bin_len,
+		     struct err *err)
+{
+	struct events_record e;
+	uint32_t prov = 0;
+	int rc;
+
+	rc = provider_intern(log, provider, &prov, err);
+	if (rc < 0)
+		return rc;
+	memset(&e, 0, sizeof(e));
+	e.number = number;
+	e.filetime = filetime;
+	e.provider = prov;
+	e.event_id = (uint16_t)id;
+	e.qualifiers = (uint16_t)qualifiers;
+	e.level = (uint8_t)level;
+	e.strings = NO_OFFSET;
+	e.binary = NO_OFFSET;
+	e.flags = EVENTS_REC_SKIM;
+	if (bin && bin_len) {
+		rc = pool_reserve(log, bin_len, err);
+		if (rc < 0)
+			return rc;
+		memcpy(log->pool + log->pool_len, bin, bin_len);
+		e.binary = (uint32_t)log->pool_len;
+		e.binary_len = (uint32_t)bin_len;
+		log->pool_len += bin_len;
 	}
-	log->rec[log->nrec++] = e;
+	rc = push_record(log, &e, err);
+	if (rc < 0)
+		return rc;
+	log->st.built++;
+	if (id == SCM_STATE_CHANGE && strcasecmp(provider, SCM_PROVIDER) == 0)
+		log->scm_built++;
 	return 0;
 }
 
@@ -1001,7 +1244,7 @@ static int read_records(struct events_log *log, libevtx_file_t *file,
 	for (i = 0; i < n; i++) {
 		libevtx_record_t *r = NULL;
 
-		if (sk && !sk->want[i]) {
+		if (sk && sk->want[i] != SK_READ) {
 			log->st.skimmed++;
 			continue;
 		}
@@ -1037,7 +1280,8 @@ static void index_reset(struct events_log *log)
 {
 	log->nrec = 0;
 	log->pool_len = 0;
-	log->st.kept = log->st.unreadable = log->st.skimmed = 0;
+	log->st.kept = log->st.unreadable = log->st.skimmed = log->st.built = 0;
+	log->scm_built = 0;
 }
 
 static int copy_names(char ***out, size_t *nout, const char *const *names,
@@ -1080,6 +1324,41 @@ static void free_names(char **v, size_t n)
 	free(v);
 }
 
+/* libevtx 20181227 fills its CRC-32 table on first use without a lock
+ * (libevtx_checksum.c): two threads opening their first logs at once
+ * would both write it.  Opening a bare file header once, before any load
+ * (under a mutex, which race checkers such as helgrind understand where
+ * they do not see pthread_once's fast path), fills the table and the
+ * library's other first-use state; after that, loads on separate threads
+ * share nothing: each has its own libbfio handle and libevtx file. */
+static pthread_mutex_t evtx_warm_lock = PTHREAD_MUTEX_INITIALIZER;
+static int evtx_warmed;
+
+static void evtx_warm(void)
+{
+	uint8_t *hdr = calloc(1, EVTX_FIRST_CHUNK);
+	libbfio_handle_t *h = NULL;
+	libevtx_file_t *file = NULL;
+
+	if (!hdr)
+		return;
+	/* libyal EVTX document, "File header" */
+	memcpy(hdr, "ElfFile", 8);                     /* 0x00 signature */
+	put_le32(hdr + 0x20, 128);                     /* 0x20 header size */
+	put_le16(hdr + 0x24, 1);                       /* 0x24 minor version */
+	put_le16(hdr + 0x26, 3);                       /* 0x26 major version */
+	put_le16(hdr + 0x28, EVTX_FIRST_CHUNK);        /* 0x28 header block size */
+	if (libbfio_memory_range_initialize(&h, NULL) == 1 &&
+	    libbfio_memory_range_set(h, hdr, EVTX_FIRST_CHUNK, NULL) == 1 &&
+	    libevtx_file_initialize(&file, NULL) == 1) {
+		if (libevtx_file_open_file_io_handle(file, h, LIBEVTX_OPEN_READ, NULL) == 1)
+			libevtx_file_close(file, NULL);
+		libevtx_file_free(&file, NULL);
+	}
+	libbfio_handle_free(&h, NULL);
+	free(hdr);
+}
+
 int events_log_load(const uint8_t *buf, size_t len, const struct events_filter *filter,
 		    struct events_log **out, struct err *err)
 {
@@ -1096,6 +1375,12 @@ int events_log_load(const uint8_t *buf, size_t len, const struct events_filter *
 	int rc = 0;
 
 	*out = NULL;
+	pthread_mutex_lock(&evtx_warm_lock);
+	if (!evtx_warmed) {
+		evtx_warm();
+		evtx_warmed = 1;
+	}
+	pthread_mutex_unlock(&evtx_warm_lock);
 	if (!buf || len == 0)
 		return err_set(err, -E_CORRUPT, "empty file: not an EVTX log");
 	if (len > LIMIT_EVTX_SIZE)
@@ -1165,7 +1450,7 @@ int events_log_load(const uint8_t *buf, size_t len, const struct events_filter *
 	log->st.dirty = (flags & 0x1) != 0;
 	rc = 1;
 	if (filter) {
-		sk.f = filter;
+		sk.log = log;
 		sk.t = malloc(SKIM_TEMPLATES * sizeof(*sk.t));
 		if (!sk.t) {
 			rc = err_set(err, -E_NOMEM, "out of memory");
@@ -1259,7 +1544,7 @@ const char *events_log_string(const struct events_log *log,
 const uint8_t *events_log_binary(const struct events_log *log,
 				 const struct events_record *rec)
 {
-	if (!(rec->flags & EVENTS_REC_TEXT) || rec->binary == NO_OFFSET)
+	if (!(rec->flags & (EVENTS_REC_TEXT | EVENTS_REC_SKIM)) || rec->binary == NO_OFFSET)
 		return NULL;
 	return (const uint8_t *)log->pool + rec->binary;
 }
@@ -1269,34 +1554,54 @@ void events_log_stats(const struct events_log *log, struct events_log_stats *st)
 	*st = log->st;
 }
 
-int events_log_keeps(const struct events_log *log, const char *provider,
-		     json_t *services)
+static int spec_lists_id(json_t *ids, json_int_t id)
 {
-	size_t i, k;
+	size_t i;
 	json_t *v;
 
-	if (log->st.keep_all)
+	json_array_foreach(ids, i, v)
+		if (json_is_integer(v) && json_integer_value(v) == id)
+			return 1;
+	return 0;
+}
+
+int events_log_keeps(const struct events_log *log, json_t *spec)
+{
+	const char *provider = json_string_value(json_object_get(spec, "provider"));
+	json_t *services = json_object_get(spec, "services"), *v;
+	size_t i, k;
+
+	/* a spec without a provider is an error events_log_collect reports */
+	if (log->st.keep_all || !provider)
 		return 1;
 	for (k = 0; k < log->nproviders; k++)
 		if (strcasecmp(provider, log->providers[k]) == 0)
 			break;
 	if (k == log->nproviders)
 		return 0;
-	/* 7036 records of services the load was not told about were skipped */
-	if (!log->services || strcasecmp(provider, SCM_PROVIDER) != 0)
+	if (strcasecmp(provider, SCM_PROVIDER) != 0)
 		return 1;
-	if (!json_is_array(services))
-		return 0;
-	json_array_foreach(services, i, v) {
-		const char *name = json_string_value(v);
+	if (services) {
+		/* the records of services the load was not told about were
+		 * skipped */
+		if (!log->services || !json_is_array(services))
+			return 1;
+		json_array_foreach(services, i, v) {
+			const char *name = json_string_value(v);
 
-		for (k = 0; name && k < log->nservices; k++)
-			if (strcasecmp(name, log->services[k]) == 0)
-				break;
-		if (!name || k == log->nservices)
-			return 0;
+			for (k = 0; name && k < log->nservices; k++)
+				if (strcasecmp(name, log->services[k]) == 0)
+					break;
+			if (!name || k == log->nservices)
+				return 0;
+		}
+		return 1;
 	}
-	return 1;
+	/* a plain match over the Service Control Manager's records: all of
+	 * them, and the strings of its 7036 if it asks for those */
+	if (log->services)
+		return 0;
+	return !(log->scm_built && spec_lists_id(json_object_get(spec, "ids"), SCM_STATE_CHANGE));
 }
 
 /* ---- time -------------------------------------------------------------- */

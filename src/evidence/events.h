@@ -25,10 +25,15 @@ int events_collect(struct scan *s, json_t *spec, json_t *out, struct err *err);
 enum events_rec_flags {
 	EVENTS_REC_RECOVERED = 1 << 0,  /* recovered by libevtx from a dirty log */
 	EVENTS_REC_TEXT = 1 << 1,       /* strings and binary data were kept */
+	EVENTS_REC_SKIM = 1 << 2,       /* read from the bytes without libevtx:
+	                                   numbers, and the Service Control
+	                                   Manager 7036 <Binary>; no strings */
 };
 
 /* One record of the index.  Strings are kept only for the providers the
- * log was loaded for (events_log_load); the others keep the numbers. */
+ * log was loaded for (events_log_load); the boot and shutdown markers keep
+ * the numbers, the Service Control Manager's 7036 records the numbers and
+ * their <Binary> (the service key and state). */
 struct events_record {
 	uint64_t number;        /* EventRecordID */
 	uint64_t filetime;      /* written time, FILETIME (UTC) */
@@ -60,9 +65,13 @@ struct events_filter {
  * partly overwritten log (a recovered copy of a record already listed is
  * dropped), sorted by record number.  With a filter, the index holds the
  * records of its providers (with strings and binary data) and the boot
- * and shutdown markers (EventLog, Kernel-General, User32; numbers only),
- * and libevtx reads only the records that can be among them (see the skim
- * in events.c); NULL keeps every record with its strings.
+ * and shutdown markers (EventLog, Kernel-General, User32; numbers only);
+ * the skim in events.c reads the markers and the Service Control
+ * Manager's 7036 state changes itself (numbers and <Binary>, flagged
+ * EVENTS_REC_SKIM), and libevtx reads only the other records that can be
+ * kept.  NULL keeps every record with its strings, all read by libevtx.
+ * Loads of different logs may run at once on different threads (they
+ * share nothing); one log object is not to be shared while loading.
  * Returns 0 (*out owned by the caller, events_log_free) or <0. */
 int events_log_load(const uint8_t *buf, size_t len,
 		    const struct events_filter *filter, struct events_log **out,
@@ -78,6 +87,7 @@ const char *events_log_provider(const struct events_log *log,
 /* String k of rec ("" when out of range or not kept). */
 const char *events_log_string(const struct events_log *log,
 			      const struct events_record *rec, unsigned k);
+/* The binary data (rec->binary_len bytes), NULL when none was kept. */
 const uint8_t *events_log_binary(const struct events_log *log,
 				 const struct events_record *rec);
 
@@ -89,17 +99,21 @@ struct events_log_stats {
 	size_t guarded;         /* template value counts too large for their
 	                           chunk, zeroed before libevtx read them */
 	size_t skimmed;         /* records libevtx did not read (the skim
-	                           showed them outside the filter) */
+	                           showed them outside the filter, or read
+	                           them itself) */
+	size_t built;           /* records the skim read itself
+	                           (EVENTS_REC_SKIM) */
 	int skim_mismatch;      /* the skim's records were not libevtx's: all read */
 	int dirty;              /* header flag 0x1: not closed cleanly */
 	int keep_all;           /* loaded with keep == NULL */
 };
 void events_log_stats(const struct events_log *log, struct events_log_stats *st);
-/* 1 when the index holds provider's records with their strings and, for
- * the Service Control Manager, the records of every service named in
- * services (a JSON array; NULL: every service). */
-int events_log_keeps(const struct events_log *log, const char *provider,
-		     json_t *services);
+/* 1 when the index has what spec (rules/README.md "events") needs: its
+ * provider's records with their strings and, for the Service Control
+ * Manager, the records of every service in its "services" (a spec
+ * without "services" needs them all, and the strings of the 7036 records
+ * when it lists 7036).  0: load the log again, keeping everything. */
+int events_log_keeps(const struct events_log *log, json_t *spec);
 
 /* Service key names and their DisplayName values (SYSTEM hive), to map
  * the display names that CAPI2 513 and old SCM events carry. */
