@@ -339,6 +339,13 @@ static void run_events(struct scan *s, const struct rule *r, struct result *res)
 			const char *label = json_string_value(json_object_get(spec, "label"));
 			char *was = res->summary;
 
+			/* an events-only rule has no disk check of its own: its
+			 * "absent" sentence is about these very logs */
+			if (r->check == &check_def_events) {
+				free(was);
+				was = NULL;
+			}
+
 			res->status = STATUS_PRESENT;
 			if (asprintf(&res->summary, "the event logs show it: %s (%d event%s)%s%s",
 				     label ? label : json_string_value(json_object_get(spec, "provider")),

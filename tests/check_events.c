@@ -863,6 +863,10 @@ START_TEST(test_e2e_classify)
 
 	ck_assert_str_eq(status_of(root, "backup-writer-missing"), "present");
 	ck_assert_int_eq(num(event_of(root, "backup-writer-missing", 517), "count"), 1);
+	/* an events-only finding says what the logs show, and nothing of a
+	 * disk check it does not have */
+	ck_assert_str_eq(json_string_value(json_object_get(result(root, "backup-writer-missing"), "summary")),
+			 "the event logs show it: Backup 517/521: System writer is not found in the backup (1 event)");
 
 	/* healthy service history: evidence, not a verdict */
 	ck_assert_str_eq(status_of(root, "cause2"), "absent");
