@@ -301,7 +301,7 @@ int cli_main_scan(int argc, char **argv)
 			report_json(out, s, nsrc > 1);
 		else if (o.format == FORMAT_TEXT && !s->open_failed) {
 			if (o.quiet) {
-				fprintf(out, "%s: exit status %d\n", src, st);
+				report_verdict(out, s);
 			} else {
 				if (i > 0)
 					fputc('\n', out);

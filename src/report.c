@@ -108,6 +108,9 @@ struct colors {
 	const char *red, *green, *yellow, *bold, *dim, *off;
 };
 
+static const struct colors colors_on = { "\033[31m", "\033[32m", "\033[33m", "\033[1m", "\033[2m", "\033[0m" };
+static const struct colors colors_off = { "", "", "", "", "", "" };
+
 static void human_size(uint64_t n, char *buf, size_t size)
 {
 	const char *u[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
@@ -224,13 +227,59 @@ static void print_result(FILE *f, const struct result *r, size_t i,
 	}
 }
 
+/* What the exit status stands for, in words: the causes present and the
+ * failing findings (a finding can fail the scan with no cause present). */
+static void verdict_line(FILE *f, const struct scan *s, const struct colors *c)
+{
+	size_t i, ncause = 0, nfail = 0;
+	int st = scan_exit_status(s);
+
+	for (i = 0; i < s->nresults; i++)
+		if (s->results[i].status == STATUS_PRESENT) {
+			if (i < 4)
+				ncause++;
+			else if (s->results[i].rule && s->results[i].rule->fails)
+				nfail++;
+		}
+	if (st == 1) {
+		fputs(c->red, f);
+		if (ncause) {
+			fprintf(f, "%zu cause%s present:", ncause, ncause == 1 ? "" : "s");
+			for (i = 0; i < 4 && i < s->nresults; i++)
+				if (s->results[i].status == STATUS_PRESENT)
+					fprintf(f, " %s", result_id(&s->results[i], i));
+		} else {
+			fprintf(f, "no cause present");
+		}
+		if (nfail) {
+			fprintf(f, "%s failing finding%s:", ncause ? ";" : ", but",
+				nfail == 1 ? "" : "s");
+			for (i = 4; i < s->nresults; i++)
+				if (s->results[i].status == STATUS_PRESENT &&
+				    s->results[i].rule && s->results[i].rule->fails)
+					fprintf(f, " %s", result_id(&s->results[i], i));
+		}
+		fputs(c->off, f);
+	} else if (st == 3) {
+		fprintf(f, "%sno cause found, but some checks could not run%s", c->yellow, c->off);
+	} else {
+		fprintf(f, "%sno cause present; every check ran%s", c->green, c->off);
+	}
+}
+
+int report_verdict(FILE *f, const struct scan *s)
+{
+	fprintf(f, "%s: ", s->source);
+	verdict_line(f, s, &colors_off);
+	fprintf(f, " (exit status %d)\n", scan_exit_status(s));
+	return 0;
+}
+
 int report_text(FILE *f, const struct scan *s, int color, int verbose)
 {
-	static const struct colors on = { "\033[31m", "\033[32m", "\033[33m", "\033[1m", "\033[2m", "\033[0m" };
-	static const struct colors off = { "", "", "", "", "", "" };
-	const struct colors *c = color ? &on : &off;
+	const struct colors *c = color ? &colors_on : &colors_off;
 	char sz[32];
-	size_t i, npresent = 0, nfind = 0;
+	size_t i, nfind = 0;
 	json_t *v;
 	int st = scan_exit_status(s);
 
@@ -271,11 +320,8 @@ int report_text(FILE *f, const struct scan *s, int color, int verbose)
 		return 0;
 	}
 	fprintf(f, "\nCauses:\n");
-	for (i = 0; i < s->nresults && i < 4; i++) {
+	for (i = 0; i < s->nresults && i < 4; i++)
 		print_result(f, &s->results[i], i, c, verbose);
-		if (s->results[i].status == STATUS_PRESENT)
-			npresent++;
-	}
 	for (i = 4; i < s->nresults; i++)
 		if (verbose || s->results[i].status != STATUS_ABSENT)
 			nfind++;
@@ -291,17 +337,7 @@ int report_text(FILE *f, const struct scan *s, int color, int verbose)
 			fprintf(f, "  - %s\n", json_string_value(v));
 	}
 	fprintf(f, "\nVerdict:  ");
-	if (st == 1) {
-		fprintf(f, "%s%zu cause%s present:", c->red, npresent, npresent == 1 ? "" : "s");
-		for (i = 0; i < 4 && i < s->nresults; i++)
-			if (s->results[i].status == STATUS_PRESENT)
-				fprintf(f, " %s", result_id(&s->results[i], i));
-		fprintf(f, "%s", c->off);
-	} else if (st == 3) {
-		fprintf(f, "%sno cause found, but some checks could not run%s", c->yellow, c->off);
-	} else {
-		fprintf(f, "%sno cause present; every check ran%s", c->green, c->off);
-	}
+	verdict_line(f, s, c);
 	fprintf(f, " (exit status %d, %llu ms)\n", st, (unsigned long long)s->t_total_ms);
 	return 0;
 }
@@ -318,14 +354,13 @@ static char *evidence_text(const struct result *r)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *m = open_memstream(&buf, &len);
-	static const struct colors none = { "", "", "", "", "", "" };
 	size_t k;
 	json_t *v;
 
 	if (!m)
 		return NULL;
 	json_array_foreach(r->evidence, k, v)
-		print_evidence(m, v, &none);
+		print_evidence(m, v, &colors_off);
 	if (json_array_size(r->remediation)) {
 		fprintf(m, "Fix:\n");
 		json_array_foreach(r->remediation, k, v)

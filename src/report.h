@@ -15,6 +15,9 @@ json_t *report_json_build(const struct scan *s);
 /* compact: one line (JSON Lines for batches); else indented. */
 int report_json(FILE *f, const struct scan *s, int compact);
 int report_text(FILE *f, const struct scan *s, int color, int verbose);
+/* -q: one line, "SOURCE: <causes present and failing findings> (exit
+ * status N)". */
+int report_verdict(FILE *f, const struct scan *s);
 /* One <testsuites> document with a <testsuite> per scan. */
 int report_junit(FILE *f, struct scan *const *scans, size_t n);
 

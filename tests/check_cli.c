@@ -207,9 +207,37 @@ START_TEST(test_text_report)
 	ck_assert_msg(strchr(r.out, '\033') == NULL, "colour escape on a pipe");
 	tu_run_free(&r);
 	tu_vssdoctor(&r, "scan", "-q", "--rules", tu_env("VSSD_RULES"), healthy, NULL);
-	ck_assert_ptr_nonnull(strstr(r.out, "exit status"));
+	/* no event logs on this volume: the events-only finding is unknown */
+	ck_assert_int_eq(r.status, 3);
+	ck_assert_ptr_nonnull(strstr(r.out, "healthy.img: no cause found, but some checks could not run (exit status 3)\n"));
 	ck_assert_ptr_null(strstr(r.out, "Causes:"));
 	tu_run_free(&r);
+}
+END_TEST
+
+/* The verdict line names what makes the exit status: a failing finding
+ * alone fails the scan, and the line says so instead of "0 causes". */
+START_TEST(test_verdict_names_failures)
+{
+	char *img = NULL, *line = NULL;
+	struct tu_run r;
+	struct err err;
+
+	ck_assert_int_ge(asprintf(&img, "%s/mslldp.img", dir), 0);
+	err_init(&err);
+	ck_assert_msg(scenario_build("os 2012r2\nbreak mslldp\n", img, &err) == 0, "%s", err.msg);
+	tu_vssdoctor(&r, "scan", "-q", "--rules", tu_env("VSSD_RULES"), img, NULL);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_int_ge(asprintf(&line, "%s: no cause present, but failing finding: "
+				  "service-sd-blocks-writer (exit status 1)\n", img), 0);
+	ck_assert_str_eq(r.out, line);
+	tu_run_free(&r);
+	tu_vssdoctor(&r, "scan", "--rules", tu_env("VSSD_RULES"), img, NULL);
+	ck_assert_ptr_nonnull(strstr(r.out, "Verdict:  no cause present, but failing finding: "
+				     "service-sd-blocks-writer (exit status 1, "));
+	tu_run_free(&r);
+	free(line);
+	free(img);
 }
 END_TEST
 
@@ -418,6 +446,7 @@ Suite *cli_suite(void)
 	tcase_add_test(tc, test_json_contract);
 	tcase_add_test(tc, test_source_unchanged);
 	tcase_add_test(tc, test_text_report);
+	tcase_add_test(tc, test_verdict_names_failures);
 	tcase_add_test(tc, test_junit_report);
 	tcase_add_test(tc, test_output_file);
 	tcase_add_test(tc, test_batch_worst_status);
