@@ -134,7 +134,7 @@ TEST_ENV = VSSD_FAULT_BIN=$(abspath $(if $(wildcard $(ASAN_O)/vssdoctor-faultall
            ASAN_SYMBOLIZER_PATH=/usr/bin/llvm-symbolizer \
            VSSD_BIN=$(abspath $(BIN)) VSSD_TOOLS=$(abspath $(O)/testdata) \
            VSSD_RULES=$(abspath rules) VSSD_SAMPLES=$(SAMPLES) \
-           VSSD_TMP=$(abspath $(O)/tmp) VSSD_SRC=$(abspath .)
+           VSSD_TMP=$(abspath $(O)/tmp) VSSD_SRC=$(abspath .) VSSD_SANITIZE=$(SANITIZE)
 
 libcheck: $(BIN) $(TOOLS) $(RUNNER)
 	@rm -rf $(O)/tmp && mkdir -p $(O)/tmp

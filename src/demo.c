@@ -12,7 +12,7 @@
 #include "cli.h"
 #include "scenario.h"
 
-static const char demo_scenario[] =
+const char demo_scenario[] =
 	"# the demo: a Windows Server 2008 R2 volume whose System Writer is gone\n"
 	"os 2008r2\n"
 	"break cause1 cause3 cause4 mslldp\n"

@@ -67,38 +67,6 @@ static void unbuild(void)
 	free(dir);
 }
 
-/* $1 the volume, $2 the output stem, $3 the tools folder */
-static const struct {
-	const char *name;
-	const char *make;
-	const char *ext;
-} formats[] = {
-	{ "mbr", "\"$3/mkdisk\" --mbr --before-mib 100 --volume \"$1\" --out \"$2.raw\" >/dev/null", ".raw" },
-	{ "mbr-logical", "\"$3/mkdisk\" --mbr --before-mib 100 --before-mib 8 --logical --volume \"$1\" --out \"$2.raw\" >/dev/null", ".raw" },
-	{ "gpt-p3", "\"$3/mkdisk\" --gpt --before-mib 100 --before-mib 16 --volume \"$1\" --out \"$2.raw\" >/dev/null", ".raw" },
-	{ "gpt-4k", "\"$3/mkdisk\" --gpt --sector-size 4096 --before-mib 100 --volume \"$1\" --out \"$2.raw\" >/dev/null", ".raw" },
-	{ "vhd-dynamic", "\"$3/mkdisk\" --gpt --before-mib 100 --volume \"$1\" --out \"$2.raw\" >/dev/null && "
-	  "qemu-img convert -q -f raw -O vpc -o subformat=dynamic,force_size=on \"$2.raw\" \"$2.vhd\"", ".vhd" },
-	{ "vhd-fixed", "\"$3/mkdisk\" --gpt --before-mib 100 --volume \"$1\" --out \"$2.raw\" >/dev/null && "
-	  "qemu-img convert -q -f raw -O vpc -o subformat=fixed,force_size=on \"$2.raw\" \"$2.vhd\"", ".vhd" },
-	{ "vhd-differencing", "\"$3/mkdisk\" --gpt --before-mib 100 --volume \"$1\" --out \"$2.raw\" >/dev/null && "
-	  "qemu-img convert -q -f raw -O vpc -o subformat=dynamic,force_size=on \"$2.raw\" \"$2-parent.vhd\" && "
-	  "\"$3/mkdisk\" --vhd-diff \"$2-parent.vhd\" --parent-name \"$(basename \"$2\")-parent.vhd\" --out \"$2.vhd\" >/dev/null", ".vhd" },
-	{ "vhdx-dynamic", "\"$3/mkdisk\" --gpt --before-mib 100 --volume \"$1\" --out \"$2.raw\" >/dev/null && "
-	  "qemu-img convert -q -f raw -O vhdx -o subformat=dynamic \"$2.raw\" \"$2.vhdx\"", ".vhdx" },
-	{ "vhdx-fixed", "\"$3/mkdisk\" --gpt --before-mib 100 --volume \"$1\" --out \"$2.raw\" >/dev/null && "
-	  "qemu-img convert -q -f raw -O vhdx -o subformat=fixed \"$2.raw\" \"$2.vhdx\"", ".vhdx" },
-	{ "e01", "\"$3/mkdisk\" --mbr --before-mib 100 --volume \"$1\" --out \"$2.raw\" >/dev/null && "
-	  "ewfacquire -u -q -t \"$2\" -f encase6 -c none -S 1GiB \"$2.raw\" >/dev/null 2>&1", ".E01" },
-	{ "e01-split", "\"$3/mkdisk\" --mbr --before-mib 100 --volume \"$1\" --out \"$2.raw\" >/dev/null && "
-	  "ewfacquire -u -q -t \"$2\" -f encase6 -c none -S 40MiB \"$2.raw\" >/dev/null 2>&1 && test -f \"$2.E02\"", ".E01" },
-	{ "vmdk", "\"$3/mkdisk\" --gpt --before-mib 100 --volume \"$1\" --out \"$2.raw\" >/dev/null && "
-	  "qemu-img convert -q -f raw -O vmdk \"$2.raw\" \"$2.vmdk\"", ".vmdk" },
-	{ "vmdk-split", "\"$3/mkdisk\" --gpt --before-mib 100 --volume \"$1\" --out \"$2.raw\" >/dev/null && "
-	  "qemu-img convert -q -f raw -O vmdk -o subformat=twoGbMaxExtentSparse \"$2.raw\" \"$2.vmdk\"", ".vmdk" },
-	{ "qcow2", "\"$3/mkdisk\" --gpt --before-mib 100 --volume \"$1\" --out \"$2.raw\" >/dev/null && "
-	  "qemu-img convert -q -f raw -O qcow2 \"$2.raw\" \"$2.qcow2\"", ".qcow2" },
-};
 
 START_TEST(test_same_report)
 {
@@ -106,14 +74,12 @@ START_TEST(test_same_report)
 	json_t *got;
 	int st;
 
-	if (asprintf(&stem, "%s/%s", dir, formats[_i].name) < 0)
+	if (asprintf(&stem, "%s/%s", dir, tu_formats[_i].name) < 0)
 		abort();
-	ck_assert_msg(tu_sh("sh -c '%s' sh '%s' '%s' '%s'", formats[_i].make, vol, stem,
-			    tu_env("VSSD_TOOLS")) == 0, "%s: could not build", formats[_i].name);
-	if (asprintf(&img, "%s%s", stem, formats[_i].ext) < 0)
-		abort();
+	img = tu_wrap(&tu_formats[_i], vol, stem);
+	ck_assert_msg(img != NULL, "%s: could not build", tu_formats[_i].name);
 	got = scan_json(img, &st, NULL);
-	ck_assert_msg(got != NULL, "%s: exit %d", formats[_i].name, st);
+	ck_assert_msg(got != NULL, "%s: exit %d", tu_formats[_i].name, st);
 	ck_assert_int_eq(st, 1);
 	if (!json_equal(got, want)) {
 		char *a = json_dumps(got, JSON_COMPACT), *b = json_dumps(want, JSON_COMPACT);
@@ -122,7 +88,7 @@ START_TEST(test_same_report)
 		while (a[k] && a[k] == b[k])
 			k++;
 		ck_abort_msg("%s: report differs from the bare volume's at byte %zu:\n  got  ...%.200s\n  want ...%.200s",
-			     formats[_i].name, k, a + (k > 60 ? k - 60 : 0), b + (k > 60 ? k - 60 : 0));
+			     tu_formats[_i].name, k, a + (k > 60 ? k - 60 : 0), b + (k > 60 ? k - 60 : 0));
 	}
 	json_decref(got);
 	tu_sh("rm -f '%s'*", stem);
@@ -281,7 +247,7 @@ Suite *formats_suite(void)
 
 	tcase_add_unchecked_fixture(tc, build, unbuild);
 	tcase_set_timeout(tc, 300);
-	tcase_add_loop_test(tc, test_same_report, 0, (int)(sizeof(formats) / sizeof(formats[0])));
+	tcase_add_loop_test(tc, test_same_report, 0, (int)tu_nformats);
 	suite_add_tcase(s, tc);
 	tcase_add_unchecked_fixture(bad, build, unbuild);
 	tcase_set_timeout(bad, 300);

@@ -228,3 +228,56 @@ int tu_sh(const char *fmt, ...)
 		return -1;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
+
+/* Each container and partition table a recovery engineer receives, made
+ * from a bare volume: `sh -c MAKE sh VOLUME STEM TOOLS`, the image is
+ * STEM + ext (a raw disk STEM.raw may be left beside it). */
+const struct tu_format tu_formats[] = {
+	{ "mbr", "\"$3/mkdisk\" --mbr --before-mib 100 --volume \"$1\" --out \"$2.raw\" >/dev/null", ".raw" },
+	{ "mbr-logical", "\"$3/mkdisk\" --mbr --before-mib 100 --before-mib 8 --logical --volume \"$1\" --out \"$2.raw\" >/dev/null", ".raw" },
+	{ "gpt-p3", "\"$3/mkdisk\" --gpt --before-mib 100 --before-mib 16 --volume \"$1\" --out \"$2.raw\" >/dev/null", ".raw" },
+	{ "gpt-4k", "\"$3/mkdisk\" --gpt --sector-size 4096 --before-mib 100 --volume \"$1\" --out \"$2.raw\" >/dev/null", ".raw" },
+	{ "vhd-dynamic", "\"$3/mkdisk\" --gpt --before-mib 100 --volume \"$1\" --out \"$2.raw\" >/dev/null && "
+	  "qemu-img convert -q -f raw -O vpc -o subformat=dynamic,force_size=on \"$2.raw\" \"$2.vhd\"", ".vhd" },
+	{ "vhd-fixed", "\"$3/mkdisk\" --gpt --before-mib 100 --volume \"$1\" --out \"$2.raw\" >/dev/null && "
+	  "qemu-img convert -q -f raw -O vpc -o subformat=fixed,force_size=on \"$2.raw\" \"$2.vhd\"", ".vhd" },
+	{ "vhd-differencing", "\"$3/mkdisk\" --gpt --before-mib 100 --volume \"$1\" --out \"$2.raw\" >/dev/null && "
+	  "qemu-img convert -q -f raw -O vpc -o subformat=dynamic,force_size=on \"$2.raw\" \"$2-parent.vhd\" && "
+	  "\"$3/mkdisk\" --vhd-diff \"$2-parent.vhd\" --parent-name \"$(basename \"$2\")-parent.vhd\" --out \"$2.vhd\" >/dev/null", ".vhd" },
+	{ "vhdx-dynamic", "\"$3/mkdisk\" --gpt --before-mib 100 --volume \"$1\" --out \"$2.raw\" >/dev/null && "
+	  "qemu-img convert -q -f raw -O vhdx -o subformat=dynamic \"$2.raw\" \"$2.vhdx\"", ".vhdx" },
+	{ "vhdx-fixed", "\"$3/mkdisk\" --gpt --before-mib 100 --volume \"$1\" --out \"$2.raw\" >/dev/null && "
+	  "qemu-img convert -q -f raw -O vhdx -o subformat=fixed \"$2.raw\" \"$2.vhdx\"", ".vhdx" },
+	{ "e01", "\"$3/mkdisk\" --mbr --before-mib 100 --volume \"$1\" --out \"$2.raw\" >/dev/null && "
+	  "ewfacquire -u -q -t \"$2\" -f encase6 -c none -S 1GiB \"$2.raw\" >/dev/null 2>&1", ".E01" },
+	{ "e01-split", "\"$3/mkdisk\" --mbr --before-mib 100 --volume \"$1\" --out \"$2.raw\" >/dev/null && "
+	  "ewfacquire -u -q -t \"$2\" -f encase6 -c none -S 40MiB \"$2.raw\" >/dev/null 2>&1 && test -f \"$2.E02\"", ".E01" },
+	{ "vmdk", "\"$3/mkdisk\" --gpt --before-mib 100 --volume \"$1\" --out \"$2.raw\" >/dev/null && "
+	  "qemu-img convert -q -f raw -O vmdk \"$2.raw\" \"$2.vmdk\"", ".vmdk" },
+	{ "vmdk-split", "\"$3/mkdisk\" --gpt --before-mib 100 --volume \"$1\" --out \"$2.raw\" >/dev/null && "
+	  "qemu-img convert -q -f raw -O vmdk -o subformat=twoGbMaxExtentSparse \"$2.raw\" \"$2.vmdk\"", ".vmdk" },
+	{ "qcow2", "\"$3/mkdisk\" --gpt --before-mib 100 --volume \"$1\" --out \"$2.raw\" >/dev/null && "
+	  "qemu-img convert -q -f raw -O qcow2 \"$2.raw\" \"$2.qcow2\"", ".qcow2" },
+};
+const size_t tu_nformats = sizeof(tu_formats) / sizeof(tu_formats[0]);
+
+const struct tu_format *tu_format_named(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < tu_nformats; i++)
+		if (strcmp(tu_formats[i].name, name) == 0)
+			return &tu_formats[i];
+	return NULL;
+}
+
+char *tu_wrap(const struct tu_format *f, const char *vol, const char *stem)
+{
+	char *img = NULL;
+
+	if (tu_sh("sh -c '%s' sh '%s' '%s' '%s'", f->make, vol, stem, tu_env("VSSD_TOOLS")) != 0)
+		return NULL;
+	if (asprintf(&img, "%s%s", stem, f->ext) < 0)
+		return NULL;
+	return img;
+}

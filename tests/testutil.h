@@ -48,4 +48,19 @@ char *tu_read_file(const char *path, size_t *len);
 /* Run a shell command line (for fixture tools); returns exit status. */
 int tu_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The image formats the suites wrap a fixture volume in (mbr, mbr-logical,
+ * gpt-p3, gpt-4k, vhd-dynamic, vhd-fixed, vhd-differencing, vhdx-dynamic,
+ * vhdx-fixed, e01, e01-split, vmdk, vmdk-split, qcow2). */
+struct tu_format {
+	const char *name;
+	const char *make;       /* sh -c MAKE sh VOLUME STEM TOOLS */
+	const char *ext;        /* the image is STEM + ext */
+};
+extern const struct tu_format tu_formats[];
+extern const size_t tu_nformats;
+/* The format called name, or NULL. */
+const struct tu_format *tu_format_named(const char *name);
+/* Wrap the bare volume vol as f; the image's path (malloc'd) or NULL. */
+char *tu_wrap(const struct tu_format *f, const char *vol, const char *stem);
+
 #endif
