@@ -209,7 +209,7 @@ fuzz: all fuzz-build
 # ASan suites and the mutation run (slow-unwind leak tracking would take
 # fuzz_evtx_collector to ~1 execution a second)
 fuzz-short: all fuzz-build
-	@ASAN_OPTIONS=detect_leaks=0 VSSD_RULES=$(abspath rules) sh scripts/fuzz.sh $(FUZZ_O) -runs=$(FUZZ_RUNS) $(FUZZ_TARGETS)
+	@ASAN_OPTIONS=detect_leaks=0:fast_unwind_on_malloc=1 VSSD_RULES=$(abspath rules) sh scripts/fuzz.sh $(FUZZ_O) -runs=$(FUZZ_RUNS) $(FUZZ_TARGETS)
 
 # --- the mutation campaign (issue 8): scripts/mutate-campaign.sh over an
 # ASan+UBSan build.   make mutate MUTATE_N=10000
