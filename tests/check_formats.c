@@ -238,6 +238,44 @@ START_TEST(test_info_lists_windows)
 }
 END_TEST
 
+/* /dev/sdX itself: the same disk attached read-only to a loop device
+ * (skipped where this machine has no loop devices or is not root) */
+START_TEST(test_block_device)
+{
+	char *disk = NULL, *out = NULL, *dev, *nl;
+	char before[65], after[65];
+	json_t *got;
+	int st;
+
+	if (asprintf(&disk, "%s/blk.raw", dir) < 0 || asprintf(&out, "%s/blk.dev", dir) < 0)
+		abort();
+	ck_assert_int_eq(tu_sh("'%s/mkdisk' --gpt --before-mib 100 --volume '%s' --out '%s' >/dev/null",
+			       tu_env("VSSD_TOOLS"), vol, disk), 0);
+	if (tu_sh("losetup -r -f --show '%s' > '%s' 2>/dev/null", disk, out) != 0) {
+		fprintf(stderr, "skip: formats: block device: no loop device here (losetup -r failed)\n");
+		goto out;
+	}
+	dev = tu_read_file(out, NULL);
+	ck_assert_ptr_nonnull(dev);
+	nl = strchr(dev, '\n');
+	if (nl)
+		*nl = 0;
+	ck_assert_int_eq(tu_sha256_file(disk, before), 0);
+	got = scan_json(dev, &st, NULL);
+	tu_sh("losetup -d '%s'", dev);
+	ck_assert_int_eq(tu_sha256_file(disk, after), 0);
+	ck_assert_str_eq(before, after);
+	ck_assert_msg(got != NULL, "%s: exit %d", dev, st);
+	ck_assert_int_eq(st, 1);
+	ck_assert_msg(json_equal(got, want), "%s: the report differs from the bare volume's", dev);
+	json_decref(got);
+	free(dev);
+out:
+	free(out);
+	free(disk);
+}
+END_TEST
+
 Suite *formats_suite(void);
 Suite *formats_suite(void)
 {
@@ -258,6 +296,7 @@ Suite *formats_suite(void)
 	tcase_add_test(bad, test_missing_parent);
 	tcase_add_test(bad, test_bitlocker_partition);
 	tcase_add_test(bad, test_info_lists_windows);
+	tcase_add_test(bad, test_block_device);
 	suite_add_tcase(s, bad);
 	return s;
 }
