@@ -227,6 +227,12 @@ static void print_result(FILE *f, const struct result *r, size_t i,
 	}
 }
 
+/* A present result that fails the scan (counted as a JUnit failure). */
+static int result_fails(const struct scan *s, size_t i)
+{
+	return s->results[i].status == STATUS_PRESENT && scan_result_fails(s, i);
+}
+
 /* What the exit status stands for, in words: the causes present and the
  * failing findings (a finding can fail the scan with no cause present). */
 static void verdict_line(FILE *f, const struct scan *s, const struct colors *c)
@@ -235,12 +241,8 @@ static void verdict_line(FILE *f, const struct scan *s, const struct colors *c)
 	int st = scan_exit_status(s);
 
 	for (i = 0; i < s->nresults; i++)
-		if (s->results[i].status == STATUS_PRESENT) {
-			if (i < 4)
-				ncause++;
-			else if (s->results[i].rule && s->results[i].rule->fails)
-				nfail++;
-		}
+		if (result_fails(s, i))
+			*(i < 4 ? &ncause : &nfail) += 1;
 	if (st == 1) {
 		fputs(c->red, f);
 		if (ncause) {
@@ -255,8 +257,7 @@ static void verdict_line(FILE *f, const struct scan *s, const struct colors *c)
 			fprintf(f, "%s failing finding%s:", ncause ? ";" : ", but",
 				nfail == 1 ? "" : "s");
 			for (i = 4; i < s->nresults; i++)
-				if (s->results[i].status == STATUS_PRESENT &&
-				    s->results[i].rule && s->results[i].rule->fails)
+				if (result_fails(s, i))
 					fprintf(f, " %s", result_id(&s->results[i], i));
 		}
 		fputs(c->off, f);
@@ -370,10 +371,7 @@ static char *evidence_text(const struct result *r)
 	return buf;
 }
 
-static int result_fails(const struct result *r, size_t i)
-{
-	return r->status == STATUS_PRESENT && (i < 4 || (r->rule && r->rule->fails));
-}
+
 
 static void junit_suite(xmlTextWriterPtr w, const struct scan *s)
 {
@@ -386,7 +384,7 @@ static void junit_suite(xmlTextWriterPtr w, const struct scan *s)
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 	gethostname(host, sizeof(host) - 1);
 	for (i = 0; i < s->nresults; i++) {
-		failures += result_fails(&s->results[i], i);
+		failures += result_fails(s, i);
 		skipped += s->results[i].status == STATUS_UNKNOWN;
 	}
 	xmlTextWriterStartElement(w, BAD_CAST "testsuite");
@@ -419,7 +417,7 @@ static void junit_suite(xmlTextWriterPtr w, const struct scan *s)
 					    BAD_CAST(i < 4 ? "vssdoctor.cause" : "vssdoctor.finding"));
 		xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST name);
 		xmlTextWriterWriteAttribute(w, BAD_CAST "time", BAD_CAST "0");
-		if (r->status == STATUS_PRESENT && !(i < 4 || (r->rule && r->rule->fails))) {
+		if (r->status == STATUS_PRESENT && !scan_result_fails(s, i)) {
 			/* an informational finding: passes, evidence for the log */
 			char *text = evidence_text(r);
 
@@ -471,7 +469,7 @@ int report_junit(FILE *f, struct scan *const *scans, size_t n)
 		tests += scans[i]->open_failed ? 1 : scans[i]->nresults;
 		errors += scans[i]->open_failed;
 		for (j = 0; j < scans[i]->nresults; j++) {
-			failures += result_fails(&scans[i]->results[j], j);
+			failures += result_fails(scans[i], j);
 			skipped += scans[i]->results[j].status == STATUS_UNKNOWN;
 		}
 	}

@@ -470,6 +470,11 @@ const char *result_id(const struct result *res, size_t index)
 	return index < 4 ? seed_causes[index] : "unknown";
 }
 
+int scan_result_fails(const struct scan *s, size_t i)
+{
+	return i < 4 || (s->results[i].rule && s->results[i].rule->fails);
+}
+
 int scan_exit_status(const struct scan *s)
 {
 	size_t i;
@@ -479,9 +484,8 @@ int scan_exit_status(const struct scan *s)
 		return 2;
 	for (i = 0; i < s->nresults; i++) {
 		const struct result *res = &s->results[i];
-		int fails = i < 4 || (res->rule && res->rule->fails);
 
-		if (fails && res->status == STATUS_PRESENT)
+		if (scan_result_fails(s, i) && res->status == STATUS_PRESENT)
 			present = 1;
 		if (res->status == STATUS_UNKNOWN)
 			unknown = 1;

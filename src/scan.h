@@ -97,6 +97,9 @@ const char *result_id(const struct result *res, size_t index);
 
 /* Exit status for one scan (DESIGN.md): 0, 1, 2 or 3. */
 int scan_exit_status(const struct scan *s);
+/* Whether result i, when present, fails the scan (exit status 1): the four
+ * causes, and findings whose rule has "severity": "failure". */
+int scan_result_fails(const struct scan *s, size_t i);
 
 uint64_t now_ns(void);
 
