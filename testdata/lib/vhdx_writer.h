@@ -1,16 +1,13 @@
 /* Differencing VHDX files for tests (issue 3): qemu-img can make fixed and
  * dynamic VHDX parents but no differencing VHDX, so the chain case is
- * written here, with a small reader of the parent's headers, region table
- * and metadata to copy its geometry.
+ * written here; the parent's geometry comes from src/image/vhdx_info.h's
+ * reader.
  *
  * Layout follows Microsoft's [MS-VHDX] "Virtual Hard Disk v2 (VHDX) File
  * Format" (sections cited in vhdx_writer.c) and the libyal "Virtual Hard
  * Disk version 2 (VHDX) image format" document.  Output is sparse and
  * deterministic: the child's GUIDs are derived from the parent's
- * DataWriteGuid and the data written, never random.
- *
- * Testdata only: the reader trusts files it made or qemu-img made, but
- * still checks every offset it follows. */
+ * DataWriteGuid and the data written, never random. */
 #ifndef VSSD_VHDX_WRITER_H
 #define VSSD_VHDX_WRITER_H
 
@@ -18,33 +15,7 @@
 #include <stdint.h>
 
 #include "err.h"
-
-/* What vhdx_read_info() finds in a VHDX file. */
-struct vhdx_info {
-	uint64_t virtual_size;      /* Virtual Disk Size item, bytes */
-	uint32_t block_size;        /* File Parameters BlockSize */
-	uint32_t logical_sector;    /* 512 or 4096 */
-	uint32_t physical_sector;   /* 512 or 4096 */
-	int has_parent;             /* File Parameters HasParent */
-	uint64_t sequence;          /* the current header's SequenceNumber */
-	uint64_t bat_offset;        /* BAT region (file offset, bytes) */
-	uint32_t bat_length;
-	uint64_t chunk_ratio;       /* payload blocks per sector bitmap block */
-	uint8_t data_write_guid[16];   /* current header, on-disk byte order */
-	uint8_t virtual_disk_id[16];   /* on-disk byte order */
-	char data_write_text[39];      /* "{xxxxxxxx-...}", lowercase */
-	char parent_linkage[64];       /* the locator's parent_linkage value
-					* (ASCII), "" when none */
-	char parent_path[256];         /* relative_path, else volume_path,
-					* else absolute_win32_path, "" if none */
-};
-
-/* Read the current header (both copies' CRC-32C checked; the valid one
- * with the larger sequence number), the region table (CRC-32C checked)
- * and the metadata items of the VHDX at path.  Returns 0 or <0
- * (-E_FORMAT not a VHDX, -E_CORRUPT a checksum or item is wrong). */
-int vhdx_read_info(const char *path, struct vhdx_info *info,
-		   struct err *err);
+#include "vhdx_info.h"
 
 enum vhdx_diff_flags {
 	/* Sector bitmap blocks only for chunks holding partially present
@@ -101,10 +72,5 @@ int vhdx_write_diff(const char *child, const char *parent_path,
 
 /* The same with every knob (struct vhdx_diff_spec).  Returns 0 or <0. */
 int vhdx_write_diff_spec(const struct vhdx_diff_spec *s, struct err *err);
-
-/* CRC-32C (Castagnoli, reflected 0x82F63B78, init and final xor ~0), the
- * checksum of VHDX headers, region tables and log entries (MS-VHDX 2.2.2).
- * Exposed for tests. */
-uint32_t vhdx_crc32c(const void *buf, size_t len);
 
 #endif
