@@ -446,6 +446,36 @@ START_TEST(test_wrong_parent)
 }
 END_TEST
 
+/* A child whose BAT the adapter now reads itself: a state that is no
+ * payload state, and a BAT cut off by the end of the file, stop the scan
+ * with one line (exit 2), never a crash or a guess. */
+START_TEST(test_hostile_bat)
+{
+	char *d = in(dir, "hostile"), *c = NULL;
+	struct vhdx_info ci;
+	struct err err;
+	uint8_t bad[8] = { 4, 0, 0, 0, 0, 0, 0, 0 };
+	int fd;
+
+	ck_assert_int_eq(tu_sh("mkdir -p '%s' && cp --sparse=always '%s' '%s/child.vhdx' && "
+			       "cp --sparse=always '%s' '%s/parent.vhdx'", d, child, d, parent, d), 0);
+	c = in(d, "child.vhdx");
+	err_init(&err);
+	ck_assert_int_eq(vhdx_read_info(c, &ci, &err), 0);
+	/* block 0 (the partition table's) gets state 4 */
+	fd = open(c, O_WRONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, bad, sizeof(bad), (off_t)ci.bat_offset), (ssize_t)sizeof(bad));
+	close(fd);
+	expect_one_line(c, "BAT state 4 is not a payload state");
+	/* the file ends inside the BAT's first entry */
+	ck_assert_int_eq(truncate(c, (off_t)ci.bat_offset + 4), 0);
+	expect_one_line(c, "vssdoctor: cannot read");
+	free(c);
+	free(d);
+}
+END_TEST
+
 /* --- other readers of the files we write */
 
 START_TEST(test_vhdiinfo_agrees)
@@ -826,6 +856,7 @@ Suite *vhdx_diff_suite(void)
 	tcase_add_test(chain, test_grandchild);
 	tcase_add_test(chain, test_missing_parent);
 	tcase_add_test(chain, test_wrong_parent);
+	tcase_add_test(chain, test_hostile_bat);
 	tcase_add_test(chain, test_vhdiinfo_agrees);
 	tcase_add_test(chain, test_qemu_img);
 	tcase_add_test(chain, test_mkdisk_vhdx_diff);
