@@ -265,17 +265,6 @@ void gpt_guid_format(const uint8_t g[16], char out[GPT_GUID_STR])
 		 g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int gpt_guid_parse(const char *text, uint8_t guid[16], struct err *err)
 {
 	/* Byte i of the text order lands at on-disk index order[i]. */
@@ -291,8 +280,8 @@ int gpt_guid_parse(const char *text, uint8_t guid[16], struct err *err)
 			i++;
 			continue;
 		}
-		hi = hexval(text[i]);
-		lo = text[i + 1] ? hexval(text[i + 1]) : -1;
+		hi = hex_digit(text[i]);
+		lo = text[i + 1] ? hex_digit(text[i + 1]) : -1;
 		if (hi < 0 || lo < 0)
 			break;
 		guid[order[n++]] = (uint8_t)(hi << 4 | lo);

@@ -216,17 +216,6 @@ static int provider_find(const struct events_log *log, const char *name,
 
 /* ---- hex and binary ---------------------------------------------------- */
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* libevtx 20181227 renders <Binary> as a string of hex digits; a real
  * string of 8 or more hex digits and nothing else is rare enough. */
 static int looks_hex(const char *s, size_t n)
@@ -236,7 +225,7 @@ static int looks_hex(const char *s, size_t n)
 	if (n < 8 || n % 2)
 		return 0;
 	for (i = 0; i < n; i++)
-		if (hexval((unsigned char)s[i]) < 0)
+		if (hex_digit((unsigned char)s[i]) < 0)
 			return 0;
 	return 1;
 }
@@ -1053,8 +1042,8 @@ static int add_text(struct events_log *log, libevtx_record_t *r,
 			char *dst = log->pool + last;
 
 			for (i = 0; i < len / 2; i++)
-				dst[i] = (char)(hexval((unsigned char)s[2 * i]) << 4 |
-						hexval((unsigned char)s[2 * i + 1]));
+				dst[i] = (char)(hex_digit((unsigned char)s[2 * i]) << 4 |
+						hex_digit((unsigned char)s[2 * i + 1]));
 			e->binary = (uint32_t)last;
 			e->binary_len = (uint32_t)(len / 2);
 			log->pool_len = last + len / 2;

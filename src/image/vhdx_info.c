@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "bytes.h"
+#include "gpt.h"
 
 uint32_t vhdx_crc32c(const void *buf, size_t len)
 {
@@ -27,35 +28,6 @@ uint32_t vhdx_crc32c(const void *buf, size_t len)
 	return ~crc;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-void vhdx_guid_from_text(uint8_t g[16], const char *t)
-{
-	uint8_t be[16];
-	unsigned i = 0;
-
-	for (; *t && i < 16; t++) {
-		if (*t == '-' || *t == '{')
-			continue;
-		be[i++] = (uint8_t)(hexval(t[0]) << 4 | hexval(t[1]));
-		t++;
-	}
-	/* Data1 (4), Data2 (2), Data3 (2) little-endian; Data4 as is */
-	g[0] = be[3]; g[1] = be[2]; g[2] = be[1]; g[3] = be[0];
-	g[4] = be[5]; g[5] = be[4];
-	g[6] = be[7]; g[7] = be[6];
-	memcpy(g + 8, be + 8, 8);
-}
-
 void vhdx_guid_to_text(char out[39], const uint8_t g[16], int upper)
 {
 	snprintf(out, 39,
@@ -65,12 +37,12 @@ void vhdx_guid_to_text(char out[39], const uint8_t g[16], int upper)
 		 g[12], g[13], g[14], g[15]);
 }
 
+/* text is one of the VHDX_GUID_ constants */
 static int guid_is(const uint8_t *p, const char *text)
 {
 	uint8_t g[16];
 
-	vhdx_guid_from_text(g, text);
-	return memcmp(p, g, 16) == 0;
+	return gpt_guid_parse(text, g, NULL) == 0 && memcmp(p, g, 16) == 0;
 }
 
 static int pread_exact(int fd, void *buf, size_t len, uint64_t off,
@@ -114,33 +86,31 @@ static void utf16_to_ascii(char *out, size_t cap, const uint8_t *p,
 	out[o] = '\0';
 }
 
-/* 2.2.2: a header is valid when its signature and CRC-32C (over 4 KiB,
- * checksum field taken as 0) match.  Returns 1 valid, 0 not. */
-static int header_valid(uint8_t *h)
+/* 2.2.2, 2.2.3: a header (4 KiB) or region table (64 KiB) is valid when
+ * its signature and its CRC-32C over size bytes, with the checksum field
+ * at 0x04 taken as 0, match.  Returns 1 valid, 0 not. */
+static int crc_block_valid(uint8_t *p, const char sig[4], size_t size)
 {
-	uint32_t want = le32(h + 0x04);
+	uint32_t want = le32(p + 0x04);
 	uint32_t got;
 
-	if (memcmp(h, "head", 4) != 0)
+	if (memcmp(p, sig, 4) != 0)
 		return 0;
-	put_le32(h + 0x04, 0);
-	got = vhdx_crc32c(h, VHDX_HEADER_SIZE);
-	put_le32(h + 0x04, want);
+	put_le32(p + 0x04, 0);
+	got = vhdx_crc32c(p, size);
+	put_le32(p + 0x04, want);
 	return got == want;
 }
 
-/* 2.2.3: same for a region table (CRC over 64 KiB). */
+static int header_valid(uint8_t *h)
+{
+	return crc_block_valid(h, "head", VHDX_HEADER_SIZE);
+}
+
 static int region_valid(uint8_t *r)
 {
-	uint32_t want = le32(r + 0x04);
-	uint32_t got;
-
-	if (memcmp(r, "regi", 4) != 0)
-		return 0;
-	put_le32(r + 0x04, 0);
-	got = vhdx_crc32c(r, VHDX_REGION_SIZE);
-	put_le32(r + 0x04, want);
-	return got == want && le32(r + 0x08) <= VHDX_REGION_MAX_ENTRIES;
+	return crc_block_valid(r, "regi", VHDX_REGION_SIZE) &&
+	       le32(r + 0x08) <= VHDX_REGION_MAX_ENTRIES;
 }
 
 /* 2.6.2.6: the parent locator item (len bytes at p). */

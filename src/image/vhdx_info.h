@@ -98,9 +98,8 @@ int vhdx_payload_state(int fd, const struct vhdx_info *info, uint64_t block,
  * checksum of VHDX headers, region tables and log entries (2.2.2). */
 uint32_t vhdx_crc32c(const void *buf, size_t len);
 
-/* "2DC27766-F623-4200-9D64-115E9BFD4A08" -> on-disk bytes. */
-void vhdx_guid_from_text(uint8_t g[16], const char *text);
-/* on-disk bytes -> "{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}" */
+/* on-disk bytes -> "{xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}" (text -> bytes
+ * is parsers/gpt.h's gpt_guid_parse: the same UEFI mixed-endian layout) */
 void vhdx_guid_to_text(char out[39], const uint8_t g[16], int upper);
 
 #endif

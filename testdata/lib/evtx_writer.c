@@ -272,17 +272,6 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *v)
 	return 0;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* "{00112233-4455-6677-8899-aabbccddeeff}" (braces optional) -> GUID in
  * its little-endian layout (MS-DTYP 2.3.4.2) */
 static int parse_guid(const char *s, uint8_t g[16])
@@ -300,8 +289,8 @@ static int parse_guid(const char *s, uint8_t g[16])
 
 		if ((i == 4 || i == 6 || i == 8 || i == 10) && *s++ != '-')
 			return -1;
-		hi = hexval((unsigned char)s[0]);
-		lo = hi < 0 ? -1 : hexval((unsigned char)s[1]);
+		hi = hex_digit((unsigned char)s[0]);
+		lo = hi < 0 ? -1 : hex_digit((unsigned char)s[1]);
 		if (lo < 0)
 			return -1;
 		raw[i++] = (uint8_t)(hi << 4 | lo);
@@ -982,8 +971,8 @@ static long s_data_value(struct evtx_writer *w, const struct evtx_event *ev, siz
 		if (len % 2)
 			return -1;
 		for (k = 0; k < len; k += 2) {
-			int hi = hexval((unsigned char)text[k]);
-			int lo = hexval((unsigned char)text[k + 1]);
+			int hi = hex_digit((unsigned char)text[k]);
+			int lo = hex_digit((unsigned char)text[k + 1]);
 
 			if (hi < 0 || lo < 0)
 				return -1;
@@ -1658,8 +1647,8 @@ static int next_word(const char **ps, char **out, const char **word)
 		case 't': *o++ = '\t'; break;
 		case '\\': case '"': case ' ': case '\'': *o++ = *s; break;
 		case 'x': {
-			int hi = hexval((unsigned char)s[1]);
-			int lo = hi < 0 ? -1 : hexval((unsigned char)s[2]);
+			int hi = hex_digit((unsigned char)s[1]);
+			int lo = hi < 0 ? -1 : hex_digit((unsigned char)s[2]);
 
 			if (lo < 0)
 				return -1;
@@ -1717,7 +1706,7 @@ static int hex_bytes(const char *hex, uint8_t **out, size_t *len)
 	if (!*out)
 		return -1;
 	for (i = 0; i < n; i += 2) {
-		int hi = hexval((unsigned char)hex[i]), lo = hexval((unsigned char)hex[i + 1]);
+		int hi = hex_digit((unsigned char)hex[i]), lo = hex_digit((unsigned char)hex[i + 1]);
 
 		if (hi < 0 || lo < 0) {
 			free(*out);

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "bytes.h"
+#include "gpt.h"
 #define KIB 1024u
 #define MIB (1024ull * 1024)
 #define VHDX_LOCATOR_MAX        (64u * KIB)    /* ours: a locator we write */
@@ -39,9 +40,10 @@
 #define CHILD_META_LEN (1 * MIB)
 #define CHILD_BAT_OFF  (3 * MIB)
 
+/* text is one of the VHDX_GUID_ constants, so it parses */
 static void put_guid(uint8_t *p, const char *text)
 {
-	vhdx_guid_from_text(p, text);
+	gpt_guid_parse(text, p, NULL);
 }
 
 static int pwrite_exact(int fd, const void *buf, size_t len, uint64_t off,
