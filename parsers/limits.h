@@ -17,6 +17,7 @@
 #define LIMIT_PATH_LEN           4096u         /* bytes of a path we build */
 #define LIMIT_NAME_LEN           1024u         /* bytes of one UTF-8 name */
 #define LIMIT_DIR_DEPTH          64u           /* folder recursion */
+#define LIMIT_LINK_HOPS          40u           /* links followed in one path (directory mode) */
 #define LIMIT_FILE_READ          (256u * 1024 * 1024) /* one file read whole */
 #define LIMIT_HIVE_SIZE          (512u * 1024 * 1024) /* hive file */
 #define LIMIT_EVTX_SIZE          (1024u * 1024 * 1024) /* one event log */

@@ -1,0 +1,258 @@
+/* Directory mode on a hostile tree (issue 14): a FIFO where a hive, a log
+ * or a Web.config would be never hangs the scan and is refused with a
+ * warning naming it; a link out of the tree (absolute, or climbing with
+ * "..") is never followed: the item is "link leaves the source" and the
+ * check it feeds says unknown, never the outside file's verdict; a
+ * relative link that stays inside still works.
+ *
+ * The tree is a scenario volume's hives and logs copied out with ntfscat
+ * (ntfs-3g's tool), so the files are what the image scan reads. */
+#define _GNU_SOURCE
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "scenario.h"
+#include "testutil.h"
+
+#define CFG  "Windows/System32/config"
+#define LOGS "Windows/System32/winevt/Logs"
+#define V2   "Windows/Microsoft.NET/Framework/v2.0.50727"
+
+/* cause 3 broken on the tree; a healthy SYSTEM elsewhere (the outside
+ * file a link would smuggle in) */
+static const char broken[] =
+	"break cause3\n"
+	"webconfig v2.0.50727 \"<configuration><system.web><compilation tempDirectory=\\\"c:\\\\INSIDE\\\"/></system.web></configuration>\"\n"
+	"event application provider=VSS id=8224 text=idle\n"
+	"event system provider=EventLog id=6005\n";
+static const char healthy[] =
+	"event application provider=VSS id=8224 text=idle\n"
+	"event system provider=EventLog id=6005\n";
+
+static int have_ntfscat(void)
+{
+	if (tu_sh("command -v ntfscat >/dev/null") == 0)
+		return 1;
+	fprintf(stderr, "skip: confine: no ntfscat (package ntfs-3g) here\n");
+	return 0;
+}
+
+/* Build the scenario and copy what a scan reads into dir/tree. */
+static void make_tree(const char *dir, const char *name, const char *text)
+{
+	char *img = NULL;
+	struct err err;
+
+	if (asprintf(&img, "%s/%s.img", dir, name) < 0)
+		abort();
+	err_init(&err);
+	ck_assert_msg(scenario_build(text, img, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(tu_sh(
+		"set -e; cd '%s'; t=%s; mkdir -p \"$t/" CFG "\" \"$t/" LOGS "\" \"$t/" V2 "/CONFIG\" "
+		"\"$t/Windows/WinSxS/FileMaps\" \"$t/Windows/WinSxS/Temp\"; "
+		"for f in " CFG "/SYSTEM " CFG "/SOFTWARE " LOGS "/Application.evtx " LOGS "/System.evtx; do "
+		"ntfscat '%s' \"$f\" > \"$t/$f\"; done; "
+		"ntfscat '%s' " V2 "/CONFIG/Web.config > \"$t/" V2 "/CONFIG/Web.config\" || true; "
+		": > \"$t/Windows/WinSxS/Temp/PendingRenames\"",
+		dir, name, img, img), 0);
+	free(img);
+}
+
+static json_t *scan_json(const char *source, struct tu_run *r)
+{
+	json_error_t je;
+	json_t *root;
+
+	tu_vssdoctor(r, "scan", "--format", "json", "--rules", tu_env("VSSD_RULES"),
+		     source, NULL);
+	root = json_loads(r->out, 0, &je);
+	ck_assert_msg(root != NULL, "exit %d, bad JSON (%s): %s", r->status, je.text, r->err);
+	return root;
+}
+
+static json_t *result(json_t *root, const char *id)
+{
+	const char *where[] = { "causes", "findings" };
+	size_t i, k;
+	json_t *v;
+
+	for (k = 0; k < 2; k++)
+		json_array_foreach(json_object_get(root, where[k]), i, v)
+			if (strcmp(json_string_value(json_object_get(v, "id")), id) == 0)
+				return v;
+	ck_abort_msg("no result '%s'", id);
+	return NULL;
+}
+
+static const char *status_of(json_t *root, const char *id)
+{
+	return json_string_value(json_object_get(result(root, id), "status"));
+}
+
+/* Whether one of the report's warnings holds text. */
+static int warned(json_t *root, const char *text)
+{
+	size_t i;
+	json_t *w;
+
+	json_array_foreach(json_object_get(root, "warnings"), i, w)
+		if (strstr(json_string_value(w), text))
+			return 1;
+	return 0;
+}
+
+/* The report (stdout and stderr) never holds this text. */
+static void assert_not_in(const struct tu_run *r, const char *text)
+{
+	ck_assert_msg(strstr(r->out, text) == NULL, "report holds '%s'", text);
+	ck_assert_msg(strstr(r->err, text) == NULL, "stderr holds '%s'", text);
+}
+
+START_TEST(test_baseline_tree)
+{
+	char *dir = tu_tmpdir("confine-base");
+	struct tu_run r;
+	json_t *root;
+
+	if (!have_ntfscat())
+		goto out;
+	make_tree(dir, "tree", broken);
+	{
+		char *t = NULL;
+
+		if (asprintf(&t, "%s/tree", dir) < 0)
+			abort();
+		root = scan_json(t, &r);
+		ck_assert_str_eq(status_of(root, "cause3"), "present");
+		ck_assert_int_eq(r.status, 1);
+		json_decref(root);
+		tu_run_free(&r);
+		free(t);
+	}
+out:
+	free(dir);
+}
+END_TEST
+
+/* A FIFO at each place: the scan ends (Check's timeout would fail it
+ * otherwise), names the FIFO in a warning, and the check it feeds is not
+ * judged from it. */
+static const char *const fifo_at[] = { CFG "/SYSTEM", LOGS "/System.evtx",
+				       V2 "/CONFIG/Web.config" };
+
+START_TEST(test_fifo)
+{
+	char *dir = tu_tmpdir("confine-fifo"), *t = NULL;
+	struct tu_run r;
+	json_t *root;
+
+	if (!have_ntfscat())
+		goto out;
+	make_tree(dir, "tree", broken);
+	if (asprintf(&t, "%s/tree", dir) < 0)
+		abort();
+	ck_assert_int_eq(tu_sh("cd '%s' && rm -f '%s' && mkfifo '%s'", t, fifo_at[_i], fifo_at[_i]), 0);
+	root = scan_json(t, &r);
+	ck_assert_msg(warned(root, "a FIFO, not a regular file: refused"),
+		      "no warning names the FIFO: %s", r.out);
+	ck_assert_msg(warned(root, fifo_at[_i] + strlen(fifo_at[_i]) - 6), "%s", r.out);
+	if (_i == 0) {
+		/* no SYSTEM hive: causes 2 and 3 cannot be judged */
+		ck_assert_str_eq(status_of(root, "cause3"), "unknown");
+		ck_assert_str_eq(status_of(root, "cause2"), "unknown");
+		ck_assert_int_eq(r.status, 3);
+	} else {
+		ck_assert_str_eq(status_of(root, "cause3"), "present");
+		ck_assert_int_eq(r.status, 1);
+	}
+	if (_i == 2)
+		ck_assert_ptr_null(strstr(r.out, "INSIDE"));
+	json_decref(root);
+	tu_run_free(&r);
+out:
+	free(t);
+	free(dir);
+}
+END_TEST
+
+/* config/SYSTEM replaced by a link to another machine's (healthy) hive
+ * outside the tree: absolute, or relative climbing above the root.  The
+ * verdict must not come from it: cause 3 unknown, not absent. */
+START_TEST(test_link_out)
+{
+	static const char *const how[] = { "abs", "dotdot" };
+	char *dir = tu_tmpdir("confine-out"), *t = NULL;
+	struct tu_run r;
+	json_t *root;
+
+	if (!have_ntfscat())
+		goto out;
+	make_tree(dir, "tree", broken);
+	make_tree(dir, "other", healthy);
+	if (asprintf(&t, "%s/tree", dir) < 0)
+		abort();
+	ck_assert_int_eq(tu_sh(
+		"cd '%s/" CFG "' && rm SYSTEM && if [ %s = abs ]; then ln -s '%s/other/" CFG "/SYSTEM' SYSTEM; "
+		"else ln -s ../../../../other/" CFG "/SYSTEM SYSTEM; fi && "
+		"cd '%s/" V2 "/CONFIG' && printf '<configuration><system.web><compilation tempDirectory=\"c:\\\\OUTSIDE\"/></system.web></configuration>' > '%s/outside.config' && "
+		"rm -f Web.config && ln -s ../../../../../../outside.config Web.config",
+		t, how[_i], dir, t, dir), 0);
+	root = scan_json(t, &r);
+	ck_assert_msg(warned(root, "link leaves the source"), "%s", r.out);
+	ck_assert_str_eq(status_of(root, "cause3"), "unknown");
+	ck_assert_msg(strstr(json_string_value(json_object_get(result(root, "cause3"), "summary")),
+			     "link leaves the source") != NULL, "%s",
+		      json_string_value(json_object_get(result(root, "cause3"), "summary")));
+	assert_not_in(&r, "OUTSIDE");
+	ck_assert_int_eq(r.status, 3);
+	json_decref(root);
+	tu_run_free(&r);
+out:
+	free(t);
+	free(dir);
+}
+END_TEST
+
+/* A relative link that stays inside the tree keeps working. */
+START_TEST(test_link_inside)
+{
+	char *dir = tu_tmpdir("confine-in"), *t = NULL;
+	struct tu_run r;
+	json_t *root;
+
+	if (!have_ntfscat())
+		goto out;
+	make_tree(dir, "tree", broken);
+	if (asprintf(&t, "%s/tree", dir) < 0)
+		abort();
+	ck_assert_int_eq(tu_sh(
+		"cd '%s' && mkdir -p hives && mv " CFG "/SYSTEM hives/SYSTEM && "
+		"ln -s ../../../hives/SYSTEM " CFG "/SYSTEM", t), 0);
+	root = scan_json(t, &r);
+	ck_assert_str_eq(status_of(root, "cause3"), "present");
+	ck_assert_int_eq(r.status, 1);
+	json_decref(root);
+	tu_run_free(&r);
+out:
+	free(t);
+	free(dir);
+}
+END_TEST
+
+Suite *confine_suite(void);
+Suite *confine_suite(void)
+{
+	Suite *s = suite_create("confine");
+	TCase *tc = tcase_create("confine");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_baseline_tree);
+	tcase_add_loop_test(tc, test_fifo, 0, 3);
+	tcase_add_loop_test(tc, test_link_out, 0, 2);
+	tcase_add_test(tc, test_link_inside);
+	suite_add_tcase(s, tc);
+	return s;
+}
