@@ -8,12 +8,17 @@
  * The tree is a scenario volume's hives and logs copied out with ntfscat
  * (ntfs-3g's tool), so the files are what the image scan reads. */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "bytes.h"
+#include "hivelog.h"
 #include "scenario.h"
 #include "testutil.h"
 
@@ -53,8 +58,8 @@ static void make_tree(const char *dir, const char *name, const char *text)
 	ck_assert_int_eq(tu_sh(
 		"set -e; cd '%s'; t=%s; mkdir -p \"$t/" CFG "\" \"$t/" LOGS "\" \"$t/" V2 "/CONFIG\" "
 		"\"$t/Windows/WinSxS/FileMaps\" \"$t/Windows/WinSxS/Temp\"; "
-		"for f in " CFG "/SYSTEM " CFG "/SOFTWARE " LOGS "/Application.evtx " LOGS "/System.evtx; do "
-		"ntfscat '%s' \"$f\" > \"$t/$f\"; done; "
+		"for f in " CFG "/SYSTEM " CFG "/SOFTWARE " CFG "/SYSTEM.LOG1 " LOGS "/Application.evtx " LOGS "/System.evtx; do "
+		"ntfscat '%s' \"$f\" > \"$t/$f\" 2>/dev/null || rm -f \"$t/$f\"; done; "
 		"ntfscat '%s' " V2 "/CONFIG/Web.config > \"$t/" V2 "/CONFIG/Web.config\" || true; "
 		": > \"$t/Windows/WinSxS/Temp/PendingRenames\"",
 		dir, name, img, img), 0);
@@ -242,6 +247,80 @@ out:
 }
 END_TEST
 
+/* Peak RSS (KiB) of a scan of source, and its exit status. */
+static long scan_rss(const char *source, int *status)
+{
+	struct rusage ru;
+	int st = 0;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execl(tu_env("VSSD_BIN"), "vssdoctor", "scan", "--format", "json", "--rules",
+		      tu_env("VSSD_RULES"), source, (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_eq(wait4(pid, &st, 0, &ru), pid);
+	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return ru.ru_maxrss;
+}
+
+/* Issue 14: a crafted SYSTEM.LOG1 whose entries declare ~512 MB of hive
+ * bins (the last entry, pages ordinary; or every entry, with a page at the
+ * far end).  The scan stays far below 256 MB and judges the hive. */
+START_TEST(test_crafted_log_rss)
+{
+	char *dir = tu_tmpdir("confine-log"), *t = NULL, *logp = NULL;
+	uint8_t *log;
+	size_t len, off, last = 0;
+	long rss;
+	int st;
+
+	if (!have_ntfscat())
+		goto out;
+	make_tree(dir, "tree", "break cause3\nlog system new\nreg system dword ControlSet001\\Services\\VSS Probe 7\n"
+		  "event system provider=EventLog id=6005\n");
+	if (asprintf(&t, "%s/tree", dir) < 0 || asprintf(&logp, "%s/" CFG "/SYSTEM.LOG1", t) < 0)
+		abort();
+	log = (uint8_t *)tu_read_file(logp, &len);
+	ck_assert_msg(log != NULL && len > 1024, "no SYSTEM.LOG1 in the tree");
+	for (off = 512; off + 0x30 <= len && memcmp(log + off, "HvLE", 4) == 0 &&
+	     le32(log + off + 4) >= 512 && off + le32(log + off + 4) <= len;
+	     off += le32(log + off + 4)) {
+		uint8_t *en = log + off;
+
+		last = off;
+		if (_i == 1) {
+			put_le32(en + 0x10, 0x1FFFE000);
+			put_le32(en + 0x28, 0x1FFFD000);
+			put_le64(en + 0x18, hivelog_marvin32(en + 0x28, le32(en + 4) - 0x28,
+							     HIVELOG_MARVIN_SEED));
+			put_le64(en + 0x20, hivelog_marvin32(en, 0x20, HIVELOG_MARVIN_SEED));
+		}
+	}
+	ck_assert_uint_gt(last, 0);
+	if (_i == 0) {
+		put_le32(log + last + 0x10, 0x1FFFE000);
+		put_le64(log + last + 0x20, hivelog_marvin32(log + last, 0x20, HIVELOG_MARVIN_SEED));
+	}
+	ck_assert_int_eq(tu_write_file(logp, log, len), 0);
+	free(log);
+	rss = scan_rss(t, &st);
+	fprintf(stderr, "confine: crafted %zu-byte LOG1 (%s): scan peak RSS %ld KiB, exit %d\n",
+		len, _i ? "far page" : "huge size", rss, st);
+	ck_assert_int_lt(rss, 256 * 1024);
+	ck_assert_int_eq(st, 1);              /* cause 3 is still judged */
+out:
+	free(logp);
+	free(t);
+	free(dir);
+}
+END_TEST
+
 Suite *confine_suite(void);
 Suite *confine_suite(void)
 {
@@ -253,6 +332,7 @@ Suite *confine_suite(void)
 	tcase_add_loop_test(tc, test_fifo, 0, 3);
 	tcase_add_loop_test(tc, test_link_out, 0, 2);
 	tcase_add_test(tc, test_link_inside);
+	tcase_add_loop_test(tc, test_crafted_log_rss, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }
