@@ -2,7 +2,9 @@
 #   make            build the program and the fixture generators
 #   make check      install what is missing, build, run every test
 #   make demo       install what is missing, build, make a broken image, scan it
+#   make test       the same without the short fuzz and mutation runs
 #   make SANITIZE=address,undefined check
+#   make DEVELOPER=1  -Werror and stricter warnings
 #   make O=/tmp/b   build somewhere else (several trees side by side)
 .DEFAULT_GOAL := all
 .SUFFIXES:
@@ -25,6 +27,13 @@ WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
             -Wwrite-strings -Wundef -Wno-unused-parameter
 ifeq ($(CI),true)
 WERROR   ?= 1
+endif
+# make DEVELOPER=1: -Werror and the stricter warnings (git's switch)
+ifeq ($(DEVELOPER),1)
+WERROR   := 1
+WARN     += -Wmissing-declarations -Wold-style-definition -Wnested-externs \
+            -Wredundant-decls -Wnull-dereference -Wduplicated-cond \
+            -Wlogical-op -Wcast-align=strict
 endif
 ifeq ($(WERROR),1)
 WARN     += -Werror
@@ -85,7 +94,19 @@ all: $(BIN) $(TOOLS) $(FAULTBIN)
 deps:
 	@sh scripts/deps.sh
 
-$(O)/obj/%.o: %.c
+# A stamp of the flags: changing SANITIZE, CC, CFLAGS, OPT, WERROR or
+# DEVELOPER rebuilds everything in $(O) (the stamp is rewritten, so it is
+# newer than every object), instead of "up to date" with the old flags.
+FLAGS_NOW   = $(strip $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS))
+FLAGS_STAMP = $(O)/flags.stamp
+ifneq ($(MAKECMDGOALS),clean)
+ifneq ($(FLAGS_NOW),$(strip $(file <$(FLAGS_STAMP))))
+$(shell mkdir -p $(O))
+$(file >$(FLAGS_STAMP),$(FLAGS_NOW))
+endif
+endif
+
+$(O)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
@@ -148,7 +169,11 @@ check: deps
 	@$(MAKE) --no-print-directory mutate-short
 	@$(MAKE) --no-print-directory libcheck
 
-test: check
+# test: the fast loop (build, unit and end-to-end suites), without the
+# short fuzz and mutation runs that check adds
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory libcheck
 
 # The scan finds causes on purpose: exit status 1 is the expected outcome.
 demo: deps

@@ -8,6 +8,28 @@
 
 #include "limits.h"
 
+static const struct { const char *id; enum capi2_kind kind; } kind_ids[] = {
+	{ "core_csi_access_denied", CAPI2_CORE_CSI_ACCESS_DENIED },
+	{ "core_csi_junction", CAPI2_CORE_CSI_JUNCTION },
+	{ "legacy_driver_access_denied", CAPI2_LEGACY_DRIVER_ACCESS_DENIED },
+	{ "legacy_driver_not_found", CAPI2_LEGACY_DRIVER_NOT_FOUND },
+};
+
+int capi2_kind_from_id(const char *id)
+{
+	size_t i;
+
+	for (i = 0; id && i < sizeof(kind_ids) / sizeof(kind_ids[0]); i++)
+		if (strcmp(id, kind_ids[i].id) == 0)
+			return (int)kind_ids[i].kind;
+	return -1;
+}
+
+const char *capi2_kind_ids(size_t i)
+{
+	return i < sizeof(kind_ids) / sizeof(kind_ids[0]) ? kind_ids[i].id : NULL;
+}
+
 const char *capi2_kind_name(enum capi2_kind kind)
 {
 	switch (kind) {

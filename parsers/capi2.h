@@ -47,4 +47,9 @@ int capi2_parse(const char *text, struct capi2_details *out, struct err *err);
  * kind, for reports and tests. */
 const char *capi2_kind_name(enum capi2_kind kind);
 
+/* The kind a rule's event spec names ("core_csi_access_denied"), or -1. */
+int capi2_kind_from_id(const char *id);
+/* The i-th of those names, NULL past the last (for messages). */
+const char *capi2_kind_ids(size_t i);
+
 #endif

@@ -329,6 +329,11 @@ static void run_events(struct scan *s, const struct rule *r, struct result *res)
 		n = events_collect(s, spec, res->evidence, &e);
 		if (n < 0) {
 			failed++;
+			/* an unreadable log was warned about once where it was
+			 * read; anything else is said here, not dropped */
+			if (e.code != -E_IO && e.code != -E_NOTFOUND && e.code != -E_CORRUPT &&
+			    e.code != -E_FORMAT)
+				scan_warn(s, "rule %s: events[%zu]: %s", r->id, i, e.msg);
 			continue;
 		}
 		read_any = 1;

@@ -292,6 +292,8 @@ static int baseline_drift(struct scan *s, const struct rule *r, struct result *r
 	json_array_foreach(rule_param(r, "writer_token"), i, v) {
 		const char *sid = json_string_value(v);
 
+		if (!sid)
+			continue;                    /* the loader refuses it */
 		if (strncmp(sid, "service:", 8) == 0) {
 			struct sid svc;
 
@@ -337,14 +339,15 @@ static int baseline_drift(struct scan *s, const struct rule *r, struct result *r
 }
 
 static const struct param_def drift_params[] = {
-	{ "writer_token", PARAM_ARRAY, 1 },
-	{ "needed_services", PARAM_ARRAY, 1 },
-	{ "scm_default_sddl", PARAM_STRING, 1 },
-	{ "folder_margin", PARAM_INT, 0 },
-	{ "limit", PARAM_INT, 0 },
-	{ NULL, 0, 0 },
+	{ "writer_token", PARAM_ARRAY, 1, "[t]" },
+	{ "needed_services", PARAM_ARRAY, 1, "[s]" },
+	{ "scm_default_sddl", PARAM_STRING, 1, "d" },
+	{ "folder_margin", PARAM_INT, 0, "i" },
+	{ "limit", PARAM_INT, 0, "i" },
+	{ NULL, 0, 0, NULL },
 };
 
+static const char *const baseline_drift_vars[] = { "failures", "infos", "baseline", "path", "before", NULL };
 const struct check_def check_def_baseline_drift = {
-	"baseline_drift", baseline_drift, drift_params,
+	"baseline_drift", baseline_drift, drift_params, baseline_drift_vars,
 };

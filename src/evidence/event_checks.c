@@ -58,6 +58,16 @@ static const struct log_def log_defs[] = {
 	  keep_capi2, NKEEP(keep_capi2) },
 };
 
+int events_log_known(const char *log)
+{
+	size_t i;
+
+	for (i = 0; log && i < NKEEP(log_defs); i++)
+		if (strcmp(log, log_defs[i].spec) == 0)
+			return 1;
+	return 0;
+}
+
 struct cached_log {
 	struct events_log *log;     /* NULL when missing or unreadable */
 	int missing;
@@ -392,4 +402,7 @@ static int events_only(struct scan *s, const struct rule *r, struct result *res,
 	return 0;
 }
 
-const struct check_def check_def_events = { "events", events_only, NULL };
+static const char *const events_vars[] = { NULL };
+const struct check_def check_def_events = {
+	"events", events_only, NULL, events_vars,
+};

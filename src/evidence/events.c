@@ -1853,13 +1853,6 @@ struct spec {
 	json_t *services;           /* array of key names, or NULL */
 };
 
-static const struct { const char *name; enum capi2_kind kind; } capi2_names[] = {
-	{ "core_csi_access_denied", CAPI2_CORE_CSI_ACCESS_DENIED },
-	{ "core_csi_junction", CAPI2_CORE_CSI_JUNCTION },
-	{ "legacy_driver_access_denied", CAPI2_LEGACY_DRIVER_ACCESS_DENIED },
-	{ "legacy_driver_not_found", CAPI2_LEGACY_DRIVER_NOT_FOUND },
-};
-
 static int spec_parse(json_t *j, struct spec *sp, struct err *err)
 {
 	json_t *ids, *v;
@@ -1886,9 +1879,7 @@ static int spec_parse(json_t *j, struct spec *sp, struct err *err)
 	if (v) {
 		const char *name = json_string_value(v);
 
-		for (i = 0; name && i < sizeof(capi2_names) / sizeof(capi2_names[0]); i++)
-			if (strcmp(name, capi2_names[i].name) == 0)
-				sp->capi2 = (int)capi2_names[i].kind;
+		sp->capi2 = capi2_kind_from_id(name);
 		if (sp->capi2 < 0)
 			return err_set(err, -E_USAGE, "event spec: unknown capi2 kind '%s'",
 				       name ? name : "(not a string)");

@@ -20,6 +20,10 @@
  * start repaired (see events_log_collect). */
 int events_collect(struct scan *s, json_t *spec, json_t *out, struct err *err);
 
+/* Whether a rule's event spec may name this log ("Application", "System",
+ * "CAPI2"): the rules loader refuses the others. */
+int events_log_known(const char *log);
+
 /* ---- the log index (the collector, the tests and the fuzz target) ---- */
 
 enum events_rec_flags {

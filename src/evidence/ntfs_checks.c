@@ -413,12 +413,13 @@ out:
 }
 
 static const struct param_def winsxs_acl_params[] = {
-	{ "paths", PARAM_ARRAY, 0 },
-	{ "writer_token", PARAM_ARRAY, 0 },
-	{ NULL, 0, 0 },
+	{ "paths", PARAM_ARRAY, 0, "[s]" },
+	{ "writer_token", PARAM_ARRAY, 0, "[t]" },
+	{ NULL, 0, 0, NULL },
 };
+static const char *const winsxs_acl_vars[] = { "windir", "denied_count", "first_denied", NULL };
 const struct check_def check_def_winsxs_acl = {
-	"winsxs_acl", winsxs_acl, winsxs_acl_params,
+	"winsxs_acl", winsxs_acl, winsxs_acl_params, winsxs_acl_vars,
 };
 
 /* ---- cause 4: folders under Microsoft.NET\Framework -------------------- */
@@ -758,12 +759,13 @@ static int framework_folders(struct scan *s, const struct rule *r,
 }
 
 static const struct param_def framework_params[] = {
-	{ "roots", PARAM_ARRAY, 0 },
-	{ "limit", PARAM_INT, 0 },
-	{ NULL, 0, 0 },
+	{ "roots", PARAM_ARRAY, 0, "[s]" },
+	{ "limit", PARAM_INT, 0, "i" },
+	{ NULL, 0, 0, NULL },
 };
+static const char *const framework_folders_vars[] = { "worst_path", "worst_count", "worst_top", "worst_top_count", "limit", "temp_path", "webconfig", "versions", NULL };
 const struct check_def check_def_framework_folders = {
-	"framework_folders", framework_folders, framework_params,
+	"framework_folders", framework_folders, framework_params, framework_folders_vars,
 };
 
 /* ---- finding: junctions on the writer's paths -------------------------- */
@@ -889,9 +891,10 @@ static int winsxs_junction(struct scan *s, const struct rule *r,
 }
 
 static const struct param_def junction_params[] = {
-	{ "paths", PARAM_ARRAY, 0 },
-	{ NULL, 0, 0 },
+	{ "paths", PARAM_ARRAY, 0, "[s]" },
+	{ NULL, 0, 0, NULL },
 };
+static const char *const winsxs_junction_vars[] = { "path", "target", "count", "paths", NULL };
 const struct check_def check_def_winsxs_junction = {
-	"winsxs_junction", winsxs_junction, junction_params,
+	"winsxs_junction", winsxs_junction, junction_params, winsxs_junction_vars,
 };

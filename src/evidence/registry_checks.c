@@ -1368,40 +1368,61 @@ static int hive_state(struct scan *s, const struct rule *r, struct result *res,
 /* ---- check table --------------------------------------------------------------- */
 
 static const struct param_def descriptor_params[] = {
-	{ "services", PARAM_ARRAY, 0 },
-	{ "expected_sddl", PARAM_STRING, 0 },
-	{ "writer_token", PARAM_ARRAY, 0 },
-	{ "require", PARAM_OBJECT, 0 },
-	{ NULL, 0, 0 },
+	{ "services", PARAM_ARRAY, 0, "[s]" },
+	{ "expected_sddl", PARAM_STRING, 0, "d" },
+	{ "writer_token", PARAM_ARRAY, 0, "[t]" },
+	{ "require", PARAM_OBJECT, 0, "{[r]}" },
+	{ NULL, 0, 0, NULL },
 };
 
 static const struct param_def running_params[] = {
-	{ "services", PARAM_ARRAY, 0 },
-	{ "start_types", PARAM_OBJECT, 0 },
-	{ NULL, 0, 0 },
+	{ "services", PARAM_ARRAY, 0, "[s]" },
+	{ "start_types", PARAM_OBJECT, 0, "{s}" },
+	{ NULL, 0, 0, NULL },
 };
 
 static const struct param_def blocks_params[] = {
-	{ "writer_token", PARAM_ARRAY, 0 },
-	{ "drivers_only", PARAM_BOOL, 0 },
-	{ "required_rights", PARAM_ARRAY, 0 },
-	{ "append_ace", PARAM_STRING, 0 },
-	{ NULL, 0, 0 },
+	{ "writer_token", PARAM_ARRAY, 0, "[t]" },
+	{ "drivers_only", PARAM_BOOL, 0, "b" },
+	{ "required_rights", PARAM_ARRAY, 0, "[r]" },
+	{ "append_ace", PARAM_STRING, 0, "s" },
+	{ NULL, 0, 0, NULL },
 };
 
 static const struct param_def vssacl_params[] = {
-	{ "accounts", PARAM_ARRAY, 0 },
-	{ NULL, 0, 0 },
+	{ "accounts", PARAM_ARRAY, 0, "[s]" },
+	{ NULL, 0, 0, NULL },
 };
 
 static const struct param_def no_params[] = {
-	{ NULL, 0, 0 },
+	{ NULL, 0, 0, NULL },
 };
 
-const struct check_def check_def_services_running = { "services_running", services_running, running_params };
-const struct check_def check_def_service_descriptors = { "service_descriptors", service_descriptors, descriptor_params };
-const struct check_def check_def_service_sd_blocks_writer = { "service_sd_blocks_writer", sd_blocks_writer, blocks_params };
-const struct check_def check_def_service_binary_missing = { "service_binary_missing", binary_missing, no_params };
-const struct check_def check_def_vss_access_control = { "vss_access_control", vss_access_control, vssacl_params };
-const struct check_def check_def_win2003 = { "win2003", win2003, no_params };
-const struct check_def check_def_hive_state = { "hive_state", hive_state, no_params };
+static const char *const services_running_vars[] = { "broken_services", "service", "fix", NULL };
+const struct check_def check_def_services_running = {
+	"services_running", services_running, running_params, services_running_vars,
+};
+static const char *const service_descriptors_vars[] = { "service", "broken_services", "expected_sddl", NULL };
+const struct check_def check_def_service_descriptors = {
+	"service_descriptors", service_descriptors, descriptor_params, service_descriptors_vars,
+};
+static const char *const service_sd_blocks_writer_vars[] = { "service", "fixed_sddl", "count", "services", NULL };
+const struct check_def check_def_service_sd_blocks_writer = {
+	"service_sd_blocks_writer", sd_blocks_writer, blocks_params, service_sd_blocks_writer_vars,
+};
+static const char *const service_binary_missing_vars[] = { "service", "binary", "count", "services", NULL };
+const struct check_def check_def_service_binary_missing = {
+	"service_binary_missing", binary_missing, no_params, service_binary_missing_vars,
+};
+static const char *const vss_access_control_vars[] = { "account", "accounts", NULL };
+const struct check_def check_def_vss_access_control = {
+	"vss_access_control", vss_access_control, vssacl_params, vss_access_control_vars,
+};
+static const char *const win2003_vars[] = { "product", NULL };
+const struct check_def check_def_win2003 = {
+	"win2003", win2003, no_params, win2003_vars,
+};
+static const char *const hive_state_vars[] = { "hives", "view", NULL };
+const struct check_def check_def_hive_state = {
+	"hive_state", hive_state, no_params, hive_state_vars,
+};
