@@ -243,11 +243,15 @@ MUTATE_N ?= 10000
 asan-build:
 	@$(MAKE) --no-print-directory O=$(ASAN_O) SANITIZE=address,undefined all
 
+# and its directory-mode twin (issue 14): hostile trees under strace
+MUTATE_DIRS_N ?= 500
 mutate: all asan-build
 	@O=$(O) ASAN_O=$(ASAN_O) sh scripts/mutate-campaign.sh $(MUTATE_N)
+	@O=$(O) ASAN_O=$(ASAN_O) sh scripts/mutate-dirs.sh $(MUTATE_DIRS_N)
 
 mutate-short: all asan-build
 	@O=$(O) ASAN_O=$(ASAN_O) sh scripts/mutate-campaign.sh 300
+	@O=$(O) ASAN_O=$(ASAN_O) sh scripts/mutate-dirs.sh 60
 
 # --- the benchmark (issue 9): builds its fixture once, outside the tree
 bench: deps
