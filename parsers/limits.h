@@ -9,6 +9,7 @@
 #define LIMIT_SD_SIZE            (64u * 1024)  /* self-relative descriptor */
 #define LIMIT_SID_SUBAUTH        15u           /* MS-DTYP 2.4.2: at most 15 */
 #define LIMIT_ACL_ACES           4096u         /* ACEs in one ACL */
+#define LIMIT_COND_DEPTH         32u           /* composites nested in one condition */
 #define LIMIT_SDDL_LEN           (64u * 1024)  /* SDDL text */
 #define LIMIT_CAPI2_TEXT         (64u * 1024)  /* CAPI2 513 EventData text */
 #define LIMIT_SDDL_CMD_INPUT     (1024u * 1024) /* `vssdoctor sddl` HEX or @FILE input */

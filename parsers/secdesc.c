@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "condexpr.h"
 #include "limits.h"
 
 #define SD_HEADER 20u
@@ -66,6 +67,13 @@ int secdesc_is_stub(const uint8_t *buf, size_t len)
 	return buf && len == sizeof(stub) && memcmp(buf, stub, sizeof(stub)) == 0;
 }
 
+/* Callback ACEs carry a conditional expression after the SID. */
+static int is_callback(uint8_t type)
+{
+	return type >= ACE_ACCESS_ALLOWED_CALLBACK && type <= ACE_SYSTEM_ALARM_CALLBACK_OBJECT &&
+	       type != ACE_SYSTEM_ALARM_CALLBACK && type != ACE_SYSTEM_ALARM_CALLBACK_OBJECT;
+}
+
 static int ace_parse(const uint8_t *p, size_t avail, unsigned idx,
 		     struct ace *a, size_t *used, struct err *err)
 {
@@ -83,6 +91,9 @@ static int ace_parse(const uint8_t *p, size_t avail, unsigned idx,
 	if (size > avail)
 		return err_set(err, -E_CORRUPT, "ACE %u: size %zu > %zu bytes left in the ACL",
 			       idx, size, avail);
+	/* RtlValidAcl: every AceSize is a multiple of 4 */
+	if (size % 4)
+		return err_set(err, -E_CORRUPT, "ACE %u: size %zu not a multiple of 4", idx, size);
 	if (a->type == ACE_ACCESS_ALLOWED_COMPOUND || a->type > ACE_TYPE_MAX)
 		return err_set(err, -E_UNSUPPORTED, "ACE %u: type 0x%02x not supported",
 			       idx, a->type);
@@ -118,6 +129,11 @@ static int ace_parse(const uint8_t *p, size_t avail, unsigned idx,
 	if (rc < 0)
 		return err_wrap(err, "ACE %u", idx);
 	pos += sidlen;
+	if (size > pos && is_callback(a->type)) {
+		rc = condexpr_validate(p + pos, size - pos, err);
+		if (rc < 0)
+			return err_wrap(err, "ACE %u", idx);
+	}
 	if (size > pos) {
 		a->appdata_len = (uint16_t)(size - pos);
 		a->appdata = malloc(a->appdata_len);
@@ -131,6 +147,21 @@ static int ace_parse(const uint8_t *p, size_t avail, unsigned idx,
 	return 0;
 }
 
+/* RtlValidRelativeSecurityDescriptor: a part's offset lies after the
+ * 20-byte header, is a multiple of 4, and leaves room for at least min
+ * bytes. */
+static int offset_check(size_t off, size_t len, size_t min, struct err *err)
+{
+	if (off < SD_HEADER)
+		return err_set(err, -E_CORRUPT, "offset %zu inside the %u-byte header", off, SD_HEADER);
+	if (off % 4)
+		return err_set(err, -E_CORRUPT, "offset %zu not a multiple of 4", off);
+	if (off > len || len - off < min)
+		return err_set(err, -E_CORRUPT, "offset %zu outside the %zu-byte descriptor",
+			       off, len);
+	return 0;
+}
+
 static int acl_parse(const uint8_t *buf, size_t len, size_t off, struct acl *acl,
 		     struct err *err)
 {
@@ -139,9 +170,9 @@ static int acl_parse(const uint8_t *buf, size_t len, size_t off, struct acl *acl
 	unsigned count, i;
 	int rc;
 
-	if (off < SD_HEADER || off > len || len - off < ACL_HEADER)
-		return err_set(err, -E_CORRUPT, "offset %zu outside the %zu-byte descriptor",
-			       off, len);
+	rc = offset_check(off, len, ACL_HEADER, err);
+	if (rc < 0)
+		return rc;
 	p = buf + off;
 	/* 0x00 */
 	acl->revision = p[0];
@@ -154,6 +185,8 @@ static int acl_parse(const uint8_t *buf, size_t len, size_t off, struct acl *acl
 	if (size > len - off)
 		return err_set(err, -E_CORRUPT, "size %zu past the end of the descriptor (%zu bytes left)",
 			       size, len - off);
+	if (size % 4)
+		return err_set(err, -E_CORRUPT, "size %zu not a multiple of 4", size);
 	/* 0x04 */
 	count = le16(p + 4);
 	if (count > LIMIT_ACL_ACES)
@@ -208,18 +241,16 @@ int secdesc_parse(const uint8_t *buf, size_t len, struct secdesc *sd,
 	off_sacl = le32(buf + 12);
 	off_dacl = le32(buf + 16);
 	if (off_owner) {
-		if (off_owner < SD_HEADER || off_owner >= len)
-			return err_set(err, -E_CORRUPT, "descriptor: owner offset %zu outside %zu bytes",
-				       off_owner, len);
+		if (offset_check(off_owner, len, 1, err) < 0)
+			return err_wrap(err, "descriptor: owner");
 		rc = sid_parse(buf + off_owner, len - off_owner, &sd->owner, NULL, err);
 		if (rc < 0)
 			return err_wrap(err, "descriptor: owner");
 		sd->has_owner = 1;
 	}
 	if (off_group) {
-		if (off_group < SD_HEADER || off_group >= len)
-			return err_set(err, -E_CORRUPT, "descriptor: group offset %zu outside %zu bytes",
-				       off_group, len);
+		if (offset_check(off_group, len, 1, err) < 0)
+			return err_wrap(err, "descriptor: group");
 		rc = sid_parse(buf + off_group, len - off_group, &sd->group, NULL, err);
 		if (rc < 0)
 			return err_wrap(err, "descriptor: group");

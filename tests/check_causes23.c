@@ -697,6 +697,37 @@ START_TEST(test_dirty_bad_log)
 }
 END_TEST
 
+/* Issue 14: CryptSvc's Security value holds bytes Windows' validation
+ * refuses (an ACE size that is not a multiple of 4).  The evidence says
+ * "invalid descriptor", the summary says the SCM would refuse it, and the
+ * verdict is unknown, never absent. */
+START_TEST(test_invalid_descriptor)
+{
+	struct scanned sc;
+	json_t *c3, *ev;
+	size_t i;
+	int seen = 0;
+
+	run("c23-invalid",
+	    "reg system hex " SVC "CryptSvc\\Security Security "
+	    "0100048000000000000000000000000014000000" "0200200001000000"
+	    "00001600ff010f00" "010100000000000100000000" "0000" "0000\n", &sc);
+	c3 = result(sc.root, "cause3");
+	ck_assert_str_eq(status(&sc, "cause3"), "unknown");
+	ck_assert_msg(strstr(summary(&sc, "cause3"), "invalid descriptor (the SCM would refuse it)") &&
+		      strstr(summary(&sc, "cause3"), "ACE 0: size 22 not a multiple of 4"),
+		      "%s", summary(&sc, "cause3"));
+	json_array_foreach(json_object_get(c3, "evidence"), i, ev) {
+		const char *v = json_string_value(json_object_get(ev, "verdict"));
+
+		if (v && strcmp(v, "invalid descriptor") == 0)
+			seen++;
+	}
+	ck_assert_int_eq(seen, 1);
+	json_decref(sc.root);
+}
+END_TEST
+
 Suite *causes23_suite(void);
 Suite *causes23_suite(void)
 {
@@ -734,6 +765,7 @@ Suite *causes23_suite(void)
 	tc = tcase_create("unreadable");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_garbage_hives);
+	tcase_add_test(tc, test_invalid_descriptor);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("dirty");

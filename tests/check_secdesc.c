@@ -219,14 +219,68 @@ static const struct {
 	{ "object guid short", HDR "0400200001000000" "05001800ff010f0001000000" "010100000000000100000000",
 	  -E_CORRUPT, "too small for its object type" },
 	{ "dacl offset in header", "0100048000000000000000000000000010000000" ACL1 ACE_WD,
-	  -E_CORRUPT, "dacl: offset 16 outside" },
+	  -E_CORRUPT, "descriptor: dacl: offset 16 inside the 20-byte header" },
 	{ "owner offset", "0100048000100000000000000000000014000000" ACL1 ACE_WD,
-	  -E_CORRUPT, "owner offset 4096 outside" },
+	  -E_CORRUPT, "descriptor: owner: offset 4096 outside the 48-byte descriptor" },
 	{ "group sid", "0100048000000000300000000000000014000000" ACL1 ACE_WD "0105",
 	  -E_CORRUPT, "descriptor: group: sid: 2 bytes < 8" },
 	{ "sacl", "010014800000000000000000140000000000000002001c000100000002801400",
 	  -E_CORRUPT, "descriptor: sacl: size 28 past the end of the descriptor (12 bytes left)" },
+	/* issue 14: what RtlValidSecurityDescriptor / RtlValidAcl refuse */
+	{ "ace size not a multiple of 4", HDR "0200200001000000"
+	  "00001600ff010f00" "010100000000000100000000" "0000" "0000",
+	  -E_CORRUPT, "descriptor: dacl: ACE 0: size 22 not a multiple of 4" },
+	{ "acl size not a multiple of 4", HDR "02001e0001000000" ACE_WD "0000",
+	  -E_CORRUPT, "descriptor: dacl: size 30 not a multiple of 4" },
+	{ "owner at offset 21", "0100048015000000000000000000000000000000" "00"
+	  "010100000000000100000000",
+	  -E_CORRUPT, "descriptor: owner: offset 21 not a multiple of 4" },
+	{ "group offset in header", "0100048000000000040000000000000000000000" "010100000000000100000000",
+	  -E_CORRUPT, "descriptor: group: offset 4 inside the 20-byte header" },
+	{ "condition garbage", HDR "0200240001000000"
+	  "09001c00ff011f00" "010100000000000100000000" "61727478" "33000000",
+	  -E_CORRUPT, "descriptor: dacl: ACE 0: condition: unknown token 0x33 at offset 4" },
+	{ "condition no signature", HDR "0200240001000000"
+	  "09001c00ff011f00" "010100000000000100000000" "61727479" "00000000",
+	  -E_CORRUPT, "ACE 0: condition: no \"artx\" signature" },
+	{ "condition operator alone", HDR "0200240001000000"
+	  "09001c00ff011f00" "010100000000000100000000" "61727478" "a0000000",
+	  -E_CORRUPT, "ACE 0: condition: operator 0xa0 at offset 4 lacks its operands" },
+	{ "condition string overrun", HDR "0200280001000000"
+	  "09002000ff011f00" "010100000000000100000000" "61727478" "10ff000000410000",
+	  -E_CORRUPT, "ACE 0: condition: token 0x10 at offset 4: 255 bytes, 3 left" },
+	{ "condition two values", HDR "0200340001000000"
+	  "09002c00ff011f00" "010100000000000100000000" "61727478"
+	  "0301000000000000000302" "fb020000004100" "0000",
+	  -E_CORRUPT, "ACE 0: condition: 2 values left, not one" },
+	{ "condition bytes after", HDR "0200300001000000"
+	  "09002800ff011f00" "010100000000000100000000" "61727478"
+	  "0301000000000000000302" "00" "41" "000000",
+	  -E_CORRUPT, "ACE 0: condition: byte 0x41 at offset 16 after the expression" },
 };
+
+/* A well-formed condition, (XA;;FA;;;WD;(Member_of {SID(BA)})): accepted,
+ * kept byte for byte. */
+START_TEST(test_condition_valid)
+{
+	const char *hex = HDR "0200380001000000"
+		"09003000ff011f00" "010100000000000100000000"
+		"61727478" "5110000000" "01020000000000052000000020020000" "89" "0000";
+	uint8_t buf[128], *enc;
+	size_t n = unhex(hex, buf, sizeof(buf)), len;
+	struct secdesc sd;
+	struct err err;
+
+	err_init(&err);
+	ck_assert_msg(secdesc_parse(buf, n, &sd, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(sd.dacl.aces[0].appdata_len, 28);
+	ck_assert_int_eq(secdesc_encode(&sd, &enc, &len, NULL), 0);
+	ck_assert_uint_eq(len, n);
+	ck_assert_mem_eq(enc, buf, n);
+	free(enc);
+	secdesc_release(&sd);
+}
+END_TEST
 
 START_TEST(test_corrupt)
 {
@@ -349,6 +403,7 @@ Suite *secdesc_suite(void)
 	tcase_add_test(tc, test_minimal_valid);
 	tcase_add_test(tc, test_stub);
 	tcase_add_test(tc, test_appdata_and_objects);
+	tcase_add_test(tc, test_condition_valid);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -371,10 +371,18 @@ static int service_descriptors(struct scan *s, const struct rule *r,
 
 			err_init(&e);
 			if (secdesc_parse(sv.sd, sv.sd_len, &actual, &e) < 0) {
+				/* bytes Windows' own validation refuses: the SCM
+				 * would not use this descriptor either */
+				const int invalid = e.code == -E_CORRUPT;
+
 				json_object_set_new(ev, "error", json_string(e.msg));
 				json_object_set_new(ev, "size", json_integer((json_int_t)sv.sd_len));
+				json_object_set_new(ev, "verdict", json_string(invalid ? "invalid descriptor" :
+									  "undecodable"));
 				if (!undecodable++)
-					snprintf(first_bad, sizeof(first_bad), "%.100s: Security: %.400s", sv.name, e.msg);
+					snprintf(first_bad, sizeof(first_bad), "%.100s: Security: %s%.400s", sv.name,
+						 invalid ? "invalid descriptor (the SCM would refuse it): " : "",
+						 e.msg);
 				json_array_append_new(res->evidence, ev);
 				secdesc_release(&actual);
 				svc_release(&sv);
@@ -420,7 +428,7 @@ static int service_descriptors(struct scan *s, const struct rule *r,
 		res->status = STATUS_PRESENT;
 		rc = 0;
 	} else if (undecodable) {
-		rc = err_set(err, -E_CORRUPT, "%u descriptor(s) could not be decoded: %s",
+		rc = err_set(err, -E_CORRUPT, "%u descriptor(s) invalid or undecodable: %s",
 			     undecodable, first_bad);
 	} else {
 		res->status = STATUS_ABSENT;
@@ -484,7 +492,9 @@ static int blocks_one(void *ctx, struct svc *sv)
 	memset(&fixed, 0, sizeof(fixed));
 	if (secdesc_parse(sv->sd, sv->sd_len, &sd, &e) < 0) {
 		if (!c->undecodable++)
-			snprintf(c->first_bad, sizeof(c->first_bad), "%.100s: Security: %.400s", sv->name, e.msg);
+			snprintf(c->first_bad, sizeof(c->first_bad), "%.100s: Security: %s%.400s", sv->name,
+				 e.code == -E_CORRUPT ? "invalid descriptor (the SCM would refuse it): " : "",
+				 e.msg);
 		secdesc_release(&sd);
 		return 0;
 	}
@@ -596,7 +606,7 @@ static int sd_blocks_writer(struct scan *s, const struct rule *r,
 	if (c.nblocked)
 		res->status = STATUS_PRESENT;
 	else if (c.undecodable)
-		rc = err_set(err, -E_CORRUPT, "%u descriptor(s) could not be decoded: %s",
+		rc = err_set(err, -E_CORRUPT, "%u descriptor(s) invalid or undecodable: %s",
 			     c.undecodable, c.first_bad);
 	else
 		res->status = STATUS_ABSENT;
