@@ -213,19 +213,36 @@ START_TEST(test_secret_sources)
 END_TEST
 
 /* suspended.bin (clear key): libbde 20190102 cannot read its metadata
- * version; the limit is said in one line with the way around it. */
-START_TEST(test_suspended_limit)
+ * version; from a raw file dislocker opens it with no secret; inside a
+ * VHDX (dislocker reads only files) the limit is one line with the way
+ * around it. */
+START_TEST(test_suspended)
 {
-	char *img = unpack("suspended");
+	char *img = unpack("suspended"), *vhdx, *stem = NULL;
 	struct tu_run r;
 
 	if (!img)
 		return;
+	ck_assert_int_eq(tu_vssdoctor(&r, "info", img, NULL), 0);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.out, "unlocked") && strstr(r.out, "protector: clear key") &&
+		      strstr(r.out, "ntfs"), "%s", r.out);
+	tu_run_free(&r);
 	ck_assert_int_eq(tu_vssdoctor(&r, "scan", img, NULL), 0);
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_msg(strstr(r.err, "$MFT") && !strstr(r.err, "locked"), "%s", r.err);
+	tu_run_free(&r);
+
+	ck_assert_int_ge(asprintf(&stem, "%s-w", img), 0);
+	vhdx = tu_wrap(tu_format_named("vhdx-dynamic"), img, stem);
+	free(stem);
+	ck_assert_ptr_nonnull(vhdx);
+	ck_assert_int_eq(tu_vssdoctor(&r, "scan", vhdx, NULL), 0);
 	ck_assert_int_eq(r.status, 2);
 	ck_assert_msg(one_line(r.err) && strstr(r.err, "libbde 20190102 does not read") &&
 		      strstr(r.err, "dislocker"), "%s", r.err);
 	tu_run_free(&r);
+	free(vhdx);
 	free(img);
 }
 END_TEST
@@ -311,7 +328,7 @@ Suite *bde_suite(void)
 	tcase_add_test(tc, test_decrypted_boot_sector);
 	tcase_add_test(tc, test_locked);
 	tcase_add_test(tc, test_secret_sources);
-	tcase_add_test(tc, test_suspended_limit);
+	tcase_add_test(tc, test_suspended);
 	tcase_add_test(tc, test_recovery_password_shape);
 	tcase_add_test(tc, test_hostile_metadata);
 	suite_add_tcase(s, tc);

@@ -436,6 +436,136 @@ static int bde_read(void *priv, uint64_t off, void *buf, size_t len,
 	return 0;
 }
 
+/* ---- dislocker 0.7, for what libbde 20190102 cannot read ----
+ * Only a clear key (protection suspended), and only from a raw file:
+ * dislocker opens the volume by path itself (read-only) and has no read
+ * callback, so a BitLocker partition inside a VHDX or E01 is out of its
+ * reach.  Its log goes to /dev/null. */
+typedef void *dis_ctx_t;
+static struct {
+	int loaded;
+	dis_ctx_t (*new_ctx)(void);
+	int (*setopt)(dis_ctx_t, int, const void *);
+	int (*initialize)(dis_ctx_t);
+	int (*dislock)(dis_ctx_t, uint8_t *, off_t, size_t);
+	int (*destroy)(dis_ctx_t);
+} D;
+
+enum { DIS_VOLUME_PATH = 1, DIS_USE_CLEAR_KEY = 2, DIS_VERBOSITY = 13,
+       DIS_LOG_FILE_PATH = 14, DIS_VOLUME_OFFSET = 16, DIS_READ_ONLY = 17 };
+
+static int dis_load(struct err *err)
+{
+	void *lib;
+
+	if (D.loaded)
+		return 0;
+	lib = image_lib_load("libdislocker.so.0.7", err);
+	if (!lib)
+		return err->code;
+	if (image_lib_sym(lib, "dis_new", &D.new_ctx, sizeof(D.new_ctx), err) < 0 ||
+	    image_lib_sym(lib, "dis_setopt", &D.setopt, sizeof(D.setopt), err) < 0 ||
+	    image_lib_sym(lib, "dis_initialize", &D.initialize, sizeof(D.initialize), err) < 0 ||
+	    image_lib_sym(lib, "dislock", &D.dislock, sizeof(D.dislock), err) < 0 ||
+	    image_lib_sym(lib, "dis_destroy", &D.destroy, sizeof(D.destroy), err) < 0)
+		return err->code;
+	D.loaded = 1;
+	return 0;
+}
+
+struct dis_src {
+	dis_ctx_t ctx;
+};
+
+static void dis_close(void *priv)
+{
+	struct dis_src *d = priv;
+
+	if (d && d->ctx)
+		D.destroy(d->ctx);
+	free(d);
+}
+
+static int dis_read(void *priv, uint64_t off, void *buf, size_t len,
+		    struct err *err)
+{
+	struct dis_src *d = priv;
+
+	/* dislock() takes whole sectors: read around the request */
+	while (len > 0) {
+		uint8_t sec[4096];
+		uint64_t base = off & ~(uint64_t)4095;
+		size_t in = (size_t)(off - base), n = sizeof(sec) - in;
+
+		if (n > len)
+			n = len;
+		if (D.dislock(d->ctx, sec, (off_t)base, sizeof(sec)) <= 0)
+			return err_set(err, -E_IO, "BitLocker (dislocker) read at offset %llu failed",
+				       (unsigned long long)off);
+		memcpy(buf, sec + in, n);
+		buf = (uint8_t *)buf + n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static const struct image_ops dis_ops = {
+	.format = "bitlocker",
+	.read = dis_read,
+	.close = dis_close,
+};
+
+/* Open a clear-key volume of the raw file outer with dislocker; 1 opened,
+ * 0 not possible (not raw, or no clear key), <0 error. */
+static int dis_open_clear(struct image **out, struct bde_info *info,
+			  struct image *outer, uint64_t offset, uint64_t size,
+			  struct err *err)
+{
+	struct dis_src *d;
+	struct err lerr;
+	uint8_t boot[4096];
+	off_t voff = (off_t)offset;
+	int yes = 1, verb = 0;
+	uint64_t vsize;
+
+	if (strcmp(image_format(outer), "raw") != 0)
+		return 0;
+	err_init(&lerr);
+	if (dis_load(&lerr) < 0)
+		return 0;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return err_set(err, -E_NOMEM, "out of memory");
+	d->ctx = D.new_ctx();
+	if (!d->ctx) {
+		free(d);
+		return 0;
+	}
+	D.setopt(d->ctx, DIS_VOLUME_PATH, image_path(outer));
+	D.setopt(d->ctx, DIS_USE_CLEAR_KEY, &yes);
+	D.setopt(d->ctx, DIS_READ_ONLY, &yes);
+	D.setopt(d->ctx, DIS_VERBOSITY, &verb);
+	D.setopt(d->ctx, DIS_LOG_FILE_PATH, "/dev/null");
+	D.setopt(d->ctx, DIS_VOLUME_OFFSET, &voff);
+	if (D.initialize(d->ctx) != 0 ||
+	    D.dislock(d->ctx, boot, 0, sizeof(boot)) <= 0 ||
+	    memcmp(boot + 3, "NTFS    ", 8) != 0) {
+		dis_close(d);
+		return 0;
+	}
+	/* the NTFS boot sector's sector count (0x28), plus its backup sector */
+	vsize = (le64(boot + 0x28) + 1) * le16(boot + 0x0b);
+	if (vsize == 0 || vsize > size + 65536 * 512ull)
+		vsize = size;
+	snprintf(info->method, sizeof(info->method), "unknown (read by dislocker)");
+	snprintf(info->protectors[0].type, sizeof(info->protectors[0].type), "clear key");
+	info->nprotectors = 1;
+	info->locked = 0;
+	info->size = vsize;
+	return image_new(out, &dis_ops, d, vsize, image_path(outer), err) < 0 ? err->code : 1;
+}
+
 static const struct image_ops bde_ops = {
 	.format = "bitlocker",
 	.read = bde_read,
@@ -623,6 +753,11 @@ int bde_open(struct image **out, struct bde_info *info, struct image *outer,
 		B.error_backtrace_sprint(e, trace, sizeof(trace));
 		B.error_free(&e);
 		B.volume_free(&b->vol, NULL);
+		if (strstr(trace, "unsupported FVE metadata entry version") &&
+		    (rc = dis_open_clear(out, info, outer, offset, size, err)) != 0) {
+			bde_src_free(b);
+			return rc < 0 ? rc : 0;
+		}
 		if (strstr(trace, "unsupported FVE metadata entry version"))
 			rc = err_set(err, -E_UNSUPPORTED,
 				     "BitLocker metadata of a version libbde 20190102 does not read (e.g. protection suspended, a clear key): decrypt it with dislocker-fuse, then scan the decrypted file");
