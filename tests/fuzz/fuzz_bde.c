@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc < 0 && (err.code != rc || !err.msg[0]))
 		abort();
 	/* a secret never appears in its error */
-	if (rc < 0 && n >= 6 && strstr(err.msg, text))
+	if (rc < 0 && strlen(text) >= 6 && strstr(err.msg, text))
 		abort();
 	(void)bde_secret_option_parse("fvek", text, &err);
 	bde_secrets_clear();
