@@ -71,6 +71,7 @@ START_TEST(test_sample_unlocks)
 	char *img = unpack(cases[_i].name), *val;
 	struct tu_run r;
 	json_t *doc, *vol, *b, *p;
+	char before[65], after[65];
 	size_t k;
 	int seen = 0;
 
@@ -78,6 +79,7 @@ START_TEST(test_sample_unlocks)
 		return;
 	val = cases[_i].is_file ? tu_sample(cases[_i].val) : strdup(cases[_i].val);
 	ck_assert_ptr_nonnull(val);
+	ck_assert_int_eq(tu_sha256_file(img, before), 0);
 	ck_assert_int_eq(tu_vssdoctor(&r, "info", "--format", "json", cases[_i].opt,
 				      val, img, NULL), 0);
 	ck_assert_msg(r.status == 0, "%s: exit %d: %s", cases[_i].name, r.status, r.err);
@@ -111,6 +113,9 @@ START_TEST(test_sample_unlocks)
 	ck_assert_msg(strstr(r.err, "$MFT") && !strstr(r.err, "locked"), "%s", r.err);
 	no_secret_in(&r, cases[_i].val);
 	tu_run_free(&r);
+	/* the source is left as it was */
+	ck_assert_int_eq(tu_sha256_file(img, after), 0);
+	ck_assert_str_eq(before, after);
 	free(val);
 	free(img);
 }
