@@ -690,12 +690,17 @@ static int secrets_apply(struct bde_src *b, struct err *err)
 
 		if (fvek_parse(v, key, &len) < 0)
 			return err_set(err, -E_USAGE, "--fvek: not hexadecimal");
-		/* 16 or 32 bytes: the key; 64: AES-XTS 256 key pair, or
-		 * AES-CBC key then tweak key: libbde wants both halves. */
-		if (len == 64)
-			rc = B.volume_set_keys(b->vol, key, 32, key + 32, 32, &e);
-		else
-			rc = B.volume_set_keys(b->vol, key, len, NULL, 0, &e);
+		/* libbde takes the key and the tweak key apart: 32 bytes are
+		 * AES-XTS 128 (key, tweak key) or AES-CBC 128 with diffuser;
+		 * 64 bytes AES-XTS 256 or AES-CBC 256 with diffuser; 16 bytes
+		 * AES-CBC 128 (no tweak key: zeros). */
+		if (len == 16) {
+			uint8_t zero[16] = { 0 };
+
+			rc = B.volume_set_keys(b->vol, key, 16, zero, 16, &e);
+		} else {
+			rc = B.volume_set_keys(b->vol, key, len / 2, key + len / 2, len / 2, &e);
+		}
 		wipe(key, sizeof(key));
 		if (rc != 1)
 			return bde_err(err, -E_USAGE, "--fvek", &e);
