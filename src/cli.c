@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "baseline.h"
+#include "bde.h"
 #include "info.h"
 #include "report.h"
 #include "rules.h"
@@ -23,7 +24,7 @@
 static void usage(FILE *f)
 {
 	fputs("usage: vssdoctor scan [options] SOURCE...  diagnose a Windows disk offline\n"
-	      "       vssdoctor info [--format text|json] SOURCE\n"
+	      "       vssdoctor info [--format text|json] [BitLocker options] SOURCE\n"
 	      "                                          format, partitions, volumes, Windows\n"
 	      "       vssdoctor sddl HEX|@FILE|SDDL      decode a descriptor, effective rights\n"
 	      "       vssdoctor demo [DIR]               build a small broken image and scan it\n"
@@ -46,6 +47,13 @@ static void usage(FILE *f)
 	      "  -v                        more evidence; timings and bytes read on stderr\n"
 	      "  --no-color                no colour even on a terminal\n"
 	      "  --progress                progress lines on stderr\n"
+	      "\n"
+	      "BitLocker (scan and info; each also --OPTION-file PATH, first line, or\n"
+	      "the environment variable shown; nothing decrypted is written anywhere):\n"
+	      "  --recovery-password DIGITS  48-digit recovery password  VSSD_RECOVERY_PASSWORD\n"
+	      "  --password PW             user password                 VSSD_PASSWORD\n"
+	      "  --key-file FILE.BEK       startup or recovery key file  VSSD_KEY_FILE\n"
+	      "  --fvek HEX                full volume encryption key    VSSD_FVEK\n"
 	      "\n"
 	      "exit status: 0 no cause present and every check ran; 1 at least one cause\n"
 	      "(or a finding of severity failure, e.g. baseline drift) present; 2 bad\n"
@@ -136,7 +144,8 @@ static void verbose_stats(const struct scan *s)
 int cli_main_scan(int argc, char **argv)
 {
 	enum { O_FORMAT = 256, O_PARTITION, O_OFFSET, O_RULES, O_BASELINE,
-	       O_SAVE_BASELINE, O_THRESHOLD, O_NO_COLOR, O_PROGRESS, O_NO_REPLAY };
+	       O_SAVE_BASELINE, O_THRESHOLD, O_NO_COLOR, O_PROGRESS, O_NO_REPLAY,
+	       O_BDE_SECRET };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "output", required_argument, NULL, 'o' },
@@ -149,6 +158,13 @@ int cli_main_scan(int argc, char **argv)
 		{ "no-color", no_argument, NULL, O_NO_COLOR },
 		{ "progress", no_argument, NULL, O_PROGRESS },
 		{ "no-replay", no_argument, NULL, O_NO_REPLAY },
+		{ "recovery-password", required_argument, NULL, O_BDE_SECRET },
+		{ "recovery-password-file", required_argument, NULL, O_BDE_SECRET },
+		{ "password", required_argument, NULL, O_BDE_SECRET },
+		{ "password-file", required_argument, NULL, O_BDE_SECRET },
+		{ "key-file", required_argument, NULL, O_BDE_SECRET },
+		{ "fvek", required_argument, NULL, O_BDE_SECRET },
+		{ "fvek-file", required_argument, NULL, O_BDE_SECRET },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -161,7 +177,7 @@ int cli_main_scan(int argc, char **argv)
 	struct err err;
 	char rulesbuf[4096];
 	FILE *out = stdout;
-	int c, no_color = 0, worst = 0, rc = 0;
+	int c, no_color = 0, worst = 0, rc = 0, li = 0;
 	long long v;
 
 	memset(&o, 0, sizeof(o));
@@ -169,7 +185,7 @@ int cli_main_scan(int argc, char **argv)
 	o.offset = -1;
 	o.threshold_aspnet = -1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:qvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:qvh", longopts, &li)) != -1) {
 		switch (c) {
 		case O_FORMAT:
 			if (strcmp(optarg, "text") == 0)
@@ -203,6 +219,11 @@ int cli_main_scan(int argc, char **argv)
 		case O_NO_COLOR: no_color = 1; break;
 		case O_PROGRESS: o.progress = 1; break;
 		case O_NO_REPLAY: o.no_replay = 1; break;
+		case O_BDE_SECRET:
+			err_init(&err);
+			if (bde_secret_option_parse(longopts[li].name, optarg, &err) < 0)
+				return die_usage("%s", err.msg);
+			break;
 		case 'q': o.quiet = 1; break;
 		case 'v': o.verbose = 1; break;
 		case 'h': usage(stdout); return 0;
@@ -214,6 +235,9 @@ int cli_main_scan(int argc, char **argv)
 		return die_usage("%s", "scan: no SOURCE given");
 	if (o.partition >= 0 && o.offset >= 0)
 		return die_usage("%s", "--partition and --offset exclude each other");
+	err_init(&err);
+	if (bde_secrets_from_env(&err) < 0)
+		return die_usage("%s", err.msg);
 	if (o.save_baseline && nsrc > 1)
 		return die_usage("%s", "--save-baseline takes one SOURCE");
 	if (o.baseline) {

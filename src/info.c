@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bde.h"
 #include "fs.h"
 #include "image.h"
 #include "registry.h"
@@ -23,24 +24,79 @@ static void windows_of(struct fs *fs, json_t *vol)
 	json_object_set_new(vol, "windows", win);
 }
 
-static json_t *volume_json(struct image *img, const struct volume_info *v)
+static void ntfs_json(json_t *o, struct image *img, uint64_t offset,
+		      uint64_t size);
+
+/* A BitLocker volume: its metadata, and the NTFS volume inside when a
+ * secret opens it.  *locked is set when it stays closed (exit 2). */
+static void bde_json(json_t *o, struct image *img, const struct volume_info *v,
+		     int *locked)
+{
+	json_t *b = json_object(), *prots = json_array();
+	struct image *inner = NULL;
+	struct bde_info bi;
+	struct err err;
+	unsigned i;
+
+	err_init(&err);
+	if (bde_open(&inner, &bi, img, v->offset, v->size, &err) < 0) {
+		json_object_set_new(o, "error", json_string(err.msg));
+		fprintf(stderr, "vssdoctor: info: partition %d: %s\n", v->index, err.msg);
+		*locked = 1;
+	}
+	if (bi.method[0])
+		json_object_set_new(b, "encryption_method", json_string(bi.method));
+	if (bi.volume_id[0])
+		json_object_set_new(b, "volume_id", json_string(bi.volume_id));
+	json_object_set_new(b, "description", json_string(bi.description));
+	for (i = 0; i < bi.nprotectors; i++) {
+		json_t *p = json_object();
+
+		json_object_set_new(p, "type", json_string(bi.protectors[i].type));
+		json_object_set_new(p, "id", json_string(bi.protectors[i].id));
+		json_array_append_new(prots, p);
+	}
+	json_object_set_new(b, "protectors", prots);
+	json_object_set_new(b, "unlocked", json_boolean(inner != NULL));
+	json_object_set_new(o, "bitlocker", b);
+	if (!inner)
+		return;
+	json_object_set_new(o, "filesystem", json_string(
+		volume_fs_name(volume_probe_fs(inner, 0))));
+	if (volume_probe_fs(inner, 0) == VOLUME_FS_NTFS)
+		ntfs_json(o, inner, 0, image_size(inner));
+	image_free(inner);
+}
+
+static json_t *volume_json(struct image *img, const struct volume_info *v,
+			   int *locked)
 {
 	json_t *o = json_object();
-	struct fs *fs = NULL;
-	struct fs_stat st;
-	struct err err;
 
 	json_object_set_new(o, "index", json_integer(v->index));
 	json_object_set_new(o, "offset", json_integer((json_int_t)v->offset));
 	json_object_set_new(o, "size", json_integer((json_int_t)v->size));
 	json_object_set_new(o, "type", json_string(v->type));
 	json_object_set_new(o, "filesystem", json_string(volume_fs_name(v->fs)));
+	if (v->fs == VOLUME_FS_BITLOCKER)
+		bde_json(o, img, v, locked);
 	if (v->fs != VOLUME_FS_NTFS)
 		return o;
+	ntfs_json(o, img, v->offset, v->size);
+	return o;
+}
+
+static void ntfs_json(json_t *o, struct image *img, uint64_t offset,
+		      uint64_t size)
+{
+	struct fs *fs = NULL;
+	struct fs_stat st;
+	struct err err;
+
 	err_init(&err);
-	if (fs_open_ntfs(&fs, img, v->offset, v->size, &err) < 0) {
+	if (fs_open_ntfs(&fs, img, offset, size, &err) < 0) {
 		json_object_set_new(o, "error", json_string(err.msg));
-		return o;
+		return;
 	}
 	json_object_set_new(o, "label", json_string(fs_info(fs)->label));
 	json_object_set_new(o, "dirty", json_boolean(fs_info(fs)->dirty));
@@ -52,7 +108,6 @@ static json_t *volume_json(struct image *img, const struct volume_info *v)
 		json_object_set_new(o, "holds_windows", json_false());
 	}
 	fs_free(fs);
-	return o;
 }
 
 static void print_text(json_t *root)
@@ -80,6 +135,25 @@ static void print_text(json_t *root)
 		       json_is_true(json_object_get(v, "holds_windows")) ? "  [Windows]" : "");
 		if (json_is_string(json_object_get(v, "error")))
 			printf("        error: %s\n", json_string_value(json_object_get(v, "error")));
+		w = json_object_get(v, "bitlocker");
+		if (w) {
+			json_t *p;
+			size_t j;
+
+			printf("        BitLocker: %s, volume %s, %s\n",
+			       json_string_value(json_object_get(w, "encryption_method")) ?
+			       json_string_value(json_object_get(w, "encryption_method")) : "method unknown",
+			       json_string_value(json_object_get(w, "volume_id")) ?
+			       json_string_value(json_object_get(w, "volume_id")) : "?",
+			       json_is_true(json_object_get(w, "unlocked")) ? "unlocked" : "locked");
+			if (json_string_length(json_object_get(w, "description")))
+				printf("        description: %s\n",
+				       json_string_value(json_object_get(w, "description")));
+			json_array_foreach(json_object_get(w, "protectors"), j, p)
+				printf("        protector: %s {%s}\n",
+				       json_string_value(json_object_get(p, "type")),
+				       json_string_value(json_object_get(p, "id")));
+		}
 		w = json_object_get(v, "windows");
 		if (w) {
 			const char *k;
@@ -99,7 +173,7 @@ int cmd_info(int argc, char **argv)
 	struct err err;
 	json_t *root, *vols;
 	const char *src = NULL;
-	int json = 0, i;
+	int json = 0, i, locked = 0, rc;
 	unsigned k;
 	struct stat st;
 
@@ -112,6 +186,16 @@ int cmd_info(int argc, char **argv)
 				fprintf(stderr, "vssdoctor: info: --format is text or json\n");
 				return 2;
 			}
+		} else if (argv[i][0] == '-' && argv[i][1] == '-' &&
+			   (rc = bde_secret_option_parse(argv[i] + 2,
+							 i + 1 < argc ? argv[i + 1] : NULL,
+							 &err)) != 0) {
+			if (rc < 0) {
+				fprintf(stderr, "vssdoctor: info: %s\n", err.msg);
+				bde_secrets_clear();
+				return 2;
+			}
+			i++;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			fprintf(stderr, "vssdoctor: info: unknown option '%s'\n", argv[i]);
 			return 2;
@@ -121,6 +205,12 @@ int cmd_info(int argc, char **argv)
 			fprintf(stderr, "vssdoctor: info: one SOURCE only\n");
 			return 2;
 		}
+	}
+	err_init(&err);
+	if (bde_secrets_from_env(&err) < 0) {
+		fprintf(stderr, "vssdoctor: info: %s\n", err.msg);
+		bde_secrets_clear();
+		return 2;
 	}
 	if (!src) {
 		fprintf(stderr, "vssdoctor: info: no SOURCE given\n");
@@ -151,7 +241,8 @@ int cmd_info(int argc, char **argv)
 		json_object_set_new(root, "warning", json_string(vt->warning));
 	vols = json_array();
 	for (k = 0; k < vt->count; k++)
-		json_array_append_new(vols, volume_json(img, &vt->v[k]));
+		json_array_append_new(vols, volume_json(img, &vt->v[k], &locked));
+	bde_secrets_clear();
 	json_object_set_new(root, "volumes", vols);
 	if (json) {
 		json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -162,5 +253,5 @@ int cmd_info(int argc, char **argv)
 	json_decref(root);
 	free(vt);
 	image_free(img);
-	return 0;
+	return locked ? 2 : 0;
 }

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "bde.h"
 #include "checks.h"
 #include "events.h"
 #include "registry.h"
@@ -119,24 +120,35 @@ static int try_volume(struct scan *s, const struct volume_info *v,
 	struct fs *fs = NULL;
 	int rc;
 
-	if (v->fs == VOLUME_FS_BITLOCKER)
-		return err_set(err, -E_UNSUPPORTED,
-			       "partition %d is BitLocker-encrypted: unlock it first, e.g. with dislocker or bdemount",
-			       v->index);
-	rc = fs_open_ntfs(&fs, s->img, v->offset, v->size, err);
-	if (rc < 0)
+	struct image *inner = NULL;
+
+	if (v->fs == VOLUME_FS_BITLOCKER) {
+		/* the decrypted view (bde.h); its NTFS volume starts at 0 */
+		rc = bde_open(&inner, NULL, s->img, v->offset, v->size, err);
+		if (rc < 0)
+			return err_wrap(err, "partition %d", v->index);
+		rc = fs_open_ntfs(&fs, inner, 0, image_size(inner), err);
+	} else {
+		rc = fs_open_ntfs(&fs, s->img, v->offset, v->size, err);
+	}
+	if (rc < 0) {
+		image_free(inner);
 		return rc;
+	}
 	rc = has_windows(fs, err);
 	if (rc <= 0) {
 		fs_free(fs);
+		image_free(inner);
 		return rc;
 	}
 	if (!s->fs) {
 		s->fs = fs;
+		s->bde_img = inner;
 		s->vol = *v;
 		snprintf(s->vol.label, sizeof(s->vol.label), "%s", fs_info(fs)->label);
 	} else {
 		fs_free(fs);
+		image_free(inner);
 	}
 	return 1;
 }
@@ -513,6 +525,7 @@ void scan_release(struct scan *s)
 		if (s->cache[i].key[0] && s->cache[i].free_fn)
 			s->cache[i].free_fn(s->cache[i].ptr);
 	fs_free(s->fs);
+	image_free(s->bde_img);
 	image_free(s->img);
 	json_decref(s->warnings);
 	json_decref(s->windows);

@@ -53,6 +53,7 @@ struct scan {
 	const char *source;          /* as given */
 	int is_dir;
 	struct image *img;           /* NULL in directory mode */
+	struct image *bde_img;       /* the decrypted BitLocker volume fs reads, or NULL */
 	struct volume_table vt;
 	struct volume_info vol;      /* the Windows volume */
 	struct fs *fs;
