@@ -107,6 +107,15 @@ static const struct {
 	  "{\"id\": \"t1\", \"kind\": \"finding\", \"title\": \"x\", \"check\": \"events\",\n"
 	  " \"summary\": {\"present\": \"{service} failed\"}}",
 	  "summary.present: expected only variables of check 'events' (none), not {service}" },
+	{ "cause id",
+	  "{\"id\": \"cause5\", \"kind\": \"cause\", \"title\": \"x\", \"check\": \"events\"}",
+	  "t.json:1: id: expected cause1, cause2, cause3 or cause4 for a rule of kind \"cause\"" },
+	{ "seed id as finding",
+	  "{\"id\": \"cause2\", \"kind\": \"finding\", \"title\": \"x\", \"check\": \"events\"}",
+	  "kind: expected \"cause\" for the seed cause ids" },
+	{ "id characters",
+	  "{\"id\": \"My Rule\", \"kind\": \"finding\", \"title\": \"x\", \"check\": \"events\"}",
+	  "id: expected lowercase letters, digits and '-'" },
 	{ "braces that are text",
 	  "{\"id\": \"t1\", \"kind\": \"finding\", \"title\": \"x\", \"check\": \"events\",\n"
 	  " \"remediation\": [\"writer {E8132975-6F93-4464-A53E-1050253AE220} {} {2x}\"]}",

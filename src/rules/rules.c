@@ -253,6 +253,30 @@ static int check_placeholders(const struct vctx *c, const struct rule *r,
 	return 0;
 }
 
+/* An id is a lowercase word with dashes (it names a JUnit case and a
+ * baseline key); the four seed causes are the only causes (the report's
+ * "causes" holds exactly them), and their ids are not findings'. */
+static int check_id(const struct rule *r, const char *file, const char *text,
+		    size_t len, struct err *err)
+{
+	struct vctx c = { file, text, len, "id", err };
+	const int seed = strlen(r->id) == 6 && strncmp(r->id, "cause", 5) == 0 &&
+			 r->id[5] >= '1' && r->id[5] <= '4';
+	const char *p;
+
+	for (p = r->id; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+			return expected(&c, "id", "lowercase letters, digits and '-'");
+	if (strlen(r->id) > 64)
+		return expected(&c, "id", "at most 64 characters");
+	if (r->kind == RULE_CAUSE && !seed)
+		return expected(&c, "id", "cause1, cause2, cause3 or cause4 for a rule of kind \"cause\" "
+				"(others are findings)");
+	if (r->kind == RULE_FINDING && seed)
+		return expected(&c, "kind", "\"cause\" for the seed cause ids cause1..cause4");
+	return 0;
+}
+
 static int check_templates(const struct rule *r, const char *file,
 			   const char *text, size_t len, struct err *err)
 {
@@ -526,6 +550,8 @@ int rule_parse(const char *file, const char *text, size_t len, struct rule *r,
 		r->events = json_incref(v);
 	}
 	rc = check_templates(r, file, text, len, err);
+	if (rc == 0)
+		rc = check_id(r, file, text, len, err);
 out:
 	json_decref(root);
 	if (rc < 0)
