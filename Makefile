@@ -202,7 +202,7 @@ FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZERS   := $(patsubst tests/fuzz/%.c,$(FUZZ_O)/%,$(FUZZ_SRC))
 FUZZ_LIBOBJ := $(LIB_SRC:%.c=$(FUZZ_O)/obj/%.o) $(TD_LIB:%.c=$(FUZZ_O)/obj/%.o)
-FUZZ_CFLAGS = -std=c11 -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -Wno-unused-parameter
+FUZZ_CFLAGS = -std=c11 -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -Wno-unused-parameter -MMD -MP
 
 $(FUZZ_O)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -261,4 +261,4 @@ bench: deps
 clean:
 	rm -rf $(O) $(FUZZ_O) $(ASAN_O) build-mutate
 
--include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(O)/obj $(FUZZ_O)/obj -name '*.d' 2>/dev/null)
