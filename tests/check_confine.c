@@ -66,37 +66,6 @@ static void make_tree(const char *dir, const char *name, const char *text)
 	free(img);
 }
 
-static json_t *scan_json(const char *source, struct tu_run *r)
-{
-	json_error_t je;
-	json_t *root;
-
-	tu_vssdoctor(r, "scan", "--format", "json", "--rules", tu_env("VSSD_RULES"),
-		     source, NULL);
-	root = json_loads(r->out, 0, &je);
-	ck_assert_msg(root != NULL, "exit %d, bad JSON (%s): %s", r->status, je.text, r->err);
-	return root;
-}
-
-static json_t *result(json_t *root, const char *id)
-{
-	const char *where[] = { "causes", "findings" };
-	size_t i, k;
-	json_t *v;
-
-	for (k = 0; k < 2; k++)
-		json_array_foreach(json_object_get(root, where[k]), i, v)
-			if (strcmp(json_string_value(json_object_get(v, "id")), id) == 0)
-				return v;
-	ck_abort_msg("no result '%s'", id);
-	return NULL;
-}
-
-static const char *status_of(json_t *root, const char *id)
-{
-	return json_string_value(json_object_get(result(root, id), "status"));
-}
-
 /* Whether one of the report's warnings holds text. */
 static int warned(json_t *root, const char *text)
 {
@@ -130,8 +99,8 @@ START_TEST(test_baseline_tree)
 
 		if (asprintf(&t, "%s/tree", dir) < 0)
 			abort();
-		root = scan_json(t, &r);
-		ck_assert_str_eq(status_of(root, "cause3"), "present");
+		root = tu_scan_json(t, &r);
+		ck_assert_str_eq(tu_status(root, "cause3"), "present");
 		ck_assert_int_eq(r.status, 1);
 		json_decref(root);
 		tu_run_free(&r);
@@ -160,17 +129,17 @@ START_TEST(test_fifo)
 	if (asprintf(&t, "%s/tree", dir) < 0)
 		abort();
 	ck_assert_int_eq(tu_sh("cd '%s' && rm -f '%s' && mkfifo '%s'", t, fifo_at[_i], fifo_at[_i]), 0);
-	root = scan_json(t, &r);
+	root = tu_scan_json(t, &r);
 	ck_assert_msg(warned(root, "a FIFO, not a regular file: refused"),
 		      "no warning names the FIFO: %s", r.out);
 	ck_assert_msg(warned(root, fifo_at[_i] + strlen(fifo_at[_i]) - 6), "%s", r.out);
 	if (_i == 0) {
 		/* no SYSTEM hive: causes 2 and 3 cannot be judged */
-		ck_assert_str_eq(status_of(root, "cause3"), "unknown");
-		ck_assert_str_eq(status_of(root, "cause2"), "unknown");
+		ck_assert_str_eq(tu_status(root, "cause3"), "unknown");
+		ck_assert_str_eq(tu_status(root, "cause2"), "unknown");
 		ck_assert_int_eq(r.status, 3);
 	} else {
-		ck_assert_str_eq(status_of(root, "cause3"), "present");
+		ck_assert_str_eq(tu_status(root, "cause3"), "present");
 		ck_assert_int_eq(r.status, 1);
 	}
 	if (_i == 2)
@@ -205,12 +174,12 @@ START_TEST(test_link_out)
 		"cd '%s/" V2 "/CONFIG' && printf '<configuration><system.web><compilation tempDirectory=\"c:\\\\OUTSIDE\"/></system.web></configuration>' > '%s/outside.config' && "
 		"rm -f Web.config && ln -s ../../../../../../outside.config Web.config",
 		t, how[_i], dir, t, dir), 0);
-	root = scan_json(t, &r);
+	root = tu_scan_json(t, &r);
 	ck_assert_msg(warned(root, "link leaves the source"), "%s", r.out);
-	ck_assert_str_eq(status_of(root, "cause3"), "unknown");
-	ck_assert_msg(strstr(json_string_value(json_object_get(result(root, "cause3"), "summary")),
+	ck_assert_str_eq(tu_status(root, "cause3"), "unknown");
+	ck_assert_msg(strstr(json_string_value(json_object_get(tu_result(root, "cause3"), "summary")),
 			     "link leaves the source") != NULL, "%s",
-		      json_string_value(json_object_get(result(root, "cause3"), "summary")));
+		      json_string_value(json_object_get(tu_result(root, "cause3"), "summary")));
 	assert_not_in(&r, "OUTSIDE");
 	ck_assert_int_eq(r.status, 3);
 	json_decref(root);
@@ -236,8 +205,8 @@ START_TEST(test_link_inside)
 	ck_assert_int_eq(tu_sh(
 		"cd '%s' && mkdir -p hives && mv " CFG "/SYSTEM hives/SYSTEM && "
 		"ln -s ../../../hives/SYSTEM " CFG "/SYSTEM", t), 0);
-	root = scan_json(t, &r);
-	ck_assert_str_eq(status_of(root, "cause3"), "present");
+	root = tu_scan_json(t, &r);
+	ck_assert_str_eq(tu_status(root, "cause3"), "present");
 	ck_assert_int_eq(r.status, 1);
 	json_decref(root);
 	tu_run_free(&r);
