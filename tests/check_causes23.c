@@ -63,28 +63,14 @@ static void run(const char *tag, const char *text, struct scanned *out)
 	free(img);
 }
 
-static json_t *result(json_t *root, const char *id)
-{
-	const char *where[] = { "causes", "findings" };
-	size_t i, k;
-	json_t *v;
-
-	for (k = 0; k < 2; k++)
-		json_array_foreach(json_object_get(root, where[k]), i, v)
-			if (strcmp(json_string_value(json_object_get(v, "id")), id) == 0)
-				return v;
-	ck_abort_msg("no result '%s'", id);
-	return NULL;
-}
-
 static const char *status(struct scanned *sc, const char *id)
 {
-	return json_string_value(json_object_get(result(sc->root, id), "status"));
+	return json_string_value(json_object_get(tu_result(sc->root, id), "status"));
 }
 
 static const char *summary(struct scanned *sc, const char *id)
 {
-	return json_string_value(json_object_get(result(sc->root, id), "summary"));
+	return json_string_value(json_object_get(tu_result(sc->root, id), "summary"));
 }
 
 static void assert_status(struct scanned *sc, const char *id, const char *want)
@@ -100,7 +86,7 @@ static json_t *evidence_by(struct scanned *sc, const char *id, const char *key,
 	size_t i;
 	json_t *e;
 
-	json_array_foreach(json_object_get(result(sc->root, id), "evidence"), i, e) {
+	json_array_foreach(json_object_get(tu_result(sc->root, id), "evidence"), i, e) {
 		const char *s = json_string_value(json_object_get(e, key));
 
 		if (s && strcmp(s, value) == 0)
@@ -116,7 +102,7 @@ static int has_fix(struct scanned *sc, const char *id, const char *text)
 	size_t i;
 	json_t *l;
 
-	json_array_foreach(json_object_get(result(sc->root, id), "remediation"), i, l)
+	json_array_foreach(json_object_get(tu_result(sc->root, id), "remediation"), i, l)
 		if (strstr(json_string_value(l), text))
 			return 1;
 	return 0;
@@ -322,7 +308,7 @@ START_TEST(test_cause3)
 		assert_fix(&sc, "cause3", line);
 		ck_assert_int_eq(sc.status, 1);
 	} else {
-		ck_assert_uint_eq(json_array_size(json_object_get(result(sc.root, "cause3"), "remediation")), 0);
+		ck_assert_uint_eq(json_array_size(json_object_get(tu_result(sc.root, "cause3"), "remediation")), 0);
 	}
 	json_decref(sc.root);
 }
@@ -712,7 +698,7 @@ START_TEST(test_invalid_descriptor)
 	    "reg system hex " SVC "CryptSvc\\Security Security "
 	    "0100048000000000000000000000000014000000" "0200200001000000"
 	    "00001600ff010f00" "010100000000000100000000" "0000" "0000\n", &sc);
-	c3 = result(sc.root, "cause3");
+	c3 = tu_result(sc.root, "cause3");
 	ck_assert_str_eq(status(&sc, "cause3"), "unknown");
 	ck_assert_msg(strstr(summary(&sc, "cause3"), "invalid descriptor (the SCM would refuse it)") &&
 		      strstr(summary(&sc, "cause3"), "ACE 0: size 22 not a multiple of 4"),

@@ -750,32 +750,13 @@ static json_t *scan(const char *img, int *status)
 	return root;
 }
 
-static json_t *result(json_t *root, const char *id)
-{
-	const char *where[] = { "causes", "findings" };
-	size_t i, k;
-	json_t *v;
-
-	for (k = 0; k < 2; k++)
-		json_array_foreach(json_object_get(root, where[k]), i, v)
-			if (strcmp(json_string_value(json_object_get(v, "id")), id) == 0)
-				return v;
-	ck_abort_msg("no result '%s'", id);
-	return NULL;
-}
-
-static const char *status_of(json_t *root, const char *id)
-{
-	return json_string_value(json_object_get(result(root, id), "status"));
-}
-
 /* The event evidence of result id with event_id (first one). */
 static json_t *event_of(json_t *root, const char *id, int event_id)
 {
 	size_t i;
 	json_t *e;
 
-	json_array_foreach(json_object_get(result(root, id), "evidence"), i, e)
+	json_array_foreach(json_object_get(tu_result(root, id), "evidence"), i, e)
 		if (strcmp(str(e, "kind"), "event") == 0 && num(e, "event_id") == event_id)
 			return e;
 	ck_abort_msg("no event %d in %s's evidence", event_id, id);
@@ -836,16 +817,16 @@ START_TEST(test_e2e_classify)
 	ck_assert_int_eq(status, 1);
 	ck_assert(!has_warning(root, "absent"));
 
-	ck_assert_str_eq(status_of(root, "cause1"), "present");
+	ck_assert_str_eq(tu_status(root, "cause1"), "present");
 	e = event_of(root, "cause1", 513);
 	ck_assert_str_eq(str(e, "log"), "Application.evtx");
 	ck_assert_str_eq(str(e, "function"), "AddCoreCsiFiles");
 
-	ck_assert_str_eq(status_of(root, "winsxs-junction"), "present");
+	ck_assert_str_eq(tu_status(root, "winsxs-junction"), "present");
 	ck_assert_str_eq(str(event_of(root, "winsxs-junction", 513), "first"), "2024-06-01T10:02:00Z");
 
 	/* the MsLldp descriptor is fine on this volume: the event alone */
-	ck_assert_str_eq(status_of(root, "service-sd-blocks-writer"), "present");
+	ck_assert_str_eq(tu_status(root, "service-sd-blocks-writer"), "present");
 	e = event_of(root, "service-sd-blocks-writer", 513);
 	ck_assert_int_eq(num(e, "count"), 3);
 	ck_assert_str_eq(str(e, "first"), "2024-06-01T10:01:00Z");
@@ -854,23 +835,23 @@ START_TEST(test_e2e_classify)
 	ck_assert_str_eq(str(e, "service"), "MsLldp");
 	ck_assert_str_eq(str(e, "service_mapping"), "matched on display name");
 
-	ck_assert_str_eq(status_of(root, "service-binary-missing"), "present");
+	ck_assert_str_eq(tu_status(root, "service-binary-missing"), "present");
 	ck_assert_str_eq(str(event_of(root, "service-binary-missing", 513), "service"), "EventSystem");
 
-	ck_assert_str_eq(status_of(root, "cause4"), "present");
+	ck_assert_str_eq(tu_status(root, "cause4"), "present");
 	ck_assert_ptr_nonnull(strstr(str(event_of(root, "cause4", 8193), "text"), "0x80070018"));
 
-	ck_assert_str_eq(status_of(root, "backup-writer-missing"), "present");
+	ck_assert_str_eq(tu_status(root, "backup-writer-missing"), "present");
 	ck_assert_int_eq(num(event_of(root, "backup-writer-missing", 517), "count"), 1);
 	/* an events-only finding says what the logs show, and nothing of a
 	 * disk check it does not have */
-	ck_assert_str_eq(json_string_value(json_object_get(result(root, "backup-writer-missing"), "summary")),
+	ck_assert_str_eq(json_string_value(json_object_get(tu_result(root, "backup-writer-missing"), "summary")),
 			 "the event logs show it: Backup 517/521: System writer is not found in the backup (1 event)");
 
 	/* healthy service history: evidence, not a verdict */
-	ck_assert_str_eq(status_of(root, "cause2"), "absent");
-	ck_assert_str_eq(status_of(root, "cause3"), "absent");
-	ck_assert_str_eq(status_of(root, "vss-access-control"), "absent");
+	ck_assert_str_eq(tu_status(root, "cause2"), "absent");
+	ck_assert_str_eq(tu_status(root, "cause3"), "absent");
+	ck_assert_str_eq(tu_status(root, "vss-access-control"), "absent");
 	json_decref(root);
 	free(img);
 	free(text);
@@ -892,9 +873,9 @@ START_TEST(test_e2e_scm)
 		    "event system " SCM " id=7036 time=2024-06-01T08:00:10Z \"data=param1:Cryptographic Services\" data=param2:running binary_utf16=CryptSvc/4\n"
 		    "event system " SCM " id=7000 time=2024-06-01T08:00:20Z \"data=param1:COM+ Event System\" data=param2:%%1058 binary_utf16=EventSystem\n");
 	root = scan(img, &status);
-	ck_assert_str_eq(status_of(root, "cause2"), "present");
+	ck_assert_str_eq(tu_status(root, "cause2"), "present");
 	ck_assert_int_eq(status, 1);
-	json_array_foreach(json_object_get(result(root, "cause2"), "evidence"), i, e) {
+	json_array_foreach(json_object_get(tu_result(root, "cause2"), "evidence"), i, e) {
 		if (strcmp(str(e, "kind"), "event") || num(e, "event_id") != 7000)
 			continue;
 		ck_assert_str_eq(str(e, "service"), "EventSystem");
@@ -906,8 +887,8 @@ START_TEST(test_e2e_scm)
 	/* Application.evtx is absent: said once, and the events-only finding
 	 * that needs it cannot be judged */
 	ck_assert(has_warning(root, "Application.evtx absent"));
-	ck_assert_str_eq(status_of(root, "backup-writer-missing"), "unknown");
-	ck_assert_str_eq(status_of(root, "writer-timeout"), "unknown");
+	ck_assert_str_eq(tu_status(root, "backup-writer-missing"), "unknown");
+	ck_assert_str_eq(tu_status(root, "writer-timeout"), "unknown");
 	json_decref(root);
 	free(img);
 
@@ -921,12 +902,12 @@ START_TEST(test_e2e_scm)
 		    "event system " SCM " id=7036 time=2024-06-01T18:00:05Z \"data=param1:Cryptographic Services\" data=param2:stopped binary_utf16=CryptSvc/1\n"
 		    "event system provider=EventLog id=6006 time=2024-06-01T18:00:09Z\n");
 	root = scan(img, &status);
-	ck_assert_str_eq(status_of(root, "cause2"), "absent");
-	ck_assert_str_eq(status_of(root, "backup-writer-missing"), "absent");
+	ck_assert_str_eq(tu_status(root, "cause2"), "absent");
+	ck_assert_str_eq(tu_status(root, "backup-writer-missing"), "absent");
 	ck_assert_int_eq(status, 0);
 	ck_assert(!has_warning(root, "absent"));
 	found = 0;
-	json_array_foreach(json_object_get(result(root, "cause2"), "evidence"), i, e) {
+	json_array_foreach(json_object_get(tu_result(root, "cause2"), "evidence"), i, e) {
 		if (strcmp(str(e, "kind"), "service_state") || strcmp(str(e, "service"), "CryptSvc"))
 			continue;
 		ck_assert_str_eq(str(e, "last_state"), "stopped");
@@ -976,8 +957,8 @@ START_TEST(test_e2e_writer_timeout)
 				  timeouts[_i].event), 0);
 	img = build("events-timeout", text);
 	root = scan(img, &status);
-	ck_assert_str_eq(status_of(root, "writer-timeout"), timeouts[_i].want);
-	res = result(root, "writer-timeout");
+	ck_assert_str_eq(tu_status(root, "writer-timeout"), timeouts[_i].want);
+	res = tu_result(root, "writer-timeout");
 	json_array_foreach(json_object_get(res, "evidence"), i, e) {
 		const char *label = json_string_value(json_object_get(e, "label"));
 
@@ -1007,9 +988,9 @@ START_TEST(test_e2e_logs_absent)
 	ck_assert(has_warning(root, "Application.evtx absent"));
 	ck_assert(has_warning(root, "System.evtx absent"));
 	ck_assert(!has_warning(root, "CAPI2"));
-	ck_assert_str_eq(status_of(root, "cause3"), "present");
-	ck_assert_str_eq(status_of(root, "cause1"), "absent");
-	ck_assert_str_eq(status_of(root, "backup-writer-missing"), "unknown");
+	ck_assert_str_eq(tu_status(root, "cause3"), "present");
+	ck_assert_str_eq(tu_status(root, "cause1"), "absent");
+	ck_assert_str_eq(tu_status(root, "backup-writer-missing"), "unknown");
 	ck_assert_int_eq(status, 1);
 	json_decref(root);
 	free(img);
