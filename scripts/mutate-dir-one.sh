@@ -60,16 +60,8 @@ if [ "$st" -le 3 ]; then
 	rm -f "$TMP/l$seed"
 fi
 [ -n "$gpid" ] && kill "$gpid" 2>/dev/null; wait 2>/dev/null
-case $st in
-0|1|2|3) cls=ok ;;
-86|87) cls=sanitizer ;;
-88) cls=leak ;;
-124|137) cls=hang ;;
-*) if [ "$st" -gt 128 ]; then cls=crash; else cls=badexit; fi ;;
-esac
-if [ "$cls" = ok ] && grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$TMP/e$seed"; then
-	cls=sanitizer
-fi
+. "$TOP/scripts/mutate-lib.sh"
+cls=$(mutate_class "$st" "$TMP/e$seed")
 # escapes: files opened outside the program's own files, the rules and
 # the tree; the canary's text anywhere in the report
 why=""

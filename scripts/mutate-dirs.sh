@@ -32,10 +32,8 @@ TMP=${TMPDIR:-/tmp}/vssd-mutdirs.$$
 command -v strace >/dev/null || { echo "mutate-dirs: strace is not installed" >&2; exit 1; }
 command -v ntfscat >/dev/null || { echo "mutate-dirs: ntfscat (ntfs-3g) is not installed" >&2; exit 1; }
 
-export ASAN_OPTIONS="exitcode=86:detect_leaks=1:abort_on_error=0:symbolize=1:fast_unwind_on_malloc=0"
-export UBSAN_OPTIONS="halt_on_error=1:exitcode=87:print_stacktrace=1"
-export LSAN_OPTIONS="exitcode=88:suppressions=$TOP/tests/lsan.supp:print_suppressions=0"
-export ASAN_SYMBOLIZER_PATH=${ASAN_SYMBOLIZER_PATH:-/usr/bin/llvm-symbolizer}
+. "$TOP/scripts/mutate-lib.sh"
+mutate_sanitizer_env "$TOP"
 
 rm -rf "$MUT_O/dirs-failures" "$TMP" && mkdir -p "$MUT_O/dirs-failures" "$TMP"
 trap 'rm -rf "$TMP"' EXIT
