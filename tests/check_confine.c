@@ -45,10 +45,11 @@ static int have_ntfscat(void)
 	return 0;
 }
 
-/* Build the scenario and copy what a scan reads into dir/tree. */
-static void make_tree(const char *dir, const char *name, const char *text)
+/* Build the scenario and copy what a scan reads into dir/name; returns
+ * that folder's path (malloc'd). */
+static char *make_tree(const char *dir, const char *name, const char *text)
 {
-	char *img = NULL;
+	char *img = NULL, *tree = NULL;
 	struct err err;
 
 	if (asprintf(&img, "%s/%s.img", dir, name) < 0)
@@ -64,6 +65,9 @@ static void make_tree(const char *dir, const char *name, const char *text)
 		": > \"$t/Windows/WinSxS/Temp/PendingRenames\"",
 		dir, name, img, img), 0);
 	free(img);
+	if (asprintf(&tree, "%s/%s", dir, name) < 0)
+		abort();
+	return tree;
 }
 
 /* Whether one of the report's warnings holds text. */
@@ -87,26 +91,20 @@ static void assert_not_in(const struct tu_run *r, const char *text)
 
 START_TEST(test_baseline_tree)
 {
-	char *dir = tu_tmpdir("confine-base");
+	char *dir = tu_tmpdir("confine-base"), *t = NULL;
 	struct tu_run r;
 	json_t *root;
 
 	if (!have_ntfscat())
 		goto out;
-	make_tree(dir, "tree", broken);
-	{
-		char *t = NULL;
-
-		if (asprintf(&t, "%s/tree", dir) < 0)
-			abort();
-		root = tu_scan_json(t, &r);
-		ck_assert_str_eq(tu_status(root, "cause3"), "present");
-		ck_assert_int_eq(r.status, 1);
-		json_decref(root);
-		tu_run_free(&r);
-		free(t);
-	}
+	t = make_tree(dir, "tree", broken);
+	root = tu_scan_json(t, &r);
+	ck_assert_str_eq(tu_status(root, "cause3"), "present");
+	ck_assert_int_eq(r.status, 1);
+	json_decref(root);
+	tu_run_free(&r);
 out:
+	free(t);
 	free(dir);
 }
 END_TEST
@@ -125,9 +123,7 @@ START_TEST(test_fifo)
 
 	if (!have_ntfscat())
 		goto out;
-	make_tree(dir, "tree", broken);
-	if (asprintf(&t, "%s/tree", dir) < 0)
-		abort();
+	t = make_tree(dir, "tree", broken);
 	ck_assert_int_eq(tu_sh("cd '%s' && rm -f '%s' && mkfifo '%s'", t, fifo_at[_i], fifo_at[_i]), 0);
 	root = tu_scan_json(t, &r);
 	ck_assert_msg(warned(root, "a FIFO, not a regular file: refused"),
@@ -164,10 +160,8 @@ START_TEST(test_link_out)
 
 	if (!have_ntfscat())
 		goto out;
-	make_tree(dir, "tree", broken);
-	make_tree(dir, "other", healthy);
-	if (asprintf(&t, "%s/tree", dir) < 0)
-		abort();
+	t = make_tree(dir, "tree", broken);
+	free(make_tree(dir, "other", healthy));
 	ck_assert_int_eq(tu_sh(
 		"cd '%s/" CFG "' && rm SYSTEM && if [ %s = abs ]; then ln -s '%s/other/" CFG "/SYSTEM' SYSTEM; "
 		"else ln -s ../../../../other/" CFG "/SYSTEM SYSTEM; fi && "
@@ -199,9 +193,7 @@ START_TEST(test_link_inside)
 
 	if (!have_ntfscat())
 		goto out;
-	make_tree(dir, "tree", broken);
-	if (asprintf(&t, "%s/tree", dir) < 0)
-		abort();
+	t = make_tree(dir, "tree", broken);
 	ck_assert_int_eq(tu_sh(
 		"cd '%s' && mkdir -p hives && mv " CFG "/SYSTEM hives/SYSTEM && "
 		"ln -s ../../../hives/SYSTEM " CFG "/SYSTEM", t), 0);
@@ -251,9 +243,9 @@ START_TEST(test_crafted_log_rss)
 
 	if (!have_ntfscat())
 		goto out;
-	make_tree(dir, "tree", "break cause3\nlog system new\nreg system dword ControlSet001\\Services\\VSS Probe 7\n"
-		  "event system provider=EventLog id=6005\n");
-	if (asprintf(&t, "%s/tree", dir) < 0 || asprintf(&logp, "%s/" CFG "/SYSTEM.LOG1", t) < 0)
+	t = make_tree(dir, "tree", "break cause3\nlog system new\nreg system dword ControlSet001\\Services\\VSS Probe 7\n"
+		      "event system provider=EventLog id=6005\n");
+	if (asprintf(&logp, "%s/" CFG "/SYSTEM.LOG1", t) < 0)
 		abort();
 	log = (uint8_t *)tu_read_file(logp, &len);
 	ck_assert_msg(log != NULL && len > 1024, "no SYSTEM.LOG1 in the tree");
