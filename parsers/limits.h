@@ -13,6 +13,13 @@
 #define LIMIT_CAPI2_TEXT         (64u * 1024)  /* CAPI2 513 EventData text */
 #define LIMIT_SDDL_CMD_INPUT     (1024u * 1024) /* `vssdoctor sddl` HEX or @FILE input */
 
+/* conditional expressions and resource attributes (MS-DTYP 2.4.4.17,
+ * 2.4.10.1; parsers/condexpr.c) */
+#define LIMIT_COND_BYTES         0xffffu       /* one expression: it must fit an AceSize */
+#define LIMIT_COND_TOKENS        16384u        /* tokens in one expression, composites' members included */
+#define LIMIT_COND_DEPTH         128u          /* operator and composite nesting: bounds every recursion */
+#define LIMIT_CLAIM_VALUES       4096u         /* values of one resource attribute */
+
 /* file system */
 #define LIMIT_PATH_LEN           4096u         /* bytes of a path we build */
 #define LIMIT_NAME_LEN           1024u         /* bytes of one UTF-8 name */
