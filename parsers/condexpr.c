@@ -1189,9 +1189,10 @@ static int read_string(struct cp *c, size_t start, struct obuf *o, uint32_t *byt
 
 /* Read [+-]digits in base 8 (leading 0), 10 or 16 (0x) at pos: value,
  * sign and base bytes.  Ranges: a '-' magnitude up to 2^63, '+' and
- * decimal up to 2^63-1, unsigned octal and hex up to 2^64-1 (kept as the
- * two's complement bits, the way they print). */
-static int read_int(struct cp *c, uint64_t *val, uint8_t *sign, uint8_t *base)
+ * decimal up to 2^63-1 (2^64-1 when wide: TU values), unsigned octal
+ * and hex up to 2^64-1 (kept as the two's complement bits, the way they
+ * print). */
+static int read_int(struct cp *c, int wide, uint64_t *val, uint8_t *sign, uint8_t *base)
 {
 	size_t start = c->pos, i = c->pos, digits;
 	uint64_t v = 0, lim;
@@ -1212,7 +1213,7 @@ static int read_int(struct cp *c, uint64_t *val, uint8_t *sign, uint8_t *base)
 	}
 	*base = radix == 16 ? BASE_16 : radix == 8 ? BASE_8 : BASE_10;
 	lim = *sign == SIGN_MINUS ? (uint64_t)1 << 63 :
-	      *sign == SIGN_PLUS || radix == 10 ? ((uint64_t)1 << 63) - 1 : UINT64_MAX;
+	      (*sign == SIGN_PLUS || radix == 10) && !wide ? ((uint64_t)1 << 63) - 1 : UINT64_MAX;
 	for (digits = 0; i < c->len; i++, digits++) {
 		d = hex_digit((unsigned char)c->s[i]);
 		if (d < 0 || (unsigned)d >= radix) {
@@ -1235,7 +1236,7 @@ static int parse_int_text(struct cp *c, uint8_t *tok)
 {
 	uint64_t v;
 	uint8_t sign, base;
-	int rc = read_int(c, &v, &sign, &base);
+	int rc = read_int(c, 0, &v, &sign, &base);
 
 	if (rc < 0)
 		return rc;
@@ -1875,9 +1876,9 @@ static int parse_claim_value(struct cp *c, uint16_t type, struct obuf *vals)
 	case CLAIM_INT64:
 	case CLAIM_UINT64:
 	case CLAIM_BOOLEAN:
-		if ((rc = read_int(c, &v, &sign, &base)) < 0)
+		if ((rc = read_int(c, type != CLAIM_INT64, &v, &sign, &base)) < 0)
 			return rc;
-		if (type == CLAIM_UINT64 && sign == SIGN_MINUS && v)
+		if (type != CLAIM_INT64 && sign == SIGN_MINUS && v)
 			return cfail(c, at, -E_CORRUPT, "negative value for TU");
 		if (type == CLAIM_BOOLEAN && v > 1)
 			return cfail(c, at, -E_CORRUPT, "TB values are 0 or 1");
@@ -1977,7 +1978,7 @@ int claim_from_sddl(const char *text, size_t len, size_t *used,
 		goto out;
 	cws(&c);
 	at = c.pos;
-	if ((rc = read_int(&c, &flags, &sign, &base)) < 0)
+	if ((rc = read_int(&c, 1, &flags, &sign, &base)) < 0)
 		goto out;
 	if (sign == SIGN_MINUS || flags > 0xffffffffu) {
 		rc = cfail(&c, at, -E_CORRUPT, "flags are a 32-bit number");
