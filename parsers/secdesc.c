@@ -276,12 +276,14 @@ int secdesc_parse(const uint8_t *buf, size_t len, struct secdesc *sd,
 			return rc;
 		sd->has_group = 1;
 	}
-	if (off_sacl) {
+	/* An ACL whose PRESENT bit is clear is not part of the descriptor
+	 * (SepGetDaclFromDescriptor): Windows neither checks nor uses it. */
+	if (off_sacl && (sd->control & SE_SACL_PRESENT)) {
 		if ((rc = acl_parse(buf, len, off_sacl, "sacl", &sd->sacl, err)) < 0)
 			return rc;
 		sd->has_sacl = 1;
 	}
-	if (off_dacl) {
+	if (off_dacl && (sd->control & SE_DACL_PRESENT)) {
 		if ((rc = acl_parse(buf, len, off_dacl, "dacl", &sd->dacl, err)) < 0)
 			return rc;
 		sd->has_dacl = 1;

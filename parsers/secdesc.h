@@ -121,7 +121,9 @@ int ace_type_is_callback(uint8_t type);
  * ACEs that fit, each ACE size a multiple of 4 inside its ACL, SIDs of
  * revision 1 with at most 15 sub-authorities; and beyond what those
  * check, a callback ACE's "artx" condition and an RA ACE's attribute
- * well formed (condexpr_validate, claim_validate).  -E_CORRUPT means
+ * well formed (condexpr_validate, claim_validate).  An ACL whose
+ * SE_DACL_PRESENT / SE_SACL_PRESENT bit is clear is ignored, as Windows
+ * ignores it (has_dacl / has_sacl stay 0).  -E_CORRUPT means
  * Windows would refuse the descriptor; messages name the offset
  * ("descriptor: dacl at offset 20: ACE 1 at offset 48: size 13 not a
  * multiple of 4").  sd is always initialised; release it with

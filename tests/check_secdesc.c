@@ -262,6 +262,12 @@ START_TEST(test_minimal_valid)
 	ck_assert_mem_eq(enc, buf, n);
 	free(enc);
 	secdesc_release(&sd);
+	/* a DACL offset without SE_DACL_PRESENT: Windows ignores what it
+	 * points at, garbage included */
+	n = unhex("0100008000000000000000000000000014000000" "ffffffffffffffff", buf, sizeof(buf));
+	ck_assert_int_eq(secdesc_parse(buf, n, &sd, NULL), 0);
+	ck_assert(!sd.has_dacl && !sd.has_sacl);
+	secdesc_release(&sd);
 	/* a descriptor with nothing in it */
 	n = unhex("0100008000000000000000000000000000000000", buf, sizeof(buf));
 	ck_assert_int_eq(secdesc_parse(buf, n, &sd, NULL), 0);
