@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "condexpr.h"
 #include "sddl.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -88,6 +89,35 @@ static int object_ace_applies(const struct ace *a)
 	return !(a->object_flags & ACE_OBJECT_TYPE_PRESENT);
 }
 
+/* @Resource.x exists when the object's SACL has an RA ACE named x. */
+static int resource_exists(void *ctx, const uint8_t *name, size_t len)
+{
+	const struct secdesc *sd = ctx;
+	unsigned i;
+
+	if (!sd->has_sacl)
+		return 0;
+	for (i = 0; i < sd->sacl.count; i++)
+		if (sd->sacl.aces[i].type == ACE_SYSTEM_RESOURCE_ATTRIBUTE &&
+		    claim_has_name(sd->sacl.aces[i].appdata, sd->sacl.aces[i].appdata_len, name, len))
+			return 1;
+	return 0;
+}
+
+enum cond_value access_condition(const struct secdesc *sd, const struct ace *a,
+				 const struct token *t)
+{
+	struct cond_env env;
+
+	if (!condexpr_is_conditional(a->appdata, a->appdata_len))
+		return COND_UNKNOWN;   /* no condition Windows could evaluate */
+	env.sids = t->sids;
+	env.nsids = t->count < TOKEN_MAX_SIDS ? t->count : TOKEN_MAX_SIDS;
+	env.resource_exists = resource_exists;
+	env.ctx = (void *)sd;
+	return condexpr_eval(a->appdata, a->appdata_len, &env);
+}
+
 uint32_t access_effective(const struct secdesc *sd, const struct token *t,
 			  enum access_object obj)
 {
@@ -129,10 +159,27 @@ uint32_t access_effective(const struct secdesc *sd, const struct token *t,
 				break;
 			/* fall through */
 		case ACE_ACCESS_DENIED:
-		case ACE_ACCESS_DENIED_CALLBACK:  /* condition unknown: deny */
 			denied |= m & ~granted;
 			break;
-		default:  /* callback allows (unknown: no grant), audit, labels */
+		/* conditional ACEs: an allow counts when its condition is
+		 * TRUE, a deny unless it is FALSE (MS-DTYP 2.5.3.2) */
+		case ACE_ACCESS_ALLOWED_CALLBACK_OBJECT:
+			if (!object_ace_applies(a))
+				break;
+			/* fall through */
+		case ACE_ACCESS_ALLOWED_CALLBACK:
+			if (access_condition(sd, a, t) == COND_TRUE)
+				granted |= m & ~denied;
+			break;
+		case ACE_ACCESS_DENIED_CALLBACK_OBJECT:
+			if (!object_ace_applies(a))
+				break;
+			/* fall through */
+		case ACE_ACCESS_DENIED_CALLBACK:
+			if (access_condition(sd, a, t) != COND_FALSE)
+				denied |= m & ~granted;
+			break;
+		default:  /* audit, alarm, labels, attributes */
 			break;
 		}
 	}
@@ -264,6 +311,12 @@ static int same_group(const struct ace *a, const struct ace *b)
 	if (a->type != b->type || (a->flags & INHERIT_FLAGS) != (b->flags & INHERIT_FLAGS) ||
 	    !sid_equal(&a->sid, &b->sid))
 		return 0;
+	/* a condition is part of what an ACE means: the same SID under
+	 * another condition is another group */
+	if (ace_type_is_callback(a->type) &&
+	    (a->appdata_len != b->appdata_len ||
+	     (a->appdata_len && memcmp(a->appdata, b->appdata, a->appdata_len))))
+		return 0;
 	if (ace_type_is_object(a->type)) {
 		if (a->object_flags != b->object_flags)
 			return 0;
@@ -300,8 +353,12 @@ static int build_groups(const struct secdesc *sd, enum access_object obj,
 		if (j == count) {
 			g[count].key = *a;
 			g[count].key.flags &= INHERIT_FLAGS;
-			g[count].key.appdata = NULL;
-			g[count].key.appdata_len = 0;
+			/* borrowed from sd (valid during the diff): the
+			 * condition, for comparing and printing */
+			if (!ace_type_is_callback(a->type)) {
+				g[count].key.appdata = NULL;
+				g[count].key.appdata_len = 0;
+			}
 			g[count].key.mask = 0;
 			count++;
 		}
@@ -316,19 +373,25 @@ static int build_groups(const struct secdesc *sd, enum access_object obj,
 static void group_text(const struct group *g, enum access_object obj, char *dst,
 		       size_t size)
 {
-	char buf[SDDL_ACE_MAX];
+	char fallback[32], *buf = NULL;
+	const char *text;
 	struct ace a = g->key;
 
 	a.mask = g->raw;
-	if (sddl_ace_encode(&a, obj == ACCESS_SERVICE ? SDDL_RIGHTS_SERVICE :
-				SDDL_RIGHTS_FILE, buf, sizeof(buf)) < 0)
-		snprintf(buf, sizeof(buf), "(type 0x%02x)", a.type);
-	if (strlen(buf) >= size && size > 4) {
-		memcpy(dst, buf, size - 4);
+	if (sddl_ace_text(&a, obj == ACCESS_SERVICE ? SDDL_RIGHTS_SERVICE : SDDL_RIGHTS_FILE,
+			  &buf, NULL) < 0) {
+		snprintf(fallback, sizeof(fallback), "(type 0x%02x)", a.type);
+		text = fallback;
+	} else {
+		text = buf;
+	}
+	if (strlen(text) >= size && size > 4) {
+		memcpy(dst, text, size - 4);
 		memcpy(dst + size - 4, "...", 4);
 	} else {
-		snprintf(dst, size, "%s", buf);
+		snprintf(dst, size, "%s", text);
 	}
+	free(buf);
 }
 
 int secdesc_diff(const struct secdesc *expected, const struct secdesc *actual,

@@ -9,10 +9,16 @@
 #define LIMIT_SD_SIZE            (64u * 1024)  /* self-relative descriptor */
 #define LIMIT_SID_SUBAUTH        15u           /* MS-DTYP 2.4.2: at most 15 */
 #define LIMIT_ACL_ACES           4096u         /* ACEs in one ACL */
-#define LIMIT_COND_DEPTH         32u           /* composites nested in one condition */
 #define LIMIT_SDDL_LEN           (64u * 1024)  /* SDDL text */
 #define LIMIT_CAPI2_TEXT         (64u * 1024)  /* CAPI2 513 EventData text */
 #define LIMIT_SDDL_CMD_INPUT     (1024u * 1024) /* `vssdoctor sddl` HEX or @FILE input */
+
+/* conditional expressions and resource attributes (MS-DTYP 2.4.4.17,
+ * 2.4.10.1; parsers/condexpr.c) */
+#define LIMIT_COND_BYTES         0xffffu       /* one expression: it must fit an AceSize */
+#define LIMIT_COND_TOKENS        16384u        /* tokens in one expression, composites' members included */
+#define LIMIT_COND_DEPTH         128u          /* operator and composite nesting: bounds every recursion */
+#define LIMIT_CLAIM_VALUES       4096u         /* values of one resource attribute */
 
 /* file system */
 #define LIMIT_PATH_LEN           4096u         /* bytes of a path we build */

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "condexpr.h"
 #include "disk_writer.h"
 #include "evtx_writer.h"
 #include "regf_writer.h"
@@ -45,7 +46,68 @@ static const char *const sddls[] = {
 	"D:PAI(D;;FA;;;WD)(A;OICIIO;GA;;;CO)(A;;0x1200a9;;;BU)",
 	"O:BAG:BAD:P(OA;;CR;ab721a53-1e2f-11d0-9819-00aa0040529b;;WD)(A;CIID;GR;;;AU)S:AI(AU;SA;WP;;;WD)",
 	"D:(A;;CCLCSWRPWPDTLOCRRC;;;SY)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)(A;;CCLCSWLOCRRC;;;S-1-5-80-242729624-280608522-2219052887-3187409060-2225943459)",
+	/* conditional and resource attribute ACEs (lfsvc's, and others) */
+	"O:SYG:SYD:(A;;CCLCSWLOCRRC;;;SU)(XA;;LCRPWP;;;IU;(!(WIN://ISMULTISESSIONSKU)))(XD;;RP;;;AU;(@USER.x == 1))",
+	"D:(ZA;;CR;bf967aba-0de6-11d0-a285-00aa003049e2;;WD;((Member_of_any {SID(BA), SID(NS)}) || (Exists @RESOURCE.c)))"
+	"S:(XU;SA;FA;;;WD;(@DEVICE.a Any_of {1, \"x\"}))(RA;;;;;WD;(\"c\",TS,0x0,\"blue\",\"red\"))",
 };
+
+/* fuzz_condexpr: conditions (selector 1 text, 0 binary) and resource
+ * attributes (3 text, 2 binary) */
+static const char *const conditions[] = {
+	"(!(WIN://ISMULTISESSIONSKU))",
+	"(Member_of {SID(BA)})",
+	"((@USER.Title == \"PM\") && ((@USER.Division == \"Finance\") || (@USER.Division == \"Sales\")))",
+	"((Device_Member_of {SID(AA)}) || (Member_of_any {SID(WD), SID(S-1-5-21-1-2-3-500)}))",
+	"(@DEVICE.colour == {\"orange\", \"blue\", 1, -0x2, +03, #0a0b, SID(SY), {}})",
+	"((Exists @RESOURCE.r) && (Not_Exists x) && (@USER.a Not_Any_of @RESOURCE.b))",
+	"(!(!(@USER.a Contains 1)))",
+};
+
+static const char *const attributes[] = {
+	"(\"colour\",TS,0x0,\"blue\",\"red\")",
+	"(\"Impact\",TI,0x0,-3,1)",
+	"(\"u\",TU,0x2,18446744073709551615)",
+	"(\"s\",TD,0x0,BA,S-1-5-21-1-2-3-500)",
+	"(\"x\",TX,0x0,0102ff)",
+	"(\"b\",TB,0x0,0,1)",
+};
+
+static void condexpr_seeds(void)
+{
+	char name[64], buf[512];
+	uint8_t *bin;
+	size_t i, k, used, len, n;
+	struct err err;
+
+	for (k = 0; k < 2; k++) {
+		const char *const *list = k ? attributes : conditions;
+		size_t count = k ? sizeof(attributes) / sizeof(attributes[0]) :
+				   sizeof(conditions) / sizeof(conditions[0]);
+
+		for (i = 0; i < count; i++) {
+			n = strlen(list[i]);
+			buf[0] = (char)(k ? 3 : 1);
+			memcpy(buf + 1, list[i], n);
+			snprintf(name, sizeof(name), "%s_text%02zu", k ? "attr" : "cond", i);
+			put("fuzz_condexpr", name, buf, n + 1);
+			err_init(&err);
+			if ((k ? claim_from_sddl : condexpr_from_sddl)(list[i], n, &used, &bin, &len,
+								       NULL, &err) == 0) {
+				uint8_t *b = malloc(len + 1);
+
+				b[0] = (uint8_t)(k ? 2 : 0);
+				memcpy(b + 1, bin, len);
+				snprintf(name, sizeof(name), "%s_bin%02zu", k ? "attr" : "cond", i);
+				put("fuzz_condexpr", name, b, len + 1);
+				free(b);
+				free(bin);
+			} else {
+				fprintf(stderr, "mkseeds: '%s': %s\n", list[i], err.msg);
+			}
+		}
+	}
+}
 
 static const char *const capi2[] = {
 	"Details:\r\nAddCoreCsiFiles : BeginFileEnumeration() failed.\r\n\r\nSystem Error:\r\nAccess is denied.\r\n",
@@ -266,6 +328,7 @@ int main(int argc, char **argv)
 		snprintf(name, sizeof(name), "path%02zu", i);
 		put("fuzz_svcpath", name, paths[i], strlen(paths[i]));
 	}
+	condexpr_seeds();
 	copy_rules(argc > 2 ? argv[2] : "rules");
 	if (disk_seeds() < 0 || hivelog_seeds() < 0 || evtx_seeds() < 0) {
 		fprintf(stderr, "mkseeds: could not write the disk or hive seeds\n");

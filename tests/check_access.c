@@ -130,8 +130,13 @@ static const struct {
 	/* object and callback ACEs */
 	{ "object ace no type", "D:(OA;;CC;;;WD)", "WD", ACCESS_SERVICE, 0x1 },
 	{ "object ace typed", "D:(OA;;CC;bf967aba-0de6-11d0-a285-00aa003049e2;;WD)", "WD", ACCESS_SERVICE, 0 },
-	{ "callback allow unknown", "D:(XA;;CC;;;WD;(Exists x))", "WD", ACCESS_SERVICE, 0 },
-	{ "callback deny unknown", "D:(XD;;CC;;;WD;(Exists x))(A;;CCLC;;;WD)", "WD", ACCESS_SERVICE, 0x4 },
+	/* conditions for a token without claims: Exists on a missing
+	 * attribute is FALSE, a comparison with one UNKNOWN */
+	{ "callback allow false", "D:(XA;;CC;;;WD;(Exists x))", "WD", ACCESS_SERVICE, 0 },
+	{ "callback allow unknown", "D:(XA;;CC;;;WD;(x == 1))", "WD", ACCESS_SERVICE, 0 },
+	{ "callback allow true", "D:(XA;;CC;;;WD;(Not_Exists x))", "WD", ACCESS_SERVICE, 0x1 },
+	{ "callback deny false", "D:(XD;;CC;;;WD;(Exists x))(A;;CCLC;;;WD)", "WD", ACCESS_SERVICE, 0x5 },
+	{ "callback deny unknown", "D:(XD;;CC;;;WD;(x == 1))(A;;CCLC;;;WD)", "WD", ACCESS_SERVICE, 0x4 },
 	{ "audit ignored", "D:(AU;SA;GA;;;WD)", "WD", ACCESS_SERVICE, 0 },
 	/* the seed (SCM default) descriptor */
 	{ "seed writer-like", SEED, "NS SU", ACCESS_SERVICE, 0x2018d },
@@ -399,10 +404,15 @@ START_TEST(test_diff_generic_and_flags)
 	free(d);
 	/* both empty */
 	ck_assert_uint_eq(diff_of("D:", "D:NO_ACCESS_CONTROL", ACCESS_SERVICE, &d), 0);
-	/* a long SID is cut with "..." to fit the 128-byte field */
-	ck_assert_uint_eq(diff_of("D:", "D:(OA;OICIIOID;CCDCLCSWRPWPDTLOCRSDRCWDWO;"
-				  "bf967aba-0de6-11d0-a285-00aa003049e2;bf967aba-0de6-11d0-a285-00aa003049e2;"
-				  "S-1-5-21-4294967295-4294967295-4294967295-4294967295)",
+	/* a long condition is cut with "..." to fit the field */
+	ck_assert_uint_eq(diff_of("D:", "D:(XA;OICIIOID;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;"
+				  "S-1-5-21-4294967295-4294967295-4294967295-4294967295;"
+				  "((@USER.a == \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\") || "
+				  "(@USER.a == \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\") || "
+				  "(@USER.a == \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\") || "
+				  "(@USER.a == \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\") || "
+				  "(@USER.a == \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\") || "
+				  "(@USER.a == \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\")))",
 				  ACCESS_SERVICE, &d), 1);
 	ck_assert_uint_eq(strlen(d[0].actual_ace), sizeof(d[0].actual_ace) - 1);
 	ck_assert_str_eq(d[0].actual_ace + sizeof(d[0].actual_ace) - 4, "...");

@@ -685,8 +685,8 @@ END_TEST
 
 /* Issue 14: CryptSvc's Security value holds bytes Windows' validation
  * refuses (an ACE size that is not a multiple of 4).  The evidence says
- * "invalid descriptor", the summary says the SCM would refuse it, and the
- * verdict is unknown, never absent. */
+ * "invalid descriptor" with the parser's exact error and that the SCM
+ * cannot use it; the cause is present, its fix the SCM default. */
 START_TEST(test_invalid_descriptor)
 {
 	struct scanned sc;
@@ -699,15 +699,20 @@ START_TEST(test_invalid_descriptor)
 	    "0100048000000000000000000000000014000000" "0200200001000000"
 	    "00001600ff010f00" "010100000000000100000000" "0000" "0000\n", &sc);
 	c3 = tu_result(sc.root, "cause3");
-	ck_assert_str_eq(status(&sc, "cause3"), "unknown");
-	ck_assert_msg(strstr(summary(&sc, "cause3"), "invalid descriptor (the SCM would refuse it)") &&
-		      strstr(summary(&sc, "cause3"), "ACE 0: size 22 not a multiple of 4"),
-		      "%s", summary(&sc, "cause3"));
+	assert_status(&sc, "cause3", "present");
 	json_array_foreach(json_object_get(c3, "evidence"), i, ev) {
 		const char *v = json_string_value(json_object_get(ev, "verdict"));
+		const char *e = json_string_value(json_object_get(ev, "error"));
+		const char *n = json_string_value(json_object_get(ev, "note"));
 
-		if (v && strcmp(v, "invalid descriptor") == 0)
-			seen++;
+		if (!v || strcmp(v, "invalid descriptor") != 0)
+			continue;
+		seen++;
+		ck_assert_str_eq(json_string_value(json_object_get(ev, "service")), "CryptSvc");
+		ck_assert_ptr_nonnull(e);
+		ck_assert_ptr_nonnull(strstr(e, "ACE 0 at offset 28: size 22 not a multiple of 4"));
+		ck_assert_ptr_nonnull(n);
+		ck_assert_ptr_nonnull(strstr(n, "service control manager cannot use it"));
 	}
 	ck_assert_int_eq(seen, 1);
 	json_decref(sc.root);

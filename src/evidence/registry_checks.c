@@ -31,6 +31,13 @@
 #define SUBSCRIPTIONS_KEY "Microsoft\\EventSystem\\{26c409cc-ae86-11d1-b616-00805fc79216}\\Subscriptions"
 #define HKLM_SERVICES "HKLM\\SYSTEM\\CurrentControlSet\\Services\\"
 #define RIGHTS_MAX 256
+/* A Security value secdesc_parse calls corrupt fails Windows' own
+ * checks (RtlValidRelativeSecurityDescriptor, RtlValidAcl): the service
+ * control manager would refuse it, so it protects nothing and grants
+ * nothing; that, not "could not be read", is what the user needs. */
+#define INVALID_VERDICT "invalid descriptor"
+#define INVALID_NOTE "Windows would refuse this descriptor (it fails RtlValidSecurityDescriptor): " \
+	"the service control manager cannot use it; set a valid one with sc sdset"
 
 static const char *const writer_default[] = {
 	"S-1-5-20", "S-1-5-6", "S-1-5-11", "S-1-1-0", "S-1-5-32-545", "S-1-5-15",
@@ -377,8 +384,18 @@ static int service_descriptors(struct scan *s, const struct rule *r,
 
 				json_object_set_new(ev, "error", json_string(e.msg));
 				json_object_set_new(ev, "size", json_integer((json_int_t)sv.sd_len));
-				json_object_set_new(ev, "verdict", json_string(invalid ? "invalid descriptor" :
-									  "undecodable"));
+				if (e.code == -E_CORRUPT) {
+					json_object_set_new(ev, "sddl", json_null());
+					json_object_set_new(ev, "expected", json_string(expected_sddl));
+					json_object_set_new(ev, "verdict", json_string(INVALID_VERDICT));
+					json_object_set_new(ev, "note", json_string(INVALID_NOTE));
+					json_array_append_new(res->evidence, ev);
+					json_array_append_new(broken, json_string(sv.name));
+					join_add(names, sizeof(names), sv.name, &nbroken);
+					secdesc_release(&actual);
+					svc_release(&sv);
+					continue;
+				}
 				if (!undecodable++)
 					snprintf(first_bad, sizeof(first_bad), "%.100s: Security: %s%.400s", sv.name,
 						 invalid ? "invalid descriptor (the SCM would refuse it): " : "",
@@ -457,6 +474,36 @@ struct blocks_ctx {
 	char first_bad[600];
 };
 
+/* A descriptor Windows would refuse locks the writer out as surely as a
+ * DACL without its SIDs: listed, with the SCM default as the fix. */
+static int blocks_invalid(struct blocks_ctx *c, const struct svc *sv, const char *why)
+{
+	char path[400];
+	json_t *ev;
+
+	c->nblocked++;
+	join_add(c->names, sizeof(c->names), sv->name, &c->nnames);
+	json_array_append_new(c->services, json_string(sv->name));
+	json_array_append_new(c->fixed, json_string(SCM_DEFAULT_SDDL));
+	if (c->nblocked <= LIMIT_EVIDENCE_ITEMS) {
+		snprintf(path, sizeof(path), "%s\\Security", sv->key);
+		ev = ev_registry(&c->reg->system, path);
+		json_object_set_new(ev, "value", json_string("Security"));
+		json_object_set_new(ev, "service", json_string(sv->name));
+		if (sv->display_name)
+			json_object_set_new(ev, "display_name", json_string(sv->display_name));
+		json_object_set_new(ev, "driver", json_boolean(svc_is_driver(sv)));
+		json_object_set_new(ev, "sddl", json_null());
+		json_object_set_new(ev, "size", json_integer((json_int_t)sv->sd_len));
+		json_object_set_new(ev, "error", json_string(why));
+		json_object_set_new(ev, "verdict", json_string(INVALID_VERDICT));
+		json_object_set_new(ev, "fixed_sddl", json_string(SCM_DEFAULT_SDDL));
+		json_object_set_new(ev, "note", json_string(INVALID_NOTE));
+		json_array_append_new(c->res->evidence, ev);
+	}
+	return 0;
+}
+
 static int blocks_one(void *ctx, struct svc *sv)
 {
 	struct blocks_ctx *c = ctx;
@@ -491,11 +538,11 @@ static int blocks_one(void *ctx, struct svc *sv)
 	err_init(&e);
 	memset(&fixed, 0, sizeof(fixed));
 	if (secdesc_parse(sv->sd, sv->sd_len, &sd, &e) < 0) {
-		if (!c->undecodable++)
-			snprintf(c->first_bad, sizeof(c->first_bad), "%.100s: Security: %s%.400s", sv->name,
-				 e.code == -E_CORRUPT ? "invalid descriptor (the SCM would refuse it): " : "",
-				 e.msg);
 		secdesc_release(&sd);
+		if (e.code == -E_CORRUPT)
+			return blocks_invalid(c, sv, e.msg);
+		if (!c->undecodable++)
+			snprintf(c->first_bad, sizeof(c->first_bad), "%.100s: Security: %.400s", sv->name, e.msg);
 		return 0;
 	}
 	got = access_effective(&sd, &c->writer, ACCESS_SERVICE);
