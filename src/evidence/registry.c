@@ -934,42 +934,60 @@ static void load_version(struct registry *reg)
 	hkey_free(k);
 }
 
+struct mounted_walk {
+	struct mountdev *out;
+	unsigned max, n;
+};
+
 /* Value callback: keep each drive letter's entry (the first per letter). */
 static int mounted_one(void *ctx, const char *name, const struct reg_value *v)
 {
-	struct registry *reg = ctx;
+	struct mounted_walk *w = ctx;
 	struct mountdev m;
 	unsigned i;
 
 	if (mountdev_parse(name, v->data, v->len, &m) != 1)
 		return 0;
-	for (i = 0; i < reg->nmounted; i++)
-		if (reg->mounted[i].letter == m.letter)
+	for (i = 0; i < w->n; i++)
+		if (w->out[i].letter == m.letter)
 			return 0;
-	if (reg->nmounted < sizeof(reg->mounted) / sizeof(reg->mounted[0]))
-		reg->mounted[reg->nmounted++] = m;
+	if (w->n < w->max)
+		w->out[w->n++] = m;
 	return 0;
+}
+
+int registry_mounted_devices(struct hive *sys, struct mountdev *out,
+			     unsigned max, unsigned *n, struct err *err)
+{
+	struct mounted_walk w = { out, max, 0 };
+	struct hkey *k = NULL;
+	int rc;
+
+	*n = 0;
+	rc = hive_key(sys, "MountedDevices", &k, err);
+	if (rc <= 0)
+		return rc < 0 ? err_wrap(err, "MountedDevices") : 0;
+	rc = hkey_foreach_value(k, mounted_one, &w, err);
+	hkey_free(k);
+	if (rc < 0)
+		return err_wrap(err, "MountedDevices");
+	*n = w.n;
+	return 1;
 }
 
 /* SYSTEM\MountedDevices: the drive letters Windows gave its volumes. */
 static void load_mounted(struct registry *reg)
 {
-	struct hkey *k = NULL;
 	struct err e;
 	int rc;
 
 	err_init(&e);
-	rc = hive_key(reg->system.hive, "MountedDevices", &k, &e);
-	if (rc != 1)
-		return;
-	err_init(&e);
-	rc = hkey_foreach_value(k, mounted_one, reg, &e);
-	hkey_free(k);
-	if (rc < 0) {
-		reg_warn(reg, "hive SYSTEM: MountedDevices: %s", e.msg);
-		return;
-	}
-	reg->have_mounted = 1;
+	rc = registry_mounted_devices(reg->system.hive, reg->mounted,
+				      sizeof(reg->mounted) / sizeof(reg->mounted[0]),
+				      &reg->nmounted, &e);
+	if (rc < 0)
+		reg_warn(reg, "hive SYSTEM: %s", e.msg);
+	reg->have_mounted = rc == 1;
 }
 
 void registry_free(struct registry *reg)

@@ -175,6 +175,11 @@ int registry_load(struct fs *fs, int replay, struct registry **out,
 int registry_load_at(struct fs *fs, const char *windir, int replay,
 		     struct registry **out, struct err *err);
 
+/* SYSTEM\MountedDevices of sys: the drive letters (one entry each, at
+ * most max) into out[0..*n).  1 read, 0 no such key, <0 error. */
+int registry_mounted_devices(struct hive *sys, struct mountdev *out,
+			     unsigned max, unsigned *n, struct err *err);
+
 /* SystemRoot from windir\System32\config\SOFTWARE on fs, read alone (no
  * log replay) into buf: 1 found, 0 absent or unreadable. */
 int registry_system_root_at(struct fs *fs, const char *windir, char *buf,
