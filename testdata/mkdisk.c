@@ -37,8 +37,9 @@
  *     goes into the parent locator's path entries, BYTES and FILE's size
  *     are multiples of the parent's logical sector size
  *
- * Prints the partition table ("index offset size [windows] [GUID]") on
- * stdout (GPT: each partition's unique GUID, as MountedDevices names it).  Exit 0, or
+ * Prints the partition table ("index offset size") on stdout.  GPT
+ * partition GUIDs are 56535344-0000-4000-8000-00000000000N for entry N
+ * (what a scenario's "letter X: gpt GUID" names).  Exit 0, or
  * 1 with one line on stderr, 2 for bad usage. */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -253,10 +254,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (i = 0; i < l.count; i++)
-		printf("%d %llu %llu%s%s%s\n", l.part[i].index,
+		printf("%d %llu %llu%s\n", l.part[i].index,
 		       (unsigned long long)l.part[i].offset,
 		       (unsigned long long)l.part[i].size,
-		       i + 1 == winidx ? " windows" : "",
-		       l.part[i].guid[0] ? " " : "", l.part[i].guid);
+		       i + 1 == winidx ? " windows" : "");
 	return 0;
 }
