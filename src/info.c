@@ -130,7 +130,10 @@ static void print_text(json_t *root)
 	printf("Source:     %s\n", json_string_value(json_object_get(root, "path")));
 	printf("Format:     %s\n", json_string_value(json_object_get(root, "format")));
 	printf("Size:       %lld bytes\n", (long long)json_integer_value(json_object_get(root, "size")));
-	printf("Partitions: %s\n", json_string_value(json_object_get(root, "scheme")));
+	printf("Partitions: %s", json_string_value(json_object_get(root, "scheme")));
+	if (json_is_string(json_object_get(root, "disk_signature")))
+		printf(" (disk signature %s)", json_string_value(json_object_get(root, "disk_signature")));
+	putchar('\n');
 	if (json_is_string(json_object_get(root, "warning")))
 		printf("Warning:    %s\n", json_string_value(json_object_get(root, "warning")));
 	printf("\n  %-5s %-6s %-14s %-14s %-22s %-10s %s\n", "index", "letter", "offset", "size", "type", "fs", "label / Windows");
@@ -217,6 +220,9 @@ int cmd_info(int argc, char **argv)
 	json_object_set_new(root, "format", json_string(image_format(img)));
 	json_object_set_new(root, "size", json_integer((json_int_t)image_size(img)));
 	json_object_set_new(root, "scheme", json_string(vt->scheme));
+	/* what MountedDevices names an MBR disk by */
+	if (strcmp(vt->scheme, "mbr") == 0)
+		json_object_set_new(root, "disk_signature", json_sprintf("%08X", (unsigned)vt->disk_signature));
 	if (vt->warning[0])
 		json_object_set_new(root, "warning", json_string(vt->warning));
 	assign_letters(img, vt);
