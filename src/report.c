@@ -343,6 +343,17 @@ int report_text(FILE *f, const struct scan *s, int color, int verbose)
 			json_is_string(cs) ? ", " : "", json_is_string(cs) ? json_string_value(cs) : "");
 		if (s->system_root[0])
 			fprintf(f, "          in %s\n", s->system_root);
+		if (json_object_size(json_object_get(s->windows, "drive_letters"))) {
+			const char *k, *sep = "";
+			json_t *dv;
+
+			fprintf(f, "Drives:   ");
+			json_object_foreach(json_object_get(s->windows, "drive_letters"), k, dv) {
+				fprintf(f, "%s%s: %s", sep, k, json_string_value(dv));
+				sep = ", ";
+			}
+			fputc('\n', f);
+		}
 	}
 	if (s->open_failed) {
 		fprintf(f, "\nCannot read the source: %s\n", s->open_err.msg);

@@ -594,6 +594,16 @@ START_TEST(test_two_volumes_mbr)
 	ck_assert_int_eq(st, 1);
 	json_decref(root);
 	check_info(disk);
+	{
+		/* the text report names the letters too */
+		struct tu_run r;
+
+		ck_assert_int_eq(tu_vssdoctor(&r, "scan", "--no-color", "--rules", tu_env("VSSD_RULES"),
+					      disk, NULL), 0);
+		ck_assert_ptr_nonnull(strstr(r.out, "drive C:\n"));
+		ck_assert_ptr_nonnull(strstr(r.out, "Drives:   C: partition 2, D: partition 1, E: not in the image (device path)\n"));
+		tu_run_free(&r);
+	}
 	free(disk);
 	free(win);
 	free(data);
