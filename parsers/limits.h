@@ -26,6 +26,8 @@
 						* (MAX_PATH: SystemRoot is a path) */
 #define LIMIT_WINDIR_CANDIDATES  8u            /* top-level folders holding
 						* System32\config\SYSTEM */
+#define LIMIT_WINDIR_ROOT_DIRS   4096u         /* top-level folders looked into
+						* for one (a real root has ~30) */
 
 /* volumes */
 #define LIMIT_PARTITIONS         128u          /* GPT entries / MBR chain */

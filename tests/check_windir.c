@@ -681,6 +681,23 @@ START_TEST(test_bare_volume)
 }
 END_TEST
 
+/* A hostile root with more folders than LIMIT_WINDIR_ROOT_DIRS: one line
+ * naming the limit, exit 2, no hang. */
+START_TEST(test_root_limit)
+{
+	char *dir = tu_tmpdir("windir-limit");
+	struct tu_run r;
+
+	ck_assert_int_eq(tu_sh("cd '%s' && seq -w 1 %u | sed 's/^/d/' | xargs mkdir", dir,
+			       LIMIT_WINDIR_ROOT_DIRS + 2), 0);
+	ck_assert_int_eq(tu_vssdoctor(&r, "scan", "--rules", tu_env("VSSD_RULES"), dir, NULL), 0);
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_msg(strstr(r.err, "LIMIT_WINDIR_ROOT_DIRS (4096)") != NULL, "%s", r.err);
+	tu_run_free(&r);
+	free(dir);
+}
+END_TEST
+
 Suite *windir_suite(void);
 Suite *windir_suite(void)
 {
@@ -704,6 +721,7 @@ Suite *windir_suite(void)
 	tcase_add_test(tc, test_two_volumes_mbr);
 	tcase_add_test(tc, test_two_volumes_gpt);
 	tcase_add_test(tc, test_bare_volume);
+	tcase_add_test(tc, test_root_limit);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -17,6 +17,7 @@
 struct cand_walk {
 	struct fs *fs;
 	struct windir_list *out;
+	unsigned looked;
 };
 
 static int cand_entry(void *ctx, const struct fs_dirent *e)
@@ -29,6 +30,13 @@ static int cand_entry(void *ctx, const struct fs_dirent *e)
 
 	if (!e->is_dir || e->is_reparse)
 		return 0;
+	/* a hostile root with a million folders: stop looking (the hive
+	 * lookups are what costs) */
+	if (++w->looked > LIMIT_WINDIR_ROOT_DIRS) {
+		w->out->skipped++;
+		w->out->truncated = 1;
+		return 1;
+	}
 	if (n >= LIMIT_WINDIR_LEN) {
 		w->out->skipped++;
 		return 0;
@@ -55,7 +63,7 @@ static int name_cmp(const void *a, const void *b)
 
 int windir_candidates(struct fs *fs, struct windir_list *out, struct err *err)
 {
-	struct cand_walk w = { fs, out };
+	struct cand_walk w = { fs, out, 0 };
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -79,6 +87,9 @@ int windir_find(struct fs *fs, char *folder, size_t size, unsigned *others,
 	if (!l)
 		return err_set(err, -E_NOMEM, "out of memory");
 	rc = windir_candidates(fs, l, err);
+	if (rc == 0 && l->count == 0 && l->truncated)
+		rc = err_set(err, -E_LIMIT, "the volume's root holds more than LIMIT_WINDIR_ROOT_DIRS (%u) folders, none of the first holds System32\\config\\SYSTEM",
+			     LIMIT_WINDIR_ROOT_DIRS);
 	if (rc < 0 || l->count == 0) {
 		free(l);
 		return rc < 0 ? rc : 0;

@@ -27,8 +27,11 @@
 
 struct windir_list {
 	unsigned count;          /* names[0..count), sorted case-insensitively */
-	unsigned skipped;        /* more than LIMIT_WINDIR_CANDIDATES, or a name
-				  * longer than LIMIT_WINDIR_LEN */
+	unsigned skipped;        /* more than LIMIT_WINDIR_CANDIDATES, a name
+				  * longer than LIMIT_WINDIR_LEN, or folders
+				  * past LIMIT_WINDIR_ROOT_DIRS (not looked at) */
+	int truncated;           /* the root holds more than
+				  * LIMIT_WINDIR_ROOT_DIRS folders */
 	char names[LIMIT_WINDIR_CANDIDATES][LIMIT_WINDIR_LEN];
 };
 
@@ -39,7 +42,8 @@ int windir_candidates(struct fs *fs, struct windir_list *out,
 		      struct err *err);
 
 /* The installation of fs: 1 found (folder: its name as on the volume),
- * 0 none, <0 error.  With several candidates the one whose own SOFTWARE
+ * 0 none, <0 error (-E_LIMIT: none among the first
+ * LIMIT_WINDIR_ROOT_DIRS top-level folders, and there are more).  With several candidates the one whose own SOFTWARE
  * hive names it in SystemRoot wins (else the first); *others gets how
  * many were passed over (others may be NULL). */
 int windir_find(struct fs *fs, char *folder, size_t size, unsigned *others,
