@@ -81,31 +81,24 @@ int scan_cache_put(struct scan *s, const char *key, void *ptr,
 	return -E_LIMIT;
 }
 
-/* 1 holds Windows (its folder into folder), 0 not, <0 cannot tell */
-static int has_windows(struct fs *fs, char *folder, size_t size,
-		       unsigned *others, struct err *err)
-{
-	return windir_find(fs, folder, size, others, err);
-}
-
+/* Whether a volume holds Windows, and in which folder: windir_find(). */
 static void warn_other_windirs(struct scan *s, unsigned others)
 {
 	if (others)
-		scan_warn(s, "%u more top-level folder%s of this volume hold%s System32\\config\\SYSTEM: judging '%s', the one SystemRoot names",
+		scan_warn(s, "%u more top-level folder%s of this volume hold%s System32\\config\\SYSTEM: judging '%s'",
 			  others, others == 1 ? "" : "s", others == 1 ? "s" : "", s->windir);
 }
 
 static int open_dir_source(struct scan *s, const char *source, struct err *err)
 {
-	int rc;
-
 	unsigned others = 0;
+	int rc;
 
 	s->is_dir = 1;
 	rc = fs_open_dir(&s->fs, source, err);
 	if (rc < 0)
 		return rc;
-	rc = has_windows(s->fs, s->windir, sizeof(s->windir), &others, err);
+	rc = windir_find(s->fs, s->windir, sizeof(s->windir), &others, err);
 	if (rc < 0)
 		return rc;
 	if (rc == 0)
@@ -137,7 +130,7 @@ static int try_volume(struct scan *s, const struct volume_info *v,
 	rc = fs_open_ntfs(&fs, s->img, v->offset, v->size, err);
 	if (rc < 0)
 		return rc;
-	rc = has_windows(fs, folder, sizeof(folder), &others, err);
+	rc = windir_find(fs, folder, sizeof(folder), &others, err);
 	if (rc <= 0) {
 		fs_free(fs);
 		return rc;

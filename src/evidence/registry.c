@@ -20,6 +20,7 @@
 #include "hivelog.h"
 #include "limits.h"
 #include "windir.h"
+
 #define CURRENT_VERSION "Microsoft\\Windows NT\\CurrentVersion"
 
 struct hive {
