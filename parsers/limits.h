@@ -30,6 +30,12 @@
 #define LIMIT_EVTX_SIZE          (1024u * 1024 * 1024) /* one event log */
 #define LIMIT_WEBCONFIG_SIZE     (4u * 1024 * 1024)
 #define LIMIT_DIR_ENTRIES        (4u * 1024 * 1024) /* entries walked in one scan */
+#define LIMIT_WINDIR_LEN         260u          /* bytes of the Windows folder's name
+						* (MAX_PATH: SystemRoot is a path) */
+#define LIMIT_WINDIR_CANDIDATES  8u            /* top-level folders holding
+						* System32\config\SYSTEM */
+#define LIMIT_WINDIR_ROOT_DIRS   4096u         /* top-level folders looked into
+						* for one (a real root has ~30) */
 
 /* volumes */
 #define LIMIT_PARTITIONS         128u          /* GPT entries / MBR chain */

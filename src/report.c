@@ -60,7 +60,30 @@ json_t *report_json_build(const struct scan *s)
 		json_object_set_new(vol, "filesystem", json_string(s->is_dir ? "directory" : "ntfs"));
 		json_object_set_new(vol, "label", json_string(fs_info(s->fs)->label));
 		json_object_set_new(vol, "dirty", json_boolean(fs_info(s->fs)->dirty));
+		if (s->vol.letter)
+			json_object_set_new(vol, "letter", json_sprintf("%c:", s->vol.letter));
 		json_object_set_new(src, "volume", vol);
+	}
+	if (s->fs && !s->is_dir && s->vt.count) {
+		/* every volume of the image, with its drive letter */
+		json_t *vols = json_array();
+		unsigned k;
+
+		for (k = 0; vols && k < s->vt.count; k++) {
+			const struct volume_info *v = &s->vt.v[k];
+			json_t *o = json_object();
+
+			json_object_set_new(o, "index", json_integer(v->index));
+			json_object_set_new(o, "offset", json_integer((json_int_t)v->offset));
+			json_object_set_new(o, "size", json_integer((json_int_t)v->size));
+			json_object_set_new(o, "filesystem", json_string(volume_fs_name(v->fs)));
+			if (v->letter)
+				json_object_set_new(o, "letter", json_sprintf("%c:", v->letter));
+			json_object_set_new(o, "windows", json_boolean(
+				v->index == s->vol.index && v->offset == s->vol.offset));
+			json_array_append_new(vols, o);
+		}
+		json_object_set_new(src, "volumes", vols);
 	}
 	if (s->windows && json_object_size(s->windows))
 		json_object_set(src, "windows", s->windows);
@@ -301,8 +324,11 @@ int report_text(FILE *f, const struct scan *s, int color, int verbose)
 			fprintf(f, "Volume:   %s NTFS volume at offset %llu",
 				s->vol.index == 0 ? "bare" : "--offset",
 				(unsigned long long)s->vol.offset);
-		fprintf(f, ", label \"%s\"%s\n", fs_info(s->fs)->label,
+		fprintf(f, ", label \"%s\"%s", fs_info(s->fs)->label,
 			fs_info(s->fs)->dirty ? ", dirty" : "");
+		if (s->vol.letter)
+			fprintf(f, ", drive %c:", s->vol.letter);
+		fputc('\n', f);
 	}
 	if (json_object_size(s->windows)) {
 		json_t *pn = json_object_get(s->windows, "product_name");
@@ -315,6 +341,19 @@ int report_text(FILE *f, const struct scan *s, int color, int verbose)
 			json_is_string(cv) ? " " : "", json_is_string(cv) ? json_string_value(cv) : "",
 			json_is_string(b) ? " build " : "", json_is_string(b) ? json_string_value(b) : "",
 			json_is_string(cs) ? ", " : "", json_is_string(cs) ? json_string_value(cs) : "");
+		if (s->system_root[0])
+			fprintf(f, "          in %s\n", s->system_root);
+		if (json_object_size(json_object_get(s->windows, "drive_letters"))) {
+			const char *k, *sep = "";
+			json_t *dv;
+
+			fprintf(f, "Drives:   ");
+			json_object_foreach(json_object_get(s->windows, "drive_letters"), k, dv) {
+				fprintf(f, "%s%s: %s", sep, k, json_string_value(dv));
+				sep = ", ";
+			}
+			fputc('\n', f);
+		}
 	}
 	if (s->open_failed) {
 		fprintf(f, "\nCannot read the source: %s\n", s->open_err.msg);

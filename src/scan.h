@@ -66,6 +66,12 @@ struct scan {
 	uint64_t t_total_ms;
 	int open_failed;             /* source unreadable: exit 2 */
 	struct err open_err;
+	/* the Windows directory (src/evidence/windir.h): the folder on the
+	 * volume as stored ("WINNT"), SystemRoot as Windows spells it
+	 * ("C:\WINNT") and its drive letter ('C') */
+	char windir[LIMIT_WINDIR_LEN];
+	char system_root[LIMIT_WINDIR_LEN + 4];
+	char system_letter;
 };
 
 /* Open the source (image or directory), choose the volume, mount it.

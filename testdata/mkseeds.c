@@ -297,6 +297,16 @@ int main(int argc, char **argv)
 		"size 3M\nos 2008r2\n",
 		"size 3M\nos 2016\nbreak cause1 cause3 mslldp binary\n",
 		"size 4M\nos 2012r2\nbreak cause2 cause4 vssacl\naspnet_folders 40\nvol junction Users D:\\Users\n",
+		/* Windows in WINNT, drive letters, a binary on D: (issue 17) */
+		"size 3M\nwindir WINNT\nbreak cause1\nletter C: mbr 44535356 1048576\nletter D: gpt 56535344-0000-4000-8000-000000000001\n"
+		"letter E: device\nreg system expand_sz ControlSet001\\Services\\AppSvc ImagePath D:\\Apps\\a.exe\n",
+	};
+	/* MountedDevices values: name, NUL, bytes */
+	static const struct { const char *name; const char *bytes; size_t len; } mountdevs[] = {
+		{ "\\DosDevices\\C:", "\xbc\x4c\xbc\x4c\x00\x7e\x00\x00\x00\x00\x00\x00", 12 },
+		{ "\\DosDevices\\C:", "DMIO:ID:\x21\x1f\x93\x09\xaf\x7f\xa9\x44\x81\xd8\x1e\x73\xc1\x4b\x9e\xaf", 24 },
+		{ "\\DosDevices\\D:", "\\\0?\0?\0\\\0S\0C\0S\0I\0", 16 },
+		{ "\\??\\Volume{a08efec2-a076-11e5-824f-806e6f6e6963}", "\xfe\x4c\x3e\x27\x00\x00\x10\x00\x00\x00\x00\x00", 12 },
 	};
 	struct err err;
 	char name[64], path[4096];
@@ -329,6 +339,15 @@ int main(int argc, char **argv)
 		put("fuzz_svcpath", name, paths[i], strlen(paths[i]));
 	}
 	condexpr_seeds();
+	for (i = 0; i < sizeof(mountdevs) / sizeof(mountdevs[0]); i++) {
+		char buf[128];
+		size_t nl = strlen(mountdevs[i].name);
+
+		memcpy(buf, mountdevs[i].name, nl + 1);
+		memcpy(buf + nl + 1, mountdevs[i].bytes, mountdevs[i].len);
+		snprintf(name, sizeof(name), "mountdev%02zu", i);
+		put("fuzz_mountdev", name, buf, nl + 1 + mountdevs[i].len);
+	}
 	copy_rules(argc > 2 ? argv[2] : "rules");
 	if (disk_seeds() < 0 || hivelog_seeds() < 0 || evtx_seeds() < 0) {
 		fprintf(stderr, "mkseeds: could not write the disk or hive seeds\n");

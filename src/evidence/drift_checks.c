@@ -316,10 +316,23 @@ static int baseline_drift(struct scan *s, const struct rule *r, struct result *r
 	json_object_foreach(bs, k, v)
 		if (!json_object_get(cs, k) && !str_in(json_object_get(cur, "unreadable"), k))
 			judge_section(&d, k, v, NULL);
-	if (!json_equal(json_object_get(base, "windows"), json_object_get(cur, "windows")))
-		add(&d, "windows", json_incref(json_object_get(base, "windows")),
-		    json_incref(json_object_get(cur, "windows")), 0,
-		    "Windows version or control set changed");
+	{
+		/* keys a baseline written before they existed lacks (the
+		 * Windows directory, issue 17) are not a change */
+		static const char *const newer[] = { "system_root", "windows_dir", "drive_letters" };
+		json_t *bw = json_object_get(base, "windows");
+		json_t *cw = json_copy(json_object_get(cur, "windows"));
+		size_t j;
+
+		for (j = 0; cw && j < sizeof(newer) / sizeof(newer[0]); j++)
+			if (!json_object_get(bw, newer[j]))
+				json_object_del(cw, newer[j]);
+		if (!json_equal(bw, cw))
+			add(&d, "windows", json_incref(bw),
+			    json_incref(json_object_get(cur, "windows")), 0,
+			    "Windows version, control set or folder changed");
+		json_decref(cw);
+	}
 	if (json_array_size(json_object_get(cur, "unreadable"))) {
 		char *u = json_dumps(json_object_get(cur, "unreadable"), JSON_COMPACT);
 

@@ -24,8 +24,8 @@
 #include "limits.h"
 #include "registry.h"
 #include "services.h"
+#include "windir.h"
 
-#define LOGS_DIR "Windows\\System32\\winevt\\Logs\\"
 #define NAMES_CACHE_KEY "events:svcnames"
 
 /* Providers whose strings the index keeps on first load, per log: those
@@ -104,7 +104,7 @@ static void job_read(struct scan *s, struct load_job *j, json_t *spec)
 	const char *provider = json_string_value(json_object_get(spec, "provider"));
 	json_t *svc = json_object_get(spec, "services"), *v;
 	struct cached_log *c = j->c;
-	char path[256];
+	char path[LIMIT_WINDIR_LEN + 128];
 	size_t i, n = 0;
 	int rc;
 
@@ -114,8 +114,15 @@ static void job_read(struct scan *s, struct load_job *j, json_t *spec)
 	err_init(&c->why);
 	j->buf = NULL;
 	j->len = 0;
-	snprintf(path, sizeof(path), LOGS_DIR "%s", j->d->file);
-	rc = fs_read_file(s->fs, path, LIMIT_EVTX_SIZE, &j->buf, &j->len, &c->why);
+	/* %SystemRoot%\System32\winevt\Logs */
+	rc = scan_windir_path(s, WINDIR_LOGS, path, sizeof(path), &c->why);
+	if (rc == 0 && strlen(path) + 1 + strlen(j->d->file) >= sizeof(path))
+		rc = err_set(&c->why, -E_LIMIT, "'%s': path too long", path);
+	if (rc == 0) {
+		strcat(path, "\\");
+		strcat(path, j->d->file);
+		rc = fs_read_file(s->fs, path, LIMIT_EVTX_SIZE, &j->buf, &j->len, &c->why);
+	}
 	if (rc == 0) {
 		c->missing = 1;
 		err_set(&c->why, -E_NOTFOUND, "%s absent", j->d->file);

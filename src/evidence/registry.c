@@ -19,8 +19,8 @@
 #include "bytes.h"
 #include "hivelog.h"
 #include "limits.h"
+#include "windir.h"
 
-#define CONFIG_DIR "Windows\\System32\\config\\"
 #define CURRENT_VERSION "Microsoft\\Windows NT\\CurrentVersion"
 
 struct hive {
@@ -693,7 +693,7 @@ static int read_log(struct fs *fs, const struct reg_hive_info *hi,
 		    const char *suffix, uint8_t **buf, size_t *len,
 		    struct err *err)
 {
-	char path[128];
+	char path[sizeof(hi->path) + 8];
 
 	snprintf(path, sizeof(path), "%s%s", hi->path, suffix);
 	return fs_read_file(fs, path, LIMIT_HIVELOG_SIZE, buf, len, err);
@@ -764,7 +764,7 @@ static void load_hive(struct fs *fs, struct registry *reg,
 	int rc;
 
 	snprintf(hi->name, sizeof(hi->name), "%s", name);
-	snprintf(hi->path, sizeof(hi->path), CONFIG_DIR "%s", name);
+	snprintf(hi->path, sizeof(hi->path), "%s\\" WINDIR_CONFIG "\\%s", reg->windir, name);
 	err_init(&hi->err);
 	rc = fs_read_file(fs, hi->path, LIMIT_HIVE_SIZE, &data, &len, &hi->err);
 	if (rc == 0) {
@@ -781,7 +781,7 @@ static void load_hive(struct fs *fs, struct registry *reg,
 	}
 	hi->size = len;
 	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-		char path[128];
+		char path[sizeof(hi->path) + 8];
 
 		err_init(&e);
 		snprintf(path, sizeof(path), "%s%s", hi->path, suffixes[i]);
@@ -925,6 +925,7 @@ static void load_version(struct registry *reg)
 	if (!reg->build[0])
 		copy_str(k, "CurrentBuild", reg->build, sizeof(reg->build));
 	copy_str(k, "SystemRoot", reg->systemroot, sizeof(reg->systemroot));
+	reg->have_systemroot = reg->systemroot[0] != '\0';
 	if (!reg->systemroot[0])
 		snprintf(reg->systemroot, sizeof(reg->systemroot), "C:\\Windows");
 	if (hkey_get_dword(k, "CurrentMajorVersionNumber", &v, &e) == 1 && v < 1000)
@@ -932,6 +933,62 @@ static void load_version(struct registry *reg)
 	if (hkey_get_dword(k, "CurrentMinorVersionNumber", &v, &e) == 1 && v < 1000)
 		reg->minor = (int)v;
 	hkey_free(k);
+}
+
+struct mounted_walk {
+	struct mountdev *out;
+	unsigned max, n;
+};
+
+/* Value callback: keep each drive letter's entry (the first per letter). */
+static int mounted_one(void *ctx, const char *name, const struct reg_value *v)
+{
+	struct mounted_walk *w = ctx;
+	struct mountdev m;
+	unsigned i;
+
+	if (mountdev_parse(name, v->data, v->len, &m) != 1)
+		return 0;
+	for (i = 0; i < w->n; i++)
+		if (w->out[i].letter == m.letter)
+			return 0;
+	if (w->n < w->max)
+		w->out[w->n++] = m;
+	return 0;
+}
+
+int registry_mounted_devices(struct hive *sys, struct mountdev *out,
+			     unsigned max, unsigned *n, struct err *err)
+{
+	struct mounted_walk w = { out, max, 0 };
+	struct hkey *k = NULL;
+	int rc;
+
+	*n = 0;
+	rc = hive_key(sys, "MountedDevices", &k, err);
+	if (rc <= 0)
+		return rc < 0 ? err_wrap(err, "MountedDevices") : 0;
+	rc = hkey_foreach_value(k, mounted_one, &w, err);
+	hkey_free(k);
+	if (rc < 0)
+		return err_wrap(err, "MountedDevices");
+	*n = w.n;
+	return 1;
+}
+
+/* SYSTEM\MountedDevices: the drive letters Windows gave its volumes. */
+static void load_mounted(struct registry *reg)
+{
+	struct err e;
+	int rc;
+
+	err_init(&e);
+	rc = registry_mounted_devices(reg->system.hive, reg->mounted,
+				      sizeof(reg->mounted) / sizeof(reg->mounted[0]),
+				      &reg->nmounted, &e);
+	if (rc < 0)
+		reg_warn(reg, "hive SYSTEM: %s", e.msg);
+	reg->have_mounted = rc == 1;
 }
 
 void registry_free(struct registry *reg)
@@ -947,6 +1004,18 @@ void registry_free(struct registry *reg)
 int registry_load(struct fs *fs, int replay, struct registry **out,
 		  struct err *err)
 {
+	char folder[LIMIT_WINDIR_LEN];
+	struct err e;
+
+	err_init(&e);
+	if (windir_find(fs, folder, sizeof(folder), NULL, &e) != 1)
+		snprintf(folder, sizeof(folder), "Windows");
+	return registry_load_at(fs, folder, replay, out, err);
+}
+
+int registry_load_at(struct fs *fs, const char *windir, int replay,
+		     struct registry **out, struct err *err)
+{
 	struct registry *reg = calloc(1, sizeof(*reg));
 
 	*out = NULL;
@@ -959,7 +1028,10 @@ int registry_load(struct fs *fs, int replay, struct registry **out,
 	}
 	reg->major = reg->minor = -1;
 	snprintf(reg->systemroot, sizeof(reg->systemroot), "C:\\Windows");
+	snprintf(reg->windir, sizeof(reg->windir), "%s", windir && *windir ? windir : "Windows");
 	load_hive(fs, reg, &reg->system, "SYSTEM", replay);
+	if (reg->system.state == REG_HIVE_OK)
+		load_mounted(reg);
 	if (reg->system.state == REG_HIVE_OK)
 		load_select(reg);
 	load_hive(fs, reg, &reg->software, "SOFTWARE", replay);
@@ -983,7 +1055,8 @@ int registry_get(struct scan *s, struct registry **out, struct err *err)
 		*out = reg;
 		return 0;
 	}
-	rc = registry_load(s->fs, !(s->opts && s->opts->no_replay), &reg, err);
+	rc = registry_load_at(s->fs, scan_windir(s), !(s->opts && s->opts->no_replay),
+			      &reg, err);
 	if (rc < 0)
 		return rc;
 	if (scan_cache_put(s, "registry", reg, registry_free_void) < 0)
@@ -1017,7 +1090,40 @@ int registry_software(struct registry *reg, struct hive **out,
 	return hive_of(&reg->software, out, err);
 }
 
-static void windows_json(const struct registry *reg, json_t *out)
+int registry_system_root_at(struct fs *fs, const char *windir, char *buf,
+			    size_t size)
+{
+	char path[LIMIT_WINDIR_LEN + 32];
+	uint8_t *data = NULL;
+	size_t len = 0;
+	struct hive *h = NULL;
+	struct hkey *k = NULL;
+	struct err e;
+	char *v = NULL;
+	int rc;
+
+	if (size)
+		buf[0] = '\0';
+	err_init(&e);
+	snprintf(path, sizeof(path), "%s\\" WINDIR_CONFIG "\\SOFTWARE", windir);
+	if (fs_read_file(fs, path, LIMIT_HIVE_SIZE, &data, &len, &e) != 1)
+		return 0;
+	if (hive_open_memory(&h, "SOFTWARE", data, len, &e) < 0)
+		return 0;
+	rc = hive_key(h, CURRENT_VERSION, &k, &e);
+	if (rc == 1 && hkey_get_string(k, "SystemRoot", &v, &e) == 1 && v[0]) {
+		snprintf(buf, size, "%s", v);
+		rc = 1;
+	} else {
+		rc = 0;
+	}
+	free(v);
+	hkey_free(k);
+	hive_free(h);
+	return rc;
+}
+
+void registry_windows_json(const struct registry *reg, json_t *out)
 {
 	if (reg->product_name[0])
 		json_object_set_new(out, "product_name", json_string(reg->product_name));
@@ -1054,7 +1160,7 @@ int registry_windows_info_fs(struct fs *fs, json_t *out, struct err *err)
 
 	if (rc < 0)
 		return rc;
-	windows_json(reg, out);
+	registry_windows_json(reg, out);
 	if (reg->system.state != REG_HIVE_OK && reg->software.state != REG_HIVE_OK) {
 		struct hive *none;
 
@@ -1088,5 +1194,5 @@ void registry_fill_windows(struct scan *s)
 	}
 	json_array_foreach(reg->warnings, i, w)
 		scan_warn(s, "%s", json_string_value(w));
-	windows_json(reg, s->windows);
+	registry_windows_json(reg, s->windows);
 }

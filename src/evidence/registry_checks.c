@@ -23,6 +23,7 @@
 #include "services.h"
 #include "sid.h"
 #include "svcsid.h"
+#include "windir.h"
 
 /* The SCM's built-in default descriptor (DOMAIN.md cause 3), used when a
  * rule names none. */
@@ -782,7 +783,8 @@ static void bin_json(json_t *ev, const char *key, const struct svc_bin *b)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "file", json_string(b->path[0] ? b->path : b->display));
+	/* a volume path, or the path with its letter on another volume */
+	json_object_set_new(o, "file", json_string(b->path[0] && !b->drive ? b->path : b->display));
 	if (b->state == SVC_BIN_UNCHECKED) {
 		json_object_set_new(o, "exists", json_null());
 		json_object_set_new(o, "note", json_string(b->why));
@@ -800,7 +802,7 @@ static int eval_service(struct run_ctx *c, const char *name, unsigned depth,
 static int eval_config(struct run_ctx *c, struct svc *sv, json_t *ev,
 		       json_t *problems, struct err *err)
 {
-	const char *sysroot = c->reg->systemroot;
+	const char *sysroot = scan_system_root(c->s);
 	struct svc_bin b;
 	char group[256];
 	int rc, svchost;
@@ -844,7 +846,7 @@ static int eval_config(struct run_ctx *c, struct svc *sv, json_t *ev,
 		}
 		return 0;
 	}
-	rc = svc_bin_check(c->s->fs, sysroot, sv->image_path, &b, err);
+	rc = svc_bin_check_scan(c->s, sv->image_path, &b, err);
 	if (rc < 0)
 		return rc;
 	bin_json(ev, "image", &b);
@@ -861,7 +863,7 @@ static int eval_config(struct run_ctx *c, struct svc *sv, json_t *ev,
 		fixf(c, "restore the value " HKLM_SERVICES "%s\\Parameters\\ServiceDll (from a healthy server of the same Windows version)",
 		     sv->name);
 	} else {
-		rc = svc_bin_check(c->s->fs, sysroot, sv->service_dll, &b, err);
+		rc = svc_bin_check_scan(c->s, sv->service_dll, &b, err);
 		if (rc < 0)
 			return rc;
 		bin_json(ev, "dll", &b);
@@ -1097,7 +1099,7 @@ struct bin_ctx {
 	json_t *service, *binary;
 	char names[1024];
 	size_t nnames, nmissing;
-	unsigned checked, unchecked, unreadable;
+	unsigned checked, unchecked, unreadable, unknown_listed;
 	char first_bad[600];
 	struct err *err;
 };
@@ -1108,12 +1110,27 @@ static int bin_value(struct bin_ctx *c, struct svc *sv, const char *value_name,
 	struct svc_bin b;
 	char path[400];
 	json_t *ev;
-	int rc = svc_bin_check(c->s->fs, c->reg->systemroot, value, &b, c->err);
+	int rc = svc_bin_check_scan(c->s, value, &b, c->err);
 
 	if (rc < 0)
 		return err_wrap(c->err, "service '%s'", sv->name);
 	if (b.state == SVC_BIN_UNCHECKED) {
 		c->unchecked++;
+		/* on another drive: say so, it is not "missing" */
+		if (b.drive && c->unknown_listed++ < LIMIT_EVIDENCE_ITEMS) {
+			snprintf(path, sizeof(path), "%s%s", sv->key,
+				 strchr(value_name, '\\') ? "\\Parameters" : "");
+			ev = ev_registry(&c->reg->system, path);
+			json_object_set_new(ev, "value", json_string(strrchr(value_name, '\\') ?
+								     strrchr(value_name, '\\') + 1 : value_name));
+			json_object_set_new(ev, "service", json_string(sv->name));
+			json_object_set_new(ev, "data", json_string(value));
+			json_object_set_new(ev, "file", json_string(b.display));
+			json_object_set_new(ev, "exists", json_null());
+			json_object_set_new(ev, "status", json_string("unknown"));
+			json_object_set_new(ev, "note", json_string(b.why));
+			json_array_append_new(c->res->evidence, ev);
+		}
 		return 0;
 	}
 	c->checked++;
@@ -1130,7 +1147,7 @@ static int bin_value(struct bin_ctx *c, struct svc *sv, const char *value_name,
 							     strrchr(value_name, '\\') + 1 : value_name));
 		json_object_set_new(ev, "service", json_string(sv->name));
 		json_object_set_new(ev, "data", json_string(value));
-		json_object_set_new(ev, "file", json_string(b.path));
+		json_object_set_new(ev, "file", json_string(b.drive ? b.display : b.path));
 		json_object_set_new(ev, "exists", json_false());
 		json_object_set_new(ev, "driver", json_boolean(svc_is_driver(sv)));
 		if (sv->has_start)

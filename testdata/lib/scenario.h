@@ -4,6 +4,16 @@
  *
  * Language (one instruction a line, '#' comments; words may be "quoted"):
  *   os 2008r2|2012r2|2016|2019|2022|2003   product (default 2008r2)
+ *   windir NAME                            the Windows folder (default
+ *                                          Windows): the fixed tree, hives,
+ *                                          logs and presets go under NAME,
+ *                                          SOFTWARE SystemRoot is C:\NAME
+ *   letter X: mbr SIG OFFSET | gpt GUID | device [PATH]
+ *                                          SYSTEM\MountedDevices gives X: to
+ *                                          the MBR partition at byte OFFSET
+ *                                          of disk SIG (hex), the GPT
+ *                                          partition GUID, or a device path
+ *                                          (a CD-ROM by default)
  *   size 96M                               volume size
  *   break cause1|cause2|cause3|cause4|mslldp|binary|vssacl
  *       cause1: PendingRenames ACL without SYSTEM and Users
