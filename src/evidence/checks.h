@@ -18,6 +18,8 @@ extern const struct check_def check_def_winsxs_junction;
 extern const struct check_def check_def_hive_state;
 extern const struct check_def check_def_events;                /* events only */
 extern const struct check_def check_def_baseline_drift;        /* --baseline */
+/* issue 18: beyond the four causes */
+extern const struct check_def check_def_writer_errors;         /* writer-timeout */
 
 /* For checks not written yet: unknown, "not implemented: <what>". */
 int check_not_implemented(struct result *res, const char *what);

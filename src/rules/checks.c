@@ -16,6 +16,7 @@ static const struct check_def *const table[] = {
 	&check_def_hive_state,
 	&check_def_events,
 	&check_def_baseline_drift,
+	&check_def_writer_errors,
 };
 
 const struct check_def *check_find(const char *name)

@@ -1,0 +1,243 @@
+/* Issue 18, beyond the four causes, end to end: scenario volumes scanned
+ * with `vssdoctor scan --format json`, the verdict of each new finding,
+ * its evidence and its fix as a user reads them, each finding alone, all
+ * of them together with the four seed causes, and a healthy volume where
+ * none fires. */
+#define _GNU_SOURCE
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scenario.h"
+#include "testutil.h"
+
+/* ---- helpers --------------------------------------------------------------- */
+
+struct scanned {
+	json_t *root;
+	int status;
+};
+
+static char *build(const char *tag, const char *text)
+{
+	struct err err;
+	char *dir = tu_tmpdir(tag), *img = NULL;
+
+	if (asprintf(&img, "%s/vol.img", dir) < 0)
+		abort();
+	free(dir);
+	err_init(&err);
+	ck_assert_msg(scenario_build(text, img, &err) == 0, "scenario: %s", err.msg);
+	return img;
+}
+
+static void scan_img(const char *img, const char *format, struct scanned *out)
+{
+	struct tu_run r;
+	json_error_t je;
+
+	ck_assert_int_eq(tu_vssdoctor(&r, "scan", "--format", format ? format : "json", "--rules",
+				      tu_env("VSSD_RULES"), img, NULL), 0);
+	out->root = json_loads(r.out, 0, &je);
+	ck_assert_msg(out->root != NULL, "exit %d, bad JSON (%s): %s", r.status, je.text, r.err);
+	out->status = r.status;
+	tu_run_free(&r);
+}
+
+static void run(const char *tag, const char *text, struct scanned *out)
+{
+	char *img = build(tag, text);
+
+	scan_img(img, NULL, out);
+	free(img);
+}
+
+static json_t *result(struct scanned *sc, const char *id)
+{
+	const char *where[] = { "causes", "findings" };
+	size_t i, k;
+	json_t *v;
+
+	for (k = 0; k < 2; k++)
+		json_array_foreach(json_object_get(sc->root, where[k]), i, v)
+			if (strcmp(json_string_value(json_object_get(v, "id")), id) == 0)
+				return v;
+	ck_abort_msg("no result '%s'", id);
+	return NULL;
+}
+
+static const char *str(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	ck_assert_msg(s != NULL, "no string '%s'", k);
+	return s;
+}
+
+static const char *status(struct scanned *sc, const char *id)
+{
+	return str(result(sc, id), "status");
+}
+
+static void assert_status(struct scanned *sc, const char *id, const char *want)
+{
+	ck_assert_msg(strcmp(status(sc, id), want) == 0, "%s: %s (want %s): %s", id,
+		      status(sc, id), want, str(result(sc, id), "summary"));
+}
+
+/* The evidence item of id whose key equals value (NULL value: the first
+ * item of that kind, key being "kind"). */
+static json_t *evidence_by(struct scanned *sc, const char *id, const char *key,
+			   const char *value)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(json_object_get(result(sc, id), "evidence"), i, e) {
+		const char *s = json_string_value(json_object_get(e, key));
+
+		if (s && strcmp(s, value) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+static json_t *must_evidence(struct scanned *sc, const char *id, const char *key,
+			     const char *value)
+{
+	json_t *e = evidence_by(sc, id, key, value);
+
+	ck_assert_msg(e != NULL, "%s: no evidence with %s = '%s'", id, key, value);
+	return e;
+}
+
+/* How many remediation lines of id contain text. */
+static int fix_count(struct scanned *sc, const char *id, const char *text)
+{
+	size_t i;
+	json_t *l;
+	int n = 0;
+
+	json_array_foreach(json_object_get(result(sc, id), "remediation"), i, l)
+		if (strstr(json_string_value(l), text))
+			n++;
+	return n;
+}
+
+static void assert_fix(struct scanned *sc, const char *id, const char *text)
+{
+	ck_assert_msg(fix_count(sc, id, text) > 0, "%s: no remediation line with '%s'", id, text);
+}
+
+static long long num(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	ck_assert_msg(json_is_integer(v), "no integer '%s'", k);
+	return (long long)json_integer_value(v);
+}
+
+/* ---- writer-timeout ------------------------------------------------------------ */
+
+#define VSS_TIMEOUT_TEXT "Volume Shadow Copy Service error: Unexpected error calling routine. hr = 0x800423f2, The writer's timeout expired between the Freeze and Thaw events."
+
+static const struct wt_vector {
+	const char *what;
+	const char *events;       /* scenario lines */
+	const char *code;         /* the code found, NULL: none */
+	long long count;
+	const char *first, *last;
+	const char *kb;           /* in the fix line, NULL: none */
+} wt_vectors[] = {
+	{ "VSS time-out, twice",
+	  "event application provider=VSS id=12289 time=2024-06-01T10:00:00Z \"text=" VSS_TIMEOUT_TEXT "\"\n"
+	  "event application provider=VSS id=12289 time=2024-06-05T10:00:00Z \"text=" VSS_TIMEOUT_TEXT "\"\n",
+	  "0x800423F2", 2, "2024-06-01T10:00:00Z", "2024-06-05T10:00:00Z", "KB 2996928" },
+	{ "retryable writer error in 8229",
+	  "event application provider=VSS id=8229 time=2024-06-02T10:00:00Z \"text=A VSS writer has rejected an event with error 0x800423F3, The writer experienced a transient error.\"\n",
+	  "0x800423F3", 1, "2024-06-02T10:00:00Z", "2024-06-02T10:00:00Z", NULL },
+	{ "non-retryable writer error",
+	  "event application provider=VSS id=8229 time=2024-06-02T11:00:00Z \"text=A VSS writer has rejected an event with error 0x800423f4, The writer experienced a non-transient error.\"\n",
+	  "0x800423F4", 1, "2024-06-02T11:00:00Z", "2024-06-02T11:00:00Z", NULL },
+	{ "Backup 517: System writer is not found",
+	  "event application provider=Microsoft-Windows-Backup id=517 time=2024-06-03T12:00:00Z data=BackupTime:2024-06-03T11:59:00Z data=ErrorCode:0x80780102 \"data=ErrorMessage:System writer is not found in the backup.\"\n",
+	  "0x80780102", 1, "2024-06-03T12:00:00Z", "2024-06-03T12:00:00Z", "KB 2009272" },
+	{ "Backup 521: a VSS operation failed",
+	  "event application provider=Microsoft-Windows-Backup id=521 time=2024-06-04T12:00:00Z data=BackupTime:2024-06-04T11:59:00Z data=ErrorCode:0x807800A1 \"data=ErrorMessage:A Volume Shadow Copy Service operation failed.\"\n",
+	  "0x807800A1", 1, "2024-06-04T12:00:00Z", "2024-06-04T12:00:00Z", NULL },
+	/* precision: the code from another provider, another VSS id, or no code */
+	{ "the code from an unrelated provider",
+	  "event application provider=Application\\ Error id=1000 \"text=faulting module x.dll, 0x800423f2\"\n",
+	  NULL, 0, NULL, NULL, NULL },
+	{ "VSS idle, no code",
+	  "event application provider=VSS id=8224 time=2024-06-01T10:00:00Z text=idle\n",
+	  NULL, 0, NULL, NULL, NULL },
+	{ "a VSS event with another error code",
+	  "event application provider=VSS id=12289 time=2024-06-01T10:00:00Z \"text=hr = 0x80042306, The shadow copy provider had an error.\"\n",
+	  NULL, 0, NULL, NULL, NULL },
+};
+
+START_TEST(test_writer_timeout)
+{
+	const struct wt_vector *v = &wt_vectors[_i];
+	struct scanned sc;
+	char *text = NULL;
+	json_t *e;
+
+	ck_assert_int_ge(asprintf(&text, "os 2012r2\n%s", v->events), 0);
+	run("wt", text, &sc);
+	free(text);
+	if (!v->code) {
+		assert_status(&sc, "writer-timeout", "absent");
+		ck_assert_uint_eq(json_array_size(json_object_get(result(&sc, "writer-timeout"), "remediation")), 0);
+		json_decref(sc.root);
+		return;
+	}
+	assert_status(&sc, "writer-timeout", "present");
+	e = must_evidence(&sc, "writer-timeout", "code", v->code);
+	ck_assert_str_eq(str(e, "kind"), "writer_error");
+	ck_assert_int_eq(num(e, "count"), v->count);
+	ck_assert_str_eq(str(e, "first"), v->first);
+	ck_assert_str_eq(str(e, "last"), v->last);
+	ck_assert_uint_gt(strlen(str(e, "meaning")), 10);
+	ck_assert_ptr_nonnull(strstr(str(result(&sc, "writer-timeout"), "summary"), v->code));
+	/* one fix line, for this code, saying what it means (and its KB) */
+	ck_assert_int_eq(json_array_size(json_object_get(result(&sc, "writer-timeout"), "remediation")), 1);
+	assert_fix(&sc, "writer-timeout", v->code);
+	assert_fix(&sc, "writer-timeout", str(e, "meaning"));
+	if (v->kb)
+		assert_fix(&sc, "writer-timeout", v->kb);
+	/* the event itself is there, with its label */
+	ck_assert_ptr_nonnull(must_evidence(&sc, "writer-timeout", "kind", "event"));
+	/* severity info: the finding alone does not fail the scan */
+	ck_assert_int_eq(sc.status, 0);
+	json_decref(sc.root);
+}
+END_TEST
+
+/* Without an Application log the finding cannot be decided. */
+START_TEST(test_writer_timeout_no_log)
+{
+	struct scanned sc;
+
+	run("wt-nolog", "os 2012r2\n", &sc);
+	assert_status(&sc, "writer-timeout", "unknown");
+	ck_assert_ptr_nonnull(strstr(str(result(&sc, "writer-timeout"), "summary"), "Application.evtx"));
+	json_decref(sc.root);
+}
+END_TEST
+
+Suite *findings_suite(void);
+Suite *findings_suite(void)
+{
+	Suite *s = suite_create("findings");
+	TCase *tc;
+
+	tc = tcase_create("writer_timeout");
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, test_writer_timeout, 0, (int)(sizeof(wt_vectors) / sizeof(wt_vectors[0])));
+	tcase_add_test(tc, test_writer_timeout_no_log);
+	suite_add_tcase(s, tc);
+	return s;
+}
