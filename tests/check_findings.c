@@ -228,6 +228,133 @@ START_TEST(test_writer_timeout_no_log)
 }
 END_TEST
 
+/* ---- vss-diag-key-acl ------------------------------------------------------------ */
+
+#define DIAG "ControlSet001\\Services\\VSS\\Diag"
+
+START_TEST(test_diag_healthy)
+{
+	struct scanned sc;
+	json_t *e, *eff;
+
+	run("diag-ok", "os 2016\n", &sc);
+	assert_status(&sc, "vss-diag-key-acl", "absent");
+	e = must_evidence(&sc, "vss-diag-key-acl", "path", DIAG);
+	ck_assert_str_eq(str(e, "verdict"), "ok");
+	ck_assert_str_eq(str(e, "sddl"), SCN_SDDL_DIAG);
+	/* Windows 10's grant is not full control, and it is enough */
+	ck_assert(json_is_false(json_object_get(e, "network_service_full_control")));
+	eff = json_object_get(e, "effective");
+	ck_assert_str_eq(str(eff, "NETWORK SERVICE"),
+			 "QUERY_VALUE|SET_VALUE|CREATE_SUB_KEY|ENUMERATE_SUB_KEYS|NOTIFY|DELETE|READ_CONTROL");
+	ck_assert_str_eq(str(eff, "SYSTEM"), "ALL_ACCESS");
+	e = must_evidence(&sc, "vss-diag-key-acl", "path", DIAG "\\System Writer");
+	ck_assert_str_eq(str(e, "verdict"), "ok");
+	ck_assert(json_is_true(json_object_get(e, "network_service_full_control")));
+	json_decref(sc.root);
+}
+END_TEST
+
+START_TEST(test_diag_broken)
+{
+	struct scanned sc;
+	json_t *e;
+
+	run("diag-dhcp", "os 2008r2\nbreak diagacl\n", &sc);
+	assert_status(&sc, "vss-diag-key-acl", "present");
+	e = must_evidence(&sc, "vss-diag-key-acl", "path", DIAG);
+	ck_assert_str_eq(str(e, "verdict"), "denied");
+	ck_assert_str_eq(str(e, "sddl"), SCN_SDDL_DIAG_NO_NS);
+	ck_assert_str_eq(str(e, "missing"), "SET_VALUE|CREATE_SUB_KEY");
+	ck_assert_str_eq(str(json_object_get(e, "effective"), "NETWORK SERVICE"), "NONE");
+	/* the writer's token still reads through Users */
+	ck_assert_str_eq(str(json_object_get(e, "effective"), "writer"),
+			 "QUERY_VALUE|ENUMERATE_SUB_KEYS|NOTIFY|READ_CONTROL");
+	ck_assert_ptr_nonnull(strstr(str(result(&sc, "vss-diag-key-acl"), "summary"), DIAG));
+	assert_fix(&sc, "vss-diag-key-acl",
+		   "$k = 'HKLM:\\SYSTEM\\CurrentControlSet\\Services\\VSS\\Diag'; $a = Get-Acl $k; "
+		   "$a.AddAccessRule((New-Object System.Security.AccessControl.RegistryAccessRule("
+		   "'NT AUTHORITY\\NETWORK SERVICE', 'FullControl', 'ContainerInherit', 'None', 'Allow'))); Set-Acl $k $a");
+	assert_fix(&sc, "vss-diag-key-acl", "'HKLM:\\OFFLINE_SYSTEM\\ControlSet001\\Services\\VSS\\Diag'");
+	assert_fix(&sc, "vss-diag-key-acl", "net start cryptsvc");
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(result(&sc, "vss-diag-key-acl"),
+									  "references"), 0)), "KB 2298620");
+	ck_assert_int_eq(sc.status, 1);
+	json_decref(sc.root);
+}
+END_TEST
+
+static const struct diag_vector {
+	const char *what, *key, *sddl;  /* key below Services\VSS */
+	const char *status;
+	const char *denied_path;        /* the item judged denied, NULL: none */
+	const char *missing;
+	int full_control;               /* on Diag: -1 not checked */
+} diag_vectors[] = {
+	{ "NETWORK SERVICE full control (the KB's grant)", "Diag", "D:(A;;KA;;;SY)(A;;KA;;;BA)(A;;KA;;;NS)",
+	  "absent", NULL, NULL, 1 },
+	{ "granted through Users only", "Diag", "D:(A;;KA;;;SY)(A;;KA;;;BU)", "absent", NULL, NULL, 0 },
+	{ "generic all to NETWORK SERVICE", "Diag", "D:(A;;GA;;;NS)", "absent", NULL, NULL, 1 },
+	{ "deny SET_VALUE to NETWORK SERVICE first", "Diag", "D:(D;;DC;;;NS)(A;;KA;;;NS)",
+	  "present", DIAG, "SET_VALUE", 0 },
+	{ "deny after the grant does not count", "Diag", "D:(A;;KA;;;NS)(D;;DC;;;NS)", "absent", NULL, NULL, 1 },
+	{ "read only", "Diag", "D:(A;;KA;;;SY)(A;;KR;;;NS)", "present", DIAG, "SET_VALUE|CREATE_SUB_KEY", 0 },
+	{ "inherit-only grant only", "Diag", "D:(A;;KA;;;SY)(A;CIIO;GA;;;NS)(A;;KR;;;BU)",
+	  "present", DIAG, "SET_VALUE|CREATE_SUB_KEY", 0 },
+	{ "empty DACL", "Diag", "O:SYD:", "present", DIAG,
+	  "QUERY_VALUE|SET_VALUE|CREATE_SUB_KEY|ENUMERATE_SUB_KEYS", 0 },
+	{ "NULL DACL", "Diag", "D:NO_ACCESS_CONTROL", "absent", NULL, NULL, 1 },
+	{ "the writer's own subkey read only", "Diag\\System Writer", "D:(A;;KA;;;SY)(A;;KR;;;NS)",
+	  "present", DIAG "\\System Writer", "SET_VALUE", -1 },
+};
+
+START_TEST(test_diag_vectors)
+{
+	const struct diag_vector *v = &diag_vectors[_i];
+	struct scanned sc;
+	char *text = NULL;
+	json_t *e;
+
+	ck_assert_int_ge(asprintf(&text, "os 2012r2\nreg system keysd \"ControlSet001\\Services\\VSS\\%s\" %s\n",
+				  v->key, v->sddl), 0);
+	run("diag-vec", text, &sc);
+	free(text);
+	ck_assert_msg(strcmp(status(&sc, "vss-diag-key-acl"), v->status) == 0, "%s: %s, want %s",
+		      v->what, status(&sc, "vss-diag-key-acl"), v->status);
+	if (v->denied_path) {
+		e = must_evidence(&sc, "vss-diag-key-acl", "path", v->denied_path);
+		ck_assert_str_eq(str(e, "verdict"), "denied");
+		ck_assert_msg(strcmp(str(e, "missing"), v->missing) == 0, "%s: missing %s", v->what,
+			      str(e, "missing"));
+	}
+	if (v->full_control >= 0) {
+		e = must_evidence(&sc, "vss-diag-key-acl", "path", DIAG);
+		ck_assert_int_eq(json_is_true(json_object_get(e, "network_service_full_control")),
+				 v->full_control);
+	}
+	json_decref(sc.root);
+}
+END_TEST
+
+/* VSS 8193 naming the Diag key is enough on its own */
+START_TEST(test_diag_event)
+{
+	struct scanned sc;
+
+	run("diag-ev", "os 2008r2\n"
+	    "event application provider=VSS id=8193 time=2024-06-01T10:00:00Z \"text=Volume Shadow Copy Service error: "
+	    "Unexpected error calling routine RegOpenKeyExW(-2147483646,SYSTEM\\\\CurrentControlSet\\\\Services\\\\VSS\\\\Diag,...). "
+	    "hr = 0x80070005, Access is denied.\"\n"
+	    "event application provider=VSS id=8193 time=2024-06-01T11:00:00Z \"text=Volume Shadow Copy Service error: "
+	    "Unexpected error calling routine CoCreateInstance. hr = 0x80070005, Access is denied.\"\n", &sc);
+	assert_status(&sc, "vss-diag-key-acl", "present");
+	ck_assert_ptr_nonnull(strstr(str(result(&sc, "vss-diag-key-acl"), "summary"), "the event logs show it"));
+	/* only the record naming Diag */
+	ck_assert_int_eq(num(must_evidence(&sc, "vss-diag-key-acl", "kind", "event"), "count"), 1);
+	json_decref(sc.root);
+}
+END_TEST
+
 Suite *findings_suite(void);
 Suite *findings_suite(void)
 {
@@ -238,6 +365,14 @@ Suite *findings_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_writer_timeout, 0, (int)(sizeof(wt_vectors) / sizeof(wt_vectors[0])));
 	tcase_add_test(tc, test_writer_timeout_no_log);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("vss_diag_key_acl");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_diag_healthy);
+	tcase_add_test(tc, test_diag_broken);
+	tcase_add_loop_test(tc, test_diag_vectors, 0, (int)(sizeof(diag_vectors) / sizeof(diag_vectors[0])));
+	tcase_add_test(tc, test_diag_event);
 	suite_add_tcase(s, tc);
 	return s;
 }

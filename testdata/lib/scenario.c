@@ -38,7 +38,8 @@ struct scn {
 };
 
 enum { B_CAUSE1 = 1, B_CAUSE2 = 2, B_CAUSE3 = 4, B_CAUSE4 = 8, B_MSLLDP = 16,
-       B_BINARY = 32, B_VSSACL = 64 };
+       B_BINARY = 32, B_VSSACL = 64, B_DIAGACL = 128, B_COMSEC = 256,
+       B_IMAGEPATH = 512, B_PROFILE = 1024 };
 
 static int append(char **buf, const char *line)
 {
@@ -81,6 +82,21 @@ static char *word(char **p)
 static int sd_bin(const char *sddl, uint8_t **bin, size_t *len, struct err *err)
 {
 	return sdbin_from_sddl(sddl, bin, len, err);
+}
+
+/* The key's own descriptor (its sk cell). */
+static int key_sd(struct regf_writer *w, const char *key, const char *sddl,
+		  struct err *err)
+{
+	uint8_t *bin = NULL;
+	size_t len = 0;
+	int rc = sd_bin(sddl, &bin, &len, err);
+
+	if (rc < 0)
+		return rc;
+	rc = regf_writer_set_key_sd(w, key, bin, len);
+	free(bin);
+	return rc < 0 ? err_set(err, -E_INTERNAL, "hive: %s", regf_writer_error(w)) : 0;
 }
 
 static int reg_sd(struct regf_writer *w, const char *svc, const char *sddl,
@@ -203,6 +219,11 @@ static int build_system(struct scn *sc, struct regf_writer *w, struct err *err)
 		W(regf_writer_set_dword(w, SVC "CryptSvc", "Start", 4));
 	W(regf_writer_set_dword(w, SVC "VSS\\VssAccessControl", "NT Authority\\NetworkService",
 				(sc->breaks & B_VSSACL) ? 0 : 1));
+	/* VSS\Diag and the writer's subkey with their own descriptors, as
+	 * Windows 8 / 10 ship them (KB 2298620: NETWORK SERVICE must write) */
+	if (key_sd(w, SVC "VSS\\Diag", (sc->breaks & B_DIAGACL) ? SCN_SDDL_DIAG_NO_NS : SCN_SDDL_DIAG, err) < 0 ||
+	    key_sd(w, SVC "VSS\\Diag\\System Writer", SCN_SDDL_DIAG_SUBKEY, err) < 0)
+		return err->code;
 	return 0;
 }
 
@@ -298,6 +319,15 @@ static int reg_line(struct regf_writer *sys, struct regf_writer *sw, char *p,
 		free(bin);
 	} else if (strcmp(type, "delete") == 0) {
 		rc = regf_writer_delete_value(w, key, name);
+	} else if (strcmp(type, "keysd") == 0) {
+		/* reg HIVE keysd KEY SDDL: the SDDL is "name" and the rest */
+		char *sddl = NULL;
+
+		if (asprintf(&sddl, "%s%s%s", name, *p ? " " : "", p) < 0)
+			return err_set(err, -E_NOMEM, "out of memory");
+		rc = key_sd(w, key, sddl, err);
+		free(sddl);
+		return rc;
 	} else {
 		return err_set(err, -E_USAGE, "reg: unknown type '%s'", type);
 	}
@@ -749,6 +779,7 @@ int scenario_build(const char *text, const char *out_path, struct err *err)
 				else if (strcmp(b, "mslldp") == 0) sc.breaks |= B_MSLLDP;
 				else if (strcmp(b, "binary") == 0) sc.breaks |= B_BINARY;
 				else if (strcmp(b, "vssacl") == 0) sc.breaks |= B_VSSACL;
+				else if (strcmp(b, "diagacl") == 0) sc.breaks |= B_DIAGACL;
 				else
 					rc = err_set(err, -E_USAGE, "line %u: unknown break '%s'", lineno, b);
 			}
