@@ -355,6 +355,149 @@ START_TEST(test_diag_event)
 }
 END_TEST
 
+/* ---- com-access-denied ------------------------------------------------------------ */
+
+#define OLE "Microsoft\\Ole"
+#define DCOM_POLICY "Policies\\Microsoft\\Windows NT\\DCOM"
+#define VSS8194 "event application provider=VSS id=8194 time=2024-06-01T10:00:00Z \"text=Volume Shadow Copy Service " \
+	"error: Unexpected error querying for the IVssWriterCallback interface.  hr = 0x80070005, Access is denied.\"\n"
+
+/* The evidence item of value name under key (path). */
+static json_t *com_item(struct scanned *sc, const char *path, const char *value)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(json_object_get(result(sc, "com-access-denied"), "evidence"), i, e) {
+		const char *p = json_string_value(json_object_get(e, "path"));
+		const char *v = json_string_value(json_object_get(e, "value"));
+
+		if (p && v && strcmp(p, path) == 0 && strcmp(v, value) == 0)
+			return e;
+	}
+	ck_abort_msg("com-access-denied: no evidence for %s\\%s", path, value);
+	return NULL;
+}
+
+START_TEST(test_com_healthy)
+{
+	struct scanned sc;
+	json_t *e;
+
+	run("com-ok", "os 2008r2\n", &sc);
+	assert_status(&sc, "com-access-denied", "absent");
+	e = com_item(&sc, OLE, "MachineAccessRestriction");
+	ck_assert_str_eq(str(e, "verdict"), "ok");
+	ck_assert_str_eq(str(e, "sddl"), SCN_SDDL_COM_ACCESS);
+	ck_assert_str_eq(str(json_object_get(e, "effective"), "NETWORK SERVICE"), "EXECUTE|EXECUTE_LOCAL|EXECUTE_REMOTE");
+	e = com_item(&sc, OLE, "MachineLaunchRestriction");
+	ck_assert_str_eq(str(json_object_get(e, "effective"), "NETWORK SERVICE"),
+			 "EXECUTE|EXECUTE_LOCAL|ACTIVATE_LOCAL");
+	/* an absent value is Windows' default, and says so */
+	e = com_item(&sc, OLE, "DefaultAccessPermission");
+	ck_assert(json_is_false(json_object_get(e, "exists")));
+	ck_assert_ptr_nonnull(strstr(str(e, "note"), "Windows' built-in default"));
+	ck_assert_str_eq(str(e, "verdict"), "ok");
+	/* without the symptom, the default's missing NETWORK SERVICE is not required */
+	ck_assert_str_eq(str(json_object_get(e, "effective"), "NETWORK SERVICE"), "NONE");
+	json_decref(sc.root);
+}
+END_TEST
+
+START_TEST(test_com_broken)
+{
+	struct scanned sc;
+	json_t *e;
+
+	run("com-bad", "os 2008r2\nbreak comsec\n", &sc);
+	assert_status(&sc, "com-access-denied", "present");
+	e = com_item(&sc, OLE, "MachineAccessRestriction");
+	ck_assert_str_eq(str(e, "verdict"), "denied");
+	ck_assert_str_eq(str(json_object_get(e, "missing"), "NETWORK SERVICE"), "EXECUTE|EXECUTE_LOCAL");
+	/* SYSTEM holds Administrators: not missing */
+	ck_assert_ptr_null(json_object_get(json_object_get(e, "missing"), "SYSTEM"));
+	ck_assert_str_eq(str(e, "fixed_sddl"), SCN_SDDL_COM_ACCESS_NO_EVERYONE "(A;;CCDC;;;NS)");
+	assert_fix(&sc, "com-access-denied", "SDDLToBinarySD('" SCN_SDDL_COM_ACCESS_NO_EVERYONE "(A;;CCDC;;;NS)')");
+	assert_fix(&sc, "com-access-denied", "-Name MachineAccessRestriction -Value $sd -Type Binary");
+	/* no policy value: no reg add line for one */
+	ck_assert_int_eq(fix_count(&sc, "com-access-denied", "Policies"), 0);
+	ck_assert_ptr_nonnull(strstr(str(result(&sc, "com-access-denied"), "summary"), "MachineAccessRestriction"));
+	ck_assert_int_eq(sc.status, 1);
+	json_decref(sc.root);
+}
+END_TEST
+
+static const struct com_vector {
+	const char *what, *lines;
+	const char *status;
+	const char *path, *value;     /* the item to look at */
+	const char *verdict;
+	const char *missing_who, *missing;
+	const char *fix;              /* a remediation line holds it, NULL: none */
+} com_vectors[] = {
+	{ "launch limited to Administrators",
+	  "reg software sddl " OLE " MachineLaunchRestriction O:BAG:BAD:(A;;CCDCLCSWRP;;;BA)\n",
+	  "present", OLE, "MachineLaunchRestriction", "denied", "NETWORK SERVICE",
+	  "EXECUTE|EXECUTE_LOCAL|ACTIVATE_LOCAL", "(A;;CCDCSW;;;NS)" },
+	{ "EXECUTE alone is the old form: everything",
+	  "reg software sddl " OLE " MachineAccessRestriction O:BAG:BAD:(A;;CC;;;WD)\n",
+	  "absent", OLE, "MachineAccessRestriction", "ok", NULL, NULL, NULL },
+	{ "remote only",
+	  "reg software sddl " OLE " MachineAccessRestriction O:BAG:BAD:(A;;CCLC;;;WD)\n",
+	  "present", OLE, "MachineAccessRestriction", "denied", "SYSTEM", "EXECUTE_LOCAL", NULL },
+	{ "deny NETWORK SERVICE first",
+	  "reg software sddl " OLE " MachineAccessRestriction O:BAG:BAD:(D;;CCDC;;;NS)(A;;CCDCLC;;;WD)\n",
+	  "present", OLE, "MachineAccessRestriction", "denied", "NETWORK SERVICE", "EXECUTE|EXECUTE_LOCAL", NULL },
+	{ "the policy copy wins and denies",
+	  "reg software sz \"" DCOM_POLICY "\" MachineAccessRestriction O:BAG:BAD:(A;;CCDCLC;;;BA)\n",
+	  "present", DCOM_POLICY, "MachineAccessRestriction", NULL, NULL, NULL,
+	  "reg add \"HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows NT\\DCOM\" /v MachineAccessRestriction /t REG_SZ "
+	  "/d \"O:BAG:BAD:(A;;CCDCLC;;;BA)(A;;CCDC;;;NS)\" /f" },
+	{ "the policy copy wins and allows",
+	  "break comsec\nreg software sz \"" DCOM_POLICY "\" MachineAccessRestriction O:BAG:BAD:(A;;CCDCLC;;;WD)\n",
+	  "absent", OLE, "MachineAccessRestriction", NULL, NULL, NULL, NULL },
+	{ "DefaultAccessPermission without SYSTEM",
+	  "reg software sddl " OLE " DefaultAccessPermission O:BAG:BAD:(A;;CCDCLC;;;PS)\n",
+	  "present", OLE, "DefaultAccessPermission", "denied", "SYSTEM", "EXECUTE|EXECUTE_LOCAL", NULL },
+	{ "no limits at all: Windows' default",
+	  "reg software delete " OLE " MachineAccessRestriction\nreg software delete " OLE " MachineLaunchRestriction\n",
+	  "absent", OLE, "MachineLaunchRestriction", "ok", NULL, NULL, NULL },
+	{ "a value that is no descriptor",
+	  "reg software hex " OLE " MachineAccessRestriction 0102030405\n",
+	  "unknown", OLE, "MachineAccessRestriction", NULL, NULL, NULL, NULL },
+	/* the symptom makes NETWORK SERVICE needed in the default permission */
+	{ "8194 and Windows' default DefaultAccessPermission",
+	  VSS8194, "present", OLE, "DefaultAccessPermission", "denied", "NETWORK SERVICE", "EXECUTE|EXECUTE_LOCAL",
+	  "SDDLToBinarySD('O:BAG:BAD:(A;;CCDCLC;;;PS)(A;;CCDC;;;SY)(A;;CCDCLC;;;BA)(A;;CCDC;;;NS)')" },
+	{ "8194 and NETWORK SERVICE already in DefaultAccessPermission",
+	  VSS8194 "reg software sddl " OLE " DefaultAccessPermission O:BAG:BAD:(A;;CCDCLC;;;PS)(A;;CCDC;;;SY)(A;;CCDCLC;;;BA)(A;;CCDC;;;NS)\n",
+	  "absent", OLE, "DefaultAccessPermission", "ok", NULL, NULL, NULL },
+};
+
+START_TEST(test_com_vectors)
+{
+	const struct com_vector *v = &com_vectors[_i];
+	struct scanned sc;
+	char *text = NULL;
+	json_t *e;
+
+	ck_assert_int_ge(asprintf(&text, "os 2012r2\n%s", v->lines), 0);
+	run("com-vec", text, &sc);
+	free(text);
+	ck_assert_msg(strcmp(status(&sc, "com-access-denied"), v->status) == 0, "%s: %s, want %s: %s",
+		      v->what, status(&sc, "com-access-denied"), v->status,
+		      str(result(&sc, "com-access-denied"), "summary"));
+	e = com_item(&sc, v->path, v->value);
+	if (v->verdict)
+		ck_assert_str_eq(str(e, "verdict"), v->verdict);
+	if (v->missing_who)
+		ck_assert_str_eq(str(json_object_get(e, "missing"), v->missing_who), v->missing);
+	if (v->fix)
+		assert_fix(&sc, "com-access-denied", v->fix);
+	json_decref(sc.root);
+}
+END_TEST
+
 Suite *findings_suite(void);
 Suite *findings_suite(void)
 {
@@ -373,6 +516,13 @@ Suite *findings_suite(void)
 	tcase_add_test(tc, test_diag_broken);
 	tcase_add_loop_test(tc, test_diag_vectors, 0, (int)(sizeof(diag_vectors) / sizeof(diag_vectors[0])));
 	tcase_add_test(tc, test_diag_event);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("com_access_denied");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_com_healthy);
+	tcase_add_test(tc, test_com_broken);
+	tcase_add_loop_test(tc, test_com_vectors, 0, (int)(sizeof(com_vectors) / sizeof(com_vectors[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -255,6 +255,27 @@ static int build_software(struct scn *sc, struct regf_writer *w, struct err *err
 	W(regf_writer_set_multi_sz(w, sh, "rpcss", rpcss, 2));
 	W(regf_writer_set_multi_sz(w, sh, "DcomLaunch", dcom, 3));
 	W(regf_writer_add_key(w, "Microsoft\\EventSystem\\{26c409cc-ae86-11d1-b616-00805fc79216}\\Subscriptions"));
+	/* machine-wide COM limits as Windows writes them (REG_BINARY) */
+	{
+		uint8_t *bin = NULL;
+		size_t len = 0;
+
+		if (sd_bin((sc->breaks & B_COMSEC) ? SCN_SDDL_COM_ACCESS_NO_EVERYONE : SCN_SDDL_COM_ACCESS,
+			   &bin, &len, err) < 0)
+			return err->code;
+		if (regf_writer_set_binary(w, "Microsoft\\Ole", "MachineAccessRestriction", bin, len) < 0) {
+			free(bin);
+			return err_set(err, -E_INTERNAL, "hive: %s", regf_writer_error(w));
+		}
+		free(bin);
+		if (sd_bin(SCN_SDDL_COM_LAUNCH, &bin, &len, err) < 0)
+			return err->code;
+		if (regf_writer_set_binary(w, "Microsoft\\Ole", "MachineLaunchRestriction", bin, len) < 0) {
+			free(bin);
+			return err_set(err, -E_INTERNAL, "hive: %s", regf_writer_error(w));
+		}
+		free(bin);
+	}
 	return 0;
 }
 
@@ -780,6 +801,7 @@ int scenario_build(const char *text, const char *out_path, struct err *err)
 				else if (strcmp(b, "binary") == 0) sc.breaks |= B_BINARY;
 				else if (strcmp(b, "vssacl") == 0) sc.breaks |= B_VSSACL;
 				else if (strcmp(b, "diagacl") == 0) sc.breaks |= B_DIAGACL;
+				else if (strcmp(b, "comsec") == 0) sc.breaks |= B_COMSEC;
 				else
 					rc = err_set(err, -E_USAGE, "line %u: unknown break '%s'", lineno, b);
 			}

@@ -15,6 +15,8 @@
  *       vssacl: VssAccessControl without NETWORK SERVICE
  *       diagacl: Services\VSS\Diag's own descriptor without NETWORK
  *           SERVICE (as after the DHCP server role, KB 2298620)
+ *       comsec: SOFTWARE Microsoft\Ole MachineAccessRestriction without
+ *           Everyone (only Administrators and Distributed COM Users)
  *   aspnet_folders N                       folders for break cause4 (1200)
  *   services N                             N more services and drivers
  *   pad system|software SIZE               filler keys until the hive grows
@@ -83,6 +85,11 @@ int scenario_build(const char *text, const char *out_path, struct err *err);
  * SERVICE gets 0x3001f, its subkeys inherit full control */
 #define SCN_SDDL_DIAG "O:SYG:SYD:PAI(A;;KA;;;BA)(A;;KA;;;SY)(A;;CCDCLCSWRPSDRC;;;BO)(A;;CCDCLCSWRPSDRC;;;LS)(A;;CCDCLCSWRPSDRC;;;NS)(A;CIIO;RC;;;OW)(A;;KR;;;BU)(A;CIIO;GR;;;BU)(A;CIIO;GA;;;BA)(A;CIIO;GA;;;BO)(A;CIIO;GA;;;LS)(A;CIIO;GA;;;NS)(A;CIIO;GA;;;SY)"
 #define SCN_SDDL_DIAG_SUBKEY "O:SYG:SYD:AI(A;CIID;RC;;;OW)(A;ID;KR;;;BU)(A;CIIOID;GR;;;BU)(A;ID;KA;;;BA)(A;CIIOID;GA;;;BA)(A;ID;KA;;;BO)(A;CIIOID;GA;;;BO)(A;ID;KA;;;LS)(A;CIIOID;GA;;;LS)(A;ID;KA;;;NS)(A;CIIOID;GA;;;NS)(A;ID;KA;;;SY)(A;CIIOID;GA;;;SY)"
+/* SOFTWARE Microsoft\Ole machine-wide COM limits as Windows ships them, and
+ * an access limit "hardened" down to Administrators and DCOM users */
+#define SCN_SDDL_COM_ACCESS "O:BAG:BAD:(A;;CCDCLC;;;WD)(A;;CCDC;;;AN)(A;;CCDCLC;;;S-1-5-32-562)(A;;CCDCLC;;;LU)"
+#define SCN_SDDL_COM_LAUNCH "O:BAG:BAD:(A;;CCDCLCSWRP;;;BA)(A;;CCDCSW;;;WD)(A;;CCDCLCSWRP;;;S-1-5-32-562)(A;;CCDCLCSWRP;;;LU)"
+#define SCN_SDDL_COM_ACCESS_NO_EVERYONE "O:BAG:BAD:(A;;CCDCLC;;;BA)(A;;CCDCLC;;;S-1-5-32-562)"
 /* ... and after the DHCP server role took NETWORK SERVICE off it */
 #define SCN_SDDL_DIAG_NO_NS "O:SYG:SYD:PAI(A;;KA;;;BA)(A;;KA;;;SY)(A;;CCDCLCSWRPSDRC;;;BO)(A;;CCDCLCSWRPSDRC;;;LS)(A;CIIO;RC;;;OW)(A;;KR;;;BU)(A;CIIO;GR;;;BU)(A;CIIO;GA;;;BA)(A;CIIO;GA;;;BO)(A;CIIO;GA;;;LS)(A;CIIO;GA;;;SY)"
 
