@@ -498,6 +498,152 @@ START_TEST(test_com_vectors)
 }
 END_TEST
 
+/* ---- service-imagepath-invalid ------------------------------------------------------ */
+
+#define SVCS "ControlSet001\\Services\\"
+/* MountedDevices as an MBR disk writes it: signature + partition offset */
+#define MOUNTED_C "reg system hex MountedDevices \\DosDevices\\C: 78563412 0000100000000000\n"
+#define MOUNTED_E "reg system hex MountedDevices \\DosDevices\\E: 78563412 0000500600000000\n"
+
+START_TEST(test_imagepath_broken)
+{
+	struct scanned sc;
+	json_t *e, *probs;
+
+	run("ip-slash", "os 2008r2\nbreak imagepath\n", &sc);
+	assert_status(&sc, "service-imagepath-invalid", "present");
+	e = must_evidence(&sc, "service-imagepath-invalid", "service", "FooAgent");
+	ck_assert_str_eq(str(e, "path"), SVCS "FooAgent");
+	ck_assert_str_eq(str(e, "value"), "ImagePath");
+	ck_assert_str_eq(str(e, "data"), SCN_BAD_IMAGEPATH);
+	probs = json_object_get(e, "problems");
+	ck_assert_uint_eq(json_array_size(probs), 1);
+	ck_assert_str_eq(json_string_value(json_array_get(probs, 0)), "forward slashes");
+	ck_assert_str_eq(str(e, "corrected"), "\"C:\\Program Files\\Foo Agent\\agent.exe\" -service");
+	assert_fix(&sc, "service-imagepath-invalid",
+		   "reg add \"HKLM\\SYSTEM\\CurrentControlSet\\Services\\FooAgent\" /v ImagePath /t REG_EXPAND_SZ "
+		   "/d \"\\\"C:\\Program Files\\Foo Agent\\agent.exe\\\" -service\" /f");
+	assert_fix(&sc, "service-imagepath-invalid",
+		   "sc config FooAgent binPath= \"\\\"C:\\Program Files\\Foo Agent\\agent.exe\\\" -service\"");
+	assert_fix(&sc, "service-imagepath-invalid", "HKLM\\OFFLINE_SYSTEM\\ControlSet001");
+	ck_assert_ptr_nonnull(strstr(str(result(&sc, "service-imagepath-invalid"), "summary"), "FooAgent"));
+	/* the path is bad, the binary is there: not a missing binary */
+	assert_status(&sc, "service-binary-missing", "absent");
+	ck_assert_int_eq(sc.status, 1);
+	json_decref(sc.root);
+}
+END_TEST
+
+static const struct ip_vector {
+	const char *what, *lines;
+	const char *status;
+	const char *service;          /* the service judged, NULL: none */
+	const char *problem;          /* one of its problems */
+	const char *corrected;        /* NULL: no correction (manual fix) */
+	const char *fix;              /* a remediation line holds it */
+} ip_vectors[] = {
+	{ "unbalanced quote",
+	  "reg system expand_sz " SVCS "Quoty ImagePath \"C:\\Program Files\\Quoty\\q.exe -k x\n"
+	  "reg system dword " SVCS "Quoty Type 16\n",
+	  "present", "Quoty", "unbalanced quotes", "\"C:\\Program Files\\Quoty\\q.exe\" -k x", NULL },
+	{ "relative driver found under System32\\drivers",
+	  "reg system expand_sz " SVCS "FooDrv ImagePath drivers\\foodrv.sys\n"
+	  "reg system dword " SVCS "FooDrv Type 1\n"
+	  "binary Windows\\System32\\drivers\\foodrv.sys\n",
+	  "present", "FooDrv", "relative path", "\\SystemRoot\\System32\\drivers\\foodrv.sys", NULL },
+	{ "relative service not on the volume",
+	  "reg system expand_sz " SVCS "Tool ImagePath tools\\agent.exe /run\n"
+	  "reg system dword " SVCS "Tool Type 16\n",
+	  "present", "Tool", "relative path", "%SystemRoot%\\tools\\agent.exe /run", NULL },
+	{ "UNC path: no guess, a manual fix",
+	  "reg system expand_sz " SVCS "NetAgent ImagePath \\\\fileserver\\tools\\agent.exe\n"
+	  "reg system dword " SVCS "NetAgent Type 16\n",
+	  "present", "NetAgent", "UNC path", NULL, "NetAgent: a network (UNC) path" },
+	{ "a drive no volume has (KB 980794)",
+	  MOUNTED_C "reg system expand_sz " SVCS "ClusSvcX ImagePath D:\\Apps\\svc.exe\n"
+	  "reg system dword " SVCS "ClusSvcX Type 16\n",
+	  "present", "ClusSvcX", "drive D: that no volume has", NULL, "sc delete ClusSvcX" },
+	{ "a drive no volume has, the file on C:",
+	  MOUNTED_C "reg system expand_sz " SVCS "ClusSvcY ImagePath \"D:\\Apps\\svc y.exe\" -x\n"
+	  "reg system dword " SVCS "ClusSvcY Type 16\nbinary \"Apps\\svc y.exe\"\n",
+	  "present", "ClusSvcY", "drive D: that no volume has", "\"C:\\Apps\\svc y.exe\" -x", NULL },
+	{ "a drive MountedDevices names",
+	  MOUNTED_C MOUNTED_E "reg system expand_sz " SVCS "DataSvc ImagePath \\??\\E:\\drv\\x.sys\n"
+	  "reg system dword " SVCS "DataSvc Type 1\n",
+	  "absent", NULL, NULL, NULL, NULL },
+	{ "no MountedDevices: other drives are not judged",
+	  "reg system expand_sz " SVCS "DataSvc ImagePath D:\\Apps\\svc.exe\n"
+	  "reg system dword " SVCS "DataSvc Type 16\n",
+	  "absent", NULL, NULL, NULL, NULL },
+	{ "Windows' own forms",
+	  "reg system expand_sz " SVCS "A ImagePath system32\\DRIVERS\\a.sys\nreg system dword " SVCS "A Type 1\n"
+	  "reg system expand_sz " SVCS "B ImagePath \\SystemRoot\\System32\\drivers\\b.sys\nreg system dword " SVCS "B Type 1\n"
+	  "reg system expand_sz " SVCS "C ImagePath \\??\\C:\\Windows\\system32\\c.sys\nreg system dword " SVCS "C Type 1\n"
+	  "reg system expand_sz " SVCS "D ImagePath \"%ProgramFiles%\\D\\d.exe\" /svc\nreg system dword " SVCS "D Type 16\n"
+	  "reg system expand_sz " SVCS "E ImagePath C:\\WINDOWS\\system32\\svchost.exe -k netsvcs -p\n"
+	  "reg system dword " SVCS "E Type 32\n",
+	  "absent", NULL, NULL, NULL, NULL },
+	{ "a busy server with Windows' forms", "services 400\n", "absent", NULL, NULL, NULL, NULL },
+};
+
+START_TEST(test_imagepath_vectors)
+{
+	const struct ip_vector *v = &ip_vectors[_i];
+	struct scanned sc;
+	char *text = NULL;
+	json_t *e, *p;
+	size_t i;
+	int found = 0;
+
+	ck_assert_int_ge(asprintf(&text, "os 2016\n%s", v->lines), 0);
+	run("ip-vec", text, &sc);
+	free(text);
+	ck_assert_msg(strcmp(status(&sc, "service-imagepath-invalid"), v->status) == 0, "%s: %s, want %s: %s",
+		      v->what, status(&sc, "service-imagepath-invalid"), v->status,
+		      str(result(&sc, "service-imagepath-invalid"), "summary"));
+	if (v->service) {
+		e = must_evidence(&sc, "service-imagepath-invalid", "service", v->service);
+		json_array_foreach(json_object_get(e, "problems"), i, p)
+			if (strcmp(json_string_value(p), v->problem) == 0)
+				found = 1;
+		ck_assert_msg(found, "%s: no problem '%s'", v->what, v->problem);
+		if (v->corrected)
+			ck_assert_str_eq(str(e, "corrected"), v->corrected);
+		else
+			ck_assert(json_is_null(json_object_get(e, "corrected")));
+	}
+	if (v->fix)
+		assert_fix(&sc, "service-imagepath-invalid", v->fix);
+	json_decref(sc.root);
+}
+END_TEST
+
+/* The traces in the logs: evidence; CAPI2's path-syntax text proves it. */
+START_TEST(test_imagepath_events)
+{
+	struct scanned sc;
+	json_t *e;
+
+	run("ip-ev", "os 2008r2\n"
+	    "event application provider=Microsoft-Windows-Backup id=517 time=2024-06-03T12:00:00Z "
+	    "data=BackupTime:2024-06-03T11:59:00Z data=ErrorCode:0x8078010D \"data=ErrorMessage:Enumeration of the files failed.\"\n",
+	    &sc);
+	assert_status(&sc, "service-imagepath-invalid", "absent");
+	e = must_evidence(&sc, "service-imagepath-invalid", "kind", "event");
+	ck_assert_int_eq(num(e, "event_id"), 517);
+	json_decref(sc.root);
+
+	run("ip-ev2", "os 2008r2\n"
+	    "event application provider=Microsoft-Windows-CAPI2 id=513 time=2024-06-01T10:00:00Z \"text=Details:\\r\\n"
+	    "AddLegacyDriverFiles: Unable to back up image of binary Foo Backup Agent.\\r\\n\\r\\nSystem Error:\\r\\n"
+	    "The filename, directory name, or volume label syntax is incorrect.\\r\\n\"\n", &sc);
+	assert_status(&sc, "service-imagepath-invalid", "present");
+	e = must_evidence(&sc, "service-imagepath-invalid", "kind", "event");
+	ck_assert_str_eq(str(e, "proves"), "service-imagepath-invalid");
+	json_decref(sc.root);
+}
+END_TEST
+
 Suite *findings_suite(void);
 Suite *findings_suite(void)
 {
@@ -523,6 +669,13 @@ Suite *findings_suite(void)
 	tcase_add_test(tc, test_com_healthy);
 	tcase_add_test(tc, test_com_broken);
 	tcase_add_loop_test(tc, test_com_vectors, 0, (int)(sizeof(com_vectors) / sizeof(com_vectors[0])));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("service_imagepath_invalid");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_imagepath_broken);
+	tcase_add_loop_test(tc, test_imagepath_vectors, 0, (int)(sizeof(ip_vectors) / sizeof(ip_vectors[0])));
+	tcase_add_test(tc, test_imagepath_events);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1858,6 +1858,7 @@ static const struct { const char *name; enum capi2_kind kind; } capi2_names[] = 
 	{ "core_csi_junction", CAPI2_CORE_CSI_JUNCTION },
 	{ "legacy_driver_access_denied", CAPI2_LEGACY_DRIVER_ACCESS_DENIED },
 	{ "legacy_driver_not_found", CAPI2_LEGACY_DRIVER_NOT_FOUND },
+	{ "legacy_driver_bad_path", CAPI2_LEGACY_DRIVER_BAD_PATH },
 };
 
 static int spec_parse(json_t *j, struct spec *sp, struct err *err)
@@ -2079,6 +2080,8 @@ static json_t *group_json(const struct events_log *log, const char *file,
 		set_new(o, "binary", json_string(gr->binary));
 	if (gr->capi2) {
 		set_new(o, "capi2", json_string(capi2_kind_name(gr->capi2->kind)));
+		if (capi2_kind_finding(gr->capi2->kind))
+			set_new(o, "proves", json_string(capi2_kind_finding(gr->capi2->kind)));
 		set_new(o, "function", json_string(gr->capi2->function));
 		if (gr->capi2->subject[0])
 			set_new(o, "subject", json_string(gr->capi2->subject));
@@ -2252,7 +2255,8 @@ static int collect_plain(const struct events_log *log, const char *file,
 				*gr->capi2 = cd;
 			}
 			if (sp->capi2 == CAPI2_LEGACY_DRIVER_ACCESS_DENIED ||
-			    sp->capi2 == CAPI2_LEGACY_DRIVER_NOT_FOUND) {
+			    sp->capi2 == CAPI2_LEGACY_DRIVER_NOT_FOUND ||
+			    sp->capi2 == CAPI2_LEGACY_DRIVER_BAD_PATH) {
 				const char *key = NULL, *how = NULL;
 
 				if (!names_tried && env && env->names) {

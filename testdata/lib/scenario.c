@@ -217,6 +217,15 @@ static int build_system(struct scn *sc, struct regf_writer *w, struct err *err)
 			return err->code;
 	if (sc->breaks & B_CAUSE2)
 		W(regf_writer_set_dword(w, SVC "CryptSvc", "Start", 4));
+	if (sc->breaks & B_IMAGEPATH) {
+		/* an agent installed with forward slashes (KB 968247) */
+		W(regf_writer_set_dword(w, SVC "FooAgent", "Type", 0x10));
+		W(regf_writer_set_dword(w, SVC "FooAgent", "Start", 2));
+		W(regf_writer_set_dword(w, SVC "FooAgent", "ErrorControl", 1));
+		W(regf_writer_set_expand_sz(w, SVC "FooAgent", "ImagePath", SCN_BAD_IMAGEPATH));
+		W(regf_writer_set_sz(w, SVC "FooAgent", "DisplayName", "Foo Backup Agent"));
+		W(regf_writer_set_sz(w, SVC "FooAgent", "ObjectName", "LocalSystem"));
+	}
 	W(regf_writer_set_dword(w, SVC "VSS\\VssAccessControl", "NT Authority\\NetworkService",
 				(sc->breaks & B_VSSACL) ? 0 : 1));
 	/* VSS\Diag and the writer's subkey with their own descriptors, as
@@ -521,6 +530,31 @@ static int ntfs_preset(struct ntfs_builder *b, char *p, struct err *err)
 			return err_set(err, -E_USAGE, "sddl PATH SDDL");
 		return sddl_on(b, a1, p, err);
 	}
+	if (strcmp(verb, "binary") == 0)
+		return ntfs_builder_write(b, a1, "MZ", 2, err);
+	if (strcmp(verb, "wsblog") == 0) {
+		/* Windows\Logs\WindowsServerBackup\NAME as UTF-16LE with a BOM */
+		uint8_t *u;
+		size_t n, i, k = 2;
+		int rc;
+
+		unescape_text(p);
+		n = strlen(p);
+		u = malloc(2 * n + 2);
+		if (!u)
+			return err_set(err, -E_NOMEM, "out of memory");
+		u[0] = 0xff;
+		u[1] = 0xfe;
+		for (i = 0; i < n; i++) {
+			/* ASCII and Latin-1 bytes as code units (test text) */
+			u[k++] = (uint8_t)p[i];
+			u[k++] = 0;
+		}
+		snprintf(path, sizeof(path), "Windows\\Logs\\WindowsServerBackup\\%s", a1);
+		rc = ntfs_builder_write(b, path, u, k, err);
+		free(u);
+		return rc;
+	}
 	return err_set(err, -E_USAGE, "unknown preset '%s'", verb);
 }
 
@@ -628,6 +662,8 @@ static int build_volume(struct scn *sc, struct regf_writer *sys,
 			write_hive(b, sw, "Windows\\System32\\config\\SOFTWARE", err);
 	if (rc == 0)
 		rc = write_evtx(sc, b, err);
+	if (rc == 0 && (sc->breaks & B_IMAGEPATH))
+		rc = ntfs_builder_write(b, "Program Files\\Foo Agent\\agent.exe", "MZ", 2, err);
 	/* WinSxS: FileMaps and its files, PendingRenames */
 	if (rc == 0)
 		rc = sddl_on(b, "Windows\\WinSxS\\FileMaps", SCN_SDDL_WINSXS_DIR_OK, err);
@@ -802,6 +838,7 @@ int scenario_build(const char *text, const char *out_path, struct err *err)
 				else if (strcmp(b, "vssacl") == 0) sc.breaks |= B_VSSACL;
 				else if (strcmp(b, "diagacl") == 0) sc.breaks |= B_DIAGACL;
 				else if (strcmp(b, "comsec") == 0) sc.breaks |= B_COMSEC;
+				else if (strcmp(b, "imagepath") == 0) sc.breaks |= B_IMAGEPATH;
 				else
 					rc = err_set(err, -E_USAGE, "line %u: unknown break '%s'", lineno, b);
 			}
@@ -821,7 +858,8 @@ int scenario_build(const char *text, const char *out_path, struct err *err)
 			sc.filemaps_files = strtoul(p, NULL, 10);
 		} else if (strcmp(verb, "filemaps_deny") == 0 || strcmp(verb, "folders") == 0 ||
 			   strcmp(verb, "webconfig") == 0 || strcmp(verb, "junction") == 0 ||
-			   strcmp(verb, "sddl") == 0) {
+			   strcmp(verb, "sddl") == 0 || strcmp(verb, "binary") == 0 ||
+			   strcmp(verb, "wsblog") == 0) {
 			char *full = NULL;
 
 			if (asprintf(&full, "%s %s", verb, p) < 0 || append(&sc.ntfs_lines, full) < 0)

@@ -17,6 +17,8 @@
  *           SERVICE (as after the DHCP server role, KB 2298620)
  *       comsec: SOFTWARE Microsoft\Ole MachineAccessRestriction without
  *           Everyone (only Administrators and Distributed COM Users)
+ *       imagepath: service FooAgent with ImagePath SCN_BAD_IMAGEPATH
+ *           (forward slashes, KB 968247); its binary exists
  *   aspnet_folders N                       folders for break cause4 (1200)
  *   services N                             N more services and drivers
  *   pad system|software SIZE               filler keys until the hive grows
@@ -40,6 +42,10 @@
  *                                          \t \\ \" escapes)
  *   junction PATH TARGET                   PATH becomes a junction to TARGET
  *   sddl PATH SDDL                         PATH's descriptor
+ *   binary PATH                            a file holding "MZ" (a service binary)
+ *   wsblog NAME TEXT                       Windows\Logs\WindowsServerBackup\NAME
+ *                                          holding TEXT (\n \r \t \\ escapes) as
+ *                                          UTF-16LE with a byte-order mark
  *       (PATH may be "quoted" to hold spaces; these run after the fixed
  *       tree and before the vol lines, in order)
  *   log system|software new|old [corrupt N] [pages N]
@@ -90,6 +96,8 @@ int scenario_build(const char *text, const char *out_path, struct err *err);
 #define SCN_SDDL_COM_ACCESS "O:BAG:BAD:(A;;CCDCLC;;;WD)(A;;CCDC;;;AN)(A;;CCDCLC;;;S-1-5-32-562)(A;;CCDCLC;;;LU)"
 #define SCN_SDDL_COM_LAUNCH "O:BAG:BAD:(A;;CCDCLCSWRP;;;BA)(A;;CCDCSW;;;WD)(A;;CCDCLCSWRP;;;S-1-5-32-562)(A;;CCDCLCSWRP;;;LU)"
 #define SCN_SDDL_COM_ACCESS_NO_EVERYONE "O:BAG:BAD:(A;;CCDCLC;;;BA)(A;;CCDCLC;;;S-1-5-32-562)"
+/* break imagepath's agent */
+#define SCN_BAD_IMAGEPATH "C:/Program Files/Foo Agent/agent.exe -service"
 /* ... and after the DHCP server role took NETWORK SERVICE off it */
 #define SCN_SDDL_DIAG_NO_NS "O:SYG:SYD:PAI(A;;KA;;;BA)(A;;KA;;;SY)(A;;CCDCLCSWRPSDRC;;;BO)(A;;CCDCLCSWRPSDRC;;;LS)(A;CIIO;RC;;;OW)(A;;KR;;;BU)(A;CIIO;GR;;;BU)(A;CIIO;GA;;;BA)(A;CIIO;GA;;;BO)(A;CIIO;GA;;;LS)(A;CIIO;GA;;;SY)"
 
