@@ -842,8 +842,11 @@ START_TEST(test_e2e_classify)
 	ck_assert_str_eq(str(e, "log"), "Application.evtx");
 	ck_assert_str_eq(str(e, "function"), "AddCoreCsiFiles");
 
-	ck_assert_str_eq(status_of(root, "winsxs-junction"), "present");
-	ck_assert_str_eq(str(event_of(root, "winsxs-junction", 513), "first"), "2024-06-01T10:02:00Z");
+	/* the junction text proves profile-junction (issue 18), nothing else */
+	ck_assert_str_eq(status_of(root, "profile-junction"), "present");
+	ck_assert_str_eq(str(event_of(root, "profile-junction", 513), "first"), "2024-06-01T10:02:00Z");
+	ck_assert_str_eq(str(event_of(root, "profile-junction", 513), "proves"), "profile-junction");
+	ck_assert_str_eq(status_of(root, "winsxs-junction"), "absent");
 
 	/* the MsLldp descriptor is fine on this volume: the event alone */
 	ck_assert_str_eq(status_of(root, "service-sd-blocks-writer"), "present");

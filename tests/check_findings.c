@@ -644,6 +644,105 @@ START_TEST(test_imagepath_events)
 }
 END_TEST
 
+/* ---- profile-junction ---------------------------------------------------------------- */
+
+START_TEST(test_profile_junction)
+{
+	struct scanned sc;
+	json_t *e;
+
+	run("pj", "os 2008r2\njunction Users D:\\Users\njunction ProgramData C:\\Data\\ProgramData\n", &sc);
+	assert_status(&sc, "profile-junction", "present");
+	e = must_evidence(&sc, "profile-junction", "path", "Users");
+	ck_assert_str_eq(str(e, "kind"), "junction");
+	ck_assert_str_eq(str(e, "type"), "junction");
+	ck_assert_str_eq(str(e, "reparse_tag"), "0xa0000003");
+	ck_assert_str_eq(str(e, "target"), "D:\\Users");
+	/* a bare volume image: D: cannot be in it */
+	ck_assert(json_is_false(json_object_get(e, "target_volume_in_image")));
+	ck_assert_ptr_nonnull(strstr(str(e, "target_volume"), "bare volume"));
+	e = must_evidence(&sc, "profile-junction", "path", "ProgramData");
+	ck_assert(json_is_true(json_object_get(e, "target_volume_in_image")));
+	ck_assert_ptr_nonnull(strstr(str(result(&sc, "profile-junction"), "summary"), "Users -> D:\\Users"));
+	assert_fix(&sc, "profile-junction", "rmdir \"C:\\Users\" removes the link only, then robocopy \"D:\\Users\" \"C:\\Users\" /E /COPYALL /XJ");
+	assert_fix(&sc, "profile-junction", "robocopy \"C:\\Data\\ProgramData\" \"C:\\ProgramData\"");
+	/* not also the generic junction finding */
+	assert_status(&sc, "winsxs-junction", "absent");
+	ck_assert_int_eq(sc.status, 1);
+	json_decref(sc.root);
+}
+END_TEST
+
+/* The 513 text alone: profile-junction, never cause 1. */
+START_TEST(test_profile_junction_event)
+{
+	struct scanned sc;
+	json_t *e;
+
+	run("pj-ev", "os 2008r2\n"
+	    "event application provider=Microsoft-Windows-CAPI2 id=513 time=2024-06-01T10:00:00Z \"text=Details:\\r\\n"
+	    "AddCoreCsiFiles : RtlConvertNtFilePathToWin32Path() failed.\\r\\n\\r\\nSystem Error:\\r\\n"
+	    "0xC0000039 (unresolvable).\\r\\n\"\n", &sc);
+	assert_status(&sc, "profile-junction", "present");
+	e = must_evidence(&sc, "profile-junction", "kind", "event");
+	ck_assert_str_eq(str(e, "proves"), "profile-junction");
+	ck_assert_str_eq(str(e, "function"), "AddCoreCsiFiles");
+	assert_status(&sc, "cause1", "absent");
+	ck_assert_ptr_null(evidence_by(&sc, "cause1", "kind", "event"));
+	assert_status(&sc, "winsxs-junction", "absent");
+	json_decref(sc.root);
+}
+END_TEST
+
+/* Is the target's volume in the image?  MountedDevices says which
+ * partition D: is; the image's partition table says whether it is here. */
+static const struct pj_disk {
+	const char *what, *format, *mounted;
+	int in_image;
+	const char *why;
+} pj_disks[] = {
+	{ "MBR: D: is partition 1", "mbr",
+	  "reg system hex MountedDevices \\DosDevices\\D: 78563412 0000100000000000\n", 1, "at byte 1048576" },
+	{ "MBR: D: is a partition this disk lacks", "mbr",
+	  "reg system hex MountedDevices \\DosDevices\\D: 78563412 0000004000000000\n", 0, "no partition there" },
+	{ "GPT: D: is partition 1", "gpt-p3",
+	  "reg system hex MountedDevices \\DosDevices\\D: 444d494f3a49443a 44535356 0000 0040 8000000000000001\n",
+	  1, "{56535344-0000-4000-8000-000000000001}" },
+	{ "GPT: D: is another disk's partition", "gpt-p3",
+	  "reg system hex MountedDevices \\DosDevices\\D: 444d494f3a49443a 11111111 2222 3333 4444555555555555\n",
+	  0, "does not hold it" },
+	{ "no MountedDevices entry for D:", "mbr", "reg system dword MountedDevices Other 1\n", -1, "has no D:" },
+};
+
+START_TEST(test_profile_junction_disks)
+{
+	const struct pj_disk *v = &pj_disks[_i];
+	char *text = NULL, *vol, *img, *stem = NULL;
+	struct scanned sc;
+	json_t *e, *in;
+
+	ck_assert_int_ge(asprintf(&text, "os 2016\njunction Users D:\\Users\n%s", v->mounted), 0);
+	vol = build("pj-disk", text);
+	free(text);
+	ck_assert_int_ge(asprintf(&stem, "%s-%s", vol, v->format), 0);
+	img = tu_wrap(tu_format_named(v->format), vol, stem);
+	ck_assert_ptr_nonnull(img);
+	scan_img(img, NULL, &sc);
+	assert_status(&sc, "profile-junction", "present");
+	e = must_evidence(&sc, "profile-junction", "path", "Users");
+	in = json_object_get(e, "target_volume_in_image");
+	if (v->in_image < 0)
+		ck_assert(json_is_null(in));
+	else
+		ck_assert_msg(json_is_true(in) == v->in_image, "%s: %s", v->what, str(e, "target_volume"));
+	ck_assert_msg(strstr(str(e, "target_volume"), v->why) != NULL, "%s: %s", v->what, str(e, "target_volume"));
+	json_decref(sc.root);
+	free(img);
+	free(stem);
+	free(vol);
+}
+END_TEST
+
 Suite *findings_suite(void);
 Suite *findings_suite(void)
 {
@@ -676,6 +775,13 @@ Suite *findings_suite(void)
 	tcase_add_test(tc, test_imagepath_broken);
 	tcase_add_loop_test(tc, test_imagepath_vectors, 0, (int)(sizeof(ip_vectors) / sizeof(ip_vectors[0])));
 	tcase_add_test(tc, test_imagepath_events);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("profile_junction");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_profile_junction);
+	tcase_add_test(tc, test_profile_junction_event);
+	tcase_add_loop_test(tc, test_profile_junction_disks, 0, (int)(sizeof(pj_disks) / sizeof(pj_disks[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }

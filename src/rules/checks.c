@@ -20,6 +20,7 @@ static const struct check_def *const table[] = {
 	&check_def_vss_diag_acl,
 	&check_def_com_security,
 	&check_def_service_imagepaths,
+	&check_def_profile_junction,
 };
 
 const struct check_def *check_find(const char *name)
