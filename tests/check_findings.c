@@ -743,6 +743,72 @@ START_TEST(test_profile_junction_disks)
 }
 END_TEST
 
+/* ---- wsb-log-errors ------------------------------------------------------------------ */
+
+#define WSB_IMAGEPATH "wsblog SystemStateBackup_Error-06-06-2024_10-00-00.log Backup started\\r\\n" \
+	"Error in backup of C:\\\\windows\\\\\\\\systemroot\\\\ during enumerate: Error [0x8007007b] The filename, " \
+	"directory name, or volume label syntax is incorrect.\\r\\n"
+#define WSB_WINSXS "wsblog Backup_Error-05-06-2024_10-00-00.log Error in backup of " \
+	"C:\\\\Windows\\\\WinSxS\\\\Temp\\\\PendingRenames during read: Error [0x80070005] Access is denied.\\r\\n"
+
+START_TEST(test_wsb_logs)
+{
+	struct scanned sc;
+	json_t *e;
+
+	run("wsb", "os 2008r2\nbreak imagepath\n" WSB_IMAGEPATH "\n" WSB_WINSXS "\n"
+	    "wsblog Backup-05-06-2024_09-00-00.log Backup of volume C: succeeded.\\r\\n\n", &sc);
+	assert_status(&sc, "wsb-log-errors", "present");
+	e = must_evidence(&sc, "wsb-log-errors", "kind", "summary");
+	ck_assert_int_eq(num(e, "logs"), 3);
+	ck_assert_int_eq(num(e, "failed_files"), 2);
+	e = must_evidence(&sc, "wsb-log-errors", "file_path", "C:\\Windows\\WinSxS\\Temp\\PendingRenames");
+	ck_assert_str_eq(str(e, "path"), "Windows\\Logs\\WindowsServerBackup\\Backup_Error-05-06-2024_10-00-00.log");
+	ck_assert_int_eq(num(e, "line"), 1);
+	ck_assert_str_eq(str(e, "code"), "0x80070005");
+	ck_assert_str_eq(str(e, "operation"), "read");
+	ck_assert_str_eq(str(e, "proves"), "cause1");
+	e = must_evidence(&sc, "wsb-log-errors", "file_path", "C:\\windows\\\\systemroot\\");
+	ck_assert_int_eq(num(e, "line"), 2);
+	ck_assert_str_eq(str(e, "code"), "0x8007007B");
+	ck_assert_str_eq(str(e, "proves"), "service-imagepath-invalid");
+	ck_assert_ptr_nonnull(strstr(str(result(&sc, "wsb-log-errors"), "summary"),
+				     "point to: cause1, service-imagepath-invalid"));
+	assert_fix(&sc, "wsb-log-errors", "point to cause1");
+	/* the line that proves it is evidence of service-imagepath-invalid too */
+	e = must_evidence(&sc, "service-imagepath-invalid", "kind", "wsb_log");
+	ck_assert_str_eq(str(e, "file_path"), "C:\\windows\\\\systemroot\\");
+	ck_assert_ptr_null(evidence_by(&sc, "service-imagepath-invalid", "file_path",
+				       "C:\\Windows\\WinSxS\\Temp\\PendingRenames"));
+	/* severity info: the logs alone do not fail the scan (the ImagePath does) */
+	assert_status(&sc, "service-imagepath-invalid", "present");
+	json_decref(sc.root);
+}
+END_TEST
+
+START_TEST(test_wsb_logs_none)
+{
+	struct scanned sc;
+	json_t *e;
+
+	run("wsb-none", "os 2008r2\n", &sc);
+	assert_status(&sc, "wsb-log-errors", "absent");
+	e = must_evidence(&sc, "wsb-log-errors", "kind", "summary");
+	ck_assert(json_is_false(json_object_get(e, "folder")));
+	ck_assert_ptr_nonnull(strstr(str(e, "note"), "no Windows Server Backup logs"));
+	json_decref(sc.root);
+
+	run("wsb-clean", "os 2008r2\nwsblog Backup-05-06-2024_09-00-00.log Backup of volume C: succeeded.\\r\\n\n"
+	    "vol dir Windows\\Logs\\WindowsServerBackup\\old.log.d\n", &sc);
+	assert_status(&sc, "wsb-log-errors", "absent");
+	e = must_evidence(&sc, "wsb-log-errors", "kind", "summary");
+	ck_assert(json_is_true(json_object_get(e, "folder")));
+	ck_assert_int_eq(num(e, "logs"), 1);
+	ck_assert_int_eq(num(e, "failed_files"), 0);
+	json_decref(sc.root);
+}
+END_TEST
+
 Suite *findings_suite(void);
 Suite *findings_suite(void)
 {
@@ -782,6 +848,12 @@ Suite *findings_suite(void)
 	tcase_add_test(tc, test_profile_junction);
 	tcase_add_test(tc, test_profile_junction_event);
 	tcase_add_loop_test(tc, test_profile_junction_disks, 0, (int)(sizeof(pj_disks) / sizeof(pj_disks[0])));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("wsb_log_errors");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_wsb_logs);
+	tcase_add_test(tc, test_wsb_logs_none);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -24,6 +24,7 @@ extern const struct check_def check_def_vss_diag_acl;          /* vss-diag-key-a
 extern const struct check_def check_def_com_security;          /* com-access-denied */
 extern const struct check_def check_def_service_imagepaths;     /* service-imagepath-invalid */
 extern const struct check_def check_def_profile_junction;      /* profile-junction */
+extern const struct check_def check_def_wsb_logs;              /* wsb-log-errors */
 
 /* For checks not written yet: unknown, "not implemented: <what>". */
 int check_not_implemented(struct result *res, const char *what);

@@ -26,6 +26,7 @@
 #include "registry.h"
 #include "services.h"
 #include "svcpath.h"
+#include "wsblogs.h"
 
 #define JOIN_MAX 20
 
@@ -296,6 +297,24 @@ static int imagepaths(struct scan *s, const struct rule *r, struct result *res, 
 				"SYSTEM\\MountedDevices names no drive letter: paths on other drives were not judged"));
 		}
 		json_array_append_new(res->evidence, sum);
+	}
+	/* Windows Server Backup's own log lines that point here */
+	{
+		const struct wsblogs *w = NULL;
+		struct err we;
+		size_t i, listed = 0;
+		json_t *it;
+
+		err_init(&we);
+		if (wsblogs_get(s, &w, &we) == 0) {
+			json_array_foreach(w->entries, i, it) {
+				const char *p = json_string_value(json_object_get(it, "proves"));
+
+				if (p && strcmp(p, "service-imagepath-invalid") == 0 &&
+				    listed++ < LIMIT_EVIDENCE_ITEMS)
+					json_array_append(res->evidence, it);
+			}
+		}
 	}
 	json_object_set_new(res->vars, "service", json_incref(c.service));
 	json_object_set_new(res->vars, "fix_service", json_incref(c.fix_service));

@@ -21,6 +21,7 @@ static const struct check_def *const table[] = {
 	&check_def_com_security,
 	&check_def_service_imagepaths,
 	&check_def_profile_junction,
+	&check_def_wsb_logs,
 };
 
 const struct check_def *check_find(const char *name)
