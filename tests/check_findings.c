@@ -809,6 +809,161 @@ START_TEST(test_wsb_logs_none)
 }
 END_TEST
 
+/* ---- every finding: alone, together with the four causes, none on a healthy disk ---- */
+
+static const char *const new_ids[] = {
+	"writer-timeout", "vss-diag-key-acl", "com-access-denied", "service-imagepath-invalid",
+	"profile-junction", "wsb-log-errors",
+};
+#define NNEW (sizeof(new_ids) / sizeof(new_ids[0]))
+
+/* Logs a healthy server has: a boot, CryptSvc running, VSS idle, a
+ * successful backup. */
+#define HEALTHY_LOGS \
+	"event system provider=EventLog id=6005 time=2024-06-01T08:00:00Z\n" \
+	"event system provider=Service\\ Control\\ Manager id=7036 time=2024-06-01T08:00:10Z " \
+	"\"data=param1:Cryptographic Services\" data=param2:running binary_utf16=CryptSvc/4\n" \
+	"event application provider=VSS id=8224 time=2024-06-01T09:00:00Z text=idle\n" \
+	"event application provider=Microsoft-Windows-Backup id=4 time=2024-06-01T10:00:00Z " \
+	"data=BackupTime:2024-06-01T09:59:00Z\n" \
+	"wsblog Backup-01-06-2024_09-59-00.log Backup of volume C: succeeded.\\r\\n\n"
+
+static const char *const alone[NNEW] = {
+	"event application provider=VSS id=12289 time=2024-06-01T10:00:00Z \"text=" VSS_TIMEOUT_TEXT "\"\n",
+	"break diagacl\n",
+	"break comsec\n",
+	"break imagepath\n",
+	"junction Users D:\\Users\n",
+	WSB_WINSXS "\n",
+};
+
+START_TEST(test_each_alone)
+{
+	struct scanned sc;
+	char *text = NULL;
+	size_t k;
+
+	ck_assert_int_ge(asprintf(&text, "os 2012r2\n" HEALTHY_LOGS "%s", alone[_i]), 0);
+	run("alone", text, &sc);
+	free(text);
+	for (k = 0; k < NNEW; k++)
+		assert_status(&sc, new_ids[k], k == (size_t)_i ? "present" : "absent");
+	for (k = 1; k <= 4; k++) {
+		char id[8];
+
+		snprintf(id, sizeof(id), "cause%zu", k);
+		assert_status(&sc, id, "absent");
+	}
+	/* writer-timeout and wsb-log-errors are information; the others fail */
+	ck_assert_int_eq(sc.status, _i == 0 || _i == 5 ? 0 : 1);
+	json_decref(sc.root);
+}
+END_TEST
+
+START_TEST(test_healthy_none)
+{
+	static const char *const oses[] = { "2008r2", "2012r2", "2016", "2022" };
+	struct scanned sc;
+	char *text = NULL;
+	size_t k;
+
+	ck_assert_int_ge(asprintf(&text, "os %s\nservices 60\n" HEALTHY_LOGS, oses[_i]), 0);
+	run("healthy", text, &sc);
+	free(text);
+	for (k = 0; k < NNEW; k++)
+		assert_status(&sc, new_ids[k], "absent");
+	/* nothing present, nothing unknown */
+	ck_assert_int_eq(sc.status, 0);
+	json_decref(sc.root);
+}
+END_TEST
+
+START_TEST(test_all_together)
+{
+	char *img, *dir, *out = NULL, *bl = NULL, *xml = NULL;
+	struct scanned sc;
+	struct tu_run r;
+	size_t k;
+
+	img = build("together", "os 2008r2\nbreak cause1 cause2 cause3 cause4\n" HEALTHY_LOGS
+		    "event application provider=VSS id=12289 time=2024-06-01T10:00:00Z \"text=" VSS_TIMEOUT_TEXT "\"\n"
+		    "break diagacl comsec imagepath\njunction Users D:\\Users\n" WSB_WINSXS "\n" WSB_IMAGEPATH "\n");
+	scan_img(img, NULL, &sc);
+	for (k = 1; k <= 4; k++) {
+		char id[8];
+
+		snprintf(id, sizeof(id), "cause%zu", k);
+		assert_status(&sc, id, "present");
+	}
+	for (k = 0; k < NNEW; k++)
+		assert_status(&sc, new_ids[k], "present");
+	ck_assert_int_eq(sc.status, 1);
+	json_decref(sc.root);
+
+	/* the JSON report validates against its schema, the JUnit file too,
+	 * with one failing testcase per present finding */
+	dir = strdup(img);
+	*strrchr(dir, '/') = '\0';
+	ck_assert_int_ge(asprintf(&out, "%s/r.json", dir), 0);
+	ck_assert_int_ge(asprintf(&xml, "%s/r.xml", dir), 0);
+	ck_assert_int_ge(asprintf(&bl, "%s/golden.json", dir), 0);
+	ck_assert_int_eq(tu_vssdoctor(&r, "scan", "--format", "json", "-o", out, "--rules", tu_env("VSSD_RULES"),
+				      img, NULL), 0);
+	ck_assert_int_eq(r.status, 1);
+	tu_run_free(&r);
+	ck_assert_int_eq(tu_sh("/usr/bin/python3 '%s/tests/validate_report.py' json '%s/schema/report.schema.json' "
+			       "'%s' >/dev/null", tu_env("VSSD_SRC"), tu_env("VSSD_SRC"), out), 0);
+	ck_assert_int_eq(tu_vssdoctor(&r, "scan", "--format", "junit", "-o", xml, "--rules", tu_env("VSSD_RULES"),
+				      img, NULL), 0);
+	tu_run_free(&r);
+	ck_assert_int_eq(tu_sh("xmllint --noout --schema '%s/schema/junit.xsd' '%s' 2>/dev/null",
+			       tu_env("VSSD_SRC"), xml), 0);
+	{
+		char *x = tu_read_file(xml, NULL);
+
+		ck_assert_ptr_nonnull(x);
+		for (k = 0; k < NNEW; k++) {
+			char *tc = NULL, *at;
+
+			ck_assert_int_ge(asprintf(&tc, "name=\"%s: ", new_ids[k]), 0);
+			at = strstr(x, tc);
+			ck_assert_msg(at != NULL, "no testcase %s", new_ids[k]);
+			/* failing findings fail their testcase; the informational ones
+			 * (writer-timeout, wsb-log-errors) pass with their evidence */
+			{
+				const char *want = k == 0 || k == 5 ? "<system-out>" : "<failure";
+				const char *got = strstr(at, want), *end = strstr(at, "</testcase>");
+
+				ck_assert_msg(got && end && got < end, "testcase %s has no %s", new_ids[k], want);
+			}
+			free(tc);
+		}
+		free(x);
+	}
+	/* a baseline of this image: no drift against itself, the findings stay */
+	ck_assert_int_eq(tu_vssdoctor(&r, "scan", "--save-baseline", bl, "--rules", tu_env("VSSD_RULES"), img, NULL), 0);
+	tu_run_free(&r);
+	ck_assert_int_eq(tu_vssdoctor(&r, "scan", "--format", "json", "--baseline", bl, "--rules",
+				      tu_env("VSSD_RULES"), img, NULL), 0);
+	{
+		json_error_t je;
+
+		sc.root = json_loads(r.out, 0, &je);
+		ck_assert_ptr_nonnull(sc.root);
+		assert_status(&sc, "drift", "absent");
+		for (k = 0; k < NNEW; k++)
+			assert_status(&sc, new_ids[k], "present");
+		json_decref(sc.root);
+	}
+	tu_run_free(&r);
+	free(out);
+	free(xml);
+	free(bl);
+	free(dir);
+	free(img);
+}
+END_TEST
+
 Suite *findings_suite(void);
 Suite *findings_suite(void)
 {
@@ -854,6 +1009,13 @@ Suite *findings_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_wsb_logs);
 	tcase_add_test(tc, test_wsb_logs_none);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("together");
+	tcase_set_timeout(tc, 240);
+	tcase_add_loop_test(tc, test_each_alone, 0, (int)NNEW);
+	tcase_add_loop_test(tc, test_healthy_none, 0, 4);
+	tcase_add_test(tc, test_all_together);
 	suite_add_tcase(s, tc);
 	return s;
 }
