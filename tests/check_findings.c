@@ -964,6 +964,62 @@ START_TEST(test_all_together)
 }
 END_TEST
 
+/* ---- precision on real Windows files (../shared/samples, skipped when absent) ---- */
+
+static const struct sample_vector {
+	const char *hive, *evtx;     /* samples/ paths, NULL: none */
+	int diag;                    /* VSS\Diag exists */
+} samples[] = {
+	{ "hives/SYSTEM_win8_x64", NULL, 1 },
+	{ "hives/SYSTEM_win10_1709", NULL, 1 },
+	{ "hives/SYSTEM_win10_dirty", NULL, 1 },
+	{ "hives/SYSTEM_winxp", NULL, 0 },
+	{ NULL, "evtx/Application_server2022.evtx", 1 },
+	{ NULL, "evtx/Application_win11.evtx", 1 },
+};
+
+START_TEST(test_samples_precision)
+{
+	const struct sample_vector *v = &samples[_i];
+	char *p = tu_sample(v->hive ? v->hive : v->evtx), *text = NULL;
+	struct scanned sc;
+	json_t *e;
+	size_t k;
+
+	if (!p)
+		return;
+	if (v->hive)
+		ck_assert_int_ge(asprintf(&text, "os 2016\nvol copy Windows\\System32\\config\\SYSTEM %s\n", p), 0);
+	else
+		ck_assert_int_ge(asprintf(&text, "os 2016\nvol copy Windows\\System32\\winevt\\Logs\\Application.evtx %s\n",
+					  p), 0);
+	run("samples", text, &sc);
+	free(text);
+	free(p);
+	/* none of the new findings fires on a real Windows file */
+	for (k = 0; k < NNEW; k++)
+		if (strcmp(new_ids[k], "writer-timeout") || !v->hive)
+			assert_status(&sc, new_ids[k], "absent");
+	e = must_evidence(&sc, "vss-diag-key-acl", "path", "ControlSet001\\Services\\VSS\\Diag");
+	ck_assert_int_eq(json_is_true(json_object_get(e, "exists")), v->diag);
+	if (v->hive && v->diag) {
+		/* Windows' own Diag: not full control for NETWORK SERVICE, and
+		 * enough (judging on KEY_ALL_ACCESS would flag every Windows 8/10) */
+		ck_assert_str_eq(str(e, "verdict"), "ok");
+		ck_assert(json_is_false(json_object_get(e, "network_service_full_control")));
+		ck_assert_ptr_nonnull(strstr(str(e, "sddl"), "(A;;CCDCLCSWRPSDRC;;;NS)"));
+	}
+	if (v->hive) {
+		/* every ImagePath judged, the drive letters from MountedDevices */
+		e = must_evidence(&sc, "service-imagepath-invalid", "path", "ControlSet001\\Services");
+		ck_assert_int_gt(num(e, "image_paths"), 150);
+		ck_assert_int_eq(num(e, "invalid"), 0);
+		ck_assert_ptr_nonnull(strchr(str(e, "drive_letters"), 'C'));
+	}
+	json_decref(sc.root);
+}
+END_TEST
+
 Suite *findings_suite(void);
 Suite *findings_suite(void)
 {
@@ -1016,6 +1072,11 @@ Suite *findings_suite(void)
 	tcase_add_loop_test(tc, test_each_alone, 0, (int)NNEW);
 	tcase_add_loop_test(tc, test_healthy_none, 0, 4);
 	tcase_add_test(tc, test_all_together);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("samples");
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, test_samples_precision, 0, (int)(sizeof(samples) / sizeof(samples[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }
