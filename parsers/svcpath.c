@@ -380,11 +380,12 @@ int svcpath_check(const char *image_path, int is_driver, struct svcpath_check *o
 	}
 	if (!changed)
 		return 0;
-	/* the corrected line: the path quoted when it holds a blank (or was
-	 * quoted), then the arguments */
+	/* the corrected line: the path quoted when it holds a blank, was
+	 * quoted, or arguments follow it (quoting makes where the path ends
+	 * explicit) */
 	{
 		int quote = strchr(fixed, ' ') != NULL || strchr(fixed, '\t') != NULL ||
-			    line[0] == '"';
+			    line[0] == '"' || out->args[0];
 
 		n = (size_t)snprintf(out->corrected, sizeof(out->corrected), "%s%s%s%s%s",
 				     quote ? "\"" : "", fixed, quote ? "\"" : "",

@@ -53,7 +53,9 @@ struct svcpath_check {
 	char args[SVCPATH_CHECK_MAX];     /* what follows it, as written ("" none) */
 	char corrected[SVCPATH_CHECK_MAX];/* the command line with the problems
 					     fixed ("" when there is none to
-					     fix, or it cannot be guessed: UNC) */
+					     fix, or it cannot be guessed: UNC);
+					     the path quoted when it holds a
+					     blank or arguments follow */
 };
 
 /* Look at one ImagePath command line.  is_driver picks the absolute form

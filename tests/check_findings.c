@@ -554,7 +554,7 @@ static const struct ip_vector {
 	{ "relative service not on the volume",
 	  "reg system expand_sz " SVCS "Tool ImagePath tools\\agent.exe /run\n"
 	  "reg system dword " SVCS "Tool Type 16\n",
-	  "present", "Tool", "relative path", "%SystemRoot%\\tools\\agent.exe /run", NULL },
+	  "present", "Tool", "relative path", "\"%SystemRoot%\\tools\\agent.exe\" /run", NULL },
 	{ "UNC path: no guess, a manual fix",
 	  "reg system expand_sz " SVCS "NetAgent ImagePath \\\\fileserver\\tools\\agent.exe\n"
 	  "reg system dword " SVCS "NetAgent Type 16\n",

@@ -191,7 +191,10 @@ static const struct {
 	{ "drivers\\foo.sys", 1, RL, "drivers\\foo.sys", "", "\\SystemRoot\\drivers\\foo.sys" },
 	{ "Program Files\\Foo\\foo.exe", 0, RL, "Program Files\\Foo\\foo.exe", "",
 	  "\"%SystemRoot%\\Program Files\\Foo\\foo.exe\"" },
-	{ "foo.exe -x", 0, RL, "foo.exe", "-x", "%SystemRoot%\\foo.exe -x" },
+	{ "foo.exe -x", 0, RL, "foo.exe", "-x", "\"%SystemRoot%\\foo.exe\" -x" },
+	/* an unquoted path ends where its arguments begin: the correction
+	 * quotes it, so a ".sys" further on cannot move that end */
+	{ "a\\b.exe\" /x\n\nz.sys", 0, UQ | RL, "a\\b.exe", "/x\n\nz.sys", "\"%SystemRoot%\\a\\b.exe\" /x\n\nz.sys" },
 	{ "drivers/foo.sys", 1, RL | FS, "drivers/foo.sys", "", "\\SystemRoot\\drivers\\foo.sys" },
 	/* network paths: no correction can be guessed */
 	{ "\\\\fileserver\\tools\\agent.exe", 0, UN, "\\\\fileserver\\tools\\agent.exe", "", "" },

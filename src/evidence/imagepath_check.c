@@ -94,10 +94,12 @@ static int on_volume(struct ip_ctx *c, const char *value)
 	return fs_stat(c->s->fs, vol, &st, &e) == 1 && !st.is_dir;
 }
 
-/* "C:\x" -> "\"C:\x\" args" as a command line. */
+/* "C:\x" -> "\"C:\x\" args" as a command line (quoted as svcpath_check
+ * quotes its corrections). */
 static void command_line(char *out, size_t size, const char *path, const char *args)
 {
-	int quote = strchr(path, ' ') != NULL;
+	int quote = strchr(path, ' ') != NULL || args[0];
+
 
 	if ((size_t)snprintf(out, size, "%s%s%s%s%s", quote ? "\"" : "", path, quote ? "\"" : "",
 			     args[0] ? " " : "", args) >= size)
