@@ -50,6 +50,10 @@ int token_add(struct token *t, const char *sid_or_alias, struct err *err)
 
 uint32_t access_all(enum access_object obj)
 {
+	if (obj == ACCESS_KEY)
+		return KEY_ALL_ACCESS;
+	if (obj == ACCESS_COM)
+		return COM_RIGHTS_ALL;
 	return obj == ACCESS_SERVICE ? SERVICE_ALL_ACCESS : FILE_ALL_ACCESS;
 }
 
@@ -58,7 +62,22 @@ uint32_t access_map_generic(uint32_t mask, enum access_object obj)
 	/* winsvc.h / winnt.h GENERIC_MAPPINGs */
 	uint32_t r, w, x, a, out = mask & 0x0fffffffu;
 
-	if (obj == ACCESS_SERVICE) {
+	if (obj == ACCESS_COM) {
+		/* COM's mapping: every generic right is EXECUTE; EXECUTE alone
+		 * (the pre-XP SP2 form) means local and remote, call and launch */
+		if (mask & (ACCESS_GENERIC_READ | ACCESS_GENERIC_WRITE |
+			    ACCESS_GENERIC_EXECUTE | ACCESS_GENERIC_ALL))
+			out |= COM_RIGHTS_EXECUTE;
+		if ((out & COM_RIGHTS_ALL) == COM_RIGHTS_EXECUTE)
+			out |= COM_RIGHTS_ALL;
+		return out;
+	}
+	if (obj == ACCESS_KEY) {
+		r = KEY_READ;
+		w = KEY_WRITE;
+		x = KEY_READ;    /* KEY_EXECUTE == KEY_READ */
+		a = KEY_ALL_ACCESS;
+	} else if (obj == ACCESS_SERVICE) {
 		r = ACCESS_READ_CONTROL | SERVICE_QUERY_CONFIG | SERVICE_QUERY_STATUS |
 		    SERVICE_INTERROGATE | SERVICE_ENUMERATE_DEPENDENTS;
 		w = ACCESS_READ_CONTROL | SERVICE_CHANGE_CONFIG;
@@ -227,6 +246,23 @@ static const struct bitname dir_names[] = {
 	{ FILE_WRITE_ATTRIBUTES, "WRITE_ATTRIBUTES" },
 };
 
+static const struct bitname key_names[] = {
+	{ KEY_QUERY_VALUE, "QUERY_VALUE" },
+	{ KEY_SET_VALUE, "SET_VALUE" },
+	{ KEY_CREATE_SUB_KEY, "CREATE_SUB_KEY" },
+	{ KEY_ENUMERATE_SUB_KEYS, "ENUMERATE_SUB_KEYS" },
+	{ KEY_NOTIFY, "NOTIFY" },
+	{ KEY_CREATE_LINK, "CREATE_LINK" },
+};
+
+static const struct bitname com_names[] = {
+	{ COM_RIGHTS_EXECUTE, "EXECUTE" },
+	{ COM_RIGHTS_EXECUTE_LOCAL, "EXECUTE_LOCAL" },
+	{ COM_RIGHTS_EXECUTE_REMOTE, "EXECUTE_REMOTE" },
+	{ COM_RIGHTS_ACTIVATE_LOCAL, "ACTIVATE_LOCAL" },
+	{ COM_RIGHTS_ACTIVATE_REMOTE, "ACTIVATE_REMOTE" },
+};
+
 static const struct bitname common_names[] = {
 	{ ACCESS_DELETE, "DELETE" },
 	{ ACCESS_READ_CONTROL, "READ_CONTROL" },
@@ -261,7 +297,11 @@ int access_rights_names(uint32_t mask, enum access_object obj, char *buf,
 			size_t size)
 {
 	const struct bitname *specific = obj == ACCESS_SERVICE ? service_names :
-					 obj == ACCESS_FILE ? file_names : dir_names;
+					 obj == ACCESS_FILE ? file_names :
+					 obj == ACCESS_KEY ? key_names :
+					 obj == ACCESS_COM ? com_names : dir_names;
+	const size_t nspecific = obj == ACCESS_KEY ? ARRAY_LEN(key_names) :
+				 obj == ACCESS_COM ? ARRAY_LEN(com_names) : ARRAY_LEN(service_names);
 	uint32_t left = mask;
 	size_t i, len = 0;
 	int full = 0;
@@ -278,7 +318,7 @@ int access_rights_names(uint32_t mask, enum access_object obj, char *buf,
 		add_word(buf, size, &len, &full, "ALL_ACCESS");
 		return full ? -E_LIMIT : 0;
 	}
-	for (i = 0; i < ARRAY_LEN(service_names); i++)
+	for (i = 0; i < nspecific; i++)
 		if (mask & specific[i].bit) {
 			add_word(buf, size, &len, &full, specific[i].name);
 			left &= ~specific[i].bit;

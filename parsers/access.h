@@ -65,12 +65,36 @@ int token_has(const struct token *t, const struct sid *s);
 #define FILE_GENERIC_WRITE            0x00120116u
 #define FILE_GENERIC_EXECUTE          0x001200a0u
 
-enum access_object { ACCESS_SERVICE, ACCESS_FILE, ACCESS_DIRECTORY };
+/* Registry key rights (winnt.h KEY_*) */
+#define KEY_QUERY_VALUE               0x0001u
+#define KEY_SET_VALUE                 0x0002u
+#define KEY_CREATE_SUB_KEY            0x0004u
+#define KEY_ENUMERATE_SUB_KEYS        0x0008u
+#define KEY_NOTIFY                    0x0010u
+#define KEY_CREATE_LINK               0x0020u
+#define KEY_ALL_ACCESS                0x000f003fu
+#define KEY_READ                      0x00020019u
+#define KEY_WRITE                     0x00020006u
+
+/* COM rights (objbase.h COM_RIGHTS_*): the machine-wide access and launch
+ * permissions (SOFTWARE\Microsoft\Ole).  An ACE holding EXECUTE alone is
+ * the pre-XP SP2 form and grants (or denies) all of them. */
+#define COM_RIGHTS_EXECUTE            0x0001u
+#define COM_RIGHTS_EXECUTE_LOCAL      0x0002u
+#define COM_RIGHTS_EXECUTE_REMOTE     0x0004u
+#define COM_RIGHTS_ACTIVATE_LOCAL     0x0008u
+#define COM_RIGHTS_ACTIVATE_REMOTE    0x0010u
+#define COM_RIGHTS_ALL                0x001fu
+
+enum access_object { ACCESS_SERVICE, ACCESS_FILE, ACCESS_DIRECTORY, ACCESS_KEY,
+		     ACCESS_COM };
 
 /* Replace the GENERIC_* bits of mask by the object's specific rights
  * (services: GENERIC_READ = STANDARD_RIGHTS_READ | QUERY_CONFIG |
  * QUERY_STATUS | INTERROGATE | ENUMERATE_DEPENDENTS ...; files and
- * directories: FILE_GENERIC_*). */
+ * directories: FILE_GENERIC_*; keys: KEY_READ, KEY_WRITE, KEY_EXECUTE,
+ * KEY_ALL_ACCESS; COM: every generic right is COM_RIGHTS_EXECUTE, and an
+ * EXECUTE without local/remote bits is all of COM_RIGHTS_ALL). */
 uint32_t access_map_generic(uint32_t mask, enum access_object obj);
 
 /* Everything the object type defines (GENERIC_ALL mapped). */

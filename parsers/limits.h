@@ -74,6 +74,12 @@
 #define LIMIT_EVENT_RECORD_NUMBERS 5u          /* record numbers listed per group */
 #define LIMIT_EVENT_SERVICE_NAMES 65536u      /* services read for display-name mapping */
 
+/* Windows Server Backup's text logs (parsers/wsblog.c) */
+#define LIMIT_WSBLOG_SIZE        (16u * 1024 * 1024) /* one .log file read */
+#define LIMIT_WSBLOG_LINE        4096u         /* UTF-8 bytes of one line kept */
+#define LIMIT_WSBLOG_FILES       256u          /* .log files read in one scan */
+#define LIMIT_WSBLOG_ENTRIES     4096u         /* failed files kept in one scan */
+
 /* rules */
 #define LIMIT_RULE_FILE_SIZE     (1024u * 1024)
 #define LIMIT_RULES              256u

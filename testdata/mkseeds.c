@@ -116,6 +116,13 @@ static const char *const capi2[] = {
 	"Details:\r\nAddLegacyDriverFiles: Unable to back up image of binary ghost.\r\n\r\nSystem Error:\r\nThe system cannot find the file specified.\r\n",
 };
 
+/* Windows Server Backup log lines (UTF-16LE with a BOM when written) */
+static const char *const wsblogs[] = {
+	"Error in backup of C:\\windows\\\\systemroot\\ during enumerate: Error [0x8007007b] The filename, directory name, or volume label syntax is incorrect.\r\n",
+	"Error in backup of C:\\Windows\\WinSxS\\Temp\\PendingRenames during read: Error [0x80070005] Access is denied.\r\n",
+	"Backup started\r\nFailed to back up D:\\Data\\db.mdf: Error [0x80070020] The process cannot access the file.\r\n",
+};
+
 static const char *const paths[] = {
 	"%SystemRoot%\\system32\\svchost.exe -k NetworkService -p",
 	"\"C:\\Program Files\\Vendor\\agent.exe\" /service",
@@ -329,6 +336,19 @@ int main(int argc, char **argv)
 			put("fuzz_secdesc", name, bin, len);
 			free(bin);
 		}
+	}
+	for (i = 0; i < sizeof(wsblogs) / sizeof(wsblogs[0]); i++) {
+		uint8_t u16[1024];
+		size_t k = 2, j;
+
+		u16[0] = 0xff;
+		u16[1] = 0xfe;
+		for (j = 0; wsblogs[i][j] && k + 2 <= sizeof(u16); j++) {
+			u16[k++] = (uint8_t)wsblogs[i][j];
+			u16[k++] = 0;
+		}
+		snprintf(name, sizeof(name), "wsblog_%02zu", i);
+		put("fuzz_wsblog", name, u16, k);
 	}
 	for (i = 0; i < sizeof(capi2) / sizeof(capi2[0]); i++) {
 		snprintf(name, sizeof(name), "capi2_%02zu", i);

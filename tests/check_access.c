@@ -143,6 +143,23 @@ static const struct {
 	{ "seed system", SEED, "SY", ACCESS_SERVICE, 0x201fd },
 	{ "seed admin", SEED, "BA", ACCESS_SERVICE, SERVICE_ALL_ACCESS },
 	{ "seed network service alone", SEED, "NS", ACCESS_SERVICE, 0 },
+	/* registry keys: KA / KR map to the key rights */
+	{ "key all", "D:(A;;KA;;;NS)", "NS", ACCESS_KEY, KEY_ALL_ACCESS },
+	{ "key read", "D:(A;;KR;;;BU)", "NS BU", ACCESS_KEY, KEY_READ },
+	{ "key generic all", "D:(A;;GA;;;NS)", "NS", ACCESS_KEY, KEY_ALL_ACCESS },
+	{ "key generic write", "D:(A;;GW;;;NS)", "NS", ACCESS_KEY, KEY_WRITE },
+	{ "key generic all inherit-only", "D:(A;CIIO;GA;;;NS)(A;;KR;;;BU)", "NS BU", ACCESS_KEY, KEY_READ },
+	/* the Windows 10 VSS\Diag grant to NETWORK SERVICE (not KA) */
+	{ "key win10 diag", "D:PAI(A;;KA;;;BA)(A;;CCDCLCSWRPSDRC;;;NS)(A;;KR;;;BU)", "NS BU", ACCESS_KEY,
+	  0x3001f },
+	/* COM: EXECUTE alone is every right; generic rights are EXECUTE */
+	{ "com local call", "D:(A;;CCDC;;;WD)", "NS WD", ACCESS_COM,
+	  COM_RIGHTS_EXECUTE | COM_RIGHTS_EXECUTE_LOCAL },
+	{ "com legacy execute", "D:(A;;CC;;;WD)", "NS WD", ACCESS_COM, COM_RIGHTS_ALL },
+	{ "com generic all", "D:(A;;GA;;;SY)", "SY", ACCESS_COM, COM_RIGHTS_ALL },
+	{ "com legacy deny", "D:(D;;CC;;;NS)(A;;CCDCLCSWRP;;;WD)", "NS WD", ACCESS_COM, 0 },
+	{ "com launch", "D:(A;;CCDCLCSWRP;;;BA)(A;;CCDCSW;;;WD)", "NS WD", ACCESS_COM,
+	  COM_RIGHTS_EXECUTE | COM_RIGHTS_EXECUTE_LOCAL | COM_RIGHTS_ACTIVATE_LOCAL },
 };
 
 START_TEST(test_effective)
@@ -254,6 +271,14 @@ START_TEST(test_map_generic)
 	ck_assert_uint_eq(access_map_generic(0x00000100u, ACCESS_SERVICE), 0x100);
 	ck_assert_uint_eq(access_all(ACCESS_SERVICE), 0xf01ff);
 	ck_assert_uint_eq(access_all(ACCESS_DIRECTORY), 0x1f01ff);
+	ck_assert_uint_eq(access_map_generic(ACCESS_GENERIC_READ, ACCESS_KEY), KEY_READ);
+	ck_assert_uint_eq(access_map_generic(ACCESS_GENERIC_EXECUTE, ACCESS_KEY), KEY_READ);
+	ck_assert_uint_eq(access_map_generic(ACCESS_GENERIC_WRITE, ACCESS_KEY), KEY_WRITE);
+	ck_assert_uint_eq(access_map_generic(ACCESS_GENERIC_ALL, ACCESS_KEY), KEY_ALL_ACCESS);
+	ck_assert_uint_eq(access_all(ACCESS_KEY), 0xf003f);
+	ck_assert_uint_eq(access_map_generic(COM_RIGHTS_EXECUTE, ACCESS_COM), COM_RIGHTS_ALL);
+	ck_assert_uint_eq(access_map_generic(COM_RIGHTS_EXECUTE | COM_RIGHTS_EXECUTE_LOCAL, ACCESS_COM), 0x3);
+	ck_assert_uint_eq(access_all(ACCESS_COM), 0x1f);
 }
 END_TEST
 
@@ -278,6 +303,11 @@ static const struct {
 	{ 0x1f01ff, ACCESS_SERVICE, "QUERY_CONFIG|CHANGE_CONFIG|QUERY_STATUS|ENUMERATE_DEPENDENTS|"
 				    "START|STOP|PAUSE_CONTINUE|INTERROGATE|USER_DEFINED_CONTROL|"
 				    "DELETE|READ_CONTROL|WRITE_DAC|WRITE_OWNER|SYNCHRONIZE" },
+	{ 0xf003f, ACCESS_KEY, "ALL_ACCESS" },
+	{ 0x3001f, ACCESS_KEY, "QUERY_VALUE|SET_VALUE|CREATE_SUB_KEY|ENUMERATE_SUB_KEYS|NOTIFY|DELETE|READ_CONTROL" },
+	{ 0x20019, ACCESS_KEY, "QUERY_VALUE|ENUMERATE_SUB_KEYS|NOTIFY|READ_CONTROL" },
+	{ 0x1f, ACCESS_COM, "ALL_ACCESS" },
+	{ 0xb, ACCESS_COM, "EXECUTE|EXECUTE_LOCAL|ACTIVATE_LOCAL" },
 };
 
 START_TEST(test_names)

@@ -295,20 +295,22 @@ END_TEST
 
 START_TEST(test_junction_users)
 {
-	char *img = build("junction", "junction Users D:\\Users\n");
+	char *img = build("junction", "junction \"Program Files\" D:\\Program Files\n");
 	json_t *root = scan(img, NULL), *f, *e, *rem;
 
 	f = tu_result(root, "winsxs-junction");
 	ck_assert_str_eq(status_of(f), "present");
-	e = evidence(f, "junction", "Users");
+	e = evidence(f, "junction", "Program Files");
 	ck_assert_ptr_nonnull(e);
-	ck_assert_str_eq(str(e, "target"), "D:\\Users");
+	ck_assert_str_eq(str(e, "target"), "D:\\Program Files");
 	ck_assert_str_eq(str(e, "type"), "junction");
 	ck_assert_str_eq(str(e, "reparse_tag"), "0xa0000003");
 	rem = json_object_get(f, "remediation");
 	ck_assert_int_eq(json_array_size(rem), 1);
-	ck_assert_ptr_nonnull(strstr(json_string_value(json_array_get(rem, 0)), "move Users back"));
-	ck_assert_ptr_nonnull(strstr(json_string_value(json_array_get(rem, 0)), "D:\\Users"));
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_array_get(rem, 0)), "move Program Files back"));
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_array_get(rem, 0)), "D:\\Program Files"));
+	/* a moved Program Files is not a moved profile folder */
+	ck_assert_str_eq(status_of(tu_result(root, "profile-junction")), "absent");
 	json_decref(root);
 	free(img);
 

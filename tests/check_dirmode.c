@@ -86,7 +86,10 @@ START_TEST(test_plain_folder)
 	e = evidence(tu_result(root, "cause4"), "file", V2 "\\CONFIG\\Web.config");
 	ck_assert_str_eq(json_string_value(json_object_get(e, "temp_directory")), "c:\\ASPTEMP");
 	ck_assert(json_is_false(json_object_get(e, "temp_directory_exists")));
-	ck_assert_str_eq(tu_status(root, "winsxs-junction"), "present");
+	/* Users behind a link: profile-junction (winsxs-junction keeps Program
+	 * Files and WinSxS) */
+	ck_assert_str_eq(tu_status(root, "profile-junction"), "present");
+	ck_assert_str_eq(tu_status(root, "winsxs-junction"), "absent");
 	ck_assert_int_eq(st, 1);
 	json_decref(root);
 	free(dir);
@@ -109,7 +112,7 @@ static void verdicts_of(json_t *root, struct verdicts *v)
 	memset(v, 0, sizeof(*v));
 	snprintf(v->c1, sizeof(v->c1), "%s", tu_status(root, "cause1"));
 	snprintf(v->c4, sizeof(v->c4), "%s", tu_status(root, "cause4"));
-	snprintf(v->jn, sizeof(v->jn), "%s", tu_status(root, "winsxs-junction"));
+	snprintf(v->jn, sizeof(v->jn), "%s", tu_status(root, "profile-junction"));
 	v->denied = sum ? json_integer_value(json_object_get(sum, "denied")) : -1;
 	v->checked = sum ? json_integer_value(json_object_get(sum, "checked")) : -1;
 	v->v2_folders = json_integer_value(json_object_get(evidence(c4, "count", V2), "folders"));

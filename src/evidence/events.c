@@ -2070,6 +2070,8 @@ static json_t *group_json(const struct events_log *log, const char *file,
 		set_new(o, "binary", json_string(gr->binary));
 	if (gr->capi2) {
 		set_new(o, "capi2", json_string(capi2_kind_name(gr->capi2->kind)));
+		if (capi2_kind_finding(gr->capi2->kind))
+			set_new(o, "proves", json_string(capi2_kind_finding(gr->capi2->kind)));
 		set_new(o, "function", json_string(gr->capi2->function));
 		if (gr->capi2->subject[0])
 			set_new(o, "subject", json_string(gr->capi2->subject));
@@ -2243,7 +2245,8 @@ static int collect_plain(const struct events_log *log, const char *file,
 				*gr->capi2 = cd;
 			}
 			if (sp->capi2 == CAPI2_LEGACY_DRIVER_ACCESS_DENIED ||
-			    sp->capi2 == CAPI2_LEGACY_DRIVER_NOT_FOUND) {
+			    sp->capi2 == CAPI2_LEGACY_DRIVER_NOT_FOUND ||
+			    sp->capi2 == CAPI2_LEGACY_DRIVER_BAD_PATH) {
 				const char *key = NULL, *how = NULL;
 
 				if (!names_tried && env && env->names) {

@@ -403,6 +403,32 @@ int hkey_value(struct hkey *k, const char *name, struct reg_value *v,
 	return 1;
 }
 
+int hkey_security(struct hkey *k, uint8_t **sd, size_t *len, struct err *err)
+{
+	libregf_error_t *e = NULL;
+	size_t n = 0;
+	uint8_t *buf;
+
+	*sd = NULL;
+	*len = 0;
+	if (libregf_key_get_security_descriptor_size(k->k, &n, &e) != 1)
+		return regf_fail(err, -E_CORRUPT, &e, "security descriptor");
+	if (n == 0)
+		return 0;
+	if (n > LIMIT_SD_SIZE)
+		return err_set(err, -E_LIMIT, "security descriptor of %zu bytes, over LIMIT_SD_SIZE", n);
+	buf = malloc(n);
+	if (!buf)
+		return err_set(err, -E_NOMEM, "out of memory");
+	if (libregf_key_get_security_descriptor(k->k, buf, n, &e) != 1) {
+		free(buf);
+		return regf_fail(err, -E_CORRUPT, &e, "security descriptor");
+	}
+	*sd = buf;
+	*len = n;
+	return 1;
+}
+
 int hkey_foreach_value(struct hkey *k, hvalue_fn fn, void *ctx,
 		       struct err *err)
 {

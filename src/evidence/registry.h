@@ -87,6 +87,12 @@ typedef int (*hvalue_fn)(void *ctx, const char *name,
 int hkey_foreach_value(struct hkey *k, hvalue_fn fn, void *ctx,
 		       struct err *err);
 
+/* The key's own security descriptor (the hive's sk cell the key points
+ * to: self-relative, MS-DTYP 2.4.6), malloc'd into *sd (caller frees).
+ * 1 read, 0 the key has none, <0 error (a descriptor over LIMIT_SD_SIZE
+ * is -E_LIMIT). */
+int hkey_security(struct hkey *k, uint8_t **sd, size_t *len, struct err *err);
+
 /* ---- decoding values (our code, no libregf) ---------------------------- */
 
 /* REG_DWORD (also a 4-byte REG_BINARY).  0, or -E_CORRUPT for another

@@ -43,7 +43,8 @@ struct scn {
 };
 
 enum { B_CAUSE1 = 1, B_CAUSE2 = 2, B_CAUSE3 = 4, B_CAUSE4 = 8, B_MSLLDP = 16,
-       B_BINARY = 32, B_VSSACL = 64 };
+       B_BINARY = 32, B_VSSACL = 64, B_DIAGACL = 128, B_COMSEC = 256,
+       B_IMAGEPATH = 512, B_PROFILE = 1024 };
 
 static int append(char **buf, const char *line)
 {
@@ -100,6 +101,21 @@ static char *word(char **p)
 static int sd_bin(const char *sddl, uint8_t **bin, size_t *len, struct err *err)
 {
 	return sdbin_from_sddl(sddl, bin, len, err);
+}
+
+/* The key's own descriptor (its sk cell). */
+static int key_sd(struct regf_writer *w, const char *key, const char *sddl,
+		  struct err *err)
+{
+	uint8_t *bin = NULL;
+	size_t len = 0;
+	int rc = sd_bin(sddl, &bin, &len, err);
+
+	if (rc < 0)
+		return rc;
+	rc = regf_writer_set_key_sd(w, key, bin, len);
+	free(bin);
+	return rc < 0 ? err_set(err, -E_INTERNAL, "hive: %s", regf_writer_error(w)) : 0;
 }
 
 static int reg_sd(struct regf_writer *w, const char *svc, const char *sddl,
@@ -265,6 +281,15 @@ static int build_system(struct scn *sc, struct regf_writer *w, struct err *err)
 			return err->code;
 	if (sc->breaks & B_CAUSE2)
 		W(regf_writer_set_dword(w, SVC "CryptSvc", "Start", 4));
+	if (sc->breaks & B_IMAGEPATH) {
+		/* an agent installed with forward slashes (KB 968247) */
+		W(regf_writer_set_dword(w, SVC "FooAgent", "Type", 0x10));
+		W(regf_writer_set_dword(w, SVC "FooAgent", "Start", 2));
+		W(regf_writer_set_dword(w, SVC "FooAgent", "ErrorControl", 1));
+		W(regf_writer_set_expand_sz(w, SVC "FooAgent", "ImagePath", SCN_BAD_IMAGEPATH));
+		W(regf_writer_set_sz(w, SVC "FooAgent", "DisplayName", "Foo Backup Agent"));
+		W(regf_writer_set_sz(w, SVC "FooAgent", "ObjectName", "LocalSystem"));
+	}
 	W(regf_writer_set_dword(w, SVC "VSS\\VssAccessControl", "NT Authority\\NetworkService",
 				(sc->breaks & B_VSSACL) ? 0 : 1));
 	if (sc->letters) {
@@ -281,6 +306,11 @@ static int build_system(struct scn *sc, struct regf_writer *w, struct err *err)
 		if (rc < 0)
 			return rc;
 	}
+	/* VSS\Diag and the writer's subkey with their own descriptors, as
+	 * Windows 8 / 10 ship them (KB 2298620: NETWORK SERVICE must write) */
+	if (key_sd(w, SVC "VSS\\Diag", (sc->breaks & B_DIAGACL) ? SCN_SDDL_DIAG_NO_NS : SCN_SDDL_DIAG, err) < 0 ||
+	    key_sd(w, SVC "VSS\\Diag\\System Writer", SCN_SDDL_DIAG_SUBKEY, err) < 0)
+		return err->code;
 	return 0;
 }
 
@@ -317,6 +347,27 @@ static int build_software(struct scn *sc, struct regf_writer *w, struct err *err
 	W(regf_writer_set_multi_sz(w, sh, "rpcss", rpcss, 2));
 	W(regf_writer_set_multi_sz(w, sh, "DcomLaunch", dcom, 3));
 	W(regf_writer_add_key(w, "Microsoft\\EventSystem\\{26c409cc-ae86-11d1-b616-00805fc79216}\\Subscriptions"));
+	/* machine-wide COM limits as Windows writes them (REG_BINARY) */
+	{
+		uint8_t *bin = NULL;
+		size_t len = 0;
+
+		if (sd_bin((sc->breaks & B_COMSEC) ? SCN_SDDL_COM_ACCESS_NO_EVERYONE : SCN_SDDL_COM_ACCESS,
+			   &bin, &len, err) < 0)
+			return err->code;
+		if (regf_writer_set_binary(w, "Microsoft\\Ole", "MachineAccessRestriction", bin, len) < 0) {
+			free(bin);
+			return err_set(err, -E_INTERNAL, "hive: %s", regf_writer_error(w));
+		}
+		free(bin);
+		if (sd_bin(SCN_SDDL_COM_LAUNCH, &bin, &len, err) < 0)
+			return err->code;
+		if (regf_writer_set_binary(w, "Microsoft\\Ole", "MachineLaunchRestriction", bin, len) < 0) {
+			free(bin);
+			return err_set(err, -E_INTERNAL, "hive: %s", regf_writer_error(w));
+		}
+		free(bin);
+	}
 	return 0;
 }
 
@@ -381,6 +432,15 @@ static int reg_line(struct regf_writer *sys, struct regf_writer *sw, char *p,
 		free(bin);
 	} else if (strcmp(type, "delete") == 0) {
 		rc = regf_writer_delete_value(w, key, name);
+	} else if (strcmp(type, "keysd") == 0) {
+		/* reg HIVE keysd KEY SDDL: the SDDL is "name" and the rest */
+		char *sddl = NULL;
+
+		if (asprintf(&sddl, "%s%s%s", name, *p ? " " : "", p) < 0)
+			return err_set(err, -E_NOMEM, "out of memory");
+		rc = key_sd(w, key, sddl, err);
+		free(sddl);
+		return rc;
 	} else {
 		return err_set(err, -E_USAGE, "reg: unknown type '%s'", type);
 	}
@@ -554,6 +614,31 @@ static int ntfs_preset(const struct scn *sc, struct ntfs_builder *b, char *p,
 			return err_set(err, -E_USAGE, "sddl PATH SDDL");
 		return sddl_on(b, a1, p, err);
 	}
+	if (strcmp(verb, "binary") == 0)
+		return ntfs_builder_write(b, a1, "MZ", 2, err);
+	if (strcmp(verb, "wsblog") == 0) {
+		/* Windows\Logs\WindowsServerBackup\NAME as UTF-16LE with a BOM */
+		uint8_t *u;
+		size_t n, i, k = 2;
+		int rc;
+
+		unescape_text(p);
+		n = strlen(p);
+		u = malloc(2 * n + 2);
+		if (!u)
+			return err_set(err, -E_NOMEM, "out of memory");
+		u[0] = 0xff;
+		u[1] = 0xfe;
+		for (i = 0; i < n; i++) {
+			/* ASCII and Latin-1 bytes as code units (test text) */
+			u[k++] = (uint8_t)p[i];
+			u[k++] = 0;
+		}
+		snprintf(path, sizeof(path), "Windows\\Logs\\WindowsServerBackup\\%s", a1);
+		rc = ntfs_builder_write(b, path, u, k, err);
+		free(u);
+		return rc;
+	}
 	return err_set(err, -E_USAGE, "unknown preset '%s'", verb);
 }
 
@@ -666,6 +751,8 @@ static int build_volume(struct scn *sc, struct regf_writer *sys,
 			write_hive(b, sw, wp(sc, "Windows\\System32\\config\\SOFTWARE", path, sizeof(path)), err);
 	if (rc == 0)
 		rc = write_evtx(sc, b, err);
+	if (rc == 0 && (sc->breaks & B_IMAGEPATH))
+		rc = ntfs_builder_write(b, "Program Files\\Foo Agent\\agent.exe", "MZ", 2, err);
 	/* WinSxS: FileMaps and its files, PendingRenames */
 	if (rc == 0)
 		rc = sddl_on(b, wp(sc, "Windows\\WinSxS\\FileMaps", path, sizeof(path)), SCN_SDDL_WINSXS_DIR_OK, err);
@@ -849,6 +936,9 @@ int scenario_build(const char *text, const char *out_path, struct err *err)
 				else if (strcmp(b, "mslldp") == 0) sc.breaks |= B_MSLLDP;
 				else if (strcmp(b, "binary") == 0) sc.breaks |= B_BINARY;
 				else if (strcmp(b, "vssacl") == 0) sc.breaks |= B_VSSACL;
+				else if (strcmp(b, "diagacl") == 0) sc.breaks |= B_DIAGACL;
+				else if (strcmp(b, "comsec") == 0) sc.breaks |= B_COMSEC;
+				else if (strcmp(b, "imagepath") == 0) sc.breaks |= B_IMAGEPATH;
 				else
 					rc = err_set(err, -E_USAGE, "line %u: unknown break '%s'", lineno, b);
 			}
@@ -868,7 +958,8 @@ int scenario_build(const char *text, const char *out_path, struct err *err)
 			sc.filemaps_files = strtoul(p, NULL, 10);
 		} else if (strcmp(verb, "filemaps_deny") == 0 || strcmp(verb, "folders") == 0 ||
 			   strcmp(verb, "webconfig") == 0 || strcmp(verb, "junction") == 0 ||
-			   strcmp(verb, "sddl") == 0) {
+			   strcmp(verb, "sddl") == 0 || strcmp(verb, "binary") == 0 ||
+			   strcmp(verb, "wsblog") == 0) {
 			char *full = NULL;
 
 			if (asprintf(&full, "%s %s", verb, p) < 0 || append(&sc.ntfs_lines, full) < 0)
