@@ -79,16 +79,17 @@ static void cached_log_free(void *p)
 struct load_job {
 	const struct log_def *d;
 	struct cached_log *c;
-	uint8_t *buf;               /* NULL: nothing to index (c says why) */
-	size_t len;
+	struct fs_data data;        /* data.p NULL: nothing to index (c says
+	                               why); lent in place when the volume
+	                               allows (fs_read_file_ref) */
 	int keep_all;
 	struct events_filter f;
 	const char *keep[KEEP_MAX + 1];
 	const char *services[LIMIT_EVENT_SPEC_IDS];
 };
 
-/* Read the log's file for spec (NULL: the log's defaults) into j->buf;
- * a missing or unreadable file leaves j->buf NULL and says so in j->c. */
+/* Read the log's file for spec (NULL: the log's defaults) into j->data;
+ * a missing or unreadable file leaves j->data NULL and says so in j->c. */
 static void job_read(struct scan *s, struct load_job *j, json_t *spec)
 {
 	const char *provider = json_string_value(json_object_get(spec, "provider"));
@@ -102,21 +103,18 @@ static void job_read(struct scan *s, struct load_job *j, json_t *spec)
 	c->log = NULL;
 	c->missing = 0;
 	err_init(&c->why);
-	j->buf = NULL;
-	j->len = 0;
 	snprintf(path, sizeof(path), LOGS_DIR "%s", j->d->file);
-	rc = fs_read_file(s->fs, path, LIMIT_EVTX_SIZE, &j->buf, &j->len, &c->why);
+	/* no slack: events_log_load hands libevtx whole chunks only */
+	rc = fs_read_file_ref(s->fs, path, LIMIT_EVTX_SIZE, 0, &j->data, &c->why);
 	if (rc == 0) {
 		c->missing = 1;
 		err_set(&c->why, -E_NOTFOUND, "%s absent", j->d->file);
-		free(j->buf);
-		j->buf = NULL;
+		fs_data_release(&j->data);
 		return;
 	}
 	if (rc < 0) {
 		err_wrap(&c->why, "%s", j->d->file);
-		free(j->buf);
-		j->buf = NULL;
+		fs_data_release(&j->data);
 		return;
 	}
 	for (i = 0; i < j->d->nkeep && n < KEEP_MAX; i++)
@@ -138,13 +136,12 @@ static void job_read(struct scan *s, struct load_job *j, json_t *spec)
 /* Index what job_read read (on any thread: touches only j). */
 static void job_index(struct load_job *j)
 {
-	if (!j->buf)
+	if (!j->data.p)
 		return;
-	if (events_log_load(j->buf, j->len, j->keep_all ? NULL : &j->f, &j->c->log,
+	if (events_log_load(j->data.p, j->data.len, j->keep_all ? NULL : &j->f, &j->c->log,
 			    &j->c->why) < 0)
 		err_wrap(&j->c->why, "%s", j->d->file);
-	free(j->buf);
-	j->buf = NULL;
+	fs_data_release(&j->data);
 }
 
 static void *job_thread(void *arg)
@@ -197,7 +194,7 @@ static struct cached_log *load_first(struct scan *s, const struct log_def *d,
 		other.d = pd;
 		other.c = calloc(1, sizeof(*other.c));
 		if (other.c) {
-			started = mine.buf &&
+			started = mine.data.p &&
 				  pthread_create(&th, NULL, job_thread, &mine) == 0;
 			job_read(s, &other, NULL);
 			job_index(&other);

@@ -28,6 +28,7 @@
 #include <ntfs-3g/layout.h>
 #include <ntfs-3g/logging.h>
 #include <ntfs-3g/reparse.h>
+#include <ntfs-3g/runlist.h>
 #include <ntfs-3g/security.h>
 #include <ntfs-3g/unistr.h>
 #include <ntfs-3g/volume.h>
@@ -425,6 +426,59 @@ close_inode:
 	return rc;
 }
 
+/* Zero-copy (fs_read_file_ref): the file's data where it lies in the
+ * image, when it is one contiguous run of plain clusters (not resident,
+ * compressed, encrypted or sparse, wholly initialised).  2: not lendable. */
+static int n_borrow_file(void *p, const char *path, size_t max, size_t slack,
+			 const uint8_t **data, size_t *len, struct err *err)
+{
+	struct ntfs_fs *n = p;
+	ntfs_inode *ni;
+	ntfs_attr *na;
+	runlist_element *rl;
+	uint64_t cs = n->vol->cluster_size, need, have = 0, off;
+	int rc = open_path(n, path, &ni, err);
+
+	if (rc <= 0)
+		return rc;
+	rc = 2;
+	na = ntfs_attr_open(ni, AT_DATA, AT_UNNAMED, 0);
+	if (!na)
+		goto close_inode;
+	if (!NAttrNonResident(na) || NAttrCompressed(na) || NAttrEncrypted(na) ||
+	    NAttrSparse(na) || na->data_size <= 0 ||
+	    na->initialized_size != na->data_size ||
+	    (uint64_t)na->data_size > max || (uint64_t)na->data_size > SIZE_MAX - slack ||
+	    cs == 0 || ntfs_attr_map_whole_runlist(na) < 0 || !na->rl)
+		goto close_attr;
+	need = ((uint64_t)na->data_size + cs - 1) / cs;
+	rl = na->rl;
+	if (rl[0].vcn != 0 || rl[0].lcn < 0)
+		goto close_attr;
+	for (; rl->length > 0 && have < need; rl++) {
+		if (rl->lcn < 0 || rl->vcn != (VCN)have ||
+		    (rl != na->rl && rl->lcn != rl[-1].lcn + rl[-1].length))
+			goto close_attr;
+		have += (uint64_t)rl->length;
+	}
+	if (have < need || (uint64_t)na->rl[0].lcn > (n->src->size - 1) / cs)
+		goto close_attr;
+	off = (uint64_t)na->rl[0].lcn * cs;
+	if (off > n->src->size || need * cs > n->src->size - off)
+		goto close_attr;
+	*data = image_borrow(n->src->img, n->src->offset + off, (size_t)na->data_size + slack);
+	if (*data) {
+		*len = (size_t)na->data_size;
+		rc = 1;
+	}
+close_attr:
+	if (na)
+		ntfs_attr_close(na);
+close_inode:
+	ntfs_inode_close(ni);
+	return rc;
+}
+
 static int security_of(struct ntfs_fs *n, ntfs_inode *ni, uint8_t **sd,
 		       size_t *len, struct err *err)
 {
@@ -527,7 +581,7 @@ static const struct fs_ops ntfs_fs_ops = {
 	.read_file = n_read_file, .get_security = n_get_security,
 	.get_security_inode = n_get_security_inode,
 	.reparse_target = n_reparse_target, .close = n_close,
-	.try_write = n_try_write,
+	.try_write = n_try_write, .borrow_file = n_borrow_file,
 };
 
 int fs_open_ntfs(struct fs **out, struct image *img, uint64_t offset,

@@ -68,6 +68,27 @@ int image_read(struct image *img, uint64_t off, void *buf, size_t len,
 	return 0;
 }
 
+const uint8_t *image_borrow(struct image *img, uint64_t off, size_t len)
+{
+	const uint8_t *p;
+
+	if (!img->ops->borrow || len == 0 || off > img->size || len > img->size - off)
+		return NULL;
+	if (img->fail_after || img->fail_offset != UINT64_MAX)
+		return NULL;
+	p = img->ops->borrow(img->priv, off, len);
+	if (p) {
+		img->read_calls++;
+		img->bytes_read += len;
+	}
+	return p;
+}
+
+int image_damaged(const struct image *img)
+{
+	return img->ops->damaged ? img->ops->damaged(img->priv) : 0;
+}
+
 uint64_t image_size(const struct image *img) { return img->size; }
 const char *image_format(const struct image *img) { return img->ops->format; }
 const char *image_path(const struct image *img) { return img->path; }
@@ -111,8 +132,15 @@ static void mem_close(void *priv)
 	free(priv);
 }
 
+static const uint8_t *mem_borrow(void *priv, uint64_t off, size_t len)
+{
+	(void)len;
+	return ((struct mem_src *)priv)->buf + off;
+}
+
 static const struct image_ops mem_ops = {
 	.format = "memory", .read = mem_read, .close = mem_close,
+	.borrow = mem_borrow,
 };
 
 int image_from_memory(struct image **out, const void *buf, size_t len,

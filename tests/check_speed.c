@@ -1,0 +1,192 @@
+/* Issue 22: scanning at memory speed without losing anything.
+ *  - zero-copy: a raw image file is mapped read-only and lends its bytes
+ *    (image_borrow); a file that shrinks under the mapping reads as zeros
+ *    and marks the image damaged instead of killing the process with
+ *    SIGBUS; an event log lying in one run of a mapped volume is lent in
+ *    place (fs_read_file_ref) with the same bytes fs_read_file copies;
+ *  - batches: `scan -j 2 A B C ...` writes the same reports, in the same
+ *    order, with the same exit status as `-j 1`. */
+#define _GNU_SOURCE
+#include "testutil.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fs.h"
+#include "image.h"
+
+#define MIB (1024u * 1024)
+
+static uint8_t *pattern(size_t n, uint64_t seed)
+{
+	uint8_t *b = malloc(n);
+	uint64_t x = seed | 1;
+	size_t i;
+
+	ck_assert_ptr_nonnull(b);
+	for (i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		b[i] = (uint8_t)(x >> 56);
+	}
+	return b;
+}
+
+static char *path_in(const char *dir, const char *name)
+{
+	char *p = NULL;
+
+	ck_assert_int_ge(asprintf(&p, "%s/%s", dir, name), 0);
+	return p;
+}
+
+/* A raw file lends exactly the bytes image_read gives, counted as one
+ * read; nothing past the end, nothing while fault injection counts reads. */
+START_TEST(test_borrow_raw)
+{
+	char *dir = tu_tmpdir("speed-borrow"), *p = path_in(dir, "raw.img");
+	uint8_t *ref = pattern(2 * MIB, 7), *copy = malloc(MIB);
+	const uint8_t *b;
+	struct image *img = NULL;
+	struct err err;
+
+	ck_assert_int_eq(tu_write_file(p, ref, 2 * MIB), 0);
+	err_init(&err);
+	ck_assert_msg(image_open(&img, p, &err) == 0, "%s", err.msg);
+	ck_assert_str_eq(image_format(img), "raw");
+	b = image_borrow(img, 12345, MIB);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_int_eq(memcmp(b, ref + 12345, MIB), 0);
+	ck_assert_int_eq(image_read(img, 12345, copy, MIB, &err), 0);
+	ck_assert_int_eq(memcmp(b, copy, MIB), 0);
+	ck_assert_uint_eq(image_read_calls(img), 2);
+	ck_assert_uint_eq(image_bytes_read(img), 2 * MIB);
+	ck_assert_ptr_null(image_borrow(img, 2 * MIB - 10, 11));
+	ck_assert_ptr_null(image_borrow(img, 0, 0));
+	ck_assert_int_eq(image_damaged(img), 0);
+	image_set_fault(img, UINT64_MAX, 100);
+	ck_assert_ptr_null(image_borrow(img, 0, 512));
+	image_free(img);
+	free(copy);
+	free(ref);
+	free(p);
+	free(dir);
+}
+END_TEST
+
+/* The file is cut to 4 KiB while a borrowed 2 MiB view of it is held:
+ * the lost pages read as zeros, the image says it is damaged, the
+ * process lives on, and a scan of it would fail (scan_run checks). */
+START_TEST(test_shrink_under_mapping)
+{
+	char *dir = tu_tmpdir("speed-shrink"), *p = path_in(dir, "raw.img");
+	uint8_t *ref = pattern(2 * MIB, 9);
+	const uint8_t *b;
+	struct image *img = NULL;
+	struct err err;
+	unsigned sum = 0;
+	size_t i;
+
+	if (getenv("VSSD_SANITIZE") && *getenv("VSSD_SANITIZE")) {
+		/* the sanitizer runtime owns SIGBUS */
+		fprintf(stderr, "skip: shrink under mapping (sanitizer build)\n");
+		goto out;
+	}
+	ck_assert_int_eq(tu_write_file(p, ref, 2 * MIB), 0);
+	err_init(&err);
+	ck_assert_msg(image_open(&img, p, &err) == 0, "%s", err.msg);
+	b = image_borrow(img, 0, 2 * MIB);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_int_eq(b[100], ref[100]);
+	ck_assert_int_eq(truncate(p, 4096), 0);
+	for (i = 8192; i < 2 * MIB; i += 4096)
+		sum += b[i];
+	ck_assert_uint_eq(sum, 0);
+	ck_assert_int_eq(b[100], ref[100]);
+	ck_assert_int_eq(image_damaged(img), 1);
+	image_free(img);
+out:
+	free(ref);
+	free(p);
+	free(dir);
+}
+END_TEST
+
+/* The scenario's System.evtx lies in one run: lent in place from a
+ * mapped raw volume and from a memory image, byte for byte what
+ * fs_read_file copies; with VSSD_NO_MMAP the raw file is not mapped and
+ * the same bytes come as a copy. */
+START_TEST(test_fs_lends_event_log)
+{
+	char *dir = tu_tmpdir("speed-lend"), *vol = path_in(dir, "vol.img");
+	const char *log = "Windows\\System32\\winevt\\Logs\\System.evtx";
+	struct image *img = NULL, *mem = NULL;
+	struct fs *fs = NULL, *mfs = NULL;
+	struct fs_data d, md;
+	uint8_t *copy = NULL, *whole;
+	size_t len = 0, wlen = 0;
+	struct err err;
+	int pass;
+
+	ck_assert_int_eq(tu_sh("printf 'size 64M\\nevtx system bulk 3000 seed=2\\n' | '%s/mkscenario' '%s' - >/dev/null",
+			       tu_env("VSSD_TOOLS"), vol), 0);
+	for (pass = 0; pass < 2; pass++) {
+		if (pass)
+			setenv("VSSD_NO_MMAP", "1", 1);
+		err_init(&err);
+		ck_assert_msg(image_open(&img, vol, &err) == 0, "%s", err.msg);
+		ck_assert_msg(fs_open_ntfs(&fs, img, 0, image_size(img), &err) == 0, "%s", err.msg);
+		ck_assert_int_eq(fs_read_file(fs, log, 64 * MIB, &copy, &len, &err), 1);
+		ck_assert_msg(fs_read_file_ref(fs, log, 64 * MIB, 0, &d, &err) == 1, "%s", err.msg);
+		ck_assert_uint_eq(d.len, len);
+		ck_assert_uint_gt(len, 65536);
+		ck_assert_int_eq(memcmp(d.p, copy, len), 0);
+		if (pass == 0)
+			ck_assert_msg(d.owned == NULL, "the log was copied, not lent");
+		else
+			ck_assert_msg(d.owned != NULL && d.p == d.owned, "lent without a mapping");
+		fs_data_release(&d);
+		ck_assert_int_eq(fs_read_file_ref(fs, "Windows\\nothing.evtx", 64 * MIB, 0, &d, &err), 0);
+		fs_free(fs);
+		image_free(img);
+		free(copy);
+		fs = NULL;
+		img = NULL;
+	}
+	unsetenv("VSSD_NO_MMAP");
+	/* a memory image lends too */
+	whole = (uint8_t *)tu_read_file(vol, &wlen);
+	ck_assert_ptr_nonnull(whole);
+	ck_assert_int_eq(image_from_memory(&mem, whole, wlen, &err), 0);
+	ck_assert_int_eq(fs_open_ntfs(&mfs, mem, 0, wlen, &err), 0);
+	ck_assert_int_eq(fs_read_file_ref(mfs, log, 64 * MIB, 0, &md, &err), 1);
+	ck_assert_ptr_null(md.owned);
+	ck_assert_ptr_eq(md.p >= whole && md.p < whole + wlen ? md.p : NULL, md.p);
+	fs_data_release(&md);
+	fs_free(mfs);
+	image_free(mem);
+	free(whole);
+	free(vol);
+	free(dir);
+}
+END_TEST
+
+Suite *speed_suite(void);
+Suite *speed_suite(void)
+{
+	Suite *s = suite_create("speed");
+	TCase *tc;
+
+	tc = tcase_create("zero-copy");
+	tcase_set_timeout(tc, TEST_TIMEOUT);
+	tcase_add_test(tc, test_borrow_raw);
+	tcase_add_test(tc, test_shrink_under_mapping);
+	tcase_add_test(tc, test_fs_lends_event_log);
+	suite_add_tcase(s, tc);
+	return s;
+}
