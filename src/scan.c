@@ -406,6 +406,8 @@ int scan_run(struct scan *s, const struct rule *rules, size_t nrules,
 	size_t i, k, n = 0;
 	int rc;
 
+	s->rules = rules;
+	s->nrules = nrules;
 	s->results = calloc(nrules + 4, sizeof(*s->results));
 	if (!s->results)
 		return err_set(err, -E_NOMEM, "out of memory");

@@ -65,6 +65,8 @@ struct scan {
 	uint64_t t_total_ms;
 	int open_failed;             /* source unreadable: exit 2 */
 	struct err open_err;
+	const struct rule *rules;    /* the rules scan_run runs (borrowed), */
+	size_t nrules;               /* for collectors that read ahead */
 };
 
 /* Open the source (image or directory), choose the volume, mount it.
