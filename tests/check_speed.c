@@ -176,6 +176,88 @@ START_TEST(test_fs_lends_event_log)
 }
 END_TEST
 
+/* Timings removed: JSON "timing_ms", the text "(exit status N, M ms)",
+ * JUnit time and timestamp attributes (their values deleted). */
+static void untime(char *s)
+{
+	static const char *const keys[] = { "\"timing_ms\":{", ", ", "time=\"", "timestamp=\"" };
+	static const char ends[] = { '}', ' ', '"', '"' };
+	size_t k;
+	char *p;
+
+	for (k = 0; k < 4; k++) {
+		for (p = strstr(s, keys[k]); p; p = strstr(p + 1, keys[k])) {
+			char *q = p + strlen(keys[k]), *e = q;
+
+			while (*e && *e != ends[k] && (k != 1 || (*e >= '0' && *e <= '9')))
+				e++;
+			/* ", N ms)" only */
+			if (k == 1 && strncmp(e, " ms)", 4) != 0)
+				continue;
+			memmove(q, e, strlen(e) + 1);
+		}
+	}
+}
+
+/* Five sources (three scenarios, a missing file, the same image twice):
+ * with -j 2 the reports, stderr and exit status are -j 1's, byte for
+ * byte once the timings are zeroed, in every format. */
+START_TEST(test_batch_same_as_sequential)
+{
+	static const char *const formats[] = { "json", "text", "junit" };
+	char *dir = tu_tmpdir("speed-batch"), *img[3], *missing = path_in(dir, "missing.img");
+	static const char *const scen[3] = {
+		"size 64M\\nbreak cause1\\n",
+		"size 64M\\nos 2016\\nbreak cause2\\nevtx system bulk 2000 seed=3\\nevtx application bulk 800 seed=4\\n",
+		"size 64M\\nos 2019\\nbreak binary\\n",
+	};
+	struct tu_run r1, r2;
+	size_t i, f;
+
+	for (i = 0; i < 3; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "s%zu.img", i);
+		img[i] = path_in(dir, name);
+		ck_assert_int_eq(tu_sh("printf '%s' | '%s/mkscenario' '%s' - >/dev/null",
+				       scen[i], tu_env("VSSD_TOOLS"), img[i]), 0);
+	}
+	for (f = 0; f < 3; f++) {
+		tu_vssdoctor(&r1, "scan", "-j", "1", "--format", formats[f], "--rules", tu_env("VSSD_RULES"),
+			     img[0], img[1], missing, img[2], img[0], NULL);
+		tu_vssdoctor(&r2, "scan", "-j", "2", "--format", formats[f], "--rules", tu_env("VSSD_RULES"),
+			     img[0], img[1], missing, img[2], img[0], NULL);
+		ck_assert_int_eq(r1.status, 2);
+		ck_assert_int_eq(r2.status, r1.status);
+		untime(r1.out);
+		untime(r2.out);
+		ck_assert_msg(r1.out_len > 1000, "%s: no reports: %s", formats[f], r1.err);
+		ck_assert_msg(strcmp(r1.out, r2.out) == 0, "%s: -j 2 wrote other reports than -j 1", formats[f]);
+		ck_assert_str_eq(r1.err, r2.err);
+		ck_assert_ptr_nonnull(strstr(r1.err, "missing.img"));
+		tu_run_free(&r1);
+		tu_run_free(&r2);
+	}
+	/* the order is the SOURCEs': JSON Lines name them in turn */
+	tu_vssdoctor(&r2, "scan", "-j", "2", "--format", "json", "--rules", tu_env("VSSD_RULES"),
+		     img[2], img[1], img[0], NULL);
+	{
+		const char *a = strstr(r2.out, "s2.img"), *b = strstr(r2.out, "s1.img"),
+			   *c = strstr(r2.out, "s0.img");
+
+		ck_assert_msg(a && b && c && a < b && b < c, "reports out of order");
+	}
+	tu_run_free(&r2);
+	tu_vssdoctor(&r2, "scan", "-j", "0", img[0], NULL);
+	ck_assert_int_eq(r2.status, 2);
+	tu_run_free(&r2);
+	for (i = 0; i < 3; i++)
+		free(img[i]);
+	free(missing);
+	free(dir);
+}
+END_TEST
+
 Suite *speed_suite(void);
 Suite *speed_suite(void)
 {
@@ -187,6 +269,11 @@ Suite *speed_suite(void)
 	tcase_add_test(tc, test_borrow_raw);
 	tcase_add_test(tc, test_shrink_under_mapping);
 	tcase_add_test(tc, test_fs_lends_event_log);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("batch");
+	tcase_set_timeout(tc, TEST_TIMEOUT);
+	tcase_add_test(tc, test_batch_same_as_sequential);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -48,8 +48,9 @@ struct ntfs_fs {
 	struct ntfs_src *src;
 };
 
-/* --- libntfs-3g logging: keep the last error line for our messages */
-static char ntfs_last_msg[256];
+/* --- libntfs-3g logging: keep the last error line for our messages (per
+ * thread: `scan -j` mounts several volumes at once) */
+static _Thread_local char ntfs_last_msg[256];
 
 /* the format comes from libntfs-3g itself */
 #pragma GCC diagnostic push
