@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "events.h"
+#include "evtx_writer.h"
 #include "fs.h"
 #include "image.h"
 
@@ -176,6 +178,147 @@ START_TEST(test_fs_lends_event_log)
 }
 END_TEST
 
+/* ---- the skim's own reading against libevtx's -------------------------- */
+
+static const char *const skim_keep[] = {
+	"Microsoft-Windows-CAPI2", "Service Control Manager", "VSS",
+	"Microsoft-Windows-Backup", "swprv", "volsnap",
+};
+
+/* The index of buf loaded as the scan loads it, and with VSSD_EVTX_FULL
+ * (libevtx reads every record the skim does not build from numbers
+ * alone, over the whole file): the same records, field for field, string
+ * for string.  Returns how many records the skim built with their text. */
+static size_t same_index(const uint8_t *buf, size_t len, const char *what)
+{
+	struct events_filter f = { skim_keep, 6, NULL, 0 };
+	struct events_log *fast = NULL, *full = NULL;
+	struct events_log_stats sf, sl;
+	struct err err;
+	size_t i;
+	unsigned k;
+
+	err_init(&err);
+	ck_assert_msg(events_log_load(buf, len, &f, &fast, &err) == 0, "%s: %s", what, err.msg);
+	setenv("VSSD_EVTX_FULL", "1", 1);
+	ck_assert_msg(events_log_load(buf, len, &f, &full, &err) == 0, "%s: %s", what, err.msg);
+	unsetenv("VSSD_EVTX_FULL");
+	ck_assert_uint_eq(events_log_count(fast), events_log_count(full));
+	for (i = 0; i < events_log_count(full); i++) {
+		const struct events_record *a = events_log_record(fast, i), *b = events_log_record(full, i);
+		const uint8_t *ba = events_log_binary(fast, a), *bb = events_log_binary(full, b);
+
+		ck_assert_msg(a->number == b->number && a->filetime == b->filetime &&
+			      a->event_id == b->event_id && a->qualifiers == b->qualifiers &&
+			      a->level == b->level && a->nstrings == b->nstrings &&
+			      (a->flags & (EVENTS_REC_TEXT | EVENTS_REC_RECOVERED)) ==
+			      (b->flags & (EVENTS_REC_TEXT | EVENTS_REC_RECOVERED)) &&
+			      strcmp(events_log_provider(fast, a), events_log_provider(full, b)) == 0,
+			      "%s: record %llu differs (id %u/%u, %u/%u strings)", what,
+			      (unsigned long long)b->number, a->event_id, b->event_id, a->nstrings, b->nstrings);
+		for (k = 0; k < b->nstrings; k++)
+			ck_assert_msg(strcmp(events_log_string(fast, a, k), events_log_string(full, b, k)) == 0,
+				      "%s: record %llu string %u: '%s' != '%s'", what,
+				      (unsigned long long)b->number, k, events_log_string(fast, a, k),
+				      events_log_string(full, b, k));
+		ck_assert_msg((ba == NULL) == (bb == NULL) &&
+			      (!ba || (a->binary_len == b->binary_len && memcmp(ba, bb, a->binary_len) == 0)),
+			      "%s: record %llu binary differs", what, (unsigned long long)b->number);
+	}
+	events_log_stats(fast, &sf);
+	events_log_stats(full, &sl);
+	ck_assert_uint_eq(sf.records, sl.records);
+	ck_assert_uint_eq(sf.unreadable, sl.unreadable);
+	ck_assert_uint_eq(sf.dirty, sl.dirty);
+	events_log_free(fast);
+	events_log_free(full);
+	return sf.built - sl.built;
+}
+
+static size_t same_index_spec(const char *spec, const char *what)
+{
+	struct evtx_writer *w = evtx_writer_new();
+	uint8_t *buf = NULL;
+	size_t len = 0, n;
+
+	ck_assert_ptr_nonnull(w);
+	ck_assert_msg(evtx_writer_apply_spec(w, spec) == 0, "%s: %s", what, evtx_writer_errmsg(w));
+	ck_assert_int_eq(evtx_writer_serialize(w, &buf, &len), 0);
+	n = same_index(buf, len, what);
+	evtx_writer_free(w);
+	free(buf);
+	return n;
+}
+
+/* Realistic logs: the skim reads nearly every record itself, and what it
+ * reads is what libevtx reads. */
+START_TEST(test_skim_reads_as_libevtx)
+{
+	size_t n;
+
+	n = same_index_spec("bulk 20000 seed=11\n", "bulk 20000");
+	ck_assert_uint_gt(n, 4000);
+	n = same_index_spec("dirty 1\nbulk 3000 seed=12\n", "dirty bulk");
+	ck_assert_uint_gt(n, 500);
+}
+END_TEST
+
+/* The shapes the skim reads and the ones it leaves to libevtx: empty
+ * strings, non-ASCII text, a character outside the BMP, typed values, a
+ * short binary, a trailing string of hex digits (libevtx's <Binary>
+ * look-alike), line breaks, a NULL item: the index is the same. */
+START_TEST(test_skim_edge_shapes)
+{
+	static const char spec[] =
+		"event provider=VSS id=8193 text=a text= text=c binary=00112233\n"
+		"event provider=VSS id=8193 text=Caf\\xc3\\xa9 text=\\xe4\\xb8\\xad binary=0011\n"
+		"event provider=VSS id=8194 text=\\xf0\\x9f\\x98\\x80\n"
+		"event provider=VSS id=8194 text=\\xe4\\xb8\\xad text=Caf\\xc3\\xa9 binary=00112233\n"
+		"event provider=VSS id=8213 data=one:x data.uint32=two:7 binary=AABBCCDD\n"
+		"event provider=VSS id=12289 data=x:deadbeef\n"
+		"event provider=VSS id=12292 text=ABCDEF0123\n"
+		"event provider=VSS id=12292 text=ABCDEF012\n"
+		"event provider=VSS id=12302 text=abc text=DEADBEEF binary=0102030405\n"
+		"event provider=swprv id=11 data.guid=g:{65ee1dba-8ff4-4a58-ac1c-3470ee2f376a} data=s:ok\n"
+		"event provider=Microsoft-Windows-CAPI2 id=513 \"text=Details:\\r\\nAddCoreCsiFiles : BeginFileEnumeration() failed.\\r\\n\\r\\nSystem Error:\\r\\nAccess is denied.\\r\\n\"\n"
+		"event provider=\"Service Control Manager\" id=7040 data=param1:a data=param2:b data=param3:c data=param4:CryptSvc\n"
+		"event provider=\"Service Control Manager\" id=7026 \"data=param1:x\\r\\ny\"\n"
+		"event provider=\"Service Control Manager\" id=7000 data=param1:COM data=param2:Denied binary_utf16=EventSystem\n"
+		"event provider=\"Service Control Manager\" id=7036 data=param1:Cryptographic\\ Services data=param2:running binary_utf16=CryptSvc/4\n"
+		"event provider=Microsoft-Windows-Backup id=517 data=a: data=b:z\n"
+		"event provider=Microsoft-Windows-Backup id=521 data.filetime=t:2024-06-01T10:00:00Z data.uint32=c:2155348226\n"
+		"event provider=volsnap id=36 text=\\\\Device\\\\HarddiskVolumeShadowCopy1\n"
+		"event provider=EventLog id=6005\n";
+
+	/* the text of about half of them is the skim's */
+	ck_assert_uint_ge(same_index_spec(spec, "edge shapes"), 7);
+}
+END_TEST
+
+/* The real logs in the samples, when present. */
+START_TEST(test_skim_samples)
+{
+	static const char *const logs[] = {
+		"evtx/System_win7.evtx", "evtx/System_win10_1703.evtx", "evtx/System_server2022.evtx",
+		"evtx/Application_server2022.evtx", "evtx/Application_win11.evtx",
+	};
+	size_t i, len;
+
+	for (i = 0; i < sizeof(logs) / sizeof(logs[0]); i++) {
+		char *p = tu_sample(logs[i]);
+		uint8_t *buf;
+
+		if (!p)
+			continue;
+		buf = (uint8_t *)tu_read_file(p, &len);
+		ck_assert_ptr_nonnull(buf);
+		same_index(buf, len, logs[i]);
+		free(buf);
+		free(p);
+	}
+}
+END_TEST
+
 /* Timings removed: JSON "timing_ms", the text "(exit status N, M ms)",
  * JUnit time and timestamp attributes (their values deleted). */
 static void untime(char *s)
@@ -269,6 +412,13 @@ Suite *speed_suite(void)
 	tcase_add_test(tc, test_borrow_raw);
 	tcase_add_test(tc, test_shrink_under_mapping);
 	tcase_add_test(tc, test_fs_lends_event_log);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("skim");
+	tcase_set_timeout(tc, TEST_TIMEOUT);
+	tcase_add_test(tc, test_skim_reads_as_libevtx);
+	tcase_add_test(tc, test_skim_edge_shapes);
+	tcase_add_test(tc, test_skim_samples);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("batch");

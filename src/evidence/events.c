@@ -422,6 +422,49 @@ int evlog_add_built(struct events_log *log, uint64_t number, uint64_t filetime,
 	return 0;
 }
 
+int evlog_add_text(struct events_log *log, uint64_t number, uint64_t filetime,
+		   const char *provider, unsigned id, unsigned qualifiers,
+		   unsigned level, const char *text, size_t text_len,
+		   size_t nstrings, const uint8_t *bin, size_t bin_len,
+		   struct err *err)
+{
+	struct events_record e;
+	uint32_t prov = 0;
+	int rc;
+
+	rc = provider_intern(log, provider, &prov, err);
+	if (rc < 0)
+		return rc;
+	memset(&e, 0, sizeof(e));
+	e.number = number;
+	e.filetime = filetime;
+	e.provider = prov;
+	e.event_id = (uint16_t)id;
+	e.qualifiers = (uint16_t)qualifiers;
+	e.level = (uint8_t)level;
+	e.binary = NO_OFFSET;
+	e.flags = EVENTS_REC_TEXT;
+	rc = pool_reserve(log, text_len + bin_len, err);
+	if (rc < 0)
+		return rc;
+	e.strings = (uint32_t)log->pool_len;
+	e.nstrings = (uint16_t)nstrings;
+	memcpy(log->pool + log->pool_len, text, text_len);
+	log->pool_len += text_len;
+	if (bin && bin_len) {
+		e.binary = (uint32_t)log->pool_len;
+		e.binary_len = (uint32_t)bin_len;
+		memcpy(log->pool + log->pool_len, bin, bin_len);
+		log->pool_len += bin_len;
+	}
+	rc = push_record(log, &e, err);
+	if (rc < 0)
+		return rc;
+	log->st.built++;
+	log->st.kept++;
+	return 0;
+}
+
 static int cmp_record(const void *a, const void *b)
 {
 	const struct events_record *x = a, *y = b;

@@ -69,6 +69,15 @@ int evlog_add_built(struct events_log *log, uint64_t number, uint64_t filetime,
 		    unsigned level, const uint8_t *bin, size_t bin_len,
 		    struct err *err);
 
+/* A record the skim read with its text: nstrings NUL-terminated UTF-8
+ * strings in text (text_len bytes), the binary data when bin.  Indexed
+ * as a record libevtx read (EVENTS_REC_TEXT). */
+int evlog_add_text(struct events_log *log, uint64_t number, uint64_t filetime,
+		   const char *provider, unsigned id, unsigned qualifiers,
+		   unsigned level, const char *text, size_t text_len,
+		   size_t nstrings, const uint8_t *bin, size_t bin_len,
+		   struct err *err);
+
 /* ---- events_match.c ---- */
 
 /* The Service Control Manager's <Binary>: the service key name in
@@ -95,7 +104,9 @@ void evtx_guard_release(struct evtx_guard *g);
 
 /* ---- evtx_skim.c ---- */
 
-enum skim_verdict { SK_SKIP = 0, SK_READ = 1, SK_BUILD = 2 };
+/* skip it; libevtx reads it; the skim built it (numbers, <Binary>); the
+ * skim built it with its strings as libevtx gives them */
+enum skim_verdict { SK_SKIP = 0, SK_READ = 1, SK_BUILD = 2, SK_TEXT = 3 };
 
 /* The skim of one file: every record in libevtx's listing order with
  * what to do about it, and per chunk whether it can be left out of what

@@ -64,7 +64,11 @@
 #define VT_BINXML 0x21
 
 enum skim_elem { EL_OTHER, EL_SYSTEM, EL_PROVIDER, EL_EVENTID, EL_LEVEL,
-		 EL_EVENTDATA, EL_BINARY };
+		 EL_EVENTDATA, EL_BINARY, EL_DATA };
+
+#define SKIM_LEAVES 64u              /* <Data> and <Binary> of an <EventData> */
+#define SKIM_TEXT (128u * 1024)      /* UTF-8 of one record's strings */
+#define VT_STRING_ARRAY 0x81
 enum skim_attr { AT_NONE, AT_OTHER, AT_NAME, AT_SOURCE, AT_QUALIFIERS };
 
 /* Where a template takes one field from: n places (more than one is
@@ -74,10 +78,22 @@ struct skim_field {
 	int n, sub, opt;
 };
 
+/* One child of a simple <EventData>: a <Data> (any literal attributes)
+ * or the last <Binary>, whose content is one substitution. */
+struct skim_leaf {
+	uint16_t sub;
+	uint8_t binary, opt;
+};
+
 struct skim_tmpl {
 	uint32_t off;                /* definition offset in the chunk */
 	int ok;                      /* the template body parsed */
 	struct skim_field name, source, id, qual, level, binary;
+	/* its <EventData>: 0 none, 1 simple (the leaves), -1 anything else
+	 * (a second one, <UserData>, literal text, nested elements...) */
+	int ed;
+	unsigned nleaf;
+	struct skim_leaf leaf[SKIM_LEAVES];
 	char name_lit[LIMIT_EVTX_PROVIDER_LEN];   /* literal Provider Name */
 	char source_lit[LIMIT_EVTX_PROVIDER_LEN]; /* literal EventSourceName */
 };
@@ -95,6 +111,8 @@ struct skim {
 	char kname[KEEP_CACHE][LIMIT_EVTX_PROVIDER_LEN];
 	uint8_t klevel[KEEP_CACHE];
 	unsigned knext;
+	int no_text;                 /* VSSD_EVTX_FULL: libevtx reads all text */
+	char *text;                  /* SKIM_TEXT: the strings of a record */
 };
 
 /* What the skim read of one record. */
@@ -103,6 +121,7 @@ struct skim_rec {
 	unsigned id, qualifiers, level;
 	const uint8_t *bin;
 	size_t bin_len;
+	size_t nstrings, text_len;   /* SK_TEXT: sk->text holds the strings */
 };
 
 /* UTF-16LE (size bytes) as ASCII into out: printable code units, then
@@ -184,11 +203,15 @@ static enum skim_elem elem_kind(const struct skim *sk, size_t name, int parent,
 	 * BinaryData anywhere, and the skim cannot tell what libevtx shows */
 	if (name_is(sk, name, "BinaryData"))
 		t->binary.n = 2;
+	if (name_is(sk, name, "UserData") || name_is(sk, name, "ProcessingErrorData"))
+		t->ed = -1;
 	if (parent == EL_EVENTDATA) {
 		if (t->binary.n)
 			t->binary.n = 2;
 		if (name_is(sk, name, "Binary"))
 			return EL_BINARY;
+		if (name_is(sk, name, "Data"))
+			return EL_DATA;
 	}
 	return EL_OTHER;
 }
@@ -229,9 +252,11 @@ static void skim_template(const struct skim *sk, size_t def, struct skim_tmpl *t
 	const uint8_t *c = sk->c;
 	size_t p, end, name;
 	uint8_t stack[SKIM_DEPTH];
-	int depth = 0, attr = AT_NONE;
+	int depth = 0, attr = AT_NONE, ed_depth = -1, pending = 0, binary_seen = 0;
 
 	t->ok = 0;
+	t->ed = 0;
+	t->nleaf = 0;
 	t->name = t->source = t->id = t->qual = t->level = t->binary = none;
 	t->name_lit[0] = t->source_lit[0] = '\0';
 	if (def > sk->clen || sk->clen - def < 24)
@@ -260,7 +285,20 @@ static void skim_template(const struct skim *sk, size_t def, struct skim_tmpl *t
 				p += 4; /* attribute list size */
 			if (depth >= SKIM_DEPTH)
 				return;
-			stack[depth++] = (uint8_t)elem_kind(sk, name, elem, t);
+			stack[depth] = (uint8_t)elem_kind(sk, name, elem, t);
+			if (stack[depth] == EL_EVENTDATA) {
+				t->ed = t->ed ? -1 : 1;
+				ed_depth = depth;
+			} else if (elem == EL_EVENTDATA) {
+				if ((stack[depth] != EL_DATA && stack[depth] != EL_BINARY) ||
+				    binary_seen)
+					t->ed = -1;
+				binary_seen = stack[depth] == EL_BINARY;
+				pending = 1;
+			} else if (elem == EL_DATA || elem == EL_BINARY) {
+				t->ed = -1;
+			}
+			depth++;
 			attr = AT_NONE;
 			break;
 		case 0x02:              /* close start element */
@@ -272,6 +310,11 @@ static void skim_template(const struct skim *sk, size_t def, struct skim_tmpl *t
 			if (depth == 0)
 				return;
 			depth--;
+			/* a <Data/> or <Binary/> without its substitution */
+			if ((stack[depth] == EL_DATA || stack[depth] == EL_BINARY) && pending)
+				t->ed = -1;
+			if (depth == ed_depth)
+				ed_depth = -1;
 			attr = AT_NONE;
 			p++;
 			break;
@@ -295,6 +338,8 @@ static void skim_template(const struct skim *sk, size_t def, struct skim_tmpl *t
 
 				if (p + 4 + 2 * n > end)
 					return;
+				if (ed_depth >= 0 && attr == AT_NONE)
+					t->ed = -1;  /* literal text in <EventData> */
 				f = field_at(t, elem, attr);
 				if (f) {
 					char *lit = f == &t->name ? t->name_lit :
@@ -322,20 +367,37 @@ static void skim_template(const struct skim *sk, size_t def, struct skim_tmpl *t
 				f->sub = le16(c + p + 1);
 				f->opt = (tok & 0xbf) == 0x0e;
 			}
+			if (ed_depth >= 0) {
+				if (attr != AT_NONE || (elem != EL_DATA && elem != EL_BINARY) ||
+				    !pending || t->nleaf == SKIM_LEAVES) {
+					t->ed = -1;
+				} else {
+					t->leaf[t->nleaf].sub = le16(c + p + 1);
+					t->leaf[t->nleaf].binary = elem == EL_BINARY;
+					t->leaf[t->nleaf++].opt = (tok & 0xbf) == 0x0e;
+					pending = 0;
+				}
+			}
 			attr = AT_NONE;
 			p += 4;
 			break;
 		case 0x07:              /* CDATA */
 		case 0x0b:              /* PI data */
+			if (ed_depth >= 0)
+				t->ed = -1;
 			if (p + 3 > end)
 				return;
 			p += 3 + 2 * (size_t)le16(c + p + 1);
 			break;
 		case 0x08:              /* character reference */
+			if (ed_depth >= 0)
+				t->ed = -1;
 			p += 3;
 			break;
 		case 0x09:              /* entity reference */
 		case 0x0a:              /* PI target */
+			if (ed_depth >= 0)
+				t->ed = -1;
 			p++;
 			if (!skip_name(sk, &p, end, &name))
 				return;
@@ -344,6 +406,8 @@ static void skim_template(const struct skim *sk, size_t def, struct skim_tmpl *t
 			return;
 		}
 	}
+	if (ed_depth >= 0)
+		t->ed = -1;
 	t->ok = 1;
 }
 
@@ -528,6 +592,174 @@ static enum keep_level skim_keep(struct skim *sk, const char *name)
 	return (enum keep_level)sk->klevel[i];
 }
 
+/* ---- text: the strings libevtx would give ------------------------------- */
+
+/* libevtx 20181227 gives a record's strings as the values of its
+ * <EventData> children in order, a string array one string per element,
+ * and the <Binary> as its data (events.c turns the hex string it may
+ * add back into bytes).  The skim builds them itself for the simplest and
+ * commonest shape only: a simple <EventData> (skim_tmpl.ed) whose <Data>
+ * values are UTF-16 strings (VT_STRING, no NUL, not empty) or string
+ * arrays (NUL-terminated strings), and whose <Binary>, when present, is
+ * binary data of 4 bytes or more or left out (a NULL value).  Anything
+ * else (numbers, GUIDs, SIDs, times, surrogates, sizes near the limits)
+ * is left to libevtx.  tests/check_speed.c compares the two readings
+ * record by record. */
+
+/* UTF-16LE code units (n bytes) as UTF-8 at sk->text + *len, then a NUL:
+ * stops at a NUL unit when split, else a NUL fails.  0 when a surrogate,
+ * a NUL or the room stops it; *used gets the bytes read. */
+static int utf16_utf8(struct skim *sk, const uint8_t *p, size_t n, int split,
+		      size_t *len, size_t *used)
+{
+	size_t i, o = *len, start = o;
+
+	for (i = 0; i + 1 < n; i += 2) {
+		unsigned u = le16(p + i);
+
+		if (u == 0) {
+			if (!split)
+				return 0;
+			i += 2;
+			break;
+		}
+		if (u >= 0xd800 && u <= 0xdfff)
+			return 0;
+		if (o + 4 >= SKIM_TEXT)
+			return 0;
+		if (u < 0x80) {
+			sk->text[o++] = (char)u;
+		} else if (u < 0x800) {
+			sk->text[o++] = (char)(0xc0 | (u >> 6));
+			sk->text[o++] = (char)(0x80 | (u & 0x3f));
+		} else {
+			sk->text[o++] = (char)(0xe0 | (u >> 12));
+			sk->text[o++] = (char)(0x80 | ((u >> 6) & 0x3f));
+			sk->text[o++] = (char)(0x80 | (u & 0x3f));
+		}
+	}
+	if (o - start + 1 > LIMIT_EVTX_STRING_LEN)
+		return 0;
+	sk->text[o++] = '\0';
+	*len = o;
+	*used = i;
+	return 1;
+}
+
+/* The template and values of the record's <EventData>: its own, or the
+ * one nested instance (a BinXml value) holding it.  0 when not simple. */
+static int text_source(struct skim *sk, const struct skim_tmpl *t,
+		       const struct skim_values *v, const struct skim_tmpl **et,
+		       struct skim_values *nested, const struct skim_values **ev)
+{
+	size_t i, found = 0, ndef;
+
+	if (t->ed < 0)
+		return 0;
+	if (t->ed == 1) {
+		*et = t;
+		*ev = v;
+		found = 1;
+	}
+	for (i = 0; i < v->n; i++) {
+		const struct skim_tmpl *nt;
+
+		if (v->type[i] != VT_BINXML)
+			continue;
+		if (found || !skim_instance(sk, v->off[i], v->off[i] + v->size[i], &ndef, nested))
+			return 0;
+		nt = skim_template_get(sk, ndef);
+		if (!nt || !nt->ok || nt->ed != 1)
+			return 0;
+		*et = nt;
+		*ev = nested;
+		found = 1;
+	}
+	return found == 1;
+}
+
+static int skim_text(struct skim *sk, const struct skim_tmpl *t,
+		     const struct skim_values *v, struct skim_rec *r)
+{
+	const struct skim_tmpl *et = NULL;
+	const struct skim_values *ev = NULL;
+	struct skim_values nested;
+	size_t k, len = 0, nstr = 0;
+
+	if (sk->no_text || !text_source(sk, t, v, &et, &nested, &ev))
+		return 0;
+	r->bin = NULL;
+	r->bin_len = 0;
+	for (k = 0; k < et->nleaf; k++) {
+		const struct skim_leaf *lf = &et->leaf[k];
+		const uint8_t *p;
+		size_t size, used;
+		uint8_t type;
+
+		if (lf->sub >= ev->n)
+			return 0;
+		p = sk->c + ev->off[lf->sub];
+		size = ev->size[lf->sub];
+		type = ev->type[lf->sub];
+		if (lf->binary) {
+			if (type == VT_NULL && size == 0)
+				continue;
+			if (type != VT_BINARY || size < 4 || size > LIMIT_EVTX_STRING_LEN / 2)
+				return 0;
+			r->bin = p;
+			r->bin_len = size;
+			continue;
+		}
+		if (type == VT_STRING) {
+			if (size == 0 || size % 2 || !utf16_utf8(sk, p, size, 0, &len, &used))
+				return 0;
+			nstr++;
+		} else if (type == VT_STRING_ARRAY) {
+			if (size < 2 || size % 2 || le16(p + size - 2) != 0)
+				return 0;
+			while (size > 0) {
+				if (!utf16_utf8(sk, p, size, 1, &len, &used))
+					return 0;
+				p += used;
+				size -= used;
+				nstr++;
+			}
+		} else {
+			return 0;
+		}
+		if (nstr > LIMIT_EVTX_STRINGS)
+			return 0;
+	}
+	/* no binary data: a trailing string of hex digits is one (events.c,
+	 * add_text: how libevtx 20181227 shows a <Binary>) */
+	if (!r->bin && nstr > 0) {
+		size_t last = len - 1, n;
+
+		while (last > 0 && sk->text[last - 1])
+			last--;
+		n = len - 1 - last;
+		if (n >= 8 && n % 2 == 0) {
+			char *h = sk->text + last;
+			size_t i;
+
+			for (i = 0; i < n && hex_digit((unsigned char)h[i]) >= 0; i++)
+				;
+			if (i == n) {
+				for (i = 0; i < n / 2; i++)
+					h[i] = (char)(hex_digit((unsigned char)h[2 * i]) << 4 |
+						      hex_digit((unsigned char)h[2 * i + 1]));
+				r->bin = (const uint8_t *)h;
+				r->bin_len = n / 2;
+				len = last;
+				nstr--;
+			}
+		}
+	}
+	r->nstrings = nstr;
+	r->text_len = len;
+	return 1;
+}
+
 /* What to do with the record at chunk offset off (size bytes); *r gets
  * what a built record needs. */
 static enum skim_verdict skim_record(struct skim *sk, size_t off, size_t size,
@@ -560,19 +792,22 @@ static enum skim_verdict skim_record(struct skim *sk, size_t off, size_t size,
 	if (numbers && !evlog_id_kept(sk->log, r->provider, r->id))
 		return SK_SKIP;
 	if (strcasecmp(r->provider, SCM_PROVIDER) != 0)
-		return SK_READ;
+		return numbers && skim_text(sk, t, &v, r) ? SK_TEXT : SK_READ;
 	/* the service key in the <Binary> (7036 "CryptSvc/4", 7000...
 	 * "CryptSvc"); 7040 and 7026 have none; without one (Windows Server
 	 * 2008) the display name in the strings decides later */
 	if (!skim_binary(sk, t, &v, &r->bin, &r->bin_len) ||
 	    r->bin_len > LIMIT_EVTX_STRING_LEN / 2 ||
-	    !evlog_scm_binary(r->bin, r->bin_len, key, sizeof(key), &state))
-		return SK_READ;
+	    !evlog_scm_binary(r->bin, r->bin_len, key, sizeof(key), &state)) {
+		r->bin = NULL;
+		r->bin_len = 0;
+		return numbers && skim_text(sk, t, &v, r) ? SK_TEXT : SK_READ;
+	}
 	if (f->services && !evlog_listed(key, f->services, f->nservices))
 		return SK_SKIP;
 	if (numbers && r->id == SCM_STATE_CHANGE)
 		return SK_BUILD;
-	return SK_READ;
+	return numbers && skim_text(sk, t, &v, r) ? SK_TEXT : SK_READ;
 }
 
 
@@ -580,6 +815,7 @@ static enum skim_verdict skim_record(struct skim *sk, size_t off, size_t size,
 
 struct skim_cache {
 	struct skim_tmpl t[SKIM_TEMPLATES];
+	char text[SKIM_TEXT];
 };
 
 static int all_zero(const uint8_t *p, size_t n)
@@ -692,6 +928,12 @@ static int skim_chunk(struct skim *sk, struct evtx_skim *out, size_t k,
 					     r.bin, r.bin_len, err);
 			if (rc < 0)
 				return rc;
+		} else if (w == SK_TEXT) {
+			rc = evlog_add_text(sk->log, out->number[out->n], le64(sk->c + off + 16),
+					    r.provider, r.id, r.qualifiers, r.level,
+					    sk->text, r.text_len, r.nstrings, r.bin, r.bin_len, err);
+			if (rc < 0)
+				return rc;
 		}
 		if (w == SK_READ && out->chunk_state[k] == CHUNK_PLAIN)
 			out->chunk_state[k] = CHUNK_READ;
@@ -731,7 +973,9 @@ int evtx_skim_file(const uint8_t *buf, size_t len, struct events_log *log,
 		return err_set(err, -E_NOMEM, "out of memory");
 	}
 	sk->t = ((struct skim_cache *)out->scratch)->t;
+	sk->text = ((struct skim_cache *)out->scratch)->text;
 	sk->log = log;
+	sk->no_text = getenv("VSSD_EVTX_FULL") != NULL;
 	for (k = 0; k < out->nchunks && rc == 0; k++) {
 		/* without a file header libevtx reads nothing at all */
 		int beyond = hdr && k >= out->header_chunks && !out->dirty;
