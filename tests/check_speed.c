@@ -39,6 +39,14 @@ static uint8_t *pattern(size_t n, uint64_t seed)
 	return b;
 }
 
+static void put_u32le(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
 static char *path_in(const char *dir, const char *name)
 {
 	char *p = NULL;
@@ -295,6 +303,44 @@ START_TEST(test_skim_edge_shapes)
 }
 END_TEST
 
+/* A template whose <EventID> attribute list claims 16 MiB more than its
+ * attributes (found by fuzz_evtx_skim): libevtx rejects every record of
+ * that template; the skim must not read their text either. */
+START_TEST(test_skim_bad_attribute_list)
+{
+	static const char spec[] =
+		"event provider=EventLog id=6005 time=2024-06-01T08:00:00Z\n"
+		"event provider=\"Service Control Manager\" id=7036 time=2024-06-01T08:00:20Z "
+		"\"data=param1:Cryptographic Services\" data=param2:running binary_utf16=CryptSvc/4\n"
+		"event provider=\"Service Control Manager\" id=7000 time=2024-06-01T08:00:21Z "
+		"\"data=param1:COM+ Event System\" \"data=param2:%%1058\" binary_utf16=EventSystem\n"
+		"event provider=EventLog id=6006 time=2024-06-01T18:00:00Z\n";
+	static const uint8_t q[] = { 'Q', 0, 'u', 0, 'a', 0, 'l', 0, 'i', 0, 'f', 0, 'i', 0, 'e', 0, 'r', 0, 's', 0 };
+	struct evtx_writer *w = evtx_writer_new();
+	uint8_t *buf = NULL, *at, name[5];
+	size_t len = 0, hits = 0, off;
+
+	ck_assert_int_eq(evtx_writer_apply_spec(w, spec), 0);
+	ck_assert_int_eq(evtx_writer_serialize(w, &buf, &len), 0);
+	/* the "Qualifiers" name is written once in the chunk (8 bytes of
+	 * name header before its characters); every attribute token naming
+	 * it (0x06, then the name's chunk offset) has its list size in the
+	 * 4 bytes before it: the top byte flipped */
+	at = memmem(buf + 4096, len - 4096, q, sizeof(q));
+	ck_assert_ptr_nonnull(at);
+	name[0] = 0x06;
+	put_u32le(name + 1, (uint32_t)(at - 8 - (buf + 4096)));
+	for (off = 4096; (at = memmem(buf + off, len - off, name, 5)) != NULL; off = (size_t)(at - buf) + 1) {
+		at[-1] ^= 0x01;
+		hits++;
+	}
+	ck_assert_uint_ge(hits, 2);
+	same_index(buf, len, "bad attribute list");
+	evtx_writer_free(w);
+	free(buf);
+}
+END_TEST
+
 /* The real logs in the samples, when present. */
 START_TEST(test_skim_samples)
 {
@@ -419,6 +465,7 @@ Suite *speed_suite(void)
 	tcase_add_test(tc, test_skim_reads_as_libevtx);
 	tcase_add_test(tc, test_skim_edge_shapes);
 	tcase_add_test(tc, test_skim_samples);
+	tcase_add_test(tc, test_skim_bad_attribute_list);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("batch");

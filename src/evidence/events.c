@@ -708,13 +708,11 @@ static int load_fast(const uint8_t *buf, size_t len, struct events_log *log,
 	libbfio_handle_t *h = NULL;
 	libevtx_file_t *file = NULL;
 	libevtx_error_t *le = NULL;
-	struct evtx_guard g;
 	uint8_t *mini = NULL;
 	const uint8_t *view = buf;
 	size_t k, m = 0, listed = 0, shown = 0, j, vlen;
 	int n = 0, i, rc = 0;
 
-	memset(&g, 0, sizeof(g));
 	for (k = 0; k < sk->nchunks; k++) {
 		if (sk->chunk_state[k] == CHUNK_READ)
 			listed++;
@@ -733,9 +731,6 @@ static int load_fast(const uint8_t *buf, size_t len, struct events_log *log,
 		if (cs != CHUNK_READ || sk->want[j] != SK_READ)
 			log->st.skimmed++;
 	}
-	if (getenv("VSSD_EVTX_DEBUG"))
-		fprintf(stderr, "load_fast: %zu chunks, %zu shown (%zu listed), %zu records, %zu in shown chunks, %zu skimmed\n",
-			sk->nchunks, m, listed, log->st.records, shown, log->st.skimmed);
 	if (m == 0) {
 		sort_dedup(log);
 		return 0;
@@ -762,30 +757,6 @@ static int load_fast(const uint8_t *buf, size_t len, struct events_log *log,
 			at += EVTX_CHUNK;
 		}
 		view = mini;
-	}
-	rc = evtx_guard_file(view, vlen, &g, err);
-	if (rc < 0)
-		goto out;
-	for (k = 0; k < g.nchunks; k++)
-		if (evtx_guard_blank(&g, k))
-			break;
-	if (k < g.nchunks) {
-		rc = 1;
-		goto out;
-	}
-	if (g.nfix) {
-		if (!mini) {
-			mini = malloc(vlen);
-			if (!mini) {
-				rc = err_set(err, -E_NOMEM, "out of memory");
-				goto out;
-			}
-			memcpy(mini, buf, vlen);
-			view = mini;
-		}
-		for (k = 0; k < g.nfix; k++)
-			put_le32(mini + g.fix[k], 0);
-		log->st.guarded = g.nfix;
 	}
 	/* whatever libevtx refuses here, the whole file's load says best */
 	if (evtx_open(view, vlen, &h, &file, err) < 0) {
@@ -829,7 +800,6 @@ static int load_fast(const uint8_t *buf, size_t len, struct events_log *log,
 		sort_dedup(log);
 out:
 	evtx_close(&h, &file);
-	evtx_guard_release(&g);
 	free(mini);
 	return rc;
 }
@@ -946,10 +916,25 @@ int events_log_load_ids(const uint8_t *buf, size_t len,
 	log->st.keep_all = filter == NULL;
 	rc = copy_filter(log, filter, ids, err);
 	if (rc == 0 && filter) {
-		rc = evtx_skim_file(buf, len, log, &sk, err);
-		if (getenv("VSSD_EVTX_DEBUG"))
-			fprintf(stderr, "skim: %zu records, exact %d\n", sk.n, sk.exact);
-		if (rc == 0 && sk.exact && !getenv("VSSD_EVTX_FULL")) {
+		/* the fast load is for a log the guard leaves as it is; what
+		 * it would change, the skim must read changed (load_full) */
+		struct evtx_guard g;
+		size_t k;
+		int clean = 0;
+
+		rc = evtx_guard_file(buf, len, &g, err);
+		if (rc == 0) {
+			for (k = 0; k < g.nchunks && !evtx_guard_blank(&g, k); k++)
+				;
+			clean = !g.nfix && k == g.nchunks;
+			evtx_guard_release(&g);
+		}
+		if (rc == 0 && clean)
+			rc = evtx_skim_file(buf, len, log, &sk, err);
+		/* VSSD_EVTX_FULL (tests, measurements): the whole file to
+		 * libevtx, which reads every record the skim does not build
+		 * from numbers alone */
+		if (rc == 0 && clean && sk.exact && !getenv("VSSD_EVTX_FULL")) {
 			rc = load_fast(buf, len, log, &sk, err);
 			if (rc == 1) {
 				/* libevtx did not list what the skim did */
@@ -961,6 +946,7 @@ int events_log_load_ids(const uint8_t *buf, size_t len,
 					rc = 1;
 			}
 		} else if (rc == 0) {
+			/* !clean: load_full skims the guarded copy */
 			rc = 1;
 		}
 	} else if (rc == 0) {

@@ -253,6 +253,8 @@ static void skim_template(const struct skim *sk, size_t def, struct skim_tmpl *t
 	size_t p, end, name;
 	uint8_t stack[SKIM_DEPTH];
 	int depth = 0, attr = AT_NONE, ed_depth = -1, pending = 0, binary_seen = 0;
+	int more_attr = 0;  /* an attribute list must go on (0x40 flags) */
+	size_t attr_end = 0;  /* where the open element's attribute list ends */
 
 	t->ok = 0;
 	t->ed = 0;
@@ -270,6 +272,16 @@ static void skim_template(const struct skim *sk, size_t def, struct skim_tmpl *t
 		int elem = depth ? stack[depth - 1] : EL_OTHER;
 		struct skim_field *f;
 
+		/* libfwevt reads attributes while the flags say more follow:
+		 * an element with attributes, or an attribute with the 0x40
+		 * flag, and then no attribute, fails the whole record */
+		if (attr_end && attr == AT_NONE && (tok & 0xbf) != 0x06) {
+			if (more_attr || p != attr_end)
+				t->ed = -1;
+			more_attr = 0;
+			attr_end = 0;
+		}
+
 		switch (tok & 0xbf) {   /* 0x40: "more" variants */
 		case 0x00:              /* end of fragment */
 			p = end;
@@ -281,8 +293,15 @@ static void skim_template(const struct skim *sk, size_t def, struct skim_tmpl *t
 			p += 7;         /* token, dependency id, data size */
 			if (!skip_name(sk, &p, end, &name))
 				return;
-			if (tok & 0x40)
+			if (tok & 0x40) {
+				/* libfwevt reads attributes for as many
+				 * bytes as the list size says */
+				if (p + 4 > end)
+					return;
+				attr_end = p + 4 + le32(c + p);
 				p += 4; /* attribute list size */
+				more_attr = 1;
+			}
 			if (depth >= SKIM_DEPTH)
 				return;
 			stack[depth] = (uint8_t)elem_kind(sk, name, elem, t);
@@ -322,6 +341,13 @@ static void skim_template(const struct skim *sk, size_t def, struct skim_tmpl *t
 			p++;
 			if (!skip_name(sk, &p, end, &name))
 				return;
+			/* libfwevt reads a value, a substitution or a
+			 * reference there, and rejects anything else */
+			if (p >= end || ((c[p] & 0xbf) != 0x05 && (c[p] & 0xbf) != 0x0d &&
+					 (c[p] & 0xbf) != 0x0e && (c[p] & 0xbf) != 0x08 &&
+					 (c[p] & 0xbf) != 0x09))
+				t->ed = -1;
+			more_attr = (tok & 0x40) != 0;
 			attr = AT_OTHER;
 			if (elem == EL_PROVIDER && name_is(sk, name, "Name"))
 				attr = AT_NAME;
@@ -678,6 +704,42 @@ static int text_source(struct skim *sk, const struct skim_tmpl *t,
 	return found == 1;
 }
 
+/* Values libfwevt would substitute without complaint, as far as the
+ * skim can tell: known types, the fixed sizes right, strings of whole
+ * UTF-16 units.  (A doubt only leaves the record to libevtx.) */
+static int values_sound(const struct skim *sk, const struct skim_values *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->n; i++) {
+		size_t n = v->size[i], want;
+
+		switch (v->type[i]) {
+		case 0x03: case VT_UINT8: want = 1; break;            /* int8, uint8 */
+		case 0x05: case VT_UINT16: want = 2; break;           /* int16, uint16 */
+		case 0x07: case 0x08: case 0x0b: case 0x0d: case 0x14:
+			want = 4; break;  /* int32, uint32, float, bool, hex32 */
+		case 0x09: case 0x0a: case 0x0c: case 0x11: case 0x15:
+			want = 8; break;  /* int64, uint64, double, filetime, hex64 */
+		case 0x0f: case 0x12: want = 16; break;               /* guid, systemtime */
+		case 0x13:        /* SID: 8 bytes, then 4 per sub-authority */
+			want = n >= 8 ? 8 + 4 * (size_t)sk->c[v->off[i] + 1] : 8;
+			break;
+		case VT_STRING: case VT_STRING_ARRAY:
+			if (n % 2)
+				return 0;
+			continue;
+		case VT_NULL: case VT_BINARY: case VT_BINXML:
+			continue;
+		default:
+			return 0;
+		}
+		if (n != want)
+			return 0;
+	}
+	return 1;
+}
+
 static int skim_text(struct skim *sk, const struct skim_tmpl *t,
 		     const struct skim_values *v, struct skim_rec *r)
 {
@@ -686,7 +748,8 @@ static int skim_text(struct skim *sk, const struct skim_tmpl *t,
 	struct skim_values nested;
 	size_t k, len = 0, nstr = 0;
 
-	if (sk->no_text || !text_source(sk, t, v, &et, &nested, &ev))
+	if (sk->no_text || !values_sound(sk, v) || !text_source(sk, t, v, &et, &nested, &ev) ||
+	    (ev != v && !values_sound(sk, ev)))
 		return 0;
 	r->bin = NULL;
 	r->bin_len = 0;
