@@ -465,6 +465,78 @@ int evlog_add_text(struct events_log *log, uint64_t number, uint64_t filetime,
 	return 0;
 }
 
+struct events_log *evlog_sub_new(const struct events_log *log)
+{
+	struct events_log *sub = calloc(1, sizeof(*sub));
+
+	if (!sub)
+		return NULL;
+	sub->filter = log->filter;
+	sub->services = log->services;
+	sub->nservices = log->nservices;
+	sub->providers = log->providers;
+	sub->nproviders = log->nproviders;
+	sub->ids = log->ids;
+	sub->nids = log->nids;
+	sub->st.keep_all = log->st.keep_all;
+	return sub;
+}
+
+void evlog_sub_free(struct events_log *sub)
+{
+	size_t i;
+
+	if (!sub)
+		return;
+	for (i = 0; i < sub->nprov; i++)
+		free(sub->prov[i]);
+	free(sub->prov);
+	free(sub->prov_keep);
+	free(sub->slots);
+	free(sub->rec);
+	free(sub->pool);
+	free(sub);
+}
+
+int evlog_merge(struct events_log *log, const struct events_log *sub,
+		struct err *err)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sub->nrec; i++) {
+		struct events_record e = sub->rec[i];
+		size_t slen = 0, k;
+
+		rc = provider_intern(log, sub->prov[e.provider], &e.provider, err);
+		if (rc < 0)
+			return rc;
+		if ((e.flags & EVENTS_REC_TEXT) && e.strings != NO_OFFSET)
+			for (k = 0; k < e.nstrings; k++)
+				slen += strlen(sub->pool + e.strings + slen) + 1;
+		rc = pool_reserve(log, slen + (e.binary != NO_OFFSET ? e.binary_len : 0), err);
+		if (rc < 0)
+			return rc;
+		if ((e.flags & EVENTS_REC_TEXT) && e.strings != NO_OFFSET) {
+			memcpy(log->pool + log->pool_len, sub->pool + e.strings, slen);
+			e.strings = (uint32_t)log->pool_len;
+			log->pool_len += slen;
+		}
+		if (e.binary != NO_OFFSET) {
+			memcpy(log->pool + log->pool_len, sub->pool + e.binary, e.binary_len);
+			e.binary = (uint32_t)log->pool_len;
+			log->pool_len += e.binary_len;
+		}
+		rc = push_record(log, &e, err);
+		if (rc < 0)
+			return rc;
+	}
+	log->st.built += sub->st.built;
+	log->st.kept += sub->st.kept;
+	log->scm_built += sub->scm_built;
+	return 0;
+}
+
 static int cmp_record(const void *a, const void *b)
 {
 	const struct events_record *x = a, *y = b;

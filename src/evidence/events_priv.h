@@ -78,6 +78,15 @@ int evlog_add_text(struct events_log *log, uint64_t number, uint64_t filetime,
 		   size_t nstrings, const uint8_t *bin, size_t bin_len,
 		   struct err *err);
 
+/* An empty index with log's filter (borrowed from log, which must
+ * outlive it): a skim thread's records, merged with evlog_merge.  NULL
+ * when out of memory. */
+struct events_log *evlog_sub_new(const struct events_log *log);
+/* Append sub's records to log, in order.  0 or <0. */
+int evlog_merge(struct events_log *log, const struct events_log *sub,
+		struct err *err);
+void evlog_sub_free(struct events_log *sub);
+
 /* ---- events_match.c ---- */
 
 /* The Service Control Manager's <Binary>: the service key name in
@@ -122,7 +131,6 @@ struct evtx_skim {
 	int dirty;                   /* the file header's dirty flag */
 	int exact;                   /* 1: the listing is libevtx's, chunk by
 	                                chunk (every listed chunk plain) */
-	void *scratch;               /* the template cache */
 };
 
 enum skim_chunk {

@@ -21,6 +21,7 @@
 #define _GNU_SOURCE
 #include "events_priv.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@
 #include "limits.h"
 
 #define REC_HEADER 24u               /* signature, size, number, time */
+#define SKIM_SPLIT_CHUNKS 32u        /* a log this big is skimmed on two threads */
 
 /* libevtx parses a record's whole binary XML to give anything of it
  * (about 20 us a record, mostly its own allocations).  The skim reads the
@@ -1009,37 +1011,27 @@ static int skim_chunk(struct skim *sk, struct evtx_skim *out, size_t k,
 	return 0;
 }
 
-int evtx_skim_file(const uint8_t *buf, size_t len, struct events_log *log,
-		   struct evtx_skim *out, struct err *err)
+/* Skim chunks [from, to) of buf into out (its records; chunk_state
+ * may be shared with another range: each writes its own chunks). */
+static int skim_range(const uint8_t *buf, size_t len, int hdr,
+		      struct events_log *log, struct evtx_skim *out,
+		      size_t from, size_t to, struct err *err)
 {
-	struct skim *sk;
+	struct skim_cache *cache = malloc(sizeof(*cache));
+	struct skim *sk = calloc(1, sizeof(*sk));
 	size_t k, base;
-	int rc = 0, hdr;
+	int rc = 0;
 
-	memset(out, 0, sizeof(*out));
-	/* libyal EVTX document, "File header": 0x28 header block size, 0x2a
-	 * chunk count, 0x78 flags (0x1 dirty) */
-	hdr = len >= EVTX_FIRST_CHUNK && memcmp(buf, "ElfFile", 8) == 0;
-	if (hdr) {
-		out->header_chunks = le16(buf + 0x2a);
-		out->dirty = (le32(buf + 0x78) & 1) != 0;
-		out->exact = le16(buf + 0x28) == EVTX_FIRST_CHUNK &&
-			     (len - EVTX_FIRST_CHUNK) % EVTX_CHUNK == 0;
-	}
-	out->nchunks = len > EVTX_FIRST_CHUNK ?
-		       (len - EVTX_FIRST_CHUNK + EVTX_CHUNK - 1) / EVTX_CHUNK : 0;
-	out->chunk_state = calloc(out->nchunks ? out->nchunks : 1, 1);
-	sk = calloc(1, sizeof(*sk));
-	out->scratch = malloc(sizeof(struct skim_cache));
-	if (!out->chunk_state || !sk || !out->scratch) {
+	if (!cache || !sk) {
+		free(cache);
 		free(sk);
 		return err_set(err, -E_NOMEM, "out of memory");
 	}
-	sk->t = ((struct skim_cache *)out->scratch)->t;
-	sk->text = ((struct skim_cache *)out->scratch)->text;
+	sk->t = cache->t;
+	sk->text = cache->text;
 	sk->log = log;
 	sk->no_text = getenv("VSSD_EVTX_FULL") != NULL;
-	for (k = 0; k < out->nchunks && rc == 0; k++) {
+	for (k = from; k < to && rc == 0; k++) {
 		/* without a file header libevtx reads nothing at all */
 		int beyond = hdr && k >= out->header_chunks && !out->dirty;
 
@@ -1060,6 +1052,112 @@ int evtx_skim_file(const uint8_t *buf, size_t len, struct events_log *log,
 		rc = skim_chunk(sk, out, k, beyond, err);
 	}
 	free(sk);
+	free(cache);
+	return rc;
+}
+
+/* The second half of a big log, skimmed on a thread of its own into a
+ * log of its own; merged after, in order, so the index is the one a
+ * single pass gives. */
+struct skim_half {
+	const uint8_t *buf;
+	size_t len, from, to;
+	int hdr, rc;
+	struct events_log *log;
+	struct evtx_skim out;
+	struct err err;
+};
+
+static void *skim_half_run(void *arg)
+{
+	struct skim_half *h = arg;
+
+	err_init(&h->err);
+	h->rc = skim_range(h->buf, h->len, h->hdr, h->log, &h->out, h->from, h->to, &h->err);
+	return NULL;
+}
+
+/* Append h's records to out (h's arrays are freed, not its states). */
+static int append_half(struct evtx_skim *out, struct skim_half *h, struct err *err)
+{
+	size_t n = h->out.n;
+
+	while (out->cap < out->n + n)
+		if (grow(out, err) < 0)
+			return err->code;
+	memcpy(out->want + out->n, h->out.want, n);
+	memcpy(out->number + out->n, h->out.number, n * sizeof(*out->number));
+	memcpy(out->chunk + out->n, h->out.chunk, n * sizeof(*out->chunk));
+	out->n += n;
+	if (out->n > LIMIT_EVTX_RECORDS)
+		return err_set(err, -E_LIMIT, "more than %u records (LIMIT_EVTX_RECORDS)",
+			       LIMIT_EVTX_RECORDS);
+	return 0;
+}
+
+int evtx_skim_file(const uint8_t *buf, size_t len, struct events_log *log,
+		   struct evtx_skim *out, struct err *err)
+{
+	struct skim_half h;
+	pthread_t th;
+	size_t half;
+	int rc = 0, hdr, threaded = 0;
+
+	memset(out, 0, sizeof(*out));
+	/* libyal EVTX document, "File header": 0x28 header block size, 0x2a
+	 * chunk count, 0x78 flags (0x1 dirty) */
+	hdr = len >= EVTX_FIRST_CHUNK && memcmp(buf, "ElfFile", 8) == 0;
+	if (hdr) {
+		out->header_chunks = le16(buf + 0x2a);
+		out->dirty = (le32(buf + 0x78) & 1) != 0;
+		out->exact = le16(buf + 0x28) == EVTX_FIRST_CHUNK &&
+			     (len - EVTX_FIRST_CHUNK) % EVTX_CHUNK == 0;
+	}
+	out->nchunks = len > EVTX_FIRST_CHUNK ?
+		       (len - EVTX_FIRST_CHUNK + EVTX_CHUNK - 1) / EVTX_CHUNK : 0;
+	out->chunk_state = calloc(out->nchunks ? out->nchunks : 1, 1);
+	if (!out->chunk_state)
+		return err_set(err, -E_NOMEM, "out of memory");
+	/* a big log on two cores: the second half on a thread */
+	half = out->nchunks;
+	memset(&h, 0, sizeof(h));
+	if (out->nchunks >= SKIM_SPLIT_CHUNKS && !getenv("VSSD_SKIM_ONE_THREAD")) {
+		half = out->nchunks / 2;
+		h.buf = buf;
+		h.len = len;
+		h.from = half;
+		h.to = out->nchunks;
+		h.hdr = hdr;
+		h.out.chunk_state = out->chunk_state;
+		h.out.header_chunks = out->header_chunks;
+		h.out.dirty = out->dirty;
+		h.out.exact = 1;
+		h.log = evlog_sub_new(log);
+		threaded = h.log && pthread_create(&th, NULL, skim_half_run, &h) == 0;
+		if (!threaded) {
+			evlog_sub_free(h.log);
+			h.log = NULL;
+			half = out->nchunks;
+		}
+	}
+	rc = skim_range(buf, len, hdr, log, out, 0, half, err);
+	if (threaded) {
+		pthread_join(th, NULL);
+		if (rc == 0 && h.rc < 0) {
+			*err = h.err;
+			rc = h.rc;
+		}
+		if (rc == 0)
+			rc = append_half(out, &h, err);
+		if (rc == 0)
+			rc = evlog_merge(log, h.log, err);
+		if (!h.out.exact)
+			out->exact = 0;
+		free(h.out.want);
+		free(h.out.number);
+		free(h.out.chunk);
+		evlog_sub_free(h.log);
+	}
 	return rc;
 }
 
@@ -1069,6 +1167,5 @@ void evtx_skim_release(struct evtx_skim *sk)
 	free(sk->number);
 	free(sk->chunk);
 	free(sk->chunk_state);
-	free(sk->scratch);
 	memset(sk, 0, sizeof(*sk));
 }
