@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libxml/parser.h>
+
 #include "baseline.h"
 #include "info.h"
 #include "report.h"
@@ -420,6 +422,9 @@ int cli_main_scan(int argc, char **argv)
 		jobs = default_jobs();
 	/* one source, or -j 1: on this thread, as it always was */
 	if (jobs > 1 && nsrc > 1) {
+		/* libxml2 (Web.config, JUnit) wants its one-time set-up done
+		 * before threads use it */
+		xmlInitParser();
 		while (nworkers < (size_t)jobs && nworkers < nsrc &&
 		       pthread_create(&workers[nworkers], NULL, scan_worker, &batch) == 0)
 			nworkers++;

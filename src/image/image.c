@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,17 +190,16 @@ static int check_ends(struct image *img, struct err *err)
 	return 0;
 }
 
-int image_open(struct image **out, const char *path, struct err *err)
+/* The probes load their libraries and fill their function tables on
+ * first use: `scan -j` opens images on several threads, one at a time
+ * (opening is a few reads; the scans themselves run side by side). */
+static pthread_mutex_t probe_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int image_open_locked(struct image **out, const char *path, struct err *err)
 {
-	struct stat st;
 	size_t i;
 	int rc;
 
-	*out = NULL;
-	if (stat(path, &st) < 0)
-		return err_set(err, -E_IO, "%s", strerror(errno));
-	if (S_ISDIR(st.st_mode))
-		return err_set(err, -E_FORMAT, "is a directory");
 	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
 		rc = probes[i](out, path, err);
 		if (rc < 0)
@@ -214,6 +214,22 @@ int image_open(struct image **out, const char *path, struct err *err)
 		}
 	}
 	return err_set(err, -E_FORMAT, "not a disk image this tool reads");
+}
+
+int image_open(struct image **out, const char *path, struct err *err)
+{
+	struct stat st;
+	int rc;
+
+	*out = NULL;
+	if (stat(path, &st) < 0)
+		return err_set(err, -E_IO, "%s", strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return err_set(err, -E_FORMAT, "is a directory");
+	pthread_mutex_lock(&probe_lock);
+	rc = image_open_locked(out, path, err);
+	pthread_mutex_unlock(&probe_lock);
+	return rc;
 }
 
 int image_sibling_path(char *out, size_t outlen, const char *sibling,
