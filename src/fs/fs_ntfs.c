@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,11 +75,19 @@ static int ntfs_log_capture(const char *function, const char *file, int line,
 
 #pragma GCC diagnostic pop
 
-static void ntfs_logging_init(void)
+static void ntfs_logging_once(void)
 {
 	ntfs_log_set_handler(ntfs_log_capture);
 	ntfs_log_set_levels(NTFS_LOG_LEVEL_ERROR | NTFS_LOG_LEVEL_PERROR |
 			    NTFS_LOG_LEVEL_CRITICAL);
+}
+
+/* once per process: `scan -j` mounts volumes on several threads */
+static void ntfs_logging_init(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, ntfs_logging_once);
 }
 
 /* --- device operations over the image layer (read-only) */
