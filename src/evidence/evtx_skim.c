@@ -185,9 +185,24 @@ static int skip_name(const struct skim *sk, size_t *p, size_t end, size_t *name)
 	return 1;
 }
 
+/* The name structure at chunk offset name as libfwevt reads it: 4 bytes,
+ * a hash, a character count (not 0), the characters and a NUL, all
+ * inside the chunk. */
+static int name_sound(const struct skim *sk, size_t name)
+{
+	size_t n;
+
+	if (name > sk->clen || sk->clen - name < 8)
+		return 0;
+	n = le16(sk->c + name + 6);
+	return n != 0 && (n + 1) * 2 <= sk->clen - name - 8;
+}
+
 static enum skim_elem elem_kind(const struct skim *sk, size_t name, int parent,
 				struct skim_tmpl *t)
 {
+	if (!name_sound(sk, name))
+		t->ed = -1;
 	if (name_is(sk, name, "System"))
 		return EL_SYSTEM;
 	if (parent == EL_SYSTEM) {
@@ -343,6 +358,8 @@ static void skim_template(const struct skim *sk, size_t def, struct skim_tmpl *t
 			p++;
 			if (!skip_name(sk, &p, end, &name))
 				return;
+			if (!name_sound(sk, name))
+				t->ed = -1;
 			/* libfwevt reads a value, a substitution or a
 			 * reference there, and rejects anything else */
 			if (p >= end || ((c[p] & 0xbf) != 0x05 && (c[p] & 0xbf) != 0x0d &&
