@@ -477,6 +477,8 @@ int scan_run(struct scan *s, const struct rule *rules, size_t nrules,
 	size_t i, k, n = 0;
 	int rc;
 
+	s->rules = rules;
+	s->nrules = nrules;
 	s->results = calloc(nrules + 4, sizeof(*s->results));
 	if (!s->results)
 		return err_set(err, -E_NOMEM, "out of memory");
@@ -531,6 +533,10 @@ int scan_run(struct scan *s, const struct rule *rules, size_t nrules,
 	}
 	s->nresults = n;
 	s->t_total_ms = (now_ns() - s->t_start_ns) / 1000000;
+	/* a mapped raw file that shrank under the scan read as zeros since
+	 * (image_map.c): nothing of it can be trusted */
+	if (s->img && image_damaged(s->img))
+		return err_set(err, -E_IO, "the source changed size while it was being read: scan again");
 	return 0;
 }
 

@@ -72,6 +72,8 @@ struct scan {
 	char windir[LIMIT_WINDIR_LEN];
 	char system_root[LIMIT_WINDIR_LEN + 4];
 	char system_letter;
+	const struct rule *rules;    /* the rules scan_run runs (borrowed), */
+	size_t nrules;               /* for collectors that read ahead */
 };
 
 /* Open the source (image or directory), choose the volume, mount it.

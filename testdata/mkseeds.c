@@ -292,6 +292,7 @@ static int evtx_seeds(void)
 		}
 		snprintf(name, sizeof(name), "log%zu.evtx", i);
 		put("fuzz_evtx_collector", name, buf, len);
+		put("fuzz_evtx_skim", name, buf, len);
 		free(buf);
 		evtx_writer_free(w);
 	}

@@ -786,6 +786,24 @@ START_TEST(test_wsb_logs)
 }
 END_TEST
 
+/* Windows installed in C:\WINNT: the logs are read from
+ * WINNT\Logs\WindowsServerBackup (issue 17's Windows directory). */
+START_TEST(test_wsb_logs_winnt)
+{
+	struct scanned sc;
+	json_t *e;
+
+	run("wsb-winnt", "os 2008r2\nwindir WINNT\n" WSB_WINSXS "\n", &sc);
+	assert_status(&sc, "wsb-log-errors", "present");
+	e = must_evidence(&sc, "wsb-log-errors", "kind", "summary");
+	ck_assert_str_eq(str(e, "path"), "WINNT\\Logs\\WindowsServerBackup");
+	ck_assert_int_eq(num(e, "logs"), 1);
+	e = must_evidence(&sc, "wsb-log-errors", "file_path", "C:\\Windows\\WinSxS\\Temp\\PendingRenames");
+	ck_assert_str_eq(str(e, "path"), "WINNT\\Logs\\WindowsServerBackup\\Backup_Error-05-06-2024_10-00-00.log");
+	json_decref(sc.root);
+}
+END_TEST
+
 START_TEST(test_wsb_logs_none)
 {
 	struct scanned sc;
@@ -1065,6 +1083,7 @@ Suite *findings_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_wsb_logs);
 	tcase_add_test(tc, test_wsb_logs_none);
+	tcase_add_test(tc, test_wsb_logs_winnt);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("together");

@@ -64,6 +64,14 @@ struct events_filter {
 	size_t nservices;
 };
 
+/* The event ids kept per provider (events_log_load_ids): for entry i of
+ * the filter's providers, ids[i] (nids[i] of them); ids[i] NULL: every
+ * id.  The records of other ids of those providers are skipped. */
+struct events_ids {
+	const uint16_t *const *ids;
+	const size_t *nids;
+};
+
 /* Index the EVTX file image buf (borrowed during the call only): every
  * record libevtx lists, then the recovered ones it finds in a dirty or
  * partly overwritten log (a recovered copy of a record already listed is
@@ -80,6 +88,12 @@ struct events_filter {
 int events_log_load(const uint8_t *buf, size_t len,
 		    const struct events_filter *filter, struct events_log **out,
 		    struct err *err);
+/* events_log_load keeping only the ids named in ids (borrowed during the
+ * call; NULL: every id, as events_log_load). */
+int events_log_load_ids(const uint8_t *buf, size_t len,
+			const struct events_filter *filter,
+			const struct events_ids *ids, struct events_log **out,
+			struct err *err);
 void events_log_free(struct events_log *log);
 
 /* The index, in record-number order; valid until events_log_free(). */

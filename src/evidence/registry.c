@@ -27,6 +27,7 @@ struct hive {
 	char name[16];
 	uint8_t *data;
 	size_t len;
+	int lent;                    /* data is the volume's, not ours to free */
 	libbfio_handle_t *bfio;
 	libregf_file_t *file;
 	libregf_key_t *root;
@@ -124,7 +125,8 @@ void hive_free(struct hive *h)
 		libregf_error_free(&e);
 	if (be)
 		libbfio_error_free(&be);
-	free(h->data);
+	if (!h->lent)
+		free(h->data);
 	free(h);
 }
 
@@ -133,8 +135,8 @@ const char *hive_name(const struct hive *h)
 	return h->name;
 }
 
-int hive_open_memory(struct hive **out, const char *name, uint8_t *data,
-		     size_t len, struct err *err)
+static int hive_open(struct hive **out, const char *name, uint8_t *data,
+		     size_t len, int lent, struct err *err)
 {
 	struct hive *h;
 	libregf_error_t *e = NULL;
@@ -143,21 +145,25 @@ int hive_open_memory(struct hive **out, const char *name, uint8_t *data,
 
 	*out = NULL;
 	if (len > LIMIT_HIVE_SIZE) {
-		free(data);
+		if (!lent)
+			free(data);
 		return err_set(err, -E_LIMIT, "hive %s: %zu bytes, over LIMIT_HIVE_SIZE", name, len);
 	}
 	if (len < 4096 || memcmp(data, "regf", 4) != 0) {
-		free(data);
+		if (!lent)
+			free(data);
 		return err_set(err, -E_FORMAT, "hive %s: not a registry hive (no regf base block)", name);
 	}
 	h = calloc(1, sizeof(*h));
 	if (!h) {
-		free(data);
+		if (!lent)
+			free(data);
 		return err_set(err, -E_NOMEM, "out of memory");
 	}
 	snprintf(h->name, sizeof(h->name), "%s", name);
 	h->data = data;
 	h->len = len;
+	h->lent = lent;
 	if (libbfio_memory_range_initialize(&h->bfio, &be) != 1) {
 		rc = bfio_fail(err, &be, "memory range");
 		goto fail;
@@ -188,6 +194,25 @@ int hive_open_memory(struct hive **out, const char *name, uint8_t *data,
 fail:
 	hive_free(h);
 	return err_wrap(err, "hive %s", name);
+}
+
+int hive_open_memory(struct hive **out, const char *name, uint8_t *data,
+		     size_t len, struct err *err)
+{
+	return hive_open(out, name, data, len, 0, err);
+}
+
+/* A hive read in place (fs_read_file_ref): libbfio's memory range is
+ * given the volume's bytes, which stay readable FS_READ_SLACK bytes past
+ * the hive's end; libregf only reads them. */
+static int hive_open_lent(struct hive **out, const char *name,
+			  const uint8_t *data, size_t len, struct err *err)
+{
+	uint8_t *p;
+
+	/* libbfio wants a writable pointer; a memory range only reads it */
+	memcpy(&p, &data, sizeof(p));
+	return hive_open(out, name, p, len, 1, err);
 }
 
 static int key_new(struct hive *h, libregf_key_t *k, struct hkey **out,
@@ -784,7 +809,9 @@ static void load_hive(struct fs *fs, struct registry *reg,
 {
 	static const char *const suffixes[] = { ".LOG", ".LOG1", ".LOG2" };
 	uint8_t *data = NULL, *primary = NULL;
+	const uint8_t *lent = NULL;
 	size_t len = 0, plen = 0, i;
+	struct fs_data fd;
 	struct fs_stat st;
 	struct err e;
 	int rc;
@@ -792,7 +819,15 @@ static void load_hive(struct fs *fs, struct registry *reg,
 	snprintf(hi->name, sizeof(hi->name), "%s", name);
 	snprintf(hi->path, sizeof(hi->path), "%s\\" WINDIR_CONFIG "\\%s", reg->windir, name);
 	err_init(&hi->err);
-	rc = fs_read_file(fs, hi->path, LIMIT_HIVE_SIZE, &data, &len, &hi->err);
+	/* read in place when the volume allows (issue 22): no copy of a hive
+	 * that is opened as it is; a dirty one is copied for the replay */
+	rc = fs_read_file_ref(fs, hi->path, LIMIT_HIVE_SIZE, FS_READ_SLACK, &fd, &hi->err);
+	data = fd.owned;
+	len = fd.len;
+	if (rc == 1 && !data)
+		lent = fd.p;
+	if (rc <= 0)
+		fs_data_release(&fd);
 	if (rc == 0) {
 		hi->state = REG_HIVE_ABSENT;
 		err_set(&hi->err, -E_NOTFOUND, "'%s' is absent", hi->path);
@@ -815,14 +850,28 @@ static void load_hive(struct fs *fs, struct registry *reg,
 			add_log_name(hi, suffixes[i]);
 	}
 	snprintf(hi->view, sizeof(hi->view), "the primary file");
-	if (len >= 4096 && memcmp(data, "regf", 4) == 0) {
+	if (len >= 4096 && memcmp(lent ? lent : data, "regf", 4) == 0) {
+		const uint8_t *b = lent ? lent : data;
+
 		/* base block (REGF format document, "File header"):
 		 * 0x04 primary sequence number, 0x08 secondary sequence
 		 * number, 0x1fc XOR-32 checksum of the first 508 bytes */
-		hi->seq1 = le32(data + 0x04);
-		hi->seq2 = le32(data + 0x08);
-		hi->checksum_bad = le32(data + 0x1FC) != hivelog_checksum(data);
+		hi->seq1 = le32(b + 0x04);
+		hi->seq2 = le32(b + 0x08);
+		hi->checksum_bad = le32(b + 0x1FC) != hivelog_checksum(b);
 		hi->dirty = hi->seq1 != hi->seq2 || hi->checksum_bad;
+	}
+	if (lent && hi->dirty && replay && hi->logs[0]) {
+		/* the replay path works on a copy, as it always did */
+		data = calloc(1, len + FS_READ_SLACK);
+		if (!data) {
+			hi->state = REG_HIVE_BAD;
+			err_set(&hi->err, -E_NOMEM, "out of memory");
+			reg_warn(reg, "hive %s cannot be read: %s", name, hi->err.msg);
+			return;
+		}
+		memcpy(data, lent, len);
+		lent = NULL;
 	}
 	if (hi->dirty) {
 		if (!replay)
@@ -842,7 +891,10 @@ static void load_hive(struct fs *fs, struct registry *reg,
 		}
 	}
 	err_init(&hi->err);
-	rc = hive_open_memory(&hi->hive, name, data, len, &hi->err);
+	if (lent)
+		rc = hive_open_lent(&hi->hive, name, lent, len, &hi->err);
+	else
+		rc = hive_open_memory(&hi->hive, name, data, len, &hi->err);
 	if (rc < 0 && hi->replayed && primary) {
 		reg_warn(reg, "hive %s: the replayed hive cannot be opened (%s); using the primary file",
 			 name, hi->err.msg);

@@ -25,7 +25,7 @@ static int wsb_logs(struct scan *s, const struct rule *r, struct result *res, st
 		json_decref(proves);
 		return rc;
 	}
-	sum = json_pack("{s:s, s:s, s:b, s:I, s:I}", "kind", "summary", "path", WSBLOGS_DIR,
+	sum = json_pack("{s:s, s:s, s:b, s:I, s:I}", "kind", "summary", "path", w->dir,
 			"folder", w->folder, "logs", (json_int_t)w->files, "failed_files", (json_int_t)w->total);
 	if (sum && w->skipped) {
 		json_object_set_new(sum, "skipped", json_integer(w->skipped));

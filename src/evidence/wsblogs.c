@@ -1,6 +1,7 @@
 /* Windows Server Backup's logs of a scan (see wsblogs.h). */
 #define _GNU_SOURCE
 #include "wsblogs.h"
+#include "windir.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,13 +88,16 @@ static int load(struct scan *s, struct wsblogs *w, struct err *err)
 	size_t i;
 	int rc;
 
-	rc = fs_stat(s->fs, WSBLOGS_DIR, &st, err);
+	rc = scan_windir_path(s, WSBLOGS_DIR, w->dir, sizeof(w->dir), err);
 	if (rc < 0)
-		return err_wrap(err, "'%s'", WSBLOGS_DIR);
+		return rc;
+	rc = fs_stat(s->fs, w->dir, &st, err);
+	if (rc < 0)
+		return err_wrap(err, "'%s'", w->dir);
 	if (rc == 0 || !st.is_dir)
 		return 0;
 	w->folder = 1;
-	rc = fs_readdir(s->fs, WSBLOGS_DIR, add_name, &nm, err);
+	rc = fs_readdir(s->fs, w->dir, add_name, &nm, err);
 	if (rc < 0) {
 		if (rc == -E_NOMEM && !err->msg[0])
 			err_set(err, rc, "out of memory");
@@ -112,7 +116,7 @@ static int load(struct scan *s, struct wsblogs *w, struct err *err)
 		struct file_ctx f;
 		struct err e;
 
-		snprintf(path, sizeof(path), "%s\\%s", WSBLOGS_DIR, nm.v[i]);
+		snprintf(path, sizeof(path), "%s\\%s", w->dir, nm.v[i]);
 		err_init(&e);
 		rc = fs_read_file(s->fs, path, LIMIT_WSBLOG_SIZE, &buf, &len, &e);
 		if (rc <= 0) {

@@ -7,11 +7,14 @@
 
 #include <jansson.h>
 
+#include "limits.h"
 #include "scan.h"
 
-#define WSBLOGS_DIR "Windows\\Logs\\WindowsServerBackup"
+/* under the Windows folder (%SystemRoot%\Logs\WindowsServerBackup) */
+#define WSBLOGS_DIR "Logs\\WindowsServerBackup"
 
 struct wsblogs {
+	char dir[LIMIT_WINDIR_LEN + 64]; /* the folder on the volume ("WINNT\\Logs\\...") */
 	int folder;           /* the folder exists */
 	unsigned files;       /* .log files read */
 	unsigned skipped;     /* over LIMIT_WSBLOG_SIZE or LIMIT_WSBLOG_FILES, or unreadable */

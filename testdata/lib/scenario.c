@@ -634,8 +634,10 @@ static int ntfs_preset(const struct scn *sc, struct ntfs_builder *b, char *p,
 			u[k++] = (uint8_t)p[i];
 			u[k++] = 0;
 		}
-		snprintf(path, sizeof(path), "Windows\\Logs\\WindowsServerBackup\\%s", a1);
-		rc = ntfs_builder_write(b, path, u, k, err);
+		char full[512];
+
+		snprintf(full, sizeof(full), "Windows\\Logs\\WindowsServerBackup\\%s", a1);
+		rc = ntfs_builder_write(b, wp(sc, full, path, sizeof(path)), u, k, err);
 		free(u);
 		return rc;
 	}
