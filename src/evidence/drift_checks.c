@@ -319,7 +319,7 @@ static int baseline_drift(struct scan *s, const struct rule *r, struct result *r
 	{
 		/* keys a baseline written before they existed lacks (the
 		 * Windows directory, issue 17) are not a change */
-		static const char *const newer[] = { "system_root", "windows_dir", "drive_letters" };
+		static const char *const newer[] = { "system_root", "windows_dir", "drive_letters", "system_root_from" };
 		json_t *bw = json_object_get(base, "windows");
 		json_t *cw = json_copy(json_object_get(cur, "windows"));
 		size_t j;
