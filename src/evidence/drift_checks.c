@@ -203,6 +203,56 @@ static void judge_winsxs(struct drift *d, const char *path, json_t *b, json_t *a
 	}
 }
 
+/* Issue 18's state: a change that takes from the writer what the
+ * findings check (vss-diag-key-acl, com-access-denied, profile-junction)
+ * fails; any other change is information. */
+static int newer_section(const char *sec)
+{
+	return strcmp(sec, "vss_diag") == 0 || strcmp(sec, "com_security") == 0 ||
+	       strcmp(sec, "profile_folders") == 0;
+}
+
+static void judge_newer(struct drift *d, const char *sec, const char *k, json_t *vb, json_t *va)
+{
+	char path[600];
+	int lost = 0;
+	const char *why = "changed";
+
+	snprintf(path, sizeof(path), "%s\\%s", sec, k);
+	if (strcmp(sec, "vss_diag") == 0) {
+		/* the writer's token writes to Diag and its subkeys */
+		uint32_t need = strchr(k + strlen("Services\\VSS\\Diag"), '\\') ?
+			(KEY_QUERY_VALUE | KEY_SET_VALUE) :
+			(KEY_QUERY_VALUE | KEY_SET_VALUE | KEY_CREATE_SUB_KEY | KEY_ENUMERATE_SUB_KEYS);
+		int had = json_is_string(vb) &&
+			  (rights(json_string_value(vb), &d->writer, ACCESS_KEY, NULL) & need) == need;
+
+		lost = had && !(json_is_string(va) &&
+				(rights(json_string_value(va), &d->writer, ACCESS_KEY, NULL) & need) == need);
+		why = lost ? "the System Writer's token can no longer write to this key (vss-diag-key-acl)"
+			   : "key descriptor changed; the System Writer can still write there";
+	} else if (strcmp(sec, "com_security") == 0) {
+		/* the writer's local calls (and launches): its token is
+		 * NETWORK SERVICE with Everyone, Users, Authenticated Users */
+		uint32_t need = COM_RIGHTS_EXECUTE | COM_RIGHTS_EXECUTE_LOCAL |
+				(strstr(k, "Launch") ? COM_RIGHTS_ACTIVATE_LOCAL : 0);
+		const struct token *ns = &d->writer;
+		/* absent: Windows' built-in default, which admits NETWORK SERVICE
+		 * for the limits; compared only between two descriptors */
+		if (json_is_string(vb) && json_is_string(va) && !strstr(k, "Default"))
+			lost = (rights(json_string_value(vb), ns, ACCESS_COM, NULL) & need) == need &&
+			       (rights(json_string_value(va), ns, ACCESS_COM, NULL) & need) != need;
+		else if (!vb && json_is_string(va) && strstr(k, "Restriction"))
+			lost = (rights(json_string_value(va), ns, ACCESS_COM, NULL) & need) != need;
+		why = lost ? "the System Writer's token (NETWORK SERVICE) lost local COM access (com-access-denied)" : "COM permission changed";
+	} else {
+		lost = json_is_string(vb) && strcmp(json_string_value(vb), "folder") == 0 &&
+		       !(json_is_string(va) && strcmp(json_string_value(va), "folder") == 0);
+		why = lost ? "a profile folder became a link (profile-junction)" : "changed";
+	}
+	add(d, path, json_incref(vb), json_incref(va), lost, why);
+}
+
 static void judge_section(struct drift *d, const char *sec, json_t *b, json_t *a)
 {
 	long long margin = rule_param_int(d->r, "folder_margin", 100);
@@ -218,6 +268,18 @@ static void judge_section(struct drift *d, const char *sec, json_t *b, json_t *a
 		json_object_foreach(b, k, vb)
 			if (!json_object_get(a, k))
 				judge_service(d, k, vb, NULL);
+		return;
+	}
+	/* a baseline written before these sections existed lacks them */
+	if (newer_section(sec) && !b)
+		return;
+	if (newer_section(sec) && json_is_object(a) && json_is_object(b)) {
+		json_object_foreach(a, k, va)
+			if (!json_equal(json_object_get(b, k), va))
+				judge_newer(d, sec, k, json_object_get(b, k), va);
+		json_object_foreach(b, k, vb)
+			if (!json_object_get(a, k))
+				judge_newer(d, sec, k, vb, NULL);
 		return;
 	}
 	if (!json_is_object(a) || !json_is_object(b)) {
