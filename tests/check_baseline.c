@@ -164,6 +164,10 @@ static const struct {
 	  "(A;;CCDCLCSWRPSDRC;;;LS)(A;CIIO;RC;;;OW)" },
 	{ "comsec", "break comsec\n", "com_security\\Microsoft\\Ole\\MachineAccessRestriction", "(A;;CCDCLC;;;WD)",
 	  "O:BAG:BAD:(A;;CCDCLC;;;BA)(A;;CCDCLC;;;S-1-5-32-562)" },
+	{ "imagepath", "break imagepath\n", "services\\FooAgent", "null", "added" },
+	{ "imagepath-changed", "reg system expand_sz ControlSet001\\Services\\CryptSvc ImagePath "
+	  "%SystemRoot%/system32/svchost.exe -k NetworkService\n", "services\\CryptSvc\\image_path",
+	  "%SystemRoot%\\\\system32\\\\svchost.exe", "%SystemRoot%/system32/svchost.exe" },
 	{ "profile", "junction Users D:\\Users\n", "profile_folders\\Users", "\"folder\"", "junction -> D:\\\\Users" },
 };
 

@@ -13,6 +13,7 @@
 #include "checks.h"
 #include "sddl.h"
 #include "secdesc.h"
+#include "svcpath.h"
 #include "svcsid.h"
 
 struct drift {
@@ -94,6 +95,23 @@ static void token_of(struct token *t, const char *alias)
 
 #define SVC_NEED (SERVICE_QUERY_CONFIG | SERVICE_QUERY_STATUS | ACCESS_READ_CONTROL)
 
+/* The problems of service svc's ImagePath the System Writer cannot parse
+ * (service-imagepath-invalid) into why; 0 when none (or none known). */
+static unsigned imagepath_problems(json_t *svc, char *why, size_t size)
+{
+	const char *ip = json_string_value(json_object_get(svc, "image_path"));
+	json_int_t type = json_integer_value(json_object_get(svc, "type"));
+	struct svcpath_check chk;
+	struct err e;
+
+	why[0] = '\0';
+	err_init(&e);
+	if (!ip || svcpath_check(ip, (type & 0x3) != 0, &chk, &e) < 0 || !chk.problems)
+		return 0;
+	svcpath_problem_names(chk.problems, why, size);
+	return chk.problems;
+}
+
 static void judge_service(struct drift *d, const char *name, json_t *b, json_t *a)
 {
 	const char *def = rule_param_str(d->r, "scm_default_sddl", NULL);
@@ -111,8 +129,15 @@ static void judge_service(struct drift *d, const char *name, json_t *b, json_t *
 	if (!b) {
 		const char *sddl = json_string_value(json_object_get(a, "sddl"));
 		uint32_t w = rights(sddl, &d->writer, ACCESS_SERVICE, def);
+		char probs[128], why[256];
 
 		snprintf(path, sizeof(path), "services\\%s", name);
+		if (imagepath_problems(a, probs, sizeof(probs))) {
+			snprintf(why, sizeof(why), "a new service whose ImagePath the System Writer cannot parse: %s "
+				 "(service-imagepath-invalid)", probs);
+			add(d, path, NULL, json_string("added"), 1, why);
+			return;
+		}
 		add(d, path, NULL, json_string("added"), (w & SVC_NEED) != SVC_NEED,
 		    (w & SVC_NEED) != SVC_NEED ? "a new service whose descriptor locks the System Writer out"
 					       : "a new service the System Writer can read");
@@ -152,6 +177,16 @@ static void judge_service(struct drift *d, const char *name, json_t *b, json_t *
 
 			add(d, path, json_incref(vb), json_incref(va), needed && disabled,
 			    needed && disabled ? "a service the System Writer needs was disabled" : "start type changed");
+		} else if (strcmp(k, "image_path") == 0) {
+			char probs[128], why[256];
+
+			if (imagepath_problems(a, probs, sizeof(probs)) && !imagepath_problems(b, why, sizeof(why))) {
+				snprintf(why, sizeof(why), "the System Writer cannot parse the new ImagePath: %s "
+					 "(service-imagepath-invalid)", probs);
+				add(d, path, json_incref(vb), json_incref(va), 1, why);
+			} else {
+				add(d, path, json_incref(vb), json_incref(va), 0, "changed");
+			}
 		} else if (strcmp(k, "object_name") == 0 && needed) {
 			add(d, path, json_incref(vb), json_incref(va), 1, "a service the System Writer needs runs under another account");
 		} else {
