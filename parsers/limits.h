@@ -27,6 +27,7 @@
 #define LIMIT_LINK_HOPS          40u           /* links followed in one path (directory mode) */
 #define LIMIT_FILE_READ          (256u * 1024 * 1024) /* one file read whole */
 #define LIMIT_HIVE_SIZE          (512u * 1024 * 1024) /* hive file */
+#define LIMIT_BCD_SIZE           (16u * 1024 * 1024) /* Boot\BCD hive file */
 #define LIMIT_EVTX_SIZE          (1024u * 1024 * 1024) /* one event log */
 #define LIMIT_WEBCONFIG_SIZE     (4u * 1024 * 1024)
 #define LIMIT_DIR_ENTRIES        (4u * 1024 * 1024) /* entries walked in one scan */

@@ -240,6 +240,162 @@ static void state_framework(struct scan *s, json_t *state, json_t *unreadable)
 	json_object_set_new(state, "webconfig", wc);
 }
 
+/* --- the state behind issue 18's findings: the descriptors of
+ * Services\VSS\Diag and its subkeys, the machine-wide COM permissions,
+ * and whether Users and ProgramData are real folders. */
+
+/* A descriptor as SDDL (a JSON string), or null when it cannot be read. */
+static json_t *sd_json(const uint8_t *bytes, size_t len)
+{
+	struct secdesc sd;
+	struct err e;
+	char *sddl = NULL;
+	json_t *out = NULL;
+
+	memset(&sd, 0, sizeof(sd));
+	err_init(&e);
+	if (secdesc_parse(bytes, len, &sd, &e) == 0 &&
+	    sddl_encode(&sd, SDDL_RIGHTS_SERVICE, &sddl, &e) == 0)
+		out = json_string(sddl);
+	free(sddl);
+	secdesc_release(&sd);
+	return out ? out : json_null();
+}
+
+static json_t *key_sd_json(struct hkey *k)
+{
+	uint8_t *bytes = NULL;
+	size_t len = 0;
+	struct err e;
+	json_t *out;
+
+	err_init(&e);
+	if (hkey_security(k, &bytes, &len, &e) != 1)
+		return json_null();
+	out = sd_json(bytes, len);
+	free(bytes);
+	return out;
+}
+
+struct diag_ctx {
+	json_t *o;
+	const char *base;
+	unsigned n;
+};
+
+static int diag_sub(void *ctx, struct hkey *sub, const char *name)
+{
+	struct diag_ctx *c = ctx;
+	char path[600];
+
+	if (c->n++ >= LIMIT_EVIDENCE_ITEMS)
+		return 1;
+	snprintf(path, sizeof(path), "%s\\%s", c->base, name);
+	json_object_set_new(c->o, path, key_sd_json(sub));
+	return 0;
+}
+
+static void state_diag(struct scan *s, json_t *state)
+{
+	struct registry *reg;
+	struct hive *sys;
+	struct hkey *k = NULL;
+	char path[128];
+	struct err e;
+	struct diag_ctx c;
+
+	err_init(&e);
+	if (registry_get(s, &reg, &e) < 0 || registry_system(reg, &sys, &e) < 0 ||
+	    !reg->control_set[0])
+		return;                     /* "services" says unreadable */
+	snprintf(path, sizeof(path), "%s\\Services\\VSS\\Diag", reg->control_set);
+	c.o = json_object();
+	c.base = "Services\\VSS\\Diag";
+	c.n = 0;
+	if (hive_key(sys, path, &k, &e) == 1) {
+		json_object_set_new(c.o, c.base, key_sd_json(k));
+		hkey_foreach_subkey(k, diag_sub, &c, &e);
+	}
+	hkey_free(k);
+	json_object_set_new(state, "vss_diag", c.o);
+}
+
+static void state_com(struct scan *s, json_t *state, json_t *unreadable)
+{
+	static const char *const ole[] = {
+		"DefaultAccessPermission", "DefaultLaunchPermission",
+		"MachineAccessRestriction", "MachineLaunchRestriction",
+	};
+	static const char *const policy[] = { "MachineAccessRestriction", "MachineLaunchRestriction" };
+	struct registry *reg;
+	struct hive *sw;
+	struct hkey *k = NULL;
+	struct err e;
+	json_t *o;
+	size_t i;
+
+	err_init(&e);
+	if (registry_get(s, &reg, &e) < 0 || registry_software(reg, &sw, &e) < 0) {
+		json_array_append_new(unreadable, json_string("com_security"));
+		return;
+	}
+	o = json_object();
+	if (hive_key(sw, "Microsoft\\Ole", &k, &e) == 1) {
+		for (i = 0; i < sizeof(ole) / sizeof(ole[0]); i++) {
+			struct reg_value v;
+			char key[96];
+
+			memset(&v, 0, sizeof(v));
+			snprintf(key, sizeof(key), "Microsoft\\Ole\\%s", ole[i]);
+			if (hkey_value(k, ole[i], &v, &e) == 1)
+				json_object_set_new(o, key, sd_json(v.data, v.len));
+			reg_value_release(&v);
+		}
+	}
+	hkey_free(k);
+	k = NULL;
+	/* the Group Policy copies are SDDL strings */
+	if (hive_key(sw, "Policies\\Microsoft\\Windows NT\\DCOM", &k, &e) == 1) {
+		for (i = 0; i < sizeof(policy) / sizeof(policy[0]); i++) {
+			char *sddl = NULL, key[128];
+
+			snprintf(key, sizeof(key), "Policies\\Microsoft\\Windows NT\\DCOM\\%s", policy[i]);
+			if (hkey_get_string(k, policy[i], &sddl, &e) == 1)
+				json_object_set_new(o, key, json_string(sddl));
+			free(sddl);
+		}
+	}
+	hkey_free(k);
+	json_object_set_new(state, "com_security", o);
+}
+
+static void state_profiles(struct scan *s, json_t *state)
+{
+	static const char *const paths[] = { "Users", "ProgramData" };
+	json_t *o = json_object();
+	size_t i;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		char target[LIMIT_PATH_LEN];
+		struct fs_stat st;
+		struct err e;
+
+		err_init(&e);
+		if (fs_stat(s->fs, paths[i], &st, &e) != 1)
+			continue;
+		if (!st.is_reparse) {
+			json_object_set_new(o, paths[i], json_string(st.is_dir ? "folder" : "file"));
+			continue;
+		}
+		if (fs_reparse_target(s->fs, paths[i], target, sizeof(target), &e) != 1)
+			snprintf(target, sizeof(target), "(unknown)");
+		json_object_set_new(o, paths[i], json_sprintf("%s -> %s",
+			st.reparse_tag == FS_REPARSE_MOUNT_POINT ? "junction" :
+			st.reparse_tag == FS_REPARSE_SYMLINK ? "symlink" : "reparse point", target));
+	}
+	json_object_set_new(state, "profile_folders", o);
+}
+
 int baseline_collect(struct scan *s, json_t **doc, struct err *err)
 {
 	json_t *d = json_object(), *state = json_object(), *unreadable = json_array();
@@ -268,6 +424,11 @@ int baseline_collect(struct scan *s, json_t **doc, struct err *err)
 	state_registry(s, state, unreadable, err);
 	state_winsxs(s, state, unreadable);
 	state_framework(s, state, unreadable);
+	if (s->fs) {
+		state_diag(s, state);
+		state_com(s, state, unreadable);
+		state_profiles(s, state);
+	}
 	json_object_set_new(d, "state", state);
 	json_object_set_new(d, "unreadable", unreadable);
 	*doc = d;

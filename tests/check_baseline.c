@@ -110,6 +110,15 @@ START_TEST(test_baseline_document)
 	ck_assert(json_is_string(json_object_get(json_object_get(json_object_get(d, "state"), "winsxs"),
 						 "Windows\\WinSxS\\Temp\\PendingRenames")));
 	ck_assert(json_is_object(json_object_get(json_object_get(d, "state"), "framework")));
+	/* issue 18's state: VSS\Diag's key descriptors, COM security, profile folders */
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(json_object_get(json_object_get(d, "state"),
+				"vss_diag"), "Services\\VSS\\Diag")), "(A;;CCDCLCSWRPSDRC;;;NS)"));
+	ck_assert(json_is_string(json_object_get(json_object_get(json_object_get(d, "state"), "vss_diag"),
+						 "Services\\VSS\\Diag\\System Writer")));
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(json_object_get(json_object_get(d, "state"),
+				"com_security"), "Microsoft\\Ole\\MachineAccessRestriction")), "(A;;CCDCLC;;;WD)"));
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(json_object_get(d, "state"),
+				"profile_folders"), "Users")), "folder");
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(json_object_get(d, "state"),
 				"vss_access_control"), "NT Authority\\NetworkService")), 1);
 	json_decref(d);
@@ -150,6 +159,16 @@ static const struct {
 	  "framework\\Windows\\Microsoft.NET\\Framework\\v2.0.50727", "12", "1200" },
 	{ "mslldp", "break mslldp\n", "services\\MsLldp\\sddl", "null", "(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)" },
 	{ "vssacl", "break vssacl\n", "vss_access_control\\NT Authority\\NetworkService", "1", "0" },
+	/* issue 18's findings: the state they judge is in the baseline too */
+	{ "diagacl", "break diagacl\n", "vss_diag\\Services\\VSS\\Diag", "(A;;CCDCLCSWRPSDRC;;;NS)",
+	  "(A;;CCDCLCSWRPSDRC;;;LS)(A;CIIO;RC;;;OW)" },
+	{ "comsec", "break comsec\n", "com_security\\Microsoft\\Ole\\MachineAccessRestriction", "(A;;CCDCLC;;;WD)",
+	  "O:BAG:BAD:(A;;CCDCLC;;;BA)(A;;CCDCLC;;;S-1-5-32-562)" },
+	{ "imagepath", "break imagepath\n", "services\\FooAgent", "null", "added" },
+	{ "imagepath-changed", "reg system expand_sz ControlSet001\\Services\\CryptSvc ImagePath "
+	  "%SystemRoot%/system32/svchost.exe -k NetworkService\n", "services\\CryptSvc\\image_path",
+	  "%SystemRoot%\\\\system32\\\\svchost.exe", "%SystemRoot%/system32/svchost.exe" },
+	{ "profile", "junction Users D:\\Users\n", "profile_folders\\Users", "\"folder\"", "junction -> D:\\\\Users" },
 };
 
 START_TEST(test_single_break)
@@ -201,6 +220,50 @@ START_TEST(test_harmless_change_is_information)
 }
 END_TEST
 
+/* A baseline written before issue 18's sections existed: no drift from
+ * their absence; a COM change that keeps NETWORK SERVICE's access is
+ * information. */
+START_TEST(test_older_baseline)
+{
+	char *old = NULL, *img;
+	json_t *d, *st, *dr, *it;
+	struct tu_run r;
+	int status;
+
+	d = json_load_file(golden, 0, NULL);
+	ck_assert_ptr_nonnull(d);
+	st = json_object_get(d, "state");
+	json_object_del(st, "vss_diag");
+	json_object_del(st, "com_security");
+	json_object_del(st, "profile_folders");
+	ck_assert_int_ge(asprintf(&old, "%s/older.json", dir), 0);
+	ck_assert_int_eq(json_dump_file(d, old, JSON_INDENT(2) | JSON_SORT_KEYS), 0);
+	json_decref(d);
+	tu_vssdoctor(&r, "scan", "--format", "json", "--baseline", old, "--rules", tu_env("VSSD_RULES"),
+		     golden_img, NULL);
+	ck_assert_int_eq(r.status, 0);
+	d = json_loads(r.out, 0, NULL);
+	ck_assert_ptr_nonnull(d);
+	ck_assert_ptr_null(strstr(r.out, "\"vss_diag"));
+	ck_assert_ptr_null(strstr(r.out, "\"com_security"));
+	ck_assert_ptr_null(strstr(r.out, "\"profile_folders"));
+	json_decref(d);
+	tu_run_free(&r);
+	free(old);
+
+	img = build_img("comok", "reg software sddl Microsoft\\Ole MachineAccessRestriction "
+			"O:BAG:BAD:(A;;CCDCLC;;;WD)(A;;CCDCLC;;;S-1-5-32-562)(A;;CCDCLC;;;LU)\n");
+	dr = drift_of(img, &status);
+	it = item(dr, "com_security\\Microsoft\\Ole\\MachineAccessRestriction");
+	ck_assert_ptr_nonnull(it);
+	ck_assert_str_eq(json_string_value(json_object_get(it, "severity")), "info");
+	ck_assert_str_eq(json_string_value(json_object_get(dr, "status")), "absent");
+	ck_assert_int_eq(status, 0);
+	json_decref(dr);
+	free(img);
+}
+END_TEST
+
 START_TEST(test_bad_baselines)
 {
 	char *p = NULL;
@@ -239,6 +302,7 @@ Suite *baseline_suite(void)
 	tcase_add_test(tc, test_unchanged_no_drift);
 	tcase_add_loop_test(tc, test_single_break, 0, (int)(sizeof(breaks) / sizeof(breaks[0])));
 	tcase_add_test(tc, test_harmless_change_is_information);
+	tcase_add_test(tc, test_older_baseline);
 	tcase_add_test(tc, test_bad_baselines);
 	suite_add_tcase(s, tc);
 	return s;

@@ -372,7 +372,7 @@ static json_t *evidence_with(json_t *res, const char *key, const char *val)
 START_TEST(test_winnt)
 {
 	char *dir = tu_tmpdir("windir-winnt");
-	const char *common = "size 24M\nos 2012r2\nbreak cause1 cause3\n" CAUSE4_EVENT;
+	const char *common = "size 24M\nos 2012r2\nbreak cause1 cause3 diagacl comsec imagepath\n" CAUSE4_EVENT;
 	char *text = NULL, *img, *ref;
 	json_t *root, *base, *c1, *c4, *w, *v;
 	size_t i;
@@ -390,6 +390,38 @@ START_TEST(test_winnt)
 	ck_assert_str_eq(str(w, "system_root"), "C:\\WINNT");
 	ck_assert_str_eq(str(w, "windows_dir"), "WINNT");
 	ck_assert_str_eq(str(json_object_get(json_object_get(root, "source"), "volume"), "letter"), "C:");
+	ck_assert_str_eq(str(w, "system_root_from"), "SOFTWARE");
+
+	/* no fix of any cause or finding names the Windows folder of another
+	 * server: the offline lines load the hives from X:\WINNT */
+	for (i = 0; i < 2; i++) {
+		json_t *r;
+		size_t k, l;
+
+		json_array_foreach(json_object_get(root, i ? "findings" : "causes"), k, r)
+			json_array_foreach(json_object_get(r, "remediation"), l, v)
+				ck_assert_msg(!strstr(json_string_value(v), "\\Windows\\"),
+					      "%s: fix names \\Windows\\: %s", str(r, "id"), json_string_value(v));
+	}
+	{
+		static const char *const offline[][2] = {
+			{ "vss-diag-key-acl", "reg load HKLM\\OFFLINE_SYSTEM X:\\WINNT\\System32\\config\\SYSTEM," },
+			{ "service-imagepath-invalid", "reg load HKLM\\OFFLINE_SYSTEM X:\\WINNT\\System32\\config\\SYSTEM," },
+			{ "com-access-denied", "reg load HKLM\\OFFLINE_SOFTWARE X:\\WINNT\\System32\\config\\SOFTWARE," },
+		};
+
+		for (i = 0; i < sizeof(offline) / sizeof(offline[0]); i++) {
+			json_t *r = result(root, offline[i][0]);
+			size_t k;
+			int found = 0;
+
+			ck_assert_str_eq(str(r, "status"), "present");
+			json_array_foreach(json_object_get(r, "remediation"), k, v)
+				if (strstr(json_string_value(v), offline[i][1]))
+					found = 1;
+			ck_assert_msg(found, "%s: no fix line with %s", offline[i][0], offline[i][1]);
+		}
+	}
 
 	/* cause 1: present, evidence in WINNT, every fix naming C:\WINNT */
 	c1 = result(root, "cause1");
@@ -565,6 +597,67 @@ static void check_info(const char *disk)
 
 /* MBR: D: is a data volume at 1 MiB, Windows (C:) is the second partition;
  * MountedDevices names them by disk signature and byte offset. */
+/* SOFTWARE without SystemRoot: the boot configuration (the volume's
+ * Boot\BCD, a Windows Boot Loader's SystemRoot element) names it, else the
+ * folder that holds the hives stands for it; never a C:\Windows that
+ * nothing wrote. */
+static const struct bcd_vector {
+	const char *what, *lines;
+	const char *from;             /* windows.system_root_from */
+	const char *warning;          /* a warning holds it, NULL: none about SystemRoot */
+} bcd_vectors[] = {
+	{ "BCD names WINNT", "bcd \\WINNT\n", "BCD", NULL },
+	{ "BCD: the second loader names WINNT", "bcd \\Windows \\WINNT\n", "BCD", NULL },
+	{ "no BCD", "", "folder",
+	  "neither SOFTWARE nor the boot configuration (Boot\\BCD) names SystemRoot: taking C:\\WINNT" },
+	{ "BCD names another folder", "bcd \\Windows\n", "folder",
+	  "none of its 1 Windows loader(s) names 'WINNT' as SystemRoot" },
+	{ "BCD not a hive", "vol dir Boot\nvol file Boot\\BCD not a hive\n", "folder",
+	  "boot configuration Boot\\BCD cannot be read" },
+};
+
+START_TEST(test_systemroot_bcd)
+{
+	const struct bcd_vector *v = &bcd_vectors[_i];
+	char *dir = tu_tmpdir("windir-bcd"), *img, *text = NULL;
+	json_t *root, *w, *c1;
+	int st;
+
+	ck_assert_int_ge(asprintf(&text, "size 24M\nwindir WINNT\nbreak cause1 diagacl\n"
+				  "reg software delete \"Microsoft\\Windows NT\\CurrentVersion\" SystemRoot\n%s",
+				  v->lines), 0);
+	img = build(dir, "bcd.img", text);
+	root = scan_json(img, &st, NULL);
+	ck_assert_int_eq(st, 1);
+	w = json_object_get(json_object_get(root, "source"), "windows");
+	ck_assert_str_eq(str(w, "system_root"), "C:\\WINNT");
+	ck_assert_str_eq(str(w, "windows_dir"), "WINNT");
+	ck_assert_msg(strcmp(str(w, "system_root_from"), v->from) == 0, "%s: from %s, want %s", v->what,
+		      str(w, "system_root_from"), v->from);
+	/* nothing made up: no SystemRoot "C:\Windows" to disagree with */
+	ck_assert_msg(!warned(root, "names another folder"), "%s", v->what);
+	if (v->warning)
+		ck_assert_msg(warned(root, v->warning), "%s: no warning '%s'", v->what, v->warning);
+	else
+		ck_assert_msg(!warned(root, "SystemRoot"), "%s: a warning about SystemRoot", v->what);
+	/* the fixes name C:\WINNT and X:\WINNT */
+	c1 = result(root, "cause1");
+	ck_assert_str_eq(str(c1, "status"), "present");
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(c1, "remediation"), 0)),
+			 "Takeown /f C:\\WINNT\\winsxs\\temp\\PendingRenames /a");
+	ck_assert_str_eq(status_of(root, "vss-diag-key-acl"), "present");
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_array_get(json_object_get(
+		result(root, "vss-diag-key-acl"), "remediation"), 5)), "X:\\WINNT\\System32\\config\\SYSTEM"));
+	/* the service binaries are where SystemRoot says */
+	ck_assert_str_eq(status_of(root, "service-binary-missing"), "absent");
+	ck_assert_str_eq(status_of(root, "cause2"), "absent");
+	json_decref(root);
+	free(img);
+	free(text);
+	free(dir);
+}
+END_TEST
+
 START_TEST(test_two_volumes_mbr)
 {
 	char *dir = tu_tmpdir("windir-mbr"), *data = data_volume(dir), *win, *text = NULL;
@@ -718,6 +811,7 @@ Suite *windir_suite(void)
 	tcase_set_timeout(tc, TEST_TIMEOUT);
 	tcase_add_test(tc, test_winnt);
 	tcase_add_test(tc, test_systemroot_decides);
+	tcase_add_loop_test(tc, test_systemroot_bcd, 0, (int)(sizeof(bcd_vectors) / sizeof(bcd_vectors[0])));
 	tcase_add_test(tc, test_two_volumes_mbr);
 	tcase_add_test(tc, test_two_volumes_gpt);
 	tcase_add_test(tc, test_bare_volume);

@@ -30,6 +30,7 @@
 #include "limits.h"
 #include "registry.h"
 #include "sddl.h"
+#include "windir.h"
 
 #define OLE_KEY "Microsoft\\Ole"
 #define POLICY_KEY "Policies\\Microsoft\\Windows NT\\DCOM"
@@ -440,6 +441,7 @@ static int com_security(struct scan *s, const struct rule *r, struct result *res
 	json_object_set_new(res->vars, "policy_value", json_incref(c.pol_value));
 	json_object_set_new(res->vars, "policy_sddl", json_incref(c.pol_sddl));
 	json_object_set_new(res->vars, "callback_denied", json_boolean(c.event_seen));
+	json_object_set_new(res->vars, "windows_dir", json_string(scan_windir(s)));
 	rc = 0;
 	if (json_array_size(c.broken))
 		res->status = STATUS_PRESENT;
@@ -465,7 +467,7 @@ static const struct param_def com_params[] = {
 	{ NULL, 0, 0, NULL },
 };
 
-static const char *const com_security_vars[] = { "values", "count", "binary_value", "binary_sddl", "policy_value", "policy_sddl", "callback_denied", NULL };
+static const char *const com_security_vars[] = { "values", "count", "binary_value", "binary_sddl", "policy_value", "policy_sddl", "callback_denied", "windows_dir", NULL };
 const struct check_def check_def_com_security = {
 	"com_security", com_security, com_params, com_security_vars,
 };

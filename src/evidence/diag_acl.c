@@ -23,6 +23,7 @@
 #include "checks.h"
 #include "limits.h"
 #include "registry.h"
+#include "windir.h"
 
 #define DIAG_NEED (KEY_QUERY_VALUE | KEY_SET_VALUE | KEY_CREATE_SUB_KEY | KEY_ENUMERATE_SUB_KEYS)
 #define SUB_NEED (KEY_QUERY_VALUE | KEY_SET_VALUE)
@@ -132,6 +133,7 @@ static int diag_acl(struct scan *s, const struct rule *r, struct result *res,
 	snprintf(path, sizeof(path), "%s\\%s", reg->control_set, key);
 	json_object_set_new(res->vars, "control_set", json_string(reg->control_set));
 	json_object_set_new(res->vars, "key", json_string(key));
+	json_object_set_new(res->vars, "windows_dir", json_string(scan_windir(s)));
 	rc = hive_key(sys, path, &k, err);
 	if (rc < 0)
 		return err_wrap(err, "'%s'", path);
@@ -200,7 +202,7 @@ static const struct param_def diag_params[] = {
 	{ NULL, 0, 0, NULL },
 };
 
-static const char *const vss_diag_acl_vars[] = { "key", "control_set", "paths", "count", NULL };
+static const char *const vss_diag_acl_vars[] = { "key", "control_set", "paths", "count", "windows_dir", NULL };
 const struct check_def check_def_vss_diag_acl = {
 	"vss_diag_acl", diag_acl, diag_params, vss_diag_acl_vars,
 };

@@ -13,6 +13,7 @@
 #include "checks.h"
 #include "sddl.h"
 #include "secdesc.h"
+#include "svcpath.h"
 #include "svcsid.h"
 
 struct drift {
@@ -94,6 +95,23 @@ static void token_of(struct token *t, const char *alias)
 
 #define SVC_NEED (SERVICE_QUERY_CONFIG | SERVICE_QUERY_STATUS | ACCESS_READ_CONTROL)
 
+/* The problems of service svc's ImagePath the System Writer cannot parse
+ * (service-imagepath-invalid) into why; 0 when none (or none known). */
+static unsigned imagepath_problems(json_t *svc, char *why, size_t size)
+{
+	const char *ip = json_string_value(json_object_get(svc, "image_path"));
+	json_int_t type = json_integer_value(json_object_get(svc, "type"));
+	struct svcpath_check chk;
+	struct err e;
+
+	why[0] = '\0';
+	err_init(&e);
+	if (!ip || svcpath_check(ip, (type & 0x3) != 0, &chk, &e) < 0 || !chk.problems)
+		return 0;
+	svcpath_problem_names(chk.problems, why, size);
+	return chk.problems;
+}
+
 static void judge_service(struct drift *d, const char *name, json_t *b, json_t *a)
 {
 	const char *def = rule_param_str(d->r, "scm_default_sddl", NULL);
@@ -111,8 +129,15 @@ static void judge_service(struct drift *d, const char *name, json_t *b, json_t *
 	if (!b) {
 		const char *sddl = json_string_value(json_object_get(a, "sddl"));
 		uint32_t w = rights(sddl, &d->writer, ACCESS_SERVICE, def);
+		char probs[128], why[256];
 
 		snprintf(path, sizeof(path), "services\\%s", name);
+		if (imagepath_problems(a, probs, sizeof(probs))) {
+			snprintf(why, sizeof(why), "a new service whose ImagePath the System Writer cannot parse: %s "
+				 "(service-imagepath-invalid)", probs);
+			add(d, path, NULL, json_string("added"), 1, why);
+			return;
+		}
 		add(d, path, NULL, json_string("added"), (w & SVC_NEED) != SVC_NEED,
 		    (w & SVC_NEED) != SVC_NEED ? "a new service whose descriptor locks the System Writer out"
 					       : "a new service the System Writer can read");
@@ -152,6 +177,16 @@ static void judge_service(struct drift *d, const char *name, json_t *b, json_t *
 
 			add(d, path, json_incref(vb), json_incref(va), needed && disabled,
 			    needed && disabled ? "a service the System Writer needs was disabled" : "start type changed");
+		} else if (strcmp(k, "image_path") == 0) {
+			char probs[128], why[256];
+
+			if (imagepath_problems(a, probs, sizeof(probs)) && !imagepath_problems(b, why, sizeof(why))) {
+				snprintf(why, sizeof(why), "the System Writer cannot parse the new ImagePath: %s "
+					 "(service-imagepath-invalid)", probs);
+				add(d, path, json_incref(vb), json_incref(va), 1, why);
+			} else {
+				add(d, path, json_incref(vb), json_incref(va), 0, "changed");
+			}
 		} else if (strcmp(k, "object_name") == 0 && needed) {
 			add(d, path, json_incref(vb), json_incref(va), 1, "a service the System Writer needs runs under another account");
 		} else {
@@ -203,6 +238,56 @@ static void judge_winsxs(struct drift *d, const char *path, json_t *b, json_t *a
 	}
 }
 
+/* Issue 18's state: a change that takes from the writer what the
+ * findings check (vss-diag-key-acl, com-access-denied, profile-junction)
+ * fails; any other change is information. */
+static int newer_section(const char *sec)
+{
+	return strcmp(sec, "vss_diag") == 0 || strcmp(sec, "com_security") == 0 ||
+	       strcmp(sec, "profile_folders") == 0;
+}
+
+static void judge_newer(struct drift *d, const char *sec, const char *k, json_t *vb, json_t *va)
+{
+	char path[600];
+	int lost = 0;
+	const char *why = "changed";
+
+	snprintf(path, sizeof(path), "%s\\%s", sec, k);
+	if (strcmp(sec, "vss_diag") == 0) {
+		/* the writer's token writes to Diag and its subkeys */
+		uint32_t need = strchr(k + strlen("Services\\VSS\\Diag"), '\\') ?
+			(KEY_QUERY_VALUE | KEY_SET_VALUE) :
+			(KEY_QUERY_VALUE | KEY_SET_VALUE | KEY_CREATE_SUB_KEY | KEY_ENUMERATE_SUB_KEYS);
+		int had = json_is_string(vb) &&
+			  (rights(json_string_value(vb), &d->writer, ACCESS_KEY, NULL) & need) == need;
+
+		lost = had && !(json_is_string(va) &&
+				(rights(json_string_value(va), &d->writer, ACCESS_KEY, NULL) & need) == need);
+		why = lost ? "the System Writer's token can no longer write to this key (vss-diag-key-acl)"
+			   : "key descriptor changed; the System Writer can still write there";
+	} else if (strcmp(sec, "com_security") == 0) {
+		/* the writer's local calls (and launches): its token is
+		 * NETWORK SERVICE with Everyone, Users, Authenticated Users */
+		uint32_t need = COM_RIGHTS_EXECUTE | COM_RIGHTS_EXECUTE_LOCAL |
+				(strstr(k, "Launch") ? COM_RIGHTS_ACTIVATE_LOCAL : 0);
+		const struct token *ns = &d->writer;
+		/* absent: Windows' built-in default, which admits NETWORK SERVICE
+		 * for the limits; compared only between two descriptors */
+		if (json_is_string(vb) && json_is_string(va) && !strstr(k, "Default"))
+			lost = (rights(json_string_value(vb), ns, ACCESS_COM, NULL) & need) == need &&
+			       (rights(json_string_value(va), ns, ACCESS_COM, NULL) & need) != need;
+		else if (!vb && json_is_string(va) && strstr(k, "Restriction"))
+			lost = (rights(json_string_value(va), ns, ACCESS_COM, NULL) & need) != need;
+		why = lost ? "the System Writer's token (NETWORK SERVICE) lost local COM access (com-access-denied)" : "COM permission changed";
+	} else {
+		lost = json_is_string(vb) && strcmp(json_string_value(vb), "folder") == 0 &&
+		       !(json_is_string(va) && strcmp(json_string_value(va), "folder") == 0);
+		why = lost ? "a profile folder became a link (profile-junction)" : "changed";
+	}
+	add(d, path, json_incref(vb), json_incref(va), lost, why);
+}
+
 static void judge_section(struct drift *d, const char *sec, json_t *b, json_t *a)
 {
 	long long margin = rule_param_int(d->r, "folder_margin", 100);
@@ -218,6 +303,18 @@ static void judge_section(struct drift *d, const char *sec, json_t *b, json_t *a
 		json_object_foreach(b, k, vb)
 			if (!json_object_get(a, k))
 				judge_service(d, k, vb, NULL);
+		return;
+	}
+	/* a baseline written before these sections existed lacks them */
+	if (newer_section(sec) && !b)
+		return;
+	if (newer_section(sec) && json_is_object(a) && json_is_object(b)) {
+		json_object_foreach(a, k, va)
+			if (!json_equal(json_object_get(b, k), va))
+				judge_newer(d, sec, k, json_object_get(b, k), va);
+		json_object_foreach(b, k, vb)
+			if (!json_object_get(a, k))
+				judge_newer(d, sec, k, vb, NULL);
 		return;
 	}
 	if (!json_is_object(a) || !json_is_object(b)) {
@@ -319,7 +416,7 @@ static int baseline_drift(struct scan *s, const struct rule *r, struct result *r
 	{
 		/* keys a baseline written before they existed lacks (the
 		 * Windows directory, issue 17) are not a change */
-		static const char *const newer[] = { "system_root", "windows_dir", "drive_letters" };
+		static const char *const newer[] = { "system_root", "windows_dir", "drive_letters", "system_root_from" };
 		json_t *bw = json_object_get(base, "windows");
 		json_t *cw = json_copy(json_object_get(cur, "windows"));
 		size_t j;

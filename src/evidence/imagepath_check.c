@@ -26,6 +26,7 @@
 #include "registry.h"
 #include "services.h"
 #include "svcpath.h"
+#include "windir.h"
 #include "wsblogs.h"
 
 #define JOIN_MAX 20
@@ -326,6 +327,7 @@ static int imagepaths(struct scan *s, const struct rule *r, struct result *res, 
 	json_object_set_new(res->vars, "count", json_integer((json_int_t)c.nbad));
 	json_object_set_new(res->vars, "services", json_string(c.names));
 	json_object_set_new(res->vars, "control_set", json_string(c.reg->control_set));
+	json_object_set_new(res->vars, "windows_dir", json_string(scan_windir(s)));
 	rc = 0;
 	if (c.nbad)
 		res->status = STATUS_PRESENT;
@@ -347,7 +349,7 @@ static const struct param_def imagepath_params[] = {
 	{ NULL, 0, 0, NULL },
 };
 
-static const char *const service_imagepaths_vars[] = { "service", "services", "count", "control_set", "fix_service", "fix_reg", "manual_service", "manual_problem", NULL };
+static const char *const service_imagepaths_vars[] = { "service", "services", "count", "control_set", "fix_service", "fix_reg", "manual_service", "manual_problem", "windows_dir", NULL };
 const struct check_def check_def_service_imagepaths = {
 	"service_imagepaths", imagepaths, imagepath_params, service_imagepaths_vars,
 };

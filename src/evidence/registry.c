@@ -988,6 +988,81 @@ static void load_select(struct registry *reg)
 	reg->control_set[0] = '\0';
 }
 
+/* No SystemRoot known: the folder that holds the hives, on C:. */
+static void default_root(struct registry *reg)
+{
+	snprintf(reg->systemroot, sizeof(reg->systemroot), "C:\\%.*s", (int)sizeof(reg->systemroot) - 4,
+		 reg->windir);
+	reg->systemroot_from[0] = '\0';
+}
+
+/* ---- the boot configuration (BCD) -------------------------------------
+ * Boot\BCD is a registry hive: Objects\{GUID}\Elements\<type>\Element.
+ * A Windows Boot Loader object (Description\Type 0x10200003) holds its
+ * SystemRoot as element 0x22000002 (a string: "\WINNT"); the loader
+ * starts the installation whose hive lives under that folder.  The
+ * volume's own Boot\BCD is read (BIOS installs without a separate system
+ * partition keep it there); the element naming the folder that holds the
+ * hives gives SystemRoot on C:. */
+
+struct bcd_ctx {
+	const char *windir;
+	char found[260];
+	unsigned loaders;
+};
+
+static int bcd_object(void *ctx, struct hkey *obj, const char *name)
+{
+	struct bcd_ctx *c = ctx;
+	struct hkey *el = NULL;
+	char *v = NULL, letter, folder[LIMIT_WINDIR_LEN];
+	struct err e;
+
+	(void)name;
+	err_init(&e);
+	if (hkey_subkey(obj, "Elements\\22000002", &el, &e) == 1 &&
+	    hkey_get_string(el, "Element", &v, &e) == 1 && v[0]) {
+		c->loaders++;
+		windir_split(v, &letter, folder, sizeof(folder));
+		if (!c->found[0] && folder[0] && strcasecmp(folder, c->windir) == 0)
+			snprintf(c->found, sizeof(c->found), "C:\\%.*s", (int)sizeof(c->found) - 4, folder);
+	}
+	free(v);
+	hkey_free(el);
+	return 0;
+}
+
+static void load_bcd_root(struct fs *fs, struct registry *reg)
+{
+	struct bcd_ctx c = { reg->windir, "", 0 };
+	struct hive *h = NULL;
+	struct hkey *objs = NULL;
+	uint8_t *data = NULL;
+	size_t len = 0;
+	struct err e;
+
+	err_init(&e);
+	if (fs_read_file(fs, "Boot\\BCD", LIMIT_BCD_SIZE, &data, &len, &e) != 1)
+		return;
+	if (hive_open_memory(&h, "BCD", data, len, &e) < 0) {
+		reg_warn(reg, "boot configuration Boot\\BCD cannot be read: %s", e.msg);
+		return;
+	}
+	if (hive_key(h, "Objects", &objs, &e) == 1 &&
+	    hkey_foreach_subkey(objs, bcd_object, &c, &e) < 0)
+		reg_warn(reg, "boot configuration Boot\\BCD: %s", e.msg);
+	hkey_free(objs);
+	hive_free(h);
+	if (c.found[0]) {
+		snprintf(reg->systemroot, sizeof(reg->systemroot), "%s", c.found);
+		snprintf(reg->systemroot_from, sizeof(reg->systemroot_from), "BCD");
+		reg->have_systemroot = 1;
+	} else if (c.loaders) {
+		reg_warn(reg, "boot configuration Boot\\BCD: none of its %u Windows loader(s) names '%s' as SystemRoot",
+			 c.loaders, reg->windir);
+	}
+}
+
 static void load_version(struct registry *reg)
 {
 	struct hkey *k = NULL;
@@ -1002,10 +1077,13 @@ static void load_version(struct registry *reg)
 	copy_str(k, "CurrentBuildNumber", reg->build, sizeof(reg->build));
 	if (!reg->build[0])
 		copy_str(k, "CurrentBuild", reg->build, sizeof(reg->build));
+	reg->systemroot[0] = '\0';
 	copy_str(k, "SystemRoot", reg->systemroot, sizeof(reg->systemroot));
 	reg->have_systemroot = reg->systemroot[0] != '\0';
-	if (!reg->systemroot[0])
-		snprintf(reg->systemroot, sizeof(reg->systemroot), "C:\\Windows");
+	if (reg->have_systemroot)
+		snprintf(reg->systemroot_from, sizeof(reg->systemroot_from), "SOFTWARE");
+	else
+		default_root(reg);
 	if (hkey_get_dword(k, "CurrentMajorVersionNumber", &v, &e) == 1 && v < 1000)
 		reg->major = (int)v;
 	if (hkey_get_dword(k, "CurrentMinorVersionNumber", &v, &e) == 1 && v < 1000)
@@ -1105,8 +1183,8 @@ int registry_load_at(struct fs *fs, const char *windir, int replay,
 		return err_set(err, -E_NOMEM, "out of memory");
 	}
 	reg->major = reg->minor = -1;
-	snprintf(reg->systemroot, sizeof(reg->systemroot), "C:\\Windows");
 	snprintf(reg->windir, sizeof(reg->windir), "%s", windir && *windir ? windir : "Windows");
+	default_root(reg);
 	load_hive(fs, reg, &reg->system, "SYSTEM", replay);
 	if (reg->system.state == REG_HIVE_OK)
 		load_mounted(reg);
@@ -1115,6 +1193,8 @@ int registry_load_at(struct fs *fs, const char *windir, int replay,
 	load_hive(fs, reg, &reg->software, "SOFTWARE", replay);
 	if (reg->software.state == REG_HIVE_OK)
 		load_version(reg);
+	if (!reg->have_systemroot)
+		load_bcd_root(fs, reg);
 	*out = reg;
 	return 0;
 }

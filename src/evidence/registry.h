@@ -156,12 +156,17 @@ struct registry {
 	char current_version[16];  /* "6.1"; Windows 10+ keep "6.3" here */
 	char build[16];            /* CurrentBuildNumber, else CurrentBuild */
 	int major, minor;          /* CurrentMajor/MinorVersionNumber, -1 absent */
-	char systemroot[260];      /* SystemRoot, "C:\Windows" by default */
+	char systemroot[260];      /* SystemRoot; "C:\<windir>" when neither
+				    * SOFTWARE nor the boot configuration names it */
 	json_t *warnings;          /* array of strings, for the report */
 	/* where the hives were read: the Windows folder as on the volume
 	 * ("WINNT"), and whether SOFTWARE had a SystemRoot value */
 	char windir[LIMIT_WINDIR_LEN];
 	int have_systemroot;
+	/* where systemroot came from: "SOFTWARE" (CurrentVersion SystemRoot),
+	 * "BCD" (the volume's \Boot\BCD: a Windows Boot Loader object's
+	 * SystemRoot element, 0x22000002, naming windir), "" (neither) */
+	char systemroot_from[16];
 	/* SYSTEM\MountedDevices: one entry per drive letter (have_mounted
 	 * is 0 when the key is absent or SYSTEM unusable) */
 	int have_mounted;

@@ -241,6 +241,9 @@ void windir_settle(struct scan *s)
 				  reg->systemroot, s->windir, s->windir);
 		}
 	}
+	if (reg && !reg->have_systemroot)
+		scan_warn(s, "neither SOFTWARE nor the boot configuration (Boot\\BCD) names SystemRoot: taking %c:\\%s, the folder that holds the hives",
+			  s->vol.letter ? s->vol.letter : 'C', s->windir);
 	if (!letter)
 		letter = s->vol.letter ? s->vol.letter : 'C';
 	if (s->vol.letter && s->vol.letter != letter)
@@ -267,6 +270,9 @@ void windir_settle(struct scan *s)
 	}
 	json_object_set_new(s->windows, "system_root", json_string(s->system_root));
 	json_object_set_new(s->windows, "windows_dir", json_string(s->windir));
+	json_object_set_new(s->windows, "system_root_from",
+			    json_string(reg && reg->have_systemroot && reg->systemroot_from[0] ?
+					reg->systemroot_from : "folder"));
 	if (reg && reg->have_mounted) {
 		json_t *dl = json_object();
 

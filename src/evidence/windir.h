@@ -9,7 +9,9 @@
  * Microsoft\Windows NT\CurrentVersion SystemRoot names it ("C:\WINNT").
  * So a volume holds Windows when a top-level folder holds that hive
  * (names compared case-insensitively, as NTFS does); SystemRoot confirms
- * the folder and gives its drive letter; SYSTEM\MountedDevices gives the
+ * the folder and gives its drive letter (without it, a Windows Boot Loader
+ * of the volume's Boot\BCD naming the folder does: registry.c
+ * load_bcd_root); SYSTEM\MountedDevices gives the
  * letters of the other volumes (parsers/mountdev.h). */
 #ifndef VSSD_WINDIR_H
 #define VSSD_WINDIR_H

@@ -19,6 +19,7 @@ struct scn {
 	char os[16];
 	char windir[64];      /* "windir NAME": the Windows folder (Windows) */
 	char *letters;        /* "letter" lines, for SYSTEM\MountedDevices */
+	char *bcd;            /* "bcd ROOT..." line: Boot\BCD loaders */
 	unsigned long size;
 	unsigned breaks;
 	unsigned long aspnet;
@@ -533,6 +534,53 @@ static int write_hive(struct ntfs_builder *b, struct regf_writer *w,
 	return rc;
 }
 
+/* "bcd ROOT...": Boot\BCD with one Windows Boot Loader object per ROOT
+ * (Objects\{GUID}\Description Type 0x10200003, Elements\12000004 its
+ * description, Elements\22000002 its SystemRoot ROOT) and the boot
+ * manager object {9dea862c-5cdd-4e70-acc1-f32b344d4795}. */
+static int write_bcd(struct ntfs_builder *b, const char *roots, struct err *err)
+{
+	struct regf_writer *w = regf_writer_new("\\Device\\HarddiskVolume1\\Boot\\BCD");
+	char *copy = strdup(roots), *p, *root, key[160];
+	unsigned i = 0;
+	int rc = 0;
+
+	if (!w || !copy) {
+		regf_writer_free(w);
+		free(copy);
+		return err_set(err, -E_NOMEM, "out of memory");
+	}
+	p = copy;
+	if (regf_writer_set_dword(w, "Objects\\{9dea862c-5cdd-4e70-acc1-f32b344d4795}\\Description",
+				  "Type", 0x10100002u) < 0)
+		rc = -1;
+	while (rc == 0 && (root = word(&p)) && *root) {
+		char obj[96], el[128];
+
+		snprintf(obj, sizeof(obj), "Objects\\{7619dcc9-fafe-11d9-b411-%012x}", ++i);
+		snprintf(key, sizeof(key), "%s\\Description", obj);
+		if (regf_writer_set_dword(w, key, "Type", 0x10200003u) < 0)
+			rc = -1;
+		snprintf(el, sizeof(el), "%s\\Elements\\12000004", obj);
+		if (rc == 0 && regf_writer_set_sz(w, el, "Element", "Windows Server") < 0)
+			rc = -1;
+		snprintf(el, sizeof(el), "%s\\Elements\\22000002", obj);
+		if (rc == 0 && regf_writer_set_sz(w, el, "Element", root) < 0)
+			rc = -1;
+	}
+	free(copy);
+	if (rc < 0) {
+		rc = err_set(err, -E_INTERNAL, "bcd: %s", regf_writer_error(w));
+		regf_writer_free(w);
+		return rc;
+	}
+	rc = ntfs_builder_mkdir(b, "Boot", err);
+	if (rc == 0)
+		rc = write_hive(b, w, "Boot\\BCD", err);
+	regf_writer_free(w);
+	return rc;
+}
+
 static int sddl_on(struct ntfs_builder *b, const char *path, const char *sddl,
 		   struct err *err)
 {
@@ -753,6 +801,8 @@ static int build_volume(struct scn *sc, struct regf_writer *sys,
 			write_hive(b, sw, wp(sc, "Windows\\System32\\config\\SOFTWARE", path, sizeof(path)), err);
 	if (rc == 0)
 		rc = write_evtx(sc, b, err);
+	if (rc == 0 && sc->bcd)
+		rc = write_bcd(b, sc->bcd, err);
 	if (rc == 0 && (sc->breaks & B_IMAGEPATH))
 		rc = ntfs_builder_write(b, "Program Files\\Foo Agent\\agent.exe", "MZ", 2, err);
 	/* WinSxS: FileMaps and its files, PendingRenames */
@@ -903,6 +953,11 @@ int scenario_build(const char *text, const char *out_path, struct err *err)
 				rc = err_set(err, -E_USAGE, "line %u: windir NAME (one folder name)", lineno);
 			else
 				snprintf(sc.windir, sizeof(sc.windir), "%s", p);
+		} else if (strcmp(verb, "bcd") == 0) {
+			free(sc.bcd);
+			sc.bcd = *p ? strdup(p) : NULL;
+			if (!sc.bcd)
+				rc = err_set(err, -E_USAGE, "line %u: bcd ROOT... (e.g. \\WINNT)", lineno);
 		} else if (strcmp(verb, "letter") == 0) {
 			if (append(&sc.letters, p) < 0)
 				rc = err_set(err, -E_NOMEM, "out of memory");
@@ -1011,6 +1066,7 @@ out:
 	regf_writer_free(sw);
 	free(sc.reg_lines);
 	free(sc.letters);
+	free(sc.bcd);
 	free(sc.vol_lines);
 	free(sc.log_old);
 	free(sc.ntfs_lines);

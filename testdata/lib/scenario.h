@@ -8,6 +8,9 @@
  *                                          Windows): the fixed tree, hives,
  *                                          logs and presets go under NAME,
  *                                          SOFTWARE SystemRoot is C:\NAME
+ *   bcd ROOT...                            Boot\BCD on the volume, one Windows
+ *                                          Boot Loader per ROOT (its SystemRoot
+ *                                          element 0x22000002, e.g. \WINNT)
  *   letter X: mbr SIG OFFSET | gpt GUID | device [PATH]
  *                                          SYSTEM\MountedDevices gives X: to
  *                                          the MBR partition at byte OFFSET
