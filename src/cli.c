@@ -33,7 +33,8 @@ static void usage(FILE *f)
 	      "QCOW2, or the root directory of a mounted Windows volume.  Opened read-only.\n"
 	      "\n"
 	      "scan options:\n"
-	      "  --format text|json|junit  report format (default text)\n"
+	      "  --format FORMAT           text (default), json, junit, markdown (for a\n"
+	      "                            ticket) or html (one self-contained file)\n"
 	      "  -o FILE                   write the report to FILE (default stdout)\n"
 	      "  --partition N             use partition N (see 'vssdoctor info')\n"
 	      "  --offset BYTES            use the NTFS volume at this byte offset\n"
@@ -158,6 +159,7 @@ int cli_main_scan(int argc, char **argv)
 	struct rule *rules = NULL;
 	size_t nrules = 0, nsrc, i;
 	struct scan **scans = NULL;
+	struct report_doc *rdoc = NULL;
 	struct err err;
 	char rulesbuf[4096];
 	FILE *out = stdout;
@@ -178,8 +180,13 @@ int cli_main_scan(int argc, char **argv)
 				o.format = FORMAT_JSON;
 			else if (strcmp(optarg, "junit") == 0)
 				o.format = FORMAT_JUNIT;
+			else if (strcmp(optarg, "markdown") == 0 || strcmp(optarg, "md") == 0)
+				o.format = FORMAT_MARKDOWN;
+			else if (strcmp(optarg, "html") == 0)
+				o.format = FORMAT_HTML;
 			else
-				return die_usage("--format: '%s' is not text, json or junit", optarg);
+				return die_usage("--format: '%s' is not text, json, junit, markdown or html",
+						 optarg);
 			break;
 		case 'o': o.output = optarg; break;
 		case O_PARTITION:
@@ -244,12 +251,22 @@ int cli_main_scan(int argc, char **argv)
 		fprintf(stderr, "vssdoctor: out of memory\n");
 		return 2;
 	}
+	if (o.format == FORMAT_MARKDOWN || o.format == FORMAT_HTML) {
+		rdoc = report_doc_new(o.format, nsrc, o.verbose);
+		if (!rdoc) {
+			rules_free(rules, nrules);
+			free(scans);
+			fprintf(stderr, "vssdoctor: out of memory\n");
+			return 2;
+		}
+	}
 	if (o.output) {
 		out = fopen(o.output, "w");
 		if (!out) {
 			fprintf(stderr, "vssdoctor: cannot write '%s': %s\n", o.output, strerror(errno));
 			rules_free(rules, nrules);
 			free(scans);
+			report_doc_free(rdoc);
 			return 2;
 		}
 	}
@@ -307,6 +324,9 @@ int cli_main_scan(int argc, char **argv)
 					fputc('\n', out);
 				report_text(out, s, o.color, o.verbose);
 			}
+		} else if (rdoc && report_doc_add(rdoc, s) < 0) {
+			fprintf(stderr, "vssdoctor: out of memory\n");
+			rc = 2;
 		}
 		fflush(out);
 		if (o.format != FORMAT_JUNIT) {
@@ -317,6 +337,11 @@ int cli_main_scan(int argc, char **argv)
 	}
 	if (o.format == FORMAT_JUNIT && rc == 0)
 		report_junit(out, scans, nsrc);
+	if (rdoc && rc == 0 && report_doc_write(rdoc, out) < 0) {
+		fprintf(stderr, "vssdoctor: out of memory\n");
+		rc = 2;
+	}
+	report_doc_free(rdoc);
 	for (i = 0; i < nsrc; i++) {
 		if (scans[i]) {
 			scan_release(scans[i]);

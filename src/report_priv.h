@@ -18,4 +18,21 @@ void text_put(FILE *f, const char *s);
  * width columns. */
 void text_tables(FILE *f, const struct vresult *r, int indent, int width);
 
+/* One row of a batch's summary table (report_doc.c keeps them). */
+struct doc_row {
+	char *source, *verdict, *causes, *windows;
+	int exit_status;
+};
+
+/* The Markdown (report_md.c) and HTML (report_html.c) of one scan: its
+ * title is a heading of level (1 alone, 2 in a batch).  Absent findings'
+ * evidence only when verbose. */
+void md_scan(FILE *f, const struct vscan *v, int level, int verbose);
+void html_scan(FILE *f, const struct vscan *v, int level, int verbose);
+
+/* The whole document: the summary table (when rows is not NULL) and the
+ * scans' bodies, in order. */
+void md_document(FILE *f, const struct doc_row *rows, char *const *bodies, size_t n);
+void html_document(FILE *f, const struct doc_row *rows, char *const *bodies, size_t n);
+
 #endif
