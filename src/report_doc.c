@@ -97,7 +97,7 @@ int report_doc_add(struct report_doc *d, const struct scan *s)
 	if (d->format == FORMAT_MARKDOWN)
 		md_scan(m, &v, level, d->verbose);
 	else
-		html_scan(m, &v, level, d->verbose);
+		html_scan(m, &v, d->n, level, d->verbose);
 	if (fclose(m) != 0) {
 		free(body);
 		vscan_release(&v);
@@ -122,12 +122,12 @@ int report_doc_add(struct report_doc *d, const struct scan *s)
 
 int report_doc_write(struct report_doc *d, FILE *f)
 {
-	const struct doc_row *rows = d->nsources > 1 || d->n > 1 ? d->rows : NULL;
+	int summary = d->nsources > 1 || d->n != 1;
 
 	if (d->format == FORMAT_MARKDOWN)
-		md_document(f, rows, d->bodies, d->n);
+		md_document(f, d->rows, d->bodies, d->n, summary);
 	else
-		html_document(f, rows, d->bodies, d->n);
+		html_document(f, d->rows, d->bodies, d->n, summary);
 	return ferror(f) ? -E_IO : 0;
 }
 

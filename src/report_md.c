@@ -318,11 +318,11 @@ void md_scan(FILE *f, const struct vscan *v, int level, int verbose)
 	}
 }
 
-void md_document(FILE *f, const struct doc_row *rows, char *const *bodies, size_t n)
+void md_document(FILE *f, const struct doc_row *rows, char *const *bodies, size_t n, int summary)
 {
 	size_t i;
 
-	if (rows) {
+	if (summary) {
 		fprintf(f, "# vssdoctor: %zu source%s\n\n", n, n == 1 ? "" : "s");
 		fputs("| source | verdict | causes | Windows |\n| --- | --- | --- | --- |\n", f);
 		for (i = 0; i < n; i++) {

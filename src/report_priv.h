@@ -28,11 +28,12 @@ struct doc_row {
  * title is a heading of level (1 alone, 2 in a batch).  Absent findings'
  * evidence only when verbose. */
 void md_scan(FILE *f, const struct vscan *v, int level, int verbose);
-void html_scan(FILE *f, const struct vscan *v, int level, int verbose);
+/* index: the scan's place in the batch (anchors s1, s2...) */
+void html_scan(FILE *f, const struct vscan *v, size_t index, int level, int verbose);
 
-/* The whole document: the summary table (when rows is not NULL) and the
+/* The whole document: the summary table of rows (when summary) and the
  * scans' bodies, in order. */
-void md_document(FILE *f, const struct doc_row *rows, char *const *bodies, size_t n);
-void html_document(FILE *f, const struct doc_row *rows, char *const *bodies, size_t n);
+void md_document(FILE *f, const struct doc_row *rows, char *const *bodies, size_t n, int summary);
+void html_document(FILE *f, const struct doc_row *rows, char *const *bodies, size_t n, int summary);
 
 #endif
