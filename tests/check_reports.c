@@ -5,9 +5,13 @@
  * contract): the fix commands, the statuses, the counts. */
 #define _GNU_SOURCE
 #include <jansson.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "scenario.h"
 #include "testutil.h"
@@ -351,6 +355,598 @@ START_TEST(test_text_hostile)
 }
 END_TEST
 
+
+/* ---- Markdown ------------------------------------------------------------ */
+
+/* The evidence strings a hostile disk can carry into a report: markup for
+ * Markdown and HTML, a mention, table and code breakers, terminal
+ * controls. */
+#define HOSTILE_MSG "<script>alert(1)</script><img src=x onerror=alert(2)> [click](http://evil.example/) " \
+	"0x80780102 **bold** | cell ``` @admin #123 &amp; 'a' \033[31mred\007 \302\233 end"
+
+static char *hostile_img(void)
+{
+	static char *img;
+
+	if (!img)
+		img = build("hostile-doc",
+			    "os 2008r2\n"
+			    "event application provider=Microsoft-Windows-Backup id=517 time=2024-06-04T23:01:00Z "
+			    "\"data=ErrorMessage:" HOSTILE_MSG "\"\n");
+	return img;
+}
+
+static char *doc_of(const char *format, int expect_status, const char *img, const char *img2)
+{
+	struct tu_run r;
+	char *out;
+
+	if (img2)
+		tu_vssdoctor(&r, "scan", "--format", format, img, img2, NULL);
+	else
+		tu_vssdoctor(&r, "scan", "--format", format, img, NULL);
+	/* -1: any verdict (0, 1 or 3) */
+	ck_assert_msg(expect_status < 0 ? r.status == 0 || r.status == 1 || r.status == 3 : r.status == expect_status,
+		      "--format %s %s: exit %d (want %d): %s", format, img, r.status, expect_status, r.err);
+	out = r.out;
+	r.out = NULL;
+	tu_run_free(&r);
+	return out;
+}
+
+/* Unescaped '|' in a Markdown table row. */
+static size_t md_pipes(const char *line, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		if (line[i] == '\\') {
+			i++;
+			continue;
+		}
+		n += line[i] == '|';
+	}
+	return n;
+}
+
+/* Every table row has as many cells as its header; code fences and
+ * <details> balanced; no terminal control character. */
+static void md_well_formed(const char *md)
+{
+	const char *p = md, *nl;
+	size_t head_pipes = 0, fences = 0, open = 0, close = 0;
+	int in_table = 0, in_code = 0;
+
+	for (; *p; p = nl + 1) {
+		size_t len;
+
+		nl = strchr(p, '\n');
+		ck_assert_ptr_nonnull(nl);
+		len = (size_t)(nl - p);
+		if (len >= 3 && !strncmp(p, "```", 3)) {
+			fences++;
+			in_code = !in_code;
+			continue;
+		}
+		if (in_code)
+			continue;
+		if (len && p[0] == '|') {
+			if (!in_table)
+				head_pipes = md_pipes(p, len);
+			ck_assert_msg(md_pipes(p, len) == head_pipes, "a row with other cells than its header: %.*s",
+				      (int)len, p);
+			in_table = 1;
+		} else {
+			in_table = 0;
+		}
+		open += !strncmp(p, "<details", 8);
+		close += !strncmp(p, "</details>", 10);
+	}
+	ck_assert_msg(fences % 2 == 0, "unbalanced code fences");
+	ck_assert_uint_eq(open, close);
+	for (p = md; *p; p++)
+		ck_assert_msg((unsigned char)*p >= 0x20 || *p == '\n', "control character 0x%02x", *p);
+	ck_assert_ptr_null(strstr(md, "\302\233"));
+}
+
+/* --format markdown for a ticket: a heading with the verdict, the causes
+ * as a table (status, why, KB), every fix command in a fenced block,
+ * evidence in <details>. */
+START_TEST(test_markdown_demo)
+{
+	json_t *root = scan_json(demo_img), *v, *fix;
+	char *md = doc_of("markdown", 1, demo_img, NULL), *want = NULL, *block;
+	size_t i, k;
+
+	md_well_formed(md);
+	want = strdup("# vssdoctor: 3 causes present: cause1 cause3 cause4; failing finding: "
+		      "service-sd-blocks-writer (exit status 1)\n\n");
+	ck_assert_msg(!strncmp(md, want, strlen(want)), "%.200s", md);
+	ck_assert_ptr_nonnull(strstr(md, "| **Windows** | Windows Server 2008 R2 Standard 6.1 build 7601, ControlSet001 |\n"));
+	ck_assert_ptr_nonnull(strstr(md, "\n| status | check | why | see |\n| --- | --- | --- | --- |\n"));
+	/* a row per cause, with the status of the JSON report */
+	json_array_foreach(json_object_get(root, "causes"), i, v) {
+		const char *st = json_string_value(json_object_get(v, "status"));
+
+		free(want);
+		ck_assert_int_ge(asprintf(&want, "\n| %s | `%s` ", !strcmp(st, "present") ? "**PRESENT**" :
+					  !strcmp(st, "absent") ? "absent" : "*unknown*",
+					  json_string_value(json_object_get(v, "id"))), 0);
+		ck_assert_msg(strstr(md, want) != NULL, "no row %s", want);
+	}
+	ck_assert_ptr_nonnull(strstr(md, "`cause1` File permissions lost under WinSxS | PendingRenames: owner Administrators; "
+				     "the writer's token cannot read it | KB 2009272 |\n"));
+	/* the fix commands, verbatim, in a fenced block after the result's heading */
+	json_array_foreach(json_object_get(root, "causes"), i, v) {
+		if (strcmp(json_string_value(json_object_get(v, "status")), "present"))
+			continue;
+		free(want);
+		ck_assert_int_ge(asprintf(&want, "\n## %s: ", json_string_value(json_object_get(v, "id"))), 0);
+		block = strstr(md, want);
+		ck_assert_msg(block != NULL, "no section %s", want);
+		block = strstr(block, "Fix:\n\n```\n");
+		ck_assert_ptr_nonnull(block);
+		json_array_foreach(json_object_get(v, "remediation"), k, fix) {
+			char *line = NULL;
+
+			ck_assert_int_ge(asprintf(&line, "\n%s\n", json_string_value(fix)), 0);
+			ck_assert_msg(strstr(block, line) != NULL && strstr(block, line) < strstr(block + 10, "\n```\n"),
+				      "fix line not in the block: %s", line);
+			free(line);
+		}
+	}
+	/* evidence in <details>, rendered as tables, never as JSON */
+	block = strstr(md, "\n## cause3: ");
+	ck_assert_ptr_nonnull(block);
+	block = strstr(block, "\n<details><summary>Evidence</summary>\n\n");
+	ck_assert_ptr_nonnull(block);
+	ck_assert_msg(strstr(block, "\n**CryptSvc: expected and actual ACEs**\n\n| account | expected | actual | difference |\n") <
+		      strstr(block, "\n</details>\n"), "%.400s", block);
+	ck_assert_ptr_nonnull(strstr(md, "| NT AUTHORITY\\\\SYSTEM | allow: query config, query status"));
+	ck_assert_ptr_nonnull(strstr(md, "| (none) | MISSING |\n"));
+	ck_assert_ptr_null(strstr(md, "{\""));
+	free(want);
+	free(md);
+	json_decref(root);
+}
+END_TEST
+
+/* Hostile evidence stays text in Markdown: no HTML, link, emphasis,
+ * mention, extra table cell or terminal control. */
+START_TEST(test_markdown_hostile)
+{
+	char *md = doc_of("markdown", -1, hostile_img(), NULL);
+	const char *row, *p;
+
+	md_well_formed(md);
+	row = strstr(md, "\n| Backup 517 | 1 | 2024-06-04 23:01 UTC | ");
+	ck_assert_msg(row != NULL, "%.3000s", md);
+	/* every '<' and '[' of the evidence escaped: only the report's own
+	 * <details> and <summary> are HTML, no link can form */
+	for (p = md; (p = strpbrk(p, "<[")) != NULL; p++)
+		ck_assert_msg((p > md && p[-1] == '\\') || !strncmp(p, "<details", 8) || !strncmp(p, "</details>", 10) ||
+			      !strncmp(p, "<summary>", 9) ||
+			      !strncmp(p, "</summary>", 10),
+			      "unescaped markup: %.60s", p);
+	ck_assert_ptr_nonnull(strstr(md, "\\<script\\>alert(1)\\</script\\>"));
+	ck_assert_ptr_nonnull(strstr(md, "\\[click\\](http://evil.example/)"));
+	ck_assert_ptr_nonnull(strstr(md, "0x80780102 \\*\\*bold\\*\\* \\| cell \\`\\`\\` \\@admin \\#123 \\&amp;"));
+	ck_assert_ptr_nonnull(strstr(md, "?\\[31mred? ? end"));
+	free(md);
+}
+END_TEST
+
+/* Several sources: one summary table first (a row per image: verdict,
+ * causes, Windows), then each image under its own heading. */
+START_TEST(test_markdown_batch)
+{
+	char *md = doc_of("markdown", 1, healthy_img, demo_img);
+	char *row1 = NULL, *row2 = NULL, *h1 = NULL, *h2 = NULL;
+	const char *p1, *p2;
+
+	md_well_formed(md);
+	ck_assert_msg(!strncmp(md, "# vssdoctor: 2 sources\n\n| source | verdict | causes | Windows |\n", 63), "%.200s", md);
+	ck_assert_int_ge(asprintf(&row1, "\n| %s | no cause found, but some checks could not run (exit status 3) | "
+				  "none | Windows Server 2008 R2 Standard (build 7601) |\n", healthy_img), 0);
+	ck_assert_int_ge(asprintf(&row2, "\n| %s | 3 causes present: cause1 cause3 cause4; failing finding: "
+				  "service-sd-blocks-writer (exit status 1) | cause1, cause3, cause4 | "
+				  "Windows Server 2008 R2 Standard (build 7601) |\n", demo_img), 0);
+	ck_assert_int_ge(asprintf(&h1, "\n## %s: no cause found", healthy_img), 0);
+	ck_assert_int_ge(asprintf(&h2, "\n## %s: 3 causes present", demo_img), 0);
+	p1 = strstr(md, row1);
+	p2 = strstr(md, row2);
+	ck_assert_msg(p1 && p2 && p1 < p2, "summary rows:\n%.1200s", md);
+	ck_assert_ptr_nonnull(strstr(md, h1));
+	ck_assert_msg(strstr(md, h1) < strstr(md, h2) && p2 < strstr(md, h1), "order");
+	ck_assert_ptr_nonnull(strstr(strstr(md, h2), "\n### Causes\n"));
+	free(row1);
+	free(row2);
+	free(h1);
+	free(h2);
+	free(md);
+}
+END_TEST
+
+/* ---- HTML ---------------------------------------------------------------- */
+
+static xmlDocPtr html_parse(const char *html)
+{
+	xmlDocPtr doc = xmlReadMemory(html, (int)strlen(html), "report.html", "UTF-8",
+				      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+
+	ck_assert_msg(doc != NULL, "the HTML report is not well-formed");
+	return doc;
+}
+
+static int attr_is_external(const char *name, const char *value)
+{
+	if (!strcmp(name, "href") || !strcmp(name, "src") || !strcmp(name, "action") ||
+	    !strcmp(name, "poster") || !strcmp(name, "data") || !strcmp(name, "srcset"))
+		return value[0] != '#';
+	if (!strcmp(name, "style"))
+		return strstr(value, "url(") != NULL;
+	return 0;
+}
+
+/* No script, no element or attribute that would load anything. */
+static void html_no_external(xmlNodePtr n, size_t *elements)
+{
+	static const char *const banned[] = { "script", "link", "img", "iframe", "object", "embed",
+					      "base", "image", "use", "audio", "video", "source", "form" };
+	size_t i;
+
+	for (; n; n = n->next) {
+		xmlAttrPtr a;
+
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		(*elements)++;
+		for (i = 0; i < sizeof(banned) / sizeof(banned[0]); i++)
+			ck_assert_msg(strcmp((const char *)n->name, banned[i]) != 0, "<%s> in the report", n->name);
+		if (!strcmp((const char *)n->name, "style")) {
+			xmlChar *css = xmlNodeGetContent(n);
+
+			ck_assert_ptr_null(strstr((char *)css, "url("));
+			ck_assert_ptr_null(strstr((char *)css, "@import"));
+			xmlFree(css);
+		}
+		for (a = n->properties; a; a = a->next) {
+			xmlChar *v = xmlNodeListGetString(n->doc, a->children, 1);
+
+			ck_assert_msg(strncmp((const char *)a->name, "on", 2) != 0, "event handler %s", a->name);
+			ck_assert_msg(!attr_is_external((const char *)a->name, v ? (const char *)v : ""),
+				      "external reference %s=\"%s\"", a->name, v);
+			xmlFree(v);
+		}
+		html_no_external(n->children, elements);
+	}
+}
+
+/* The text of the first element called name whose text contains want. */
+static int html_has(xmlNodePtr n, const char *name, const char *cls, const char *want)
+{
+	for (; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (!strcmp((const char *)n->name, name)) {
+			xmlChar *c = xmlGetProp(n, BAD_CAST "class");
+			xmlChar *t = xmlNodeGetContent(n);
+			int ok = (!cls || (c && !strcmp((char *)c, cls))) && t && strstr((char *)t, want);
+
+			xmlFree(c);
+			xmlFree(t);
+			if (ok)
+				return 1;
+		}
+		if (html_has(n->children, name, cls, want))
+			return 1;
+	}
+	return 0;
+}
+
+/* --format html: one well-formed, self-contained file: the verdict, the
+ * causes table, the descriptor difference with its missing ACEs marked,
+ * the folder-count bar chart against the limit and the events' time
+ * line, as inline SVG. */
+START_TEST(test_html_demo)
+{
+	char *html = doc_of("html", 1, demo_img, NULL);
+	xmlDocPtr doc = html_parse(html);
+	xmlNodePtr root = xmlDocGetRootElement(doc);
+	size_t elements = 0;
+
+	ck_assert_str_eq((const char *)root->name, "html");
+	html_no_external(root, &elements);
+	ck_assert_uint_gt(elements, 100);
+	ck_assert_ptr_nonnull(strstr(html, "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none';"));
+	ck_assert(html_has(root, "h1", NULL, "vssdoctor: 3 causes present: cause1 cause3 cause4; failing finding: service-sd-blocks-writer"));
+	ck_assert(html_has(root, "td", NULL, "Windows Server 2008 R2 Standard 6.1 build 7601"));
+	ck_assert(html_has(root, "tr", NULL, "PRESENTcause1 File permissions lost under WinSxSPendingRenames: owner Administrators"));
+	ck_assert(html_has(root, "tr", NULL, "absentcause2 A service the System Writer needs cannot run"));
+	/* the difference: SYSTEM's ACE missing, marked */
+	ck_assert(html_has(root, "tr", "missing", "NT AUTHORITY\\SYSTEM"));
+	ck_assert(html_has(root, "tr", "missing", "missing"));
+	ck_assert(!html_has(root, "tr", "missing", "BUILTIN\\Administrators"));
+	/* the fix, verbatim */
+	ck_assert(html_has(root, "pre", NULL, "sc sdset CryptSvc D:(A;;CCLCSWRPWPDTLOCRRC;;;SY)"));
+	/* the charts */
+	ck_assert(html_has(root, "svg", NULL, "Framework\\v2.0.50727"));
+	ck_assert(html_has(root, "rect", NULL, "Framework\\v2.0.50727: 1200 folders, limit 1000"));
+	ck_assert(html_has(root, "svg", NULL, "CAPI2 513"));
+	ck_assert(html_has(root, "svg", NULL, "VSS 8193"));
+	ck_assert(html_has(root, "svg", NULL, "Backup 517"));
+	xmlFreeDoc(doc);
+	free(html);
+}
+END_TEST
+
+/* Every event family the time line is for: CAPI2 513, VSS 8193, 8194,
+ * 12289, Backup 517, and the SCM's stops of the writer's services. */
+START_TEST(test_html_timeline)
+{
+	char *html = doc_of("html", 1, all_img, NULL);
+	xmlDocPtr doc = html_parse(html);
+	xmlNodePtr root = xmlDocGetRootElement(doc);
+	const char *lanes[] = { "CAPI2 513", "VSS 8193", "VSS 8194", "VSS 12289", "Backup 517", "SCM: VSS stopped" };
+	size_t i, elements = 0;
+
+	html_no_external(root, &elements);
+	for (i = 0; i < sizeof(lanes) / sizeof(lanes[0]); i++)
+		ck_assert_msg(html_has(root, "svg", NULL, lanes[i]), "no lane %s on the time line", lanes[i]);
+	ck_assert(html_has(root, "circle", NULL, "2 events") || html_has(root, "rect", NULL, "2024-06-03 23:00 UTC to 2024-06-04 23:00 UTC"));
+	/* 1,100 folders against 1,000: the bar over the limit */
+	ck_assert(html_has(root, "svg", NULL, "(over the limit)"));
+	xmlFreeDoc(doc);
+	free(html);
+}
+END_TEST
+
+/* Hostile evidence stays text in HTML (the document still parses, no
+ * element comes from it), control characters never reach the file. */
+START_TEST(test_html_hostile)
+{
+	char *html = doc_of("html", -1, hostile_img(), NULL);
+	xmlDocPtr doc = html_parse(html);
+	xmlNodePtr root = xmlDocGetRootElement(doc);
+	size_t elements = 0;
+	const char *p;
+
+	html_no_external(root, &elements);
+	ck_assert(html_has(root, "td", NULL, "<script>alert(1)</script><img src=x onerror=alert(2)> [click](http://evil.example/)"));
+	ck_assert_ptr_nonnull(strstr(html, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+	for (p = html; *p; p++)
+		ck_assert_msg((unsigned char)*p >= 0x20 || *p == '\n' || *p == '\t', "control character 0x%02x", *p);
+	ck_assert_ptr_null(strstr(html, "\302\233"));
+	xmlFreeDoc(doc);
+	free(html);
+}
+END_TEST
+
+/* Several sources: the summary table first, a row per image linking to it. */
+START_TEST(test_html_batch)
+{
+	char *html = doc_of("html", 1, healthy_img, demo_img);
+	xmlDocPtr doc = html_parse(html);
+	xmlNodePtr root = xmlDocGetRootElement(doc);
+	const char *sum = strstr(html, "<table class=\"summary\">"), *a1, *a2;
+
+	ck_assert(html_has(root, "h1", NULL, "vssdoctor: 2 sources"));
+	ck_assert_ptr_nonnull(sum);
+	ck_assert(html_has(root, "tr", NULL, "no cause found, but some checks could not run (exit status 3)none"));
+	ck_assert(html_has(root, "tr", NULL, "(exit status 1)cause1, cause3, cause4Windows Server 2008 R2 Standard (build 7601)"));
+	a1 = strstr(html, "<article id=\"s1\">");
+	a2 = strstr(html, "<article id=\"s2\">");
+	ck_assert_msg(a1 && a2 && sum < a1 && a1 < a2, "order");
+	ck_assert_ptr_nonnull(strstr(sum, "<a href=\"#s2\">"));
+	xmlFreeDoc(doc);
+	free(html);
+}
+END_TEST
+
+static char *find_chromium(void)
+{
+	const char *names[] = { "chromium", "chromium-browser" };
+	const char *path = getenv("PATH");
+	size_t i;
+
+	for (i = 0; i < 2 && path; i++) {
+		char *copy = strdup(path), *dirp, *save = NULL;
+
+		for (dirp = strtok_r(copy, ":", &save); dirp; dirp = strtok_r(NULL, ":", &save)) {
+			char *f = NULL;
+
+			if (asprintf(&f, "%s/%s", dirp, names[i]) < 0)
+				abort();
+			if (access(f, X_OK) == 0) {
+				free(copy);
+				return f;
+			}
+			free(f);
+		}
+		free(copy);
+	}
+	return NULL;
+}
+
+/* The PNG's pixels: how many are not white-ish, and how many red (the
+ * PRESENT marks and the bar over the limit). */
+static void png_stats(const char *path, unsigned *w, unsigned *h, size_t *ink, size_t *red)
+{
+	png_image img;
+	png_bytep buf;
+	size_t i;
+
+	memset(&img, 0, sizeof(img));
+	img.version = PNG_IMAGE_VERSION;
+	ck_assert_msg(png_image_begin_read_from_file(&img, path), "%s: %s", path, img.message);
+	img.format = PNG_FORMAT_RGB;
+	buf = malloc(PNG_IMAGE_SIZE(img));
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_msg(png_image_finish_read(&img, NULL, buf, 0, NULL), "%s: %s", path, img.message);
+	*w = img.width;
+	*h = img.height;
+	*ink = *red = 0;
+	for (i = 0; i < (size_t)img.width * img.height; i++) {
+		png_byte r = buf[3 * i], g = buf[3 * i + 1], b = buf[3 * i + 2];
+
+		*ink += r < 200 || g < 200 || b < 200;
+		*red += r > 170 && g < 90 && b < 90;
+	}
+	free(buf);
+}
+
+/* The oracle for rendering: headless Chromium renders the report to a PNG
+ * that is not blank, and asks for no resource (the page's policy blocks
+ * every load and Chromium would log it). */
+START_TEST(test_html_chromium)
+{
+	char *chromium = find_chromium(), *html, *hpath = NULL, *png = NULL, *shot = NULL,
+	     *udir = NULL, *url = NULL, *size = NULL;
+	struct tu_run r;
+	unsigned w, h;
+	size_t ink, red;
+
+	if (!chromium) {
+		fprintf(stderr, "skip: test_html_chromium: no chromium in PATH (scripts/deps.sh installs it)\n");
+		return;
+	}
+	html = doc_of("html", 1, all_img, NULL);
+	if (asprintf(&hpath, "%s/all.html", dir) < 0 || asprintf(&png, "%s/reports-html.png", tu_env("VSSD_TMP")) < 0 ||
+	    asprintf(&shot, "--screenshot=%s", png) < 0 || asprintf(&udir, "--user-data-dir=%s/chromium", dir) < 0 ||
+	    asprintf(&url, "file://%s", hpath) < 0 || asprintf(&size, "--window-size=%d,%d", 1280, 2400) < 0)
+		abort();
+	ck_assert_int_eq(tu_write_file(hpath, html, strlen(html)), 0);
+	unlink(png);
+	{
+		char *argv[] = { chromium, (char *)"--headless", (char *)"--no-sandbox", (char *)"--disable-gpu",
+				 (char *)"--hide-scrollbars", (char *)"--no-first-run", (char *)"--enable-logging=stderr",
+				 (char *)"--v=0", udir, size, shot, url, NULL };
+
+		ck_assert_int_eq(tu_run(argv, 90, &r), 0);
+	}
+	ck_assert_msg(r.status == 0, "chromium: exit %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.err, "Content Security Policy") == NULL && strstr(r.err, "Failed to load") == NULL &&
+		      strstr(r.err, "net::ERR_") == NULL && strstr(r.err, "Uncaught") == NULL,
+		      "chromium reports a failed or blocked resource:\n%s", r.err);
+	tu_run_free(&r);
+	png_stats(png, &w, &h, &ink, &red);
+	fprintf(stderr, "the HTML report rendered by chromium: %s (%ux%u, %zu inked pixels, %zu red)\n", png, w, h, ink, red);
+	ck_assert_uint_eq(w, 1280);
+	ck_assert_uint_eq(h, 2400);
+	ck_assert_msg(ink > (size_t)w * h / 100, "the page is blank: %zu inked pixels", ink);
+	ck_assert_msg(red > 500, "no red PRESENT marks or bar: %zu red pixels", red);
+	free(chromium);
+	free(html);
+	free(hpath);
+	free(png);
+	free(shot);
+	free(udir);
+	free(url);
+	free(size);
+}
+END_TEST
+
+/* ---- sddl --format ------------------------------------------------------- */
+
+/* json for scripts: owner, group, control flags, ACEs with rights named
+ * and in words, effective rights of SYSTEM and the writer; sddl: the
+ * string alone; text unchanged. */
+START_TEST(test_sddl_formats)
+{
+	const char *in = "O:BAG:SYD:PAI(A;;CCLCSWRPWPDTLOCRRC;;;SY)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)(D;;RP;;;AU)";
+	struct tu_run r;
+	json_error_t je;
+	json_t *root, *aces, *ace, *eff;
+
+	tu_vssdoctor(&r, "sddl", "--format", "sddl", in, NULL);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_str_eq(r.out, "O:BAG:SYD:PAI(A;;CCLCSWRPWPDTLOCRRC;;;SY)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)(D;;RP;;;AU)\n");
+	tu_run_free(&r);
+
+	tu_vssdoctor(&r, "sddl", "--format=json", in, NULL);
+	ck_assert_int_eq(r.status, 0);
+	root = json_loads(r.out, 0, &je);
+	ck_assert_msg(root != NULL, "not JSON: %s\n%s", je.text, r.out);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(root, "owner"), "name")), "BUILTIN\\Administrators");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(root, "group"), "sid")), "S-1-5-18");
+	{
+		json_t *flags = json_object_get(json_object_get(root, "control"), "flags"), *fl;
+		size_t i;
+		int prot = 0;
+
+		json_array_foreach(flags, i, fl)
+			prot |= !strcmp(json_string_value(fl), "DACL_PROTECTED");
+		ck_assert_msg(prot, "no DACL_PROTECTED in the control flags");
+	}
+	aces = json_object_get(json_object_get(root, "dacl"), "aces");
+	ck_assert_uint_eq(json_array_size(aces), 3);
+	ace = json_array_get(aces, 2);
+	ck_assert_str_eq(json_string_value(json_object_get(ace, "type")), "deny");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(ace, "sid"), "alias")), "AU");
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(json_object_get(ace, "access"), "rights"), 0)), "START");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(ace, "access"), "words")), "start");
+	ck_assert(json_is_null(json_object_get(root, "sacl")));
+	eff = json_object_get(root, "effective");
+	/* SYSTEM keeps its allow; the writer's token holds AU: start denied, nothing allowed */
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(json_object_get(eff, "SYSTEM"), "words")), "query config"));
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(eff, "writer"), "words")), "none");
+	ck_assert_uint_eq(json_array_size(json_object_get(json_object_get(eff, "writer"), "rights")), 0);
+	json_decref(root);
+	tu_run_free(&r);
+
+	/* the 5-byte stub: no descriptor */
+	tu_vssdoctor(&r, "sddl", "--format", "sddl", "00000e0001", NULL);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_str_eq(r.out, "\n");
+	tu_run_free(&r);
+	tu_vssdoctor(&r, "sddl", "--format", "json", "00000e0001", NULL);
+	root = json_loads(r.out, 0, &je);
+	ck_assert_ptr_nonnull(root);
+	ck_assert(json_is_true(json_object_get(root, "stub")));
+	json_decref(root);
+	tu_run_free(&r);
+
+	/* text stays the default; a bad format is bad usage */
+	tu_vssdoctor(&r, "sddl", in, NULL);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_nonnull(strstr(r.out, "effective rights ("));
+	tu_run_free(&r);
+	tu_vssdoctor(&r, "sddl", "--format", "xml", in, NULL);
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_ptr_nonnull(strstr(r.err, "unknown --format 'xml'"));
+	tu_run_free(&r);
+}
+END_TEST
+
+/* The exit status is the same whatever the format (a contract). */
+START_TEST(test_format_exit_status)
+{
+	const char *formats[] = { "text", "json", "junit", "markdown", "html" };
+	const char *imgs[] = { demo_img, healthy_img, w2003_img };
+	size_t i, k;
+
+	for (k = 0; k < sizeof(imgs) / sizeof(imgs[0]); k++) {
+		struct tu_run r;
+		int want;
+
+		tu_vssdoctor(&r, "scan", "--format", "json", imgs[k], NULL);
+		want = r.status;
+		tu_run_free(&r);
+		ck_assert_msg(want == 0 || want == 1 || want == 3, "%s: exit %d", imgs[k], want);
+		for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+			free(doc_of(formats[i], want, imgs[k], NULL));
+	}
+	{
+		struct tu_run r;
+
+		tu_vssdoctor(&r, "scan", "--format", "pdf", demo_img, NULL);
+		ck_assert_int_eq(r.status, 2);
+		ck_assert_ptr_nonnull(strstr(r.err, "markdown or html"));
+		tu_run_free(&r);
+	}
+}
+END_TEST
+
 Suite *reports_suite(void);
 Suite *reports_suite(void)
 {
@@ -363,6 +959,16 @@ Suite *reports_suite(void)
 	tcase_add_test(tc, test_text_no_json);
 	tcase_add_test(tc, test_verbose_evidence);
 	tcase_add_test(tc, test_text_hostile);
+	tcase_add_test(tc, test_markdown_demo);
+	tcase_add_test(tc, test_markdown_hostile);
+	tcase_add_test(tc, test_markdown_batch);
+	tcase_add_test(tc, test_html_demo);
+	tcase_add_test(tc, test_html_timeline);
+	tcase_add_test(tc, test_html_hostile);
+	tcase_add_test(tc, test_html_batch);
+	tcase_add_test(tc, test_html_chromium);
+	tcase_add_test(tc, test_sddl_formats);
+	tcase_add_test(tc, test_format_exit_status);
 	suite_add_tcase(s, tc);
 	return s;
 }
