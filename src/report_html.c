@@ -28,7 +28,7 @@ static const char style[] =
 	"table{border-collapse:collapse;margin:.4em 0 1em 0}"
 	"th,td{border:1px solid #d0d7de;padding:.25em .55em;text-align:left;vertical-align:top}"
 	"th{background:#f3f5f7}td.k{font-weight:600;white-space:nowrap;background:#f8f9fa}"
-	"td.num{text-align:right}"
+	"td.num{text-align:right}td.see{white-space:nowrap}"
 	".st{font-weight:700;white-space:nowrap}.present{color:#b42318}.absent{color:#1a7f37}"
 	".unknown{color:#9a6700}.ex0{color:#1a7f37}.ex1{color:#b42318}.ex2,.ex3{color:#9a6700}"
 	"tr.missing td{background:#ffebe9}tr.extra td{background:#fff1e0}"
@@ -186,6 +186,25 @@ static void html_table(FILE *f, const struct vtable *t)
 
 /* --- the charts */
 
+/* 1200 -> "1,200" */
+static void count_words(long long v, char *buf, size_t size)
+{
+	char raw[32];
+	size_t len, i, o = 0;
+	int neg = v < 0;
+
+	snprintf(raw, sizeof(raw), "%lld", neg ? -v : v);
+	len = strlen(raw);
+	if (neg && o + 1 < size)
+		buf[o++] = '-';
+	for (i = 0; i < len && o + 1 < size; i++) {
+		if (i && (len - i) % 3 == 0 && o + 2 < size)
+			buf[o++] = ',';
+		buf[o++] = raw[i];
+	}
+	buf[o] = 0;
+}
+
 /* The Framework folder counts, one bar each, against their limit. */
 static void bar_chart(FILE *f, const struct vscan *v)
 {
@@ -215,8 +234,8 @@ static void bar_chart(FILE *f, const struct vscan *v)
 		int over = b->limit > 0 && b->folders >= b->limit;
 		char n[32], l[32];
 
-		snprintf(n, sizeof(n), "%lld", b->folders);
-		snprintf(l, sizeof(l), "%lld", b->limit);
+		count_words(b->folders, n, sizeof(n));
+		count_words(b->limit, l, sizeof(l));
 		fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"12\" text-anchor=\"end\">", left - 8,
 			y + bar_h / 2 + 4);
 		html_put(f, b->name);
@@ -233,8 +252,13 @@ static void bar_chart(FILE *f, const struct vscan *v)
 			n, over ? " (over the limit)" : "");
 	}
 	fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#57606a\">0</text>\n", left, h - 6);
-	fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#57606a\" text-anchor=\"end\">%lld</text>\n",
-		left + width, h - 6, max);
+	{
+		char m[32];
+
+		count_words(max, m, sizeof(m));
+		fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#57606a\" text-anchor=\"end\">%s</text>\n",
+			left + width, h - 6, m);
+	}
 	fputs("</svg>\n</figure>\n", f);
 }
 
@@ -381,7 +405,7 @@ static void results_table(FILE *f, const struct vscan *v, int causes, int verbos
 		} else {
 			html_put(f, r->summary);
 		}
-		fputs("</td><td>", f);
+		fputs("</td><td class=\"see\">", f);
 		html_put(f, r->refs ? r->refs : "");
 		fputs("</td></tr>\n", f);
 	}

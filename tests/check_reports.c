@@ -671,7 +671,7 @@ START_TEST(test_html_demo)
 	ck_assert(html_has(root, "pre", NULL, "sc sdset CryptSvc D:(A;;CCLCSWRPWPDTLOCRRC;;;SY)"));
 	/* the charts */
 	ck_assert(html_has(root, "svg", NULL, "Framework\\v2.0.50727"));
-	ck_assert(html_has(root, "rect", NULL, "Framework\\v2.0.50727: 1200 folders, limit 1000"));
+	ck_assert(html_has(root, "rect", NULL, "Framework\\v2.0.50727: 1,200 folders, limit 1,000"));
 	ck_assert(html_has(root, "svg", NULL, "CAPI2 513"));
 	ck_assert(html_has(root, "svg", NULL, "VSS 8193"));
 	ck_assert(html_has(root, "svg", NULL, "Backup 517"));
