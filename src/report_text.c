@@ -411,10 +411,14 @@ static int text_scan(FILE *f, const struct vscan *v, int color, int verbose)
 
 	fputs("Source:   ", f);
 	text_put(f, v->source);
-	if (*v->image && (verbose || MARGIN + 1 + view_width(v->source) + 3 + view_width(v->image) <= TEXT_WIDTH)) {
+	if (*v->image && MARGIN + 1 + view_width(v->source) + 3 + view_width(v->image) <= TEXT_WIDTH) {
 		fputs(" (", f);
 		text_put(f, v->image);
 		fputc(')', f);
+	} else if (*v->image && verbose) {
+		/* a long path: the image on its own line */
+		fputs("\nImage:    ", f);
+		text_put(f, v->image);
 	}
 	fputc('\n', f);
 	if (verbose && *v->volume) {

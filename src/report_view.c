@@ -1469,7 +1469,7 @@ static void words_winsxs(struct words *w, json_t *ev)
 		const char *path = js(e, "path"), *owner = js(e, "owner_name") ? js(e, "owner_name") : js(e, "owner");
 		const char *writer = js(json_object_get(e, "effective"), "writer");
 		int folder = js(e, "object") && !strcmp(js(e, "object"), "folder");
-		char name[256], deny[256], c[768], lacks[512];
+		char name[256], deny[256], c[1536], lacks[512];
 
 		if (!is_kind(e, "file") || !path || !js(e, "verdict") || strcmp(js(e, "verdict"), "denied"))
 			continue;
