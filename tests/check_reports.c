@@ -372,7 +372,12 @@ static char *hostile_img(void)
 		img = build("hostile-doc",
 			    "os 2008r2\n"
 			    "event application provider=Microsoft-Windows-Backup id=517 time=2024-06-04T23:01:00Z "
-			    "\"data=ErrorMessage:" HOSTILE_MSG "\"\n");
+			    "\"data=ErrorMessage:" HOSTILE_MSG "\"\n"
+			    /* a driver whose name lands in the fix commands */
+			    "reg system sddl \"ControlSet001\\Services\\Ev```x<b>y\\Security\" Security "
+			    "D:(A;;CCLCSWRPWPDTLOCRRC;;;SY)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)\n"
+			    "reg system dword \"ControlSet001\\Services\\Ev```x<b>y\" Type 1\n"
+			    "reg system dword \"ControlSet001\\Services\\Ev```x<b>y\" Start 2\n");
 	return img;
 }
 
@@ -414,22 +419,27 @@ static size_t md_pipes(const char *line, size_t len)
 static void md_well_formed(const char *md)
 {
 	const char *p = md, *nl;
-	size_t head_pipes = 0, fences = 0, open = 0, close = 0;
-	int in_table = 0, in_code = 0;
+	size_t head_pipes = 0, open = 0, close = 0, fence = 0;
+	int in_table = 0;
 
 	for (; *p; p = nl + 1) {
-		size_t len;
+		size_t len, ticks;
 
 		nl = strchr(p, '\n');
 		ck_assert_ptr_nonnull(nl);
 		len = (size_t)(nl - p);
-		if (len >= 3 && !strncmp(p, "```", 3)) {
-			fences++;
-			in_code = !in_code;
+		ticks = strspn(p, "`");
+		/* CommonMark: a fence of n backticks is closed by a line of at
+		 * least n backticks and nothing else */
+		if (!fence && ticks >= 3) {
+			fence = ticks;
 			continue;
 		}
-		if (in_code)
+		if (fence) {
+			if (ticks >= fence && ticks == len)
+				fence = 0;
 			continue;
+		}
 		if (len && p[0] == '|') {
 			if (!in_table)
 				head_pipes = md_pipes(p, len);
@@ -442,11 +452,37 @@ static void md_well_formed(const char *md)
 		open += !strncmp(p, "<details", 8);
 		close += !strncmp(p, "</details>", 10);
 	}
-	ck_assert_msg(fences % 2 == 0, "unbalanced code fences");
+	ck_assert_msg(fence == 0, "a code block left open");
 	ck_assert_uint_eq(open, close);
 	for (p = md; *p; p++)
 		ck_assert_msg((unsigned char)*p >= 0x20 || *p == '\n', "control character 0x%02x", *p);
 	ck_assert_ptr_null(strstr(md, "\302\233"));
+}
+
+/* md without its code blocks (their lines emptied): what is rendered as
+ * Markdown. */
+static char *md_prose(const char *md)
+{
+	char *out = strdup(md), *p, *nl;
+	size_t fence = 0;
+
+	ck_assert_ptr_nonnull(out);
+	for (p = out; *p; p = nl + 1) {
+		size_t ticks = strspn(p, "`"), len;
+
+		nl = strchr(p, '\n');
+		ck_assert_ptr_nonnull(nl);
+		len = (size_t)(nl - p);
+		if (!fence && ticks >= 3) {
+			fence = ticks;
+		} else if (fence) {
+			if (ticks >= fence && ticks == len)
+				fence = 0;
+			else
+				memset(p, ' ', len);
+		}
+	}
+	return out;
 }
 
 /* --format markdown for a ticket: a heading with the verdict, the causes
@@ -515,7 +551,7 @@ END_TEST
  * mention, extra table cell or terminal control. */
 START_TEST(test_markdown_hostile)
 {
-	char *md = doc_of("markdown", -1, hostile_img(), NULL);
+	char *md = doc_of("markdown", -1, hostile_img(), NULL), *prose;
 	const char *row, *p;
 
 	md_well_formed(md);
@@ -523,8 +559,8 @@ START_TEST(test_markdown_hostile)
 	ck_assert_msg(row != NULL, "%.3000s", md);
 	/* every '<' and '[' of the evidence escaped: only the report's own
 	 * <details> and <summary> are HTML, no link can form */
-	for (p = md; (p = strpbrk(p, "<[")) != NULL; p++)
-		ck_assert_msg((p > md && p[-1] == '\\') || !strncmp(p, "<details", 8) || !strncmp(p, "</details>", 10) ||
+	for (p = prose = md_prose(md); (p = strpbrk(p, "<[")) != NULL; p++)
+		ck_assert_msg((p > prose && p[-1] == '\\') || !strncmp(p, "<details", 8) || !strncmp(p, "</details>", 10) ||
 			      !strncmp(p, "<summary>", 9) ||
 			      !strncmp(p, "</summary>", 10),
 			      "unescaped markup: %.60s", p);
@@ -532,6 +568,9 @@ START_TEST(test_markdown_hostile)
 	ck_assert_ptr_nonnull(strstr(md, "\\[click\\](http://evil.example/)"));
 	ck_assert_ptr_nonnull(strstr(md, "0x80780102 \\*\\*bold\\*\\* \\| cell \\`\\`\\` \\@admin \\#123 \\&amp;"));
 	ck_assert_ptr_nonnull(strstr(md, "?\\[31mred? ? end"));
+	/* the fix commands verbatim in a block no backtick run can close */
+	ck_assert_ptr_nonnull(strstr(md, "\n````\nsc sdshow Ev```x<b>y > Ev```x<b>y.txt\nsc sdset Ev```x<b>y D:"));
+	free(prose);
 	free(md);
 }
 END_TEST
@@ -714,6 +753,7 @@ START_TEST(test_html_hostile)
 	html_no_external(root, &elements);
 	ck_assert(html_has(root, "td", NULL, "<script>alert(1)</script><img src=x onerror=alert(2)> [click](http://evil.example/)"));
 	ck_assert_ptr_nonnull(strstr(html, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+	ck_assert(html_has(root, "pre", NULL, "sc sdset Ev```x<b>y D:"));
 	for (p = html; *p; p++)
 		ck_assert_msg((unsigned char)*p >= 0x20 || *p == '\n' || *p == '\t', "control character 0x%02x", *p);
 	ck_assert_ptr_null(strstr(html, "\302\233"));
