@@ -325,9 +325,13 @@ int cli_main_scan(int argc, char **argv)
 					fputc('\n', out);
 				report_text(out, s, o.color, o.verbose);
 			}
-		} else if (rdoc && report_doc_add(rdoc, s) < 0) {
-			fprintf(stderr, "vssdoctor: out of memory\n");
-			rc = 2;
+		} else if (rdoc && (nsrc > 1 || !s->open_failed)) {
+			/* (one unreadable source: its error line only, as in text
+			 * and JSON; in a batch it gets its row) */
+			if (report_doc_add(rdoc, s) < 0) {
+				fprintf(stderr, "vssdoctor: out of memory\n");
+				rc = 2;
+			}
 		}
 		fflush(out);
 		if (o.format != FORMAT_JUNIT) {

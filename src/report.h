@@ -31,7 +31,7 @@ struct report_doc;
 struct report_doc *report_doc_new(enum report_format format, size_t nsources, int verbose);
 /* 0 or -E_NOMEM. */
 int report_doc_add(struct report_doc *d, const struct scan *s);
-/* 0, -E_NOMEM or -E_IO. */
+/* 0, -E_NOMEM or -E_IO.  Writes nothing when no scan was added. */
 int report_doc_write(struct report_doc *d, FILE *f);
 void report_doc_free(struct report_doc *d);
 

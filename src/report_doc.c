@@ -124,6 +124,8 @@ int report_doc_write(struct report_doc *d, FILE *f)
 {
 	int summary = d->nsources > 1 || d->n != 1;
 
+	if (d->n == 0)
+		return 0;        /* nothing was added: no document */
 	if (d->format == FORMAT_MARKDOWN)
 		md_document(f, d->rows, d->bodies, d->n, summary);
 	else

@@ -459,6 +459,8 @@ static void md_well_formed(const char *md)
 	ck_assert_ptr_null(strstr(md, "\302\233"));
 }
 
+static xmlDocPtr html_parse(const char *html);
+
 /* md without its code blocks (their lines emptied): what is rendered as
  * Markdown. */
 static char *md_prose(const char *md)
@@ -603,6 +605,37 @@ START_TEST(test_markdown_batch)
 	free(h1);
 	free(h2);
 	free(md);
+}
+END_TEST
+
+/* An unreadable source: alone, its error line and no document (as text
+ * and JSON); in a batch, its row says so and the others are reported. */
+START_TEST(test_doc_unreadable)
+{
+	const char *formats[] = { "markdown", "html" };
+	char *missing = NULL;
+	size_t i;
+
+	if (asprintf(&missing, "%s/no-such.img", dir) < 0)
+		abort();
+	for (i = 0; i < 2; i++) {
+		struct tu_run r;
+
+		tu_vssdoctor(&r, "scan", "--format", formats[i], missing, NULL);
+		ck_assert_int_eq(r.status, 2);
+		ck_assert_uint_eq(r.out_len, 0);
+		ck_assert_ptr_nonnull(strstr(r.err, "cannot read"));
+		tu_run_free(&r);
+		tu_vssdoctor(&r, "scan", "--format", formats[i], missing, demo_img, NULL);
+		ck_assert_int_eq(r.status, 2);
+		ck_assert_msg(strstr(r.out, "the source could not be read: No such file or directory (exit status 2)") != NULL &&
+			      strstr(r.out, "3 causes present: cause1 cause3 cause4") != NULL, "%s: %.2000s",
+			      formats[i], r.out);
+		if (i == 1)
+			xmlFreeDoc(html_parse(r.out));
+		tu_run_free(&r);
+	}
+	free(missing);
 }
 END_TEST
 
@@ -1002,6 +1035,7 @@ Suite *reports_suite(void)
 	tcase_add_test(tc, test_markdown_demo);
 	tcase_add_test(tc, test_markdown_hostile);
 	tcase_add_test(tc, test_markdown_batch);
+	tcase_add_test(tc, test_doc_unreadable);
 	tcase_add_test(tc, test_html_demo);
 	tcase_add_test(tc, test_html_timeline);
 	tcase_add_test(tc, test_html_hostile);
