@@ -1,4 +1,4 @@
-/* What the report writers share (report.c, report_text.c, report_md.c,
+/* What the report writers share (report.c, report_text.c, report_doc.c, report_md.c,
  * report_html.c); not for the rest of the program. */
 #ifndef VSSD_REPORT_PRIV_H
 #define VSSD_REPORT_PRIV_H
