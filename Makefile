@@ -2,7 +2,9 @@
 #   make            build the program and the fixture generators
 #   make check      install what is missing, build, run every test
 #   make demo       install what is missing, build, make a broken image, scan it
+#   make test       the same without the short fuzz and mutation runs
 #   make SANITIZE=address,undefined check
+#   make DEVELOPER=1  -Werror and stricter warnings
 #   make O=/tmp/b   build somewhere else (several trees side by side)
 .DEFAULT_GOAL := all
 .SUFFIXES:
@@ -25,6 +27,13 @@ WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
             -Wwrite-strings -Wundef -Wno-unused-parameter
 ifeq ($(CI),true)
 WERROR   ?= 1
+endif
+# make DEVELOPER=1: -Werror and the stricter warnings (git's switch)
+ifeq ($(DEVELOPER),1)
+WERROR   := 1
+WARN     += -Wmissing-declarations -Wold-style-definition -Wnested-externs \
+            -Wredundant-decls -Wnull-dereference -Wduplicated-cond \
+            -Wlogical-op -Wcast-align=strict
 endif
 ifeq ($(WERROR),1)
 WARN     += -Werror
@@ -85,7 +94,19 @@ all: $(BIN) $(TOOLS) $(FAULTBIN)
 deps:
 	@sh scripts/deps.sh
 
-$(O)/obj/%.o: %.c
+# A stamp of the flags: changing SANITIZE, CC, CFLAGS, OPT, WERROR or
+# DEVELOPER rebuilds everything in $(O) (the stamp is rewritten, so it is
+# newer than every object), instead of "up to date" with the old flags.
+FLAGS_NOW   = $(strip $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS))
+FLAGS_STAMP = $(O)/flags.stamp
+ifneq ($(MAKECMDGOALS),clean)
+ifneq ($(FLAGS_NOW),$(strip $(file <$(FLAGS_STAMP))))
+$(shell mkdir -p $(O))
+$(file >$(FLAGS_STAMP),$(FLAGS_NOW))
+endif
+endif
+
+$(O)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
@@ -148,7 +169,11 @@ check: deps
 	@$(MAKE) --no-print-directory mutate-short
 	@$(MAKE) --no-print-directory libcheck
 
-test: check
+# test: the fast loop (build, unit and end-to-end suites), without the
+# short fuzz and mutation runs that check adds
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory libcheck
 
 # The scan finds causes on purpose: exit status 1 is the expected outcome.
 demo: deps
@@ -177,7 +202,7 @@ FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZERS   := $(patsubst tests/fuzz/%.c,$(FUZZ_O)/%,$(FUZZ_SRC))
 FUZZ_LIBOBJ := $(LIB_SRC:%.c=$(FUZZ_O)/obj/%.o) $(TD_LIB:%.c=$(FUZZ_O)/obj/%.o)
-FUZZ_CFLAGS = -std=c11 -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -Wno-unused-parameter
+FUZZ_CFLAGS = -std=c11 -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -Wno-unused-parameter -MMD -MP
 
 $(FUZZ_O)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -218,11 +243,15 @@ MUTATE_N ?= 10000
 asan-build:
 	@$(MAKE) --no-print-directory O=$(ASAN_O) SANITIZE=address,undefined all
 
+# and its directory-mode twin (issue 14): hostile trees under strace
+MUTATE_DIRS_N ?= 500
 mutate: all asan-build
 	@O=$(O) ASAN_O=$(ASAN_O) sh scripts/mutate-campaign.sh $(MUTATE_N)
+	@O=$(O) ASAN_O=$(ASAN_O) sh scripts/mutate-dirs.sh $(MUTATE_DIRS_N)
 
 mutate-short: all asan-build
 	@O=$(O) ASAN_O=$(ASAN_O) sh scripts/mutate-campaign.sh 300
+	@O=$(O) ASAN_O=$(ASAN_O) sh scripts/mutate-dirs.sh 60
 
 # --- the benchmark (issue 9): builds its fixture once, outside the tree
 bench: deps
@@ -232,4 +261,4 @@ bench: deps
 clean:
 	rm -rf $(O) $(FUZZ_O) $(ASAN_O) build-mutate
 
--include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(O)/obj $(FUZZ_O)/obj -name '*.d' 2>/dev/null)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "condexpr.h"
 #include "sddl.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -49,6 +50,10 @@ int token_add(struct token *t, const char *sid_or_alias, struct err *err)
 
 uint32_t access_all(enum access_object obj)
 {
+	if (obj == ACCESS_KEY)
+		return KEY_ALL_ACCESS;
+	if (obj == ACCESS_COM)
+		return COM_RIGHTS_ALL;
 	return obj == ACCESS_SERVICE ? SERVICE_ALL_ACCESS : FILE_ALL_ACCESS;
 }
 
@@ -57,7 +62,22 @@ uint32_t access_map_generic(uint32_t mask, enum access_object obj)
 	/* winsvc.h / winnt.h GENERIC_MAPPINGs */
 	uint32_t r, w, x, a, out = mask & 0x0fffffffu;
 
-	if (obj == ACCESS_SERVICE) {
+	if (obj == ACCESS_COM) {
+		/* COM's mapping: every generic right is EXECUTE; EXECUTE alone
+		 * (the pre-XP SP2 form) means local and remote, call and launch */
+		if (mask & (ACCESS_GENERIC_READ | ACCESS_GENERIC_WRITE |
+			    ACCESS_GENERIC_EXECUTE | ACCESS_GENERIC_ALL))
+			out |= COM_RIGHTS_EXECUTE;
+		if ((out & COM_RIGHTS_ALL) == COM_RIGHTS_EXECUTE)
+			out |= COM_RIGHTS_ALL;
+		return out;
+	}
+	if (obj == ACCESS_KEY) {
+		r = KEY_READ;
+		w = KEY_WRITE;
+		x = KEY_READ;    /* KEY_EXECUTE == KEY_READ */
+		a = KEY_ALL_ACCESS;
+	} else if (obj == ACCESS_SERVICE) {
 		r = ACCESS_READ_CONTROL | SERVICE_QUERY_CONFIG | SERVICE_QUERY_STATUS |
 		    SERVICE_INTERROGATE | SERVICE_ENUMERATE_DEPENDENTS;
 		w = ACCESS_READ_CONTROL | SERVICE_CHANGE_CONFIG;
@@ -86,6 +106,35 @@ static int object_ace_applies(const struct ace *a)
 	/* Without an object-type list only object ACEs that name no object
 	 * type take part (MS-DTYP 2.5.3.2). */
 	return !(a->object_flags & ACE_OBJECT_TYPE_PRESENT);
+}
+
+/* @Resource.x exists when the object's SACL has an RA ACE named x. */
+static int resource_exists(void *ctx, const uint8_t *name, size_t len)
+{
+	const struct secdesc *sd = ctx;
+	unsigned i;
+
+	if (!sd->has_sacl)
+		return 0;
+	for (i = 0; i < sd->sacl.count; i++)
+		if (sd->sacl.aces[i].type == ACE_SYSTEM_RESOURCE_ATTRIBUTE &&
+		    claim_has_name(sd->sacl.aces[i].appdata, sd->sacl.aces[i].appdata_len, name, len))
+			return 1;
+	return 0;
+}
+
+enum cond_value access_condition(const struct secdesc *sd, const struct ace *a,
+				 const struct token *t)
+{
+	struct cond_env env;
+
+	if (!condexpr_is_conditional(a->appdata, a->appdata_len))
+		return COND_UNKNOWN;   /* no condition Windows could evaluate */
+	env.sids = t->sids;
+	env.nsids = t->count < TOKEN_MAX_SIDS ? t->count : TOKEN_MAX_SIDS;
+	env.resource_exists = resource_exists;
+	env.ctx = (void *)sd;
+	return condexpr_eval(a->appdata, a->appdata_len, &env);
 }
 
 uint32_t access_effective(const struct secdesc *sd, const struct token *t,
@@ -129,10 +178,27 @@ uint32_t access_effective(const struct secdesc *sd, const struct token *t,
 				break;
 			/* fall through */
 		case ACE_ACCESS_DENIED:
-		case ACE_ACCESS_DENIED_CALLBACK:  /* condition unknown: deny */
 			denied |= m & ~granted;
 			break;
-		default:  /* callback allows (unknown: no grant), audit, labels */
+		/* conditional ACEs: an allow counts when its condition is
+		 * TRUE, a deny unless it is FALSE (MS-DTYP 2.5.3.2) */
+		case ACE_ACCESS_ALLOWED_CALLBACK_OBJECT:
+			if (!object_ace_applies(a))
+				break;
+			/* fall through */
+		case ACE_ACCESS_ALLOWED_CALLBACK:
+			if (access_condition(sd, a, t) == COND_TRUE)
+				granted |= m & ~denied;
+			break;
+		case ACE_ACCESS_DENIED_CALLBACK_OBJECT:
+			if (!object_ace_applies(a))
+				break;
+			/* fall through */
+		case ACE_ACCESS_DENIED_CALLBACK:
+			if (access_condition(sd, a, t) != COND_FALSE)
+				denied |= m & ~granted;
+			break;
+		default:  /* audit, alarm, labels, attributes */
 			break;
 		}
 	}
@@ -180,6 +246,23 @@ static const struct bitname dir_names[] = {
 	{ FILE_WRITE_ATTRIBUTES, "WRITE_ATTRIBUTES" },
 };
 
+static const struct bitname key_names[] = {
+	{ KEY_QUERY_VALUE, "QUERY_VALUE" },
+	{ KEY_SET_VALUE, "SET_VALUE" },
+	{ KEY_CREATE_SUB_KEY, "CREATE_SUB_KEY" },
+	{ KEY_ENUMERATE_SUB_KEYS, "ENUMERATE_SUB_KEYS" },
+	{ KEY_NOTIFY, "NOTIFY" },
+	{ KEY_CREATE_LINK, "CREATE_LINK" },
+};
+
+static const struct bitname com_names[] = {
+	{ COM_RIGHTS_EXECUTE, "EXECUTE" },
+	{ COM_RIGHTS_EXECUTE_LOCAL, "EXECUTE_LOCAL" },
+	{ COM_RIGHTS_EXECUTE_REMOTE, "EXECUTE_REMOTE" },
+	{ COM_RIGHTS_ACTIVATE_LOCAL, "ACTIVATE_LOCAL" },
+	{ COM_RIGHTS_ACTIVATE_REMOTE, "ACTIVATE_REMOTE" },
+};
+
 static const struct bitname common_names[] = {
 	{ ACCESS_DELETE, "DELETE" },
 	{ ACCESS_READ_CONTROL, "READ_CONTROL" },
@@ -214,7 +297,11 @@ int access_rights_names(uint32_t mask, enum access_object obj, char *buf,
 			size_t size)
 {
 	const struct bitname *specific = obj == ACCESS_SERVICE ? service_names :
-					 obj == ACCESS_FILE ? file_names : dir_names;
+					 obj == ACCESS_FILE ? file_names :
+					 obj == ACCESS_KEY ? key_names :
+					 obj == ACCESS_COM ? com_names : dir_names;
+	const size_t nspecific = obj == ACCESS_KEY ? ARRAY_LEN(key_names) :
+				 obj == ACCESS_COM ? ARRAY_LEN(com_names) : ARRAY_LEN(service_names);
 	uint32_t left = mask;
 	size_t i, len = 0;
 	int full = 0;
@@ -231,7 +318,7 @@ int access_rights_names(uint32_t mask, enum access_object obj, char *buf,
 		add_word(buf, size, &len, &full, "ALL_ACCESS");
 		return full ? -E_LIMIT : 0;
 	}
-	for (i = 0; i < ARRAY_LEN(service_names); i++)
+	for (i = 0; i < nspecific; i++)
 		if (mask & specific[i].bit) {
 			add_word(buf, size, &len, &full, specific[i].name);
 			left &= ~specific[i].bit;
@@ -263,6 +350,12 @@ static int same_group(const struct ace *a, const struct ace *b)
 {
 	if (a->type != b->type || (a->flags & INHERIT_FLAGS) != (b->flags & INHERIT_FLAGS) ||
 	    !sid_equal(&a->sid, &b->sid))
+		return 0;
+	/* a condition is part of what an ACE means: the same SID under
+	 * another condition is another group */
+	if (ace_type_is_callback(a->type) &&
+	    (a->appdata_len != b->appdata_len ||
+	     (a->appdata_len && memcmp(a->appdata, b->appdata, a->appdata_len))))
 		return 0;
 	if (ace_type_is_object(a->type)) {
 		if (a->object_flags != b->object_flags)
@@ -300,8 +393,12 @@ static int build_groups(const struct secdesc *sd, enum access_object obj,
 		if (j == count) {
 			g[count].key = *a;
 			g[count].key.flags &= INHERIT_FLAGS;
-			g[count].key.appdata = NULL;
-			g[count].key.appdata_len = 0;
+			/* borrowed from sd (valid during the diff): the
+			 * condition, for comparing and printing */
+			if (!ace_type_is_callback(a->type)) {
+				g[count].key.appdata = NULL;
+				g[count].key.appdata_len = 0;
+			}
 			g[count].key.mask = 0;
 			count++;
 		}
@@ -316,19 +413,25 @@ static int build_groups(const struct secdesc *sd, enum access_object obj,
 static void group_text(const struct group *g, enum access_object obj, char *dst,
 		       size_t size)
 {
-	char buf[SDDL_ACE_MAX];
+	char fallback[32], *buf = NULL;
+	const char *text;
 	struct ace a = g->key;
 
 	a.mask = g->raw;
-	if (sddl_ace_encode(&a, obj == ACCESS_SERVICE ? SDDL_RIGHTS_SERVICE :
-				SDDL_RIGHTS_FILE, buf, sizeof(buf)) < 0)
-		snprintf(buf, sizeof(buf), "(type 0x%02x)", a.type);
-	if (strlen(buf) >= size && size > 4) {
-		memcpy(dst, buf, size - 4);
+	if (sddl_ace_text(&a, obj == ACCESS_SERVICE ? SDDL_RIGHTS_SERVICE : SDDL_RIGHTS_FILE,
+			  &buf, NULL) < 0) {
+		snprintf(fallback, sizeof(fallback), "(type 0x%02x)", a.type);
+		text = fallback;
+	} else {
+		text = buf;
+	}
+	if (strlen(text) >= size && size > 4) {
+		memcpy(dst, text, size - 4);
 		memcpy(dst + size - 4, "...", 4);
 	} else {
-		snprintf(dst, size, "%s", buf);
+		snprintf(dst, size, "%s", text);
 	}
+	free(buf);
 }
 
 int secdesc_diff(const struct secdesc *expected, const struct secdesc *actual,

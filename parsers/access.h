@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "condexpr.h"
 #include "err.h"
 #include "secdesc.h"
 #include "sid.h"
@@ -64,12 +65,36 @@ int token_has(const struct token *t, const struct sid *s);
 #define FILE_GENERIC_WRITE            0x00120116u
 #define FILE_GENERIC_EXECUTE          0x001200a0u
 
-enum access_object { ACCESS_SERVICE, ACCESS_FILE, ACCESS_DIRECTORY };
+/* Registry key rights (winnt.h KEY_*) */
+#define KEY_QUERY_VALUE               0x0001u
+#define KEY_SET_VALUE                 0x0002u
+#define KEY_CREATE_SUB_KEY            0x0004u
+#define KEY_ENUMERATE_SUB_KEYS        0x0008u
+#define KEY_NOTIFY                    0x0010u
+#define KEY_CREATE_LINK               0x0020u
+#define KEY_ALL_ACCESS                0x000f003fu
+#define KEY_READ                      0x00020019u
+#define KEY_WRITE                     0x00020006u
+
+/* COM rights (objbase.h COM_RIGHTS_*): the machine-wide access and launch
+ * permissions (SOFTWARE\Microsoft\Ole).  An ACE holding EXECUTE alone is
+ * the pre-XP SP2 form and grants (or denies) all of them. */
+#define COM_RIGHTS_EXECUTE            0x0001u
+#define COM_RIGHTS_EXECUTE_LOCAL      0x0002u
+#define COM_RIGHTS_EXECUTE_REMOTE     0x0004u
+#define COM_RIGHTS_ACTIVATE_LOCAL     0x0008u
+#define COM_RIGHTS_ACTIVATE_REMOTE    0x0010u
+#define COM_RIGHTS_ALL                0x001fu
+
+enum access_object { ACCESS_SERVICE, ACCESS_FILE, ACCESS_DIRECTORY, ACCESS_KEY,
+		     ACCESS_COM };
 
 /* Replace the GENERIC_* bits of mask by the object's specific rights
  * (services: GENERIC_READ = STANDARD_RIGHTS_READ | QUERY_CONFIG |
  * QUERY_STATUS | INTERROGATE | ENUMERATE_DEPENDENTS ...; files and
- * directories: FILE_GENERIC_*). */
+ * directories: FILE_GENERIC_*; keys: KEY_READ, KEY_WRITE, KEY_EXECUTE,
+ * KEY_ALL_ACCESS; COM: every generic right is COM_RIGHTS_EXECUTE, and an
+ * EXECUTE without local/remote bits is all of COM_RIGHTS_ALL). */
 uint32_t access_map_generic(uint32_t mask, enum access_object obj);
 
 /* Everything the object type defines (GENERIC_ALL mapped). */
@@ -86,13 +111,24 @@ uint32_t access_all(enum access_object obj);
  *   front unless the DACL has an OWNER RIGHTS (S-1-3-4) ACE; OWNER RIGHTS
  *   ACEs apply to a token holding the owner.
  * - Object ACEs (OA/OD) count only without an object type (we have no
- *   object-type list); callback ACEs (XA/XD) are not evaluated: an allow
- *   grants nothing, a deny denies (Windows' "unknown" result).
+ *   object-type list).
+ * - Conditional ACEs are evaluated for t as a token without claims
+ *   (access_condition): an allow callback ACE (XA, ZA) grants only when
+ *   its condition is TRUE, a deny callback ACE denies when it is TRUE or
+ *   UNKNOWN; a callback ACE without an "artx" condition is UNKNOWN.
  * - Not modelled: privileges (SeBackup, SeTakeOwnership, SeSecurity),
  *   restricted SIDs, deny-only SIDs, the mandatory integrity label.
  * sd == NULL gives 0. */
 uint32_t access_effective(const struct secdesc *sd, const struct token *t,
 			  enum access_object obj);
+
+/* The condition of callback ACE a of sd for token t (MS-DTYP 2.4.4.17):
+ * Member_of & co. decided on t's SIDs, attributes of claims NULL (so
+ * comparisons are UNKNOWN), Exists FALSE for them; @Resource.x exists
+ * when sd's SACL has an RA ACE named x.  COND_UNKNOWN when a holds no
+ * conditional expression. */
+enum cond_value access_condition(const struct secdesc *sd, const struct ace *a,
+				 const struct token *t);
 
 /* "QUERY_CONFIG|QUERY_STATUS|..." for people ("NONE" for 0, "ALL_ACCESS"
  * when mask equals access_all(obj); unnamed bits as 0x...).  Generic bits
@@ -106,12 +142,13 @@ struct ace_diff {
 	struct sid sid;
 	uint8_t type;
 	uint32_t expected_mask, actual_mask;   /* mapped; 0 when absent */
-	char expected_ace[128], actual_ace[128]; /* SDDL, "" when absent */
+	char expected_ace[512], actual_ace[512]; /* SDDL, "" when absent (condition included) */
 	uint8_t flags;                         /* the group's OI CI NP IO */
 };
 
 /* Compare the DACLs of expected and actual by meaning: ACEs are grouped by
- * (type, SID, inheritance flags OI CI NP IO; ID and audit flags ignored),
+ * (type, SID, inheritance flags OI CI NP IO, a callback ACE's condition;
+ * ID and audit flags ignored),
  * masks mapped with obj's generic mapping and OR-ed within a group, so
  * order and splitting that do not change the result are not reported.
  * Reports groups missing from actual (MISSING), present only in actual

@@ -19,6 +19,8 @@ const char *capi2_kind_name(enum capi2_kind kind)
 		return "AddLegacyDriverFiles access denied (cause 3)";
 	case CAPI2_LEGACY_DRIVER_NOT_FOUND:
 		return "AddLegacyDriverFiles file not found (missing binary)";
+	case CAPI2_LEGACY_DRIVER_BAD_PATH:
+		return "AddLegacyDriverFiles path syntax (invalid ImagePath)";
 	default:
 		return "unknown";
 	}
@@ -168,35 +170,133 @@ static int find_number(const char *s, uint32_t *v)
 	return 0;
 }
 
-enum err_class { ERRC_UNKNOWN, ERRC_ACCESS_DENIED, ERRC_NOT_FOUND, ERRC_OTHER };
+/* ---- the classifier: two tables ---------------------------------------
+ * The system error is classed from its number first (Win32, HRESULT or
+ * NTSTATUS), then from its English text; the kind comes from the first
+ * row of capi2_rules whose function, detail prefix and error class match.
+ * Each row names the cause or finding the text proves (DOMAIN.md "Event
+ * 513 tells you which cause"); tests/check_capi2.c runs every row on its
+ * exact text. */
+
+enum err_class {
+	ERRC_UNKNOWN = 1 << 0,        /* no number, text not recognised (localised) */
+	ERRC_ACCESS_DENIED = 1 << 1,
+	ERRC_NOT_FOUND = 1 << 2,
+	ERRC_BAD_PATH = 1 << 3,       /* a path the system cannot parse */
+	ERRC_OTHER = 1 << 4,          /* recognised, none of the above */
+};
+#define ERRC_ANY (ERRC_UNKNOWN | ERRC_ACCESS_DENIED | ERRC_NOT_FOUND | ERRC_BAD_PATH | ERRC_OTHER)
+
+static const struct { uint32_t code; enum err_class c; } error_codes[] = {
+	{ 5, ERRC_ACCESS_DENIED }, { 0x80070005u, ERRC_ACCESS_DENIED }, { 0xC0000022u, ERRC_ACCESS_DENIED },
+	{ 2, ERRC_NOT_FOUND }, { 3, ERRC_NOT_FOUND }, { 0x80070002u, ERRC_NOT_FOUND },
+	{ 0x80070003u, ERRC_NOT_FOUND }, { 0xC0000034u, ERRC_NOT_FOUND }, { 0xC000003Au, ERRC_NOT_FOUND },
+	{ 123, ERRC_BAD_PATH }, { 0x8007007Bu, ERRC_BAD_PATH }, { 0xC0000033u, ERRC_BAD_PATH },
+	{ 0xC0000039u, ERRC_BAD_PATH }, { 0xC000003Bu, ERRC_BAD_PATH },
+};
+
+static const struct { const char *text; enum err_class c; } error_texts[] = {
+	{ "access is denied", ERRC_ACCESS_DENIED },
+	{ "access denied", ERRC_ACCESS_DENIED },
+	{ "cannot find the file", ERRC_NOT_FOUND },
+	{ "cannot find the path", ERRC_NOT_FOUND },
+	{ "syntax is incorrect", ERRC_BAD_PATH },
+	{ "parameter is incorrect", ERRC_OTHER },
+	{ "not enough", ERRC_OTHER },
+	{ "sharing violation", ERRC_OTHER },
+};
+
+static const struct capi2_rule {
+	const char *function;      /* exact (case-sensitive: it is a symbol) */
+	const char *detail;        /* prefix of the text after it (any case), NULL any */
+	unsigned errors;           /* enum err_class bits accepted */
+	enum capi2_kind kind;
+	const char *proves;        /* the cause or finding id */
+} capi2_rules[] = {
+	{ "AddCoreCsiFiles", "RtlConvertNtFilePathToWin32Path", ERRC_ANY,
+	  CAPI2_CORE_CSI_JUNCTION, "profile-junction" },
+	/* a localised text (UNKNOWN) still counts: the writer's enumeration
+	 * fails this way only on a descriptor (KB 2009272) */
+	{ "AddCoreCsiFiles", "BeginFileEnumeration", ERRC_ACCESS_DENIED | ERRC_UNKNOWN,
+	  CAPI2_CORE_CSI_ACCESS_DENIED, "cause1" },
+	{ "AddLegacyDriverFiles", NULL, ERRC_ACCESS_DENIED,
+	  CAPI2_LEGACY_DRIVER_ACCESS_DENIED, "service-sd-blocks-writer" },
+	{ "AddLegacyDriverFiles", NULL, ERRC_NOT_FOUND,
+	  CAPI2_LEGACY_DRIVER_NOT_FOUND, "service-binary-missing" },
+	{ "AddLegacyDriverFiles", NULL, ERRC_BAD_PATH,
+	  CAPI2_LEGACY_DRIVER_BAD_PATH, "service-imagepath-invalid" },
+};
 
 static enum err_class classify(const struct capi2_details *d)
 {
 	const char *t = d->system_error;
-	size_t n = strlen(t);
+	size_t n = strlen(t), i;
 	uint32_t c = d->error_code;
 
-	if (c == 5 || c == 0x80070005u || c == 0xC0000022u)
-		return ERRC_ACCESS_DENIED;
-	if (c == 2 || c == 3 || c == 0x80070002u || c == 0x80070003u ||
-	    c == 0xC0000034u || c == 0xC000003Au)
-		return ERRC_NOT_FOUND;
-	if (find_i(t, n, "access is denied") || find_i(t, n, "access denied"))
-		return ERRC_ACCESS_DENIED;
-	if (find_i(t, n, "cannot find the file") || find_i(t, n, "cannot find the path"))
-		return ERRC_NOT_FOUND;
-	if (c != 0)
-		return ERRC_OTHER;
-	/* English text we know that is neither */
-	if (find_i(t, n, "parameter is incorrect") || find_i(t, n, "not enough") ||
-	    find_i(t, n, "sharing violation"))
-		return ERRC_OTHER;
-	return ERRC_UNKNOWN;
+	for (i = 0; c && i < sizeof(error_codes) / sizeof(error_codes[0]); i++)
+		if (error_codes[i].code == c)
+			return error_codes[i].c;
+	for (i = 0; i < sizeof(error_texts) / sizeof(error_texts[0]); i++)
+		if (find_i(t, n, error_texts[i].text))
+			return error_texts[i].c;
+	return c != 0 ? ERRC_OTHER : ERRC_UNKNOWN;
+}
+
+const char *capi2_kind_finding(enum capi2_kind kind)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(capi2_rules) / sizeof(capi2_rules[0]); i++)
+		if (capi2_rules[i].kind == kind)
+			return capi2_rules[i].proves;
+	return NULL;
+}
+
+static const struct { const char *name; enum capi2_kind kind; } kind_names[] = {
+	{ "core_csi_access_denied", CAPI2_CORE_CSI_ACCESS_DENIED },
+	{ "core_csi_junction", CAPI2_CORE_CSI_JUNCTION },
+	{ "legacy_driver_access_denied", CAPI2_LEGACY_DRIVER_ACCESS_DENIED },
+	{ "legacy_driver_not_found", CAPI2_LEGACY_DRIVER_NOT_FOUND },
+	{ "legacy_driver_bad_path", CAPI2_LEGACY_DRIVER_BAD_PATH },
+};
+
+int capi2_kind_from_name(const char *name, enum capi2_kind *kind)
+{
+	size_t i;
+
+	for (i = 0; name && i < sizeof(kind_names) / sizeof(kind_names[0]); i++)
+		if (strcmp(name, kind_names[i].name) == 0) {
+			*kind = kind_names[i].kind;
+			return 1;
+		}
+	return 0;
+}
+
+int capi2_kind_from_id(const char *id)
+{
+	enum capi2_kind kind;
+
+	return capi2_kind_from_name(id, &kind) ? (int)kind : -1;
+}
+
+const char *capi2_kind_ids(size_t i)
+{
+	return i < sizeof(kind_names) / sizeof(kind_names[0]) ? kind_names[i].name : NULL;
+}
+
+const char *capi2_kind_id(enum capi2_kind kind)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(kind_names) / sizeof(kind_names[0]); i++)
+		if (kind_names[i].kind == kind)
+			return kind_names[i].name;
+	return NULL;
 }
 
 int capi2_parse(const char *text, struct capi2_details *out, struct err *err)
 {
-	size_t len, pos = 0, n, elen = 0;
+	size_t len, pos = 0, n, elen = 0, i;
 	const char *s, *b, *dtext = NULL;
 	size_t dlen = 0;
 	int found = 0, in_error = 0, details = 0;
@@ -271,17 +371,14 @@ int capi2_parse(const char *text, struct capi2_details *out, struct err *err)
 		}
 	}
 	ec = classify(out);
-	if (strcmp(out->function, "AddCoreCsiFiles") == 0) {
-		if (starts_i(out->detail, strlen(out->detail), "RtlConvertNtFilePathToWin32Path"))
-			out->kind = CAPI2_CORE_CSI_JUNCTION;
-		else if (starts_i(out->detail, strlen(out->detail), "BeginFileEnumeration") &&
-			 (ec == ERRC_ACCESS_DENIED || ec == ERRC_UNKNOWN))
-			out->kind = CAPI2_CORE_CSI_ACCESS_DENIED;
-	} else if (strcmp(out->function, "AddLegacyDriverFiles") == 0) {
-		if (ec == ERRC_ACCESS_DENIED)
-			out->kind = CAPI2_LEGACY_DRIVER_ACCESS_DENIED;
-		else if (ec == ERRC_NOT_FOUND)
-			out->kind = CAPI2_LEGACY_DRIVER_NOT_FOUND;
+	for (i = 0; i < sizeof(capi2_rules) / sizeof(capi2_rules[0]); i++) {
+		const struct capi2_rule *r = &capi2_rules[i];
+
+		if (strcmp(out->function, r->function) != 0 || !(r->errors & ec) ||
+		    (r->detail && !starts_i(out->detail, strlen(out->detail), r->detail)))
+			continue;
+		out->kind = r->kind;
+		break;
 	}
 	return 1;
 }

@@ -365,7 +365,7 @@ static int apply_new_log(struct replay *r, const struct loginfo *L)
 	for (;;) {
 		const uint8_t *e;
 		uint32_t count, i;
-		size_t data;
+		size_t data, carried;
 
 		if (res->entries_applied >= LIMIT_HIVELOG_ENTRIES) {
 			snprintf(why, sizeof(why), "stopped at LIMIT_HIVELOG_ENTRIES (%u)",
@@ -379,10 +379,29 @@ static int apply_new_log(struct replay *r, const struct loginfo *L)
 		}
 		e = L->p + off;
 		r->hbins = le32(e + 0x10);
-		rc = out_grow(r, BASE_BLOCK + (size_t)r->hbins);
+		count = le32(e + 0x14);
+		/* grow by the pages the entry carries, never by the size it
+		 * declares: a hive grows by appending bins, and every new bin
+		 * is a dirty page of the entry, so the data may end at most
+		 * that many bytes past its end (a few KB of log cannot make a
+		 * 512 MB hive) */
+		for (i = 0, data = 0, carried = 0; i < count; i++) {
+			size_t end = (size_t)le32(e + ENTRY_HEADER + 8 * i) +
+				     le32(e + ENTRY_HEADER + 8 * i + 4);
+
+			carried += le32(e + ENTRY_HEADER + 8 * i + 4);
+			if (end > data)
+				data = end;
+		}
+		if (BASE_BLOCK + data > r->len + carried) {
+			snprintf(why, sizeof(why), "entry at 0x%zx: a page ends at 0x%zx, past the "
+				 "hive's 0x%zx bytes and the 0x%zx it carries", off, data,
+				 r->len - BASE_BLOCK, carried);
+			break;
+		}
+		rc = out_grow(r, BASE_BLOCK + data);
 		if (rc < 0)
 			return rc;
-		count = le32(e + 0x14);
 		data = off + ENTRY_HEADER + (size_t)count * 8;
 		for (i = 0; i < count; i++) {
 			const uint32_t po = le32(e + ENTRY_HEADER + 8 * i);
@@ -560,7 +579,22 @@ static int replay_old(struct replay *r, struct loginfo *a, struct loginfo *b,
 	if (!L)
 		return 0;
 	hbins = le32(L->p + 0x28);
-	rc = out_grow(r, BASE_BLOCK + (size_t)hbins);
+	/* grow to the last dirty page the log stores, not to the declared
+	 * size (old_log_check: every marked page is stored) */
+	for (i = (size_t)hbins / SECTOR; i > 0; i--)
+		if (L->p[LOG_BASE_BLOCK + 4 + (i - 1) / 8] & (1u << ((i - 1) % 8)))
+			break;
+	for (j = 0, k = 0; (size_t)j < i; j++)
+		k += (L->p[LOG_BASE_BLOCK + 4 + j / 8] >> (j % 8)) & 1u;
+	if (BASE_BLOCK + i * SECTOR > r->len + k * SECTOR) {
+		/* as for new logs: growth only by the pages stored */
+		add_stop(res, "%s: not applied: a dirty page ends at 0x%zx, past the hive's "
+			 "0x%zx bytes and the 0x%zx stored", L->name, i * SECTOR,
+			 r->len - BASE_BLOCK, k * SECTOR);
+		return 0;
+	}
+	k = 0;
+	rc = out_grow(r, BASE_BLOCK + i * SECTOR);
 	if (rc < 0)
 		return rc;
 	pages = (LOG_BASE_BLOCK + 4 + hbins / HBIN_ALIGN + SECTOR - 1) / SECTOR * SECTOR;
@@ -603,6 +637,13 @@ static void finish_base_block(struct replay *r, int primary_ok, int is_new)
 	put_le32(bb + 0x08, seq);                       /* 0x08 secondary sequence */
 	put_le32(bb + 0x1c, FT_PRIMARY);                /* 0x1c file type */
 	put_le32(bb + 0x24, le32(r->log_bb + 0x24));    /* 0x24 root cell */
+	if ((size_t)r->hbins > r->len - BASE_BLOCK) {
+		/* declared larger than the primary and the logged pages hold:
+		 * those bins exist nowhere, so the hive ends where its data does */
+		add_stop(res, "hive bins size 0x%x declared, 0x%zx present: cut there",
+			 r->hbins, (r->len - BASE_BLOCK) / HBIN_ALIGN * HBIN_ALIGN);
+		r->hbins = (uint32_t)((r->len - BASE_BLOCK) / HBIN_ALIGN * HBIN_ALIGN);
+	}
 	put_le32(bb + 0x28, r->hbins);                  /* 0x28 hive bins size */
 	put_le32(bb + 0x90, flags);                     /* 0x90 flags */
 	put_le32(bb + 0x1fc, hivelog_checksum(bb));     /* 0x1fc checksum */

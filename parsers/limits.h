@@ -13,15 +13,29 @@
 #define LIMIT_CAPI2_TEXT         (64u * 1024)  /* CAPI2 513 EventData text */
 #define LIMIT_SDDL_CMD_INPUT     (1024u * 1024) /* `vssdoctor sddl` HEX or @FILE input */
 
+/* conditional expressions and resource attributes (MS-DTYP 2.4.4.17,
+ * 2.4.10.1; parsers/condexpr.c) */
+#define LIMIT_COND_BYTES         0xffffu       /* one expression: it must fit an AceSize */
+#define LIMIT_COND_TOKENS        16384u        /* tokens in one expression, composites' members included */
+#define LIMIT_COND_DEPTH         128u          /* operator and composite nesting: bounds every recursion */
+#define LIMIT_CLAIM_VALUES       4096u         /* values of one resource attribute */
+
 /* file system */
 #define LIMIT_PATH_LEN           4096u         /* bytes of a path we build */
 #define LIMIT_NAME_LEN           1024u         /* bytes of one UTF-8 name */
 #define LIMIT_DIR_DEPTH          64u           /* folder recursion */
+#define LIMIT_LINK_HOPS          40u           /* links followed in one path (directory mode) */
 #define LIMIT_FILE_READ          (256u * 1024 * 1024) /* one file read whole */
 #define LIMIT_HIVE_SIZE          (512u * 1024 * 1024) /* hive file */
 #define LIMIT_EVTX_SIZE          (1024u * 1024 * 1024) /* one event log */
 #define LIMIT_WEBCONFIG_SIZE     (4u * 1024 * 1024)
 #define LIMIT_DIR_ENTRIES        (4u * 1024 * 1024) /* entries walked in one scan */
+#define LIMIT_WINDIR_LEN         260u          /* bytes of the Windows folder's name
+						* (MAX_PATH: SystemRoot is a path) */
+#define LIMIT_WINDIR_CANDIDATES  8u            /* top-level folders holding
+						* System32\config\SYSTEM */
+#define LIMIT_WINDIR_ROOT_DIRS   4096u         /* top-level folders looked into
+						* for one (a real root has ~30) */
 
 /* volumes */
 #define LIMIT_PARTITIONS         128u          /* GPT entries / MBR chain */
@@ -59,6 +73,12 @@
 #define LIMIT_EVENT_TEXT         1024u         /* bytes of event text in evidence */
 #define LIMIT_EVENT_RECORD_NUMBERS 5u          /* record numbers listed per group */
 #define LIMIT_EVENT_SERVICE_NAMES 65536u      /* services read for display-name mapping */
+
+/* Windows Server Backup's text logs (parsers/wsblog.c) */
+#define LIMIT_WSBLOG_SIZE        (16u * 1024 * 1024) /* one .log file read */
+#define LIMIT_WSBLOG_LINE        4096u         /* UTF-8 bytes of one line kept */
+#define LIMIT_WSBLOG_FILES       256u          /* .log files read in one scan */
+#define LIMIT_WSBLOG_ENTRIES     4096u         /* failed files kept in one scan */
 
 /* rules */
 #define LIMIT_RULE_FILE_SIZE     (1024u * 1024)

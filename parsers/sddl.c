@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "condexpr.h"
 #include "limits.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -162,42 +163,6 @@ static void out_sid(struct out *o, const struct sid *s)
 	out_add(o, str);
 }
 
-int sddl_ace_encode(const struct ace *a, enum sddl_rights kind, char *buf,
-		    size_t size)
-{
-	struct out o = { buf, size, 0, 0 };
-	const char *type = sddl_ace_type_name(a->type);
-	char rights[64];
-	size_t i;
-
-	(void)kind;  /* Windows spells masks the same for every object type */
-	if (!buf || !size)
-		return -E_LIMIT;
-	buf[0] = '\0';
-	if (!type)
-		return -E_UNSUPPORTED;
-	out_add(&o, "(");
-	out_add(&o, type);
-	out_add(&o, ";");
-	for (i = 0; i < ARRAY_LEN(ace_flag_names); i++)
-		if (a->flags & ace_flag_names[i].value)
-			out_add(&o, ace_flag_names[i].name);
-	out_add(&o, ";");
-	sddl_rights_encode(a->mask, a->type, rights, sizeof(rights));
-	out_add(&o, rights);
-	out_add(&o, ";");
-	if (ace_type_is_object(a->type) && (a->object_flags & ACE_OBJECT_TYPE_PRESENT))
-		out_guid(&o, a->object_type);
-	out_add(&o, ";");
-	if (ace_type_is_object(a->type) &&
-	    (a->object_flags & ACE_INHERITED_OBJECT_TYPE_PRESENT))
-		out_guid(&o, a->inherited_object_type);
-	out_add(&o, ";");
-	out_sid(&o, &a->sid);
-	out_add(&o, ")");
-	return o.full ? -E_LIMIT : 0;
-}
-
 /* A growing string for whole descriptors. */
 struct dyn {
 	char *p;
@@ -228,12 +193,114 @@ static void dyn_add(struct dyn *d, const char *s)
 	d->len += n;
 }
 
+int sddl_ace_is_callback(uint8_t type)
+{
+	return type == ACE_ACCESS_ALLOWED_CALLBACK || type == ACE_ACCESS_DENIED_CALLBACK ||
+	       type == ACE_ACCESS_ALLOWED_CALLBACK_OBJECT || type == ACE_SYSTEM_AUDIT_CALLBACK;
+}
+
+/* "(T;F;R;G;I;SID" without the closing parenthesis.  0, -E_LIMIT,
+ * -E_UNSUPPORTED for a type SDDL cannot name. */
+static int ace_head(const struct ace *a, char *buf, size_t size)
+{
+	struct out o = { buf, size, 0, 0 };
+	const char *type = sddl_ace_type_name(a->type);
+	char rights[64];
+	size_t i;
+
+	if (!buf || !size)
+		return -E_LIMIT;
+	buf[0] = '\0';
+	if (!type)
+		return -E_UNSUPPORTED;
+	out_add(&o, "(");
+	out_add(&o, type);
+	out_add(&o, ";");
+	for (i = 0; i < ARRAY_LEN(ace_flag_names); i++)
+		if (a->flags & ace_flag_names[i].value)
+			out_add(&o, ace_flag_names[i].name);
+	out_add(&o, ";");
+	sddl_rights_encode(a->mask, a->type, rights, sizeof(rights));
+	out_add(&o, rights);
+	out_add(&o, ";");
+	if (ace_type_is_object(a->type) && (a->object_flags & ACE_OBJECT_TYPE_PRESENT))
+		out_guid(&o, a->object_type);
+	out_add(&o, ";");
+	if (ace_type_is_object(a->type) &&
+	    (a->object_flags & ACE_INHERITED_OBJECT_TYPE_PRESENT))
+		out_guid(&o, a->inherited_object_type);
+	out_add(&o, ";");
+	out_sid(&o, &a->sid);
+	return o.full ? -E_LIMIT : 0;
+}
+
+int sddl_ace_text(const struct ace *a, enum sddl_rights kind, char **out,
+		  struct err *err)
+{
+	char head[SDDL_ACE_MAX], *app = NULL;
+	struct dyn d = { NULL, 0, 0, 0 };
+	int rc;
+
+	(void)kind;  /* Windows spells masks the same for every object type */
+	*out = NULL;
+	rc = ace_head(a, head, sizeof(head));
+	if (rc == -E_UNSUPPORTED)
+		return err_set(err, rc, "type 0x%02x has no SDDL form", a->type);
+	if (rc < 0)
+		return err_set(err, -E_INTERNAL, "longer than SDDL_ACE_MAX");
+	/* the application data SDDL can spell: a callback ACE's condition,
+	 * an RA ACE's attribute (anything else after the SID is not shown,
+	 * as Windows does not show it) */
+	if (sddl_ace_is_callback(a->type) && a->appdata_len) {
+		if (!condexpr_is_conditional(a->appdata, a->appdata_len))
+			return err_set(err, -E_UNSUPPORTED,
+				       "callback data is not a conditional expression (no \"artx\")");
+		rc = condexpr_to_sddl(a->appdata, a->appdata_len, &app, err);
+	} else if (a->type == ACE_SYSTEM_RESOURCE_ATTRIBUTE) {
+		rc = claim_to_sddl(a->appdata, a->appdata_len, &app, err);
+	}
+	if (rc < 0)
+		return rc;
+	dyn_add(&d, head);
+	if (app) {
+		dyn_add(&d, ";");
+		dyn_add(&d, app);
+		free(app);
+	}
+	dyn_add(&d, ")");
+	if (d.oom) {
+		free(d.p);
+		return err_set(err, -E_NOMEM, "out of memory");
+	}
+	*out = d.p;
+	return 0;
+}
+
+int sddl_ace_encode(const struct ace *a, enum sddl_rights kind, char *buf,
+		    size_t size)
+{
+	struct out o = { buf, size, 0, 0 };
+	char *text = NULL;
+	struct err e;
+	int rc;
+
+	if (!buf || !size)
+		return -E_LIMIT;
+	buf[0] = '\0';
+	err_init(&e);
+	if ((rc = sddl_ace_text(a, kind, &text, &e)) < 0)
+		return rc;
+	out_add(&o, text);
+	free(text);
+	return o.full ? -E_LIMIT : 0;
+}
+
 static int encode_acl(struct dyn *d, const char *tag, uint16_t control,
 		      uint16_t protected_bit, uint16_t req_bit, uint16_t auto_bit,
 		      int present, const struct acl *acl, enum sddl_rights kind,
 		      struct err *err)
 {
-	char ace[SDDL_ACE_MAX];
+	char *ace;
 	unsigned i;
 	int rc;
 
@@ -249,14 +316,11 @@ static int encode_acl(struct dyn *d, const char *tag, uint16_t control,
 		return 0;
 	}
 	for (i = 0; i < acl->count; i++) {
-		rc = sddl_ace_encode(&acl->aces[i], kind, ace, sizeof(ace));
-		if (rc == -E_UNSUPPORTED)
-			return err_set(err, rc, "%.1s: ACE %u: type 0x%02x has no SDDL form",
-				       tag, i, acl->aces[i].type);
+		rc = sddl_ace_text(&acl->aces[i], kind, &ace, err);
 		if (rc < 0)
-			return err_set(err, -E_INTERNAL, "%.1s: ACE %u: longer than SDDL_ACE_MAX",
-				       tag, i);
+			return err_wrap(err, "%.1s: ACE %u", tag, i);
 		dyn_add(d, ace);
+		free(ace);
 	}
 	return 0;
 }
@@ -528,8 +592,8 @@ bad:
 	return fail(ps, start, -E_CORRUPT, "bad guid '%.*s'", TOK(ps->s + start, end - start));
 }
 
-/* Skip a "(...)" condition or attribute with nested parentheses and
- * quoted strings; pos is at '('. */
+/* Skip a "(...)" access filter condition (FL ACEs: accepted, not kept)
+ * with nested parentheses and quoted strings; pos is at '('. */
 static int skip_balanced(struct parser *ps)
 {
 	size_t start = ps->pos;
@@ -560,19 +624,38 @@ static int skip_balanced(struct parser *ps)
 	return fail(ps, start, -E_CORRUPT, "unterminated condition");
 }
 
-static int has_appdata_form(uint8_t type)
+/* The condition of a callback ACE or the attribute of an RA ACE at pos
+ * (which is at '('), compiled into a->appdata. */
+static int parse_appdata(struct parser *ps, struct ace *a)
 {
-	switch (type) {
-	case ACE_ACCESS_ALLOWED_CALLBACK:
-	case ACE_ACCESS_DENIED_CALLBACK:
-	case ACE_ACCESS_ALLOWED_CALLBACK_OBJECT:
-	case ACE_SYSTEM_AUDIT_CALLBACK:
-	case ACE_SYSTEM_RESOURCE_ATTRIBUTE:
-	case ACE_SYSTEM_ACCESS_FILTER:
-		return 1;
-	default:
-		return 0;
+	size_t at = ps->pos, used = 0, eoff = 0, blen = 0, room;
+	uint8_t *bin = NULL;
+	struct err e;
+	char *cut;
+	int rc;
+
+	err_init(&e);
+	if (a->type == ACE_SYSTEM_RESOURCE_ATTRIBUTE)
+		rc = claim_from_sddl(ps->s + at, ps->len - at, &used, &bin, &blen, &eoff, &e);
+	else
+		rc = condexpr_from_sddl(ps->s + at, ps->len - at, &used, &bin, &blen, &eoff, &e);
+	if (rc < 0) {
+		/* the codec counts from the '('; say where it is in the text */
+		cut = strstr(e.msg, " at offset ");
+		if (cut)
+			*cut = '\0';
+		return fail(ps, at + eoff, rc, "%s", e.msg);
 	}
+	room = 0xffff - 8 - sid_size(&a->sid) - (ace_type_is_object(a->type) ? 36 : 0);
+	if (blen > room) {
+		free(bin);
+		return fail(ps, at, -E_LIMIT, "%zu bytes of %s do not fit an ACE", blen,
+			    a->type == ACE_SYSTEM_RESOURCE_ATTRIBUTE ? "attribute" : "condition");
+	}
+	a->appdata = bin;
+	a->appdata_len = (uint16_t)blen;
+	ps->pos = at + used;
+	return 0;
 }
 
 static int parse_ace(struct parser *ps, struct ace *a)
@@ -640,15 +723,18 @@ static int parse_ace(struct parser *ps, struct ace *a)
 	if ((rc = parse_sid_at(ps, s, e - s, &a->sid)) < 0)
 		return rc;
 	if (ps->s[ps->pos] == ';') {
-		/* condition / resource attribute: accepted, not kept */
-		if (!has_appdata_form(a->type))
+		int keep = sddl_ace_is_callback(a->type) || a->type == ACE_SYSTEM_RESOURCE_ATTRIBUTE;
+
+		if (!keep && a->type != ACE_SYSTEM_ACCESS_FILTER)
 			return fail(ps, ps->pos, -E_CORRUPT, "extra field after the sid of an %s ACE",
 				    sddl_ace_type_name(a->type));
 		ps->pos++;
 		if (ps->pos >= ps->len || ps->s[ps->pos] != '(')
 			return fail(ps, ps->pos, -E_CORRUPT, "expected '('");
-		if ((rc = skip_balanced(ps)) < 0)
+		if ((rc = keep ? parse_appdata(ps, a) : skip_balanced(ps)) < 0)
 			return rc;
+	} else if (a->type == ACE_SYSTEM_RESOURCE_ATTRIBUTE) {
+		return fail(ps, ps->pos, -E_CORRUPT, "RA ACE without its attribute");
 	}
 	return expect(ps, ')');
 }
@@ -692,11 +778,13 @@ static int parse_acl(struct parser *ps, int is_dacl, struct secdesc *sd)
 		at = ps->pos;
 		if (nullacl)
 			return fail(ps, at, -E_CORRUPT, "ACE after NO_ACCESS_CONTROL");
-		if ((rc = parse_ace(ps, &a)) < 0)
-			return rc;
+		rc = parse_ace(ps, &a);
 		err_init(&e);
-		if ((rc = acl_append(acl, &a, &e)) < 0)
-			return fail(ps, at, rc, "%s", e.msg);
+		if (rc == 0 && (rc = acl_append(acl, &a, &e)) < 0)
+			rc = fail(ps, at, rc, "%s", e.msg);
+		free(a.appdata);
+		if (rc < 0)
+			return rc;
 		skip_ws(ps);
 	}
 	for (i = 0; i < acl->count; i++)

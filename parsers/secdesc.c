@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "condexpr.h"
 #include "limits.h"
 
 #define SD_HEADER 20u
@@ -37,6 +38,11 @@ int ace_type_is_object(uint8_t type)
 	default:
 		return 0;
 	}
+}
+
+int ace_type_is_callback(uint8_t type)
+{
+	return type >= ACE_ACCESS_ALLOWED_CALLBACK && type <= ACE_SYSTEM_ALARM_CALLBACK_OBJECT;
 }
 
 static void acl_release(struct acl *acl)
@@ -66,57 +72,84 @@ int secdesc_is_stub(const uint8_t *buf, size_t len)
 	return buf && len == sizeof(stub) && memcmp(buf, stub, sizeof(stub)) == 0;
 }
 
-static int ace_parse(const uint8_t *p, size_t avail, unsigned idx,
+/* Where an offset from the header may point (RtlValidRelative-
+ * SecurityDescriptor): past the 20-byte header, 4-aligned, with at least
+ * min bytes left. */
+static int check_offset(const char *what, size_t off, size_t len, size_t min,
+			struct err *err)
+{
+	if (off < SD_HEADER)
+		return err_set(err, -E_CORRUPT, "descriptor: %s offset %zu inside the 20-byte header",
+			       what, off);
+	if (off % 4)
+		return err_set(err, -E_CORRUPT, "descriptor: %s offset %zu not a multiple of 4",
+			       what, off);
+	if (off >= len || len - off < min)
+		return err_set(err, -E_CORRUPT, "descriptor: %s offset %zu past the end of the %zu-byte descriptor",
+			       what, off, len);
+	return 0;
+}
+
+/* One ACE at p (at offset base in the descriptor, avail bytes left in its
+ * ACL), checked as RtlValidAcl does, then its application data: a
+ * callback ACE's condition (when it has the "artx" signature) and an RA
+ * ACE's attribute must be well formed. */
+static int ace_parse(const uint8_t *p, size_t avail, size_t base, unsigned idx,
 		     struct ace *a, size_t *used, struct err *err)
 {
 	size_t size, pos, sidlen;
 	int rc;
 
-	if (avail < 4)
-		return err_set(err, -E_CORRUPT, "ACE %u: %zu bytes left < 4", idx, avail);
+	if (avail < 8)
+		return err_set(err, -E_CORRUPT, "ACE %u at offset %zu: %zu bytes left in the ACL < 8",
+			       idx, base, avail);
 	/* 0x00, 0x01, 0x02 */
 	a->type = p[0];
 	a->flags = p[1];
 	size = le16(p + 2);
 	if (size < 8)
-		return err_set(err, -E_CORRUPT, "ACE %u: size %zu < 8", idx, size);
+		return err_set(err, -E_CORRUPT, "ACE %u at offset %zu: size %zu < 8", idx, base, size);
+	if (size % 4)
+		return err_set(err, -E_CORRUPT, "ACE %u at offset %zu: size %zu not a multiple of 4",
+			       idx, base, size);
 	if (size > avail)
-		return err_set(err, -E_CORRUPT, "ACE %u: size %zu > %zu bytes left in the ACL",
-			       idx, size, avail);
+		return err_set(err, -E_CORRUPT, "ACE %u at offset %zu: size %zu > %zu bytes left in the ACL",
+			       idx, base, size, avail);
 	if (a->type == ACE_ACCESS_ALLOWED_COMPOUND || a->type > ACE_TYPE_MAX)
-		return err_set(err, -E_UNSUPPORTED, "ACE %u: type 0x%02x not supported",
-			       idx, a->type);
+		return err_set(err, -E_UNSUPPORTED, "ACE %u at offset %zu: type 0x%02x not supported",
+			       idx, base, a->type);
 	/* 0x04 */
 	a->mask = le32(p + 4);
 	pos = 8;
 	if (ace_type_is_object(a->type)) {
 		if (size < pos + 4)
-			return err_set(err, -E_CORRUPT, "ACE %u: object ACE size %zu < 12", idx, size);
+			return err_set(err, -E_CORRUPT, "ACE %u at offset %zu: object ACE size %zu < 12",
+				       idx, base, size);
 		/* 0x08 */
 		a->object_flags = le32(p + 8);
 		pos += 4;
 		if (a->object_flags & ~(uint32_t)(ACE_OBJECT_TYPE_PRESENT |
 						  ACE_INHERITED_OBJECT_TYPE_PRESENT))
-			return err_set(err, -E_CORRUPT, "ACE %u: object flags 0x%x unknown",
-				       idx, a->object_flags);
+			return err_set(err, -E_CORRUPT, "ACE %u at offset %zu: object flags 0x%x unknown",
+				       idx, base, a->object_flags);
 		if (a->object_flags & ACE_OBJECT_TYPE_PRESENT) {
 			if (size < pos + 16)
-				return err_set(err, -E_CORRUPT, "ACE %u: size %zu too small for its object type",
-					       idx, size);
+				return err_set(err, -E_CORRUPT, "ACE %u at offset %zu: size %zu too small for its object type",
+					       idx, base, size);
 			memcpy(a->object_type, p + pos, 16);
 			pos += 16;
 		}
 		if (a->object_flags & ACE_INHERITED_OBJECT_TYPE_PRESENT) {
 			if (size < pos + 16)
-				return err_set(err, -E_CORRUPT, "ACE %u: size %zu too small for its inherited object type",
-					       idx, size);
+				return err_set(err, -E_CORRUPT, "ACE %u at offset %zu: size %zu too small for its inherited object type",
+					       idx, base, size);
 			memcpy(a->inherited_object_type, p + pos, 16);
 			pos += 16;
 		}
 	}
 	rc = sid_parse(p + pos, size - pos, &a->sid, &sidlen, err);
 	if (rc < 0)
-		return err_wrap(err, "ACE %u", idx);
+		return err_wrap(err, "ACE %u at offset %zu", idx, base);
 	pos += sidlen;
 	if (size > pos) {
 		a->appdata_len = (uint16_t)(size - pos);
@@ -127,42 +160,55 @@ static int ace_parse(const uint8_t *p, size_t avail, unsigned idx,
 		}
 		memcpy(a->appdata, p + pos, a->appdata_len);
 	}
+	if (ace_type_is_callback(a->type) && condexpr_is_conditional(a->appdata, a->appdata_len))
+		rc = condexpr_validate(a->appdata, a->appdata_len, base + pos, err);
+	else if (a->type == ACE_SYSTEM_RESOURCE_ATTRIBUTE)
+		rc = claim_validate(a->appdata, a->appdata_len, base + pos, err);
+	if (rc < 0)
+		return err_wrap(err, "ACE %u at offset %zu", idx, base);
 	*used = size;
 	return 0;
 }
 
-static int acl_parse(const uint8_t *buf, size_t len, size_t off, struct acl *acl,
-		     struct err *err)
+/* RtlValidAcl: revision 2..4, an even AclSize of at least 8 inside the
+ * descriptor, AceCount ACEs that fit it. */
+static int acl_parse(const uint8_t *buf, size_t len, size_t off, const char *what,
+		     struct acl *acl, struct err *err)
 {
 	const uint8_t *p;
 	size_t size, pos, used = 0;
 	unsigned count, i;
 	int rc;
 
-	if (off < SD_HEADER || off > len || len - off < ACL_HEADER)
-		return err_set(err, -E_CORRUPT, "offset %zu outside the %zu-byte descriptor",
-			       off, len);
+	if ((rc = check_offset(what, off, len, ACL_HEADER, err)) < 0)
+		return rc;
 	p = buf + off;
 	/* 0x00 */
 	acl->revision = p[0];
 	if (p[0] < 2 || p[0] > 4)
-		return err_set(err, -E_CORRUPT, "revision %u not 2..4", p[0]);
+		return err_set(err, -E_CORRUPT, "descriptor: %s at offset %zu: revision %u not 2..4",
+			       what, off, p[0]);
 	/* 0x02 */
 	size = le16(p + 2);
 	if (size < ACL_HEADER)
-		return err_set(err, -E_CORRUPT, "size %zu < 8", size);
+		return err_set(err, -E_CORRUPT, "descriptor: %s at offset %zu: size %zu < 8",
+			       what, off, size);
+	if (size % 2)
+		return err_set(err, -E_CORRUPT, "descriptor: %s at offset %zu: size %zu is odd",
+			       what, off, size);
 	if (size > len - off)
-		return err_set(err, -E_CORRUPT, "size %zu past the end of the descriptor (%zu bytes left)",
-			       size, len - off);
+		return err_set(err, -E_CORRUPT, "descriptor: %s at offset %zu: size %zu past the end of the descriptor (%zu bytes left)",
+			       what, off, size, len - off);
 	/* 0x04 */
 	count = le16(p + 4);
 	if (count > LIMIT_ACL_ACES)
-		return err_set(err, -E_LIMIT, "%u ACEs > LIMIT_ACL_ACES (%u)", count,
-			       LIMIT_ACL_ACES);
+		return err_set(err, -E_LIMIT, "descriptor: %s at offset %zu: %u ACEs > LIMIT_ACL_ACES (%u)",
+			       what, off, count, LIMIT_ACL_ACES);
 	/* Each ACE is at least 8 bytes: reject impossible counts before
 	 * allocating. */
 	if ((size_t)count * 8 > size - ACL_HEADER)
-		return err_set(err, -E_CORRUPT, "%u ACEs cannot fit in %zu bytes", count, size);
+		return err_set(err, -E_CORRUPT, "descriptor: %s at offset %zu: %u ACEs cannot fit in %zu bytes",
+			       what, off, count, size);
 	if (count) {
 		acl->aces = calloc(count, sizeof(*acl->aces));
 		if (!acl->aces)
@@ -171,12 +217,25 @@ static int acl_parse(const uint8_t *buf, size_t len, size_t off, struct acl *acl
 	pos = ACL_HEADER;
 	for (i = 0; i < count; i++) {
 		acl->count = i + 1;  /* so release frees a partial ACE */
-		rc = ace_parse(p + pos, size - pos, i, &acl->aces[i], &used, err);
+		rc = ace_parse(p + pos, size - pos, off + pos, i, &acl->aces[i], &used, err);
 		if (rc < 0)
-			return rc;
+			return err_wrap(err, "descriptor: %s at offset %zu", what, off);
 		pos += used;
 	}
 	acl->count = count;
+	return 0;
+}
+
+static int sid_at(const uint8_t *buf, size_t len, size_t off, const char *what,
+		  struct sid *out, struct err *err)
+{
+	int rc = check_offset(what, off, len, 8, err);
+
+	if (rc < 0)
+		return rc;
+	rc = sid_parse(buf + off, len - off, out, NULL, err);
+	if (rc < 0)
+		return err_wrap(err, "descriptor: %s at offset %zu", what, off);
 	return 0;
 }
 
@@ -208,33 +267,25 @@ int secdesc_parse(const uint8_t *buf, size_t len, struct secdesc *sd,
 	off_sacl = le32(buf + 12);
 	off_dacl = le32(buf + 16);
 	if (off_owner) {
-		if (off_owner < SD_HEADER || off_owner >= len)
-			return err_set(err, -E_CORRUPT, "descriptor: owner offset %zu outside %zu bytes",
-				       off_owner, len);
-		rc = sid_parse(buf + off_owner, len - off_owner, &sd->owner, NULL, err);
-		if (rc < 0)
-			return err_wrap(err, "descriptor: owner");
+		if ((rc = sid_at(buf, len, off_owner, "owner", &sd->owner, err)) < 0)
+			return rc;
 		sd->has_owner = 1;
 	}
 	if (off_group) {
-		if (off_group < SD_HEADER || off_group >= len)
-			return err_set(err, -E_CORRUPT, "descriptor: group offset %zu outside %zu bytes",
-				       off_group, len);
-		rc = sid_parse(buf + off_group, len - off_group, &sd->group, NULL, err);
-		if (rc < 0)
-			return err_wrap(err, "descriptor: group");
+		if ((rc = sid_at(buf, len, off_group, "group", &sd->group, err)) < 0)
+			return rc;
 		sd->has_group = 1;
 	}
-	if (off_sacl) {
-		rc = acl_parse(buf, len, off_sacl, &sd->sacl, err);
-		if (rc < 0)
-			return err_wrap(err, "descriptor: sacl");
+	/* An ACL whose PRESENT bit is clear is not part of the descriptor
+	 * (SepGetDaclFromDescriptor): Windows neither checks nor uses it. */
+	if (off_sacl && (sd->control & SE_SACL_PRESENT)) {
+		if ((rc = acl_parse(buf, len, off_sacl, "sacl", &sd->sacl, err)) < 0)
+			return rc;
 		sd->has_sacl = 1;
 	}
-	if (off_dacl) {
-		rc = acl_parse(buf, len, off_dacl, &sd->dacl, err);
-		if (rc < 0)
-			return err_wrap(err, "descriptor: dacl");
+	if (off_dacl && (sd->control & SE_DACL_PRESENT)) {
+		if ((rc = acl_parse(buf, len, off_dacl, "dacl", &sd->dacl, err)) < 0)
+			return rc;
 		sd->has_dacl = 1;
 	}
 	return 0;

@@ -110,8 +110,24 @@ struct secdesc {
 /* 1 for ACE types whose body carries Flags + GUIDs (MS-DTYP 2.4.4.3). */
 int ace_type_is_object(uint8_t type);
 
-/* Parse a self-relative descriptor.  sd is always initialised; release it
- * with secdesc_release() even on failure.  0 or negative. */
+/* 1 for the callback ACE types (0x09..0x10), whose application data may
+ * be a conditional expression. */
+int ace_type_is_callback(uint8_t type);
+
+/* Parse a self-relative descriptor, checked as Windows' RtlValid-
+ * RelativeSecurityDescriptor and RtlValidAcl check it: revision 1,
+ * owner/group/ACL offsets past the 20-byte header, 4-aligned and inside,
+ * ACL revision 2..4 with an even size inside the descriptor, AceCount
+ * ACEs that fit, each ACE size a multiple of 4 inside its ACL, SIDs of
+ * revision 1 with at most 15 sub-authorities; and beyond what those
+ * check, a callback ACE's "artx" condition and an RA ACE's attribute
+ * well formed (condexpr_validate, claim_validate).  An ACL whose
+ * SE_DACL_PRESENT / SE_SACL_PRESENT bit is clear is ignored, as Windows
+ * ignores it (has_dacl / has_sacl stay 0).  -E_CORRUPT means
+ * Windows would refuse the descriptor; messages name the offset
+ * ("descriptor: dacl at offset 20: ACE 1 at offset 48: size 13 not a
+ * multiple of 4").  sd is always initialised; release it with
+ * secdesc_release() even on failure.  0 or negative. */
 int secdesc_parse(const uint8_t *buf, size_t len, struct secdesc *sd,
 		  struct err *err);
 

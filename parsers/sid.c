@@ -159,10 +159,8 @@ int sid_parse(const uint8_t *p, size_t len, struct sid *out, size_t *used,
 		return err_set(err, -E_CORRUPT, "sid: revision %u != 1", p[0]);
 	/* 0x01 */
 	n = p[1];
-	if (n > LIMIT_SID_SUBAUTH)
-		return err_set(err, -E_LIMIT,
-			       "sid: %u sub-authorities > LIMIT_SID_SUBAUTH (%u)",
-			       n, LIMIT_SID_SUBAUTH);
+	if (n > SID_MAX_SUB)   /* RtlValidSid: a format rule, not a resource limit */
+		return err_set(err, -E_CORRUPT, "sid: %u sub-authorities > 15", n);
 	need = 8 + 4 * (size_t)n;
 	if (len < need)
 		return err_set(err, -E_CORRUPT,

@@ -267,3 +267,157 @@ int svcpath_normalize(const char *image_path, const char *systemroot,
 	memcpy(out, res, len + 1);
 	return 0;
 }
+
+/* ---- svcpath_check --------------------------------------------------- */
+
+static int is_blank_c(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Split line (no stray quotes left) into path and args. */
+static void split_line(const char *s, char *path, char *args, size_t size)
+{
+	size_t n;
+
+	while (is_blank_c(*s))
+		s++;
+	if (*s == '"') {
+		const char *q = strchr(s + 1, '"');
+
+		s++;
+		n = q ? (size_t)(q - s) : unquoted_len(s, strlen(s));
+	} else {
+		n = unquoted_len(s, strlen(s));
+	}
+	if (n >= size)
+		n = size - 1;
+	memcpy(path, s, n);
+	path[n] = '\0';
+	s += n;
+	if (*s == '"')
+		s++;
+	while (is_blank_c(*s))
+		s++;
+	snprintf(args, size, "%s", s);
+	n = strlen(args);
+	while (n && is_blank_c(args[n - 1]))
+		args[--n] = '\0';
+	n = strlen(path);
+	while (n && is_blank_c(path[n - 1]))
+		path[--n] = '\0';
+}
+
+static int own_relative(const char *p)
+{
+	return starts_with_i(p, "system32\\") || starts_with_i(p, "SysWOW64\\");
+}
+
+int svcpath_check(const char *image_path, int is_driver, struct svcpath_check *out,
+		  struct err *err)
+{
+	char line[SVCPATH_CHECK_MAX], fixed[SVCPATH_CHECK_MAX];
+	const char *s;
+	size_t i, quotes = 0, n;
+	int changed = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!image_path)
+		return err_set(err, -E_CORRUPT, "no image path");
+	if (strlen(image_path) > LIMIT_PATH_LEN)
+		return err_set(err, -E_LIMIT, "image path longer than LIMIT_PATH_LEN (%u)",
+			       LIMIT_PATH_LEN);
+	s = image_path;
+	while (is_blank_c(*s))
+		s++;
+	if (!*s)
+		return err_set(err, -E_CORRUPT, "empty image path");
+	snprintf(line, sizeof(line), "%s", s);
+	for (i = 0; line[i]; i++)
+		if (line[i] == '"')
+			quotes++;
+	if (quotes % 2) {
+		out->problems |= SVCPATH_UNBALANCED_QUOTES;
+		changed = 1;
+		/* an opening quote never closed is closed after the path;
+		 * otherwise the last quote is the stray one */
+		if (line[0] == '"' && quotes == 1) {
+			memmove(line, line + 1, strlen(line));
+		} else {
+			char *q = strrchr(line, '"');
+
+			memmove(q, q + 1, strlen(q));
+		}
+	}
+	split_line(line, out->path, out->args, sizeof(out->path));
+	if (!out->path[0])
+		return err_set(err, -E_CORRUPT, "empty image path");
+	snprintf(fixed, sizeof(fixed), "%s", out->path);
+	if (strchr(fixed, '/')) {
+		out->problems |= SVCPATH_FORWARD_SLASH;
+		changed = 1;
+		for (i = 0; fixed[i]; i++)
+			if (fixed[i] == '/')
+				fixed[i] = '\\';
+	}
+	if ((fixed[0] == '\\' && fixed[1] == '\\' && fixed[2] != '?' && fixed[2] != '.') ||
+	    starts_with_i(fixed, "\\??\\UNC\\") || starts_with_i(fixed, "\\\\?\\UNC\\")) {
+		out->problems |= SVCPATH_UNC;
+		return 0;   /* nothing local to point at: no correction */
+	}
+	if (!(isalpha((unsigned char)fixed[0]) && fixed[1] == ':') && fixed[0] != '\\' &&
+	    fixed[0] != '%' && !own_relative(fixed)) {
+		char rel[SVCPATH_CHECK_MAX];
+
+		out->problems |= SVCPATH_RELATIVE;
+		changed = 1;
+		snprintf(rel, sizeof(rel), "%s", fixed);
+		n = (size_t)snprintf(fixed, sizeof(fixed), "%s%s", is_driver ? "\\SystemRoot\\" : "%SystemRoot%\\",
+				     rel);
+		if (n >= sizeof(fixed))
+			return err_set(err, -E_LIMIT, "image path longer than LIMIT_PATH_LEN (%u)",
+				       LIMIT_PATH_LEN);
+	}
+	if (!changed)
+		return 0;
+	/* the corrected line: the path quoted when it holds a blank, was
+	 * quoted, or arguments follow it (quoting makes where the path ends
+	 * explicit) */
+	{
+		int quote = strchr(fixed, ' ') != NULL || strchr(fixed, '\t') != NULL ||
+			    line[0] == '"' || out->args[0];
+
+		n = (size_t)snprintf(out->corrected, sizeof(out->corrected), "%s%s%s%s%s",
+				     quote ? "\"" : "", fixed, quote ? "\"" : "",
+				     out->args[0] ? " " : "", out->args);
+		if (n >= sizeof(out->corrected))
+			return err_set(err, -E_LIMIT, "image path longer than LIMIT_PATH_LEN (%u)",
+				       LIMIT_PATH_LEN);
+	}
+	return 0;
+}
+
+void svcpath_problem_names(unsigned problems, char *buf, size_t size)
+{
+	static const struct { unsigned bit; const char *name; } names[] = {
+		{ SVCPATH_FORWARD_SLASH, "forward slashes" },
+		{ SVCPATH_UNBALANCED_QUOTES, "unbalanced quotes" },
+		{ SVCPATH_RELATIVE, "a relative path Windows does not resolve" },
+		{ SVCPATH_UNC, "a network (UNC) path" },
+	};
+	size_t i, len = 0;
+
+	if (!size)
+		return;
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!(problems & names[i].bit))
+			continue;
+		len += (size_t)snprintf(buf + len, len < size ? size - len : 0, "%s%s",
+					len ? ", " : "", names[i].name);
+		if (len >= size) {
+			buf[size - 1] = '\0';
+			return;
+		}
+	}
+}

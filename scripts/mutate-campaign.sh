@@ -21,10 +21,8 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 TMP=${TMPDIR:-/tmp}/vssd-mutate.$$
 [ -d /dev/shm ] && TMP=/dev/shm/vssd-mutate.$$
 
-export ASAN_OPTIONS="exitcode=86:detect_leaks=1:abort_on_error=0:symbolize=1:fast_unwind_on_malloc=0"
-export UBSAN_OPTIONS="halt_on_error=1:exitcode=87:print_stacktrace=1"
-export LSAN_OPTIONS="exitcode=88:suppressions=$TOP/tests/lsan.supp:print_suppressions=0"
-export ASAN_SYMBOLIZER_PATH=${ASAN_SYMBOLIZER_PATH:-/usr/bin/llvm-symbolizer}
+. "$TOP/scripts/mutate-lib.sh"
+mutate_sanitizer_env "$TOP"
 export VSSDOCTOR_RULES="$TOP/rules"
 
 rm -rf "$MUT_O/results" && mkdir -p "$MUT_O/results" "$MUT_O/failures" "$MUT_O/bases" "$TMP"
@@ -38,7 +36,7 @@ for name in healthy broken filemaps; do
 done
 NBASES=$i
 
-export O ASAN_O MUT_O TMP NBASES
+export O ASAN_O MUT_O TMP NBASES TOP
 start=$(date +%s)
 seq "$FIRST" $((FIRST + N - 1)) | xargs -P "$JOBS" -n 1 sh "$TOP/scripts/mutate-one.sh" > "$MUT_O/results.txt"
 end=$(date +%s)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # mutate-one.sh SEED: one image of the mutation campaign (called by
-# mutate-campaign.sh, which exports O, ASAN_O, MUT_O, TMP, NBASES and the
+# mutate-campaign.sh, which exports O, ASAN_O, MUT_O, TMP, NBASES, TOP and the
 # sanitizer options).  Prints "SEED CLASS STATUS".
 set -u
 seed=$1
@@ -13,17 +13,8 @@ if ! "$O/testdata/mutate" "$base" "$img" --seed "$seed" --recipe-out "$rec"; the
 fi
 timeout -s KILL 10 "$ASAN_O/vssdoctor" scan --format json "$img" >/dev/null 2>"$TMP/e$seed"
 st=$?
-case $st in
-0|1|2|3) cls=ok ;;
-86|87) cls=sanitizer ;;
-88) cls=leak ;;
-124|137) cls=hang ;;
-*) if [ "$st" -gt 128 ]; then cls=crash; else cls=badexit; fi ;;
-esac
-# ASan may report and still exit with our status: read stderr too
-if [ "$cls" = ok ] && grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$TMP/e$seed"; then
-	cls=sanitizer
-fi
+. "$TOP/scripts/mutate-lib.sh"
+cls=$(mutate_class "$st" "$TMP/e$seed")
 if [ "$cls" != ok ]; then
 	cp "$TMP/e$seed" "$MUT_O/failures/$seed.stderr"
 	{ echo "# base $(basename "$base") status $st ($cls)"; cat "$rec"; } > "$MUT_O/failures/$seed.recipe"

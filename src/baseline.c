@@ -12,6 +12,7 @@
 #include "sddl.h"
 #include "secdesc.h"
 #include "services.h"
+#include "windir.h"
 
 /* --- services: every service and driver of the current control set */
 struct svc_state_ctx {
@@ -133,6 +134,7 @@ static char *sddl_of(struct fs *fs, const char *path, uint64_t inode, int by_ino
 
 struct filemaps_ctx {
 	struct fs *fs;
+	const char *dir;             /* FileMaps on the volume */
 	json_t *by_sddl;
 	unsigned long n;
 	int use_inode;
@@ -149,7 +151,7 @@ static int filemaps_one(void *ctx, const struct fs_dirent *e)
 	if (e->is_dir)
 		return 0;
 	err_init(&e2);
-	snprintf(path, sizeof(path), "Windows\\WinSxS\\FileMaps\\%s", e->name);
+	snprintf(path, sizeof(path), "%s\\%s", c->dir, e->name);
 	sddl = sddl_of(c->fs, path, e->inode, c->use_inode, &e2);
 	cur = json_object_get(c->by_sddl, sddl ? sddl : "(unreadable)");
 	json_object_set_new(c->by_sddl, sddl ? sddl : "(unreadable)",
@@ -167,6 +169,7 @@ static int state_winsxs(struct scan *s, json_t *state, json_t *unreadable)
 	json_t *w = json_object();
 	struct filemaps_ctx c;
 	struct err err;
+	char vpath[2][LIMIT_WINDIR_LEN + 64];
 	size_t i;
 
 	if (!fs_info(s->fs)->descriptors) {
@@ -174,20 +177,27 @@ static int state_winsxs(struct scan *s, json_t *state, json_t *unreadable)
 		json_array_append_new(unreadable, json_string("winsxs"));
 		return 0;
 	}
+	/* the keys say "Windows\\" whatever the folder's name (baselines of
+	 * C:\\Windows and C:\\WINNT servers compare); the files are read in
+	 * the Windows folder found on the volume (windir.h) */
 	for (i = 0; i < 2; i++) {
 		char *sddl;
 
 		err_init(&err);
-		sddl = sddl_of(s->fs, paths[i], 0, 0, &err);
+		if (scan_windir_path(s, paths[i] + strlen("Windows\\"), vpath[i],
+				     sizeof(vpath[i]), &err) < 0)
+			vpath[i][0] = '\0';
+		sddl = vpath[i][0] ? sddl_of(s->fs, vpath[i], 0, 0, &err) : NULL;
 		json_object_set_new(w, paths[i], sddl ? json_string(sddl) : json_null());
 		free(sddl);
 	}
 	c.fs = s->fs;
+	c.dir = vpath[0];
 	c.by_sddl = json_object();
 	c.n = 0;
 	c.use_inode = fs_info(s->fs)->kind == FS_NTFS;
 	err_init(&err);
-	if (fs_readdir(s->fs, paths[0], filemaps_one, &c, &err) == 0)
+	if (vpath[0][0] && fs_readdir(s->fs, vpath[0], filemaps_one, &c, &err) == 0)
 		json_object_set_new(w, "Windows\\WinSxS\\FileMaps\\*", c.by_sddl);
 	else
 		json_decref(c.by_sddl);
@@ -247,7 +257,14 @@ int baseline_collect(struct scan *s, json_t **doc, struct err *err)
 	json_object_set_new(src, "format", json_string(s->is_dir ? "directory" :
 						       image_format(s->img)));
 	json_object_set_new(d, "source", src);
-	json_object_set(d, "windows", s->windows);
+	{
+		/* drive letters come and go with USB sticks: not a baseline's */
+		json_t *w = json_copy(s->windows);
+
+		if (w)
+			json_object_del(w, "drive_letters");
+		json_object_set_new(d, "windows", w ? w : json_object());
+	}
 	state_registry(s, state, unreadable, err);
 	state_winsxs(s, state, unreadable);
 	state_framework(s, state, unreadable);

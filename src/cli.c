@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,7 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libxml/parser.h>
+
 #include "baseline.h"
+#include "bde.h"
 #include "info.h"
 #include "report.h"
 #include "rules.h"
@@ -23,7 +27,7 @@
 static void usage(FILE *f)
 {
 	fputs("usage: vssdoctor scan [options] SOURCE...  diagnose a Windows disk offline\n"
-	      "       vssdoctor info [--format text|json] SOURCE\n"
+	      "       vssdoctor info [--format text|json] [BitLocker options] SOURCE\n"
 	      "                                          format, partitions, volumes, Windows\n"
 	      "       vssdoctor sddl [--kind K] [--format text|json|sddl] HEX|@FILE|SDDL\n"
 	      "                                          decode a descriptor, effective rights\n"
@@ -48,6 +52,16 @@ static void usage(FILE *f)
 	      "  -v                        more evidence; timings and bytes read on stderr\n"
 	      "  --no-color                no colour even on a terminal\n"
 	      "  --progress                progress lines on stderr\n"
+	      "  -j N                      scan N sources at a time (default: the number of\n"
+	      "                            cores; -j 1 one after the other); reports keep\n"
+	      "                            the order of the SOURCEs\n"
+	      "\n"
+	      "BitLocker (scan and info; each also --OPTION-file PATH, first line, or\n"
+	      "the environment variable shown; nothing decrypted is written anywhere):\n"
+	      "  --recovery-password DIGITS  48-digit recovery password  VSSD_RECOVERY_PASSWORD\n"
+	      "  --password PW             user password                 VSSD_PASSWORD\n"
+	      "  --key-file FILE.BEK       startup or recovery key file  VSSD_KEY_FILE\n"
+	      "  --fvek HEX                full volume encryption key    VSSD_FVEK\n"
 	      "\n"
 	      "exit status: 0 no cause present and every check ran; 1 at least one cause\n"
 	      "(or a finding of severity failure, e.g. baseline drift) present; 2 bad\n"
@@ -122,23 +136,157 @@ static int exit_rank(int st)
 	}
 }
 
-static void verbose_stats(const struct scan *s)
+static void verbose_stats_to(FILE *f, const struct scan *s)
 {
 	if (s->img)
-		fprintf(stderr, "vssdoctor: '%s': read %llu bytes in %llu reads from a %llu-byte %s image; %llu ms\n",
+		fprintf(f, "vssdoctor: '%s': read %llu bytes in %llu reads from a %llu-byte %s image; %llu ms\n",
 			s->source, (unsigned long long)image_bytes_read(s->img),
 			(unsigned long long)image_read_calls(s->img),
 			(unsigned long long)image_size(s->img), image_format(s->img),
 			(unsigned long long)s->t_total_ms);
 	else
-		fprintf(stderr, "vssdoctor: '%s': %llu ms\n", s->source,
+		fprintf(f, "vssdoctor: '%s': %llu ms\n", s->source,
 			(unsigned long long)s->t_total_ms);
+}
+
+#define SCAN_JOBS_MAX 64
+
+/* One source of a batch: scanned (on any thread), its report and its
+ * stderr lines rendered into memory, printed by the main thread in the
+ * order of the SOURCEs, so -j N writes what -j 1 writes. */
+struct scan_job {
+	const char *src;
+	size_t index, nsrc;
+	struct scan *s;              /* kept for JUnit, else released */
+	char *out, *err;             /* rendered stdout and stderr */
+	size_t outlen, errlen;
+	int status;                  /* the source's exit status */
+	int failed;                  /* rc 2: out of memory, baseline */
+	int done;
+};
+
+struct scan_batch {
+	const struct scan_opts *o;
+	const struct rule *rules;
+	size_t nrules;
+	struct scan_job *jobs;
+	size_t njobs;
+	size_t next;                 /* the next job to start */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;         /* a job is done */
+};
+
+static void scan_one(struct scan_batch *b, struct scan_job *j)
+{
+	const struct scan_opts *o = b->o;
+	FILE *out = open_memstream(&j->out, &j->outlen);
+	FILE *errf = open_memstream(&j->err, &j->errlen);
+	struct scan *s = calloc(1, sizeof(*s));
+	struct err err;
+
+	if (!out || !errf || !s) {
+		if (out)
+			fclose(out);
+		if (errf)
+			fclose(errf);
+		free(s);
+		free(j->out);
+		free(j->err);
+		j->out = j->err = NULL;
+		j->outlen = j->errlen = 0;
+		j->failed = 1;
+		j->status = 2;
+		fprintf(stderr, "vssdoctor: out of memory\n");
+		return;
+	}
+	j->s = s;
+	if (o->progress)
+		fprintf(stderr, "vssdoctor: scanning '%s' (%zu/%zu)\n", j->src, j->index + 1, j->nsrc);
+	err_init(&err);
+	if (scan_open(s, j->src, o, &err) < 0) {
+		fprintf(errf, "vssdoctor: cannot read '%s': %s\n", j->src, err.msg);
+	} else {
+		err_init(&err);
+		if (scan_run(s, b->rules, b->nrules, &err) < 0) {
+			fprintf(errf, "vssdoctor: '%s': %s\n", j->src, err.msg);
+			s->open_failed = 1;
+			s->open_err = err;
+		}
+	}
+	if (o->save_baseline && !s->open_failed) {
+		json_t *doc = NULL;
+
+		err_init(&err);
+		if (baseline_collect(s, &doc, &err) < 0 ||
+		    baseline_save(o->save_baseline, doc, &err) < 0) {
+			fprintf(errf, "vssdoctor: --save-baseline: %s\n", err.msg);
+			j->failed = 1;
+		} else if (!o->quiet) {
+			fprintf(errf, "vssdoctor: baseline of '%s' written to '%s'\n",
+				j->src, o->save_baseline);
+		}
+		json_decref(doc);
+	}
+	j->status = scan_exit_status(s);
+	if (o->verbose) {
+		fflush(errf);
+		verbose_stats_to(errf, s);
+	}
+	/* text and JSON Lines are streamed as each source finishes */
+	if (o->format == FORMAT_JSON && (j->nsrc > 1 || !s->open_failed))
+		report_json(out, s, j->nsrc > 1);
+	else if (o->format == FORMAT_TEXT && !s->open_failed) {
+		if (o->quiet) {
+			report_verdict(out, s);
+		} else {
+			if (j->index > 0)
+				fputc('\n', out);
+			report_text(out, s, o->color, o->verbose);
+		}
+	}
+	fclose(out);
+	fclose(errf);
+	/* JUnit, markdown and html are written by the main thread */
+	if (o->format != FORMAT_JUNIT && o->format != FORMAT_MARKDOWN && o->format != FORMAT_HTML) {
+		scan_release(s);
+		free(s);
+		j->s = NULL;
+	}
+}
+
+static void *scan_worker(void *arg)
+{
+	struct scan_batch *b = arg;
+
+	for (;;) {
+		struct scan_job *j;
+
+		pthread_mutex_lock(&b->lock);
+		j = b->next < b->njobs ? &b->jobs[b->next++] : NULL;
+		pthread_mutex_unlock(&b->lock);
+		if (!j)
+			return NULL;
+		scan_one(b, j);
+		pthread_mutex_lock(&b->lock);
+		j->done = 1;
+		pthread_cond_broadcast(&b->cond);
+		pthread_mutex_unlock(&b->lock);
+	}
+}
+
+/* The default -j: the cores this process may run on. */
+static long default_jobs(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > SCAN_JOBS_MAX ? SCAN_JOBS_MAX : n;
 }
 
 int cli_main_scan(int argc, char **argv)
 {
 	enum { O_FORMAT = 256, O_PARTITION, O_OFFSET, O_RULES, O_BASELINE,
-	       O_SAVE_BASELINE, O_THRESHOLD, O_NO_COLOR, O_PROGRESS, O_NO_REPLAY };
+	       O_SAVE_BASELINE, O_THRESHOLD, O_NO_COLOR, O_PROGRESS, O_NO_REPLAY,
+	       O_BDE_SECRET };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "output", required_argument, NULL, 'o' },
@@ -151,8 +299,16 @@ int cli_main_scan(int argc, char **argv)
 		{ "no-color", no_argument, NULL, O_NO_COLOR },
 		{ "progress", no_argument, NULL, O_PROGRESS },
 		{ "no-replay", no_argument, NULL, O_NO_REPLAY },
+		{ "recovery-password", required_argument, NULL, O_BDE_SECRET },
+		{ "recovery-password-file", required_argument, NULL, O_BDE_SECRET },
+		{ "password", required_argument, NULL, O_BDE_SECRET },
+		{ "password-file", required_argument, NULL, O_BDE_SECRET },
+		{ "key-file", required_argument, NULL, O_BDE_SECRET },
+		{ "fvek", required_argument, NULL, O_BDE_SECRET },
+		{ "fvek-file", required_argument, NULL, O_BDE_SECRET },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -161,18 +317,21 @@ int cli_main_scan(int argc, char **argv)
 	size_t nrules = 0, nsrc, i;
 	struct scan **scans = NULL;
 	struct report_doc *rdoc = NULL;
+	struct scan_batch batch;
+	pthread_t workers[SCAN_JOBS_MAX];
+	size_t nworkers = 0;
 	struct err err;
 	char rulesbuf[4096];
 	FILE *out = stdout;
-	int c, no_color = 0, worst = 0, rc = 0;
-	long long v;
+	int c, no_color = 0, worst = 0, rc = 0, li = 0;
+	long long v, jobs = 0;
 
 	memset(&o, 0, sizeof(o));
 	o.partition = -1;
 	o.offset = -1;
 	o.threshold_aspnet = -1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:qvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:qvhj:", longopts, &li)) != -1) {
 		switch (c) {
 		case O_FORMAT:
 			if (strcmp(optarg, "text") == 0)
@@ -211,8 +370,18 @@ int cli_main_scan(int argc, char **argv)
 		case O_NO_COLOR: no_color = 1; break;
 		case O_PROGRESS: o.progress = 1; break;
 		case O_NO_REPLAY: o.no_replay = 1; break;
+		case O_BDE_SECRET:
+			err_init(&err);
+			if (bde_secret_option_parse(longopts[li].name, optarg, &err) < 0)
+				return die_usage("%s", err.msg);
+			break;
 		case 'q': o.quiet = 1; break;
 		case 'v': o.verbose = 1; break;
+		case 'j':
+			if (parse_long(optarg, 1, &jobs) < 0 || jobs > SCAN_JOBS_MAX)
+				return die_usage("-j: '%s' is not a number of jobs (1..%d)", optarg,
+						 SCAN_JOBS_MAX);
+			break;
 		case 'h': usage(stdout); return 0;
 		default: return die_usage("%s", "bad option");
 		}
@@ -222,6 +391,9 @@ int cli_main_scan(int argc, char **argv)
 		return die_usage("%s", "scan: no SOURCE given");
 	if (o.partition >= 0 && o.offset >= 0)
 		return die_usage("%s", "--partition and --offset exclude each other");
+	err_init(&err);
+	if (bde_secrets_from_env(&err) < 0)
+		return die_usage("%s", err.msg);
 	if (o.save_baseline && nsrc > 1)
 		return die_usage("%s", "--save-baseline takes one SOURCE");
 	if (o.baseline) {
@@ -271,75 +443,79 @@ int cli_main_scan(int argc, char **argv)
 			return 2;
 		}
 	}
+	memset(&batch, 0, sizeof(batch));
+	batch.o = &o;
+	batch.rules = rules;
+	batch.nrules = nrules;
+	batch.njobs = nsrc;
+	batch.jobs = calloc(nsrc, sizeof(*batch.jobs));
+	if (!batch.jobs) {
+		fprintf(stderr, "vssdoctor: out of memory\n");
+		rc = 2;
+		nsrc = 0;
+	}
 	for (i = 0; i < nsrc; i++) {
-		const char *src = argv[optind + (int)i];
-		struct scan *s = calloc(1, sizeof(*s));
-		int st;
+		batch.jobs[i].src = argv[optind + (int)i];
+		batch.jobs[i].index = i;
+		batch.jobs[i].nsrc = nsrc;
+	}
+	pthread_mutex_init(&batch.lock, NULL);
+	pthread_cond_init(&batch.cond, NULL);
+	if (!jobs)
+		jobs = default_jobs();
+	/* one source, or -j 1: on this thread, as it always was */
+	if (jobs > 1 && nsrc > 1) {
+		/* libxml2 (Web.config, JUnit) wants its one-time set-up done
+		 * before threads use it */
+		xmlInitParser();
+		while (nworkers < (size_t)jobs && nworkers < nsrc &&
+		       pthread_create(&workers[nworkers], NULL, scan_worker, &batch) == 0)
+			nworkers++;
+	}
+	for (i = 0; i < nsrc; i++) {
+		struct scan_job *j = &batch.jobs[i];
 
-		if (!s) {
-			fprintf(stderr, "vssdoctor: out of memory\n");
-			rc = 2;
-			break;
-		}
-		scans[i] = s;
-		if (o.progress)
-			fprintf(stderr, "vssdoctor: scanning '%s' (%zu/%zu)\n", src, i + 1, nsrc);
-		err_init(&err);
-		if (scan_open(s, src, &o, &err) < 0) {
-			fprintf(stderr, "vssdoctor: cannot read '%s': %s\n", src, err.msg);
+		if (nworkers) {
+			pthread_mutex_lock(&batch.lock);
+			while (!j->done)
+				pthread_cond_wait(&batch.cond, &batch.lock);
+			pthread_mutex_unlock(&batch.lock);
 		} else {
-			err_init(&err);
-			if (scan_run(s, rules, nrules, &err) < 0) {
-				fprintf(stderr, "vssdoctor: '%s': %s\n", src, err.msg);
-				s->open_failed = 1;
-				s->open_err = err;
-			}
+			scan_one(&batch, j);
 		}
-		if (o.save_baseline && !s->open_failed) {
-			json_t *doc = NULL;
-
-			err_init(&err);
-			if (baseline_collect(s, &doc, &err) < 0 ||
-			    baseline_save(o.save_baseline, doc, &err) < 0) {
-				fprintf(stderr, "vssdoctor: --save-baseline: %s\n", err.msg);
-				rc = 2;
-			} else if (!o.quiet) {
-				fprintf(stderr, "vssdoctor: baseline of '%s' written to '%s'\n",
-					src, o.save_baseline);
-			}
-			json_decref(doc);
-		}
-		st = scan_exit_status(s);
-		if (exit_rank(st) > exit_rank(worst))
-			worst = st;
-		if (o.verbose)
-			verbose_stats(s);
-		/* stream text and JSON Lines as each source finishes */
-		if (o.format == FORMAT_JSON && (nsrc > 1 || !s->open_failed))
-			report_json(out, s, nsrc > 1);
-		else if (o.format == FORMAT_TEXT && !s->open_failed) {
-			if (o.quiet) {
-				report_verdict(out, s);
-			} else {
-				if (i > 0)
-					fputc('\n', out);
-				report_text(out, s, o.color, o.verbose);
-			}
-		} else if (rdoc && (nsrc > 1 || !s->open_failed)) {
-			/* (one unreadable source: its error line only, as in text
-			 * and JSON; in a batch it gets its row) */
-			if (report_doc_add(rdoc, s) < 0) {
+		if (j->errlen)
+			fwrite(j->err, 1, j->errlen, stderr);
+		if (j->outlen)
+			fwrite(j->out, 1, j->outlen, out);
+		fflush(out);
+		free(j->out);
+		free(j->err);
+		j->out = j->err = NULL;
+		scans[i] = j->s;
+		if (rdoc && j->s && (nsrc > 1 || !j->s->open_failed)) {
+			/* markdown and html: added here, in the order given (one
+			 * unreadable source: its error line only, as in text and
+			 * JSON; in a batch it gets its row) */
+			if (report_doc_add(rdoc, j->s) < 0) {
 				fprintf(stderr, "vssdoctor: out of memory\n");
 				rc = 2;
 			}
 		}
-		fflush(out);
-		if (o.format != FORMAT_JUNIT) {
-			scan_release(s);
-			free(s);
-			scans[i] = NULL;
+		if (rdoc && j->s) {
+			scan_release(j->s);
+			free(j->s);
+			scans[i] = j->s = NULL;
 		}
+		if (j->failed)
+			rc = 2;
+		if (exit_rank(j->status) > exit_rank(worst))
+			worst = j->status;
 	}
+	for (i = 0; i < nworkers; i++)
+		pthread_join(workers[i], NULL);
+	pthread_mutex_destroy(&batch.lock);
+	pthread_cond_destroy(&batch.cond);
+	free(batch.jobs);
 	if (o.format == FORMAT_JUNIT && rc == 0)
 		report_junit(out, scans, nsrc);
 	if (rdoc && rc == 0 && report_doc_write(rdoc, out) < 0) {

@@ -61,7 +61,30 @@ json_t *report_json_build(const struct scan *s)
 		json_object_set_new(vol, "filesystem", json_string(s->is_dir ? "directory" : "ntfs"));
 		json_object_set_new(vol, "label", json_string(fs_info(s->fs)->label));
 		json_object_set_new(vol, "dirty", json_boolean(fs_info(s->fs)->dirty));
+		if (s->vol.letter)
+			json_object_set_new(vol, "letter", json_sprintf("%c:", s->vol.letter));
 		json_object_set_new(src, "volume", vol);
+	}
+	if (s->fs && !s->is_dir && s->vt.count) {
+		/* every volume of the image, with its drive letter */
+		json_t *vols = json_array();
+		unsigned k;
+
+		for (k = 0; vols && k < s->vt.count; k++) {
+			const struct volume_info *v = &s->vt.v[k];
+			json_t *o = json_object();
+
+			json_object_set_new(o, "index", json_integer(v->index));
+			json_object_set_new(o, "offset", json_integer((json_int_t)v->offset));
+			json_object_set_new(o, "size", json_integer((json_int_t)v->size));
+			json_object_set_new(o, "filesystem", json_string(volume_fs_name(v->fs)));
+			if (v->letter)
+				json_object_set_new(o, "letter", json_sprintf("%c:", v->letter));
+			json_object_set_new(o, "windows", json_boolean(
+				v->index == s->vol.index && v->offset == s->vol.offset));
+			json_array_append_new(vols, o);
+		}
+		json_object_set_new(src, "volumes", vols);
 	}
 	if (s->windows && json_object_size(s->windows))
 		json_object_set(src, "windows", s->windows);

@@ -500,6 +500,15 @@ void html_scan(FILE *f, const struct vscan *v, size_t index, int level, int verb
 	if (v->windows) {
 		fputs("<tr><td class=\"k\">Windows</td><td>", f);
 		html_put(f, v->windows);
+		if (*v->system_root) {
+			fputs(", in ", f);
+			html_put(f, v->system_root);
+		}
+		fputs("</td></tr>\n", f);
+	}
+	if (*v->drives) {
+		fputs("<tr><td class=\"k\">drives</td><td>", f);
+		html_put(f, v->drives);
 		fputs("</td></tr>\n", f);
 	}
 	fprintf(f, "<tr><td class=\"k\">verdict</td><td class=\"ex%d\">", v->exit_status);

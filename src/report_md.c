@@ -277,6 +277,15 @@ void md_scan(FILE *f, const struct vscan *v, int level, int verbose)
 	if (v->windows) {
 		fputs("| **Windows** | ", f);
 		md_put(f, v->windows);
+		if (*v->system_root) {
+			fputs(", in ", f);
+			md_put(f, v->system_root);
+		}
+		fputs(" |\n", f);
+	}
+	if (*v->drives) {
+		fputs("| **drives** | ", f);
+		md_put(f, v->drives);
 		fputs(" |\n", f);
 	}
 	fputs("| **verdict** | ", f);

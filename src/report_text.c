@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "report.h"
 #include "report_priv.h"
@@ -345,8 +346,7 @@ static void present_result(FILE *f, const struct vscan *v, const struct vresult 
 		if (!refs_done && r->refs) {
 			fputs("  see:", f);
 			pad(f, MARGIN - 6);
-			text_put(f, r->refs);
-			fputc('\n', f);
+			put_wrapped(f, r->refs, MARGIN, MARGIN, TEXT_WIDTH);
 		}
 		if (r->ntables) {
 			fputs("  evidence:\n", f);
@@ -400,6 +400,31 @@ static void other_result(FILE *f, const struct vresult *r, const struct colors *
 	}
 }
 
+/* A finding present but not failing the scan (information), without -v:
+ * one line, "PRESENT  id  what it saw" cut to the width. */
+static void info_result(FILE *f, const struct vresult *r, const struct colors *c)
+{
+	const char *what = r->words[0] ? r->words[0] : r->event ? r->event : r->summary;
+	size_t room = TEXT_WIDTH - MARGIN - view_width(r->id) - 2, n = 0;
+	const char *p;
+
+	fprintf(f, "%s%s%s", color_of(r, c), tag_of(r), c->off);
+	pad(f, MARGIN - strlen(tag_of(r)));
+	fprintf(f, "%s", c->bold);
+	text_put(f, r->id);
+	fprintf(f, "%s  ", c->off);
+	if (view_width(what) <= room) {
+		text_put(f, what);
+	} else {
+		for (p = what; *p; p += char_len(p))
+			if (++n > room - 3)
+				break;
+		text_putn(f, what, (size_t)(p - what));
+		fputs("...", f);
+	}
+	fputc('\n', f);
+}
+
 static int text_scan(FILE *f, const struct vscan *v, int color, int verbose)
 {
 	const struct colors *c = color ? &colors_on : &colors_off;
@@ -421,13 +446,26 @@ static int text_scan(FILE *f, const struct vscan *v, int color, int verbose)
 		text_put(f, v->image);
 	}
 	fputc('\n', f);
-	if (verbose && *v->volume) {
+	/* the volume when it has a drive letter on a disk of several */
+	if ((verbose || (v->s->vol.letter && v->s->vt.count > 1)) && *v->volume) {
 		fputs("Volume:   ", f);
 		put_wrapped(f, v->volume, MARGIN + 1, MARGIN + 1, TEXT_WIDTH);
 	}
 	if (v->windows) {
 		fputs("Windows:  ", f);
 		put_wrapped(f, v->windows, MARGIN + 1, MARGIN + 1, TEXT_WIDTH);
+		/* where Windows lives, when it is not the usual \Windows */
+		if (*v->system_root && (verbose || strlen(v->system_root) < 8 ||
+					strcasecmp(v->system_root + strlen(v->system_root) - 8, "\\Windows"))) {
+			pad(f, MARGIN + 1);
+			fputs("in ", f);
+			text_put(f, v->system_root);
+			fputc('\n', f);
+		}
+	}
+	if (*v->drives) {
+		fputs("Drives:   ", f);
+		put_wrapped(f, v->drives, MARGIN + 1, MARGIN + 1, TEXT_WIDTH);
 	}
 	/* the verdict, broken after its ';' when it does not fit */
 	snprintf(tail, sizeof(tail), " (exit status %d)", v->exit_status);
@@ -474,36 +512,39 @@ verdict_done:
 			nabsent++;
 			continue;
 		}
-		if (r->status == STATUS_PRESENT)
+		if (r->status == STATUS_PRESENT && !r->is_cause && !r->fails && !verbose)
+			info_result(f, r, c);
+		else if (r->status == STATUS_PRESENT)
 			present_result(f, v, r, c, verbose);
 		else
 			other_result(f, r, c, verbose);
 	}
 	if (nabsent) {
-		/* absent findings: their ids on one line (wrapped) */
+		/* absent findings: their ids on one line, "+N more (-v)" when
+		 * they do not fit */
+		size_t shown = 0;
+
 		fprintf(f, "%sabsent%s", c->green, c->off);
 		pad(f, MARGIN - 6);
 		col = MARGIN;
 		for (i = 0; i < v->nres; i++) {
 			const struct vresult *r = &v->res[i];
-			size_t w = view_width(r->id);
+			size_t w = view_width(r->id), left = nabsent - shown - 1;
+			char more[40];
 
 			if (r->is_cause || r->status != STATUS_ABSENT)
 				continue;
-			if (col > MARGIN) {
-				fputc(',', f);
-				col++;
-				if (col + 1 + w > TEXT_WIDTH) {
-					fputc('\n', f);
-					pad(f, MARGIN);
-					col = MARGIN;
-				} else {
-					fputc(' ', f);
-					col++;
-				}
+			/* room for this id and, if others follow, ", +N more (-v)" */
+			snprintf(more, sizeof(more), ", +%zu more (-v)", left + 1);
+			if (col + (shown ? 2 : 0) + w + (left ? strlen(more) : 0) > TEXT_WIDTH) {
+				fputs(shown ? more : more + 2, f);
+				break;
 			}
+			if (shown)
+				fputs(", ", f);
 			text_put(f, r->id);
-			col += w;
+			col += (shown ? 2 : 0) + w;
+			shown++;
 		}
 		fputc('\n', f);
 	}

@@ -1992,7 +1992,22 @@ static char *volume_words(const struct scan *s)
 			sb_addf(&b, "%s NTFS volume at offset %llu", s->vol.index == 0 ? "bare" : "--offset",
 				(unsigned long long)s->vol.offset);
 		sb_addf(&b, ", label \"%s\"%s", fs_info(s->fs)->label, fs_info(s->fs)->dirty ? ", dirty" : "");
+		if (s->vol.letter)
+			sb_addf(&b, ", drive %c:", s->vol.letter);
 	}
+	return sb_take(&b);
+}
+
+/* "C: partition 2, D: partition 1, E: not in the image (device path)",
+ * "" when the registry names no letter. */
+static char *drives_words(const struct scan *s)
+{
+	struct sbuf b = { 0 };
+	const char *k;
+	json_t *dv;
+
+	json_object_foreach(json_object_get(s->windows, "drive_letters"), k, dv)
+		sb_addf(&b, "%s%s: %s", b.len ? ", " : "", k, json_is_string(dv) ? json_string_value(dv) : "?");
 	return sb_take(&b);
 }
 
@@ -2212,6 +2227,7 @@ void vscan_release(struct vscan *v)
 	free(v->windows);
 	free(v->windows_short);
 	free(v->verdict);
+	free(v->drives);
 	free(v->bars);
 	free(v->events);
 	memset(v, 0, sizeof(*v));
@@ -2235,7 +2251,9 @@ int vscan_build(struct vscan *v, const struct scan *s)
 	v->windows = windows_words(s, 0);
 	v->windows_short = windows_words(s, 1);
 	v->verdict = view_verdict(s);
-	if (!v->source || !v->image || !v->volume || !v->windows_short || !v->verdict ||
+	v->drives = drives_words(s);
+	v->system_root = s->system_root;
+	if (!v->source || !v->image || !v->volume || !v->windows_short || !v->verdict || !v->drives ||
 	    (!v->windows && json_object_size(s->windows)))
 		goto nomem;
 	nres = s->open_failed ? 4 : s->nresults;

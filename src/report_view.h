@@ -75,7 +75,9 @@ struct vscan {
 	const struct scan *s;
 	char *source;            /* the path as given */
 	char *image;             /* "raw image, 96.0 MiB", "" */
-	char *volume;            /* "bare NTFS volume at offset 0, label "Windows"", "" */
+	char *volume;            /* "bare NTFS volume at offset 0, label "Windows"[, drive C:]", "" */
+	char *drives;            /* "C: partition 2, D: partition 1, E: not in the image ...", "" */
+	const char *system_root; /* "C:\WINNT" (borrowed), "" when unknown */
 	char *windows;           /* "Windows Server 2008 R2 Standard 6.1 build 7601, ControlSet001" or NULL */
 	char *windows_short;     /* "Windows Server 2008 R2 Standard (7601)" or "" */
 	char *verdict;           /* as the -q line says it, without the exit status */

@@ -10,12 +10,16 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "bde.h"
 #include "checks.h"
 #include "events.h"
 #include "registry.h"
 #include "rules.h"
+#include "windir.h"
 
-#define WINDOWS_MARKER "Windows\\System32\\config\\SYSTEM"
+/* What makes a volume a Windows volume (windir.h): a top-level folder
+ * holding this hive; named in messages. */
+#define WINDOWS_MARKER "<folder>\\System32\\config\\SYSTEM"
 
 uint64_t now_ns(void)
 {
@@ -78,26 +82,24 @@ int scan_cache_put(struct scan *s, const char *key, void *ptr,
 	return -E_LIMIT;
 }
 
-/* 1 holds Windows, 0 not, <0 cannot tell */
-static int has_windows(struct fs *fs, struct err *err)
+/* Whether a volume holds Windows, and in which folder: windir_find(). */
+static void warn_other_windirs(struct scan *s, unsigned others)
 {
-	struct fs_stat st;
-	int rc = fs_stat(fs, WINDOWS_MARKER, &st, err);
-
-	if (rc < 0)
-		return rc;
-	return rc == 1 && !st.is_dir;
+	if (others)
+		scan_warn(s, "%u more top-level folder%s of this volume hold%s System32\\config\\SYSTEM: judging '%s'",
+			  others, others == 1 ? "" : "s", others == 1 ? "s" : "", s->windir);
 }
 
 static int open_dir_source(struct scan *s, const char *source, struct err *err)
 {
+	unsigned others = 0;
 	int rc;
 
 	s->is_dir = 1;
 	rc = fs_open_dir(&s->fs, source, err);
 	if (rc < 0)
 		return rc;
-	rc = has_windows(s->fs, err);
+	rc = windir_find(s->fs, s->windir, sizeof(s->windir), &others, err);
 	if (rc < 0)
 		return rc;
 	if (rc == 0)
@@ -106,6 +108,7 @@ static int open_dir_source(struct scan *s, const char *source, struct err *err)
 	s->vol.index = 0;
 	snprintf(s->vol.type, sizeof(s->vol.type), "directory");
 	s->vol.fs = VOLUME_FS_NTFS;
+	warn_other_windirs(s, others);
 	if (!fs_info(s->fs)->descriptors)
 		scan_warn(s, "security descriptors unavailable: %s",
 			  fs_info(s->fs)->descriptors_why);
@@ -117,28 +120,80 @@ static int try_volume(struct scan *s, const struct volume_info *v,
 		      struct err *err)
 {
 	struct fs *fs = NULL;
+	char folder[LIMIT_WINDIR_LEN];
+	unsigned others = 0;
 	int rc;
 
-	if (v->fs == VOLUME_FS_BITLOCKER)
-		return err_set(err, -E_UNSUPPORTED,
-			       "partition %d is BitLocker-encrypted: unlock it first, e.g. with dislocker or bdemount",
-			       v->index);
-	rc = fs_open_ntfs(&fs, s->img, v->offset, v->size, err);
-	if (rc < 0)
+	struct image *inner = NULL;
+
+	if (v->fs == VOLUME_FS_BITLOCKER) {
+		/* the decrypted view (bde.h); its NTFS volume starts at 0 */
+		rc = bde_open(&inner, NULL, s->img, v->offset, v->size, err);
+		if (rc < 0)
+			return err_wrap(err, "partition %d", v->index);
+		rc = fs_open_ntfs(&fs, inner, 0, image_size(inner), err);
+	} else {
+		rc = fs_open_ntfs(&fs, s->img, v->offset, v->size, err);
+	}
+	if (rc < 0) {
+		image_free(inner);
 		return rc;
-	rc = has_windows(fs, err);
+	}
+	rc = windir_find(fs, folder, sizeof(folder), &others, err);
 	if (rc <= 0) {
 		fs_free(fs);
+		image_free(inner);
 		return rc;
 	}
 	if (!s->fs) {
 		s->fs = fs;
+		s->bde_img = inner;
 		s->vol = *v;
+		snprintf(s->windir, sizeof(s->windir), "%s", folder);
+		warn_other_windirs(s, others);
 		snprintf(s->vol.label, sizeof(s->vol.label), "%s", fs_info(fs)->label);
 	} else {
 		fs_free(fs);
+		image_free(inner);
 	}
 	return 1;
+}
+
+/* Several volumes hold Windows: judge the one whose own registry makes it
+ * the system volume (MountedDevices gives it SystemRoot's letter).
+ * Returns the position in idx of the volume chosen, or -1 (keep the
+ * first). */
+static int choose_system_volume(struct scan *s, const unsigned *idx,
+				unsigned n)
+{
+	unsigned k;
+
+	for (k = 0; k < n; k++) {
+		const struct volume_info *v = &s->vt.v[idx[k]];
+		char folder[LIMIT_WINDIR_LEN];
+		struct fs *fs = NULL;
+		struct err e;
+
+		err_init(&e);
+		if (fs_open_ntfs(&fs, s->img, v->offset, v->size, &e) < 0)
+			continue;
+		if (windir_find(fs, folder, sizeof(folder), NULL, &e) != 1 ||
+		    windir_is_system_volume(fs, folder, &s->vt, v, &e) != 1) {
+			fs_free(fs);
+			continue;
+		}
+		if (v->index == s->vol.index && v->offset == s->vol.offset) {
+			fs_free(fs);
+			return (int)k;
+		}
+		fs_free(s->fs);
+		s->fs = fs;
+		s->vol = *v;
+		snprintf(s->windir, sizeof(s->windir), "%s", folder);
+		snprintf(s->vol.label, sizeof(s->vol.label), "%s", fs_info(fs)->label);
+		return (int)k;
+	}
+	return -1;
 }
 
 /* Test hook (issue 8): VSSD_FAULT_READ_AFTER=N fails every read after the
@@ -159,8 +214,8 @@ static int open_volumes(struct scan *s, struct err *err)
 {
 	const struct scan_opts *o = s->opts;
 	struct err verr;
-	unsigned i, found = 0, ntfs = 0;
-	int rc, last_rc = 0;
+	unsigned i, found = 0, ntfs = 0, win[LIMIT_PARTITIONS];
+	int rc, last_rc = 0, chosen = -1;
 	char others[256] = "";
 
 	fault_from_env(s->img);
@@ -205,13 +260,23 @@ static int open_volumes(struct scan *s, struct err *err)
 			*err = verr;
 			continue;
 		}
-		if (rc == 1 && ++found > 1) {
-			size_t l = strlen(others);
-			snprintf(others + l, sizeof(others) - l, "%s%d",
-				 found > 2 ? ", " : "", v->index);
-		}
+		if (rc == 1)
+			win[found++] = i;
 	}
-	if (others[0])
+	if (found > 1 && !(o && o->partition >= 0))
+		chosen = choose_system_volume(s, win, found);
+	for (i = 0; found > 1 && i < found; i++) {
+		size_t l = strlen(others);
+
+		if (s->vt.v[win[i]].index == s->vol.index && s->vt.v[win[i]].offset == s->vol.offset)
+			continue;
+		snprintf(others + l, sizeof(others) - l, "%s%d", l ? ", " : "",
+			 s->vt.v[win[i]].index);
+	}
+	if (others[0] && chosen >= 0)
+		scan_warn(s, "several volumes hold Windows; using partition %d, the system volume its registry names (also: %s); choose with --partition",
+			  s->vol.index, others);
+	else if (others[0])
 		scan_warn(s, "several volumes hold Windows; using partition %d (also: %s); choose with --partition",
 			  s->vol.index, others);
 	if (found)
@@ -267,6 +332,7 @@ static int scan_opened(struct scan *s, int rc, struct err *err)
 	if (fs_info(s->fs)->hibernated)
 		scan_warn(s, "Windows is hibernated on this volume: recent changes may sit in hiberfil.sys");
 	registry_fill_windows(s);
+	windir_settle(s);
 	return 0;
 }
 
@@ -329,6 +395,11 @@ static void run_events(struct scan *s, const struct rule *r, struct result *res)
 		n = events_collect(s, spec, res->evidence, &e);
 		if (n < 0) {
 			failed++;
+			/* an unreadable log was warned about once where it was
+			 * read; anything else is said here, not dropped */
+			if (e.code != -E_IO && e.code != -E_NOTFOUND && e.code != -E_CORRUPT &&
+			    e.code != -E_FORMAT)
+				scan_warn(s, "rule %s: events[%zu]: %s", r->id, i, e.msg);
 			continue;
 		}
 		read_any = 1;
@@ -406,6 +477,8 @@ int scan_run(struct scan *s, const struct rule *rules, size_t nrules,
 	size_t i, k, n = 0;
 	int rc;
 
+	s->rules = rules;
+	s->nrules = nrules;
 	s->results = calloc(nrules + 4, sizeof(*s->results));
 	if (!s->results)
 		return err_set(err, -E_NOMEM, "out of memory");
@@ -460,6 +533,10 @@ int scan_run(struct scan *s, const struct rule *rules, size_t nrules,
 	}
 	s->nresults = n;
 	s->t_total_ms = (now_ns() - s->t_start_ns) / 1000000;
+	/* a mapped raw file that shrank under the scan read as zeros since
+	 * (image_map.c): nothing of it can be trusted */
+	if (s->img && image_damaged(s->img))
+		return err_set(err, -E_IO, "the source changed size while it was being read: scan again");
 	return 0;
 }
 
@@ -508,6 +585,7 @@ void scan_release(struct scan *s)
 		if (s->cache[i].key[0] && s->cache[i].free_fn)
 			s->cache[i].free_fn(s->cache[i].ptr);
 	fs_free(s->fs);
+	image_free(s->bde_img);
 	image_free(s->img);
 	json_decref(s->warnings);
 	json_decref(s->windows);

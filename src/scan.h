@@ -53,6 +53,7 @@ struct scan {
 	const char *source;          /* as given */
 	int is_dir;
 	struct image *img;           /* NULL in directory mode */
+	struct image *bde_img;       /* the decrypted BitLocker volume fs reads, or NULL */
 	struct volume_table vt;
 	struct volume_info vol;      /* the Windows volume */
 	struct fs *fs;
@@ -65,6 +66,14 @@ struct scan {
 	uint64_t t_total_ms;
 	int open_failed;             /* source unreadable: exit 2 */
 	struct err open_err;
+	/* the Windows directory (src/evidence/windir.h): the folder on the
+	 * volume as stored ("WINNT"), SystemRoot as Windows spells it
+	 * ("C:\WINNT") and its drive letter ('C') */
+	char windir[LIMIT_WINDIR_LEN];
+	char system_root[LIMIT_WINDIR_LEN + 4];
+	char system_letter;
+	const struct rule *rules;    /* the rules scan_run runs (borrowed), */
+	size_t nrules;               /* for collectors that read ahead */
 };
 
 /* Open the source (image or directory), choose the volume, mount it.

@@ -161,7 +161,7 @@ static void print_acl(const char *label, const struct secdesc *sd, int is_dacl,
 	const struct acl *acl = is_dacl ? &sd->dacl : &sd->sacl;
 	int present = sd->control & (is_dacl ? SE_DACL_PRESENT : SE_SACL_PRESENT);
 	int has = is_dacl ? sd->has_dacl : sd->has_sacl;
-	char ace[SDDL_ACE_MAX], sid[SID_STR_MAX], rights[512];
+	char *ace, sid[SID_STR_MAX], rights[512], type[32];
 	unsigned i;
 
 	if (!present) {
@@ -179,11 +179,14 @@ static void print_acl(const char *label, const struct secdesc *sd, int is_dacl,
 		const struct ace *a = &acl->aces[i];
 		const char *name = sid_name(&a->sid);
 
-		if (sddl_ace_encode(a, kind, ace, sizeof(ace)) < 0)
-			snprintf(ace, sizeof(ace), "(type 0x%02x)", a->type);
+		/* conditions included, whatever their length */
+		snprintf(type, sizeof(type), "(type 0x%02x)", a->type);
+		if (sddl_ace_text(a, kind, &ace, NULL) < 0)
+			ace = NULL;
 		sid_to_string(&a->sid, sid, sizeof(sid));
 		access_rights_names(a->mask, obj, rights, sizeof(rights));
-		printf("  %2u. %s\n", i + 1, ace);
+		printf("  %2u. %s\n", i + 1, ace ? ace : type);
+		free(ace);
 		printf("      %s%s %s%s%s%s: %s\n", type_word(a->type),
 		       (a->flags & ACE_INHERIT_ONLY) ? " (inherit only: not for this object)" : "",
 		       name ? name : sid, name ? " (" : "", name ? sid : "", name ? ")" : "",

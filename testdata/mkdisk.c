@@ -12,6 +12,11 @@
  *                       "System Reserved" (active), the others 0x27.
  *     --volume FILE     the Windows volume, copied into its partition
  *                       (GPT "Basic data", MBR 0x07)
+ *     --data-volume FILE one more partition holding FILE (GPT "Basic
+ *                       data", MBR 0x07; repeatable; in order with the
+ *                       --before-mib ones, before the Windows volume
+ *                       unless --windows-index says otherwise)
+ *     --mbr-signature HEX  the MBR disk signature (default 44535356)
  *     --windows-index K where the volume goes among the partitions
  *                       (1-based; default: after every --before-mib one)
  *     --logical         MBR: the volume and everything after it become
@@ -32,7 +37,9 @@
  *     goes into the parent locator's path entries, BYTES and FILE's size
  *     are multiples of the parent's logical sector size
  *
- * Prints the partition table ("index offset size") on stdout.  Exit 0, or
+ * Prints the partition table ("index offset size") on stdout.  GPT
+ * partition GUIDs are 56535344-0000-4000-8000-00000000000N for entry N
+ * (what a scenario's "letter X: gpt GUID" names).  Exit 0, or
  * 1 with one line on stderr, 2 for bad usage. */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -133,6 +140,7 @@ int main(int argc, char **argv)
 {
 	static struct disk_layout l;
 	unsigned long long before[DISK_MAX_PARTS], v, past_end = 0, winidx = 0;
+	const char *before_file[DISK_MAX_PARTS] = { NULL };
 	unsigned nbefore = 0, i, b, corrupt = 0, logical = 0;
 	const char *volume = NULL, *out = NULL;
 	struct err err;
@@ -158,6 +166,19 @@ int main(int argc, char **argv)
 			volume = argv[++i];
 		} else if (strcmp(a, "--out") == 0 && val) {
 			out = argv[++i];
+		} else if (strcmp(a, "--data-volume") == 0 && val) {
+			if (nbefore + 1 >= DISK_MAX_PARTS)
+				return usage("too many partitions");
+			before_file[nbefore] = val;
+			before[nbefore++] = 0;
+			i++;
+		} else if (strcmp(a, "--mbr-signature") == 0 && val) {
+			char *end;
+
+			l.mbr_signature = (uint32_t)strtoul(val, &end, 16);
+			if (*end || !*val)
+				return usage("--mbr-signature takes 8 hex digits");
+			i++;
 		} else if (parse_u64(val, &v) < 0) {
 			return usage("bad argument");
 		} else if (strcmp(a, "--before-mib") == 0 && v > 0) {
@@ -198,8 +219,13 @@ int main(int argc, char **argv)
 			p->mbr_type = 0x07;
 			p->gpt_type = GPT_TYPE_BASIC_DATA;
 			p->name = "Basic data partition";
+		} else if (before_file[i - (i + 1 > winidx ? 1 : 0)]) {
+			p->volume = before_file[i - (i + 1 > winidx ? 1 : 0)];
+			p->mbr_type = 0x07;
+			p->gpt_type = GPT_TYPE_BASIC_DATA;
+			p->name = "Basic data partition";
 		} else {
-			p->size = before[b] * MIB;
+			p->size = before[i - (i + 1 > winidx ? 1 : 0)] * MIB;
 			if (l.scheme == DISK_GPT) {
 				p->gpt_type = b == 0 ? GPT_TYPE_EFI_SYSTEM :
 					      b == 1 ? GPT_TYPE_MS_RESERVED :

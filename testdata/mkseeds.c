@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "condexpr.h"
 #include "disk_writer.h"
 #include "evtx_writer.h"
 #include "regf_writer.h"
@@ -45,13 +46,81 @@ static const char *const sddls[] = {
 	"D:PAI(D;;FA;;;WD)(A;OICIIO;GA;;;CO)(A;;0x1200a9;;;BU)",
 	"O:BAG:BAD:P(OA;;CR;ab721a53-1e2f-11d0-9819-00aa0040529b;;WD)(A;CIID;GR;;;AU)S:AI(AU;SA;WP;;;WD)",
 	"D:(A;;CCLCSWRPWPDTLOCRRC;;;SY)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)(A;;CCLCSWLOCRRC;;;S-1-5-80-242729624-280608522-2219052887-3187409060-2225943459)",
+	/* conditional and resource attribute ACEs (lfsvc's, and others) */
+	"O:SYG:SYD:(A;;CCLCSWLOCRRC;;;SU)(XA;;LCRPWP;;;IU;(!(WIN://ISMULTISESSIONSKU)))(XD;;RP;;;AU;(@USER.x == 1))",
+	"D:(ZA;;CR;bf967aba-0de6-11d0-a285-00aa003049e2;;WD;((Member_of_any {SID(BA), SID(NS)}) || (Exists @RESOURCE.c)))"
+	"S:(XU;SA;FA;;;WD;(@DEVICE.a Any_of {1, \"x\"}))(RA;;;;;WD;(\"c\",TS,0x0,\"blue\",\"red\"))",
 };
+
+/* fuzz_condexpr: conditions (selector 1 text, 0 binary) and resource
+ * attributes (3 text, 2 binary) */
+static const char *const conditions[] = {
+	"(!(WIN://ISMULTISESSIONSKU))",
+	"(Member_of {SID(BA)})",
+	"((@USER.Title == \"PM\") && ((@USER.Division == \"Finance\") || (@USER.Division == \"Sales\")))",
+	"((Device_Member_of {SID(AA)}) || (Member_of_any {SID(WD), SID(S-1-5-21-1-2-3-500)}))",
+	"(@DEVICE.colour == {\"orange\", \"blue\", 1, -0x2, +03, #0a0b, SID(SY), {}})",
+	"((Exists @RESOURCE.r) && (Not_Exists x) && (@USER.a Not_Any_of @RESOURCE.b))",
+	"(!(!(@USER.a Contains 1)))",
+};
+
+static const char *const attributes[] = {
+	"(\"colour\",TS,0x0,\"blue\",\"red\")",
+	"(\"Impact\",TI,0x0,-3,1)",
+	"(\"u\",TU,0x2,18446744073709551615)",
+	"(\"s\",TD,0x0,BA,S-1-5-21-1-2-3-500)",
+	"(\"x\",TX,0x0,0102ff)",
+	"(\"b\",TB,0x0,0,1)",
+};
+
+static void condexpr_seeds(void)
+{
+	char name[64], buf[512];
+	uint8_t *bin;
+	size_t i, k, used, len, n;
+	struct err err;
+
+	for (k = 0; k < 2; k++) {
+		const char *const *list = k ? attributes : conditions;
+		size_t count = k ? sizeof(attributes) / sizeof(attributes[0]) :
+				   sizeof(conditions) / sizeof(conditions[0]);
+
+		for (i = 0; i < count; i++) {
+			n = strlen(list[i]);
+			buf[0] = (char)(k ? 3 : 1);
+			memcpy(buf + 1, list[i], n);
+			snprintf(name, sizeof(name), "%s_text%02zu", k ? "attr" : "cond", i);
+			put("fuzz_condexpr", name, buf, n + 1);
+			err_init(&err);
+			if ((k ? claim_from_sddl : condexpr_from_sddl)(list[i], n, &used, &bin, &len,
+								       NULL, &err) == 0) {
+				uint8_t *b = malloc(len + 1);
+
+				b[0] = (uint8_t)(k ? 2 : 0);
+				memcpy(b + 1, bin, len);
+				snprintf(name, sizeof(name), "%s_bin%02zu", k ? "attr" : "cond", i);
+				put("fuzz_condexpr", name, b, len + 1);
+				free(b);
+				free(bin);
+			} else {
+				fprintf(stderr, "mkseeds: '%s': %s\n", list[i], err.msg);
+			}
+		}
+	}
+}
 
 static const char *const capi2[] = {
 	"Details:\r\nAddCoreCsiFiles : BeginFileEnumeration() failed.\r\n\r\nSystem Error:\r\nAccess is denied.\r\n",
 	"Details:\r\nAddCoreCsiFiles : RtlConvertNtFilePathToWin32Path() failed.\r\n\r\nSystem Error:\r\nLookup Error Code (0xC0000039)\r\n",
 	"Details:\r\nAddLegacyDriverFiles: Unable to back up image of binary Microsoft Link-Layer Discovery Protocol.\r\n\r\nSystem Error:\r\nAccess is denied.\r\n",
 	"Details:\r\nAddLegacyDriverFiles: Unable to back up image of binary ghost.\r\n\r\nSystem Error:\r\nThe system cannot find the file specified.\r\n",
+};
+
+/* Windows Server Backup log lines (UTF-16LE with a BOM when written) */
+static const char *const wsblogs[] = {
+	"Error in backup of C:\\windows\\\\systemroot\\ during enumerate: Error [0x8007007b] The filename, directory name, or volume label syntax is incorrect.\r\n",
+	"Error in backup of C:\\Windows\\WinSxS\\Temp\\PendingRenames during read: Error [0x80070005] Access is denied.\r\n",
+	"Backup started\r\nFailed to back up D:\\Data\\db.mdf: Error [0x80070020] The process cannot access the file.\r\n",
 };
 
 static const char *const paths[] = {
@@ -223,6 +292,7 @@ static int evtx_seeds(void)
 		}
 		snprintf(name, sizeof(name), "log%zu.evtx", i);
 		put("fuzz_evtx_collector", name, buf, len);
+		put("fuzz_evtx_skim", name, buf, len);
 		free(buf);
 		evtx_writer_free(w);
 	}
@@ -235,6 +305,16 @@ int main(int argc, char **argv)
 		"size 3M\nos 2008r2\n",
 		"size 3M\nos 2016\nbreak cause1 cause3 mslldp binary\n",
 		"size 4M\nos 2012r2\nbreak cause2 cause4 vssacl\naspnet_folders 40\nvol junction Users D:\\Users\n",
+		/* Windows in WINNT, drive letters, a binary on D: (issue 17) */
+		"size 3M\nwindir WINNT\nbreak cause1\nletter C: mbr 44535356 1048576\nletter D: gpt 56535344-0000-4000-8000-000000000001\n"
+		"letter E: device\nreg system expand_sz ControlSet001\\Services\\AppSvc ImagePath D:\\Apps\\a.exe\n",
+	};
+	/* MountedDevices values: name, NUL, bytes */
+	static const struct { const char *name; const char *bytes; size_t len; } mountdevs[] = {
+		{ "\\DosDevices\\C:", "\xbc\x4c\xbc\x4c\x00\x7e\x00\x00\x00\x00\x00\x00", 12 },
+		{ "\\DosDevices\\C:", "DMIO:ID:\x21\x1f\x93\x09\xaf\x7f\xa9\x44\x81\xd8\x1e\x73\xc1\x4b\x9e\xaf", 24 },
+		{ "\\DosDevices\\D:", "\\\0?\0?\0\\\0S\0C\0S\0I\0", 16 },
+		{ "\\??\\Volume{a08efec2-a076-11e5-824f-806e6f6e6963}", "\xfe\x4c\x3e\x27\x00\x00\x10\x00\x00\x00\x00\x00", 12 },
 	};
 	struct err err;
 	char name[64], path[4096];
@@ -258,6 +338,19 @@ int main(int argc, char **argv)
 			free(bin);
 		}
 	}
+	for (i = 0; i < sizeof(wsblogs) / sizeof(wsblogs[0]); i++) {
+		uint8_t u16[1024];
+		size_t k = 2, j;
+
+		u16[0] = 0xff;
+		u16[1] = 0xfe;
+		for (j = 0; wsblogs[i][j] && k + 2 <= sizeof(u16); j++) {
+			u16[k++] = (uint8_t)wsblogs[i][j];
+			u16[k++] = 0;
+		}
+		snprintf(name, sizeof(name), "wsblog_%02zu", i);
+		put("fuzz_wsblog", name, u16, k);
+	}
 	for (i = 0; i < sizeof(capi2) / sizeof(capi2[0]); i++) {
 		snprintf(name, sizeof(name), "capi2_%02zu", i);
 		put("fuzz_capi2", name, capi2[i], strlen(capi2[i]));
@@ -265,6 +358,16 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		snprintf(name, sizeof(name), "path%02zu", i);
 		put("fuzz_svcpath", name, paths[i], strlen(paths[i]));
+	}
+	condexpr_seeds();
+	for (i = 0; i < sizeof(mountdevs) / sizeof(mountdevs[0]); i++) {
+		char buf[128];
+		size_t nl = strlen(mountdevs[i].name);
+
+		memcpy(buf, mountdevs[i].name, nl + 1);
+		memcpy(buf + nl + 1, mountdevs[i].bytes, mountdevs[i].len);
+		snprintf(name, sizeof(name), "mountdev%02zu", i);
+		put("fuzz_mountdev", name, buf, nl + 1 + mountdevs[i].len);
 	}
 	copy_rules(argc > 2 ? argv[2] : "rules");
 	if (disk_seeds() < 0 || hivelog_seeds() < 0 || evtx_seeds() < 0) {

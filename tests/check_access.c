@@ -130,14 +130,36 @@ static const struct {
 	/* object and callback ACEs */
 	{ "object ace no type", "D:(OA;;CC;;;WD)", "WD", ACCESS_SERVICE, 0x1 },
 	{ "object ace typed", "D:(OA;;CC;bf967aba-0de6-11d0-a285-00aa003049e2;;WD)", "WD", ACCESS_SERVICE, 0 },
-	{ "callback allow unknown", "D:(XA;;CC;;;WD;(Exists x))", "WD", ACCESS_SERVICE, 0 },
-	{ "callback deny unknown", "D:(XD;;CC;;;WD;(Exists x))(A;;CCLC;;;WD)", "WD", ACCESS_SERVICE, 0x4 },
+	/* conditions for a token without claims: Exists on a missing
+	 * attribute is FALSE, a comparison with one UNKNOWN */
+	{ "callback allow false", "D:(XA;;CC;;;WD;(Exists x))", "WD", ACCESS_SERVICE, 0 },
+	{ "callback allow unknown", "D:(XA;;CC;;;WD;(x == 1))", "WD", ACCESS_SERVICE, 0 },
+	{ "callback allow true", "D:(XA;;CC;;;WD;(Not_Exists x))", "WD", ACCESS_SERVICE, 0x1 },
+	{ "callback deny false", "D:(XD;;CC;;;WD;(Exists x))(A;;CCLC;;;WD)", "WD", ACCESS_SERVICE, 0x5 },
+	{ "callback deny unknown", "D:(XD;;CC;;;WD;(x == 1))(A;;CCLC;;;WD)", "WD", ACCESS_SERVICE, 0x4 },
 	{ "audit ignored", "D:(AU;SA;GA;;;WD)", "WD", ACCESS_SERVICE, 0 },
 	/* the seed (SCM default) descriptor */
 	{ "seed writer-like", SEED, "NS SU", ACCESS_SERVICE, 0x2018d },
 	{ "seed system", SEED, "SY", ACCESS_SERVICE, 0x201fd },
 	{ "seed admin", SEED, "BA", ACCESS_SERVICE, SERVICE_ALL_ACCESS },
 	{ "seed network service alone", SEED, "NS", ACCESS_SERVICE, 0 },
+	/* registry keys: KA / KR map to the key rights */
+	{ "key all", "D:(A;;KA;;;NS)", "NS", ACCESS_KEY, KEY_ALL_ACCESS },
+	{ "key read", "D:(A;;KR;;;BU)", "NS BU", ACCESS_KEY, KEY_READ },
+	{ "key generic all", "D:(A;;GA;;;NS)", "NS", ACCESS_KEY, KEY_ALL_ACCESS },
+	{ "key generic write", "D:(A;;GW;;;NS)", "NS", ACCESS_KEY, KEY_WRITE },
+	{ "key generic all inherit-only", "D:(A;CIIO;GA;;;NS)(A;;KR;;;BU)", "NS BU", ACCESS_KEY, KEY_READ },
+	/* the Windows 10 VSS\Diag grant to NETWORK SERVICE (not KA) */
+	{ "key win10 diag", "D:PAI(A;;KA;;;BA)(A;;CCDCLCSWRPSDRC;;;NS)(A;;KR;;;BU)", "NS BU", ACCESS_KEY,
+	  0x3001f },
+	/* COM: EXECUTE alone is every right; generic rights are EXECUTE */
+	{ "com local call", "D:(A;;CCDC;;;WD)", "NS WD", ACCESS_COM,
+	  COM_RIGHTS_EXECUTE | COM_RIGHTS_EXECUTE_LOCAL },
+	{ "com legacy execute", "D:(A;;CC;;;WD)", "NS WD", ACCESS_COM, COM_RIGHTS_ALL },
+	{ "com generic all", "D:(A;;GA;;;SY)", "SY", ACCESS_COM, COM_RIGHTS_ALL },
+	{ "com legacy deny", "D:(D;;CC;;;NS)(A;;CCDCLCSWRP;;;WD)", "NS WD", ACCESS_COM, 0 },
+	{ "com launch", "D:(A;;CCDCLCSWRP;;;BA)(A;;CCDCSW;;;WD)", "NS WD", ACCESS_COM,
+	  COM_RIGHTS_EXECUTE | COM_RIGHTS_EXECUTE_LOCAL | COM_RIGHTS_ACTIVATE_LOCAL },
 };
 
 START_TEST(test_effective)
@@ -249,6 +271,14 @@ START_TEST(test_map_generic)
 	ck_assert_uint_eq(access_map_generic(0x00000100u, ACCESS_SERVICE), 0x100);
 	ck_assert_uint_eq(access_all(ACCESS_SERVICE), 0xf01ff);
 	ck_assert_uint_eq(access_all(ACCESS_DIRECTORY), 0x1f01ff);
+	ck_assert_uint_eq(access_map_generic(ACCESS_GENERIC_READ, ACCESS_KEY), KEY_READ);
+	ck_assert_uint_eq(access_map_generic(ACCESS_GENERIC_EXECUTE, ACCESS_KEY), KEY_READ);
+	ck_assert_uint_eq(access_map_generic(ACCESS_GENERIC_WRITE, ACCESS_KEY), KEY_WRITE);
+	ck_assert_uint_eq(access_map_generic(ACCESS_GENERIC_ALL, ACCESS_KEY), KEY_ALL_ACCESS);
+	ck_assert_uint_eq(access_all(ACCESS_KEY), 0xf003f);
+	ck_assert_uint_eq(access_map_generic(COM_RIGHTS_EXECUTE, ACCESS_COM), COM_RIGHTS_ALL);
+	ck_assert_uint_eq(access_map_generic(COM_RIGHTS_EXECUTE | COM_RIGHTS_EXECUTE_LOCAL, ACCESS_COM), 0x3);
+	ck_assert_uint_eq(access_all(ACCESS_COM), 0x1f);
 }
 END_TEST
 
@@ -273,6 +303,11 @@ static const struct {
 	{ 0x1f01ff, ACCESS_SERVICE, "QUERY_CONFIG|CHANGE_CONFIG|QUERY_STATUS|ENUMERATE_DEPENDENTS|"
 				    "START|STOP|PAUSE_CONTINUE|INTERROGATE|USER_DEFINED_CONTROL|"
 				    "DELETE|READ_CONTROL|WRITE_DAC|WRITE_OWNER|SYNCHRONIZE" },
+	{ 0xf003f, ACCESS_KEY, "ALL_ACCESS" },
+	{ 0x3001f, ACCESS_KEY, "QUERY_VALUE|SET_VALUE|CREATE_SUB_KEY|ENUMERATE_SUB_KEYS|NOTIFY|DELETE|READ_CONTROL" },
+	{ 0x20019, ACCESS_KEY, "QUERY_VALUE|ENUMERATE_SUB_KEYS|NOTIFY|READ_CONTROL" },
+	{ 0x1f, ACCESS_COM, "ALL_ACCESS" },
+	{ 0xb, ACCESS_COM, "EXECUTE|EXECUTE_LOCAL|ACTIVATE_LOCAL" },
 };
 
 START_TEST(test_names)
@@ -399,10 +434,15 @@ START_TEST(test_diff_generic_and_flags)
 	free(d);
 	/* both empty */
 	ck_assert_uint_eq(diff_of("D:", "D:NO_ACCESS_CONTROL", ACCESS_SERVICE, &d), 0);
-	/* a long SID is cut with "..." to fit the 128-byte field */
-	ck_assert_uint_eq(diff_of("D:", "D:(OA;OICIIOID;CCDCLCSWRPWPDTLOCRSDRCWDWO;"
-				  "bf967aba-0de6-11d0-a285-00aa003049e2;bf967aba-0de6-11d0-a285-00aa003049e2;"
-				  "S-1-5-21-4294967295-4294967295-4294967295-4294967295)",
+	/* a long condition is cut with "..." to fit the field */
+	ck_assert_uint_eq(diff_of("D:", "D:(XA;OICIIOID;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;"
+				  "S-1-5-21-4294967295-4294967295-4294967295-4294967295;"
+				  "((@USER.a == \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\") || "
+				  "(@USER.a == \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\") || "
+				  "(@USER.a == \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\") || "
+				  "(@USER.a == \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\") || "
+				  "(@USER.a == \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\") || "
+				  "(@USER.a == \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\")))",
 				  ACCESS_SERVICE, &d), 1);
 	ck_assert_uint_eq(strlen(d[0].actual_ace), sizeof(d[0].actual_ace) - 1);
 	ck_assert_str_eq(d[0].actual_ace + sizeof(d[0].actual_ace) - 4, "...");

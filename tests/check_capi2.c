@@ -77,6 +77,17 @@ static const struct {
 	{ "any function after Details", "Details:\nfoo: bar\n", 1, CAPI2_UNKNOWN, "foo", "", "", "bar", 0 },
 	{ "Details then prose", "Details:\nsomething went wrong\nAddCoreCsiFiles : BeginFileEnumeration() failed.\n",
 	  1, CAPI2_CORE_CSI_ACCESS_DENIED, "AddCoreCsiFiles", "", "", NULL, 0 },
+	{ "legacy bad path, text",
+	  "Details:\r\nAddLegacyDriverFiles: Unable to back up image of binary Foo Agent.\r\n\r\n"
+	  "System Error:\r\nThe filename, directory name, or volume label syntax is incorrect.\r\n",
+	  1, CAPI2_LEGACY_DRIVER_BAD_PATH, "AddLegacyDriverFiles", "Foo Agent",
+	  "The filename, directory name, or volume label syntax is incorrect.", NULL, 0 },
+	{ "legacy bad path by hresult",
+	  "Details:\nAddLegacyDriverFiles: Unable to back up image of binary Bar.\nSystem Error:\nhr = 0x8007007b\n",
+	  1, CAPI2_LEGACY_DRIVER_BAD_PATH, "AddLegacyDriverFiles", "Bar", "hr = 0x8007007b", NULL, 0x8007007Bu },
+	{ "legacy parameter incorrect: not a path syntax",
+	  "Details:\nAddLegacyDriverFiles: Unable to back up image of binary Bar.\nSystem Error:\nThe parameter is incorrect.\n",
+	  1, CAPI2_UNKNOWN, "AddLegacyDriverFiles", "Bar", "The parameter is incorrect.", NULL, 0 },
 	{ "empty", "", 0, CAPI2_UNKNOWN, "", "", "", "", 0 },
 	{ "headers only", "Details:\r\n\r\nSystem Error:\r\n", 0, CAPI2_UNKNOWN, "", "", "", "", 0 },
 };
@@ -143,6 +154,65 @@ START_TEST(test_long_fields)
 }
 END_TEST
 
+/* The classifier's table, one row at a time on its exact text (DOMAIN.md
+ * "Event 513 tells you which cause"), with the finding each proves. */
+static const struct {
+	const char *text;
+	enum capi2_kind kind;
+	const char *name, *proves;
+} table[] = {
+	{ MSG "Details:\r\nAddCoreCsiFiles : BeginFileEnumeration() failed.\r\n\r\nSystem Error:\r\nAccess is denied.\r\n.",
+	  CAPI2_CORE_CSI_ACCESS_DENIED, "core_csi_access_denied", "cause1" },
+	{ MSG "Details:\r\nAddCoreCsiFiles : RtlConvertNtFilePathToWin32Path() failed.\r\n\r\nSystem Error:\r\n"
+	  "0xC0000039 (unresolvable).\r\n",
+	  CAPI2_CORE_CSI_JUNCTION, "core_csi_junction", "profile-junction" },
+	{ MSG "Details:\r\nAddLegacyDriverFiles: Unable to back up image of binary Microsoft Link-Layer Discovery "
+	  "Protocol.\r\n\r\nSystem Error:\r\nAccess is denied.\r\n.",
+	  CAPI2_LEGACY_DRIVER_ACCESS_DENIED, "legacy_driver_access_denied", "service-sd-blocks-writer" },
+	{ MSG "Details:\r\nAddLegacyDriverFiles: Unable to back up image of binary Foo Service.\r\n\r\nSystem Error:\r\n"
+	  "The system cannot find the file specified.\r\n.",
+	  CAPI2_LEGACY_DRIVER_NOT_FOUND, "legacy_driver_not_found", "service-binary-missing" },
+	{ MSG "Details:\r\nAddLegacyDriverFiles: Unable to back up image of binary Foo Agent.\r\n\r\nSystem Error:\r\n"
+	  "The filename, directory name, or volume label syntax is incorrect.\r\n.",
+	  CAPI2_LEGACY_DRIVER_BAD_PATH, "legacy_driver_bad_path", "service-imagepath-invalid" },
+};
+
+START_TEST(test_table)
+{
+	struct capi2_details d;
+	enum capi2_kind k = CAPI2_UNKNOWN;
+
+	ck_assert_int_eq(capi2_parse(table[_i].text, &d, NULL), 1);
+	ck_assert_msg(d.kind == table[_i].kind, "row %d: %s", _i, capi2_kind_name(d.kind));
+	ck_assert_str_eq(capi2_kind_finding(d.kind), table[_i].proves);
+	ck_assert_str_eq(capi2_kind_id(d.kind), table[_i].name);
+	ck_assert_int_eq(capi2_kind_from_name(table[_i].name, &k), 1);
+	ck_assert_int_eq(k, table[_i].kind);
+}
+END_TEST
+
+START_TEST(test_table_edges)
+{
+	enum capi2_kind k = CAPI2_CORE_CSI_JUNCTION;
+
+	ck_assert_ptr_null(capi2_kind_finding(CAPI2_UNKNOWN));
+	ck_assert_ptr_null(capi2_kind_id(CAPI2_UNKNOWN));
+	ck_assert_int_eq(capi2_kind_from_name("core_csi", &k), 0);
+	ck_assert_int_eq(capi2_kind_from_name(NULL, &k), 0);
+	ck_assert_int_eq(k, CAPI2_CORE_CSI_JUNCTION);
+	/* the junction text proves profile-junction, never cause 1, even with
+	 * an access-denied error */
+	{
+		struct capi2_details d;
+
+		ck_assert_int_eq(capi2_parse("Details:\nAddCoreCsiFiles : RtlConvertNtFilePathToWin32Path() failed.\n"
+					     "System Error:\nAccess is denied.\n", &d, NULL), 1);
+		ck_assert_int_eq(d.kind, CAPI2_CORE_CSI_JUNCTION);
+		ck_assert_str_eq(capi2_kind_finding(d.kind), "profile-junction");
+	}
+}
+END_TEST
+
 Suite *capi2_suite(void);
 Suite *capi2_suite(void)
 {
@@ -153,6 +223,8 @@ Suite *capi2_suite(void)
 	tcase_add_loop_test(tc, test_vectors, 0, (int)(sizeof(vec) / sizeof(vec[0])));
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_long_fields);
+	tcase_add_loop_test(tc, test_table, 0, (int)(sizeof(table) / sizeof(table[0])));
+	tcase_add_test(tc, test_table_edges);
 	suite_add_tcase(s, tc);
 	return s;
 }

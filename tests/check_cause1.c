@@ -45,20 +45,6 @@ static json_t *scan(const char *img, int *status)
 	return root;
 }
 
-static json_t *result(json_t *root, const char *id)
-{
-	const char *where[] = { "causes", "findings" };
-	size_t i, k;
-	json_t *v;
-
-	for (k = 0; k < 2; k++)
-		json_array_foreach(json_object_get(root, where[k]), i, v)
-			if (strcmp(json_string_value(json_object_get(v, "id")), id) == 0)
-				return v;
-	ck_abort_msg("no result '%s'", id);
-	return NULL;
-}
-
 static const char *status_of(json_t *res)
 {
 	return json_string_value(json_object_get(res, "status"));
@@ -132,7 +118,7 @@ START_TEST(test_pendingrenames_vectors)
 	snprintf(text, sizeof(text), "pendingrenames %s\n", v->sddl);
 	img = build("cause1-vec", text);
 	root = scan(img, &st);
-	c1 = result(root, "cause1");
+	c1 = tu_result(root, "cause1");
 	ck_assert_msg(strcmp(status_of(c1), v->status) == 0, "%s: cause1 %s, want %s (%s)",
 		      v->name, status_of(c1), v->status, str(c1, "summary"));
 	e = evidence(c1, "file", PENDING);
@@ -166,7 +152,7 @@ START_TEST(test_broken_evidence_and_fix)
 	char *img = build("cause1-broken", "break cause1\n");
 	json_t *root = scan(img, NULL), *c1, *e, *rem, *sum;
 
-	c1 = result(root, "cause1");
+	c1 = tu_result(root, "cause1");
 	ck_assert_str_eq(status_of(c1), "present");
 	ck_assert_ptr_nonnull(strstr(str(c1, "summary"), PENDING));
 	e = evidence(c1, "file", PENDING);
@@ -200,7 +186,7 @@ START_TEST(test_pendingrenames_absent)
 	char *img = build("cause1-nopr", "pendingrenames absent\n");
 	json_t *root = scan(img, NULL), *c1, *e;
 
-	c1 = result(root, "cause1");
+	c1 = tu_result(root, "cause1");
 	ck_assert_str_eq(status_of(c1), "absent");
 	e = evidence(c1, "file", PENDING);
 	ck_assert_ptr_nonnull(e);
@@ -225,7 +211,7 @@ START_TEST(test_service_sid_grant)
 	snprintf(text, sizeof(text), "pendingrenames O:BAG:SYD:PAI(A;;0x1200a9;;;%s)\n", s);
 	img = build("cause1-svcsid", text);
 	root = scan(img, NULL);
-	ck_assert_str_eq(status_of(result(root, "cause1")), "absent");
+	ck_assert_str_eq(status_of(tu_result(root, "cause1")), "absent");
 	json_decref(root);
 	free(img);
 }
@@ -239,7 +225,7 @@ START_TEST(test_filemaps_one_of_2000)
 	json_t *root = scan(img, NULL), *c1, *e, *sum, *ev, *v;
 	size_t i, files = 0;
 
-	c1 = result(root, "cause1");
+	c1 = tu_result(root, "cause1");
 	ck_assert_str_eq(status_of(c1), "present");
 	ck_assert_ptr_nonnull(strstr(str(c1, "summary"), "fm_01234.cdf-ms"));
 	e = evidence(c1, "file", "Windows\\WinSxS\\FileMaps\\fm_01234.cdf-ms");
@@ -277,7 +263,7 @@ START_TEST(test_filemaps_many_denied)
 	}
 	img = build("cause1-many", text);
 	root = scan(img, NULL);
-	c1 = result(root, "cause1");
+	c1 = tu_result(root, "cause1");
 	ck_assert_str_eq(status_of(c1), "present");
 	sum = evidence(c1, "summary", NULL);
 	ck_assert_int_eq(json_integer_value(json_object_get(sum, "denied")), 120);
@@ -309,26 +295,28 @@ END_TEST
 
 START_TEST(test_junction_users)
 {
-	char *img = build("junction", "junction Users D:\\Users\n");
+	char *img = build("junction", "junction \"Program Files\" D:\\Program Files\n");
 	json_t *root = scan(img, NULL), *f, *e, *rem;
 
-	f = result(root, "winsxs-junction");
+	f = tu_result(root, "winsxs-junction");
 	ck_assert_str_eq(status_of(f), "present");
-	e = evidence(f, "junction", "Users");
+	e = evidence(f, "junction", "Program Files");
 	ck_assert_ptr_nonnull(e);
-	ck_assert_str_eq(str(e, "target"), "D:\\Users");
+	ck_assert_str_eq(str(e, "target"), "D:\\Program Files");
 	ck_assert_str_eq(str(e, "type"), "junction");
 	ck_assert_str_eq(str(e, "reparse_tag"), "0xa0000003");
 	rem = json_object_get(f, "remediation");
 	ck_assert_int_eq(json_array_size(rem), 1);
-	ck_assert_ptr_nonnull(strstr(json_string_value(json_array_get(rem, 0)), "move Users back"));
-	ck_assert_ptr_nonnull(strstr(json_string_value(json_array_get(rem, 0)), "D:\\Users"));
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_array_get(rem, 0)), "move Program Files back"));
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_array_get(rem, 0)), "D:\\Program Files"));
+	/* a moved Program Files is not a moved profile folder */
+	ck_assert_str_eq(status_of(tu_result(root, "profile-junction")), "absent");
 	json_decref(root);
 	free(img);
 
 	img = build("junction-none", "os 2008r2\n");
 	root = scan(img, NULL);
-	ck_assert_str_eq(status_of(result(root, "winsxs-junction")), "absent");
+	ck_assert_str_eq(status_of(tu_result(root, "winsxs-junction")), "absent");
 	json_decref(root);
 	free(img);
 }

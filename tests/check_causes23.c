@@ -63,28 +63,14 @@ static void run(const char *tag, const char *text, struct scanned *out)
 	free(img);
 }
 
-static json_t *result(json_t *root, const char *id)
-{
-	const char *where[] = { "causes", "findings" };
-	size_t i, k;
-	json_t *v;
-
-	for (k = 0; k < 2; k++)
-		json_array_foreach(json_object_get(root, where[k]), i, v)
-			if (strcmp(json_string_value(json_object_get(v, "id")), id) == 0)
-				return v;
-	ck_abort_msg("no result '%s'", id);
-	return NULL;
-}
-
 static const char *status(struct scanned *sc, const char *id)
 {
-	return json_string_value(json_object_get(result(sc->root, id), "status"));
+	return json_string_value(json_object_get(tu_result(sc->root, id), "status"));
 }
 
 static const char *summary(struct scanned *sc, const char *id)
 {
-	return json_string_value(json_object_get(result(sc->root, id), "summary"));
+	return json_string_value(json_object_get(tu_result(sc->root, id), "summary"));
 }
 
 static void assert_status(struct scanned *sc, const char *id, const char *want)
@@ -100,7 +86,7 @@ static json_t *evidence_by(struct scanned *sc, const char *id, const char *key,
 	size_t i;
 	json_t *e;
 
-	json_array_foreach(json_object_get(result(sc->root, id), "evidence"), i, e) {
+	json_array_foreach(json_object_get(tu_result(sc->root, id), "evidence"), i, e) {
 		const char *s = json_string_value(json_object_get(e, key));
 
 		if (s && strcmp(s, value) == 0)
@@ -116,7 +102,7 @@ static int has_fix(struct scanned *sc, const char *id, const char *text)
 	size_t i;
 	json_t *l;
 
-	json_array_foreach(json_object_get(result(sc->root, id), "remediation"), i, l)
+	json_array_foreach(json_object_get(tu_result(sc->root, id), "remediation"), i, l)
 		if (strstr(json_string_value(l), text))
 			return 1;
 	return 0;
@@ -322,7 +308,7 @@ START_TEST(test_cause3)
 		assert_fix(&sc, "cause3", line);
 		ck_assert_int_eq(sc.status, 1);
 	} else {
-		ck_assert_uint_eq(json_array_size(json_object_get(result(sc.root, "cause3"), "remediation")), 0);
+		ck_assert_uint_eq(json_array_size(json_object_get(tu_result(sc.root, "cause3"), "remediation")), 0);
 	}
 	json_decref(sc.root);
 }
@@ -697,6 +683,42 @@ START_TEST(test_dirty_bad_log)
 }
 END_TEST
 
+/* Issue 14: CryptSvc's Security value holds bytes Windows' validation
+ * refuses (an ACE size that is not a multiple of 4).  The evidence says
+ * "invalid descriptor" with the parser's exact error and that the SCM
+ * cannot use it; the cause is present, its fix the SCM default. */
+START_TEST(test_invalid_descriptor)
+{
+	struct scanned sc;
+	json_t *c3, *ev;
+	size_t i;
+	int seen = 0;
+
+	run("c23-invalid",
+	    "reg system hex " SVC "CryptSvc\\Security Security "
+	    "0100048000000000000000000000000014000000" "0200200001000000"
+	    "00001600ff010f00" "010100000000000100000000" "0000" "0000\n", &sc);
+	c3 = tu_result(sc.root, "cause3");
+	assert_status(&sc, "cause3", "present");
+	json_array_foreach(json_object_get(c3, "evidence"), i, ev) {
+		const char *v = json_string_value(json_object_get(ev, "verdict"));
+		const char *e = json_string_value(json_object_get(ev, "error"));
+		const char *n = json_string_value(json_object_get(ev, "note"));
+
+		if (!v || strcmp(v, "invalid descriptor") != 0)
+			continue;
+		seen++;
+		ck_assert_str_eq(json_string_value(json_object_get(ev, "service")), "CryptSvc");
+		ck_assert_ptr_nonnull(e);
+		ck_assert_ptr_nonnull(strstr(e, "ACE 0 at offset 28: size 22 not a multiple of 4"));
+		ck_assert_ptr_nonnull(n);
+		ck_assert_ptr_nonnull(strstr(n, "service control manager cannot use it"));
+	}
+	ck_assert_int_eq(seen, 1);
+	json_decref(sc.root);
+}
+END_TEST
+
 Suite *causes23_suite(void);
 Suite *causes23_suite(void)
 {
@@ -734,6 +756,7 @@ Suite *causes23_suite(void)
 	tc = tcase_create("unreadable");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_garbage_hives);
+	tcase_add_test(tc, test_invalid_descriptor);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("dirty");

@@ -31,25 +31,6 @@ static json_t *scan(const char *source, int *status)
 	return root;
 }
 
-static json_t *result(json_t *root, const char *id)
-{
-	const char *where[] = { "causes", "findings" };
-	size_t i, k;
-	json_t *v;
-
-	for (k = 0; k < 2; k++)
-		json_array_foreach(json_object_get(root, where[k]), i, v)
-			if (strcmp(json_string_value(json_object_get(v, "id")), id) == 0)
-				return v;
-	ck_abort_msg("no result '%s'", id);
-	return NULL;
-}
-
-static const char *status_of(json_t *root, const char *id)
-{
-	return json_string_value(json_object_get(result(root, id), "status"));
-}
-
 static json_t *evidence(json_t *res, const char *kind, const char *path)
 {
 	size_t i;
@@ -94,18 +75,21 @@ START_TEST(test_plain_folder)
 		"i=0; while [ $i -lt 1000 ]; do mkdir d$i; i=$((i+1)); done && "
 		"ln -s ../../.. loop && cd '%s' && ln -s /nonexistent/Users Users", dir, dir), 0);
 	root = scan(dir, &st);
-	c1 = result(root, "cause1");
+	c1 = tu_result(root, "cause1");
 	ck_assert_str_eq(json_string_value(json_object_get(c1, "status")), "unknown");
 	ck_assert_msg(strstr(json_string_value(json_object_get(c1, "summary")), "system.ntfs_acl") != NULL,
 		      "%s", json_string_value(json_object_get(c1, "summary")));
 	/* 1000 folders + the symlink back to Microsoft.NET, counted once */
-	ck_assert_str_eq(status_of(root, "cause4"), "present");
-	ck_assert_int_eq(num_at(result(root, "cause4"), "count", V2, "folders"), 1001);
-	ck_assert_int_eq(num_at(result(root, "cause4"), "count", V2, "junctions"), 1);
-	e = evidence(result(root, "cause4"), "file", V2 "\\CONFIG\\Web.config");
+	ck_assert_str_eq(tu_status(root, "cause4"), "present");
+	ck_assert_int_eq(num_at(tu_result(root, "cause4"), "count", V2, "folders"), 1001);
+	ck_assert_int_eq(num_at(tu_result(root, "cause4"), "count", V2, "junctions"), 1);
+	e = evidence(tu_result(root, "cause4"), "file", V2 "\\CONFIG\\Web.config");
 	ck_assert_str_eq(json_string_value(json_object_get(e, "temp_directory")), "c:\\ASPTEMP");
 	ck_assert(json_is_false(json_object_get(e, "temp_directory_exists")));
-	ck_assert_str_eq(status_of(root, "winsxs-junction"), "present");
+	/* Users behind a link: profile-junction (winsxs-junction keeps Program
+	 * Files and WinSxS) */
+	ck_assert_str_eq(tu_status(root, "profile-junction"), "present");
+	ck_assert_str_eq(tu_status(root, "winsxs-junction"), "absent");
 	ck_assert_int_eq(st, 1);
 	json_decref(root);
 	free(dir);
@@ -122,13 +106,13 @@ struct verdicts {
 
 static void verdicts_of(json_t *root, struct verdicts *v)
 {
-	json_t *c1 = result(root, "cause1"), *c4 = result(root, "cause4");
+	json_t *c1 = tu_result(root, "cause1"), *c4 = tu_result(root, "cause4");
 	json_t *sum = evidence(c1, "summary", NULL);
 
 	memset(v, 0, sizeof(*v));
-	snprintf(v->c1, sizeof(v->c1), "%s", status_of(root, "cause1"));
-	snprintf(v->c4, sizeof(v->c4), "%s", status_of(root, "cause4"));
-	snprintf(v->jn, sizeof(v->jn), "%s", status_of(root, "winsxs-junction"));
+	snprintf(v->c1, sizeof(v->c1), "%s", tu_status(root, "cause1"));
+	snprintf(v->c4, sizeof(v->c4), "%s", tu_status(root, "cause4"));
+	snprintf(v->jn, sizeof(v->jn), "%s", tu_status(root, "profile-junction"));
 	v->denied = sum ? json_integer_value(json_object_get(sum, "denied")) : -1;
 	v->checked = sum ? json_integer_value(json_object_get(sum, "checked")) : -1;
 	v->v2_folders = json_integer_value(json_object_get(evidence(c4, "count", V2), "folders"));

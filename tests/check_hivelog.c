@@ -617,10 +617,46 @@ START_TEST(test_hostile_logs)
 	ck_assert_int_eq(hivelog_replay(nw + 4096, 8192, log, loglen, NULL, 0, &res, &e), -E_FORMAT);
 	ck_assert_int_eq(hivelog_replay(old, olen, NULL, 0, NULL, 0, &res, &e), 0);
 	ck_assert_ptr_nonnull(strstr(res.stop, "log1: absent"));
-	/* only a base block (4096 bytes): replay still works on pages */
+	/* only a base block (4096 bytes): the pages that extend it apply,
+	 * the rest of the declared bins exists nowhere and is not invented */
 	ck_assert_int_eq(hivelog_replay(old, 4096, log, loglen, NULL, 0, &res, &e), 1);
-	ck_assert_uint_eq(res.len, 4096 + (size_t)le32(nw + 0x28));
+	ck_assert_uint_le(res.len, 4096 + (size_t)le32(nw + 0x28));
+	ck_assert_uint_eq(res.len, 4096 + (size_t)le32(res.data + 0x28));
+	ck_assert_msg(strstr(res.stop, "past the hive's") != NULL, "%s", res.stop);
 	hivelog_result_release(&res);
+
+	/* issue 14: an entry declaring ~512 MB of hive bins, with a page at
+	 * its far end, from a log of a few KB: nothing is applied and no
+	 * hive of that size is allocated */
+	{
+		uint8_t *crafted = malloc(loglen);
+		uint8_t *en = crafted + 512;
+
+		memcpy(crafted, log, loglen);
+		put_le32(en + 0x10, 0x1FFFE000);            /* hive bins size */
+		put_le32(en + 0x28, 0x1FFFD000);            /* page 0 offset */
+		put_le64(en + 0x18, hivelog_marvin32(en + 0x28, le32(en + 4) - 0x28,
+						     HIVELOG_MARVIN_SEED));
+		put_le64(en + 0x20, hivelog_marvin32(en, 0x20, HIVELOG_MARVIN_SEED));
+		ck_assert_int_eq(replay1(old, olen, crafted, loglen, &res), 0);
+		ck_assert_msg(strstr(res.stop, "past the hive's") != NULL, "%s", res.stop);
+		ck_assert_ptr_null(res.data);
+		hivelog_result_release(&res);
+
+		/* the last entry declares it huge, its pages ordinary: applied,
+		 * the size cut to the data */
+		memcpy(crafted, log, loglen);
+		en = crafted + 512 + le32(crafted + 512 + 4);
+		ck_assert_int_eq(memcmp(en, "HvLE", 4), 0);
+		put_le32(en + 0x10, 0x1FFFE000);
+		put_le64(en + 0x20, hivelog_marvin32(en, 0x20, HIVELOG_MARVIN_SEED));
+		ck_assert_int_ge(replay1(old, olen, crafted, loglen, &res), 1);
+		ck_assert_uint_lt(res.len, 4u * 1024 * 1024);
+		ck_assert_uint_eq(le32(res.data + 0x28), res.len - 4096 - (res.len % 4096));
+		ck_assert_msg(strstr(res.stop, "cut there") != NULL, "%s", res.stop);
+		hivelog_result_release(&res);
+		free(crafted);
+	}
 
 	free(log);
 	free(oldlog);

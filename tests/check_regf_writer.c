@@ -12,6 +12,7 @@
 
 #include "bytes.h"
 #include "regf_writer.h"
+#include "sdbin.h"
 #include "testutil.h"
 
 /* ---- libregf from memory ---------------------------------------------- */
@@ -733,6 +734,120 @@ START_TEST(test_mkhive_tool)
 }
 END_TEST
 
+/* ---- key descriptors: one sk cell per distinct descriptor ---------------- */
+
+/* The descriptor libregf reads for the key at path (malloc'd) or NULL. */
+static uint8_t *lr_key_sd(struct lr *l, const char *path, size_t *len)
+{
+	libregf_key_t *k = lr_key(l, path);
+	uint8_t *b = NULL;
+
+	*len = 0;
+	if (!k)
+		return NULL;
+	if (libregf_key_get_security_descriptor_size(k, len, NULL) == 1 && *len) {
+		b = malloc(*len);
+		if (b && libregf_key_get_security_descriptor(k, b, *len, NULL) != 1) {
+			free(b);
+			b = NULL;
+		}
+	}
+	libregf_key_free(&k, NULL);
+	return b;
+}
+
+/* Every sk cell of a serialised hive (offsets relative to the hive bins),
+ * in file order. */
+static size_t sk_cells(const uint8_t *hive, size_t len, uint32_t *offs, size_t max)
+{
+	size_t pos = 4096 + 32, n = 0;
+
+	while (pos + 8 <= len) {
+		int32_t size = (int32_t)le32(hive + pos);
+		size_t abs = size < 0 ? (size_t)-(int64_t)size : (size_t)size;
+
+		if (memcmp(hive + pos, "hbin", 4) == 0) {
+			pos += 32;
+			continue;
+		}
+		if (abs < 8)
+			break;
+		if (size < 0 && memcmp(hive + pos + 4, "sk", 2) == 0 && n < max)
+			offs[n++] = (uint32_t)(pos - 4096);
+		pos += abs;
+	}
+	return n;
+}
+
+START_TEST(test_key_descriptors)
+{
+	static const char *const diag_sddl =
+		"O:SYG:SYD:PAI(A;;KA;;;BA)(A;;KA;;;SY)(A;;CCDCLCSWRPSDRC;;;NS)(A;CIIO;GA;;;NS)(A;;KR;;;BU)";
+	static const char *const other_sddl = "O:BAG:SYD:(A;;KA;;;BA)";
+	struct regf_writer *w = regf_writer_new("ROOT");
+	uint8_t *diag = NULL, *other = NULL, *hive = NULL, *got;
+	size_t dlen = 0, olen = 0, hlen = 0, glen, dflen, nsk, i;
+	uint32_t sks[16], refs = 0;
+	uint8_t *dflt;
+	struct err err;
+	struct lr l;
+
+	err_init(&err);
+	ck_assert_int_eq(sdbin_from_sddl(diag_sddl, &diag, &dlen, &err), 0);
+	ck_assert_int_eq(sdbin_from_sddl(other_sddl, &other, &olen, &err), 0);
+	ck_assert_int_eq(regf_writer_set_dword(w, "Services\\VSS", "Start", 3), 0);
+	ck_assert_int_eq(regf_writer_set_key_sd(w, "Services\\VSS\\Diag", diag, dlen), 0);
+	ck_assert_int_eq(regf_writer_set_key_sd(w, "Services\\VSS\\Diag\\System Writer", diag, dlen), 0);
+	ck_assert_int_eq(regf_writer_set_key_sd(w, "Services\\Other", other, olen), 0);
+	ck_assert_int_eq(regf_writer_set_key_sd(w, "Services\\Reset", other, olen), 0);
+	ck_assert_int_eq(regf_writer_set_key_sd(w, "Services\\Reset", NULL, 0), 0);
+	ck_assert_int_lt(regf_writer_set_key_sd(w, "Services\\Bad", other, 8), 0);
+	ck_assert_int_eq(regf_writer_serialize(w, 3, 1, 1, &hive, &hlen), 0);
+
+	/* three descriptors: the default, Diag's (shared by its subkey), Other's */
+	nsk = sk_cells(hive, hlen, sks, 16);
+	ck_assert_uint_eq(nsk, 3);
+	for (i = 0; i < nsk; i++) {
+		const uint8_t *c = hive + 4096 + sks[i] + 4;
+
+		/* one circular list, both ways */
+		ck_assert_uint_eq(le32(c + 0x04), sks[(i + 1) % nsk]);
+		ck_assert_uint_eq(le32(c + 0x08), sks[(i + nsk - 1) % nsk]);
+		ck_assert_uint_gt(le32(c + 0x0c), 0);
+		refs += le32(c + 0x0c);
+	}
+	/* root, Services, VSS, Diag, System Writer, Other, Reset */
+	ck_assert_uint_eq(refs, 7);
+
+	ck_assert_int_eq(lr_open(&l, hive, hlen), 0);
+	got = lr_key_sd(&l, "Services\\VSS\\Diag", &glen);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_uint_eq(glen, dlen);
+	ck_assert_int_eq(memcmp(got, diag, dlen), 0);
+	free(got);
+	got = lr_key_sd(&l, "Services\\VSS\\Diag\\System Writer", &glen);
+	ck_assert_uint_eq(glen, dlen);
+	free(got);
+	got = lr_key_sd(&l, "Services\\Other", &glen);
+	ck_assert_uint_eq(glen, olen);
+	ck_assert_int_eq(memcmp(got, other, olen), 0);
+	free(got);
+	/* the others keep the default */
+	dflt = lr_key_sd(&l, "Services\\VSS", &dflen);
+	ck_assert_ptr_nonnull(dflt);
+	got = lr_key_sd(&l, "Services\\Reset", &glen);
+	ck_assert_uint_eq(glen, dflen);
+	ck_assert_int_eq(memcmp(got, dflt, dflen), 0);
+	free(got);
+	free(dflt);
+	lr_close(&l);
+	free(hive);
+	free(diag);
+	free(other);
+	regf_writer_free(w);
+}
+END_TEST
+
 Suite *regf_writer_suite(void);
 Suite *regf_writer_suite(void)
 {
@@ -766,6 +881,7 @@ Suite *regf_writer_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, test_layout_and_determinism, 0, 2);
 	tcase_add_test(tc, test_dirty_hive_readable);
+	tcase_add_test(tc, test_key_descriptors);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("tools");

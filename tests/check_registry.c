@@ -740,25 +740,6 @@ static void e2e_free(struct e2e *e)
 	free(e->err);
 }
 
-static json_t *result(json_t *root, const char *id)
-{
-	const char *where[] = { "causes", "findings" };
-	size_t i, k;
-	json_t *v;
-
-	for (k = 0; k < 2; k++)
-		json_array_foreach(json_object_get(root, where[k]), i, v)
-			if (strcmp(json_string_value(json_object_get(v, "id")), id) == 0)
-				return v;
-	ck_abort_msg("no result '%s'", id);
-	return NULL;
-}
-
-static const char *status_of(json_t *root, const char *id)
-{
-	return json_string_value(json_object_get(result(root, id), "status"));
-}
-
 /* The evidence item of res whose "service" is name. */
 static json_t *service_evidence(json_t *res, const char *name)
 {
@@ -783,8 +764,8 @@ START_TEST(test_samples_e2e_modern)
 
 	if (!scan_sample(e2e_files[_i], 0, NULL, &e))
 		return;
-	c3 = result(e.root, "cause3");
-	ck_assert_str_eq(status_of(e.root, "cause3"), "absent");
+	c3 = tu_result(e.root, "cause3");
+	ck_assert_str_eq(tu_status(e.root, "cause3"), "absent");
 	/* judged by meaning: the newer descriptor differs from the SCM
 	 * default (SO, AC ...) yet grants what is needed */
 	ev = service_evidence(c3, "CryptSvc");
@@ -793,7 +774,7 @@ START_TEST(test_samples_e2e_modern)
 	ck_assert_uint_gt(json_array_size(json_object_get(ev, "diff")), 0);
 	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(ev, "sddl")), "(A;;CCLCSWLORC;;;AC)"));
 	ck_assert_ptr_nonnull(service_evidence(c3, "EventSystem"));
-	blocks = result(e.root, "service-sd-blocks-writer");
+	blocks = tu_result(e.root, "service-sd-blocks-writer");
 	ck_assert_str_eq(json_string_value(json_object_get(blocks, "status")), "present");
 	ev = service_evidence(blocks, "MsLldp");
 	ck_assert_ptr_nonnull(ev);
@@ -802,8 +783,8 @@ START_TEST(test_samples_e2e_modern)
 				     "(A;;CCLCSWLOCRRC;;;SU)"));
 	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(blocks, "summary")), "MsLldp"));
 	/* both samples are dirty without logs beside them */
-	ck_assert_str_eq(status_of(e.root, "hive-dirty"), "present");
-	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(result(e.root, "hive-dirty"), "summary")),
+	ck_assert_str_eq(tu_status(e.root, "hive-dirty"), "present");
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(tu_result(e.root, "hive-dirty"), "summary")),
 				     "primary file only"));
 	e2e_free(&e);
 }
@@ -817,7 +798,7 @@ START_TEST(test_samples_e2e_xp_stub)
 
 	if (!scan_sample("hives/SYSTEM_winxp", 0, NULL, &e))
 		return;
-	ev = service_evidence(result(e.root, "cause3"), "CryptSvc");
+	ev = service_evidence(tu_result(e.root, "cause3"), "CryptSvc");
 	ck_assert_ptr_nonnull(ev);
 	ck_assert_str_eq(json_string_value(json_object_get(ev, "verdict")), "ok");
 	ck_assert(json_is_null(json_object_get(ev, "sddl")));
@@ -838,12 +819,12 @@ START_TEST(test_samples_e2e_corrupted)
 
 	if (!scan_sample("hives/SYSTEM_corrupted", 0, NULL, &e))
 		return;
-	ck_assert_str_eq(status_of(e.root, "cause2"), "unknown");
-	ck_assert_str_eq(status_of(e.root, "cause3"), "unknown");
-	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(result(e.root, "cause3"), "summary")),
+	ck_assert_str_eq(tu_status(e.root, "cause2"), "unknown");
+	ck_assert_str_eq(tu_status(e.root, "cause3"), "unknown");
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(tu_result(e.root, "cause3"), "summary")),
 				     "hive SYSTEM: unable to create root key"));
-	ck_assert_str_ne(status_of(e.root, "cause1"), "present");
-	ck_assert_str_ne(status_of(e.root, "cause4"), "present");
+	ck_assert_str_ne(tu_status(e.root, "cause1"), "present");
+	ck_assert_str_ne(tu_status(e.root, "cause4"), "present");
 	ck_assert_int_eq(e.status, 3);
 	json_array_foreach(json_object_get(e.root, "warnings"), i, w) {
 		const char *s = json_string_value(w);
@@ -865,7 +846,7 @@ START_TEST(test_samples_e2e_dirty)
 
 	if (!scan_sample("hives/SYSTEM_win10_dirty", 1, NULL, &e))
 		return;
-	hd = result(e.root, "hive-dirty");
+	hd = tu_result(e.root, "hive-dirty");
 	ck_assert_str_eq(json_string_value(json_object_get(hd, "status")), "present");
 	ev = json_array_get(json_object_get(hd, "evidence"), 0);
 	ck_assert_str_eq(json_string_value(json_object_get(ev, "hive")), "SYSTEM");
@@ -874,14 +855,14 @@ START_TEST(test_samples_e2e_dirty)
 	ck_assert_uint_eq(json_array_size(json_object_get(ev, "logs")), 2);
 	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(hd, "summary")), "replayed"));
 	/* the verdicts say where they come from */
-	ck_assert(json_is_true(json_object_get(json_array_get(json_object_get(result(e.root, "cause3"),
+	ck_assert(json_is_true(json_object_get(json_array_get(json_object_get(tu_result(e.root, "cause3"),
 									       "evidence"), 0), "replayed")));
 	e2e_free(&e);
 	if (!scan_sample("hives/SYSTEM_win10_dirty", 1, "--no-replay", &e))
 		return;
-	hd = result(e.root, "hive-dirty");
+	hd = tu_result(e.root, "hive-dirty");
 	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(hd, "summary")), "--no-replay"));
-	ck_assert_ptr_null(json_object_get(json_array_get(json_object_get(result(e.root, "cause3"),
+	ck_assert_ptr_null(json_object_get(json_array_get(json_object_get(tu_result(e.root, "cause3"),
 									  "evidence"), 0), "replayed"));
 	e2e_free(&e);
 }

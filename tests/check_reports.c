@@ -237,6 +237,9 @@ START_TEST(test_demo_one_screen)
 	/* the decisive evidence: the 513 event's count and date */
 	ck_assert_ptr_nonnull(strstr(r.out, "CAPI2 513 (AddCoreCsiFiles: Access is denied): 1 event, 2024-06-03 23:00 UTC\n"));
 	ck_assert_ptr_nonnull(strstr(r.out, "VSS 8193 (XML document is too long): 1 event, 2024-06-04 23:00 UTC\n"));
+	/* a finding that informs without failing the scan: one line */
+	ck_assert_ptr_nonnull(strstr(r.out, "\nPRESENT  writer-timeout  the event logs hold writer error codes: 0x80780102"));
+	ck_assert_ptr_null(strstr(r.out, "\nPRESENT  writer-timeout  Writer errors"));
 	/* absent causes one line each */
 	ck_assert_ptr_nonnull(strstr(r.out, "\nabsent   cause2  A service the System Writer needs cannot run\nPRESENT  cause3"));
 	/* every fix command of the JSON report, verbatim, one a line */
@@ -500,7 +503,8 @@ START_TEST(test_markdown_demo)
 	want = strdup("# vssdoctor: 3 causes present: cause1 cause3 cause4; failing finding: "
 		      "service-sd-blocks-writer (exit status 1)\n\n");
 	ck_assert_msg(!strncmp(md, want, strlen(want)), "%.200s", md);
-	ck_assert_ptr_nonnull(strstr(md, "| **Windows** | Windows Server 2008 R2 Standard 6.1 build 7601, ControlSet001 |\n"));
+	ck_assert_ptr_nonnull(strstr(md, "| **Windows** | Windows Server 2008 R2 Standard 6.1 build 7601, ControlSet001, "
+				     "in C:\\\\Windows |\n"));
 	ck_assert_ptr_nonnull(strstr(md, "\n| status | check | why | see |\n| --- | --- | --- | --- |\n"));
 	/* a row per cause, with the status of the JSON report */
 	json_array_foreach(json_object_get(root, "causes"), i, v) {

@@ -195,38 +195,91 @@ static const struct {
 	  -E_CORRUPT, "descriptor: revision 2 != 1" },
 	{ "absolute", "0100040000000000000000000000000014000000" ACL1 ACE_WD,
 	  -E_CORRUPT, "lacks SE_SELF_RELATIVE" },
-	{ "acl revision", HDR "09001c0001000000" ACE_WD, -E_CORRUPT, "dacl: revision 9 not 2..4" },
-	{ "acl size small", HDR "0200040001000000" ACE_WD, -E_CORRUPT, "dacl: size 4 < 8" },
-	{ "acl past end", HDR "0200000101000000" ACE_WD, -E_CORRUPT, "dacl: size 256 past the end" },
+	{ "acl revision", HDR "09001c0001000000" ACE_WD, -E_CORRUPT, "descriptor: dacl at offset 20: revision 9 not 2..4" },
+	{ "acl size small", HDR "0200040001000000" ACE_WD, -E_CORRUPT, "descriptor: dacl at offset 20: size 4 < 8" },
+	{ "acl past end", HDR "0200000101000000" ACE_WD, -E_CORRUPT, "descriptor: dacl at offset 20: size 256 past the end" },
 	{ "ace count", HDR "02001c0005000000" ACE_WD, -E_CORRUPT, "5 ACEs cannot fit in 28 bytes" },
 	{ "ace count limit", HDR "02001c0089130000" ACE_WD, -E_LIMIT, "LIMIT_ACL_ACES" },
 	{ "ace size small", HDR ACL1 "00000400ff010f00" "010100000000000100000000",
-	  -E_CORRUPT, "descriptor: dacl: ACE 0: size 4 < 8" },
+	  -E_CORRUPT, "descriptor: dacl at offset 20: ACE 0 at offset 28: size 4 < 8" },
 	{ "ace size big", HDR ACL1 "00004000ff010f00" "010100000000000100000000",
-	  -E_CORRUPT, "ACE 0: size 64 > 20 bytes left in the ACL" },
+	  -E_CORRUPT, "ACE 0 at offset 28: size 64 > 20 bytes left in the ACL" },
 	{ "ace type compound", HDR ACL1 "04001400ff010f00" "010100000000000100000000",
-	  -E_UNSUPPORTED, "ACE 0: type 0x04 not supported" },
+	  -E_UNSUPPORTED, "ACE 0 at offset 28: type 0x04 not supported" },
 	{ "ace type unknown", HDR ACL1 "16001400ff010f00" "010100000000000100000000",
-	  -E_UNSUPPORTED, "ACE 0: type 0x16 not supported" },
+	  -E_UNSUPPORTED, "ACE 0 at offset 28: type 0x16 not supported" },
 	{ "ace sid subauth", HDR ACL1 "00001400ff010f00" "011000000000000100000000",
-	  -E_LIMIT, "ACE 0: sid: 16 sub-authorities > LIMIT_SID_SUBAUTH" },
+	  -E_CORRUPT, "ACE 0 at offset 28: sid: 16 sub-authorities > 15" },
 	{ "ace sid overflow", HDR "020018000100000000001000ff010f00" "010100000000000100000000",
-	  -E_CORRUPT, "ACE 0: sid: 1 sub-authorities need 12 bytes, 8 left" },
+	  -E_CORRUPT, "ACE 0 at offset 28: sid: 1 sub-authorities need 12 bytes, 8 left" },
 	{ "ace sid revision", HDR ACL1 "00001400ff010f00" "020100000000000100000000",
-	  -E_CORRUPT, "ACE 0: sid: revision 2 != 1" },
+	  -E_CORRUPT, "ACE 0 at offset 28: sid: revision 2 != 1" },
 	{ "object flags", HDR "0400200001000000" "05001800ff010f0004000000" "010100000000000100000000",
-	  -E_CORRUPT, "ACE 0: object flags 0x4 unknown" },
+	  -E_CORRUPT, "ACE 0 at offset 28: object flags 0x4 unknown" },
 	{ "object guid short", HDR "0400200001000000" "05001800ff010f0001000000" "010100000000000100000000",
 	  -E_CORRUPT, "too small for its object type" },
 	{ "dacl offset in header", "0100048000000000000000000000000010000000" ACL1 ACE_WD,
-	  -E_CORRUPT, "dacl: offset 16 outside" },
+	  -E_CORRUPT, "descriptor: dacl offset 16 inside the 20-byte header" },
 	{ "owner offset", "0100048000100000000000000000000014000000" ACL1 ACE_WD,
-	  -E_CORRUPT, "owner offset 4096 outside" },
-	{ "group sid", "0100048000000000300000000000000014000000" ACL1 ACE_WD "0105",
-	  -E_CORRUPT, "descriptor: group: sid: 2 bytes < 8" },
+	  -E_CORRUPT, "descriptor: owner offset 4096 past the end of the 48-byte descriptor" },
+	{ "group sid", "0100048000000000300000000000000014000000" ACL1 ACE_WD "01050000",
+	  -E_CORRUPT, "descriptor: group offset 48 past the end of the 52-byte descriptor" },
+	{ "group sid cut", "0100048000000000300000000000000014000000" ACL1 ACE_WD "0105000000000005",
+	  -E_CORRUPT, "descriptor: group at offset 48: sid: 5 sub-authorities need 28 bytes, 8 left" },
 	{ "sacl", "010014800000000000000000140000000000000002001c000100000002801400",
-	  -E_CORRUPT, "descriptor: sacl: size 28 past the end of the descriptor (12 bytes left)" },
+	  -E_CORRUPT, "descriptor: sacl at offset 20: size 28 past the end of the descriptor (12 bytes left)" },
+	/* issue 14: what RtlValidSecurityDescriptor / RtlValidAcl refuse */
+	{ "ace size not a multiple of 4", HDR "0200200001000000"
+	  "00001600ff010f00" "010100000000000100000000" "0000" "0000",
+	  -E_CORRUPT, "descriptor: dacl at offset 20: ACE 0 at offset 28: size 22 not a multiple of 4" },
+	{ "acl size odd", HDR "02001f0001000000" ACE_WD "0000",
+	  -E_CORRUPT, "descriptor: dacl at offset 20: size 31 is odd" },
+	{ "owner at offset 21", "0100048015000000000000000000000000000000" "00"
+	  "010100000000000100000000",
+	  -E_CORRUPT, "descriptor: owner offset 21 not a multiple of 4" },
+	{ "group offset in header", "0100048000000000040000000000000000000000" "010100000000000100000000",
+	  -E_CORRUPT, "descriptor: group offset 4 inside the 20-byte header" },
+	{ "condition garbage", HDR "0200240001000000"
+	  "09001c00ff011f00" "010100000000000100000000" "61727478" "33000000",
+	  -E_CORRUPT, "descriptor: dacl at offset 20: ACE 0 at offset 28: condition: unknown token 0x33 at offset 52" },
+	{ "condition operator alone", HDR "0200240001000000"
+	  "09001c00ff011f00" "010100000000000100000000" "61727478" "a0000000",
+	  -E_CORRUPT, "ACE 0 at offset 28: condition: '&&' lacks an operand at offset 52" },
+	{ "condition string overrun", HDR "0200280001000000"
+	  "09002000ff011f00" "010100000000000100000000" "61727478" "10ff000000410000",
+	  -E_CORRUPT, "condition: string literal of 255 bytes runs past the end (3 left) at offset 52" },
+	{ "condition two values", HDR "0200340001000000"
+	  "09002c00ff011f00" "010100000000000100000000" "61727478"
+	  "0301000000000000000302" "fb020000004100" "0000",
+	  -E_CORRUPT, "condition: 2 operands without an operator at offset 63" },
+	{ "condition bytes after", HDR "0200300001000000"
+	  "09002800ff011f00" "010100000000000100000000" "61727478"
+	  "0301000000000000000302" "00" "41" "000000",
+	  -E_CORRUPT, "condition: byte 0x41 after the end of the expression at offset 64" },
 };
+
+/* A well-formed condition, (XA;;FA;;;WD;(Member_of {SID(BA)})): accepted,
+ * kept byte for byte. */
+START_TEST(test_condition_valid)
+{
+	const char *hex = HDR "0200380001000000"
+		"09003000ff011f00" "010100000000000100000000"
+		"61727478" "5110000000" "01020000000000052000000020020000" "89" "0000";
+	uint8_t buf[128], *enc;
+	size_t n = unhex(hex, buf, sizeof(buf)), len;
+	struct secdesc sd;
+	struct err err;
+
+	err_init(&err);
+	ck_assert_msg(secdesc_parse(buf, n, &sd, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(sd.dacl.aces[0].appdata_len, 28);
+	ck_assert_int_eq(secdesc_encode(&sd, &enc, &len, NULL), 0);
+	ck_assert_uint_eq(len, n);
+	ck_assert_mem_eq(enc, buf, n);
+	free(enc);
+	secdesc_release(&sd);
+}
+END_TEST
 
 START_TEST(test_corrupt)
 {
@@ -260,6 +313,12 @@ START_TEST(test_minimal_valid)
 	ck_assert_mem_eq(enc, buf, n);
 	free(enc);
 	secdesc_release(&sd);
+	/* a DACL offset without SE_DACL_PRESENT: Windows ignores what it
+	 * points at, garbage included */
+	n = unhex("0100008000000000000000000000000014000000" "ffffffffffffffff", buf, sizeof(buf));
+	ck_assert_int_eq(secdesc_parse(buf, n, &sd, NULL), 0);
+	ck_assert(!sd.has_dacl && !sd.has_sacl);
+	secdesc_release(&sd);
 	/* a descriptor with nothing in it */
 	n = unhex("0100008000000000000000000000000000000000", buf, sizeof(buf));
 	ck_assert_int_eq(secdesc_parse(buf, n, &sd, NULL), 0);
@@ -289,11 +348,12 @@ END_TEST
 /* A callback ACE keeps its condition bytes; an object ACE its GUIDs. */
 START_TEST(test_appdata_and_objects)
 {
-	/* (XA;;FA;;;WD) + 8 bytes "artx" + 0x00 padding; (OA;CI;CR;<guid>;<guid>;AU) */
+	/* (XA;;FA;;;WD;(a)): "artx", local attribute "a", one byte of
+	 * padding; (OA;CI;CR;<guid>;<guid>;AU) */
 	const char *hex =
 		"0100048000000000000000000000000014000000"
-		"04005c0002000000"
-		"09001c00ff011f00" "010100000000000100000000" "6172747800000000"
+		"0400600002000000"
+		"09002000ff011f00" "010100000000000100000000" "61727478" "f80200000061" "0000"
 		"0502380000010000" "03000000"
 		"ba7a96bfe60dd011a28500aa003049e2" "1e025c10a80ad0119b0a00c04fd8d5c1"
 		"01010000000000050b000000";
@@ -306,7 +366,7 @@ START_TEST(test_appdata_and_objects)
 	err_init(&err);
 	ck_assert_msg(secdesc_parse(buf, n, &sd, &err) == 0, "%s", err.msg);
 	ck_assert_uint_eq(sd.dacl.count, 2);
-	ck_assert_uint_eq(sd.dacl.aces[0].appdata_len, 8);
+	ck_assert_uint_eq(sd.dacl.aces[0].appdata_len, 12);
 	ck_assert_mem_eq(sd.dacl.aces[0].appdata, "artx", 4);
 	ck_assert_uint_eq(sd.dacl.aces[1].object_flags, 3);
 	ck_assert_int_eq(secdesc_encode(&sd, &enc, &len, NULL), 0);
@@ -314,7 +374,7 @@ START_TEST(test_appdata_and_objects)
 	ck_assert_mem_eq(enc, buf, n);
 	free(enc);
 	ck_assert_int_eq(sddl_encode(&sd, SDDL_RIGHTS_FILE, &sddl, &err), 0);
-	ck_assert_str_eq(sddl, "D:(XA;;FA;;;WD)(OA;CI;CR;bf967aba-0de6-11d0-a285-00aa003049e2;"
+	ck_assert_str_eq(sddl, "D:(XA;;FA;;;WD;(a))(OA;CI;CR;bf967aba-0de6-11d0-a285-00aa003049e2;"
 			       "105c021e-0aa8-11d0-9b0a-00c04fd8d5c1;AU)");
 	free(sddl);
 	ck_assert_int_eq(secdesc_copy(&copy, &sd, NULL), 0);
@@ -349,6 +409,7 @@ Suite *secdesc_suite(void)
 	tcase_add_test(tc, test_minimal_valid);
 	tcase_add_test(tc, test_stub);
 	tcase_add_test(tc, test_appdata_and_objects);
+	tcase_add_test(tc, test_condition_valid);
 	suite_add_tcase(s, tc);
 	return s;
 }

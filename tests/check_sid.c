@@ -170,7 +170,7 @@ START_TEST(test_bad_binary)
 	} b[] = {
 		{ "0101000000000005", -E_CORRUPT, "need 12 bytes" },
 		{ "02010000000000051200000000", -E_CORRUPT, "revision 2" },
-		{ "011000000000000512000000", -E_LIMIT, "LIMIT_SID_SUBAUTH" },
+		{ "011000000000000512000000", -E_CORRUPT, "16 sub-authorities > 15" },
 		{ "0101000000", -E_CORRUPT, "< 8" },
 	};
 	uint8_t buf[64];

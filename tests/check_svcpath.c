@@ -144,6 +144,119 @@ START_TEST(test_drive)
 }
 END_TEST
 
+/* ---- svcpath_check: what the System Writer cannot parse ------------------- */
+
+#define FS SVCPATH_FORWARD_SLASH
+#define UQ SVCPATH_UNBALANCED_QUOTES
+#define RL SVCPATH_RELATIVE
+#define UN SVCPATH_UNC
+
+static const struct {
+	const char *in;
+	int driver;
+	unsigned problems;
+	const char *path, *args, *corrected;
+} checks[] = {
+	/* Windows' own forms, as real hives hold them: nothing to say */
+	{ "%SystemRoot%\\System32\\svchost.exe -k netsvcs -p", 0, 0,
+	  "%SystemRoot%\\System32\\svchost.exe", "-k netsvcs -p", "" },
+	{ "\\SystemRoot\\System32\\drivers\\tcpip.sys", 1, 0, "\\SystemRoot\\System32\\drivers\\tcpip.sys", "", "" },
+	{ "System32\\drivers\\tcpip.sys", 1, 0, "System32\\drivers\\tcpip.sys", "", "" },
+	{ "system32\\DRIVERS\\mslldp.sys", 1, 0, "system32\\DRIVERS\\mslldp.sys", "", "" },
+	{ "SysWOW64\\drivers\\x.sys", 1, 0, "SysWOW64\\drivers\\x.sys", "", "" },
+	{ "\\??\\C:\\WINDOWS\\system32\\ampa.sys", 1, 0, "\\??\\C:\\WINDOWS\\system32\\ampa.sys", "", "" },
+	{ "\"C:\\Program Files (x86)\\Google\\Update\\GoogleUpdate.exe\" /svc", 0, 0,
+	  "C:\\Program Files (x86)\\Google\\Update\\GoogleUpdate.exe", "/svc", "" },
+	{ "C:\\WINDOWS\\system32\\dllhost.exe /Processid:{02D4B3F1-FD88-11D1-960D-00805FC79235}", 0, 0,
+	  "C:\\WINDOWS\\system32\\dllhost.exe", "/Processid:{02D4B3F1-FD88-11D1-960D-00805FC79235}", "" },
+	{ "\"C:\\Program Files\\NVIDIA Corporation\\Display.NvContainer\\NVDisplay.Container.exe\" -s X -f "
+	  "\"C:\\ProgramData\\NVIDIA\\x.log\" -d \"C:\\Program Files\\NVIDIA Corporation\\plugins\"", 0, 0,
+	  "C:\\Program Files\\NVIDIA Corporation\\Display.NvContainer\\NVDisplay.Container.exe",
+	  "-s X -f \"C:\\ProgramData\\NVIDIA\\x.log\" -d \"C:\\Program Files\\NVIDIA Corporation\\plugins\"", "" },
+	{ "\"%ProgramFiles%\\Windows Defender\\MsMpEng.exe\"", 0, 0, "%ProgramFiles%\\Windows Defender\\MsMpEng.exe", "", "" },
+	{ "C:\\Program Files\\App\\svc.exe -service", 0, 0, "C:\\Program Files\\App\\svc.exe", "-service", "" },
+	/* forward slashes in the path, not in the arguments */
+	{ "C:/Program Files/Foo/foo.exe -service", 0, FS, "C:/Program Files/Foo/foo.exe", "-service",
+	  "\"C:\\Program Files\\Foo\\foo.exe\" -service" },
+	{ "%SystemRoot%/system32/vssvc.exe", 0, FS, "%SystemRoot%/system32/vssvc.exe", "",
+	  "%SystemRoot%\\system32\\vssvc.exe" },
+	{ "\"C:\\Tools/agent.exe\" /run", 0, FS, "C:\\Tools/agent.exe", "/run", "\"C:\\Tools\\agent.exe\" /run" },
+	/* unbalanced quotes */
+	{ "\"C:\\Program Files\\Foo\\foo.exe -k x", 0, UQ, "C:\\Program Files\\Foo\\foo.exe", "-k x",
+	  "\"C:\\Program Files\\Foo\\foo.exe\" -k x" },
+	{ "C:\\Program Files\\Foo\\foo.exe\"", 0, UQ, "C:\\Program Files\\Foo\\foo.exe", "",
+	  "\"C:\\Program Files\\Foo\\foo.exe\"" },
+	{ "\"C:\\Foo\\foo.exe\" -p \"a b", 0, UQ, "C:\\Foo\\foo.exe", "-p a b", "\"C:\\Foo\\foo.exe\" -p a b" },
+	/* relative, not Windows' own form */
+	{ "drivers\\foo.sys", 1, RL, "drivers\\foo.sys", "", "\\SystemRoot\\drivers\\foo.sys" },
+	{ "Program Files\\Foo\\foo.exe", 0, RL, "Program Files\\Foo\\foo.exe", "",
+	  "\"%SystemRoot%\\Program Files\\Foo\\foo.exe\"" },
+	{ "foo.exe -x", 0, RL, "foo.exe", "-x", "\"%SystemRoot%\\foo.exe\" -x" },
+	/* an unquoted path ends where its arguments begin: the correction
+	 * quotes it, so a ".sys" further on cannot move that end */
+	{ "a\\b.exe\" /x\n\nz.sys", 0, UQ | RL, "a\\b.exe", "/x\n\nz.sys", "\"%SystemRoot%\\a\\b.exe\" /x\n\nz.sys" },
+	{ "drivers/foo.sys", 1, RL | FS, "drivers/foo.sys", "", "\\SystemRoot\\drivers\\foo.sys" },
+	/* network paths: no correction can be guessed */
+	{ "\\\\fileserver\\tools\\agent.exe", 0, UN, "\\\\fileserver\\tools\\agent.exe", "", "" },
+	{ "//fileserver/tools/agent.exe", 0, UN | FS, "//fileserver/tools/agent.exe", "", "" },
+	{ "\\??\\UNC\\fileserver\\tools\\x.sys", 1, UN, "\\??\\UNC\\fileserver\\tools\\x.sys", "", "" },
+	{ "\"\\\\srv\\share\\a b.exe\" -x", 0, UN, "\\\\srv\\share\\a b.exe", "-x", "" },
+};
+
+START_TEST(test_check)
+{
+	struct svcpath_check c;
+	struct err err;
+	char names[256];
+
+	err_init(&err);
+	ck_assert_msg(svcpath_check(checks[_i].in, checks[_i].driver, &c, &err) == 0, "'%s': %s",
+		      checks[_i].in, err.msg);
+	svcpath_problem_names(c.problems, names, sizeof(names));
+	ck_assert_msg(c.problems == checks[_i].problems, "'%s': problems 0x%x (%s), want 0x%x",
+		      checks[_i].in, c.problems, names, checks[_i].problems);
+	ck_assert_str_eq(c.path, checks[_i].path);
+	ck_assert_str_eq(c.args, checks[_i].args);
+	ck_assert_str_eq(c.corrected, checks[_i].corrected);
+	/* a corrected line has no problem left */
+	if (c.corrected[0]) {
+		struct svcpath_check again;
+
+		ck_assert_int_eq(svcpath_check(c.corrected, checks[_i].driver, &again, &err), 0);
+		ck_assert_msg(again.problems == 0, "'%s' -> '%s' still 0x%x", checks[_i].in, c.corrected,
+			      again.problems);
+	}
+}
+END_TEST
+
+START_TEST(test_check_bad)
+{
+	struct svcpath_check c;
+	char names[40], *big;
+	struct err err;
+
+	err_init(&err);
+	ck_assert_int_eq(svcpath_check(NULL, 0, &c, &err), -E_CORRUPT);
+	ck_assert_int_eq(svcpath_check("   ", 0, &c, &err), -E_CORRUPT);
+	ck_assert_int_eq(svcpath_check("\"\"", 0, &c, &err), -E_CORRUPT);
+	big = malloc(LIMIT_PATH_LEN + 10);
+	memset(big, 'a', LIMIT_PATH_LEN + 9);
+	big[LIMIT_PATH_LEN + 9] = '\0';
+	ck_assert_int_eq(svcpath_check(big, 0, &c, &err), -E_LIMIT);
+	/* relative at the limit: the correction still fits its buffer */
+	memset(big, 'a', LIMIT_PATH_LEN);
+	big[LIMIT_PATH_LEN] = '\0';
+	ck_assert_int_eq(svcpath_check(big, 0, &c, &err), 0);
+	ck_assert_uint_eq(c.problems, RL);
+	ck_assert_uint_eq(strlen(c.corrected), LIMIT_PATH_LEN + strlen("%SystemRoot%\\"));
+	free(big);
+	svcpath_problem_names(FS | UQ | RL | UN, names, sizeof(names));
+	ck_assert_uint_eq(strlen(names), sizeof(names) - 1);
+	svcpath_problem_names(0, names, sizeof(names));
+	ck_assert_str_eq(names, "");
+}
+END_TEST
+
 Suite *svcpath_suite(void);
 Suite *svcpath_suite(void)
 {
@@ -156,6 +269,12 @@ Suite *svcpath_suite(void)
 	tcase_add_loop_test(tc, test_bad, 0, (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_drive);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("check");
+	tcase_set_timeout(tc, 10);
+	tcase_add_loop_test(tc, test_check, 0, (int)(sizeof(checks) / sizeof(checks[0])));
+	tcase_add_test(tc, test_check_bad);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -156,6 +156,37 @@ int tu_vssdoctor(struct tu_run *r, const char *arg, ...)
 	return tu_run(argv, 300, r);
 }
 
+json_t *tu_scan_json(const char *source, struct tu_run *r)
+{
+	json_error_t je;
+	json_t *root;
+
+	tu_vssdoctor(r, "scan", "--format", "json", "--rules", tu_env("VSSD_RULES"),
+		     source, NULL);
+	root = json_loads(r->out, 0, &je);
+	ck_assert_msg(root != NULL, "exit %d, bad JSON (%s): %s", r->status, je.text, r->err);
+	return root;
+}
+
+json_t *tu_result(json_t *root, const char *id)
+{
+	const char *where[] = { "causes", "findings" };
+	size_t i, k;
+	json_t *v;
+
+	for (k = 0; k < 2; k++)
+		json_array_foreach(json_object_get(root, where[k]), i, v)
+			if (strcmp(json_string_value(json_object_get(v, "id")), id) == 0)
+				return v;
+	ck_abort_msg("no result '%s'", id);
+	return NULL;
+}
+
+const char *tu_status(json_t *root, const char *id)
+{
+	return json_string_value(json_object_get(tu_result(root, id), "status"));
+}
+
 int tu_sha256_file(const char *path, char hex[65])
 {
 	struct sha256_ctx ctx;

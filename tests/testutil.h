@@ -4,6 +4,7 @@
 #define VSSD_TESTUTIL_H
 
 #include <check.h>
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,15 @@ void tu_run_free(struct tu_run *r);
 
 /* Run vssdoctor with the given arguments (NULL-terminated). */
 int tu_vssdoctor(struct tu_run *r, const char *arg, ...);
+
+/* Scan source with the test rules (JSON report): the parsed report
+ * (caller json_decref; the test fails on bad JSON) and r (caller
+ * tu_run_free). */
+json_t *tu_scan_json(const char *source, struct tu_run *r);
+/* The cause or finding id of a report (the test fails when absent), and
+ * its status. */
+json_t *tu_result(json_t *root, const char *id);
+const char *tu_status(json_t *root, const char *id);
 
 /* SHA-256 of a file as 64 hex chars + NUL into hex; 0 or -1. */
 int tu_sha256_file(const char *path, char hex[65]);

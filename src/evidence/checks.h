@@ -18,6 +18,13 @@ extern const struct check_def check_def_winsxs_junction;
 extern const struct check_def check_def_hive_state;
 extern const struct check_def check_def_events;                /* events only */
 extern const struct check_def check_def_baseline_drift;        /* --baseline */
+/* issue 18: beyond the four causes */
+extern const struct check_def check_def_writer_errors;         /* writer-timeout */
+extern const struct check_def check_def_vss_diag_acl;          /* vss-diag-key-acl */
+extern const struct check_def check_def_com_security;          /* com-access-denied */
+extern const struct check_def check_def_service_imagepaths;     /* service-imagepath-invalid */
+extern const struct check_def check_def_profile_junction;      /* profile-junction */
+extern const struct check_def check_def_wsb_logs;              /* wsb-log-errors */
 
 /* For checks not written yet: unknown, "not implemented: <what>". */
 int check_not_implemented(struct result *res, const char *what);

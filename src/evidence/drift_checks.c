@@ -292,6 +292,8 @@ static int baseline_drift(struct scan *s, const struct rule *r, struct result *r
 	json_array_foreach(rule_param(r, "writer_token"), i, v) {
 		const char *sid = json_string_value(v);
 
+		if (!sid)
+			continue;                    /* the loader refuses it */
 		if (strncmp(sid, "service:", 8) == 0) {
 			struct sid svc;
 
@@ -314,10 +316,23 @@ static int baseline_drift(struct scan *s, const struct rule *r, struct result *r
 	json_object_foreach(bs, k, v)
 		if (!json_object_get(cs, k) && !str_in(json_object_get(cur, "unreadable"), k))
 			judge_section(&d, k, v, NULL);
-	if (!json_equal(json_object_get(base, "windows"), json_object_get(cur, "windows")))
-		add(&d, "windows", json_incref(json_object_get(base, "windows")),
-		    json_incref(json_object_get(cur, "windows")), 0,
-		    "Windows version or control set changed");
+	{
+		/* keys a baseline written before they existed lacks (the
+		 * Windows directory, issue 17) are not a change */
+		static const char *const newer[] = { "system_root", "windows_dir", "drive_letters" };
+		json_t *bw = json_object_get(base, "windows");
+		json_t *cw = json_copy(json_object_get(cur, "windows"));
+		size_t j;
+
+		for (j = 0; cw && j < sizeof(newer) / sizeof(newer[0]); j++)
+			if (!json_object_get(bw, newer[j]))
+				json_object_del(cw, newer[j]);
+		if (!json_equal(bw, cw))
+			add(&d, "windows", json_incref(bw),
+			    json_incref(json_object_get(cur, "windows")), 0,
+			    "Windows version, control set or folder changed");
+		json_decref(cw);
+	}
 	if (json_array_size(json_object_get(cur, "unreadable"))) {
 		char *u = json_dumps(json_object_get(cur, "unreadable"), JSON_COMPACT);
 
@@ -337,14 +352,15 @@ static int baseline_drift(struct scan *s, const struct rule *r, struct result *r
 }
 
 static const struct param_def drift_params[] = {
-	{ "writer_token", PARAM_ARRAY, 1 },
-	{ "needed_services", PARAM_ARRAY, 1 },
-	{ "scm_default_sddl", PARAM_STRING, 1 },
-	{ "folder_margin", PARAM_INT, 0 },
-	{ "limit", PARAM_INT, 0 },
-	{ NULL, 0, 0 },
+	{ "writer_token", PARAM_ARRAY, 1, "[t]" },
+	{ "needed_services", PARAM_ARRAY, 1, "[s]" },
+	{ "scm_default_sddl", PARAM_STRING, 1, "d" },
+	{ "folder_margin", PARAM_INT, 0, "i" },
+	{ "limit", PARAM_INT, 0, "i" },
+	{ NULL, 0, 0, NULL },
 };
 
+static const char *const baseline_drift_vars[] = { "failures", "infos", "baseline", "path", "before", NULL };
 const struct check_def check_def_baseline_drift = {
-	"baseline_drift", baseline_drift, drift_params,
+	"baseline_drift", baseline_drift, drift_params, baseline_drift_vars,
 };

@@ -24,8 +24,8 @@
 #include "limits.h"
 #include "registry.h"
 #include "services.h"
+#include "windir.h"
 
-#define LOGS_DIR "Windows\\System32\\winevt\\Logs\\"
 #define NAMES_CACHE_KEY "events:svcnames"
 
 /* Providers whose strings the index keeps on first load, per log: those
@@ -58,6 +58,16 @@ static const struct log_def log_defs[] = {
 	  keep_capi2, NKEEP(keep_capi2) },
 };
 
+int events_log_known(const char *log)
+{
+	size_t i;
+
+	for (i = 0; log && i < NKEEP(log_defs); i++)
+		if (strcmp(log, log_defs[i].spec) == 0)
+			return 1;
+	return 0;
+}
+
 struct cached_log {
 	struct events_log *log;     /* NULL when missing or unreadable */
 	int missing;
@@ -79,22 +89,188 @@ static void cached_log_free(void *p)
 struct load_job {
 	const struct log_def *d;
 	struct cached_log *c;
-	uint8_t *buf;               /* NULL: nothing to index (c says why) */
-	size_t len;
+	struct fs_data data;        /* data.p NULL: nothing to index (c says
+	                               why); lent in place when the volume
+	                               allows (fs_read_file_ref) */
 	int keep_all;
 	struct events_filter f;
 	const char *keep[KEEP_MAX + 1];
 	const char *services[LIMIT_EVENT_SPEC_IDS];
+	/* the filter the rules ask for (rules_filter), when there are rules */
+	const char **rprov;
+	uint16_t **rids;            /* per provider; NULL: every id */
+	size_t *rnids;
+	const char **rsvc;
+	size_t nrprov;
+	struct events_ids ids;
 };
 
-/* Read the log's file for spec (NULL: the log's defaults) into j->buf;
- * a missing or unreadable file leaves j->buf NULL and says so in j->c. */
+static void job_release_filter(struct load_job *j)
+{
+	size_t i;
+
+	for (i = 0; j->rids && i < j->nrprov; i++)
+		free(j->rids[i]);
+	free(j->rids);
+	free(j->rnids);
+	free(j->rprov);
+	free(j->rsvc);
+	j->rids = NULL;
+	j->rnids = NULL;
+	j->rprov = NULL;
+	j->rsvc = NULL;
+	j->nrprov = 0;
+}
+
+static void job_release(struct load_job *j)
+{
+	job_release_filter(j);
+	fs_data_release(&j->data);
+}
+
+/* Whether a rule's spec reads log d. */
+static int spec_reads(json_t *spec, const struct log_def *d)
+{
+	const char *log = json_string_value(json_object_get(spec, "log"));
+
+	return log && strcasecmp(log, d->spec) == 0;
+}
+
+/* The index of name in v (n entries, any case), added when new. */
+static size_t add_unique(const char **v, size_t *n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (strcasecmp(v[i], name) == 0)
+			return i;
+	v[*n] = name;
+	return (*n)++;
+}
+
+/* Add spec's ids to provider at's list; every id when they are not a
+ * list of numbers 0..65535 (the collector then reports the bad spec). */
+static int add_ids(struct load_job *j, size_t at, json_t *spec, uint8_t *all)
+{
+	json_t *ids = json_object_get(spec, "ids"), *v;
+	size_t k, q;
+	uint16_t *p;
+
+	if (all[at])
+		return 0;
+	if (!json_is_array(ids)) {
+		all[at] = 1;
+		return 0;
+	}
+	p = realloc(j->rids[at], (j->rnids[at] + json_array_size(ids) + 1) * sizeof(*p));
+	if (!p)
+		return -E_NOMEM;
+	j->rids[at] = p;
+	json_array_foreach(ids, k, v) {
+		json_int_t id = json_integer_value(v);
+
+		if (!json_is_integer(v) || id < 0 || id > 0xffff) {
+			all[at] = 1;
+			return 0;
+		}
+		for (q = 0; q < j->rnids[at] && p[q] != id; q++)
+			;
+		if (q == j->rnids[at])
+			p[j->rnids[at]++] = (uint16_t)id;
+	}
+	return 0;
+}
+
+/* Spec i of the rules' specs for this scan, in order, then extra. */
+static json_t *nth_spec(struct scan *s, json_t *extra, size_t *r, size_t *i)
+{
+	while (*r < s->nrules) {
+		json_t *list = s->rules[*r].events;
+
+		if (*i < json_array_size(list))
+			return json_array_get(list, (*i)++);
+		(*r)++;
+		*i = 0;
+	}
+	if (*r == s->nrules) {
+		(*r)++;
+		return extra;
+	}
+	return NULL;
+}
+
+/* The filter every rule's "events" specs for this job's log (and spec,
+ * when it is not one of them) need together: their providers, each with
+ * the union of its ids, and the union of their services (every service
+ * when a Service Control Manager spec names none).  Derived from the
+ * loaded rules, so a rule naming a new provider or id is let through
+ * with no change here.  0 or <0 (out of memory: the caller falls back). */
+static int rules_filter(struct scan *s, struct load_job *j, json_t *spec)
+{
+	size_t nspecs = 1, nsvc = 0, r = 0, i = 0, at, k;
+	uint8_t *all;
+	int svc_all = 0, rc = 0;
+	json_t *sp, *v;
+
+	for (k = 0; k < s->nrules; k++)
+		nspecs += json_array_size(s->rules[k].events);
+	j->rprov = calloc(nspecs, sizeof(*j->rprov));
+	j->rids = calloc(nspecs, sizeof(*j->rids));
+	j->rnids = calloc(nspecs, sizeof(*j->rnids));
+	j->rsvc = calloc(nspecs * LIMIT_EVENT_SPEC_IDS, sizeof(*j->rsvc));
+	all = calloc(nspecs, 1);
+	if (!j->rprov || !j->rids || !j->rnids || !j->rsvc || !all) {
+		free(all);
+		return -E_NOMEM;
+	}
+	while (rc == 0 && (r <= s->nrules)) {
+		const char *prov;
+		json_t *svc;
+
+		sp = nth_spec(s, spec, &r, &i);
+		if (!sp)
+			continue;
+		prov = json_string_value(json_object_get(sp, "provider"));
+		if (!spec_reads(sp, j->d) || !prov)
+			continue;
+		at = add_unique(j->rprov, &j->nrprov, prov);
+		rc = add_ids(j, at, sp, all);
+		svc = json_object_get(sp, "services");
+		if (json_is_array(svc) && json_array_size(svc) <= LIMIT_EVENT_SPEC_IDS)
+			json_array_foreach(svc, k, v)
+				add_unique(j->rsvc, &nsvc, json_is_string(v) ? json_string_value(v) : "");
+		else if (strcasecmp(prov, "Service Control Manager") == 0)
+			svc_all = 1;
+	}
+	for (k = 0; k < j->nrprov; k++) {
+		if (all[k]) {
+			free(j->rids[k]);
+			j->rids[k] = NULL;
+			j->rnids[k] = 0;
+		}
+	}
+	free(all);
+	if (rc < 0)
+		return rc;
+	j->f.providers = j->rprov;
+	j->f.nproviders = j->nrprov;
+	if (nsvc && !svc_all) {
+		j->f.services = j->rsvc;
+		j->f.nservices = nsvc;
+	}
+	j->ids.ids = (const uint16_t *const *)j->rids;
+	j->ids.nids = j->rnids;
+	return 0;
+}
+
+/* Read the log's file for spec (NULL: the log's defaults) into j->data;
+ * a missing or unreadable file leaves j->data NULL and says so in j->c. */
 static void job_read(struct scan *s, struct load_job *j, json_t *spec)
 {
 	const char *provider = json_string_value(json_object_get(spec, "provider"));
 	json_t *svc = json_object_get(spec, "services"), *v;
 	struct cached_log *c = j->c;
-	char path[256];
+	char path[LIMIT_WINDIR_LEN + 128];
 	size_t i, n = 0;
 	int rc;
 
@@ -102,28 +278,38 @@ static void job_read(struct scan *s, struct load_job *j, json_t *spec)
 	c->log = NULL;
 	c->missing = 0;
 	err_init(&c->why);
-	j->buf = NULL;
-	j->len = 0;
-	snprintf(path, sizeof(path), LOGS_DIR "%s", j->d->file);
-	rc = fs_read_file(s->fs, path, LIMIT_EVTX_SIZE, &j->buf, &j->len, &c->why);
+	/* %SystemRoot%\System32\winevt\Logs */
+	rc = scan_windir_path(s, WINDIR_LOGS, path, sizeof(path), &c->why);
+	if (rc == 0 && strlen(path) + 1 + strlen(j->d->file) >= sizeof(path))
+		rc = err_set(&c->why, -E_LIMIT, "'%s': path too long", path);
+	if (rc == 0) {
+		strcat(path, "\\");
+		strcat(path, j->d->file);
+		/* no slack: events_log_load hands libevtx whole chunks only */
+		rc = fs_read_file_ref(s->fs, path, LIMIT_EVTX_SIZE, 0, &j->data, &c->why);
+	}
 	if (rc == 0) {
 		c->missing = 1;
 		err_set(&c->why, -E_NOTFOUND, "%s absent", j->d->file);
-		free(j->buf);
-		j->buf = NULL;
+		fs_data_release(&j->data);
 		return;
 	}
 	if (rc < 0) {
 		err_wrap(&c->why, "%s", j->d->file);
-		free(j->buf);
-		j->buf = NULL;
+		fs_data_release(&j->data);
 		return;
+	}
+	memset(&j->f, 0, sizeof(j->f));
+	if (s->rules && s->nrules) {
+		if (rules_filter(s, j, spec) == 0)
+			return;
+		job_release_filter(j);
+		memset(&j->f, 0, sizeof(j->f));
 	}
 	for (i = 0; i < j->d->nkeep && n < KEEP_MAX; i++)
 		j->keep[n++] = j->d->keep[i];
 	if (provider)
 		j->keep[n++] = provider;
-	memset(&j->f, 0, sizeof(j->f));
 	j->f.providers = j->keep;
 	j->f.nproviders = n;
 	/* the 7036 records of other services are skipped (they are most of a
@@ -138,13 +324,14 @@ static void job_read(struct scan *s, struct load_job *j, json_t *spec)
 /* Index what job_read read (on any thread: touches only j). */
 static void job_index(struct load_job *j)
 {
-	if (!j->buf)
+	if (!j->data.p) {
+		job_release(j);
 		return;
-	if (events_log_load(j->buf, j->len, j->keep_all ? NULL : &j->f, &j->c->log,
-			    &j->c->why) < 0)
+	}
+	if (events_log_load_ids(j->data.p, j->data.len, j->keep_all ? NULL : &j->f,
+				j->rprov ? &j->ids : NULL, &j->c->log, &j->c->why) < 0)
 		err_wrap(&j->c->why, "%s", j->d->file);
-	free(j->buf);
-	j->buf = NULL;
+	job_release(j);
 }
 
 static void *job_thread(void *arg)
@@ -197,7 +384,7 @@ static struct cached_log *load_first(struct scan *s, const struct log_def *d,
 		other.d = pd;
 		other.c = calloc(1, sizeof(*other.c));
 		if (other.c) {
-			started = mine.buf &&
+			started = mine.data.p &&
 				  pthread_create(&th, NULL, job_thread, &mine) == 0;
 			job_read(s, &other, NULL);
 			job_index(&other);
@@ -392,4 +579,7 @@ static int events_only(struct scan *s, const struct rule *r, struct result *res,
 	return 0;
 }
 
-const struct check_def check_def_events = { "events", events_only, NULL };
+static const char *const events_vars[] = { NULL };
+const struct check_def check_def_events = {
+	"events", events_only, NULL, events_vars,
+};

@@ -20,6 +20,10 @@
  * start repaired (see events_log_collect). */
 int events_collect(struct scan *s, json_t *spec, json_t *out, struct err *err);
 
+/* Whether a rule's event spec may name this log ("Application", "System",
+ * "CAPI2"): the rules loader refuses the others. */
+int events_log_known(const char *log);
+
 /* ---- the log index (the collector, the tests and the fuzz target) ---- */
 
 enum events_rec_flags {
@@ -60,6 +64,14 @@ struct events_filter {
 	size_t nservices;
 };
 
+/* The event ids kept per provider (events_log_load_ids): for entry i of
+ * the filter's providers, ids[i] (nids[i] of them); ids[i] NULL: every
+ * id.  The records of other ids of those providers are skipped. */
+struct events_ids {
+	const uint16_t *const *ids;
+	const size_t *nids;
+};
+
 /* Index the EVTX file image buf (borrowed during the call only): every
  * record libevtx lists, then the recovered ones it finds in a dirty or
  * partly overwritten log (a recovered copy of a record already listed is
@@ -76,6 +88,12 @@ struct events_filter {
 int events_log_load(const uint8_t *buf, size_t len,
 		    const struct events_filter *filter, struct events_log **out,
 		    struct err *err);
+/* events_log_load keeping only the ids named in ids (borrowed during the
+ * call; NULL: every id, as events_log_load). */
+int events_log_load_ids(const uint8_t *buf, size_t len,
+			const struct events_filter *filter,
+			const struct events_ids *ids, struct events_log **out,
+			struct err *err);
 void events_log_free(struct events_log *log);
 
 /* The index, in record-number order; valid until events_log_free(). */

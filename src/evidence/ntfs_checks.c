@@ -22,28 +22,16 @@
 #include "sid.h"
 #include "svcsid.h"
 #include "webconfig.h"
+#include "windir.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- shared helpers ---------------------------------------------------- */
 
-/* %windir% as Windows spells it: SystemRoot from the registry collector
- * when it found one, else the default. */
+/* %windir% as Windows spells it ("C:\WINNT"): windir.h's helper. */
 static void windir_of(const struct scan *s, char *buf, size_t size)
 {
-	static const char *const keys[] = { "system_root", "SystemRoot", "systemroot" };
-	size_t i;
-
-	for (i = 0; i < ARRAY_LEN(keys); i++) {
-		const char *v = s->windows ?
-			json_string_value(json_object_get(s->windows, keys[i])) : NULL;
-
-		if (v && v[0]) {
-			snprintf(buf, size, "%s", v);
-			return;
-		}
-	}
-	snprintf(buf, size, "C:\\Windows");
+	snprintf(buf, size, "%s", scan_system_root(s));
 }
 
 /* The drive letter of windir ('C' unless windir says otherwise). */
@@ -52,6 +40,14 @@ static char drive_of(const char *windir)
 	if (isalpha((unsigned char)windir[0]) && windir[1] == ':')
 		return (char)toupper((unsigned char)windir[0]);
 	return 'C';
+}
+
+/* A rule's path on the volume: %SystemRoot%\... made relative to the
+ * Windows folder ("WINNT\WinSxS\FileMaps"); NULL when too long (err). */
+static const char *vol_path(const struct scan *s, const char *p, char *buf,
+			    size_t size, struct err *err)
+{
+	return windir_expand(scan_windir(s), p, buf, size, err) < 0 ? NULL : buf;
 }
 
 /* "C:\" + a volume-relative path: the path as the server's admin sees it. */
@@ -119,7 +115,7 @@ static char *dup_printf(const char *fmt, ...)
 #define NEED_FILE   (FILE_READ_DATA | FILE_READ_ATTRIBUTES)
 
 static const char *const default_winsxs_paths[] = {
-	"Windows\\WinSxS\\FileMaps", "Windows\\WinSxS\\Temp\\PendingRenames",
+	"%SystemRoot%\\WinSxS\\FileMaps", "%SystemRoot%\\WinSxS\\Temp\\PendingRenames",
 };
 static const char *const default_writer_token[] = {
 	"S-1-5-20", "S-1-5-6", "S-1-5-11", "S-1-1-0", "S-1-5-32-545",
@@ -343,13 +339,19 @@ static int winsxs_acl(struct scan *s, const struct rule *r, struct result *res,
 		goto out;
 
 	json_array_foreach(paths, i, v) {
-		const char *p = json_string_value(v);
+		const char *raw = json_string_value(v), *p;
+		char pbuf[LIMIT_PATH_LEN + 1];
 		struct fs_stat st;
 		struct err e2;
 
-		if (!p)
+		if (!raw)
 			continue;
 		err_init(&e2);
+		p = vol_path(s, raw, pbuf, sizeof(pbuf), &e2);
+		if (!p) {
+			acl_unreadable(w, raw, &e2);
+			continue;
+		}
 		rc = fs_stat(s->fs, p, &st, &e2);
 		if (rc < 0) {
 			acl_unreadable(w, p, &e2);
@@ -413,18 +415,19 @@ out:
 }
 
 static const struct param_def winsxs_acl_params[] = {
-	{ "paths", PARAM_ARRAY, 0 },
-	{ "writer_token", PARAM_ARRAY, 0 },
-	{ NULL, 0, 0 },
+	{ "paths", PARAM_ARRAY, 0, "[s]" },
+	{ "writer_token", PARAM_ARRAY, 0, "[t]" },
+	{ NULL, 0, 0, NULL },
 };
+static const char *const winsxs_acl_vars[] = { "windir", "denied_count", "first_denied", NULL };
 const struct check_def check_def_winsxs_acl = {
-	"winsxs_acl", winsxs_acl, winsxs_acl_params,
+	"winsxs_acl", winsxs_acl, winsxs_acl_params, winsxs_acl_vars,
 };
 
 /* ---- cause 4: folders under Microsoft.NET\Framework -------------------- */
 
 static const char *const default_roots[] = {
-	"Windows\\Microsoft.NET\\Framework", "Windows\\Microsoft.NET\\Framework64",
+	"%SystemRoot%\\Microsoft.NET\\Framework", "%SystemRoot%\\Microsoft.NET\\Framework64",
 };
 
 struct fw_check {
@@ -487,6 +490,7 @@ static void fw_temp_target(struct fw_check *c, const char *value, json_t *o)
 {
 	char buf[LIMIT_PATH_LEN + 1];
 	const char *p = value, *rest = value;
+	struct fs *fs = c->s->fs;
 	struct fs_stat st;
 	struct err e2;
 	int rc, n;
@@ -510,10 +514,18 @@ static void fw_temp_target(struct fw_check *c, const char *value, json_t *o)
 		return;
 	}
 	if (toupper((unsigned char)p[0]) != drive_of(c->windir)) {
-		json_object_set_new(o, "temp_directory_note",
-				    json_sprintf("on drive %c:, not the Windows volume",
-						 toupper((unsigned char)p[0])));
-		return;
+		/* another letter: that volume, when the image holds it */
+		char d = (char)toupper((unsigned char)p[0]);
+
+		err_init(&e2);
+		rc = scan_volume_fs(c->s, d, &fs, &e2);
+		if (rc <= 0) {
+			json_object_set_new(o, "temp_directory_note",
+					    json_sprintf("on drive %c:, not the Windows volume: unknown: %s",
+							 d, e2.msg));
+			return;
+		}
+		json_object_set_new(o, "temp_directory_drive", json_sprintf("%c:", d));
 	}
 	p += 2;
 	while (*p == '\\' || *p == '/')
@@ -521,7 +533,7 @@ static void fw_temp_target(struct fw_check *c, const char *value, json_t *o)
 	memmove(buf, p, strlen(p) + 1);
 	json_object_set_new(o, "temp_directory_volume_path", json_string(buf));
 	err_init(&e2);
-	rc = fs_stat(c->s->fs, buf, &st, &e2);
+	rc = fs_stat(fs, buf, &st, &e2);
 	if (rc < 0)
 		json_object_set_new(o, "temp_directory_error", json_string(e2.msg));
 	else
@@ -681,11 +693,17 @@ static int framework_folders(struct scan *s, const struct rule *r,
 		return err_set(err, -E_NOMEM, "out of memory");
 
 	json_array_foreach(roots, i, v) {
-		const char *root = json_string_value(v);
+		const char *raw = json_string_value(v), *root;
+		char rbuf[LIMIT_PATH_LEN + 1];
 		struct fs_stat st;
 
-		if (!root)
+		if (!raw)
 			continue;
+		root = vol_path(s, raw, rbuf, sizeof(rbuf), err);
+		if (!root) {
+			rc = err->code;
+			break;
+		}
 		rc = fs_stat(s->fs, root, &st, err);
 		if (rc < 0) {
 			err_wrap(err, "'%s'", root);
@@ -758,19 +776,20 @@ static int framework_folders(struct scan *s, const struct rule *r,
 }
 
 static const struct param_def framework_params[] = {
-	{ "roots", PARAM_ARRAY, 0 },
-	{ "limit", PARAM_INT, 0 },
-	{ NULL, 0, 0 },
+	{ "roots", PARAM_ARRAY, 0, "[s]" },
+	{ "limit", PARAM_INT, 0, "i" },
+	{ NULL, 0, 0, NULL },
 };
+static const char *const framework_folders_vars[] = { "worst_path", "worst_count", "worst_top", "worst_top_count", "limit", "temp_path", "webconfig", "versions", NULL };
 const struct check_def check_def_framework_folders = {
-	"framework_folders", framework_folders, framework_params,
+	"framework_folders", framework_folders, framework_params, framework_folders_vars,
 };
 
 /* ---- finding: junctions on the writer's paths -------------------------- */
 
 static const char *const default_junction_paths[] = {
 	"Users", "ProgramData", "Program Files", "Program Files (x86)",
-	"Windows\\WinSxS",
+	"%SystemRoot%\\WinSxS",
 };
 
 struct jn_check {
@@ -848,11 +867,13 @@ static int winsxs_junction(struct scan *s, const struct rule *r,
 		return err_set(err, -E_NOMEM, "out of memory");
 	}
 	json_array_foreach(list, i, v) {
-		const char *p = json_string_value(v);
-		char buf[LIMIT_PATH_LEN + 1];
+		const char *raw = json_string_value(v), *p;
+		char buf[LIMIT_PATH_LEN + 1], pbuf[LIMIT_PATH_LEN + 1];
+		struct err e2;
 		size_t k, n;
 
-		if (!p || strlen(p) > LIMIT_PATH_LEN)
+		err_init(&e2);
+		if (!raw || !(p = vol_path(s, raw, pbuf, sizeof(pbuf), &e2)))
 			continue;
 		/* each folder on the way: a moved "Windows" breaks WinSxS too */
 		n = strlen(p);
@@ -889,9 +910,10 @@ static int winsxs_junction(struct scan *s, const struct rule *r,
 }
 
 static const struct param_def junction_params[] = {
-	{ "paths", PARAM_ARRAY, 0 },
-	{ NULL, 0, 0 },
+	{ "paths", PARAM_ARRAY, 0, "[s]" },
+	{ NULL, 0, 0, NULL },
 };
+static const char *const winsxs_junction_vars[] = { "path", "target", "count", "paths", NULL };
 const struct check_def check_def_winsxs_junction = {
-	"winsxs_junction", winsxs_junction, junction_params,
+	"winsxs_junction", winsxs_junction, junction_params, winsxs_junction_vars,
 };

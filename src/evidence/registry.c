@@ -19,14 +19,15 @@
 #include "bytes.h"
 #include "hivelog.h"
 #include "limits.h"
+#include "windir.h"
 
-#define CONFIG_DIR "Windows\\System32\\config\\"
 #define CURRENT_VERSION "Microsoft\\Windows NT\\CurrentVersion"
 
 struct hive {
 	char name[16];
 	uint8_t *data;
 	size_t len;
+	int lent;                    /* data is the volume's, not ours to free */
 	libbfio_handle_t *bfio;
 	libregf_file_t *file;
 	libregf_key_t *root;
@@ -124,7 +125,8 @@ void hive_free(struct hive *h)
 		libregf_error_free(&e);
 	if (be)
 		libbfio_error_free(&be);
-	free(h->data);
+	if (!h->lent)
+		free(h->data);
 	free(h);
 }
 
@@ -133,8 +135,8 @@ const char *hive_name(const struct hive *h)
 	return h->name;
 }
 
-int hive_open_memory(struct hive **out, const char *name, uint8_t *data,
-		     size_t len, struct err *err)
+static int hive_open(struct hive **out, const char *name, uint8_t *data,
+		     size_t len, int lent, struct err *err)
 {
 	struct hive *h;
 	libregf_error_t *e = NULL;
@@ -143,21 +145,25 @@ int hive_open_memory(struct hive **out, const char *name, uint8_t *data,
 
 	*out = NULL;
 	if (len > LIMIT_HIVE_SIZE) {
-		free(data);
+		if (!lent)
+			free(data);
 		return err_set(err, -E_LIMIT, "hive %s: %zu bytes, over LIMIT_HIVE_SIZE", name, len);
 	}
 	if (len < 4096 || memcmp(data, "regf", 4) != 0) {
-		free(data);
+		if (!lent)
+			free(data);
 		return err_set(err, -E_FORMAT, "hive %s: not a registry hive (no regf base block)", name);
 	}
 	h = calloc(1, sizeof(*h));
 	if (!h) {
-		free(data);
+		if (!lent)
+			free(data);
 		return err_set(err, -E_NOMEM, "out of memory");
 	}
 	snprintf(h->name, sizeof(h->name), "%s", name);
 	h->data = data;
 	h->len = len;
+	h->lent = lent;
 	if (libbfio_memory_range_initialize(&h->bfio, &be) != 1) {
 		rc = bfio_fail(err, &be, "memory range");
 		goto fail;
@@ -188,6 +194,25 @@ int hive_open_memory(struct hive **out, const char *name, uint8_t *data,
 fail:
 	hive_free(h);
 	return err_wrap(err, "hive %s", name);
+}
+
+int hive_open_memory(struct hive **out, const char *name, uint8_t *data,
+		     size_t len, struct err *err)
+{
+	return hive_open(out, name, data, len, 0, err);
+}
+
+/* A hive read in place (fs_read_file_ref): libbfio's memory range is
+ * given the volume's bytes, which stay readable FS_READ_SLACK bytes past
+ * the hive's end; libregf only reads them. */
+static int hive_open_lent(struct hive **out, const char *name,
+			  const uint8_t *data, size_t len, struct err *err)
+{
+	uint8_t *p;
+
+	/* libbfio wants a writable pointer; a memory range only reads it */
+	memcpy(&p, &data, sizeof(p));
+	return hive_open(out, name, p, len, 1, err);
 }
 
 static int key_new(struct hive *h, libregf_key_t *k, struct hkey **out,
@@ -400,6 +425,32 @@ int hkey_value(struct hkey *k, const char *name, struct reg_value *v,
 		libregf_error_free(&e);
 	if (rc < 0)
 		return err_wrap(err, "value '%s'", name);
+	return 1;
+}
+
+int hkey_security(struct hkey *k, uint8_t **sd, size_t *len, struct err *err)
+{
+	libregf_error_t *e = NULL;
+	size_t n = 0;
+	uint8_t *buf;
+
+	*sd = NULL;
+	*len = 0;
+	if (libregf_key_get_security_descriptor_size(k->k, &n, &e) != 1)
+		return regf_fail(err, -E_CORRUPT, &e, "security descriptor");
+	if (n == 0)
+		return 0;
+	if (n > LIMIT_SD_SIZE)
+		return err_set(err, -E_LIMIT, "security descriptor of %zu bytes, over LIMIT_SD_SIZE", n);
+	buf = malloc(n);
+	if (!buf)
+		return err_set(err, -E_NOMEM, "out of memory");
+	if (libregf_key_get_security_descriptor(k->k, buf, n, &e) != 1) {
+		free(buf);
+		return regf_fail(err, -E_CORRUPT, &e, "security descriptor");
+	}
+	*sd = buf;
+	*len = n;
 	return 1;
 }
 
@@ -693,7 +744,7 @@ static int read_log(struct fs *fs, const struct reg_hive_info *hi,
 		    const char *suffix, uint8_t **buf, size_t *len,
 		    struct err *err)
 {
-	char path[128];
+	char path[sizeof(hi->path) + 8];
 
 	snprintf(path, sizeof(path), "%s%s", hi->path, suffix);
 	return fs_read_file(fs, path, LIMIT_HIVELOG_SIZE, buf, len, err);
@@ -758,15 +809,25 @@ static void load_hive(struct fs *fs, struct registry *reg,
 {
 	static const char *const suffixes[] = { ".LOG", ".LOG1", ".LOG2" };
 	uint8_t *data = NULL, *primary = NULL;
+	const uint8_t *lent = NULL;
 	size_t len = 0, plen = 0, i;
+	struct fs_data fd;
 	struct fs_stat st;
 	struct err e;
 	int rc;
 
 	snprintf(hi->name, sizeof(hi->name), "%s", name);
-	snprintf(hi->path, sizeof(hi->path), CONFIG_DIR "%s", name);
+	snprintf(hi->path, sizeof(hi->path), "%s\\" WINDIR_CONFIG "\\%s", reg->windir, name);
 	err_init(&hi->err);
-	rc = fs_read_file(fs, hi->path, LIMIT_HIVE_SIZE, &data, &len, &hi->err);
+	/* read in place when the volume allows (issue 22): no copy of a hive
+	 * that is opened as it is; a dirty one is copied for the replay */
+	rc = fs_read_file_ref(fs, hi->path, LIMIT_HIVE_SIZE, FS_READ_SLACK, &fd, &hi->err);
+	data = fd.owned;
+	len = fd.len;
+	if (rc == 1 && !data)
+		lent = fd.p;
+	if (rc <= 0)
+		fs_data_release(&fd);
 	if (rc == 0) {
 		hi->state = REG_HIVE_ABSENT;
 		err_set(&hi->err, -E_NOTFOUND, "'%s' is absent", hi->path);
@@ -781,7 +842,7 @@ static void load_hive(struct fs *fs, struct registry *reg,
 	}
 	hi->size = len;
 	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-		char path[128];
+		char path[sizeof(hi->path) + 8];
 
 		err_init(&e);
 		snprintf(path, sizeof(path), "%s%s", hi->path, suffixes[i]);
@@ -789,14 +850,28 @@ static void load_hive(struct fs *fs, struct registry *reg,
 			add_log_name(hi, suffixes[i]);
 	}
 	snprintf(hi->view, sizeof(hi->view), "the primary file");
-	if (len >= 4096 && memcmp(data, "regf", 4) == 0) {
+	if (len >= 4096 && memcmp(lent ? lent : data, "regf", 4) == 0) {
+		const uint8_t *b = lent ? lent : data;
+
 		/* base block (REGF format document, "File header"):
 		 * 0x04 primary sequence number, 0x08 secondary sequence
 		 * number, 0x1fc XOR-32 checksum of the first 508 bytes */
-		hi->seq1 = le32(data + 0x04);
-		hi->seq2 = le32(data + 0x08);
-		hi->checksum_bad = le32(data + 0x1FC) != hivelog_checksum(data);
+		hi->seq1 = le32(b + 0x04);
+		hi->seq2 = le32(b + 0x08);
+		hi->checksum_bad = le32(b + 0x1FC) != hivelog_checksum(b);
 		hi->dirty = hi->seq1 != hi->seq2 || hi->checksum_bad;
+	}
+	if (lent && hi->dirty && replay && hi->logs[0]) {
+		/* the replay path works on a copy, as it always did */
+		data = calloc(1, len + FS_READ_SLACK);
+		if (!data) {
+			hi->state = REG_HIVE_BAD;
+			err_set(&hi->err, -E_NOMEM, "out of memory");
+			reg_warn(reg, "hive %s cannot be read: %s", name, hi->err.msg);
+			return;
+		}
+		memcpy(data, lent, len);
+		lent = NULL;
 	}
 	if (hi->dirty) {
 		if (!replay)
@@ -816,7 +891,10 @@ static void load_hive(struct fs *fs, struct registry *reg,
 		}
 	}
 	err_init(&hi->err);
-	rc = hive_open_memory(&hi->hive, name, data, len, &hi->err);
+	if (lent)
+		rc = hive_open_lent(&hi->hive, name, lent, len, &hi->err);
+	else
+		rc = hive_open_memory(&hi->hive, name, data, len, &hi->err);
 	if (rc < 0 && hi->replayed && primary) {
 		reg_warn(reg, "hive %s: the replayed hive cannot be opened (%s); using the primary file",
 			 name, hi->err.msg);
@@ -925,6 +1003,7 @@ static void load_version(struct registry *reg)
 	if (!reg->build[0])
 		copy_str(k, "CurrentBuild", reg->build, sizeof(reg->build));
 	copy_str(k, "SystemRoot", reg->systemroot, sizeof(reg->systemroot));
+	reg->have_systemroot = reg->systemroot[0] != '\0';
 	if (!reg->systemroot[0])
 		snprintf(reg->systemroot, sizeof(reg->systemroot), "C:\\Windows");
 	if (hkey_get_dword(k, "CurrentMajorVersionNumber", &v, &e) == 1 && v < 1000)
@@ -932,6 +1011,62 @@ static void load_version(struct registry *reg)
 	if (hkey_get_dword(k, "CurrentMinorVersionNumber", &v, &e) == 1 && v < 1000)
 		reg->minor = (int)v;
 	hkey_free(k);
+}
+
+struct mounted_walk {
+	struct mountdev *out;
+	unsigned max, n;
+};
+
+/* Value callback: keep each drive letter's entry (the first per letter). */
+static int mounted_one(void *ctx, const char *name, const struct reg_value *v)
+{
+	struct mounted_walk *w = ctx;
+	struct mountdev m;
+	unsigned i;
+
+	if (mountdev_parse(name, v->data, v->len, &m) != 1)
+		return 0;
+	for (i = 0; i < w->n; i++)
+		if (w->out[i].letter == m.letter)
+			return 0;
+	if (w->n < w->max)
+		w->out[w->n++] = m;
+	return 0;
+}
+
+int registry_mounted_devices(struct hive *sys, struct mountdev *out,
+			     unsigned max, unsigned *n, struct err *err)
+{
+	struct mounted_walk w = { out, max, 0 };
+	struct hkey *k = NULL;
+	int rc;
+
+	*n = 0;
+	rc = hive_key(sys, "MountedDevices", &k, err);
+	if (rc <= 0)
+		return rc < 0 ? err_wrap(err, "MountedDevices") : 0;
+	rc = hkey_foreach_value(k, mounted_one, &w, err);
+	hkey_free(k);
+	if (rc < 0)
+		return err_wrap(err, "MountedDevices");
+	*n = w.n;
+	return 1;
+}
+
+/* SYSTEM\MountedDevices: the drive letters Windows gave its volumes. */
+static void load_mounted(struct registry *reg)
+{
+	struct err e;
+	int rc;
+
+	err_init(&e);
+	rc = registry_mounted_devices(reg->system.hive, reg->mounted,
+				      sizeof(reg->mounted) / sizeof(reg->mounted[0]),
+				      &reg->nmounted, &e);
+	if (rc < 0)
+		reg_warn(reg, "hive SYSTEM: %s", e.msg);
+	reg->have_mounted = rc == 1;
 }
 
 void registry_free(struct registry *reg)
@@ -947,6 +1082,18 @@ void registry_free(struct registry *reg)
 int registry_load(struct fs *fs, int replay, struct registry **out,
 		  struct err *err)
 {
+	char folder[LIMIT_WINDIR_LEN];
+	struct err e;
+
+	err_init(&e);
+	if (windir_find(fs, folder, sizeof(folder), NULL, &e) != 1)
+		snprintf(folder, sizeof(folder), "Windows");
+	return registry_load_at(fs, folder, replay, out, err);
+}
+
+int registry_load_at(struct fs *fs, const char *windir, int replay,
+		     struct registry **out, struct err *err)
+{
 	struct registry *reg = calloc(1, sizeof(*reg));
 
 	*out = NULL;
@@ -959,7 +1106,10 @@ int registry_load(struct fs *fs, int replay, struct registry **out,
 	}
 	reg->major = reg->minor = -1;
 	snprintf(reg->systemroot, sizeof(reg->systemroot), "C:\\Windows");
+	snprintf(reg->windir, sizeof(reg->windir), "%s", windir && *windir ? windir : "Windows");
 	load_hive(fs, reg, &reg->system, "SYSTEM", replay);
+	if (reg->system.state == REG_HIVE_OK)
+		load_mounted(reg);
 	if (reg->system.state == REG_HIVE_OK)
 		load_select(reg);
 	load_hive(fs, reg, &reg->software, "SOFTWARE", replay);
@@ -983,7 +1133,8 @@ int registry_get(struct scan *s, struct registry **out, struct err *err)
 		*out = reg;
 		return 0;
 	}
-	rc = registry_load(s->fs, !(s->opts && s->opts->no_replay), &reg, err);
+	rc = registry_load_at(s->fs, scan_windir(s), !(s->opts && s->opts->no_replay),
+			      &reg, err);
 	if (rc < 0)
 		return rc;
 	if (scan_cache_put(s, "registry", reg, registry_free_void) < 0)
@@ -1017,7 +1168,40 @@ int registry_software(struct registry *reg, struct hive **out,
 	return hive_of(&reg->software, out, err);
 }
 
-static void windows_json(const struct registry *reg, json_t *out)
+int registry_system_root_at(struct fs *fs, const char *windir, char *buf,
+			    size_t size)
+{
+	char path[LIMIT_WINDIR_LEN + 32];
+	uint8_t *data = NULL;
+	size_t len = 0;
+	struct hive *h = NULL;
+	struct hkey *k = NULL;
+	struct err e;
+	char *v = NULL;
+	int rc;
+
+	if (size)
+		buf[0] = '\0';
+	err_init(&e);
+	snprintf(path, sizeof(path), "%s\\" WINDIR_CONFIG "\\SOFTWARE", windir);
+	if (fs_read_file(fs, path, LIMIT_HIVE_SIZE, &data, &len, &e) != 1)
+		return 0;
+	if (hive_open_memory(&h, "SOFTWARE", data, len, &e) < 0)
+		return 0;
+	rc = hive_key(h, CURRENT_VERSION, &k, &e);
+	if (rc == 1 && hkey_get_string(k, "SystemRoot", &v, &e) == 1 && v[0]) {
+		snprintf(buf, size, "%s", v);
+		rc = 1;
+	} else {
+		rc = 0;
+	}
+	free(v);
+	hkey_free(k);
+	hive_free(h);
+	return rc;
+}
+
+void registry_windows_json(const struct registry *reg, json_t *out)
 {
 	if (reg->product_name[0])
 		json_object_set_new(out, "product_name", json_string(reg->product_name));
@@ -1054,7 +1238,7 @@ int registry_windows_info_fs(struct fs *fs, json_t *out, struct err *err)
 
 	if (rc < 0)
 		return rc;
-	windows_json(reg, out);
+	registry_windows_json(reg, out);
 	if (reg->system.state != REG_HIVE_OK && reg->software.state != REG_HIVE_OK) {
 		struct hive *none;
 
@@ -1088,5 +1272,5 @@ void registry_fill_windows(struct scan *s)
 	}
 	json_array_foreach(reg->warnings, i, w)
 		scan_warn(s, "%s", json_string_value(w));
-	windows_json(reg, s->windows);
+	registry_windows_json(reg, s->windows);
 }

@@ -21,6 +21,8 @@
 #include <stdint.h>
 
 #include "fs.h"
+#include "limits.h"
+#include "mountdev.h"
 #include "scan.h"
 
 /* ---- hives and keys (libregf adapter) ---------------------------------- */
@@ -85,6 +87,12 @@ typedef int (*hvalue_fn)(void *ctx, const char *name,
 int hkey_foreach_value(struct hkey *k, hvalue_fn fn, void *ctx,
 		       struct err *err);
 
+/* The key's own security descriptor (the hive's sk cell the key points
+ * to: self-relative, MS-DTYP 2.4.6), malloc'd into *sd (caller frees).
+ * 1 read, 0 the key has none, <0 error (a descriptor over LIMIT_SD_SIZE
+ * is -E_LIMIT). */
+int hkey_security(struct hkey *k, uint8_t **sd, size_t *len, struct err *err);
+
 /* ---- decoding values (our code, no libregf) ---------------------------- */
 
 /* REG_DWORD (also a 4-byte REG_BINARY).  0, or -E_CORRUPT for another
@@ -122,7 +130,7 @@ enum reg_hive_state { REG_HIVE_OK = 0, REG_HIVE_ABSENT, REG_HIVE_BAD };
 
 struct reg_hive_info {
 	char name[16];             /* "SYSTEM", "SOFTWARE" */
-	char path[96];             /* "Windows\System32\config\SYSTEM" */
+	char path[LIMIT_WINDIR_LEN + 32]; /* "Windows\System32\config\SYSTEM" */
 	enum reg_hive_state state;
 	struct err err;            /* ABSENT / BAD: why (one line) */
 	struct hive *hive;         /* state OK */
@@ -150,6 +158,15 @@ struct registry {
 	int major, minor;          /* CurrentMajor/MinorVersionNumber, -1 absent */
 	char systemroot[260];      /* SystemRoot, "C:\Windows" by default */
 	json_t *warnings;          /* array of strings, for the report */
+	/* where the hives were read: the Windows folder as on the volume
+	 * ("WINNT"), and whether SOFTWARE had a SystemRoot value */
+	char windir[LIMIT_WINDIR_LEN];
+	int have_systemroot;
+	/* SYSTEM\MountedDevices: one entry per drive letter (have_mounted
+	 * is 0 when the key is absent or SYSTEM unusable) */
+	int have_mounted;
+	unsigned nmounted;
+	struct mountdev mounted[26];
 };
 
 /* Read both hives from fs (replaying dirty ones in memory when replay is
@@ -158,6 +175,21 @@ struct registry {
  * returned: <0 only when out of memory.  Free with registry_free. */
 int registry_load(struct fs *fs, int replay, struct registry **out,
 		  struct err *err);
+/* The same with the hives read from windir\System32\config (windir: the
+ * Windows folder on the volume, "WINNT"); registry_load finds it with
+ * windir_find ("Windows" when no folder holds a SYSTEM hive). */
+int registry_load_at(struct fs *fs, const char *windir, int replay,
+		     struct registry **out, struct err *err);
+
+/* SYSTEM\MountedDevices of sys: the drive letters (one entry each, at
+ * most max) into out[0..*n).  1 read, 0 no such key, <0 error. */
+int registry_mounted_devices(struct hive *sys, struct mountdev *out,
+			     unsigned max, unsigned *n, struct err *err);
+
+/* SystemRoot from windir\System32\config\SOFTWARE on fs, read alone (no
+ * log replay) into buf: 1 found, 0 absent or unreadable. */
+int registry_system_root_at(struct fs *fs, const char *windir, char *buf,
+			    size_t size);
 void registry_free(struct registry *reg);
 
 /* The scan's registry (loaded once, kept in the scan cache). */
@@ -173,6 +205,8 @@ int registry_software(struct registry *reg, struct hive **out,
  * default/last_known_good when they differ) from the hives on fs.
  * Returns 0 or <0. */
 int registry_windows_info_fs(struct fs *fs, json_t *out, struct err *err);
+/* The same from a loaded registry (what info and the report show). */
+void registry_windows_json(const struct registry *reg, json_t *out);
 
 /* Called once by scan_open() after the volume is mounted: fill s->windows
  * (product_name, current_version, build, control_set) and add warnings

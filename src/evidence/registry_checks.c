@@ -23,6 +23,7 @@
 #include "services.h"
 #include "sid.h"
 #include "svcsid.h"
+#include "windir.h"
 
 /* The SCM's built-in default descriptor (DOMAIN.md cause 3), used when a
  * rule names none. */
@@ -31,6 +32,13 @@
 #define SUBSCRIPTIONS_KEY "Microsoft\\EventSystem\\{26c409cc-ae86-11d1-b616-00805fc79216}\\Subscriptions"
 #define HKLM_SERVICES "HKLM\\SYSTEM\\CurrentControlSet\\Services\\"
 #define RIGHTS_MAX 256
+/* A Security value secdesc_parse calls corrupt fails Windows' own
+ * checks (RtlValidRelativeSecurityDescriptor, RtlValidAcl): the service
+ * control manager would refuse it, so it protects nothing and grants
+ * nothing; that, not "could not be read", is what the user needs. */
+#define INVALID_VERDICT "invalid descriptor"
+#define INVALID_NOTE "Windows would refuse this descriptor (it fails RtlValidSecurityDescriptor): " \
+	"the service control manager cannot use it; set a valid one with sc sdset"
 
 static const char *const writer_default[] = {
 	"S-1-5-20", "S-1-5-6", "S-1-5-11", "S-1-1-0", "S-1-5-32-545", "S-1-5-15",
@@ -371,10 +379,28 @@ static int service_descriptors(struct scan *s, const struct rule *r,
 
 			err_init(&e);
 			if (secdesc_parse(sv.sd, sv.sd_len, &actual, &e) < 0) {
+				/* bytes Windows' own validation refuses: the SCM
+				 * would not use this descriptor either */
+				const int invalid = e.code == -E_CORRUPT;
+
 				json_object_set_new(ev, "error", json_string(e.msg));
 				json_object_set_new(ev, "size", json_integer((json_int_t)sv.sd_len));
+				if (e.code == -E_CORRUPT) {
+					json_object_set_new(ev, "sddl", json_null());
+					json_object_set_new(ev, "expected", json_string(expected_sddl));
+					json_object_set_new(ev, "verdict", json_string(INVALID_VERDICT));
+					json_object_set_new(ev, "note", json_string(INVALID_NOTE));
+					json_array_append_new(res->evidence, ev);
+					json_array_append_new(broken, json_string(sv.name));
+					join_add(names, sizeof(names), sv.name, &nbroken);
+					secdesc_release(&actual);
+					svc_release(&sv);
+					continue;
+				}
 				if (!undecodable++)
-					snprintf(first_bad, sizeof(first_bad), "%.100s: Security: %.400s", sv.name, e.msg);
+					snprintf(first_bad, sizeof(first_bad), "%.100s: Security: %s%.400s", sv.name,
+						 invalid ? "invalid descriptor (the SCM would refuse it): " : "",
+						 e.msg);
 				json_array_append_new(res->evidence, ev);
 				secdesc_release(&actual);
 				svc_release(&sv);
@@ -420,7 +446,7 @@ static int service_descriptors(struct scan *s, const struct rule *r,
 		res->status = STATUS_PRESENT;
 		rc = 0;
 	} else if (undecodable) {
-		rc = err_set(err, -E_CORRUPT, "%u descriptor(s) could not be decoded: %s",
+		rc = err_set(err, -E_CORRUPT, "%u descriptor(s) invalid or undecodable: %s",
 			     undecodable, first_bad);
 	} else {
 		res->status = STATUS_ABSENT;
@@ -448,6 +474,36 @@ struct blocks_ctx {
 	int drivers_only;        /* params.drivers_only */
 	char first_bad[600];
 };
+
+/* A descriptor Windows would refuse locks the writer out as surely as a
+ * DACL without its SIDs: listed, with the SCM default as the fix. */
+static int blocks_invalid(struct blocks_ctx *c, const struct svc *sv, const char *why)
+{
+	char path[400];
+	json_t *ev;
+
+	c->nblocked++;
+	join_add(c->names, sizeof(c->names), sv->name, &c->nnames);
+	json_array_append_new(c->services, json_string(sv->name));
+	json_array_append_new(c->fixed, json_string(SCM_DEFAULT_SDDL));
+	if (c->nblocked <= LIMIT_EVIDENCE_ITEMS) {
+		snprintf(path, sizeof(path), "%s\\Security", sv->key);
+		ev = ev_registry(&c->reg->system, path);
+		json_object_set_new(ev, "value", json_string("Security"));
+		json_object_set_new(ev, "service", json_string(sv->name));
+		if (sv->display_name)
+			json_object_set_new(ev, "display_name", json_string(sv->display_name));
+		json_object_set_new(ev, "driver", json_boolean(svc_is_driver(sv)));
+		json_object_set_new(ev, "sddl", json_null());
+		json_object_set_new(ev, "size", json_integer((json_int_t)sv->sd_len));
+		json_object_set_new(ev, "error", json_string(why));
+		json_object_set_new(ev, "verdict", json_string(INVALID_VERDICT));
+		json_object_set_new(ev, "fixed_sddl", json_string(SCM_DEFAULT_SDDL));
+		json_object_set_new(ev, "note", json_string(INVALID_NOTE));
+		json_array_append_new(c->res->evidence, ev);
+	}
+	return 0;
+}
 
 static int blocks_one(void *ctx, struct svc *sv)
 {
@@ -483,9 +539,11 @@ static int blocks_one(void *ctx, struct svc *sv)
 	err_init(&e);
 	memset(&fixed, 0, sizeof(fixed));
 	if (secdesc_parse(sv->sd, sv->sd_len, &sd, &e) < 0) {
+		secdesc_release(&sd);
+		if (e.code == -E_CORRUPT)
+			return blocks_invalid(c, sv, e.msg);
 		if (!c->undecodable++)
 			snprintf(c->first_bad, sizeof(c->first_bad), "%.100s: Security: %.400s", sv->name, e.msg);
-		secdesc_release(&sd);
 		return 0;
 	}
 	got = access_effective(&sd, &c->writer, ACCESS_SERVICE);
@@ -596,7 +654,7 @@ static int sd_blocks_writer(struct scan *s, const struct rule *r,
 	if (c.nblocked)
 		res->status = STATUS_PRESENT;
 	else if (c.undecodable)
-		rc = err_set(err, -E_CORRUPT, "%u descriptor(s) could not be decoded: %s",
+		rc = err_set(err, -E_CORRUPT, "%u descriptor(s) invalid or undecodable: %s",
 			     c.undecodable, c.first_bad);
 	else
 		res->status = STATUS_ABSENT;
@@ -725,7 +783,8 @@ static void bin_json(json_t *ev, const char *key, const struct svc_bin *b)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "file", json_string(b->path[0] ? b->path : b->display));
+	/* a volume path, or the path with its letter on another volume */
+	json_object_set_new(o, "file", json_string(b->path[0] && !b->drive ? b->path : b->display));
 	if (b->state == SVC_BIN_UNCHECKED) {
 		json_object_set_new(o, "exists", json_null());
 		json_object_set_new(o, "note", json_string(b->why));
@@ -743,7 +802,7 @@ static int eval_service(struct run_ctx *c, const char *name, unsigned depth,
 static int eval_config(struct run_ctx *c, struct svc *sv, json_t *ev,
 		       json_t *problems, struct err *err)
 {
-	const char *sysroot = c->reg->systemroot;
+	const char *sysroot = scan_system_root(c->s);
 	struct svc_bin b;
 	char group[256];
 	int rc, svchost;
@@ -787,7 +846,7 @@ static int eval_config(struct run_ctx *c, struct svc *sv, json_t *ev,
 		}
 		return 0;
 	}
-	rc = svc_bin_check(c->s->fs, sysroot, sv->image_path, &b, err);
+	rc = svc_bin_check_scan(c->s, sv->image_path, &b, err);
 	if (rc < 0)
 		return rc;
 	bin_json(ev, "image", &b);
@@ -804,7 +863,7 @@ static int eval_config(struct run_ctx *c, struct svc *sv, json_t *ev,
 		fixf(c, "restore the value " HKLM_SERVICES "%s\\Parameters\\ServiceDll (from a healthy server of the same Windows version)",
 		     sv->name);
 	} else {
-		rc = svc_bin_check(c->s->fs, sysroot, sv->service_dll, &b, err);
+		rc = svc_bin_check_scan(c->s, sv->service_dll, &b, err);
 		if (rc < 0)
 			return rc;
 		bin_json(ev, "dll", &b);
@@ -1040,7 +1099,7 @@ struct bin_ctx {
 	json_t *service, *binary;
 	char names[1024];
 	size_t nnames, nmissing;
-	unsigned checked, unchecked, unreadable;
+	unsigned checked, unchecked, unreadable, unknown_listed;
 	char first_bad[600];
 	struct err *err;
 };
@@ -1051,12 +1110,27 @@ static int bin_value(struct bin_ctx *c, struct svc *sv, const char *value_name,
 	struct svc_bin b;
 	char path[400];
 	json_t *ev;
-	int rc = svc_bin_check(c->s->fs, c->reg->systemroot, value, &b, c->err);
+	int rc = svc_bin_check_scan(c->s, value, &b, c->err);
 
 	if (rc < 0)
 		return err_wrap(c->err, "service '%s'", sv->name);
 	if (b.state == SVC_BIN_UNCHECKED) {
 		c->unchecked++;
+		/* on another drive: say so, it is not "missing" */
+		if (b.drive && c->unknown_listed++ < LIMIT_EVIDENCE_ITEMS) {
+			snprintf(path, sizeof(path), "%s%s", sv->key,
+				 strchr(value_name, '\\') ? "\\Parameters" : "");
+			ev = ev_registry(&c->reg->system, path);
+			json_object_set_new(ev, "value", json_string(strrchr(value_name, '\\') ?
+								     strrchr(value_name, '\\') + 1 : value_name));
+			json_object_set_new(ev, "service", json_string(sv->name));
+			json_object_set_new(ev, "data", json_string(value));
+			json_object_set_new(ev, "file", json_string(b.display));
+			json_object_set_new(ev, "exists", json_null());
+			json_object_set_new(ev, "status", json_string("unknown"));
+			json_object_set_new(ev, "note", json_string(b.why));
+			json_array_append_new(c->res->evidence, ev);
+		}
 		return 0;
 	}
 	c->checked++;
@@ -1073,7 +1147,7 @@ static int bin_value(struct bin_ctx *c, struct svc *sv, const char *value_name,
 							     strrchr(value_name, '\\') + 1 : value_name));
 		json_object_set_new(ev, "service", json_string(sv->name));
 		json_object_set_new(ev, "data", json_string(value));
-		json_object_set_new(ev, "file", json_string(b.path));
+		json_object_set_new(ev, "file", json_string(b.drive ? b.display : b.path));
 		json_object_set_new(ev, "exists", json_false());
 		json_object_set_new(ev, "driver", json_boolean(svc_is_driver(sv)));
 		if (sv->has_start)
@@ -1368,40 +1442,61 @@ static int hive_state(struct scan *s, const struct rule *r, struct result *res,
 /* ---- check table --------------------------------------------------------------- */
 
 static const struct param_def descriptor_params[] = {
-	{ "services", PARAM_ARRAY, 0 },
-	{ "expected_sddl", PARAM_STRING, 0 },
-	{ "writer_token", PARAM_ARRAY, 0 },
-	{ "require", PARAM_OBJECT, 0 },
-	{ NULL, 0, 0 },
+	{ "services", PARAM_ARRAY, 0, "[s]" },
+	{ "expected_sddl", PARAM_STRING, 0, "d" },
+	{ "writer_token", PARAM_ARRAY, 0, "[t]" },
+	{ "require", PARAM_OBJECT, 0, "{[r]}" },
+	{ NULL, 0, 0, NULL },
 };
 
 static const struct param_def running_params[] = {
-	{ "services", PARAM_ARRAY, 0 },
-	{ "start_types", PARAM_OBJECT, 0 },
-	{ NULL, 0, 0 },
+	{ "services", PARAM_ARRAY, 0, "[s]" },
+	{ "start_types", PARAM_OBJECT, 0, "{s}" },
+	{ NULL, 0, 0, NULL },
 };
 
 static const struct param_def blocks_params[] = {
-	{ "writer_token", PARAM_ARRAY, 0 },
-	{ "drivers_only", PARAM_BOOL, 0 },
-	{ "required_rights", PARAM_ARRAY, 0 },
-	{ "append_ace", PARAM_STRING, 0 },
-	{ NULL, 0, 0 },
+	{ "writer_token", PARAM_ARRAY, 0, "[t]" },
+	{ "drivers_only", PARAM_BOOL, 0, "b" },
+	{ "required_rights", PARAM_ARRAY, 0, "[r]" },
+	{ "append_ace", PARAM_STRING, 0, "s" },
+	{ NULL, 0, 0, NULL },
 };
 
 static const struct param_def vssacl_params[] = {
-	{ "accounts", PARAM_ARRAY, 0 },
-	{ NULL, 0, 0 },
+	{ "accounts", PARAM_ARRAY, 0, "[s]" },
+	{ NULL, 0, 0, NULL },
 };
 
 static const struct param_def no_params[] = {
-	{ NULL, 0, 0 },
+	{ NULL, 0, 0, NULL },
 };
 
-const struct check_def check_def_services_running = { "services_running", services_running, running_params };
-const struct check_def check_def_service_descriptors = { "service_descriptors", service_descriptors, descriptor_params };
-const struct check_def check_def_service_sd_blocks_writer = { "service_sd_blocks_writer", sd_blocks_writer, blocks_params };
-const struct check_def check_def_service_binary_missing = { "service_binary_missing", binary_missing, no_params };
-const struct check_def check_def_vss_access_control = { "vss_access_control", vss_access_control, vssacl_params };
-const struct check_def check_def_win2003 = { "win2003", win2003, no_params };
-const struct check_def check_def_hive_state = { "hive_state", hive_state, no_params };
+static const char *const services_running_vars[] = { "broken_services", "service", "fix", NULL };
+const struct check_def check_def_services_running = {
+	"services_running", services_running, running_params, services_running_vars,
+};
+static const char *const service_descriptors_vars[] = { "service", "broken_services", "expected_sddl", NULL };
+const struct check_def check_def_service_descriptors = {
+	"service_descriptors", service_descriptors, descriptor_params, service_descriptors_vars,
+};
+static const char *const service_sd_blocks_writer_vars[] = { "service", "fixed_sddl", "count", "services", NULL };
+const struct check_def check_def_service_sd_blocks_writer = {
+	"service_sd_blocks_writer", sd_blocks_writer, blocks_params, service_sd_blocks_writer_vars,
+};
+static const char *const service_binary_missing_vars[] = { "service", "binary", "count", "services", NULL };
+const struct check_def check_def_service_binary_missing = {
+	"service_binary_missing", binary_missing, no_params, service_binary_missing_vars,
+};
+static const char *const vss_access_control_vars[] = { "account", "accounts", NULL };
+const struct check_def check_def_vss_access_control = {
+	"vss_access_control", vss_access_control, vssacl_params, vss_access_control_vars,
+};
+static const char *const win2003_vars[] = { "product", NULL };
+const struct check_def check_def_win2003 = {
+	"win2003", win2003, no_params, win2003_vars,
+};
+static const char *const hive_state_vars[] = { "hives", "view", NULL };
+const struct check_def check_def_hive_state = {
+	"hive_state", hive_state, no_params, hive_state_vars,
+};

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "windir.h"
+
 #include "limits.h"
 #include "secdesc.h"
 #include "svcpath.h"
@@ -261,40 +263,32 @@ int svc_foreach(struct hive *sys, const char *cs, svc_fn fn, void *ctx,
 	return rc < 0 ? err_wrap(err, "%s", path) : rc;
 }
 
-/* "C:\Windows" -> "Windows" and 'C' */
+/* "C:\Windows" -> "Windows" and 'C' (windir.h's one helper; an empty
+ * folder is the default "Windows", a missing letter C:) */
 static void split_root(const char *systemroot, char *folder, size_t size,
 		       char *drive)
 {
-	const char *p = systemroot;
-
-	*drive = 'C';
-	if (p[0] && p[1] == ':') {
-		*drive = (char)toupper((unsigned char)p[0]);
-		p += 2;
-	}
-	while (*p == '\\' || *p == '/')
-		p++;
-	snprintf(folder, size, "%s", *p ? p : "Windows");
-	/* no trailing separator */
-	{
-		size_t n = strlen(folder);
-
-		while (n > 0 && (folder[n - 1] == '\\' || folder[n - 1] == '/'))
-			folder[--n] = '\0';
-	}
+	windir_split(systemroot ? systemroot : "C:\\Windows", drive, folder, size);
+	if (!*drive)
+		*drive = 'C';
+	if (!folder[0])
+		snprintf(folder, size, "Windows");
 }
 
-int svc_bin_check(struct fs *fs, const char *systemroot, const char *value,
-		  struct svc_bin *out, struct err *err)
+/* Look value up with the Windows folder folder on fs (drive letter
+ * sysdrive); a path on another letter goes to that volume of s (none
+ * when s is NULL). */
+static int bin_check(struct fs *fs, struct scan *s, const char *folder,
+		     char sysdrive, const char *value, struct svc_bin *out,
+		     struct err *err)
 {
-	char folder[260], sysdrive, drive;
+	char drive;
 	struct fs_stat st;
 	struct err e;
 	size_t fl;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	split_root(systemroot ? systemroot : "C:\\Windows", folder, sizeof(folder), &sysdrive);
 	err_init(&e);
 	rc = svcpath_normalize(value, folder, out->path, sizeof(out->path), &e);
 	if (rc < 0) {
@@ -305,17 +299,37 @@ int svc_bin_check(struct fs *fs, const char *systemroot, const char *value,
 	}
 	drive = svcpath_drive(value);
 	fl = strlen(folder);
-	if (strncasecmp(out->path, folder, fl) == 0 && out->path[fl] == '\\')
+	if ((!drive || drive == sysdrive) &&
+	    strncasecmp(out->path, folder, fl) == 0 && out->path[fl] == '\\')
 		snprintf(out->display, sizeof(out->display), "%%SystemRoot%%%s", out->path + fl);
 	else
 		snprintf(out->display, sizeof(out->display), "%c:\\%s", drive ? drive : sysdrive, out->path);
 	if (drive && drive != sysdrive) {
-		out->state = SVC_BIN_UNCHECKED;
-		snprintf(out->why, sizeof(out->why), "on drive %c:, not the system volume", drive);
-		return 0;
+		struct fs *other = NULL;
+
+		out->drive = drive;
+		if (!s) {
+			out->state = SVC_BIN_UNCHECKED;
+			snprintf(out->why, sizeof(out->why), "on drive %c:, not the system volume", drive);
+			return 0;
+		}
+		err_init(&e);
+		rc = scan_volume_fs(s, drive, &other, &e);
+		if (rc <= 0) {
+			out->state = SVC_BIN_UNCHECKED;
+			snprintf(out->why, sizeof(out->why), "unknown: %.200s (drive %c:)", e.msg, drive);
+			return 0;
+		}
+		fs = other;
 	}
 	err_init(&e);
 	rc = fs_stat(fs, out->path, &st, &e);
+	if (rc < 0 && out->drive) {
+		/* another volume that cannot be read does not fail the check */
+		out->state = SVC_BIN_UNCHECKED;
+		snprintf(out->why, sizeof(out->why), "unknown: %.200s (drive %c:)", e.msg, drive);
+		return 0;
+	}
 	if (rc < 0) {
 		*err = e;
 		return err_wrap(err, "'%s'", out->path);
@@ -345,6 +359,27 @@ int svc_bin_check(struct fs *fs, const char *systemroot, const char *value,
 	return 0;
 }
 
+int svc_bin_check(struct fs *fs, const char *systemroot, const char *value,
+		  struct svc_bin *out, struct err *err)
+{
+	char folder[LIMIT_WINDIR_LEN], sysdrive;
+
+	split_root(systemroot, folder, sizeof(folder), &sysdrive);
+	return bin_check(fs, NULL, folder, sysdrive, value, out, err);
+}
+
+int svc_bin_check_scan(struct scan *s, const char *value, struct svc_bin *out,
+		       struct err *err)
+{
+	char folder[LIMIT_WINDIR_LEN], sysdrive;
+
+	split_root(scan_system_root(s), folder, sizeof(folder), &sysdrive);
+	/* the folder as it is on the volume ("WINNT"), whatever case
+	 * SystemRoot wrote it in */
+	snprintf(folder, sizeof(folder), "%s", scan_windir(s));
+	return bin_check(s->fs, s, folder, sysdrive, value, out, err);
+}
+
 int svc_svchost_group(const char *image_path, const char *systemroot,
 		      char *buf, size_t size)
 {
@@ -356,7 +391,7 @@ int svc_svchost_group(const char *image_path, const char *systemroot,
 		buf[0] = '\0';
 	if (!image_path)
 		return 0;
-	split_root(systemroot ? systemroot : "C:\\Windows", folder, sizeof(folder), &drive);
+	split_root(systemroot, folder, sizeof(folder), &drive);
 	err_init(&e);
 	if (svcpath_normalize(image_path, folder, path, sizeof(path), &e) < 0)
 		return 0;

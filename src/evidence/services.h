@@ -82,6 +82,8 @@ struct svc_bin {
 	char path[1024];             /* volume path "Windows\System32\es.dll" */
 	char display[1100];          /* "%SystemRoot%\System32\es.dll" */
 	char why[256];               /* UNCHECKED: why */
+	char drive;                  /* the letter when not the Windows
+				      * volume's ('D'), else 0 */
 };
 
 /* Resolve an ImagePath / ServiceDll (svcpath_normalize with the volume's
@@ -90,6 +92,13 @@ struct svc_bin {
  * are SVC_BIN_UNCHECKED with why.  0, or <0 when fs fails. */
 int svc_bin_check(struct fs *fs, const char *systemroot, const char *value,
 		  struct svc_bin *out, struct err *err);
+/* The same on the scan's volumes (windir.h): the Windows folder as found
+ * on its volume, and a path on another drive letter looked up on the
+ * volume of the image that has that letter (MountedDevices); when none
+ * has, SVC_BIN_UNCHECKED with why "unknown: volume not in the image
+ * (drive D:)", never SVC_BIN_MISSING. */
+int svc_bin_check_scan(struct scan *s, const char *value, struct svc_bin *out,
+		       struct err *err);
 
 /* The svchost group named by -k in an svchost.exe command line into buf:
  * 1 found, 0 not an svchost command line (or no -k). */

@@ -126,6 +126,30 @@ int fs_read_file(struct fs *fs, const char *path, size_t max, uint8_t **buf,
 	return fs->ops->read_file(fs->priv, path, max, buf, len, err);
 }
 
+int fs_read_file_ref(struct fs *fs, const char *path, size_t max, size_t slack,
+		     struct fs_data *d, struct err *err)
+{
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	if (fs->ops->borrow_file) {
+		rc = fs->ops->borrow_file(fs->priv, path, max, slack, &d->p, &d->len, err);
+		if (rc != 2)
+			return rc;
+		d->p = NULL;
+		d->len = 0;
+	}
+	rc = fs_read_file(fs, path, max, &d->owned, &d->len, err);
+	d->p = d->owned;
+	return rc;
+}
+
+void fs_data_release(struct fs_data *d)
+{
+	free(d->owned);
+	memset(d, 0, sizeof(*d));
+}
+
 int fs_get_security(struct fs *fs, const char *path, uint8_t **sd, size_t *len,
 		    struct err *err)
 {

@@ -82,6 +82,25 @@ int fs_readdir_inode(struct fs *fs, uint64_t inode, fs_dirent_fn fn,
 int fs_read_file(struct fs *fs, const char *path, size_t max, uint8_t **buf,
 		 size_t *len, struct err *err);
 
+/* A file's bytes, lent in place or copied (fs_read_file_ref). */
+struct fs_data {
+	const uint8_t *p;      /* len bytes, read-only */
+	size_t len;
+	uint8_t *owned;        /* p when copied (malloc'd, FS_READ_SLACK zero
+				  bytes after len); NULL when lent */
+};
+
+/* fs_read_file without the copy where the volume allows it: a file that
+ * lies uncompressed in one contiguous run of a mapped image
+ * (image_borrow) is lent in place, valid while the fs is open, provided
+ * the image also holds slack readable bytes after it (they are not
+ * zeros: callers whose library may read past the end ask for
+ * FS_READ_SLACK); anything else is copied as fs_read_file does.
+ * 1 read, 0 absent, <0 error; release with fs_data_release. */
+int fs_read_file_ref(struct fs *fs, const char *path, size_t max, size_t slack,
+		     struct fs_data *d, struct err *err);
+void fs_data_release(struct fs_data *d);
+
 /* The self-relative security descriptor of path (malloc'd, caller frees).
  * 1 read, 0 path absent, <0 error; -E_UNSUPPORTED when this fs has no
  * descriptors (fs_info()->descriptors == 0). */

@@ -19,60 +19,250 @@
 
 struct dir_fs {
 	char *root;
+	int root_fd;             /* every lookup starts here and stays below it */
 	const char *acl_xattr;   /* NULL when descriptors are unavailable */
 };
 
-/* Resolve path case-insensitively into out (an absolute host path).
- * 1 found, 0 absent, <0 error. */
-static int resolve(struct dir_fs *d, const char *path, char *out, size_t size,
-		   struct err *err)
+/* What a host file is, in words, for the warning that refuses it. */
+static const char *kind_of(mode_t m)
 {
-	char rel[LIMIT_PATH_LEN + 1];
-	char *save = NULL, *tok;
-	size_t len;
-	int rc;
+	if (S_ISREG(m))
+		return "regular file";
+	if (S_ISDIR(m))
+		return "directory";
+	if (S_ISLNK(m))
+		return "link";
+	if (S_ISFIFO(m))
+		return "FIFO";
+	if (S_ISSOCK(m))
+		return "socket";
+	if (S_ISCHR(m))
+		return "character device";
+	if (S_ISBLK(m))
+		return "block device";
+	return "special file";
+}
 
-	rc = fs_norm_path(path, rel, sizeof(rel), err);
+static int open_dir_at(int at, const char *name)
+{
+	return openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK |
+		      O_CLOEXEC);
+}
+
+/* The entry of directory fd `at` whose name equals want without regard to
+ * case, copied into out.  1 found, 0 absent, <0 error. */
+static int find_name(int at, const char *want, char *out, size_t size,
+		     struct err *err)
+{
+	struct stat st;
+	struct dirent *de;
+	DIR *dh;
+	int fd, found = 0;
+
+	if (strlen(want) >= size)
+		return err_set(err, -E_LIMIT, "name longer than %zu bytes", size - 1);
+	if (fstatat(at, want, &st, AT_SYMLINK_NOFOLLOW) == 0) {   /* exact case */
+		memcpy(out, want, strlen(want) + 1);
+		return 1;
+	}
+	fd = open_dir_at(at, ".");
+	if (fd < 0 || !(dh = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return err_set(err, -E_IO, "%s", strerror(errno));
+	}
+	while ((de = readdir(dh))) {
+		if (strcasecmp(de->d_name, want) == 0 && strlen(de->d_name) < size) {
+			memcpy(out, de->d_name, strlen(de->d_name) + 1);
+			found = 1;
+			break;
+		}
+	}
+	closedir(dh);
+	return found;
+}
+
+/* Reopen the directory reached by the real (link-free) names of dpath
+ * ("a/b/c", "" for the root), one O_NOFOLLOW open at a time. */
+static int reopen(struct dir_fs *d, const char *dpath, struct err *err)
+{
+	char name[LIMIT_NAME_LEN + 1];
+	int cur = open_dir_at(d->root_fd, "."), next;
+
+	while (cur >= 0 && *dpath) {
+		size_t n = strcspn(dpath, "/");
+
+		memcpy(name, dpath, n);
+		name[n] = '\0';
+		dpath += n + (dpath[n] == '/');
+		next = open_dir_at(cur, name);
+		close(cur);
+		cur = next;
+	}
+	if (cur < 0)
+		return err_set(err, -E_IO, "%s", strerror(errno));
+	return cur;
+}
+
+/* Walk path from the root one component at a time, never leaving it:
+ * directories are opened with O_NOFOLLOW from their parent's fd; a link is
+ * followed only when its text, taken from the link's own folder, stays
+ * below the root (an absolute link, or one whose ".." climbs above the
+ * root, is "link leaves the source").  follow_last: follow a link in the
+ * final component too.  On 1, *dirfd (caller closes) is the folder holding
+ * the final entry and name its real name ("." for the root itself).
+ * 1 found, 0 absent, <0 error. */
+static int walk(struct dir_fs *d, const char *path, int follow_last,
+		int *dirfd, char *name, size_t nsize, struct err *err)
+{
+	char dpath[LIMIT_PATH_LEN + 1];   /* the real names walked so far */
+	char pend[LIMIT_PATH_LEN * 2 + 2], link[LIMIT_PATH_LEN + 1];
+	char tok[LIMIT_NAME_LEN + 1], real[LIMIT_NAME_LEN + 1];
+	size_t nd = 0, dlen = 0, hops = 0;
+	char *p;
+	int cur, rc;
+
+	*dirfd = -1;
+	rc = fs_norm_path(path, pend, sizeof(pend), err);
 	if (rc < 0)
 		return rc;
-	len = (size_t)snprintf(out, size, "%s", d->root);
-	if (len >= size)
-		return err_set(err, -E_LIMIT, "path too long");
-	for (tok = strtok_r(rel, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
-		char cand[LIMIT_PATH_LEN + LIMIT_NAME_LEN + 2];
+	dpath[0] = '\0';
+	cur = reopen(d, dpath, err);
+	if (cur < 0)
+		return cur;
+	p = pend;
+	for (;;) {
 		struct stat st;
-		DIR *dh;
-		struct dirent *de;
-		int found = 0;
+		size_t n;
+		char *slash;
+		int last, next;
 
-		if (strcmp(tok, ".") == 0 || strcmp(tok, "..") == 0)
-			return 0;
-		snprintf(cand, sizeof(cand), "%s/%s", out, tok);
-		if (lstat(cand, &st) == 0) {       /* exact case: fast path */
-			if (strlen(cand) >= size)
-				return err_set(err, -E_LIMIT, "path too long");
-			memcpy(out, cand, strlen(cand) + 1);
+		while (*p == '/')
+			p++;
+		if (!*p) {                      /* the root (or a link to it) */
+			*dirfd = cur;
+			snprintf(name, nsize, ".");
+			return 1;
+		}
+		slash = strchr(p, '/');
+		n = slash ? (size_t)(slash - p) : strlen(p);
+		if (n > LIMIT_NAME_LEN) {
+			close(cur);
+			return err_set(err, -E_LIMIT, "name longer than %u bytes",
+				       LIMIT_NAME_LEN);
+		}
+		memcpy(tok, p, n);
+		tok[n] = '\0';
+		p += n;
+		while (*p == '/')
+			p++;
+		last = *p == '\0';
+		if (strcmp(tok, ".") == 0)
+			continue;
+		if (strcmp(tok, "..") == 0) {
+			/* only a link's text may climb; a path asked for may not */
+			if (hops == 0 || nd == 0) {
+				close(cur);
+				if (hops == 0)
+					return 0;
+				return err_set(err, -E_IO, "link leaves the source");
+			}
+			close(cur);
+			nd--;
+			while (dlen > 0 && dpath[dlen - 1] != '/')
+				dlen--;
+			dlen -= dlen > 0;
+			dpath[dlen] = '\0';
+			cur = reopen(d, dpath, err);
+			if (cur < 0)
+				return cur;
 			continue;
 		}
-		dh = opendir(out);
-		if (!dh)
-			return errno == ENOENT || errno == ENOTDIR ? 0 :
-			       err_set(err, -E_IO, "'%s': %s", out, strerror(errno));
-		while ((de = readdir(dh))) {
-			if (strcasecmp(de->d_name, tok) == 0) {
-				snprintf(cand, sizeof(cand), "%s/%s", out, de->d_name);
-				found = 1;
-				break;
-			}
+		rc = find_name(cur, tok, real, sizeof(real), err);
+		if (rc <= 0) {
+			close(cur);
+			return rc;
 		}
-		closedir(dh);
-		if (!found)
+		if (fstatat(cur, real, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			close(cur);
+			return errno == ENOENT ? 0 : err_set(err, -E_IO, "%s", strerror(errno));
+		}
+		if (S_ISLNK(st.st_mode) && (!last || follow_last)) {
+			ssize_t ln;
+			size_t rest = strlen(p);
+
+			if (++hops > LIMIT_LINK_HOPS) {
+				close(cur);
+				return err_set(err, -E_LIMIT, "more than %u links in a path",
+					       LIMIT_LINK_HOPS);
+			}
+			ln = readlinkat(cur, real, link, sizeof(link) - 1);
+			if (ln <= 0) {
+				close(cur);
+				return err_set(err, -E_IO, "link: %s",
+					       ln < 0 ? strerror(errno) : "empty");
+			}
+			link[ln] = '\0';
+			if (link[0] == '/') {
+				/* ntfs-3g shows a junction as an absolute link
+				 * into its own mount point: that one stays in */
+				size_t rl = strlen(d->root);
+
+				if (strncmp(link, d->root, rl) != 0 ||
+				    (link[rl] != '/' && link[rl] != '\0')) {
+					close(cur);
+					return err_set(err, -E_IO, "link leaves the source");
+				}
+				memmove(link, link + rl, (size_t)ln - rl + 1);
+				ln -= (ssize_t)rl;
+				close(cur);
+				nd = dlen = 0;
+				dpath[0] = '\0';
+				cur = reopen(d, dpath, err);
+				if (cur < 0)
+					return cur;
+			}
+			if ((size_t)ln + 1 + rest + 1 > sizeof(pend)) {
+				close(cur);
+				return err_set(err, -E_LIMIT, "path longer than %zu bytes",
+					       sizeof(pend) - 1);
+			}
+			/* pending = link text "/" what was left; the link's
+			 * folder (cur) stays the base */
+			memmove(pend + ln + 1, p, rest + 1);
+			memcpy(pend, link, (size_t)ln);
+			pend[ln] = '/';
+			p = pend;
+			continue;
+		}
+		if (last) {
+			if (strlen(real) >= nsize) {
+				close(cur);
+				return err_set(err, -E_LIMIT, "name too long");
+			}
+			memcpy(name, real, strlen(real) + 1);
+			*dirfd = cur;
+			return 1;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			close(cur);
 			return 0;
-		if (strlen(cand) >= size)
-			return err_set(err, -E_LIMIT, "path too long");
-		memcpy(out, cand, strlen(cand) + 1);
+		}
+		if (dlen + 1 + strlen(real) >= sizeof(dpath)) {
+			close(cur);
+			return err_set(err, -E_LIMIT, "path longer than %u bytes",
+				       LIMIT_PATH_LEN);
+		}
+		next = open_dir_at(cur, real);
+		close(cur);
+		if (next < 0)
+			return errno == ENOENT ? 0 :
+			       err_set(err, -E_IO, "'%s': %s", real, strerror(errno));
+		dlen += (size_t)snprintf(dpath + dlen, sizeof(dpath) - dlen, "%s%s",
+					 dlen ? "/" : "", real);
+		nd++;
+		cur = next;
 	}
-	return 1;
 }
 
 static void stat_of(const struct stat *st, struct fs_stat *o)
@@ -88,40 +278,95 @@ static void stat_of(const struct stat *st, struct fs_stat *o)
 	}
 }
 
+/* Whether path, links followed inside the root, is a directory. */
+static int target_is_dir(struct dir_fs *d, const char *path)
+{
+	char name[LIMIT_NAME_LEN + 1];
+	struct stat st;
+	struct err e;
+	int fd, rc, is_dir = 0;
+
+	err_init(&e);
+	rc = walk(d, path, 1, &fd, name, sizeof(name), &e);
+	if (rc != 1)
+		return 0;
+	if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		is_dir = S_ISDIR(st.st_mode);
+	close(fd);
+	return is_dir;
+}
+
 static int d_stat(void *p, const char *path, struct fs_stat *st, struct err *err)
 {
-	char host[LIMIT_PATH_LEN * 2];
+	char name[LIMIT_NAME_LEN + 1];
 	struct stat s;
-	int rc = resolve(p, path, host, sizeof(host), err);
+	int fd, rc = walk(p, path, 0, &fd, name, sizeof(name), err);
 
 	if (rc <= 0)
 		return rc;
-	if (lstat(host, &s) < 0)
+	rc = fstatat(fd, name, &s, AT_SYMLINK_NOFOLLOW);
+	close(fd);
+	if (rc < 0)
 		return errno == ENOENT ? 0 : err_set(err, -E_IO, "%s", strerror(errno));
 	stat_of(&s, st);
-	if (st->is_reparse) {
-		struct stat t;
-		if (stat(host, &t) == 0)
-			st->is_dir = S_ISDIR(t.st_mode);
-	}
+	if (st->is_reparse)
+		st->is_dir = target_is_dir(p, path);
 	return 1;
 }
 
-static int list_host(const char *host, fs_dirent_fn fn, void *ctx,
+/* Open the entry for reading, refusing what is neither a regular file nor
+ * a directory before it is opened (a FIFO or a device could block or
+ * act), and checking that what was opened is what was looked at. */
+static int open_checked(int dirfd, const char *name, int want_dir,
+			struct stat *st, struct err *err)
+{
+	struct stat o;
+	int fd;
+
+	if (fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) < 0)
+		return err_set(err, -E_IO, "%s", strerror(errno));
+	if (want_dir ? !S_ISDIR(st->st_mode) : !S_ISREG(st->st_mode))
+		return err_set(err, -E_IO, "a %s, not a %s: refused", kind_of(st->st_mode),
+			       want_dir ? "directory" : "regular file");
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
+		    (want_dir ? O_DIRECTORY : 0));
+	if (fd < 0)
+		return err_set(err, -E_IO, "%s", strerror(errno));
+	if (fstat(fd, &o) < 0 || o.st_ino != st->st_ino || o.st_dev != st->st_dev ||
+	    (o.st_mode & S_IFMT) != (st->st_mode & S_IFMT)) {
+		close(fd);
+		return err_set(err, -E_IO, "changed while it was opened: refused");
+	}
+	*st = o;
+	return fd;
+}
+
+static int d_readdir(void *p, const char *path, fs_dirent_fn fn, void *ctx,
 		     struct err *err)
 {
-	DIR *dh = opendir(host);
+	char name[LIMIT_NAME_LEN + 1];
+	char child[LIMIT_PATH_LEN + LIMIT_NAME_LEN + 2];
+	struct stat st;
 	struct dirent *de;
 	unsigned long n = 0;
-	int rc = 0;
+	DIR *dh;
+	int dfd, fd, rc = walk(p, path, 1, &dfd, name, sizeof(name), err);
 
-	if (!dh)
-		return err_set(err, errno == ENOENT ? -E_NOTFOUND : -E_IO, "'%s': %s",
-			       host, strerror(errno));
+	if (rc == 0)
+		return err_set(err, -E_NOTFOUND, "no such directory");
+	if (rc < 0)
+		return rc;
+	fd = open_checked(dfd, name, 1, &st, err);
+	close(dfd);
+	if (fd < 0)
+		return fd;
+	if (!(dh = fdopendir(fd))) {
+		close(fd);
+		return err_set(err, -E_IO, "%s", strerror(errno));
+	}
+	rc = 0;
 	while ((de = readdir(dh))) {
-		char full[LIMIT_PATH_LEN * 2 + LIMIT_NAME_LEN];
 		struct fs_dirent e;
-		struct stat st;
 
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
@@ -129,10 +374,9 @@ static int list_host(const char *host, fs_dirent_fn fn, void *ctx,
 			rc = err_set(err, -E_LIMIT, "more than %u entries", LIMIT_DIR_ENTRIES);
 			break;
 		}
-		snprintf(full, sizeof(full), "%s/%s", host, de->d_name);
 		memset(&e, 0, sizeof(e));
 		e.name = de->d_name;
-		if (lstat(full, &st) == 0) {
+		if (fstatat(dirfd(dh), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 			struct fs_stat fst;
 
 			stat_of(&st, &fst);
@@ -140,8 +384,10 @@ static int list_host(const char *host, fs_dirent_fn fn, void *ctx,
 			e.is_dir = fst.is_dir;
 			e.is_reparse = fst.is_reparse;
 			e.reparse_tag = fst.reparse_tag;
-			if (e.is_reparse && stat(full, &st) == 0)
-				e.is_dir = S_ISDIR(st.st_mode);
+			if (e.is_reparse) {
+				snprintf(child, sizeof(child), "%s/%s", path, de->d_name);
+				e.is_dir = target_is_dir(p, child);
+			}
 		}
 		rc = fn(ctx, &e);
 		if (rc != 0)
@@ -149,19 +395,6 @@ static int list_host(const char *host, fs_dirent_fn fn, void *ctx,
 	}
 	closedir(dh);
 	return rc;
-}
-
-static int d_readdir(void *p, const char *path, fs_dirent_fn fn, void *ctx,
-		     struct err *err)
-{
-	char host[LIMIT_PATH_LEN * 2];
-	int rc = resolve(p, path, host, sizeof(host), err);
-
-	if (rc == 0)
-		return err_set(err, -E_NOTFOUND, "no such directory");
-	if (rc < 0)
-		return rc;
-	return list_host(host, fn, ctx, err);
 }
 
 static int d_readdir_inode(void *p, uint64_t inode, fs_dirent_fn fn, void *ctx,
@@ -173,20 +406,17 @@ static int d_readdir_inode(void *p, uint64_t inode, fs_dirent_fn fn, void *ctx,
 static int d_read_file(void *p, const char *path, size_t max, uint8_t **buf,
 		       size_t *len, struct err *err)
 {
-	char host[LIMIT_PATH_LEN * 2];
+	char name[LIMIT_NAME_LEN + 1];
 	struct stat st;
 	size_t done = 0;
-	int fd, rc = resolve(p, path, host, sizeof(host), err);
+	int dfd, fd, rc = walk(p, path, 1, &dfd, name, sizeof(name), err);
 
 	if (rc <= 0)
 		return rc;
-	fd = open(host, O_RDONLY | O_CLOEXEC);
+	fd = open_checked(dfd, name, 0, &st, err);
+	close(dfd);
 	if (fd < 0)
-		return err_set(err, -E_IO, "%s", strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return err_set(err, -E_IO, "not a regular file");
-	}
+		return fd;
 	if ((uint64_t)st.st_size > max) {
 		close(fd);
 		return err_set(err, -E_LIMIT, "file of %lld bytes exceeds the limit of %zu",
@@ -197,6 +427,8 @@ static int d_read_file(void *p, const char *path, size_t max, uint8_t **buf,
 		close(fd);
 		return err_set(err, -E_NOMEM, "out of memory");
 	}
+	/* the size seen at open is what is read: a file growing meanwhile
+	 * is read as it was, one shrinking is a short read */
 	while (done < (size_t)st.st_size) {
 		ssize_t n = read(fd, *buf + done, (size_t)st.st_size - done);
 		if (n <= 0) {
@@ -219,28 +451,50 @@ static int d_get_security(void *p, const char *path, uint8_t **sd, size_t *len,
 			  struct err *err)
 {
 	struct dir_fs *d = p;
-	char host[LIMIT_PATH_LEN * 2];
+	char name[LIMIT_NAME_LEN + 1];
+	char host[64 + LIMIT_NAME_LEN];
+	struct stat st;
 	ssize_t n;
-	int rc = resolve(p, path, host, sizeof(host), err);
+	int dfd, rc = walk(p, path, 0, &dfd, name, sizeof(name), err);
 
 	if (rc <= 0)
 		return rc;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		rc = err_set(err, -E_IO, "%s", strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode)) {
+		rc = err_set(err, -E_IO, "a %s: refused", kind_of(st.st_mode));
+		goto out;
+	}
+	/* the held folder by its fd, the entry itself not followed */
+	snprintf(host, sizeof(host), "/proc/self/fd/%d/%s", dfd, name);
 	n = lgetxattr(host, d->acl_xattr, NULL, 0);
-	if (n <= 0)
-		return err_set(err, -E_IO, "xattr %s: %s", d->acl_xattr, strerror(errno));
-	if ((size_t)n > LIMIT_SD_SIZE)
-		return err_set(err, -E_LIMIT, "security descriptor of %zd bytes", n);
+	if (n <= 0) {
+		rc = err_set(err, -E_IO, "xattr %s: %s", d->acl_xattr, strerror(errno));
+		goto out;
+	}
+	if ((size_t)n > LIMIT_SD_SIZE) {
+		rc = err_set(err, -E_LIMIT, "security descriptor of %zd bytes", n);
+		goto out;
+	}
 	*sd = malloc((size_t)n);
-	if (!*sd)
-		return err_set(err, -E_NOMEM, "out of memory");
+	if (!*sd) {
+		rc = err_set(err, -E_NOMEM, "out of memory");
+		goto out;
+	}
 	n = lgetxattr(host, d->acl_xattr, *sd, (size_t)n);
 	if (n <= 0) {
 		free(*sd);
 		*sd = NULL;
-		return err_set(err, -E_IO, "xattr %s: %s", d->acl_xattr, strerror(errno));
+		rc = err_set(err, -E_IO, "xattr %s: %s", d->acl_xattr, strerror(errno));
+		goto out;
 	}
 	*len = (size_t)n;
-	return 1;
+	rc = 1;
+out:
+	close(dfd);
+	return rc;
 }
 
 static int d_get_security_inode(void *p, uint64_t inode, uint8_t **sd,
@@ -252,13 +506,14 @@ static int d_get_security_inode(void *p, uint64_t inode, uint8_t **sd,
 static int d_reparse_target(void *p, const char *path, char *buf, size_t size,
 			    struct err *err)
 {
-	char host[LIMIT_PATH_LEN * 2];
+	char name[LIMIT_NAME_LEN + 1];
 	ssize_t n;
-	int rc = resolve(p, path, host, sizeof(host), err);
+	int dfd, rc = walk(p, path, 0, &dfd, name, sizeof(name), err);
 
 	if (rc <= 0)
 		return rc;
-	n = readlink(host, buf, size ? size - 1 : 0);
+	n = readlinkat(dfd, name, buf, size ? size - 1 : 0);
+	close(dfd);
 	if (n < 0)
 		return 0;
 	buf[n] = '\0';
@@ -270,6 +525,8 @@ static void d_close(void *p)
 	struct dir_fs *d = p;
 
 	if (d) {
+		if (d->root_fd >= 0)
+			close(d->root_fd);
 		free(d->root);
 		free(d);
 	}
@@ -289,6 +546,7 @@ int fs_open_dir(struct fs **out, const char *root, struct err *err)
 	struct fs_info info;
 	struct stat st;
 	size_t i;
+	int rc;
 
 	*out = NULL;
 	if (stat(root, &st) < 0)
@@ -299,6 +557,12 @@ int fs_open_dir(struct fs **out, const char *root, struct err *err)
 	if (!d || !(d->root = realpath(root, NULL))) {
 		free(d);
 		return err_set(err, -E_NOMEM, "cannot resolve '%s'", root);
+	}
+	d->root_fd = open(d->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d->root_fd < 0) {
+		rc = err_set(err, -E_IO, "'%s': %s", root, strerror(errno));
+		d_close(d);
+		return rc;
 	}
 	memset(&info, 0, sizeof(info));
 	info.kind = FS_DIR;

@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 #include <ntfs-3g/layout.h>
 #include <ntfs-3g/logging.h>
 #include <ntfs-3g/reparse.h>
+#include <ntfs-3g/runlist.h>
 #include <ntfs-3g/security.h>
 #include <ntfs-3g/unistr.h>
 #include <ntfs-3g/volume.h>
@@ -47,8 +49,9 @@ struct ntfs_fs {
 	struct ntfs_src *src;
 };
 
-/* --- libntfs-3g logging: keep the last error line for our messages */
-static char ntfs_last_msg[256];
+/* --- libntfs-3g logging: keep the last error line for our messages (per
+ * thread: `scan -j` mounts several volumes at once) */
+static _Thread_local char ntfs_last_msg[256];
 
 /* the format comes from libntfs-3g itself */
 #pragma GCC diagnostic push
@@ -72,11 +75,19 @@ static int ntfs_log_capture(const char *function, const char *file, int line,
 
 #pragma GCC diagnostic pop
 
-static void ntfs_logging_init(void)
+static void ntfs_logging_once(void)
 {
 	ntfs_log_set_handler(ntfs_log_capture);
 	ntfs_log_set_levels(NTFS_LOG_LEVEL_ERROR | NTFS_LOG_LEVEL_PERROR |
 			    NTFS_LOG_LEVEL_CRITICAL);
+}
+
+/* once per process: `scan -j` mounts volumes on several threads */
+static void ntfs_logging_init(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, ntfs_logging_once);
 }
 
 /* --- device operations over the image layer (read-only) */
@@ -425,6 +436,59 @@ close_inode:
 	return rc;
 }
 
+/* Zero-copy (fs_read_file_ref): the file's data where it lies in the
+ * image, when it is one contiguous run of plain clusters (not resident,
+ * compressed, encrypted or sparse, wholly initialised).  2: not lendable. */
+static int n_borrow_file(void *p, const char *path, size_t max, size_t slack,
+			 const uint8_t **data, size_t *len, struct err *err)
+{
+	struct ntfs_fs *n = p;
+	ntfs_inode *ni;
+	ntfs_attr *na;
+	runlist_element *rl;
+	uint64_t cs = n->vol->cluster_size, need, have = 0, off;
+	int rc = open_path(n, path, &ni, err);
+
+	if (rc <= 0)
+		return rc;
+	rc = 2;
+	na = ntfs_attr_open(ni, AT_DATA, AT_UNNAMED, 0);
+	if (!na)
+		goto close_inode;
+	if (!NAttrNonResident(na) || NAttrCompressed(na) || NAttrEncrypted(na) ||
+	    NAttrSparse(na) || na->data_size <= 0 ||
+	    na->initialized_size != na->data_size ||
+	    (uint64_t)na->data_size > max || (uint64_t)na->data_size > SIZE_MAX - slack ||
+	    cs == 0 || ntfs_attr_map_whole_runlist(na) < 0 || !na->rl)
+		goto close_attr;
+	need = ((uint64_t)na->data_size + cs - 1) / cs;
+	rl = na->rl;
+	if (rl[0].vcn != 0 || rl[0].lcn < 0)
+		goto close_attr;
+	for (; rl->length > 0 && have < need; rl++) {
+		if (rl->lcn < 0 || rl->vcn != (VCN)have ||
+		    (rl != na->rl && rl->lcn != rl[-1].lcn + rl[-1].length))
+			goto close_attr;
+		have += (uint64_t)rl->length;
+	}
+	if (have < need || (uint64_t)na->rl[0].lcn > (n->src->size - 1) / cs)
+		goto close_attr;
+	off = (uint64_t)na->rl[0].lcn * cs;
+	if (off > n->src->size || need * cs > n->src->size - off)
+		goto close_attr;
+	*data = image_borrow(n->src->img, n->src->offset + off, (size_t)na->data_size + slack);
+	if (*data) {
+		*len = (size_t)na->data_size;
+		rc = 1;
+	}
+close_attr:
+	if (na)
+		ntfs_attr_close(na);
+close_inode:
+	ntfs_inode_close(ni);
+	return rc;
+}
+
 static int security_of(struct ntfs_fs *n, ntfs_inode *ni, uint8_t **sd,
 		       size_t *len, struct err *err)
 {
@@ -527,7 +591,7 @@ static const struct fs_ops ntfs_fs_ops = {
 	.read_file = n_read_file, .get_security = n_get_security,
 	.get_security_inode = n_get_security_inode,
 	.reparse_target = n_reparse_target, .close = n_close,
-	.try_write = n_try_write,
+	.try_write = n_try_write, .borrow_file = n_borrow_file,
 };
 
 int fs_open_ntfs(struct fs **out, struct image *img, uint64_t offset,

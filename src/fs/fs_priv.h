@@ -14,6 +14,10 @@ struct fs_ops {
 	int (*reparse_target)(void *p, const char *path, char *buf, size_t size, struct err *err);
 	void (*close)(void *p);
 	int (*try_write)(void *p);   /* tests only; NULL = cannot write at all */
+	/* optional: lend the file in place (fs_read_file_ref); 1 lent, 0
+	 * absent, 2 present but not lendable (the caller copies), <0 */
+	int (*borrow_file)(void *p, const char *path, size_t max, size_t slack,
+			   const uint8_t **data, size_t *len, struct err *err);
 };
 
 struct fs {

@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,27 @@ int image_read(struct image *img, uint64_t off, void *buf, size_t len,
 	return 0;
 }
 
+const uint8_t *image_borrow(struct image *img, uint64_t off, size_t len)
+{
+	const uint8_t *p;
+
+	if (!img->ops->borrow || len == 0 || off > img->size || len > img->size - off)
+		return NULL;
+	if (img->fail_after || img->fail_offset != UINT64_MAX)
+		return NULL;
+	p = img->ops->borrow(img->priv, off, len);
+	if (p) {
+		img->read_calls++;
+		img->bytes_read += len;
+	}
+	return p;
+}
+
+int image_damaged(const struct image *img)
+{
+	return img->ops->damaged ? img->ops->damaged(img->priv) : 0;
+}
+
 uint64_t image_size(const struct image *img) { return img->size; }
 const char *image_format(const struct image *img) { return img->ops->format; }
 const char *image_path(const struct image *img) { return img->path; }
@@ -111,8 +133,15 @@ static void mem_close(void *priv)
 	free(priv);
 }
 
+static const uint8_t *mem_borrow(void *priv, uint64_t off, size_t len)
+{
+	(void)len;
+	return ((struct mem_src *)priv)->buf + off;
+}
+
 static const struct image_ops mem_ops = {
 	.format = "memory", .read = mem_read, .close = mem_close,
+	.borrow = mem_borrow,
 };
 
 int image_from_memory(struct image **out, const void *buf, size_t len,
@@ -161,17 +190,16 @@ static int check_ends(struct image *img, struct err *err)
 	return 0;
 }
 
-int image_open(struct image **out, const char *path, struct err *err)
+/* The probes load their libraries and fill their function tables on
+ * first use: `scan -j` opens images on several threads, one at a time
+ * (opening is a few reads; the scans themselves run side by side). */
+static pthread_mutex_t probe_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int image_open_locked(struct image **out, const char *path, struct err *err)
 {
-	struct stat st;
 	size_t i;
 	int rc;
 
-	*out = NULL;
-	if (stat(path, &st) < 0)
-		return err_set(err, -E_IO, "%s", strerror(errno));
-	if (S_ISDIR(st.st_mode))
-		return err_set(err, -E_FORMAT, "is a directory");
 	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
 		rc = probes[i](out, path, err);
 		if (rc < 0)
@@ -186,6 +214,22 @@ int image_open(struct image **out, const char *path, struct err *err)
 		}
 	}
 	return err_set(err, -E_FORMAT, "not a disk image this tool reads");
+}
+
+int image_open(struct image **out, const char *path, struct err *err)
+{
+	struct stat st;
+	int rc;
+
+	*out = NULL;
+	if (stat(path, &st) < 0)
+		return err_set(err, -E_IO, "%s", strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return err_set(err, -E_FORMAT, "is a directory");
+	pthread_mutex_lock(&probe_lock);
+	rc = image_open_locked(out, path, err);
+	pthread_mutex_unlock(&probe_lock);
+	return rc;
 }
 
 int image_sibling_path(char *out, size_t outlen, const char *sibling,

@@ -17,6 +17,13 @@ struct image_ops {
 	const char *format;    /* "raw", "vhd", "vhdx", "e01", "vmdk", "qcow2", "memory" */
 	int (*read)(void *priv, uint64_t off, void *buf, size_t len, struct err *err);
 	void (*close)(void *priv);
+	/* Optional (zero-copy): a pointer to the len bytes at off inside a
+	 * read-only mapping, valid until close(); NULL when they cannot be
+	 * lent.  Never called past image_size(). */
+	const uint8_t *(*borrow)(void *priv, uint64_t off, size_t len);
+	/* Optional: 1 when the source changed size under a mapping (the
+	 * lost pages read as zeros since; image_map.c). */
+	int (*damaged)(void *priv);
 };
 
 /* Open path read-only, detecting the format by signature (not by name):
@@ -39,6 +46,17 @@ int image_from_memory(struct image **out, const void *buf, size_t len,
  * (-E_CORRUPT, "read past end of image").  Returns 0 or <0. */
 int image_read(struct image *img, uint64_t off, void *buf, size_t len,
 	       struct err *err);
+
+/* Zero-copy: the len bytes at off lent in place (read-only, valid until
+ * image_free), or NULL when this image cannot lend them: not a mapped raw
+ * file or memory image, len 0, past the end, or fault injection armed
+ * (image_set_fault counts reads).  Then read them with image_read.
+ * Counted in image_bytes_read / image_read_calls like one read. */
+const uint8_t *image_borrow(struct image *img, uint64_t off, size_t len);
+
+/* 1 when the source shrank while mapped (a raw file truncated during the
+ * scan): what was read since may be zeros, the scan must not be trusted. */
+int image_damaged(const struct image *img);
 
 uint64_t image_size(const struct image *img);
 const char *image_format(const struct image *img);

@@ -3,6 +3,7 @@
 #include "image_priv.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <string.h>
 
 #define IMAGE_LIBS_MAX 8u
@@ -12,8 +13,10 @@ struct loaded_lib {
 	void *handle;
 };
 
-/* Process-wide: each library is loaded once, the program is single-threaded. */
+/* Process-wide: each library is loaded once (under the lock: `scan -j`
+ * opens several images at once). */
 static struct loaded_lib libs[IMAGE_LIBS_MAX];
+static pthread_mutex_t libs_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* ASan refuses RTLD_DEEPBIND (it would let a library bypass its malloc). */
 #if defined(__SANITIZE_ADDRESS__)
@@ -43,7 +46,7 @@ static void *load_isolated(const char *soname)
 	return dlmopen(LM_ID_NEWLM, soname, RTLD_NOW | RTLD_LOCAL);
 }
 
-void *image_lib_load(const char *soname, struct err *err)
+static void *lib_load_locked(const char *soname, struct err *err)
 {
 	const char *why;
 	unsigned i;
@@ -66,6 +69,16 @@ void *image_lib_load(const char *soname, struct err *err)
 	}
 	libs[i].soname = soname;
 	libs[i].handle = h;
+	return h;
+}
+
+void *image_lib_load(const char *soname, struct err *err)
+{
+	void *h;
+
+	pthread_mutex_lock(&libs_lock);
+	h = lib_load_locked(soname, err);
+	pthread_mutex_unlock(&libs_lock);
 	return h;
 }
 

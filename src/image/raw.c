@@ -1,7 +1,12 @@
-/* Raw images: dd files and block devices, read with pread on an O_RDONLY
- * descriptor.  Accepts any readable file or device (the fallback format). */
+/* Raw images: dd files and block devices, read from an O_RDONLY
+ * descriptor.  Accepts any readable file or device (the fallback format).
+ * A regular file is also mapped read-only (image_map.c) for
+ * image_borrow(), which lends its bytes in place; reads still copy with
+ * pread (copying from the mapping would keep every page touched in the
+ * process's resident set).  Block devices are never mapped. */
 #define _GNU_SOURCE
 #include "image.h"
+#include "image_map.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +19,9 @@
 
 struct raw_src {
 	int fd;
+	const uint8_t *map;          /* NULL: not mapped */
+	uint64_t size;
+	int slot;
 };
 
 static int raw_read(void *priv, uint64_t off, void *buf, size_t len,
@@ -21,6 +29,7 @@ static int raw_read(void *priv, uint64_t off, void *buf, size_t len,
 {
 	struct raw_src *r = priv;
 	uint8_t *p = buf;
+
 
 	while (len > 0) {
 		ssize_t n = pread(r->fd, p, len, (off_t)off);
@@ -47,13 +56,28 @@ static void raw_close(void *priv)
 	struct raw_src *r = priv;
 
 	if (r) {
+		image_unmap_file(r->map, r->size, r->slot);
 		close(r->fd);
 		free(r);
 	}
 }
 
+static const uint8_t *raw_borrow(void *priv, uint64_t off, size_t len)
+{
+	struct raw_src *r = priv;
+
+	(void)len;
+	return r->map ? r->map + off : NULL;
+}
+
+static int raw_damaged(void *priv)
+{
+	return image_map_damaged(((struct raw_src *)priv)->slot);
+}
+
 static const struct image_ops raw_ops = {
 	.format = "raw", .read = raw_read, .close = raw_close,
+	.borrow = raw_borrow, .damaged = raw_damaged,
 };
 
 int image_probe_raw(struct image **out, const char *path, struct err *err)
@@ -92,6 +116,11 @@ int image_probe_raw(struct image **out, const char *path, struct err *err)
 		return err_set(err, -E_NOMEM, "out of memory");
 	}
 	r->fd = fd;
+	r->size = size;
+	r->slot = -1;
+	r->map = NULL;
+	if (S_ISREG(st.st_mode) && !getenv("VSSD_NO_MMAP"))
+		r->map = image_map_file(fd, size, &r->slot);
 	if (image_new(out, &raw_ops, r, size, path, err) < 0)
 		return err->code;
 	return 1;

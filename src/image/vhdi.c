@@ -24,6 +24,7 @@
 #include "limits.h"
 #include "image_priv.h"
 #include "vhdx_info.h"
+#include "vhdx_map.h"
 
 /* libvhdi entry points, resolved in its own namespace (image_priv.h). */
 static struct {
@@ -111,6 +112,7 @@ struct vhdi_src {
 	struct vhd_diff diff[LIMIT_IMAGE_PARENTS + 1];
 	char *paths[LIMIT_IMAGE_PARENTS + 1];
 	unsigned count;
+	struct vhdx_map *map;   /* a plain VHDX read from a mapping, or NULL */
 };
 
 /* One line from a libvhdi error (freed here). */
@@ -133,6 +135,7 @@ static void vhdi_close(void *priv)
 
 	if (!v)
 		return;
+	vhdx_map_close(v->map);
 	/* Children first: each holds a reference to its parent. */
 	for (i = 0; i < v->count; i++) {
 		V.file_close(v->files[i], NULL);
@@ -292,7 +295,25 @@ static int vhdi_chain_read(struct vhdi_src *v, unsigned lvl, uint64_t off,
 static int vhdi_read(void *priv, uint64_t off, void *buf, size_t len,
 		     struct err *err)
 {
+	struct vhdi_src *v = priv;
+
+	if (v->map)
+		return vhdx_map_read(v->map, off, buf, len, err);
 	return vhdi_chain_read(priv, 0, off, buf, len, err);
+}
+
+static const uint8_t *vhdx_borrow(void *priv, uint64_t off, size_t len)
+{
+	struct vhdi_src *v = priv;
+
+	return v->map ? vhdx_map_borrow(v->map, off, len) : NULL;
+}
+
+static int vhdx_damaged(void *priv)
+{
+	struct vhdi_src *v = priv;
+
+	return v->map ? vhdx_map_damaged(v->map) : 0;
 }
 
 /* d for the VHDX differencing file at path, open as fd (taken). */
@@ -391,6 +412,7 @@ static const struct image_ops vhd_ops = {
 
 static const struct image_ops vhdx_ops = {
 	.format = "vhdx", .read = vhdi_read, .close = vhdi_close,
+	.borrow = vhdx_borrow, .damaged = vhdx_damaged,
 };
 
 /* "VHDX" when the file starts with the VHDX file type identifier, else
@@ -613,10 +635,22 @@ int image_probe_vhdi(struct image **out, const char *path, struct err *err)
 	}
 	V.file_get_file_type(v->files[0], &file_type, NULL);
 	if (file_type == LIBVHDI_FILE_TYPE_VHDX ||
-	    (file_type != LIBVHDI_FILE_TYPE_VHD && strcmp(kind, "VHDX") == 0))
+	    (file_type != LIBVHDI_FILE_TYPE_VHD && strcmp(kind, "VHDX") == 0)) {
+		/* a plain VHDX: read from a mapping (vhdx_map.c), zero-copy */
+		if (v->count == 1) {
+			struct vhdx_info *info = calloc(1, sizeof(*info));
+			struct err e2;
+
+			err_init(&e2);
+			if (info && vhdx_read_info(path, info, &e2) == 0 &&
+			    vhdx_map_open(&v->map, path, info, (uint64_t)size, &e2) < 0)
+				v->map = NULL;
+			free(info);
+		}
 		rc = image_new(out, &vhdx_ops, v, size, path, err);
-	else
+	} else {
 		rc = image_new(out, &vhd_ops, v, size, path, err);
+	}
 	return rc < 0 ? rc : 1;
 fail:
 	vhdi_close(v);

@@ -283,6 +283,9 @@ int vhdx_read_info(const char *path, struct vhdx_info *info,
 	}
 	info->sequence = le64(cur + 0x08);
 	memcpy(info->data_write_guid, cur + 0x20, 16);    /* 0x20 DataWriteGuid */
+	for (i = 0; i < 16; i++)                           /* 0x30 LogGuid */
+		if (cur[0x30 + i])
+			info->log_pending = 1;
 	vhdx_guid_to_text(info->data_write_text, info->data_write_guid, 0);
 	if (le16(cur + 0x42) != 1) {                       /* 0x42 Version */
 		rc = err_set(err, -E_UNSUPPORTED, "'%s': header version %u", path, le16(cur + 0x42));

@@ -71,6 +71,9 @@ struct vhdx_info {
 	uint64_t bat_offset;        /* BAT region (file offset, bytes) */
 	uint32_t bat_length;
 	uint64_t chunk_ratio;       /* payload blocks per sector bitmap block */
+	int log_pending;            /* the current header names a log (LogGuid
+				     * not zero): its entries may be newer
+				     * than the BAT and blocks */
 	uint8_t data_write_guid[16];   /* current header, on-disk byte order */
 	uint8_t virtual_disk_id[16];   /* on-disk byte order */
 	char data_write_text[39];      /* "{xxxxxxxx-...}", lowercase */

@@ -16,6 +16,12 @@ static const struct check_def *const table[] = {
 	&check_def_hive_state,
 	&check_def_events,
 	&check_def_baseline_drift,
+	&check_def_writer_errors,
+	&check_def_vss_diag_acl,
+	&check_def_com_security,
+	&check_def_service_imagepaths,
+	&check_def_profile_junction,
+	&check_def_wsb_logs,
 };
 
 const struct check_def *check_find(const char *name)

@@ -4,12 +4,19 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "capi2.h"
+#include "events.h"
 #include "limits.h"
+#include "sddl.h"
+#include "sid.h"
 
 static const char *const top_keys[] = {
 	"id", "kind", "title", "check", "params", "summary", "remediation",
@@ -89,6 +96,213 @@ static int param_type_ok(json_t *v, enum param_type t)
 	return 0;
 }
 
+/* ---- shapes (struct param_def.shape) ------------------------------------ */
+
+struct vctx {
+	const char *file, *text;
+	size_t len;
+	const char *key;          /* for the line number */
+	struct err *err;
+};
+
+static int expected(const struct vctx *c, const char *path, const char *what)
+{
+	return err_set(c->err, -E_USAGE, "%s:%u: %s: expected %s", c->file,
+		       line_of_key(c->text, c->len, c->key), path, what);
+}
+
+/* Skip one shape: "s", "[X]", "{X}". */
+static const char *shape_skip(const char *sh)
+{
+	if (*sh == '[' || *sh == '{') {
+		sh = shape_skip(sh + 1);
+		return *sh ? sh + 1 : sh;
+	}
+	return *sh ? sh + 1 : sh;
+}
+
+static int sddl_ok(const char *text, char *why, size_t size)
+{
+	struct secdesc sd;
+	struct err e;
+	int rc;
+
+	err_init(&e);
+	rc = sddl_decode(text, &sd, NULL, &e);
+	secdesc_release(&sd);
+	if (rc < 0)
+		snprintf(why, size, "%s", e.msg);
+	return rc == 0;
+}
+
+/* Check v against the shape at *sh (advanced past it); path names v. */
+static int shape_check(const struct vctx *c, json_t *v, const char **sh,
+		       char *path, size_t psize)
+{
+	const char kind = **sh;
+	size_t used = strlen(path), i;
+	char why[ERR_MSG_MAX], buf[LIMIT_SDDL_LEN + ERR_MSG_MAX];
+	const char *k, *inner;
+	json_t *e;
+	int rc;
+
+	switch (kind) {
+	case '[':
+	case '{':
+		inner = *sh + 1;
+		*sh = shape_skip(*sh);
+		if (kind == '[' ? !json_is_array(v) : !json_is_object(v))
+			return expected(c, path, kind == '[' ? "an array" : "an object");
+		if (kind == '[') {
+			json_array_foreach(v, i, e) {
+				const char *p = inner;
+
+				snprintf(path + used, psize - used, "[%zu]", i);
+				rc = shape_check(c, e, &p, path, psize);
+				if (rc < 0)
+					return rc;
+			}
+		} else {
+			json_object_foreach(v, k, e) {
+				const char *p = inner;
+
+				snprintf(path + used, psize - used, ".%s", k);
+				rc = shape_check(c, e, &p, path, psize);
+				if (rc < 0)
+					return rc;
+			}
+		}
+		path[used] = '\0';
+		return 0;
+	case 'i':
+		(*sh)++;
+		return json_is_integer(v) && json_integer_value(v) >= 0 ? 0 :
+		       expected(c, path, "a whole number (0 or more)");
+	case 'b':
+		(*sh)++;
+		return json_is_boolean(v) ? 0 : expected(c, path, "true or false");
+	default:
+		break;
+	}
+	(*sh)++;
+	if (!json_is_string(v))
+		return expected(c, path, "a string");
+	if (kind == 't') {
+		const char *t = json_string_value(v);
+		struct sid sid;
+		struct err e2;
+
+		err_init(&e2);
+		if ((strncmp(t, "service:", 8) == 0 && t[8]) ||
+		    sid_from_string(t, &sid, &e2) == 0)
+			return 0;
+		return expected(c, path, "a SID (\"S-1-5-20\") or \"service:NAME\"");
+	}
+	if (kind == 'd' && !sddl_ok(json_string_value(v), why, sizeof(why))) {
+		snprintf(buf, sizeof(buf), "a descriptor in SDDL (%s)", why);
+		return expected(c, path, buf);
+	}
+	if (kind == 'r') {
+		snprintf(buf, sizeof(buf), "D:(A;;%s;;;SY)", json_string_value(v));
+		if (!*json_string_value(v) || !sddl_ok(buf, why, sizeof(why)))
+			return expected(c, path, "access rights in SDDL (\"CCLCRPWP\")");
+	}
+	return 0;
+}
+
+/* Every "{name}" of a template must be a variable the check sets. */
+static int check_placeholders(const struct vctx *c, const struct rule *r,
+			      const char *tmpl, const char *path)
+{
+	const char *p = tmpl, *q;
+
+	while ((p = strchr(p, '{'))) {
+		char name[64];
+		size_t n;
+		const char *const *v;
+
+		for (q = p + 1; (*q >= 'a' && *q <= 'z') || *q == '_' ||
+				(q > p + 1 && *q >= '0' && *q <= '9'); q++)
+			;
+		n = (size_t)(q - p - 1);
+		if (*q != '}' || n == 0 || n >= sizeof(name)) {
+			p++;
+			continue;                 /* not a placeholder: text */
+		}
+		memcpy(name, p + 1, n);
+		name[n] = '\0';
+		for (v = r->check->vars; v && *v; v++)
+			if (strcmp(*v, name) == 0)
+				break;
+		if (!v || !*v) {
+			char what[256 + 64];
+			size_t used = 0;
+
+			used += (size_t)snprintf(what, sizeof(what), "only variables of check '%s' (",
+						 r->check->name);
+			for (v = r->check->vars; v && *v && used < sizeof(what); v++)
+				used += (size_t)snprintf(what + used, sizeof(what) - used, "%s%s",
+							 v == r->check->vars ? "" : " ", *v);
+			if (used < sizeof(what))
+				snprintf(what + used, sizeof(what) - used, "%s), not {%s}",
+					 r->check->vars && *r->check->vars ? "" : "none", name);
+			return expected(c, path, what);
+		}
+		p = q + 1;
+	}
+	return 0;
+}
+
+/* An id is a lowercase word with dashes (it names a JUnit case and a
+ * baseline key); the four seed causes are the only causes (the report's
+ * "causes" holds exactly them), and their ids are not findings'. */
+static int check_id(const struct rule *r, const char *file, const char *text,
+		    size_t len, struct err *err)
+{
+	struct vctx c = { file, text, len, "id", err };
+	const int seed = strlen(r->id) == 6 && strncmp(r->id, "cause", 5) == 0 &&
+			 r->id[5] >= '1' && r->id[5] <= '4';
+	const char *p;
+
+	for (p = r->id; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+			return expected(&c, "id", "lowercase letters, digits and '-'");
+	if (strlen(r->id) > 64)
+		return expected(&c, "id", "at most 64 characters");
+	if (r->kind == RULE_CAUSE && !seed)
+		return expected(&c, "id", "cause1, cause2, cause3 or cause4 for a rule of kind \"cause\" "
+				"(others are findings)");
+	if (r->kind == RULE_FINDING && seed)
+		return expected(&c, "kind", "\"cause\" for the seed cause ids cause1..cause4");
+	return 0;
+}
+
+static int check_templates(const struct rule *r, const char *file,
+			   const char *text, size_t len, struct err *err)
+{
+	struct vctx c = { file, text, len, "remediation", err };
+	char path[64];
+	const char *k;
+	size_t i;
+	json_t *v;
+	int rc;
+
+	json_array_foreach(r->remediation, i, v) {
+		snprintf(path, sizeof(path), "remediation[%zu]", i);
+		rc = check_placeholders(&c, r, json_string_value(v), path);
+		if (rc < 0)
+			return rc;
+	}
+	c.key = "summary";
+	json_object_foreach(r->summary, k, v) {
+		snprintf(path, sizeof(path), "summary.%s", k);
+		rc = check_placeholders(&c, r, json_string_value(v), path);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int check_params(const struct rule *r, const char *file,
 			const char *text, size_t len, struct err *err)
 {
@@ -106,11 +320,88 @@ static int check_params(const struct rule *r, const char *file,
 		if (!param_type_ok(v, d->type))
 			return bad(err, file, text, len, k,
 				   "parameter '%s' has the wrong type", k);
+		if (d->shape) {
+			struct vctx c = { file, text, len, k, err };
+			char path[512];
+			const char *sh = d->shape;
+			int rc;
+
+			snprintf(path, sizeof(path), "%s", k);
+			rc = shape_check(&c, v, &sh, path, sizeof(path));
+			if (rc < 0)
+				return rc;
+		}
 	}
 	for (d = r->check->params; d && d->name; d++)
 		if (d->required && !json_object_get(r->params, d->name))
 			return bad(err, file, text, len, "params",
 				   "missing parameter '%s'", d->name);
+	return 0;
+}
+
+/* One event spec's values: a log the engine reads, ids that are event ids,
+ * a CAPI2 classification it knows (a typo would silently match nothing). */
+static int check_event_spec(json_t *e, size_t n, const char *file,
+			    const char *text, size_t len, struct err *err)
+{
+	char path[64], what[512];
+	struct vctx c = { file, text, len, "events", err };
+	const char *sh;
+	json_t *v;
+	size_t i, used;
+	int rc;
+
+	v = json_object_get(e, "log");
+	if (!events_log_known(json_string_value(v))) {
+		snprintf(path, sizeof(path), "events[%zu].log", n);
+		c.key = json_string_value(v);
+		return expected(&c, path, "\"Application\", \"System\" or \"CAPI2\"");
+	}
+	v = json_object_get(e, "ids");
+	if (json_array_size(v) == 0 || json_array_size(v) > LIMIT_EVENT_SPEC_IDS) {
+		snprintf(path, sizeof(path), "events[%zu].ids", n);
+		snprintf(what, sizeof(what), "1 to %u event ids", LIMIT_EVENT_SPEC_IDS);
+		return expected(&c, path, what);
+	}
+	{
+		json_t *id;
+
+		json_array_foreach(v, i, id) {
+			if (!json_is_integer(id) || json_integer_value(id) < 0 ||
+			    json_integer_value(id) > 0xffff) {
+				snprintf(path, sizeof(path), "events[%zu].ids[%zu]", n, i);
+				return expected(&c, path, "an event id 0..65535");
+			}
+		}
+	}
+	v = json_object_get(e, "capi2");
+	if (v && capi2_kind_from_id(json_string_value(v)) < 0) {
+		snprintf(path, sizeof(path), "events[%zu].capi2", n);
+		used = (size_t)snprintf(what, sizeof(what), "one of");
+		for (i = 0; capi2_kind_ids(i) && used < sizeof(what); i++)
+			used += (size_t)snprintf(what + used, sizeof(what) - used, "%s %s",
+						 i ? "," : "", capi2_kind_ids(i));
+		c.key = json_is_string(v) ? json_string_value(v) : "capi2";
+		return expected(&c, path, what);
+	}
+	{
+		static const struct { const char *key; const char *shape; } keys[] = {
+			{ "provider", "s" }, { "text_contains", "s" }, { "label", "s" },
+			{ "makes_present", "b" }, { "services", "[s]" },
+		};
+
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			v = json_object_get(e, keys[i].key);
+			if (!v)
+				continue;
+			snprintf(path, sizeof(path), "events[%zu].%s", n, keys[i].key);
+			c.key = keys[i].key;
+			sh = keys[i].shape;
+			rc = shape_check(&c, v, &sh, path, sizeof(path));
+			if (rc < 0)
+				return rc;
+		}
+	}
 	return 0;
 }
 
@@ -120,6 +411,7 @@ static int check_events(json_t *events, const char *file, const char *text,
 	size_t i;
 	json_t *e, *v;
 	const char *k;
+	int rc;
 
 	if (!json_is_array(events))
 		return bad(err, file, text, len, "events", "%s", "'events' must be an array");
@@ -137,6 +429,9 @@ static int check_events(json_t *events, const char *file, const char *text,
 		    !json_is_array(json_object_get(e, "ids")))
 			return bad(err, file, text, len, "events", "%s",
 				   "an event spec needs 'log', 'provider' and 'ids'");
+		rc = check_event_spec(e, i, file, text, len, err);
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
 }
@@ -254,6 +549,9 @@ int rule_parse(const char *file, const char *text, size_t len, struct rule *r,
 			goto out;
 		r->events = json_incref(v);
 	}
+	rc = check_templates(r, file, text, len, err);
+	if (rc == 0)
+		rc = check_id(r, file, text, len, err);
 out:
 	json_decref(root);
 	if (rc < 0)
@@ -326,33 +624,47 @@ int rules_load(const char *dir, struct rule **rules, size_t *count,
 	}
 	for (i = 0; i < (size_t)nn; i++) {
 		char path[4096];
-		FILE *f;
+		struct stat st;
 		char *text;
+		size_t got;
+		ssize_t nr;
 		long sz;
+		int fd;
 
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
-		f = fopen(path, "rb");
-		if (!f) {
+		/* a rules folder edited by hand: a FIFO or device named
+		 * *.json must not block or act, so look before reading */
+		fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0) {
 			rc = err_set(err, -E_USAGE, "%s: %s", path, strerror(errno));
 			goto out;
 		}
-		fseek(f, 0, SEEK_END);
-		sz = ftell(f);
-		fseek(f, 0, SEEK_SET);
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+			close(fd);
+			rc = err_set(err, -E_USAGE, "%s: not a regular file: refused", path);
+			goto out;
+		}
+		sz = (long)st.st_size;
 		if (sz < 0 || (unsigned long)sz > LIMIT_RULE_FILE_SIZE) {
-			fclose(f);
+			close(fd);
 			rc = err_set(err, -E_LIMIT, "%s: larger than %u bytes", path,
 				     LIMIT_RULE_FILE_SIZE);
 			goto out;
 		}
 		text = malloc((size_t)sz + 1);
-		if (!text || fread(text, 1, (size_t)sz, f) != (size_t)sz) {
+		for (got = 0; text && got < (size_t)sz; got += (size_t)nr) {
+			nr = read(fd, text + got, (size_t)sz - got);
+			if (nr <= 0 && !(nr < 0 && errno == EINTR))
+				break;
+			if (nr < 0)
+				nr = 0;
+		}
+		close(fd);
+		if (!text || got != (size_t)sz) {
 			free(text);
-			fclose(f);
 			rc = err_set(err, -E_IO, "%s: cannot read", path);
 			goto out;
 		}
-		fclose(f);
 		text[sz] = '\0';
 		rc = rule_parse(path, text, (size_t)sz, &out[n], err);
 		free(text);

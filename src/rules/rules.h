@@ -43,16 +43,24 @@ typedef int (*check_fn)(struct scan *s, const struct rule *r,
 
 enum param_type { PARAM_STRING, PARAM_INT, PARAM_BOOL, PARAM_ARRAY, PARAM_OBJECT };
 
+/* shape: what the value must hold, checked at load with the JSON path
+ * of the first mistake ("writer_token[0]: expected a string"):
+ *   s string   i integer   b boolean   [X] array of X   {X} object of X
+ *   t a writer-token entry: a SID string ("S-1-5-20") or "service:NAME"
+ *   d a descriptor in SDDL   r service rights in SDDL ("CCLC")
+ * NULL: only the type is checked. */
 struct param_def {
 	const char *name;
 	enum param_type type;
 	int required;
+	const char *shape;
 };
 
 struct check_def {
 	const char *name;
 	check_fn fn;
 	const struct param_def *params;   /* NULL-name terminated */
+	const char *const *vars;          /* template variables it sets, NULL-terminated */
 };
 
 /* The table of every check the engine knows (checks.c). */

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <ctype.h>
 
 #include "bytes.h"
 #include "gpt.h"
@@ -213,6 +215,7 @@ static void scan_mbr(struct volume_table *vt, struct image *img,
 
 	snprintf(vt->scheme, sizeof(vt->scheme), "mbr");
 	vt->sector_size = SECTOR;
+	vt->disk_signature = m->disk_signature;
 	for (i = 0; i < MBR_ENTRIES; i++) {
 		const struct mbr_entry *e = &m->e[i];
 		char type[48];
@@ -441,4 +444,49 @@ int volume_scan(struct image *img, struct volume_table *vt, struct err *err)
 		vt_warn(vt, "sector 0 has a boot signature but no valid partition table (%s): read as a bare volume",
 			merr.msg);
 	return 0;
+}
+
+unsigned volume_assign_letters(struct volume_table *vt,
+			       const struct mountdev *md, size_t n)
+{
+	unsigned i, got = 0;
+	size_t k;
+
+	for (i = 0; i < vt->count; i++) {
+		struct volume_info *v = &vt->v[i];
+
+		v->letter = 0;
+		for (k = 0; k < n; k++) {
+			const struct mountdev *m = &md[k];
+
+			if (m->kind == MOUNTDEV_MBR && strcmp(vt->scheme, "mbr") == 0 &&
+			    m->mbr_signature == vt->disk_signature &&
+			    m->offset == v->offset) {
+				v->letter = m->letter;
+			} else if (m->kind == MOUNTDEV_GPT && v->guid[0]) {
+				char g[GPT_GUID_STR];
+
+				gpt_guid_format(m->guid, g);
+				if (strcasecmp(g, v->guid) == 0)
+					v->letter = m->letter;
+			}
+			if (v->letter)
+				break;
+		}
+		if (v->letter)
+			got++;
+	}
+	return got;
+}
+
+const struct volume_info *volume_by_letter(const struct volume_table *vt,
+					   char letter)
+{
+	unsigned i;
+	int l = toupper((unsigned char)letter);
+
+	for (i = 0; l && i < vt->count; i++)
+		if (vt->v[i].letter == l)
+			return &vt->v[i];
+	return NULL;
 }

@@ -9,6 +9,7 @@
 #include "err.h"
 #include "image.h"
 #include "limits.h"
+#include "mountdev.h"
 
 enum volume_fs {
 	VOLUME_FS_UNKNOWN = 0,
@@ -32,6 +33,9 @@ struct volume_info {
 	char label[64];        /* filled by the caller that opens the fs */
 	char name[112];        /* GPT partition name (UTF-8); "" otherwise */
 	char guid[40];         /* GPT unique partition GUID; "" otherwise */
+	char letter;           /* drive letter ('C') from the Windows
+				* registry's MountedDevices, 0 when none
+				* (volume_assign_letters) */
 };
 
 struct volume_table {
@@ -43,6 +47,7 @@ struct volume_table {
 	 * backup header used" or "partition 3 (...) extends past the end of
 	 * the image (... bytes): skipped" */
 	char warning[512];
+	uint32_t disk_signature; /* MBR 0x1B8 (Windows' disk id); 0 otherwise */
 };
 
 /* Read the partition table of img (or recognise a bare volume) into vt.
@@ -68,5 +73,19 @@ const struct volume_info *volume_by_index(const struct volume_table *vt,
 enum volume_fs volume_probe_fs(struct image *img, uint64_t offset);
 
 const char *volume_fs_name(enum volume_fs fs);
+
+/* Give each volume of vt the drive letter the mapping md[0..n) names
+ * (SYSTEM\MountedDevices, parsers/mountdev.h): an MBR entry matches the
+ * partition at its byte offset when the disk signature is vt's, a GPT
+ * entry the partition with that unique GUID.  Letters already set are
+ * replaced; a volume no entry names gets 0.  Returns how many volumes got
+ * a letter. */
+unsigned volume_assign_letters(struct volume_table *vt,
+			       const struct mountdev *md, size_t n);
+
+/* The volume of vt with drive letter letter (case-insensitive), or NULL.
+ * Borrowed from vt. */
+const struct volume_info *volume_by_letter(const struct volume_table *vt,
+					   char letter);
 
 #endif

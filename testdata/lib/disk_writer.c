@@ -19,7 +19,6 @@
 #define GPT_NENTRIES 128u
 #define GPT_ESIZE 128u
 #define GPT_EBYTES (GPT_NENTRIES * GPT_ESIZE)
-#define MBR_DISK_SIGNATURE 0x44535356u  /* "VSSD" */
 
 static int pwrite_all(int fd, const void *buf, size_t len, uint64_t off,
 		      struct err *err)
@@ -224,7 +223,7 @@ static int write_mbr(int fd, const struct disk_layout *l,
 	uint32_t a = 0, b = 0;
 
 	memset(s, 0, sizeof(s));
-	put_le32(s + 0x1b8, MBR_DISK_SIGNATURE);
+	put_le32(s + 0x1b8, l->mbr_signature ? l->mbr_signature : DISK_MBR_SIGNATURE);
 	s[0x1fe] = 0x55;
 	s[0x1ff] = 0xaa;
 	for (i = 0; i < l->count; i++) {
@@ -439,6 +438,15 @@ int disk_write(const char *path, struct disk_layout *l, struct err *err)
 		rc = l->scheme == DISK_GPT ? write_gpt(fd, l, ss, total, err) :
 		     write_mbr(fd, l, ebr, err);
 	l->disk_size = total;
+	for (i = 0; i < l->count; i++) {
+		l->part[i].guid[0] = '\0';
+		if (l->scheme == DISK_GPT) {
+			uint8_t g[16];
+
+			fixed_guid(g, i + 1);
+			gpt_guid_format(g, l->part[i].guid);
+		}
+	}
 out:
 	if (close(fd) < 0 && rc == 0)
 		rc = err_set(err, -E_IO, "'%s': %s", path, strerror(errno));

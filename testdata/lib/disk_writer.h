@@ -20,6 +20,7 @@
 #include "err.h"
 
 #define DISK_MAX_PARTS 16u
+#define DISK_MBR_SIGNATURE 0x44535356u   /* "VSSD" */
 
 enum disk_scheme {
 	DISK_MBR = 1,
@@ -42,6 +43,8 @@ struct disk_part {
 	int index;              /* partition number: MBR 1-4 primary, 5...
 				 * logical; GPT entry number */
 	uint64_t offset;        /* bytes from the start of the disk */
+	char guid[40];          /* GPT: the unique partition GUID written
+				 * (what MountedDevices names); "" for MBR */
 };
 
 struct disk_layout {
@@ -49,6 +52,8 @@ struct disk_layout {
 	unsigned sector_size;   /* 512 (default when 0) or 4096 (GPT only) */
 	uint64_t align;         /* partition alignment in bytes (0 = 1 MiB) */
 	uint64_t tail;          /* free bytes after the last partition */
+	uint32_t mbr_signature; /* MBR disk signature (0x1B8); 0 = the fixed
+				 * default DISK_MBR_SIGNATURE */
 	unsigned count;
 	struct disk_part part[DISK_MAX_PARTS];
 	uint64_t disk_size;     /* out: bytes written */

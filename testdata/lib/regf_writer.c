@@ -63,6 +63,8 @@ struct rw_key {
 	struct rw_value *val;   /* insertion order, as Windows keeps them */
 	size_t nval, capval;
 	uint32_t off;           /* nk cell, while serialising */
+	uint8_t *sd;            /* own descriptor (regf_writer_set_key_sd), or NULL */
+	size_t sdlen;
 };
 
 struct regf_writer {
@@ -241,6 +243,7 @@ static void key_free(struct rw_key *k)
 	free(k->val);
 	free(k->name);
 	free(k->uname);
+	free(k->sd);
 	free(k);
 }
 
@@ -391,6 +394,33 @@ static int key_walk(struct regf_writer *w, const char *path, int create,
 	}
 	*out = k;
 	return 1;
+}
+
+int regf_writer_set_key_sd(struct regf_writer *w, const char *path,
+			   const void *sd, size_t len)
+{
+	struct rw_key *k;
+	uint8_t *copy = NULL;
+	int rc;
+
+	w->errmsg[0] = '\0';
+	if (len > REGF_WRITER_SD_MAX)
+		return fail(w, -E_LIMIT, "'%s': descriptor of %zu bytes is too large", path, len);
+	if (len && len < 20)
+		return fail(w, -E_USAGE, "'%s': a descriptor has at least 20 bytes", path);
+	rc = key_walk(w, path, 1, &k);
+	if (rc < 0)
+		return rc;
+	if (len) {
+		copy = malloc(len);
+		if (!copy)
+			return fail(w, -E_NOMEM, "out of memory");
+		memcpy(copy, sd, len);
+	}
+	free(k->sd);
+	k->sd = copy;
+	k->sdlen = len;
+	return 0;
 }
 
 int regf_writer_add_key(struct regf_writer *w, const char *path)
@@ -631,8 +661,14 @@ struct ser {
 	size_t bin_start;       /* current hive bin */
 	size_t pos;             /* next free byte in it */
 	unsigned minor;
-	uint32_t sk_off;
+	uint32_t sk_off;        /* the shared default descriptor */
 	uint32_t nkeys;
+	/* every sk cell, the default first: one per distinct descriptor,
+	 * with the keys pointing at it */
+	struct ser_sk { const uint8_t *sd; size_t len; uint32_t off, refs; } *sks;
+	size_t nsks, capsks;
+	uint8_t default_sd[160];
+	size_t default_sdlen;
 };
 
 static int ser_grow(struct ser *s, size_t need)
@@ -744,23 +780,70 @@ static size_t default_sd(uint8_t *b)
 	return pos;
 }
 
-static int ser_sk(struct ser *s)
+/* The sk cell holding sd (one per distinct descriptor: keys with the same
+ * bytes share it, as Windows shares them); *off its offset.  The list
+ * links and reference counts are written at the end (ser_sk_finish). */
+static int ser_sk_get(struct ser *s, const uint8_t *sd, size_t sdlen, uint32_t *off)
 {
-	uint8_t sd[160];
-	const size_t sdlen = default_sd(sd);
+	struct ser_sk *e;
 	uint8_t *c;
-	int rc = ser_alloc(s, 0x14 + sdlen, &s->sk_off);
+	size_t i;
+	int rc;
 
+	for (i = 0; i < s->nsks; i++)
+		if (s->sks[i].len == sdlen && memcmp(s->sks[i].sd, sd, sdlen) == 0) {
+			s->sks[i].refs++;
+			*off = s->sks[i].off;
+			return 0;
+		}
+	if (s->nsks == s->capsks) {
+		const size_t cap = s->capsks ? s->capsks * 2 : 8;
+		struct ser_sk *p = realloc(s->sks, cap * sizeof(*p));
+
+		if (!p)
+			return fail(s->w, -E_NOMEM, "out of memory");
+		s->sks = p;
+		s->capsks = cap;
+	}
+	e = &s->sks[s->nsks];
+	rc = ser_alloc(s, 0x14 + sdlen, &e->off);
 	if (rc < 0)
 		return rc;
-	c = cell(s, s->sk_off);
+	e->sd = sd;
+	e->len = sdlen;
+	e->refs = 1;
+	s->nsks++;
+	c = cell(s, e->off);
 	memcpy(c, "sk", 2);                             /* 0x00 */
-	put_le32(c + 0x04, s->sk_off);                  /* 0x04 flink: a list of one */
-	put_le32(c + 0x08, s->sk_off);                  /* 0x08 blink */
-	/* 0x0c reference count: patched when every key is counted */
+	/* 0x04 flink, 0x08 blink, 0x0c reference count: ser_sk_finish */
 	put_le32(c + 0x10, (uint32_t)sdlen);            /* 0x10 descriptor size */
 	memcpy(c + 0x14, sd, sdlen);
+	*off = e->off;
 	return 0;
+}
+
+/* The sk cells form one circular, doubly linked list (in allocation
+ * order); each counts the keys pointing at it. */
+static void ser_sk_finish(struct ser *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nsks; i++) {
+		uint8_t *c = cell(s, s->sks[i].off);
+
+		put_le32(c + 0x04, s->sks[(i + 1) % s->nsks].off);          /* 0x04 flink */
+		put_le32(c + 0x08, s->sks[(i + s->nsks - 1) % s->nsks].off); /* 0x08 blink */
+		put_le32(c + 0x0c, s->sks[i].refs);                          /* 0x0c references */
+	}
+}
+
+static int ser_sk(struct ser *s, const uint8_t *sd, size_t sdlen)
+{
+	int rc = ser_sk_get(s, sd, sdlen, &s->sk_off);
+
+	if (rc == 0)
+		s->sks[0].refs = 0;   /* counted per key in ser_key */
+	return rc;
 }
 
 /* Name bytes as stored: ASCII names compressed to one byte a character
@@ -923,7 +1006,7 @@ static int ser_sublist(struct ser *s, const struct rw_key *k, uint32_t *out)
 static int ser_key(struct ser *s, struct rw_key *k, uint32_t parent, int is_root)
 {
 	const size_t nlen = stored_name_len(k->uname, k->ulen);
-	uint32_t off, vlist = NIL, slist, max_sub = 0, max_vname = 0, max_data = 0;
+	uint32_t off, vlist = NIL, slist, max_sub = 0, max_vname = 0, max_data = 0, k_sk;
 	uint8_t *c;
 	size_t i;
 	int rc = ser_alloc(s, 0x4c + nlen, &off);
@@ -933,9 +1016,17 @@ static int ser_key(struct ser *s, struct rw_key *k, uint32_t parent, int is_root
 	k->off = off;
 	s->nkeys++;
 	if (is_root) {
-		rc = ser_sk(s);
+		rc = ser_sk(s, s->default_sd, s->default_sdlen);
 		if (rc < 0)
 			return rc;
+	}
+	if (k->sd) {
+		rc = ser_sk_get(s, k->sd, k->sdlen, &k_sk);
+		if (rc < 0)
+			return rc;
+	} else {
+		k_sk = s->sk_off;
+		s->sks[0].refs++;
 	}
 	if (k->nval) {
 		rc = ser_alloc(s, 4 * k->nval, &vlist);
@@ -977,7 +1068,7 @@ static int ser_key(struct ser *s, struct rw_key *k, uint32_t parent, int is_root
 	put_le32(c + 0x20, NIL);                        /* 0x20 volatile list */
 	put_le32(c + 0x24, (uint32_t)k->nval);          /* 0x24 values */
 	put_le32(c + 0x28, vlist);                      /* 0x28 value list */
-	put_le32(c + 0x2c, s->sk_off);                  /* 0x2c security */
+	put_le32(c + 0x2c, k_sk);                       /* 0x2c security */
 	put_le32(c + 0x30, NIL);                        /* 0x30 class name: none */
 	put_le32(c + 0x34, max_sub);                    /* 0x34 largest subkey name */
 	put_le32(c + 0x38, 0);                          /* 0x38 largest class name */
@@ -1005,11 +1096,12 @@ int regf_writer_serialize(struct regf_writer *w, unsigned minor,
 	memset(&s, 0, sizeof(s));
 	s.w = w;
 	s.minor = minor;
+	s.default_sdlen = default_sd(s.default_sd);
 	rc = ser_key(&s, w->root, NIL, 1);
 	if (rc < 0)
 		goto out;
 	ser_close_bin(&s);
-	put_le32(cell(&s, s.sk_off) + 0x0c, s.nkeys);   /* sk reference count */
+	ser_sk_finish(&s);
 
 	f = malloc(BASE_BLOCK_SIZE + s.len);
 	if (!f) {
@@ -1036,6 +1128,7 @@ int regf_writer_serialize(struct regf_writer *w, unsigned minor,
 	rc = 0;
 out:
 	free(s.p);
+	free(s.sks);
 	return rc;
 }
 

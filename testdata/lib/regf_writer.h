@@ -5,7 +5,8 @@
  * (base block, hive bins, nk/vk/sk/lf/lh/ri/db cells), version 1.3 or 1.5.
  * libregf and regfexport read the result.  Output is deterministic: the
  * same calls give the same bytes (fixed timestamps, one shared security
- * cell, subkeys sorted the way Windows sorts them).
+ * cell unless a key is given its own, subkeys sorted the way Windows sorts
+ * them).
  *
  * It also writes transaction logs (.LOG1/.LOG2) for a pair of
  * serialisations of one hive, in the new (HvLE, Windows 8.1+) and the old
@@ -80,6 +81,17 @@ int regf_writer_set_qword(struct regf_writer *w, const char *key,
 			  const char *name, uint64_t v);
 int regf_writer_set_binary(struct regf_writer *w, const char *key,
 			   const char *name, const void *data, size_t len);
+
+/* Largest key descriptor the writer accepts. */
+#define REGF_WRITER_SD_MAX      (64u * 1024)
+
+/* Give the key (created when missing) its own security descriptor:
+ * self-relative bytes (MS-DTYP 2.4.6, at least 20), copied.  Keys without
+ * one share the default sk cell (O:BAG:SYD:(A;CI;KA;;;SY)(A;CI;KA;;;BA)
+ * (A;CI;KR;;;BU)); keys with the same bytes share one sk cell, as Windows
+ * does.  len 0 gives the key the default back. */
+int regf_writer_set_key_sd(struct regf_writer *w, const char *path,
+			   const void *sd, size_t len);
 
 /* 1 deleted, 0 no such key or value, <0 error. */
 int regf_writer_delete_value(struct regf_writer *w, const char *key,

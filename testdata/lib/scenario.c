@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "evtx_writer.h"
+#include "gpt.h"
+#include "mountdev.h"
 #include "ntfs_builder.h"
 #include "regf_writer.h"
 #include "sdbin.h"
@@ -14,6 +17,8 @@
 
 struct scn {
 	char os[16];
+	char windir[64];      /* "windir NAME": the Windows folder (Windows) */
+	char *letters;        /* "letter" lines, for SYSTEM\MountedDevices */
 	unsigned long size;
 	unsigned breaks;
 	unsigned long aspnet;
@@ -38,7 +43,8 @@ struct scn {
 };
 
 enum { B_CAUSE1 = 1, B_CAUSE2 = 2, B_CAUSE3 = 4, B_CAUSE4 = 8, B_MSLLDP = 16,
-       B_BINARY = 32, B_VSSACL = 64 };
+       B_BINARY = 32, B_VSSACL = 64, B_DIAGACL = 128, B_COMSEC = 256,
+       B_IMAGEPATH = 512, B_PROFILE = 1024 };
 
 static int append(char **buf, const char *line)
 {
@@ -52,6 +58,20 @@ static int append(char **buf, const char *line)
 	p[old + n + 1] = '\0';
 	*buf = p;
 	return 0;
+}
+
+/* One of this file's "Windows\..." paths in the scenario's Windows folder
+ * ("windir WINNT" -> "WINNT\..."); other paths unchanged.  buf holds
+ * the result. */
+static const char *wp(const struct scn *sc, const char *path, char *buf,
+		      size_t size)
+{
+	if (strncmp(path, "Windows\\", 8) == 0 && strcmp(sc->windir, "Windows") != 0) {
+		snprintf(buf, size, "%s%s", sc->windir, path + 7);
+		return buf;
+	}
+	snprintf(buf, size, "%s", path);
+	return buf;
 }
 
 /* Next word (quotes allowed); returns NULL at end. */
@@ -81,6 +101,21 @@ static char *word(char **p)
 static int sd_bin(const char *sddl, uint8_t **bin, size_t *len, struct err *err)
 {
 	return sdbin_from_sddl(sddl, bin, len, err);
+}
+
+/* The key's own descriptor (its sk cell). */
+static int key_sd(struct regf_writer *w, const char *key, const char *sddl,
+		  struct err *err)
+{
+	uint8_t *bin = NULL;
+	size_t len = 0;
+	int rc = sd_bin(sddl, &bin, &len, err);
+
+	if (rc < 0)
+		return rc;
+	rc = regf_writer_set_key_sd(w, key, bin, len);
+	free(bin);
+	return rc < 0 ? err_set(err, -E_INTERNAL, "hive: %s", regf_writer_error(w)) : 0;
 }
 
 static int reg_sd(struct regf_writer *w, const char *svc, const char *sddl,
@@ -151,6 +186,51 @@ static const struct os_def oses[] = {
 
 #define W(call) do { if ((call) < 0) return err_set(err, -E_INTERNAL, "hive: %s", regf_writer_error(w)); } while (0)
 
+/* "letter X: mbr SIG OFFSET | gpt GUID | device [PATH]": the value
+ * \DosDevices\X: of SYSTEM\MountedDevices (and its \??\Volume{...} twin,
+ * as Windows writes both), in the mount manager's layouts (mountdev.h). */
+static int letter_line(struct regf_writer *w, char *p, unsigned serial,
+		       struct err *err)
+{
+	char *l = word(&p), *kind = word(&p), *a = word(&p), *b2 = word(&p);
+	char name[64];
+	uint8_t data[512];
+	size_t len = 0;
+
+	if (!l || !kind || strlen(l) != 2 || l[1] != ':' ||
+	    !((l[0] >= 'A' && l[0] <= 'Z') || (l[0] >= 'a' && l[0] <= 'z')))
+		return err_set(err, -E_USAGE, "letter X: mbr SIG OFFSET | gpt GUID | device [PATH]");
+	if (strcmp(kind, "mbr") == 0 && a && b2) {
+		/* 0x00 disk signature, 0x04 partition offset in bytes */
+		put_le32(data + 0x00, (uint32_t)strtoul(a, NULL, 16));
+		put_le64(data + 0x04, strtoull(b2, NULL, 0));
+		len = MOUNTDEV_MBR_LEN;
+	} else if (strcmp(kind, "gpt") == 0 && a) {
+		/* 0x00 "DMIO:ID:", 0x08 the partition's unique GUID */
+		memcpy(data, MOUNTDEV_GPT_MAGIC, 8);
+		if (gpt_guid_parse(a, data + 0x08, err) < 0)
+			return err_wrap(err, "letter %s", l);
+		len = MOUNTDEV_GPT_LEN;
+	} else if (strcmp(kind, "device") == 0) {
+		/* a device path in UTF-16LE, as for a CD-ROM drive */
+		const char *dev = a ? a : "\\??\\SCSI#CdRom&Ven_Msft&Prod_Virtual_DVD-ROM#2&1f4adffe&0&000001#{53f5630d-b6bf-11d0-94f2-00a0c91efb8b}";
+		size_t i;
+
+		for (i = 0; dev[i] && 2 * i + 2 <= sizeof(data); i++)
+			put_le16(data + 2 * i, (uint8_t)dev[i]);
+		len = 2 * i;
+	} else {
+		return err_set(err, -E_USAGE, "letter %s: mbr SIG OFFSET | gpt GUID | device [PATH]", l);
+	}
+	snprintf(name, sizeof(name), "\\DosDevices\\%c:", l[0]);
+	if (regf_writer_set_binary(w, "MountedDevices", name, data, len) < 0)
+		return err_set(err, -E_INTERNAL, "hive: %s", regf_writer_error(w));
+	snprintf(name, sizeof(name), "\\??\\Volume{56535344-%04x-11e0-8000-806e6f6e6963}", serial);
+	if (regf_writer_set_binary(w, "MountedDevices", name, data, len) < 0)
+		return err_set(err, -E_INTERNAL, "hive: %s", regf_writer_error(w));
+	return 0;
+}
+
 static int build_system(struct scn *sc, struct regf_writer *w, struct err *err)
 {
 	size_t i;
@@ -201,8 +281,36 @@ static int build_system(struct scn *sc, struct regf_writer *w, struct err *err)
 			return err->code;
 	if (sc->breaks & B_CAUSE2)
 		W(regf_writer_set_dword(w, SVC "CryptSvc", "Start", 4));
+	if (sc->breaks & B_IMAGEPATH) {
+		/* an agent installed with forward slashes (KB 968247) */
+		W(regf_writer_set_dword(w, SVC "FooAgent", "Type", 0x10));
+		W(regf_writer_set_dword(w, SVC "FooAgent", "Start", 2));
+		W(regf_writer_set_dword(w, SVC "FooAgent", "ErrorControl", 1));
+		W(regf_writer_set_expand_sz(w, SVC "FooAgent", "ImagePath", SCN_BAD_IMAGEPATH));
+		W(regf_writer_set_sz(w, SVC "FooAgent", "DisplayName", "Foo Backup Agent"));
+		W(regf_writer_set_sz(w, SVC "FooAgent", "ObjectName", "LocalSystem"));
+	}
 	W(regf_writer_set_dword(w, SVC "VSS\\VssAccessControl", "NT Authority\\NetworkService",
 				(sc->breaks & B_VSSACL) ? 0 : 1));
+	if (sc->letters) {
+		char *copy = strdup(sc->letters), *save = NULL, *line;
+		unsigned n = 0;
+		int rc = 0;
+
+		if (!copy)
+			return err_set(err, -E_NOMEM, "out of memory");
+		for (line = strtok_r(copy, "\n", &save); line && rc == 0;
+		     line = strtok_r(NULL, "\n", &save))
+			rc = letter_line(w, line, ++n, err);
+		free(copy);
+		if (rc < 0)
+			return rc;
+	}
+	/* VSS\Diag and the writer's subkey with their own descriptors, as
+	 * Windows 8 / 10 ship them (KB 2298620: NETWORK SERVICE must write) */
+	if (key_sd(w, SVC "VSS\\Diag", (sc->breaks & B_DIAGACL) ? SCN_SDDL_DIAG_NO_NS : SCN_SDDL_DIAG, err) < 0 ||
+	    key_sd(w, SVC "VSS\\Diag\\System Writer", SCN_SDDL_DIAG_SUBKEY, err) < 0)
+		return err->code;
 	return 0;
 }
 
@@ -225,7 +333,12 @@ static int build_software(struct scn *sc, struct regf_writer *w, struct err *err
 	W(regf_writer_set_sz(w, cv, "CurrentVersion", os->version));
 	W(regf_writer_set_sz(w, cv, "CurrentBuild", os->build));
 	W(regf_writer_set_sz(w, cv, "CurrentBuildNumber", os->build));
-	W(regf_writer_set_sz(w, cv, "SystemRoot", "C:\\Windows"));
+	{
+		char root[80];
+
+		snprintf(root, sizeof(root), "C:\\%s", sc->windir);
+		W(regf_writer_set_sz(w, cv, "SystemRoot", root));
+	}
 	if (os->major)
 		W(regf_writer_set_dword(w, cv, "CurrentMajorVersionNumber", (uint32_t)os->major));
 	W(regf_writer_set_multi_sz(w, sh, "NetworkService", netsvc, 5));
@@ -234,6 +347,27 @@ static int build_software(struct scn *sc, struct regf_writer *w, struct err *err
 	W(regf_writer_set_multi_sz(w, sh, "rpcss", rpcss, 2));
 	W(regf_writer_set_multi_sz(w, sh, "DcomLaunch", dcom, 3));
 	W(regf_writer_add_key(w, "Microsoft\\EventSystem\\{26c409cc-ae86-11d1-b616-00805fc79216}\\Subscriptions"));
+	/* machine-wide COM limits as Windows writes them (REG_BINARY) */
+	{
+		uint8_t *bin = NULL;
+		size_t len = 0;
+
+		if (sd_bin((sc->breaks & B_COMSEC) ? SCN_SDDL_COM_ACCESS_NO_EVERYONE : SCN_SDDL_COM_ACCESS,
+			   &bin, &len, err) < 0)
+			return err->code;
+		if (regf_writer_set_binary(w, "Microsoft\\Ole", "MachineAccessRestriction", bin, len) < 0) {
+			free(bin);
+			return err_set(err, -E_INTERNAL, "hive: %s", regf_writer_error(w));
+		}
+		free(bin);
+		if (sd_bin(SCN_SDDL_COM_LAUNCH, &bin, &len, err) < 0)
+			return err->code;
+		if (regf_writer_set_binary(w, "Microsoft\\Ole", "MachineLaunchRestriction", bin, len) < 0) {
+			free(bin);
+			return err_set(err, -E_INTERNAL, "hive: %s", regf_writer_error(w));
+		}
+		free(bin);
+	}
 	return 0;
 }
 
@@ -298,6 +432,15 @@ static int reg_line(struct regf_writer *sys, struct regf_writer *sw, char *p,
 		free(bin);
 	} else if (strcmp(type, "delete") == 0) {
 		rc = regf_writer_delete_value(w, key, name);
+	} else if (strcmp(type, "keysd") == 0) {
+		/* reg HIVE keysd KEY SDDL: the SDDL is "name" and the rest */
+		char *sddl = NULL;
+
+		if (asprintf(&sddl, "%s%s%s", name, *p ? " " : "", p) < 0)
+			return err_set(err, -E_NOMEM, "out of memory");
+		rc = key_sd(w, key, sddl, err);
+		free(sddl);
+		return rc;
 	} else {
 		return err_set(err, -E_USAGE, "reg: unknown type '%s'", type);
 	}
@@ -424,9 +567,10 @@ static void unescape_text(char *s)
 
 /* One NTFS preset line (see scenario.h), run on the mounted builder after
  * the fixed tree and before the raw "vol" lines. */
-static int ntfs_preset(struct ntfs_builder *b, char *p, struct err *err)
+static int ntfs_preset(const struct scn *sc, struct ntfs_builder *b, char *p,
+		       struct err *err)
 {
-	char *verb = word(&p), *a1, path[1024];
+	char *verb = word(&p), *a1, path[1024], tmp[1024];
 
 	if (!verb)
 		return 0;
@@ -437,8 +581,8 @@ static int ntfs_preset(struct ntfs_builder *b, char *p, struct err *err)
 			return err_set(err, -E_USAGE, "filemaps_deny K [SDDL]");
 		while (*p == ' ' || *p == '\t')
 			p++;
-		snprintf(path, sizeof(path), FILEMAPS "\\fm_%05lu.cdf-ms", strtoul(k, NULL, 10));
-		return sddl_on(b, path, *p ? p : SCN_SDDL_WINSXS_DENY_USERS, err);
+		snprintf(tmp, sizeof(tmp), FILEMAPS "\\fm_%05lu.cdf-ms", strtoul(k, NULL, 10));
+		return sddl_on(b, wp(sc, tmp, path, sizeof(path)), *p ? p : SCN_SDDL_WINSXS_DENY_USERS, err);
 	}
 	a1 = word(&p);
 	while (*p == ' ' || *p == '\t')
@@ -455,10 +599,10 @@ static int ntfs_preset(struct ntfs_builder *b, char *p, struct err *err)
 	}
 	if (strcmp(verb, "webconfig") == 0) {
 		/* a1: v2.0.50727 or Framework64\v4.0.30319 */
-		snprintf(path, sizeof(path), "Windows\\Microsoft.NET\\%s%s\\CONFIG\\Web.config",
+		snprintf(tmp, sizeof(tmp), "Windows\\Microsoft.NET\\%s%s\\CONFIG\\Web.config",
 			 strchr(a1, '\\') ? "" : "Framework\\", a1);
 		unescape_text(p);
-		return ntfs_builder_write(b, path, p, strlen(p), err);
+		return ntfs_builder_write(b, wp(sc, tmp, path, sizeof(path)), p, strlen(p), err);
 	}
 	if (strcmp(verb, "junction") == 0) {
 		if (!*p)
@@ -469,6 +613,33 @@ static int ntfs_preset(struct ntfs_builder *b, char *p, struct err *err)
 		if (!*p)
 			return err_set(err, -E_USAGE, "sddl PATH SDDL");
 		return sddl_on(b, a1, p, err);
+	}
+	if (strcmp(verb, "binary") == 0)
+		return ntfs_builder_write(b, a1, "MZ", 2, err);
+	if (strcmp(verb, "wsblog") == 0) {
+		/* Windows\Logs\WindowsServerBackup\NAME as UTF-16LE with a BOM */
+		uint8_t *u;
+		size_t n, i, k = 2;
+		int rc;
+
+		unescape_text(p);
+		n = strlen(p);
+		u = malloc(2 * n + 2);
+		if (!u)
+			return err_set(err, -E_NOMEM, "out of memory");
+		u[0] = 0xff;
+		u[1] = 0xfe;
+		for (i = 0; i < n; i++) {
+			/* ASCII and Latin-1 bytes as code units (test text) */
+			u[k++] = (uint8_t)p[i];
+			u[k++] = 0;
+		}
+		char full[512];
+
+		snprintf(full, sizeof(full), "Windows\\Logs\\WindowsServerBackup\\%s", a1);
+		rc = ntfs_builder_write(b, wp(sc, full, path, sizeof(path)), u, k, err);
+		free(u);
+		return rc;
 	}
 	return err_set(err, -E_USAGE, "unknown preset '%s'", verb);
 }
@@ -522,7 +693,12 @@ static int write_evtx(struct scn *sc, struct ntfs_builder *b, struct err *err)
 		if (evtx_writer_serialize(sc->evtx[i], &buf, &len) < 0)
 			return err_set(err, -E_INTERNAL, "%s log: %s", scn_evtx[i].name,
 				       evtx_writer_errmsg(sc->evtx[i]));
-		rc = ntfs_builder_write(b, scn_evtx[i].path, buf, len, err);
+		{
+			char path[512];
+
+			rc = ntfs_builder_write(b, wp(sc, scn_evtx[i].path, path, sizeof(path)),
+						buf, len, err);
+		}
 		free(buf);
 	}
 	return rc;
@@ -553,7 +729,7 @@ static int build_volume(struct scn *sc, struct regf_writer *sys,
 		"  <system.web>\r\n    <compilation debug=\"false\" />\r\n  </system.web>\r\n"
 		"</configuration>\r\n";
 	struct ntfs_builder *b = NULL;
-	char path[512], *save = NULL, *line;
+	char path[512], rel[512], *save = NULL, *line;
 	size_t i;
 	int rc;
 
@@ -561,57 +737,61 @@ static int build_volume(struct scn *sc, struct regf_writer *sys,
 	if (rc < 0)
 		return rc;
 	for (i = 0; i < sizeof(vol_fixed) / sizeof(vol_fixed[0]) && rc == 0; i++)
-		rc = ntfs_builder_mkdir(b, vol_fixed[i], err);
+		rc = ntfs_builder_mkdir(b, wp(sc, vol_fixed[i], path, sizeof(path)), err);
 	for (i = 0; i < sizeof(files) / sizeof(files[0]) && rc == 0; i++) {
 		if ((sc->breaks & B_BINARY) && strstr(files[i], "es.dll"))
 			continue;
-		rc = ntfs_builder_write(b, files[i], "MZ", 2, err);
+		rc = ntfs_builder_write(b, wp(sc, files[i], path, sizeof(path)), "MZ", 2, err);
 	}
 	if (rc == 0)
 		rc = sc->log_w == sys ?
-			write_logged_hive(sc, b, sys, "Windows\\System32\\config\\SYSTEM", err) :
-			write_hive(b, sys, "Windows\\System32\\config\\SYSTEM", err);
+			write_logged_hive(sc, b, sys, wp(sc, "Windows\\System32\\config\\SYSTEM", path, sizeof(path)), err) :
+			write_hive(b, sys, wp(sc, "Windows\\System32\\config\\SYSTEM", path, sizeof(path)), err);
 	if (rc == 0)
 		rc = sc->log_w == sw ?
-			write_logged_hive(sc, b, sw, "Windows\\System32\\config\\SOFTWARE", err) :
-			write_hive(b, sw, "Windows\\System32\\config\\SOFTWARE", err);
+			write_logged_hive(sc, b, sw, wp(sc, "Windows\\System32\\config\\SOFTWARE", path, sizeof(path)), err) :
+			write_hive(b, sw, wp(sc, "Windows\\System32\\config\\SOFTWARE", path, sizeof(path)), err);
 	if (rc == 0)
 		rc = write_evtx(sc, b, err);
+	if (rc == 0 && (sc->breaks & B_IMAGEPATH))
+		rc = ntfs_builder_write(b, "Program Files\\Foo Agent\\agent.exe", "MZ", 2, err);
 	/* WinSxS: FileMaps and its files, PendingRenames */
 	if (rc == 0)
-		rc = sddl_on(b, "Windows\\WinSxS\\FileMaps", SCN_SDDL_WINSXS_DIR_OK, err);
+		rc = sddl_on(b, wp(sc, "Windows\\WinSxS\\FileMaps", path, sizeof(path)), SCN_SDDL_WINSXS_DIR_OK, err);
 	for (i = 0; i < sizeof(filemaps) / sizeof(filemaps[0]) && rc == 0; i++) {
-		snprintf(path, sizeof(path), "Windows\\WinSxS\\FileMaps\\%s", filemaps[i]);
+		snprintf(rel, sizeof(rel), "Windows\\WinSxS\\FileMaps\\%s", filemaps[i]);
+		wp(sc, rel, path, sizeof(path));
 		rc = ntfs_builder_write(b, path, "\0\0\0\0", 4, err);
 		if (rc == 0)
 			rc = sddl_on(b, path, SCN_SDDL_WINSXS_OK, err);
 	}
 	for (i = 1; i <= sc->filemaps_files && rc == 0; i++) {
-		snprintf(path, sizeof(path), FILEMAPS "\\fm_%05zu.cdf-ms", i);
+		snprintf(rel, sizeof(rel), FILEMAPS "\\fm_%05zu.cdf-ms", i);
+		wp(sc, rel, path, sizeof(path));
 		rc = ntfs_builder_write(b, path, "\0\0\0\0", 4, err);
 		if (rc == 0)
 			rc = sddl_on(b, path, SCN_SDDL_WINSXS_OK, err);
 	}
 	if (rc == 0 && !sc->pending_absent)
-		rc = ntfs_builder_write(b, "Windows\\WinSxS\\Temp\\PendingRenames", "", 0, err);
+		rc = ntfs_builder_write(b, wp(sc, "Windows\\WinSxS\\Temp\\PendingRenames", path, sizeof(path)), "", 0, err);
 	if (rc == 0 && !sc->pending_absent)
-		rc = sddl_on(b, "Windows\\WinSxS\\Temp\\PendingRenames",
+		rc = sddl_on(b, wp(sc, "Windows\\WinSxS\\Temp\\PendingRenames", path, sizeof(path)),
 			     sc->pending_sddl ? sc->pending_sddl :
 			     (sc->breaks & B_CAUSE1) ? SCN_SDDL_WINSXS_BROKEN : SCN_SDDL_WINSXS_OK, err);
 	/* .NET Framework */
 	if (rc == 0)
-		rc = ntfs_builder_write(b, "Windows\\Microsoft.NET\\Framework\\v2.0.50727\\CONFIG\\Web.config",
+		rc = ntfs_builder_write(b, wp(sc, "Windows\\Microsoft.NET\\Framework\\v2.0.50727\\CONFIG\\Web.config", path, sizeof(path)),
 					webconfig, strlen(webconfig), err);
 	if (rc == 0)
-		rc = ntfs_builder_write(b, "Windows\\Microsoft.NET\\Framework\\v4.0.30319\\CONFIG\\Web.config",
+		rc = ntfs_builder_write(b, wp(sc, "Windows\\Microsoft.NET\\Framework\\v4.0.30319\\CONFIG\\Web.config", path, sizeof(path)),
 					webconfig, strlen(webconfig), err);
 	if (rc == 0)
-		rc = ntfs_builder_fill(b, "Windows\\Microsoft.NET\\Framework\\v2.0.50727\\Temporary ASP.NET Files",
+		rc = ntfs_builder_fill(b, wp(sc, "Windows\\Microsoft.NET\\Framework\\v2.0.50727\\Temporary ASP.NET Files", path, sizeof(path)),
 				       (sc->breaks & B_CAUSE4) ? sc->aspnet : 12, "root_", 0, err);
 	/* NTFS presets, in order */
 	for (line = sc->ntfs_lines ? strtok_r(sc->ntfs_lines, "\n", &save) : NULL;
 	     line && rc == 0; line = strtok_r(NULL, "\n", &save))
-		rc = ntfs_preset(b, line, err);
+		rc = ntfs_preset(sc, b, line, err);
 	save = NULL;
 	/* raw volume lines, in order */
 	for (line = sc->vol_lines ? strtok_r(sc->vol_lines, "\n", &save) : NULL;
@@ -700,6 +880,7 @@ int scenario_build(const char *text, const char *out_path, struct err *err)
 
 	memset(&sc, 0, sizeof(sc));
 	snprintf(sc.os, sizeof(sc.os), "2008r2");
+	snprintf(sc.windir, sizeof(sc.windir), "Windows");
 	sc.size = 96ul << 20;
 	sc.aspnet = 1200;
 	sc.err = err;
@@ -717,6 +898,14 @@ int scenario_build(const char *text, const char *out_path, struct err *err)
 			p++;
 		if (strcmp(verb, "os") == 0) {
 			snprintf(sc.os, sizeof(sc.os), "%s", p);
+		} else if (strcmp(verb, "windir") == 0) {
+			if (!*p || strchr(p, '\\') || strchr(p, '/') || strlen(p) >= sizeof(sc.windir))
+				rc = err_set(err, -E_USAGE, "line %u: windir NAME (one folder name)", lineno);
+			else
+				snprintf(sc.windir, sizeof(sc.windir), "%s", p);
+		} else if (strcmp(verb, "letter") == 0) {
+			if (append(&sc.letters, p) < 0)
+				rc = err_set(err, -E_NOMEM, "out of memory");
 		} else if (strcmp(verb, "size") == 0) {
 			char *end;
 			sc.size = strtoul(p, &end, 10);
@@ -749,6 +938,9 @@ int scenario_build(const char *text, const char *out_path, struct err *err)
 				else if (strcmp(b, "mslldp") == 0) sc.breaks |= B_MSLLDP;
 				else if (strcmp(b, "binary") == 0) sc.breaks |= B_BINARY;
 				else if (strcmp(b, "vssacl") == 0) sc.breaks |= B_VSSACL;
+				else if (strcmp(b, "diagacl") == 0) sc.breaks |= B_DIAGACL;
+				else if (strcmp(b, "comsec") == 0) sc.breaks |= B_COMSEC;
+				else if (strcmp(b, "imagepath") == 0) sc.breaks |= B_IMAGEPATH;
 				else
 					rc = err_set(err, -E_USAGE, "line %u: unknown break '%s'", lineno, b);
 			}
@@ -768,7 +960,8 @@ int scenario_build(const char *text, const char *out_path, struct err *err)
 			sc.filemaps_files = strtoul(p, NULL, 10);
 		} else if (strcmp(verb, "filemaps_deny") == 0 || strcmp(verb, "folders") == 0 ||
 			   strcmp(verb, "webconfig") == 0 || strcmp(verb, "junction") == 0 ||
-			   strcmp(verb, "sddl") == 0) {
+			   strcmp(verb, "sddl") == 0 || strcmp(verb, "binary") == 0 ||
+			   strcmp(verb, "wsblog") == 0) {
 			char *full = NULL;
 
 			if (asprintf(&full, "%s %s", verb, p) < 0 || append(&sc.ntfs_lines, full) < 0)
@@ -817,6 +1010,7 @@ out:
 	regf_writer_free(sys);
 	regf_writer_free(sw);
 	free(sc.reg_lines);
+	free(sc.letters);
 	free(sc.vol_lines);
 	free(sc.log_old);
 	free(sc.ntfs_lines);

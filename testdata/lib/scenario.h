@@ -4,6 +4,16 @@
  *
  * Language (one instruction a line, '#' comments; words may be "quoted"):
  *   os 2008r2|2012r2|2016|2019|2022|2003   product (default 2008r2)
+ *   windir NAME                            the Windows folder (default
+ *                                          Windows): the fixed tree, hives,
+ *                                          logs and presets go under NAME,
+ *                                          SOFTWARE SystemRoot is C:\NAME
+ *   letter X: mbr SIG OFFSET | gpt GUID | device [PATH]
+ *                                          SYSTEM\MountedDevices gives X: to
+ *                                          the MBR partition at byte OFFSET
+ *                                          of disk SIG (hex), the GPT
+ *                                          partition GUID, or a device path
+ *                                          (a CD-ROM by default)
  *   size 96M                               volume size
  *   break cause1|cause2|cause3|cause4|mslldp|binary|vssacl
  *       cause1: PendingRenames ACL without SYSTEM and Users
@@ -13,12 +23,19 @@
  *       mslldp: MsLldp descriptor gives the writer's token nothing
  *       binary: EventSystem's ServiceDll (es.dll) missing on the volume
  *       vssacl: VssAccessControl without NETWORK SERVICE
+ *       diagacl: Services\VSS\Diag's own descriptor without NETWORK
+ *           SERVICE (as after the DHCP server role, KB 2298620)
+ *       comsec: SOFTWARE Microsoft\Ole MachineAccessRestriction without
+ *           Everyone (only Administrators and Distributed COM Users)
+ *       imagepath: service FooAgent with ImagePath SCN_BAD_IMAGEPATH
+ *           (forward slashes, KB 968247); its binary exists
  *   aspnet_folders N                       folders for break cause4 (1200)
  *   services N                             N more services and drivers
  *   pad system|software SIZE               filler keys until the hive grows
  *                                          by about SIZE (e.g. 30M)
  *   reg system|software TYPE KEY [NAME [VALUE]]
- *       TYPE: key dword sz expand_sz multi_sz (a|b|c) hex delete;
+ *       TYPE: key dword sz expand_sz multi_sz (a|b|c) hex sddl delete;
+ *       "reg HIVE keysd KEY SDDL" gives KEY its own descriptor (sk cell);
  *       KEY below the hive root, e.g. ControlSet001\Services\CryptSvc
  *   pendingrenames SDDL|absent             PendingRenames' descriptor, or no
  *                                          PendingRenames file (wins over
@@ -35,6 +52,10 @@
  *                                          \t \\ \" escapes)
  *   junction PATH TARGET                   PATH becomes a junction to TARGET
  *   sddl PATH SDDL                         PATH's descriptor
+ *   binary PATH                            a file holding "MZ" (a service binary)
+ *   wsblog NAME TEXT                       Windows\Logs\WindowsServerBackup\NAME
+ *                                          holding TEXT (\n \r \t \\ escapes) as
+ *                                          UTF-16LE with a byte-order mark
  *       (PATH may be "quoted" to hold spaces; these run after the fixed
  *       tree and before the vol lines, in order)
  *   log system|software new|old [corrupt N] [pages N]
@@ -75,5 +96,19 @@ int scenario_build(const char *text, const char *out_path, struct err *err);
 /* KB 2009272's grants, but a deny ACE for Users first: the writer's token
  * (which holds Users) cannot read */
 #define SCN_SDDL_WINSXS_DENY_USERS "O:" SCN_SID_TI "G:SYD:PAI(D;;FR;;;BU)(A;;0x1200a9;;;SY)(A;;FA;;;" SCN_SID_TI ")(A;;0x1200a9;;;BU)"
+
+/* Services\VSS\Diag as Windows 8 / 10 ship it (SYSTEM_win10_1709): NETWORK
+ * SERVICE gets 0x3001f, its subkeys inherit full control */
+#define SCN_SDDL_DIAG "O:SYG:SYD:PAI(A;;KA;;;BA)(A;;KA;;;SY)(A;;CCDCLCSWRPSDRC;;;BO)(A;;CCDCLCSWRPSDRC;;;LS)(A;;CCDCLCSWRPSDRC;;;NS)(A;CIIO;RC;;;OW)(A;;KR;;;BU)(A;CIIO;GR;;;BU)(A;CIIO;GA;;;BA)(A;CIIO;GA;;;BO)(A;CIIO;GA;;;LS)(A;CIIO;GA;;;NS)(A;CIIO;GA;;;SY)"
+#define SCN_SDDL_DIAG_SUBKEY "O:SYG:SYD:AI(A;CIID;RC;;;OW)(A;ID;KR;;;BU)(A;CIIOID;GR;;;BU)(A;ID;KA;;;BA)(A;CIIOID;GA;;;BA)(A;ID;KA;;;BO)(A;CIIOID;GA;;;BO)(A;ID;KA;;;LS)(A;CIIOID;GA;;;LS)(A;ID;KA;;;NS)(A;CIIOID;GA;;;NS)(A;ID;KA;;;SY)(A;CIIOID;GA;;;SY)"
+/* SOFTWARE Microsoft\Ole machine-wide COM limits as Windows ships them, and
+ * an access limit "hardened" down to Administrators and DCOM users */
+#define SCN_SDDL_COM_ACCESS "O:BAG:BAD:(A;;CCDCLC;;;WD)(A;;CCDC;;;AN)(A;;CCDCLC;;;S-1-5-32-562)(A;;CCDCLC;;;LU)"
+#define SCN_SDDL_COM_LAUNCH "O:BAG:BAD:(A;;CCDCLCSWRP;;;BA)(A;;CCDCSW;;;WD)(A;;CCDCLCSWRP;;;S-1-5-32-562)(A;;CCDCLCSWRP;;;LU)"
+#define SCN_SDDL_COM_ACCESS_NO_EVERYONE "O:BAG:BAD:(A;;CCDCLC;;;BA)(A;;CCDCLC;;;S-1-5-32-562)"
+/* break imagepath's agent */
+#define SCN_BAD_IMAGEPATH "C:/Program Files/Foo Agent/agent.exe -service"
+/* ... and after the DHCP server role took NETWORK SERVICE off it */
+#define SCN_SDDL_DIAG_NO_NS "O:SYG:SYD:PAI(A;;KA;;;BA)(A;;KA;;;SY)(A;;CCDCLCSWRPSDRC;;;BO)(A;;CCDCLCSWRPSDRC;;;LS)(A;CIIO;RC;;;OW)(A;;KR;;;BU)(A;CIIO;GR;;;BU)(A;CIIO;GA;;;BA)(A;CIIO;GA;;;BO)(A;CIIO;GA;;;LS)(A;CIIO;GA;;;SY)"
 
 #endif

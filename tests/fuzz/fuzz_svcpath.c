@@ -6,7 +6,8 @@
  *
  * Input: the image path; bytes after a first NUL are the system root.
  * Invariants on success: a volume-relative path with '\' separators, no
- * leading, trailing or doubled separator, no "." or ".." component. */
+ * leading, trailing or doubled separator, no "." or ".." component.
+ * svcpath_check on the same input: see below. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -48,6 +49,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	} else if (!err.msg[0]) {
 		abort();
+	}
+	/* svcpath_check: strings terminated; a corrected line (when it fits
+	 * LIMIT_PATH_LEN) has no problem left but the ones it cannot fix */
+	{
+		static struct svcpath_check c, again;
+		char names[128];
+
+		err_init(&err);
+		if (svcpath_check(in, size & 1, &c, &err) == 0) {
+			if (!memchr(c.path, 0, sizeof(c.path)) || !memchr(c.args, 0, sizeof(c.args)) ||
+			    !memchr(c.corrected, 0, sizeof(c.corrected)) || !c.path[0])
+				abort();
+			if ((c.problems & SVCPATH_UNC) && c.corrected[0])
+				abort();
+			if (c.corrected[0] && strlen(c.corrected) <= LIMIT_PATH_LEN &&
+			    svcpath_check(c.corrected, size & 1, &again, NULL) == 0 &&
+			    (again.problems & (SVCPATH_FORWARD_SLASH | SVCPATH_RELATIVE)))
+				abort();
+			svcpath_problem_names(c.problems, names, sizeof(names));
+		} else if (!err.msg[0]) {
+			abort();
+		}
 	}
 	free(in);
 	return 0;
