@@ -28,7 +28,7 @@ static const char style[] =
 	"table{border-collapse:collapse;margin:.4em 0 1em 0}"
 	"th,td{border:1px solid #d0d7de;padding:.25em .55em;text-align:left;vertical-align:top}"
 	"th{background:#f3f5f7}td.k{font-weight:600;white-space:nowrap;background:#f8f9fa}"
-	"td.num{text-align:right}td.see{white-space:nowrap}"
+	"td.num{text-align:right}td.see{min-width:7em;max-width:16em}"
 	".st{font-weight:700;white-space:nowrap}.present{color:#b42318}.absent{color:#1a7f37}"
 	".unknown{color:#9a6700}.ex0{color:#1a7f37}.ex1{color:#b42318}.ex2,.ex3{color:#9a6700}"
 	"tr.missing td{background:#ffebe9}tr.extra td{background:#fff1e0}"
