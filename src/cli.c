@@ -29,7 +29,8 @@ static void usage(FILE *f)
 	fputs("usage: vssdoctor scan [options] SOURCE...  diagnose a Windows disk offline\n"
 	      "       vssdoctor info [--format text|json] [BitLocker options] SOURCE\n"
 	      "                                          format, partitions, volumes, Windows\n"
-	      "       vssdoctor sddl HEX|@FILE|SDDL      decode a descriptor, effective rights\n"
+	      "       vssdoctor sddl [--kind K] [--format text|json|sddl] HEX|@FILE|SDDL\n"
+	      "                                          decode a descriptor, effective rights\n"
 	      "       vssdoctor demo [DIR]               build a small broken image and scan it\n"
 	      "       vssdoctor --version | --help\n"
 	      "\n"
@@ -37,7 +38,8 @@ static void usage(FILE *f)
 	      "QCOW2, or the root directory of a mounted Windows volume.  Opened read-only.\n"
 	      "\n"
 	      "scan options:\n"
-	      "  --format text|json|junit  report format (default text)\n"
+	      "  --format FORMAT           text (default), json, junit, markdown (for a\n"
+	      "                            ticket) or html (one self-contained file)\n"
 	      "  -o FILE                   write the report to FILE (default stdout)\n"
 	      "  --partition N             use partition N (see 'vssdoctor info')\n"
 	      "  --offset BYTES            use the NTFS volume at this byte offset\n"
@@ -244,7 +246,8 @@ static void scan_one(struct scan_batch *b, struct scan_job *j)
 	}
 	fclose(out);
 	fclose(errf);
-	if (o->format != FORMAT_JUNIT) {
+	/* JUnit, markdown and html are written by the main thread */
+	if (o->format != FORMAT_JUNIT && o->format != FORMAT_MARKDOWN && o->format != FORMAT_HTML) {
 		scan_release(s);
 		free(s);
 		j->s = NULL;
@@ -313,6 +316,7 @@ int cli_main_scan(int argc, char **argv)
 	struct rule *rules = NULL;
 	size_t nrules = 0, nsrc, i;
 	struct scan **scans = NULL;
+	struct report_doc *rdoc = NULL;
 	struct scan_batch batch;
 	pthread_t workers[SCAN_JOBS_MAX];
 	size_t nworkers = 0;
@@ -336,8 +340,13 @@ int cli_main_scan(int argc, char **argv)
 				o.format = FORMAT_JSON;
 			else if (strcmp(optarg, "junit") == 0)
 				o.format = FORMAT_JUNIT;
+			else if (strcmp(optarg, "markdown") == 0 || strcmp(optarg, "md") == 0)
+				o.format = FORMAT_MARKDOWN;
+			else if (strcmp(optarg, "html") == 0)
+				o.format = FORMAT_HTML;
 			else
-				return die_usage("--format: '%s' is not text, json or junit", optarg);
+				return die_usage("--format: '%s' is not text, json, junit, markdown or html",
+						 optarg);
 			break;
 		case 'o': o.output = optarg; break;
 		case O_PARTITION:
@@ -415,12 +424,22 @@ int cli_main_scan(int argc, char **argv)
 		fprintf(stderr, "vssdoctor: out of memory\n");
 		return 2;
 	}
+	if (o.format == FORMAT_MARKDOWN || o.format == FORMAT_HTML) {
+		rdoc = report_doc_new(o.format, nsrc, o.verbose);
+		if (!rdoc) {
+			rules_free(rules, nrules);
+			free(scans);
+			fprintf(stderr, "vssdoctor: out of memory\n");
+			return 2;
+		}
+	}
 	if (o.output) {
 		out = fopen(o.output, "w");
 		if (!out) {
 			fprintf(stderr, "vssdoctor: cannot write '%s': %s\n", o.output, strerror(errno));
 			rules_free(rules, nrules);
 			free(scans);
+			report_doc_free(rdoc);
 			return 2;
 		}
 	}
@@ -473,6 +492,20 @@ int cli_main_scan(int argc, char **argv)
 		free(j->err);
 		j->out = j->err = NULL;
 		scans[i] = j->s;
+		if (rdoc && j->s && (nsrc > 1 || !j->s->open_failed)) {
+			/* markdown and html: added here, in the order given (one
+			 * unreadable source: its error line only, as in text and
+			 * JSON; in a batch it gets its row) */
+			if (report_doc_add(rdoc, j->s) < 0) {
+				fprintf(stderr, "vssdoctor: out of memory\n");
+				rc = 2;
+			}
+		}
+		if (rdoc && j->s) {
+			scan_release(j->s);
+			free(j->s);
+			scans[i] = j->s = NULL;
+		}
 		if (j->failed)
 			rc = 2;
 		if (exit_rank(j->status) > exit_rank(worst))
@@ -485,6 +518,11 @@ int cli_main_scan(int argc, char **argv)
 	free(batch.jobs);
 	if (o.format == FORMAT_JUNIT && rc == 0)
 		report_junit(out, scans, nsrc);
+	if (rdoc && rc == 0 && report_doc_write(rdoc, out) < 0) {
+		fprintf(stderr, "vssdoctor: out of memory\n");
+		rc = 2;
+	}
+	report_doc_free(rdoc);
 	for (i = 0; i < nsrc; i++) {
 		if (scans[i]) {
 			scan_release(scans[i]);

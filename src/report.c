@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "report_priv.h"
 #include "rules.h"
 
 static const char *const seed_titles[4] = {
@@ -126,259 +127,17 @@ int report_json(FILE *f, const struct scan *s, int compact)
 	return rc < 0 ? -E_IO : 0;
 }
 
-/* --- text */
-struct colors {
-	const char *red, *green, *yellow, *bold, *dim, *off;
-};
-
-static const struct colors colors_on = { "\033[31m", "\033[32m", "\033[33m", "\033[1m", "\033[2m", "\033[0m" };
-static const struct colors colors_off = { "", "", "", "", "", "" };
-
-static void human_size(uint64_t n, char *buf, size_t size)
-{
-	const char *u[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
-	double v = (double)n;
-	int i = 0;
-
-	while (v >= 1024 && i < 4) {
-		v /= 1024;
-		i++;
-	}
-	if (i == 0)
-		snprintf(buf, size, "%llu bytes", (unsigned long long)n);
-	else
-		snprintf(buf, size, "%.1f %s", v, u[i]);
-}
-
-static void print_scalar(FILE *f, json_t *v)
-{
-	if (json_is_string(v))
-		fputs(json_string_value(v), f);
-	else if (json_is_integer(v))
-		fprintf(f, "%lld", (long long)json_integer_value(v));
-	else if (json_is_true(v))
-		fputs("yes", f);
-	else if (json_is_false(v))
-		fputs("no", f);
-	else {
-		char *d = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		if (d)
-			fputs(d, f);
-		free(d);
-	}
-}
-
-/* An evidence item: "kind path" then its other fields, one a line. */
-static void print_evidence(FILE *f, json_t *e, const struct colors *c)
-{
-	const char *k;
-	json_t *v, *kind = json_object_get(e, "kind");
-	json_t *path = json_object_get(e, "path");
-
-	fprintf(f, "      - %s", json_is_string(kind) ? json_string_value(kind) : "item");
-	if (json_is_string(path))
-		fprintf(f, " %s", json_string_value(path));
-	else if (json_is_string(json_object_get(e, "log")))
-		fprintf(f, " %s", json_string_value(json_object_get(e, "log")));
-	fputc('\n', f);
-	json_object_foreach(e, k, v) {
-		if (strcmp(k, "kind") == 0 || strcmp(k, "path") == 0 ||
-		    (strcmp(k, "log") == 0 && !json_is_string(path)))
-			continue;
-		if (json_is_array(v) && json_array_size(v) > 0 &&
-		    (json_is_object(json_array_get(v, 0)) || json_array_size(v) > 4)) {
-			size_t i;
-			json_t *it;
-
-			fprintf(f, "        %s%s:%s\n", c->dim, k, c->off);
-			json_array_foreach(v, i, it) {
-				fputs("          ", f);
-				if (json_is_object(it)) {
-					const char *k2;
-					json_t *v2;
-					int first = 1;
-
-					json_object_foreach(it, k2, v2) {
-						fprintf(f, "%s%s=", first ? "" : ", ", k2);
-						print_scalar(f, v2);
-						first = 0;
-					}
-				} else {
-					print_scalar(f, it);
-				}
-				fputc('\n', f);
-			}
-			continue;
-		}
-		fprintf(f, "        %s%s:%s ", c->dim, k, c->off);
-		print_scalar(f, v);
-		fputc('\n', f);
-	}
-}
-
-static void print_result(FILE *f, const struct result *r, size_t i,
-			 const struct colors *c, int verbose)
-{
-	const char *col = r->status == STATUS_PRESENT ? c->red :
-			  r->status == STATUS_ABSENT ? c->green : c->yellow;
-	const char *tag = r->status == STATUS_PRESENT ? "PRESENT" :
-			  r->status == STATUS_ABSENT ? "absent " : "unknown";
-	size_t k;
-	json_t *v;
-
-	fprintf(f, "  %s[%s]%s %s%s%s  %s\n", col, tag, c->off, c->bold,
-		result_id(r, i), c->off, title_of(r, i));
-	if (r->summary && *r->summary)
-		fprintf(f, "            %s\n", r->summary);
-	if (json_array_size(r->evidence) &&
-	    (r->status != STATUS_ABSENT || verbose)) {
-		fprintf(f, "    Evidence:\n");
-		json_array_foreach(r->evidence, k, v)
-			print_evidence(f, v, c);
-	}
-	if (json_array_size(r->remediation)) {
-		fprintf(f, "    Fix");
-		if (r->rule && json_array_size(r->rule->references)) {
-			fprintf(f, " (");
-			json_array_foreach(r->rule->references, k, v)
-				fprintf(f, "%s%s", k ? ", " : "", json_string_value(v));
-			fprintf(f, ")");
-		}
-		fprintf(f, ":\n");
-		json_array_foreach(r->remediation, k, v)
-			fprintf(f, "      %s\n", json_string_value(v));
-	}
-}
-
-/* A present result that fails the scan (counted as a JUnit failure). */
-static int result_fails(const struct scan *s, size_t i)
-{
-	return s->results[i].status == STATUS_PRESENT && scan_result_fails(s, i);
-}
-
-/* What the exit status stands for, in words: the causes present and the
- * failing findings (a finding can fail the scan with no cause present). */
-static void verdict_line(FILE *f, const struct scan *s, const struct colors *c)
-{
-	size_t i, ncause = 0, nfail = 0;
-	int st = scan_exit_status(s);
-
-	for (i = 0; i < s->nresults; i++)
-		if (result_fails(s, i))
-			*(i < 4 ? &ncause : &nfail) += 1;
-	if (st == 1) {
-		fputs(c->red, f);
-		if (ncause) {
-			fprintf(f, "%zu cause%s present:", ncause, ncause == 1 ? "" : "s");
-			for (i = 0; i < 4 && i < s->nresults; i++)
-				if (s->results[i].status == STATUS_PRESENT)
-					fprintf(f, " %s", result_id(&s->results[i], i));
-		} else {
-			fprintf(f, "no cause present");
-		}
-		if (nfail) {
-			fprintf(f, "%s failing finding%s:", ncause ? ";" : ", but",
-				nfail == 1 ? "" : "s");
-			for (i = 4; i < s->nresults; i++)
-				if (result_fails(s, i))
-					fprintf(f, " %s", result_id(&s->results[i], i));
-		}
-		fputs(c->off, f);
-	} else if (st == 3) {
-		fprintf(f, "%sno cause found, but some checks could not run%s", c->yellow, c->off);
-	} else {
-		fprintf(f, "%sno cause present; every check ran%s", c->green, c->off);
-	}
-}
-
+/* --- the -q line */
 int report_verdict(FILE *f, const struct scan *s)
 {
+	char *v = view_verdict(s);
+
+	if (!v)
+		return -E_NOMEM;
 	fprintf(f, "%s: ", s->source);
-	verdict_line(f, s, &colors_off);
+	text_put(f, v);
 	fprintf(f, " (exit status %d)\n", scan_exit_status(s));
-	return 0;
-}
-
-int report_text(FILE *f, const struct scan *s, int color, int verbose)
-{
-	const struct colors *c = color ? &colors_on : &colors_off;
-	char sz[32];
-	size_t i, nfind = 0;
-	json_t *v;
-	int st = scan_exit_status(s);
-
-	fprintf(f, "%svssdoctor %s%s: System Writer diagnosis\n", c->bold, VSSD_VERSION, c->off);
-	fprintf(f, "Source:   %s", s->source);
-	if (s->img) {
-		human_size(image_size(s->img), sz, sizeof(sz));
-		fprintf(f, " (%s, %s)", image_format(s->img), sz);
-	} else if (s->is_dir) {
-		fprintf(f, " (mounted volume directory)");
-	}
-	fputc('\n', f);
-	if (s->fs && !s->is_dir) {
-		if (s->vol.index > 0)
-			fprintf(f, "Volume:   partition %d (%s), NTFS at offset %llu",
-				s->vol.index, s->vol.type, (unsigned long long)s->vol.offset);
-		else
-			fprintf(f, "Volume:   %s NTFS volume at offset %llu",
-				s->vol.index == 0 ? "bare" : "--offset",
-				(unsigned long long)s->vol.offset);
-		fprintf(f, ", label \"%s\"%s", fs_info(s->fs)->label,
-			fs_info(s->fs)->dirty ? ", dirty" : "");
-		if (s->vol.letter)
-			fprintf(f, ", drive %c:", s->vol.letter);
-		fputc('\n', f);
-	}
-	if (json_object_size(s->windows)) {
-		json_t *pn = json_object_get(s->windows, "product_name");
-		json_t *cv = json_object_get(s->windows, "current_version");
-		json_t *b = json_object_get(s->windows, "build");
-		json_t *cs = json_object_get(s->windows, "control_set");
-
-		fprintf(f, "Windows:  %s%s%s%s%s%s%s\n",
-			json_is_string(pn) ? json_string_value(pn) : "?",
-			json_is_string(cv) ? " " : "", json_is_string(cv) ? json_string_value(cv) : "",
-			json_is_string(b) ? " build " : "", json_is_string(b) ? json_string_value(b) : "",
-			json_is_string(cs) ? ", " : "", json_is_string(cs) ? json_string_value(cs) : "");
-		if (s->system_root[0])
-			fprintf(f, "          in %s\n", s->system_root);
-		if (json_object_size(json_object_get(s->windows, "drive_letters"))) {
-			const char *k, *sep = "";
-			json_t *dv;
-
-			fprintf(f, "Drives:   ");
-			json_object_foreach(json_object_get(s->windows, "drive_letters"), k, dv) {
-				fprintf(f, "%s%s: %s", sep, k, json_string_value(dv));
-				sep = ", ";
-			}
-			fputc('\n', f);
-		}
-	}
-	if (s->open_failed) {
-		fprintf(f, "\nCannot read the source: %s\n", s->open_err.msg);
-		return 0;
-	}
-	fprintf(f, "\nCauses:\n");
-	for (i = 0; i < s->nresults && i < 4; i++)
-		print_result(f, &s->results[i], i, c, verbose);
-	for (i = 4; i < s->nresults; i++)
-		if (verbose || s->results[i].status != STATUS_ABSENT)
-			nfind++;
-	if (nfind) {
-		fprintf(f, "\nFindings:\n");
-		for (i = 4; i < s->nresults; i++)
-			if (verbose || s->results[i].status != STATUS_ABSENT)
-				print_result(f, &s->results[i], i, c, verbose);
-	}
-	if (json_array_size(s->warnings)) {
-		fprintf(f, "\nWarnings:\n");
-		json_array_foreach(s->warnings, i, v)
-			fprintf(f, "  - %s\n", json_string_value(v));
-	}
-	fprintf(f, "\nVerdict:  ");
-	verdict_line(f, s, c);
-	fprintf(f, " (exit status %d, %llu ms)\n", st, (unsigned long long)s->t_total_ms);
+	free(v);
 	return 0;
 }
 
@@ -389,31 +148,40 @@ static void w_attr_int(xmlTextWriterPtr w, const char *name, long long v)
 	xmlTextWriterWriteFormatAttribute(w, BAD_CAST name, "%lld", v);
 }
 
-static char *evidence_text(const struct result *r)
+/* The evidence of result i for a CI log: the tables of the text
+ * report's -v, and the fix. */
+static char *evidence_text(const struct vscan *v, size_t i)
 {
+	const struct result *r = &v->s->results[i];
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *m = open_memstream(&buf, &len);
 	size_t k;
-	json_t *v;
+	json_t *line;
 
 	if (!m)
 		return NULL;
-	json_array_foreach(r->evidence, k, v)
-		print_evidence(m, v, &colors_off);
+	if (i < v->nres)
+		text_tables(m, &v->res[i], 0, TEXT_WIDTH);
 	if (json_array_size(r->remediation)) {
 		fprintf(m, "Fix:\n");
-		json_array_foreach(r->remediation, k, v)
-			fprintf(m, "  %s\n", json_string_value(v));
+		json_array_foreach(r->remediation, k, line) {
+			fputs("  ", m);
+			text_put(m, json_string_value(line));
+			fputc('\n', m);
+		}
 	}
-	fclose(m);
+	if (fclose(m) != 0) {
+		free(buf);
+		return NULL;
+	}
 	return buf;
 }
 
-
-
 static void junit_suite(xmlTextWriterPtr w, const struct scan *s)
 {
+	struct vscan v;
+	int have_view = vscan_build(&v, s) == 0;
 	size_t i, failures = 0, skipped = 0;
 	char ts[32], host[256] = "localhost";
 	time_t now = time(NULL);
@@ -423,7 +191,7 @@ static void junit_suite(xmlTextWriterPtr w, const struct scan *s)
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 	gethostname(host, sizeof(host) - 1);
 	for (i = 0; i < s->nresults; i++) {
-		failures += result_fails(s, i);
+		failures += view_result_fails(s, i);
 		skipped += s->results[i].status == STATUS_UNKNOWN;
 	}
 	xmlTextWriterStartElement(w, BAD_CAST "testsuite");
@@ -458,7 +226,7 @@ static void junit_suite(xmlTextWriterPtr w, const struct scan *s)
 		xmlTextWriterWriteAttribute(w, BAD_CAST "time", BAD_CAST "0");
 		if (r->status == STATUS_PRESENT && !scan_result_fails(s, i)) {
 			/* an informational finding: passes, evidence for the log */
-			char *text = evidence_text(r);
+			char *text = have_view ? evidence_text(&v, i) : NULL;
 
 			xmlTextWriterStartElement(w, BAD_CAST "system-out");
 			xmlTextWriterWriteFormatString(w, "%s\n%s", r->summary ? r->summary : "",
@@ -466,7 +234,7 @@ static void junit_suite(xmlTextWriterPtr w, const struct scan *s)
 			xmlTextWriterEndElement(w);
 			free(text);
 		} else if (r->status == STATUS_PRESENT) {
-			char *text = evidence_text(r);
+			char *text = have_view ? evidence_text(&v, i) : NULL;
 
 			xmlTextWriterStartElement(w, BAD_CAST "failure");
 			xmlTextWriterWriteAttribute(w, BAD_CAST "message",
@@ -485,6 +253,8 @@ static void junit_suite(xmlTextWriterPtr w, const struct scan *s)
 		xmlTextWriterEndElement(w);
 	}
 	xmlTextWriterEndElement(w);
+	if (have_view)
+		vscan_release(&v);
 }
 
 int report_junit(FILE *f, struct scan *const *scans, size_t n)
@@ -508,7 +278,7 @@ int report_junit(FILE *f, struct scan *const *scans, size_t n)
 		tests += scans[i]->open_failed ? 1 : scans[i]->nresults;
 		errors += scans[i]->open_failed;
 		for (j = 0; j < scans[i]->nresults; j++) {
-			failures += result_fails(scans[i], j);
+			failures += view_result_fails(scans[i], j);
 			skipped += scans[i]->results[j].status == STATUS_UNKNOWN;
 		}
 	}

@@ -14,7 +14,7 @@
 enum status { STATUS_ABSENT = 0, STATUS_PRESENT = 1, STATUS_UNKNOWN = 2 };
 const char *status_name(enum status st);
 
-enum report_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_JUNIT };
+enum report_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_JUNIT, FORMAT_MARKDOWN, FORMAT_HTML };
 
 struct scan_opts {
 	enum report_format format;

@@ -9,14 +9,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "access.h"
 #include "limits.h"
+#include "report_view.h"
 #include "sddl.h"
 #include "secdesc.h"
 #include "sid.h"
 #include "svcsid.h"
 
-#define USAGE "usage: vssdoctor sddl [--kind service|file|directory] HEX|@FILE|SDDL"
+#define USAGE "usage: vssdoctor sddl [--kind service|file|directory] [--format text|json|sddl] HEX|@FILE|SDDL"
+
+enum sddl_format { SF_TEXT, SF_JSON, SF_SDDL };
 
 const char *sddl_cmd_usage(void)
 {
@@ -260,8 +265,172 @@ static int report(const struct secdesc *sd, enum access_object obj,
 	return 0;
 }
 
+/* --- --format json: for scripts */
+
+static json_t *sid_json(const struct sid *s)
+{
+	char str[SID_STR_MAX];
+	const char *alias = sid_alias(s), *name = sid_name(s);
+
+	sid_to_string(s, str, sizeof(str));
+	return json_pack("{s:s, s:s?, s:s?}", "sid", str, "alias", alias, "name", name);
+}
+
+/* A mask as {"mask": N, "hex": "0x...", "rights": [names as Windows'
+ * headers spell them; [] for none], "words": "..."}. */
+static json_t *rights_json(uint32_t mask, enum access_object obj)
+{
+	char names[512], words[768], hex[16];
+	json_t *arr = json_array(), *o;
+	char *p, *save = NULL;
+
+	access_rights_names(mask, obj, names, sizeof(names));
+	view_rights_words(names, words, sizeof(words));
+	snprintf(hex, sizeof(hex), "0x%08x", mask);
+	o = json_pack("{s:I, s:s, s:o, s:s}", "mask", (json_int_t)mask, "hex", hex, "rights", arr,
+		      "words", words);
+	for (p = mask ? strtok_r(names, "|", &save) : NULL; p; p = strtok_r(NULL, "|", &save))
+		json_array_append_new(arr, json_string(p));
+	return o;
+}
+
+static json_t *acl_json(const struct secdesc *sd, int is_dacl, enum access_object obj,
+			enum sddl_rights kind)
+{
+	static const struct { uint8_t bit; const char *name; } flags[] = {
+		{ ACE_OBJECT_INHERIT, "OBJECT_INHERIT" },
+		{ ACE_CONTAINER_INHERIT, "CONTAINER_INHERIT" },
+		{ ACE_NO_PROPAGATE_INHERIT, "NO_PROPAGATE_INHERIT" },
+		{ ACE_INHERIT_ONLY, "INHERIT_ONLY" },
+		{ ACE_INHERITED, "INHERITED" },
+		{ ACE_CRITICAL, "CRITICAL" },
+		{ ACE_SUCCESSFUL_ACCESS, "SUCCESSFUL_ACCESS" },
+		{ ACE_FAILED_ACCESS, "FAILED_ACCESS" },
+	};
+	const struct acl *acl = is_dacl ? &sd->dacl : &sd->sacl;
+	int present = (sd->control & (is_dacl ? SE_DACL_PRESENT : SE_SACL_PRESENT)) != 0;
+	int has = is_dacl ? sd->has_dacl : sd->has_sacl;
+	json_t *o, *aces;
+	unsigned i;
+	size_t k;
+
+	if (!present)
+		return json_null();
+	aces = json_array();
+	o = json_pack("{s:b, s:o}", "null", !has, "aces", aces);
+	if (!has)
+		return o;
+	json_object_set_new(o, "revision", json_integer(acl->revision));
+	for (i = 0; i < acl->count; i++) {
+		const struct ace *a = &acl->aces[i];
+		char text[SDDL_ACE_MAX];
+		json_t *fl = json_array(), *ace;
+
+		if (sddl_ace_encode(a, kind, text, sizeof(text)) < 0)
+			text[0] = 0;
+		for (k = 0; k < sizeof(flags) / sizeof(flags[0]); k++)
+			if (a->flags & flags[k].bit)
+				json_array_append_new(fl, json_string(flags[k].name));
+		ace = json_pack("{s:s, s:s, s:i, s:o, s:o, s:o}", "sddl", text, "type",
+				type_word(a->type), "type_code", a->type, "flags", fl, "sid",
+				sid_json(&a->sid), "access", rights_json(a->mask, obj));
+		json_array_append_new(aces, ace);
+	}
+	return o;
+}
+
+static int report_json(const struct secdesc *sd, enum access_object obj,
+		       enum sddl_rights kind)
+{
+	static const char *const cflags[16] = {
+		"OWNER_DEFAULTED", "GROUP_DEFAULTED", "DACL_PRESENT", "DACL_DEFAULTED",
+		"SACL_PRESENT", "SACL_DEFAULTED", "DACL_TRUSTED", "SERVER_SECURITY",
+		"DACL_AUTO_INHERIT_REQ", "SACL_AUTO_INHERIT_REQ", "DACL_AUTO_INHERITED",
+		"SACL_AUTO_INHERITED", "DACL_PROTECTED", "SACL_PROTECTED", "RM_CONTROL_VALID",
+		"SELF_RELATIVE",
+	};
+	static const char *const singles[][2] = {
+		{ "SY", "SYSTEM" },
+		{ "BA", "Administrators" },
+		{ "NS", "NETWORK SERVICE" },
+	};
+	static const char *const writer[] = { "NS", "SU", "AU", "WD", "BU", "S-1-5-15" };
+	struct err err;
+	struct token t;
+	struct sid cryptsvc;
+	uint8_t *bin = NULL;
+	size_t binlen = 0, i;
+	char *text = NULL, *hex;
+	json_t *root, *ctl, *eff;
+	int rc;
+
+	err_init(&err);
+	if (sddl_encode(sd, kind, &text, &err) < 0)
+		return fail("%s", err.msg);
+	if (secdesc_encode(sd, &bin, &binlen, &err) < 0) {
+		free(text);
+		return fail("%s", err.msg);
+	}
+	hex = malloc(binlen * 2 + 1);
+	if (!hex) {
+		free(text);
+		free(bin);
+		return fail("out of memory");
+	}
+	for (i = 0; i < binlen; i++)
+		snprintf(hex + 2 * i, 3, "%02x", bin[i]);
+	hex[2 * binlen] = 0;
+	ctl = json_array();
+	for (i = 0; i < 16; i++)
+		if (sd->control & (1u << i))
+			json_array_append_new(ctl, json_string(cflags[i]));
+	root = json_pack("{s:s, s:s, s:s, s:I, s:{s:I, s:o}}",
+			 "kind", obj == ACCESS_SERVICE ? "service" : obj == ACCESS_FILE ? "file" : "directory",
+			 "sddl", text, "hex", hex, "size", (json_int_t)binlen,
+			 "control", "value", (json_int_t)sd->control, "flags", ctl);
+	json_object_set_new(root, "owner", sd->has_owner ? sid_json(&sd->owner) : json_null());
+	json_object_set_new(root, "group", sd->has_group ? sid_json(&sd->group) : json_null());
+	json_object_set_new(root, "dacl", acl_json(sd, 1, obj, kind));
+	json_object_set_new(root, "sacl", acl_json(sd, 0, obj, kind));
+	eff = json_object();
+	for (i = 0; i < sizeof(singles) / sizeof(singles[0]); i++) {
+		memset(&t, 0, sizeof(t));
+		token_add(&t, singles[i][0], NULL);
+		json_object_set_new(eff, singles[i][1], rights_json(access_effective(sd, &t, obj), obj));
+	}
+	memset(&t, 0, sizeof(t));
+	for (i = 0; i < sizeof(writer) / sizeof(writer[0]); i++)
+		token_add(&t, writer[i], NULL);
+	if (svcsid_from_name("CryptSvc", &cryptsvc, &err) == 0)
+		token_add_sid(&t, &cryptsvc, NULL);
+	json_object_set_new(eff, "writer", rights_json(access_effective(sd, &t, obj), obj));
+	json_object_set_new(root, "effective", eff);
+	rc = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+	json_decref(root);
+	free(hex);
+	free(text);
+	free(bin);
+	return rc < 0 ? fail("cannot write the report") : 0;
+}
+
+static int report_sddl(const struct secdesc *sd, enum sddl_rights kind)
+{
+	struct err err;
+	char *text = NULL;
+
+	err_init(&err);
+	if (sddl_encode(sd, kind, &text, &err) < 0)
+		return fail("%s", err.msg);
+	printf("%s\n", text);
+	free(text);
+	return 0;
+}
+
 int cmd_sddl(int argc, char **argv)
 {
+	enum sddl_format format = SF_TEXT;
+	const char *format_arg;
 	enum access_object obj = ACCESS_SERVICE;
 	const char *input = NULL, *kind_arg;
 	struct secdesc sd;
@@ -286,6 +455,21 @@ int cmd_sddl(int argc, char **argv)
 				obj = ACCESS_DIRECTORY;
 			else
 				return fail("unknown --kind '%s' (service, file or directory)", kind_arg);
+		} else if (strcmp(argv[i], "--format") == 0 || strncmp(argv[i], "--format=", 9) == 0) {
+			if (argv[i][8] == '=')
+				format_arg = argv[i] + 9;
+			else if (i + 1 < argc)
+				format_arg = argv[++i];
+			else
+				return fail("--format needs text, json or sddl");
+			if (strcmp(format_arg, "text") == 0)
+				format = SF_TEXT;
+			else if (strcmp(format_arg, "json") == 0)
+				format = SF_JSON;
+			else if (strcmp(format_arg, "sddl") == 0)
+				format = SF_SDDL;
+			else
+				return fail("unknown --format '%s' (text, json or sddl)", format_arg);
 		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			printf("%s\n", USAGE);
 			return 0;
@@ -316,7 +500,13 @@ int cmd_sddl(int argc, char **argv)
 	}
 	if (bin) {
 		if (secdesc_is_stub(bin, binlen)) {
-			printf("no descriptor: the 5-byte stub 00 00 0e 00 01 (for a service: the SCM default applies)\n");
+			/* sddl: an empty line (no descriptor); json: "stub": true */
+			if (format == SF_JSON)
+				printf("{\n  \"stub\": true,\n  \"sddl\": null\n}\n");
+			else if (format == SF_SDDL)
+				printf("\n");
+			else
+				printf("no descriptor: the 5-byte stub 00 00 0e 00 01 (for a service: the SCM default applies)\n");
 			free(bin);
 			return 0;
 		}
@@ -333,7 +523,12 @@ int cmd_sddl(int argc, char **argv)
 			return fail("%s", err.msg);
 		}
 	}
-	status = report(&sd, obj, obj == ACCESS_SERVICE ? SDDL_RIGHTS_SERVICE : SDDL_RIGHTS_FILE);
+	{
+		enum sddl_rights kind = obj == ACCESS_SERVICE ? SDDL_RIGHTS_SERVICE : SDDL_RIGHTS_FILE;
+
+		status = format == SF_JSON ? report_json(&sd, obj, kind) :
+			 format == SF_SDDL ? report_sddl(&sd, kind) : report(&sd, obj, kind);
+	}
 	secdesc_release(&sd);
 	return status;
 }

@@ -108,6 +108,8 @@ static unsigned long long count_of(const char *var_count, const char *pattern)
 
 START_TEST(test_allocation_failures)
 {
+	/* every report writer meets the failures in turn */
+	static const char *const formats[] = { "json", "text", "junit", "markdown", "html" };
 	unsigned long long total = count_of("VSSD_COUNT_ALLOCS", "allocations: "), n, step;
 	unsigned runs = 0;
 
@@ -115,7 +117,7 @@ START_TEST(test_allocation_failures)
 	/* every one of the first 80, then about 150 more spread over the rest */
 	step = total > 80 ? (total - 80) / 150 + 1 : 1;
 	for (n = 0; n <= total; n += n < 80 ? 1 : step, runs++)
-		run_with("VSSD_FAIL_ALLOC_AFTER", n, runs % 3 == 0 ? "json" : runs % 3 == 1 ? "text" : "junit");
+		run_with("VSSD_FAIL_ALLOC_AFTER", n, formats[runs % (sizeof(formats) / sizeof(formats[0]))]);
 	fprintf(stderr, "faults: %u allocation-failure runs over %llu allocations\n", runs, total);
 }
 END_TEST

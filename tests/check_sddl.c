@@ -503,7 +503,7 @@ START_TEST(test_cmd_sddl_input)
 	const char *w;
 
 	ck_assert_str_eq(sddl_cmd_usage(),
-			 "usage: vssdoctor sddl [--kind service|file|directory] HEX|@FILE|SDDL");
+			 "usage: vssdoctor sddl [--kind service|file|directory] [--format text|json|sddl] HEX|@FILE|SDDL");
 	run_cmdv(&c, "sddl", SEED, NULL);
 	ck_assert_int_eq(c.status, 0);
 	ck_assert_str_eq(c.err, "");

@@ -393,7 +393,7 @@ static void untime(char *s)
  * byte once the timings are zeroed, in every format. */
 START_TEST(test_batch_same_as_sequential)
 {
-	static const char *const formats[] = { "json", "text", "junit" };
+	static const char *const formats[] = { "json", "text", "junit", "markdown", "html" };
 	char *dir = tu_tmpdir("speed-batch"), *img[3], *missing = path_in(dir, "missing.img");
 	static const char *const scen[3] = {
 		"size 64M\\nbreak cause1\\n",
@@ -411,7 +411,7 @@ START_TEST(test_batch_same_as_sequential)
 		ck_assert_int_eq(tu_sh("printf '%s' | '%s/mkscenario' '%s' - >/dev/null",
 				       scen[i], tu_env("VSSD_TOOLS"), img[i]), 0);
 	}
-	for (f = 0; f < 3; f++) {
+	for (f = 0; f < sizeof(formats) / sizeof(formats[0]); f++) {
 		tu_vssdoctor(&r1, "scan", "-j", "1", "--format", formats[f], "--rules", tu_env("VSSD_RULES"),
 			     img[0], img[1], missing, img[2], img[0], NULL);
 		tu_vssdoctor(&r2, "scan", "-j", "2", "--format", formats[f], "--rules", tu_env("VSSD_RULES"),
