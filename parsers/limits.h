@@ -35,6 +35,10 @@
 #define LIMIT_IMAGE_NAME_LEN     4096u         /* parent / extent file name bytes */
 #define LIMIT_VHD_BLOCK_SIZE     (256u * 1024 * 1024) /* VHD dynamic block (default 2 MiB) */
 
+/* volume shadow copies (src/image/vshadow.c) */
+#define LIMIT_VSS_STORES         512u          /* stores on one volume (Windows keeps <= 512) */
+#define LIMIT_VSS_CACHE_BYTES    (64u * 1024 * 1024) /* block cache shared by the stores */
+
 /* registry transaction logs (parsers/hivelog.c) */
 #define LIMIT_HIVELOG_SIZE       (512u * 1024 * 1024) /* one .LOG/.LOG1/.LOG2 file */
 #define LIMIT_HIVELOG_ENTRIES    (1u << 20)    /* HvLE entries replayed, both logs */

@@ -6,7 +6,8 @@ PKGS="build-essential pkg-config ntfs-3g ntfs-3g-dev libregf-dev libregf-utils
 libevtx-dev libevtx-utils libbfio-dev libvhdi-dev libvhdi-utils libewf-dev
 ewf-tools libvmdk-dev libqcow-dev libjansson-dev libxml2-dev libxml2-utils
 nettle-dev check qemu-utils valgrind strace clang llvm libclang-rt-14-dev
-python3 python3-jsonschema python3-junitparser"
+python3 python3-jsonschema python3-junitparser
+libvshadow-dev libvshadow-utils"
 
 missing=""
 for p in $PKGS; do

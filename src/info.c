@@ -11,6 +11,7 @@
 #include "image.h"
 #include "registry.h"
 #include "volume.h"
+#include "vshadow.h"
 
 static void windows_of(struct fs *fs, json_t *vol)
 {
@@ -21,6 +22,38 @@ static void windows_of(struct fs *fs, json_t *vol)
 	if (registry_windows_info_fs(fs, win, &err) < 0)
 		json_object_set_new(win, "error", json_string(err.msg));
 	json_object_set_new(vol, "windows", win);
+}
+
+/* The volume's shadow copies (issue 19): "shadow_copies" (one object per
+ * store, libvshadow's order), or "shadow_copies_error". */
+static void shadows_json(struct image *img, const struct volume_info *v,
+			 json_t *o)
+{
+	struct vss *vss = NULL;
+	struct err err;
+	json_t *arr;
+	unsigned i;
+	int rc;
+
+	err_init(&err);
+	rc = vss_open(&vss, img, v->offset, v->size, &err);
+	if (rc < 0) {
+		json_object_set_new(o, "shadow_copies_error", json_string(err.msg));
+		return;
+	}
+	arr = json_array();
+	for (i = 0; i < vss_count(vss); i++) {
+		const struct vss_store *st = vss_store_at(vss, i);
+
+		json_array_append_new(arr, json_pack("{s:i, s:s, s:s, s:s, s:s, s:I}",
+			"store", (int)st->number, "identifier", st->identifier,
+			"copy_id", st->copy_id, "set_id", st->set_id,
+			"created", st->created, "volume_size", (json_int_t)st->volume_size));
+	}
+	json_object_set_new(o, "shadow_copies", arr);
+	if (vss && vss_warning(vss)[0])
+		json_object_set_new(o, "shadow_copies_warning", json_string(vss_warning(vss)));
+	vss_free(vss);
 }
 
 static json_t *volume_json(struct image *img, const struct volume_info *v)
@@ -52,7 +85,31 @@ static json_t *volume_json(struct image *img, const struct volume_info *v)
 		json_object_set_new(o, "holds_windows", json_false());
 	}
 	fs_free(fs);
+	shadows_json(img, v, o);
 	return o;
+}
+
+static void print_shadows(json_t *v)
+{
+	json_t *arr = json_object_get(v, "shadow_copies"), *st;
+	size_t i;
+
+	if (json_is_string(json_object_get(v, "shadow_copies_error")))
+		printf("        shadow copies: cannot be read: %s\n",
+		       json_string_value(json_object_get(v, "shadow_copies_error")));
+	if (json_array_size(arr) == 0)
+		return;
+	printf("        shadow copies: %zu\n", json_array_size(arr));
+	printf("          %-5s %-36s  %-20s  %s\n", "store", "identifier", "created (UTC)", "volume size");
+	json_array_foreach(arr, i, st)
+		printf("          %-5lld %-36s  %-20s  %lld\n",
+		       (long long)json_integer_value(json_object_get(st, "store")),
+		       json_string_value(json_object_get(st, "identifier")),
+		       json_string_value(json_object_get(st, "created")),
+		       (long long)json_integer_value(json_object_get(st, "volume_size")));
+	if (json_is_string(json_object_get(v, "shadow_copies_warning")))
+		printf("          warning: %s\n",
+		       json_string_value(json_object_get(v, "shadow_copies_warning")));
 }
 
 static void print_text(json_t *root)
@@ -89,6 +146,7 @@ static void print_text(json_t *root)
 				if (json_is_string(x))
 					printf("        %s: %s\n", k, json_string_value(x));
 		}
+		print_shadows(v);
 	}
 }
 
