@@ -18,6 +18,7 @@
 #include "rules.h"
 #include "scan.h"
 #include "demo.h"
+#include "history.h"
 #include "sddl_cmd.h"
 
 static void usage(FILE *f)
@@ -42,6 +43,9 @@ static void usage(FILE *f)
 	      "  --save-baseline FILE      write this image's state as a baseline\n"
 	      "  --threshold-aspnet N      cause 4's folder limit (default from the rule: 1000)\n"
 	      "  --no-replay               judge dirty hives without replaying their logs\n"
+	      "  --shadows                 also run every check on each shadow copy of the\n"
+	      "                            volume (oldest first): history and last good values\n"
+	      "  --shadow N                the same with shadow copy store N only ('info' lists them)\n"
 	      "  -q                        quiet: the verdict line only (text)\n"
 	      "  -v                        more evidence; timings and bytes read on stderr\n"
 	      "  --no-color                no colour even on a terminal\n"
@@ -136,7 +140,8 @@ static void verbose_stats(const struct scan *s)
 int cli_main_scan(int argc, char **argv)
 {
 	enum { O_FORMAT = 256, O_PARTITION, O_OFFSET, O_RULES, O_BASELINE,
-	       O_SAVE_BASELINE, O_THRESHOLD, O_NO_COLOR, O_PROGRESS, O_NO_REPLAY };
+	       O_SAVE_BASELINE, O_THRESHOLD, O_NO_COLOR, O_PROGRESS, O_NO_REPLAY,
+	       O_SHADOWS, O_SHADOW };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "output", required_argument, NULL, 'o' },
@@ -149,6 +154,8 @@ int cli_main_scan(int argc, char **argv)
 		{ "no-color", no_argument, NULL, O_NO_COLOR },
 		{ "progress", no_argument, NULL, O_PROGRESS },
 		{ "no-replay", no_argument, NULL, O_NO_REPLAY },
+		{ "shadows", no_argument, NULL, O_SHADOWS },
+		{ "shadow", required_argument, NULL, O_SHADOW },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -203,6 +210,12 @@ int cli_main_scan(int argc, char **argv)
 		case O_NO_COLOR: no_color = 1; break;
 		case O_PROGRESS: o.progress = 1; break;
 		case O_NO_REPLAY: o.no_replay = 1; break;
+		case O_SHADOWS: o.shadows = -1; break;
+		case O_SHADOW:
+			if (parse_long(optarg, 1, &v) < 0 || v > INT_MAX)
+				return die_usage("--shadow: '%s' is not a store number (see 'vssdoctor info')", optarg);
+			o.shadows = (int)v;
+			break;
 		case 'q': o.quiet = 1; break;
 		case 'v': o.verbose = 1; break;
 		case 'h': usage(stdout); return 0;
@@ -271,7 +284,8 @@ int cli_main_scan(int argc, char **argv)
 			fprintf(stderr, "vssdoctor: cannot read '%s': %s\n", src, err.msg);
 		} else {
 			err_init(&err);
-			if (scan_run(s, rules, nrules, &err) < 0) {
+			if ((o.shadows ? history_scan(s, rules, nrules, &err) :
+			     scan_run(s, rules, nrules, &err)) < 0) {
 				fprintf(stderr, "vssdoctor: '%s': %s\n", src, err.msg);
 				s->open_failed = 1;
 				s->open_err = err;

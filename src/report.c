@@ -36,6 +36,8 @@ static json_t *result_json(const struct result *r, size_t i)
 			    r->remediation ? json_incref(r->remediation) : json_array());
 	json_object_set_new(o, "references", r->rule && r->rule->references ?
 			    json_incref(r->rule->references) : json_array());
+	if (r->last_good)
+		json_object_set(o, "last_good", r->last_good);
 	return o;
 }
 
@@ -85,6 +87,10 @@ json_t *report_json_build(const struct scan *s)
 				      result_json(&s->results[i], i));
 	json_object_set_new(root, "causes", causes);
 	json_object_set_new(root, "findings", findings);
+	if (s->shadow_copies)
+		json_object_set(root, "shadow_copies", s->shadow_copies);
+	if (s->history)
+		json_object_set(root, "history", s->history);
 	json_object_set_new(root, "warnings",
 			    s->warnings ? json_incref(s->warnings) : json_array());
 	json_object_set_new(root, "timing_ms",
@@ -225,6 +231,9 @@ static void print_result(FILE *f, const struct result *r, size_t i,
 		json_array_foreach(r->remediation, k, v)
 			fprintf(f, "      %s\n", json_string_value(v));
 	}
+	/* --shadows: the value as it was when it was right */
+	json_array_foreach(r->last_good, k, v)
+		fprintf(f, "    Last good: %s\n", json_string_value(json_object_get(v, "text")));
 }
 
 /* A present result that fails the scan (counted as a JUnit failure). */
@@ -331,6 +340,19 @@ int report_text(FILE *f, const struct scan *s, int color, int verbose)
 		for (i = 4; i < s->nresults; i++)
 			if (verbose || s->results[i].status != STATUS_ABSENT)
 				print_result(f, &s->results[i], i, c, verbose);
+	}
+	if (s->history) {
+		/* --shadows: one line per cause and finding that changed */
+		size_t nchanged = 0;
+
+		json_array_foreach(s->history, i, v)
+			nchanged += json_is_true(json_object_get(v, "changed"));
+		fprintf(f, "\nHistory (%zu shadow cop%s):%s\n", json_array_size(s->shadow_copies),
+			json_array_size(s->shadow_copies) == 1 ? "y" : "ies",
+			nchanged ? "" : " no cause or finding changed");
+		json_array_foreach(s->history, i, v)
+			if (json_is_true(json_object_get(v, "changed")))
+				fprintf(f, "  %s\n", json_string_value(json_object_get(v, "summary")));
 	}
 	if (json_array_size(s->warnings)) {
 		fprintf(f, "\nWarnings:\n");
