@@ -38,6 +38,8 @@
 /* volume shadow copies (src/image/vshadow.c) */
 #define LIMIT_VSS_STORES         512u          /* stores on one volume (Windows keeps <= 512) */
 #define LIMIT_VSS_CACHE_BYTES    (64u * 1024 * 1024) /* block cache shared by the stores */
+#define LIMIT_VSS_CATALOG_BLOCKS 64u           /* catalog blocks (127 entries each) */
+#define LIMIT_VSS_LIST_BLOCKS    (1u << 17)    /* block list / range list blocks of one store (508 x 16 KiB each: 1 TiB) */
 
 /* registry transaction logs (parsers/hivelog.c) */
 #define LIMIT_HIVELOG_SIZE       (512u * 1024 * 1024) /* one .LOG/.LOG1/.LOG2 file */

@@ -380,13 +380,14 @@ int history_scan(struct scan *s, const struct rule *rules, size_t nrules,
 		scan_warn(s, "shadow copies cannot be read: %s", e.msg);
 		return 0;
 	}
+	if (rc > 0 && vss_warning(v)[0])
+		scan_warn(s, "%s", vss_warning(v));
 	if (rc == 0 || vss_count(v) == 0) {
-		scan_warn(s, "--shadows: the volume has no shadow copies");
+		if (rc == 0 || !vss_warning(v)[0])
+			scan_warn(s, "--shadows: the volume has no shadow copies");
 		vss_free(v);
 		return 0;
 	}
-	if (vss_warning(v)[0])
-		scan_warn(s, "%s", vss_warning(v));
 	pts = calloc(vss_count(v), sizeof(*pts));
 	if (!pts) {
 		vss_free(v);

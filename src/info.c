@@ -97,8 +97,12 @@ static void print_shadows(json_t *v)
 	if (json_is_string(json_object_get(v, "shadow_copies_error")))
 		printf("        shadow copies: cannot be read: %s\n",
 		       json_string_value(json_object_get(v, "shadow_copies_error")));
-	if (json_array_size(arr) == 0)
+	if (json_array_size(arr) == 0) {
+		if (json_is_string(json_object_get(v, "shadow_copies_warning")))
+			printf("        shadow copies: none readable: %s\n",
+			       json_string_value(json_object_get(v, "shadow_copies_warning")));
 		return;
+	}
 	printf("        shadow copies: %zu\n", json_array_size(arr));
 	printf("          %-5s %-36s  %-20s  %s\n", "store", "identifier", "created (UTC)", "volume size");
 	json_array_foreach(arr, i, st)
