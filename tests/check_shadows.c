@@ -552,6 +552,16 @@ START_TEST(test_fixture_scan_history)
 	tu_vssdoctor(&r, "scan", "--rules", tu_env("VSSD_RULES"), "--shadows",
 		     "--format", "json", fx_live, NULL);
 	root = fx_json(&r, 1);       /* cause 3 is present on the live volume */
+	{
+		/* the report with its history still follows the published schema */
+		char out[4200];
+
+		snprintf(out, sizeof(out), "%s/history.json", fx_dir);
+		ck_assert_int_eq(tu_write_file(out, r.out, r.out_len), 0);
+		ck_assert_int_eq(tu_sh("/usr/bin/python3 '%s/tests/validate_report.py' json "
+				       "'%s/schema/report.schema.json' '%s' >/dev/null",
+				       tu_env("VSSD_SRC"), tu_env("VSSD_SRC"), out), 0);
+	}
 	json_array_foreach(json_object_get(root, "shadow_copies"), i, sc) {
 		ck_assert_str_eq(json_string_value(json_object_get(sc, "created")),
 				 fx_states[i].created);
