@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "events.h"
 #include "registry.h"
 #include "rules.h"
 #include "sddl.h"
@@ -350,8 +351,8 @@ static int by_time(const void *a, const void *b)
 	return x->st->number < y->st->number ? -1 : x->st->number > y->st->number;
 }
 
-int history_scan(struct scan *s, const struct rule *rules, size_t nrules,
-		 struct err *err)
+static int history_run(struct scan *s, const struct rule *rules, size_t nrules,
+		       struct err *err)
 {
 	const struct scan_opts *o = s->opts;
 	struct point *pts = NULL;
@@ -456,4 +457,18 @@ int history_scan(struct scan *s, const struct rule *rules, size_t nrules,
 	vss_free(v);
 	s->t_total_ms = (now_ns() - s->t_start_ns) / 1000000;
 	return 0;
+}
+
+int history_scan(struct scan *s, const struct rule *rules, size_t nrules,
+		 struct err *err)
+{
+	int rc;
+
+	/* a log the stores have byte for byte in common is indexed once */
+	if (s->opts && s->opts->shadows)
+		events_share_begin();
+	rc = history_run(s, rules, nrules, err);
+	if (s->opts && s->opts->shadows)
+		events_share_end();
+	return rc;
 }

@@ -265,13 +265,19 @@ END_TEST
 	"(A;;CCLCSWLOCRRC;;;IU)(A;;CCLCSWLOCRRC;;;SU)(A;;CCLCSWLOCRRC;;;AU)" \
 	"S:(AU;FA;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;WD)"
 #define FX_GOOD_LINE "reg system sddl ControlSet001\\Services\\CryptSvc\\Security Security " FX_GOOD_SD "\n"
+/* every state has an Application log; from 03:00 on it holds a failed
+ * backup "System writer is not found" (finding backup-writer-missing) */
+#define FX_EV_VSS "event application provider=VSS id=8224 time=2019-06-01T09:00:00Z text=\n"
+#define FX_EV_BACKUP "event application provider=Microsoft-Windows-Backup id=517 " \
+	"time=2019-06-05T02:30:00Z data=BackupTime:2019-06-05T02:29:00Z data=ErrorCode:0x80780102 " \
+	"\"data=ErrorMessage:System writer is not found in the backup.\"\n"
 #define FX_STORES 3
 
 static const struct { const char *created, *scenario; } fx_states[FX_STORES + 1] = {
-	{ "2019-06-04T23:43:01Z", "os 2008r2\nbreak cause2\n" FX_GOOD_LINE },
-	{ "2019-06-05T02:10:00Z", "os 2008r2\n" FX_GOOD_LINE },
-	{ "2019-06-05T03:00:00Z", "os 2008r2\nbreak cause3\n" },
-	{ NULL, "os 2008r2\nbreak cause3\nservices 4\n" },          /* live */
+	{ "2019-06-04T23:43:01Z", "os 2008r2\nbreak cause2\n" FX_GOOD_LINE FX_EV_VSS },
+	{ "2019-06-05T02:10:00Z", "os 2008r2\n" FX_GOOD_LINE FX_EV_VSS },
+	{ "2019-06-05T03:00:00Z", "os 2008r2\nbreak cause3\n" FX_EV_VSS FX_EV_BACKUP },
+	{ NULL, "os 2008r2\nbreak cause3\nservices 4\n" FX_EV_VSS FX_EV_BACKUP },  /* live */
 };
 static const char *const fx_ids[FX_STORES] = {
 	"5d0c0001-8722-11e9-9178-525400123450",
@@ -590,6 +596,13 @@ START_TEST(test_fixture_scan_history)
 	statuses(h, st, sizeof(st));
 	ck_assert_str_eq(st, "AAAA");
 	ck_assert(json_is_false(json_object_get(h, "changed")));
+	/* a finding from the event log: each store judged on its own log
+	 * (stores 1 and 2 share one log's bytes, store 3 the live one's) */
+	h = history_of(root, "backup-writer-missing");
+	statuses(h, st, sizeof(st));
+	ck_assert_str_eq(st, "AAPP");
+	ck_assert_str_eq(json_string_value(json_object_get(h, "summary")),
+			 "backup-writer-missing absent on 2019-06-05 02:10 (store 2), present from 2019-06-05 03:00 (store 3)");
 
 	/* the last good value is the one of store 2, not the SCM default */
 	c = cause_of(root, "cause3");

@@ -1,5 +1,6 @@
 /* Block cache: a hash table of block numbers with chaining by index, and a
- * least-recently-used list through the same slots.  All memory is taken at
+ * least-recently-used list through the same slots (new blocks enter at its
+ * tail once the cache is full: see get_block).  All memory is taken at
  * creation (max_blocks slots), so a read never allocates. */
 #include "bcache.h"
 
@@ -106,6 +107,19 @@ static void lru_push_front(struct bcache *c, uint32_t i)
 		c->tail = i;
 }
 
+static void lru_push_back(struct bcache *c, uint32_t i)
+{
+	struct slot *s = &c->slots[i];
+
+	s->next = NIL;
+	s->prev = c->tail;
+	if (c->tail != NIL)
+		c->slots[c->tail].next = i;
+	c->tail = i;
+	if (c->head == NIL)
+		c->head = i;
+}
+
 static void hash_remove(struct bcache *c, uint32_t i)
 {
 	uint32_t *p = &c->buckets[bucket_of(c, c->slots[i].blockno)];
@@ -131,6 +145,7 @@ static int get_block(struct bcache *c, uint64_t blockno, uint32_t *out,
 {
 	uint32_t i = lookup(c, blockno), b;
 	uint64_t off = blockno << c->shift;
+	int full_before;
 	size_t len = c->block;
 	int rc;
 
@@ -144,6 +159,7 @@ static int get_block(struct bcache *c, uint64_t blockno, uint32_t *out,
 		return 0;
 	}
 	c->st.misses++;
+	full_before = c->used == c->max_blocks;
 	if (c->used < c->max_blocks) {
 		i = c->used++;
 	} else {
@@ -175,7 +191,14 @@ static int get_block(struct bcache *c, uint64_t blockno, uint32_t *out,
 	b = bucket_of(c, blockno);
 	c->slots[i].hnext = c->buckets[b];
 	c->buckets[b] = i;
-	lru_push_front(c, i);
+	/* a new block enters at the head while the cache fills, then at the
+	 * tail (LRU insertion policy): it must be hit again to stay.  So one
+	 * store's pass over more than the cache holds does not flush what the
+	 * stores share, and each pass finds the blocks kept from the first. */
+	if (!full_before || c->tail == NIL)
+		lru_push_front(c, i);
+	else
+		lru_push_back(c, i);
 	*out = i;
 	return 0;
 }
