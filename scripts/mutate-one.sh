@@ -11,7 +11,7 @@ if ! "$O/testdata/mutate" "$base" "$img" --seed "$seed" --recipe-out "$rec"; the
 	echo "$seed mutatefail 0"
 	exit 0
 fi
-timeout -s KILL 10 "$ASAN_O/vssdoctor" scan --format json "$img" >/dev/null 2>"$TMP/e$seed"
+timeout -s KILL 10 "$ASAN_O/vssdoctor" scan --shadows --format json "$img" >/dev/null 2>"$TMP/e$seed"
 st=$?
 case $st in
 0|1|2|3) cls=ok ;;
