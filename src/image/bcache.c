@@ -41,6 +41,8 @@ int bcache_new(struct bcache **out, struct image *img, uint64_t base,
 	if (block < 512 || (block & (block - 1)) || block > (1u << 24))
 		return err_set(err, -E_INTERNAL, "block cache: bad block size %zu", block);
 	n = max_bytes / block;
+	if (n > size / block + 1)
+		n = (size_t)(size / block + 1);   /* never more than the volume */
 	if (n == 0)
 		n = 1;
 	if (n > (1u << 20))
