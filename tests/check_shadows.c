@@ -661,6 +661,31 @@ START_TEST(test_fixture_one_store)
 }
 END_TEST
 
+/* A volume given as a directory shows no shadow copies: --shadows says
+ * so (report and stderr) and judges the live files as always. */
+START_TEST(test_fixture_directory_source)
+{
+	char dir[4200];
+	struct tu_run r;
+
+	snprintf(dir, sizeof(dir), "%s/dirsrc", fx_dir);
+	ck_assert_int_eq(tu_sh("mkdir -p '%s/Windows/System32/config' && "
+			       "ntfscat -f '%s' /Windows/System32/config/SYSTEM > '%s/Windows/System32/config/SYSTEM' && "
+			       "ntfscat -f '%s' /Windows/System32/config/SOFTWARE > '%s/Windows/System32/config/SOFTWARE'",
+			       dir, fx_live, dir, fx_live, dir), 0);
+	tu_vssdoctor(&r, "scan", "--rules", tu_env("VSSD_RULES"), "--shadows", dir, NULL);
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.out, "[PRESENT] cause3"), "%s", r.out);
+	ck_assert_msg(strstr(r.out, "--shadows: a mounted volume's directory does not show its shadow copies"),
+		      "%s", r.out);
+	ck_assert_msg(strstr(r.err, "shadow copies are read from disk images, not from a directory"),
+		      "%s", r.err);
+	ck_assert_ptr_null(strstr(r.out, "History ("));
+	tu_run_free(&r);
+	tu_sh("rm -rf '%s'", dir);
+}
+END_TEST
+
 /* The same volume inside disk images: the stores are found through every
  * image layer, at the partition's offset. */
 START_TEST(test_fixture_in_images)
@@ -756,6 +781,7 @@ Suite *shadows_suite(void)
 	tcase_add_test(tf, test_fixture_stores_are_the_states);
 	tcase_add_test(tf, test_fixture_scan_history);
 	tcase_add_test(tf, test_fixture_one_store);
+	tcase_add_test(tf, test_fixture_directory_source);
 	tcase_add_loop_test(tf, test_fixture_in_images, 0, 3);
 	tcase_add_loop_test(tf, test_fixture_hostile, 0, (int)nkinds);
 	suite_add_tcase(s, tf);
