@@ -238,6 +238,37 @@ START_TEST(test_no_vss_header)
 }
 END_TEST
 
+/* An NTFS boot sector with a sector count but 0 bytes per sector made
+ * libvshadow 20190323 divide by zero (SIGFPE; found by fuzz_vss): one
+ * error, no crash. */
+START_TEST(test_boot_sector_zero_sector_size)
+{
+	static uint8_t vol[64 * 1024];
+	static const uint8_t vss_id[16] = {
+		0x6b, 0x87, 0x08, 0x38, 0x76, 0xc1, 0x48, 0x4e,
+		0xb7, 0xae, 0x04, 0x04, 0x6e, 0x6c, 0xc7, 0x52,
+	};
+	struct image *img = NULL;
+	struct vss *v = NULL;
+	struct err err;
+
+	memcpy(vol + 3, "NTFS    ", 8);
+	vol[0x0b] = 0;                 /* bytes per sector: 0 */
+	vol[0x0c] = 0;
+	vol[0x0d] = 8;                 /* sectors per cluster */
+	vol[0x28] = 128;               /* total sectors (64-bit field) */
+	memcpy(vol + 0x1e00, vss_id, 16);
+	vol[0x1e00 + 0x10] = 1;        /* version */
+	vol[0x1e00 + 0x14] = 1;        /* record type: volume header */
+	err_init(&err);
+	ck_assert_int_eq(image_from_memory(&img, vol, sizeof(vol), &err), 0);
+	ck_assert_int_lt(vss_open(&v, img, 0, sizeof(vol), &err), 0);
+	ck_assert_ptr_null(v);
+	ck_assert_msg(strstr(err.msg, "0 bytes per sector"), "%s", err.msg);
+	image_free(img);
+}
+END_TEST
+
 START_TEST(test_sample_scan_says_no_windows)
 {
 	struct tu_run r;
@@ -787,6 +818,7 @@ Suite *shadows_suite(void)
 	suite_add_tcase(s, tf);
 	tcase_set_timeout(tu, TEST_TIMEOUT);
 	tcase_add_test(tu, test_no_vss_header);
+	tcase_add_test(tu, test_boot_sector_zero_sector_size);
 	suite_add_tcase(s, tu);
 	return s;
 }

@@ -505,6 +505,33 @@ static const struct vss_chains *chains_of(const struct vss *v, const uint8_t g[1
 	return NULL;
 }
 
+/* libvshadow 20190323 (libvshadow_io_handle_read_ntfs_volume_header)
+ * divides by bytes per sector x sectors per cluster of an NTFS boot
+ * sector with a sector count: a zero there is SIGFPE (found by fuzz_vss).
+ * Refuse such a volume before libvshadow sees it.  0 or <0. */
+static int boot_sector_check(struct vss *v, struct err *err)
+{
+	uint8_t b[0x30];
+	uint64_t sectors;
+
+	if (bcache_read(v->io.cache, 0, b, sizeof(b), err) < 0)
+		return err_wrap(err, "NTFS boot sector");
+	/* 0x03 "NTFS    ", 0x0b bytes per sector, 0x0d sectors per cluster,
+	 * 0x13 / 0x20 / 0x28 total sectors (16, 32, 64 bits: the first not 0) */
+	if (memcmp(b + 3, "NTFS    ", 8) != 0)
+		return 0;
+	sectors = le16(b + 0x13);
+	if (sectors == 0)
+		sectors = le32(b + 0x20);
+	if (sectors == 0)
+		sectors = le64(b + 0x28);
+	if (sectors != 0 && (le16(b + 0x0b) == 0 || b[0x0d] == 0))
+		return err_set(err, -E_CORRUPT,
+			       "NTFS boot sector: %u bytes per sector, %u sectors per cluster",
+			       le16(b + 0x0b), b[0x0d]);
+	return 0;
+}
+
 /* 1: the volume has a VSS volume header; 0: not; <0 read error. */
 static int has_vss_header(struct image *img, uint64_t offset, uint64_t size,
 			  struct err *err)
@@ -582,6 +609,9 @@ int vss_open(struct vss **out, struct image *img, uint64_t offset,
 		rc = err_set(err, -E_NOMEM, "cannot create a libbfio handle");
 		goto fail;
 	}
+	rc = boot_sector_check(v, err);
+	if (rc < 0)
+		goto fail;
 	rc = catalog_check(v, err);
 	if (rc < 0)
 		goto fail;
