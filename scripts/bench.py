@@ -183,10 +183,11 @@ def print_shadows(one, allv, nread):
 def main():
     if os.environ.get("BENCH_ONLY") == "shadows":
         os.environ["VSSDOCTOR_RULES"] = RULES
+        rows = shadows_bench()
         print()
         print("vssdoctor bench, shadow copies only (median of %d runs, warm cache)" % RUNS)
         print("%-14s %9s %9s %10s" % ("case", "wall s", "cpu s", "rss MiB"))
-        print_shadows(*shadows_bench())
+        print_shadows(*rows)
         return 0
     h = hashlib.sha256(scenario().encode())
     for f in ("scenario.c", "regf_writer.c", "evtx_writer.c", "ntfs_builder.c", "disk_writer.c"):
