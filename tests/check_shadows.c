@@ -8,6 +8,7 @@
  * what the writer wrote. */
 #define _GNU_SOURCE
 #include <jansson.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <stdio.h>
@@ -219,6 +220,78 @@ START_TEST(test_sample_store_views_mount)
 	}
 	vss_free(v);
 	image_free(img);
+}
+END_TEST
+
+/* Every byte the sample holds (its data extents: about 80 MB), read
+ * through each store view (libvshadow over our libbfio handle and block
+ * cache), is what libvshadow's own vshadowmount serves for that store. */
+START_TEST(test_sample_store_bytes_match_vshadowmount)
+{
+	static uint8_t a[1 << 20], b[1 << 20];
+	struct image *img = NULL, *view = NULL;
+	struct vss *v = NULL;
+	struct err err;
+	char *mnt, path[4200];
+	uint64_t compared = 0;
+	unsigned i;
+	int fd, vfd;
+
+	if (!sample_raw)
+		return;
+	mnt = tu_tmpdir("shadows-sample-mnt");
+	if (access("/usr/bin/vshadowmount", X_OK) != 0 ||
+	    tu_sh("timeout 60 vshadowmount -o 32256 '%s' '%s' >/dev/null 2>&1", sample_raw, mnt) != 0) {
+		fprintf(stderr, "note: vshadowmount unavailable here (no FUSE?): sample store bytes not compared\n");
+		tu_sh("rmdir '%s'", mnt);
+		free(mnt);
+		return;
+	}
+	err_init(&err);
+	fd = open(sample_raw, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_msg(image_open(&img, sample_raw, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(vss_open(&v, img, SAMPLE_OFFSET, 137436171264ull, &err), 1);
+	for (i = 0; i < vss_count(v); i++) {
+		off_t at = (off_t)SAMPLE_OFFSET;
+
+		snprintf(path, sizeof(path), "%s/vss%u", mnt, i + 1);
+		vfd = open(path, O_RDONLY);
+		ck_assert_msg(vfd >= 0, "%s", path);
+		ck_assert_int_eq(vss_store_image(v, i, &view, &err), 0);
+		for (;;) {
+			off_t d = lseek(fd, at, SEEK_DATA), h;
+
+			if (d < 0)
+				break;
+			h = lseek(fd, d, SEEK_HOLE);
+			for (at = d; at < h && (uint64_t)at - SAMPLE_OFFSET < image_size(view);) {
+				uint64_t voff = (uint64_t)at - SAMPLE_OFFSET;
+				size_t n = sizeof(a);
+
+				if ((uint64_t)(h - at) < n)
+					n = (size_t)(h - at);
+				if (image_size(view) - voff < n)
+					n = (size_t)(image_size(view) - voff);
+				ck_assert_msg(image_read(view, voff, a, n, &err) == 0, "%s", err.msg);
+				ck_assert_int_eq(pread(vfd, b, n, (off_t)voff), (ssize_t)n);
+				ck_assert_msg(memcmp(a, b, n) == 0, "store %u differs at volume offset %llu",
+					      i + 1, (unsigned long long)voff);
+				compared += n;
+				at += (off_t)n;
+			}
+			at = h;
+		}
+		image_free(view);
+		close(vfd);
+	}
+	ck_assert_uint_gt(compared, 6 * 40ull * 1024 * 1024);
+	vss_free(v);
+	image_free(img);
+	close(fd);
+	tu_sh("fusermount -u '%s' 2>/dev/null || umount '%s'", mnt, mnt);
+	tu_sh("rmdir '%s'", mnt);
+	free(mnt);
 }
 END_TEST
 
@@ -802,6 +875,7 @@ Suite *shadows_suite(void)
 	tcase_set_timeout(ts, TEST_TIMEOUT);
 	tcase_add_test(ts, test_sample_info_lists_stores);
 	tcase_add_test(ts, test_sample_store_views_mount);
+	tcase_add_test(ts, test_sample_store_bytes_match_vshadowmount);
 	tcase_add_test(ts, test_sample_scan_says_no_windows);
 	suite_add_tcase(s, ts);
 	while (vss_writer_damage_kinds[nkinds])
