@@ -16,7 +16,7 @@ PREFIX   ?= /usr/local
 VERSION  := 0.1.0
 SAMPLES  ?= $(abspath ../shared/samples)
 
-PKGS     := libntfs-3g libregf libevtx libbfio libvhdi libewf libvmdk libqcow jansson libxml-2.0 nettle
+PKGS     := libntfs-3g libregf libevtx libbfio libvhdi libewf libvmdk libqcow libvshadow jansson libxml-2.0 nettle
 CC       ?= cc
 ifeq ($(origin CC),default)
 CC       := cc
@@ -50,7 +50,8 @@ endif
 
 # pkg-config may be missing before `make deps`; only ask it when building.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-# The image libraries (libvhdi, libewf, libvmdk, libqcow) are not linked:
+# The image libraries (libvhdi, libewf, libvmdk, libqcow, libvshadow) are
+# not linked:
 # every libyal .so exports its bundled libbfio/libcdata/libfvalue... copies
 # and they bound across libraries (libewf crashed opening any E01), so
 # src/image/image_lib.c loads each with dlopen(RTLD_DEEPBIND) (dlmopen

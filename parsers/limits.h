@@ -50,6 +50,13 @@
 #define LIMIT_IMAGE_NAME_LEN     4096u         /* parent / extent file name bytes */
 #define LIMIT_VHD_BLOCK_SIZE     (256u * 1024 * 1024) /* VHD dynamic block (default 2 MiB) */
 
+/* volume shadow copies (src/image/vshadow.c) */
+#define LIMIT_VSS_STORES         512u          /* stores on one volume (Windows keeps <= 512) */
+#define LIMIT_VSS_CACHE_BYTES    (64u * 1024 * 1024) /* block cache shared by the stores */
+#define LIMIT_VSS_CATALOG_BLOCKS 64u           /* catalog blocks (127 entries each) */
+#define LIMIT_EVENTS_SHARE_BYTES (256u * 1024 * 1024) /* event log bytes kept to share indexes across shadow copies */
+#define LIMIT_VSS_LIST_BLOCKS    (1u << 17)    /* block list / range list blocks of one store (508 x 16 KiB each: 1 TiB) */
+
 /* registry transaction logs (parsers/hivelog.c) */
 #define LIMIT_HIVELOG_SIZE       (512u * 1024 * 1024) /* one .LOG/.LOG1/.LOG2 file */
 #define LIMIT_HIVELOG_ENTRIES    (1u << 20)    /* HvLE entries replayed, both logs */

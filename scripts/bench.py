@@ -24,6 +24,10 @@ same bytes, as a farm's identical golden images) scanned with -j 2 next
 to one single scan; the skim's rate on one log next to evtxexport's (the
 events suite's bench case); and the load average, since the figures are
 only comparable on a quiet machine.
+The shadow-copy case (issue 19) has a fixture of its own: a 1 GiB volume
+in nine states written as eight shadow copies by testdata/mkvss; it times
+`scan` and `scan --shadows` and prints their ratio.  BENCH_ONLY=shadows
+runs that case alone.
 """
 import hashlib
 import os
@@ -167,7 +171,76 @@ def measure_shell(cmds, runs=3):
     return statistics.median(totals), statistics.median(cpus)
 
 
+def shadows_scenario(k):
+    """state k (1..9) of the shadow-copy bench volume: 1 GiB, 1,000 more
+    services, hives of ~30 and ~20 MB, two logs of 30,000 records, 2,000
+    WinSxS folders; SYSTEM differs in every state (a value), CryptSvc's
+    descriptor is broken from state 5 on; the logs are the same in all."""
+    lines = ["size 1G", "os 2019", "services 1000", "pad system 30M", "pad software 20M",
+             "filemaps_files 2000",
+             'folders "Windows\\Microsoft.NET\\Framework\\v4.0.30319\\Temporary ASP.NET Files" 800 t',
+             "evtx application bulk 30000 seed=1", "evtx system bulk 30000 seed=2"]
+    for i in range(2000):
+        lines.append("vol files Windows\\WinSxS\\amd64_c%05d_31bf3856ad364e35_10.0.17763.%d_none_%08x 10 f"
+                     % (i, i % 3000, (i * 2654435761) & 0xffffffff))
+    if k >= 5:
+        lines.append("break cause3")
+    lines.append("reg system dword ControlSet001\\Services\\CryptSvc BenchStep %d" % k)
+    return "\n".join(lines) + "\n"
+
+
+def shadows_bench():
+    """issue 19: a volume with 8 shadow copies; scan vs scan --shadows
+    (target: all of them cost at most 1 + 0.25 x 8 single scans)"""
+    h = hashlib.sha256(shadows_scenario(1).encode())
+    for f in ("scenario.c", "regf_writer.c", "evtx_writer.c", "ntfs_builder.c", "vss_writer.c"):
+        h.update(open(os.path.join(TOP, "testdata/lib", f), "rb").read())
+    cache = os.path.join(os.environ.get("VSSD_BENCH_DIR", "/var/tmp/vssdoctor-bench"),
+                         "shadows-" + h.hexdigest()[:16])
+    os.makedirs(cache, exist_ok=True)
+    live = os.path.join(cache, "live.img")
+    if not os.path.exists(os.path.join(cache, "done")):
+        t = time.time()
+        print("bench: building the shadow-copy fixture in %s (once)" % cache, flush=True)
+        args = []
+        for k in range(1, 10):
+            scn = os.path.join(cache, "state%d.scenario" % k)
+            img = os.path.join(cache, "state%d.img" % k)
+            with open(scn, "w") as f:
+                f.write(shadows_scenario(k))
+            sh("'%s/mkscenario' '%s' '%s'" % (TOOLS, img, scn))
+            if k < 9:
+                args.append("2019-06-%02dT10:00:00Z '%s'" % (k, img))
+        sh("cp --sparse=always '%s/state9.img' '%s'" % (cache, live))
+        sh("'%s/mkvss' '%s' %s >/dev/null" % (TOOLS, live, " ".join(args)))
+        for k in range(1, 9):
+            os.unlink(os.path.join(cache, "state%d.img" % k))
+        open(os.path.join(cache, "done"), "w").write("built in %.0f s\n" % (time.time() - t))
+    one = measure([BIN, "scan", "--format", "json", live])
+    allv = measure([BIN, "scan", "-v", "--shadows", "--format", "json", live])
+    m = re.search(r"read (\d+) bytes", allv[3])
+    return one, allv, int(m.group(1)) if m else -1
+
+
+def print_shadows(one, allv, nread):
+    ratio = allv[0] / max(one[0], 1e-9)
+    print("%-14s %9.3f %9.3f %10.1f   (1 GiB volume, scan of the live volume only)"
+          % ("shadows x0", one[0], one[1], one[2] / 1024))
+    print("%-14s %9.3f %9.3f %10.1f   (scan --shadows: 8 stores + live; %d bytes read)"
+          % ("shadows x8", allv[0], allv[1], allv[2] / 1024, nread))
+    print("         8 stores cost <= 1 + 0.25 x 8 = 3.0 single scans: %s (%.2f; cpu %.2f)"
+          % ("ok" if ratio <= 3.0 else "MISS", ratio, allv[1] / max(one[1], 1e-9)))
+
+
 def main():
+    if os.environ.get("BENCH_ONLY") == "shadows":
+        os.environ["VSSDOCTOR_RULES"] = RULES
+        rows = shadows_bench()
+        print()
+        print("vssdoctor bench, shadow copies only (median of %d runs, warm cache)" % RUNS)
+        print("%-14s %9s %9s %10s" % ("case", "wall s", "cpu s", "rss MiB"))
+        print_shadows(*rows)
+        return 0
     h = hashlib.sha256(scenario().encode())
     for f in ("scenario.c", "regf_writer.c", "evtx_writer.c", "ntfs_builder.c", "disk_writer.c"):
         h.update(open(os.path.join(TOP, "testdata/lib", f), "rb").read())
@@ -231,6 +304,7 @@ def main():
     one_wall, one_cpu, one_rss, _ = measure([BIN, "scan", "--format", "json", copies[0]])
     b_wall, b_cpu, b_rss, _ = measure([BIN, "scan", "-j", "2", "--format", "json"] + copies, runs=3)
     sizes = (os.path.getsize(os.path.join(d, "System.evtx")), os.path.getsize(os.path.join(d, "Application.evtx")))
+    shadow_rows = shadows_bench()
 
     print()
     print("vssdoctor bench (median of %d runs, warm cache; fixture %s; load average %s)" % (RUNS, cache, loadavg()))
@@ -250,6 +324,7 @@ def main():
     print("%-14s %9.3f %9.3f %10.1f   (one demo image)" % ("single scan", one_wall, one_cpu, one_rss / 1024))
     print("%-14s %9.3f %9.3f %10.1f   (100 demo images, -j 2: %.2fx of 50 single scans)"
           % ("batch -j 2", b_wall, b_cpu, b_rss / 1024, b_wall / max(50 * one_wall, 1e-9)))
+    print_shadows(*shadow_rows)
     vhdx, raw = rows[0], rows[1]
     print()
     print("targets: vhdx wall <= 1.5 s: %s (%.3f); rss <= 256 MiB: %s (%.1f); read <= 200 MB: %s (%.1f MB)"

@@ -2,8 +2,8 @@
 # mutate-campaign.sh N [FIRST_SEED]
 #
 # Issue 8's mutation campaign: N mutated fixture images (testdata/mutate:
-# bit flips, byte runs and truncations inside NTFS metadata, hive cells and
-# EVTX chunks), each scanned by the ASan+UBSan build of vssdoctor with a
+# bit flips, byte runs and truncations inside NTFS metadata, hive cells,
+# EVTX chunks, VSS metadata of shadow copies), each scanned by the ASan+UBSan build of vssdoctor with a
 # 10 s limit.  Counts crashes (signals), sanitizer reports, hangs, leaks
 # and exit statuses outside 0-3; keeps every failing recipe, minimised, in
 # $MUT_O/failures.  Exit 1 when anything failed.
@@ -28,12 +28,21 @@ export VSSDOCTOR_RULES="$TOP/rules"
 rm -rf "$MUT_O/results" && mkdir -p "$MUT_O/results" "$MUT_O/failures" "$MUT_O/bases" "$TMP"
 trap 'rm -rf "$TMP"' EXIT
 
-# the bases: three small Windows volumes with hives and logs
+# the bases: three small Windows volumes with hives and logs, and one with
+# two shadow copies (the healthy volume, then with cause 3; scanned with
+# --shadows, so the stores' metadata is mutated and read too)
 i=0
 for name in healthy broken filemaps; do
 	"$O/testdata/mkscenario" "$MUT_O/bases/base$i.img" "$TOP/tests/mutate/$name.scenario" || exit 1
 	i=$((i + 1))
 done
+v="$MUT_O/bases/base$i.img"
+"$O/testdata/mkscenario" "$TMP/state1.img" "$TOP/tests/mutate/healthy.scenario" &&
+	"$O/testdata/mkscenario" "$TMP/state2.img" "$TOP/tests/mutate/healthy.scenario" &&
+	{ cat "$TOP/tests/mutate/healthy.scenario"; echo "break cause3"; } | "$O/testdata/mkscenario" "$v" - &&
+	"$O/testdata/mkvss" "$v" 2019-06-04T23:43:01Z "$TMP/state1.img" 2019-06-05T02:10:00Z "$TMP/state2.img" >/dev/null || exit 1
+rm -f "$TMP/state1.img" "$TMP/state2.img"
+i=$((i + 1))
 NBASES=$i
 
 export O ASAN_O MUT_O TMP NBASES TOP

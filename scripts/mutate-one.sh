@@ -11,7 +11,7 @@ if ! "$O/testdata/mutate" "$base" "$img" --seed "$seed" --recipe-out "$rec"; the
 	echo "$seed mutatefail 0"
 	exit 0
 fi
-timeout -s KILL 10 "$ASAN_O/vssdoctor" scan --format json "$img" >/dev/null 2>"$TMP/e$seed"
+timeout -s KILL 10 "$ASAN_O/vssdoctor" scan --shadows --format json "$img" >/dev/null 2>"$TMP/e$seed"
 st=$?
 . "$TOP/scripts/mutate-lib.sh"
 cls=$(mutate_class "$st" "$TMP/e$seed")

@@ -22,6 +22,7 @@
 #include "rules.h"
 #include "scan.h"
 #include "demo.h"
+#include "history.h"
 #include "sddl_cmd.h"
 
 static void usage(FILE *f)
@@ -48,6 +49,9 @@ static void usage(FILE *f)
 	      "  --save-baseline FILE      write this image's state as a baseline\n"
 	      "  --threshold-aspnet N      cause 4's folder limit (default from the rule: 1000)\n"
 	      "  --no-replay               judge dirty hives without replaying their logs\n"
+	      "  --shadows                 also run every check on each shadow copy of the\n"
+	      "                            volume (oldest first): history and last good values\n"
+	      "  --shadow N                the same with shadow copy store N only ('info' lists them)\n"
 	      "  -q                        quiet: the verdict line only (text)\n"
 	      "  -v                        more evidence; timings and bytes read on stderr\n"
 	      "  --no-color                no colour even on a terminal\n"
@@ -207,7 +211,8 @@ static void scan_one(struct scan_batch *b, struct scan_job *j)
 		fprintf(errf, "vssdoctor: cannot read '%s': %s\n", j->src, err.msg);
 	} else {
 		err_init(&err);
-		if (scan_run(s, b->rules, b->nrules, &err) < 0) {
+		if ((o->shadows ? history_scan(s, b->rules, b->nrules, &err) :
+		     scan_run(s, b->rules, b->nrules, &err)) < 0) {
 			fprintf(errf, "vssdoctor: '%s': %s\n", j->src, err.msg);
 			s->open_failed = 1;
 			s->open_err = err;
@@ -286,7 +291,7 @@ int cli_main_scan(int argc, char **argv)
 {
 	enum { O_FORMAT = 256, O_PARTITION, O_OFFSET, O_RULES, O_BASELINE,
 	       O_SAVE_BASELINE, O_THRESHOLD, O_NO_COLOR, O_PROGRESS, O_NO_REPLAY,
-	       O_BDE_SECRET };
+	       O_BDE_SECRET, O_SHADOWS, O_SHADOW };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "output", required_argument, NULL, 'o' },
@@ -306,6 +311,8 @@ int cli_main_scan(int argc, char **argv)
 		{ "key-file", required_argument, NULL, O_BDE_SECRET },
 		{ "fvek", required_argument, NULL, O_BDE_SECRET },
 		{ "fvek-file", required_argument, NULL, O_BDE_SECRET },
+		{ "shadows", no_argument, NULL, O_SHADOWS },
+		{ "shadow", required_argument, NULL, O_SHADOW },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "jobs", required_argument, NULL, 'j' },
@@ -374,6 +381,12 @@ int cli_main_scan(int argc, char **argv)
 			err_init(&err);
 			if (bde_secret_option_parse(longopts[li].name, optarg, &err) < 0)
 				return die_usage("%s", err.msg);
+			break;
+		case O_SHADOWS: o.shadows = -1; break;
+		case O_SHADOW:
+			if (parse_long(optarg, 1, &v) < 0 || v > INT_MAX)
+				return die_usage("--shadow: '%s' is not a store number (see 'vssdoctor info')", optarg);
+			o.shadows = (int)v;
 			break;
 		case 'q': o.quiet = 1; break;
 		case 'v': o.verbose = 1; break;

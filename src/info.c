@@ -13,6 +13,7 @@
 #include "registry.h"
 #include "volume.h"
 #include "windir.h"
+#include "vshadow.h"
 
 static void windows_of(struct fs *fs, const char *folder, json_t *vol)
 {
@@ -38,6 +39,38 @@ static void windows_of(struct fs *fs, const char *folder, json_t *vol)
 	}
 	registry_free(reg);
 	json_object_set_new(vol, "windows", win);
+}
+
+/* The volume's shadow copies (issue 19): "shadow_copies" (one object per
+ * store, libvshadow's order), or "shadow_copies_error". */
+static void shadows_json(struct image *img, const struct volume_info *v,
+			 json_t *o)
+{
+	struct vss *vss = NULL;
+	struct err err;
+	json_t *arr;
+	unsigned i;
+	int rc;
+
+	err_init(&err);
+	rc = vss_open(&vss, img, v->offset, v->size, &err);
+	if (rc < 0) {
+		json_object_set_new(o, "shadow_copies_error", json_string(err.msg));
+		return;
+	}
+	arr = json_array();
+	for (i = 0; i < vss_count(vss); i++) {
+		const struct vss_store *st = vss_store_at(vss, i);
+
+		json_array_append_new(arr, json_pack("{s:i, s:s, s:s, s:s, s:s, s:I}",
+			"store", (int)st->number, "identifier", st->identifier,
+			"copy_id", st->copy_id, "set_id", st->set_id,
+			"created", st->created, "volume_size", (json_int_t)st->volume_size));
+	}
+	json_object_set_new(o, "shadow_copies", arr);
+	if (vss && vss_warning(vss)[0])
+		json_object_set_new(o, "shadow_copies_warning", json_string(vss_warning(vss)));
+	vss_free(vss);
 }
 
 static void ntfs_json(json_t *o, struct image *img, uint64_t offset,
@@ -101,6 +134,7 @@ static json_t *volume_json(struct image *img, const struct volume_info *v,
 	if (v->fs != VOLUME_FS_NTFS)
 		return o;
 	ntfs_json(o, img, v->offset, v->size);
+	shadows_json(img, v, o);
 	return o;
 }
 
@@ -177,6 +211,33 @@ static void assign_letters(struct image *img, struct volume_table *vt)
 	fs_free(fs);
 }
 
+static void print_shadows(json_t *v)
+{
+	json_t *arr = json_object_get(v, "shadow_copies"), *st;
+	size_t i;
+
+	if (json_is_string(json_object_get(v, "shadow_copies_error")))
+		printf("        shadow copies: cannot be read: %s\n",
+		       json_string_value(json_object_get(v, "shadow_copies_error")));
+	if (json_array_size(arr) == 0) {
+		if (json_is_string(json_object_get(v, "shadow_copies_warning")))
+			printf("        shadow copies: none readable: %s\n",
+			       json_string_value(json_object_get(v, "shadow_copies_warning")));
+		return;
+	}
+	printf("        shadow copies: %zu\n", json_array_size(arr));
+	printf("          %-5s %-36s  %-20s  %s\n", "store", "identifier", "created (UTC)", "volume size");
+	json_array_foreach(arr, i, st)
+		printf("          %-5lld %-36s  %-20s  %lld\n",
+		       (long long)json_integer_value(json_object_get(st, "store")),
+		       json_string_value(json_object_get(st, "identifier")),
+		       json_string_value(json_object_get(st, "created")),
+		       (long long)json_integer_value(json_object_get(st, "volume_size")));
+	if (json_is_string(json_object_get(v, "shadow_copies_warning")))
+		printf("          warning: %s\n",
+		       json_string_value(json_object_get(v, "shadow_copies_warning")));
+}
+
 static void print_text(json_t *root)
 {
 	json_t *vols = json_object_get(root, "volumes"), *v, *w;
@@ -236,6 +297,7 @@ static void print_text(json_t *root)
 				if (json_is_string(x))
 					printf("        %s: %s\n", k, json_string_value(x));
 		}
+		print_shadows(v);
 	}
 }
 

@@ -37,6 +37,8 @@ static json_t *result_json(const struct result *r, size_t i)
 			    r->remediation ? json_incref(r->remediation) : json_array());
 	json_object_set_new(o, "references", r->rule && r->rule->references ?
 			    json_incref(r->rule->references) : json_array());
+	if (r->last_good)
+		json_object_set(o, "last_good", r->last_good);
 	return o;
 }
 
@@ -109,6 +111,10 @@ json_t *report_json_build(const struct scan *s)
 				      result_json(&s->results[i], i));
 	json_object_set_new(root, "causes", causes);
 	json_object_set_new(root, "findings", findings);
+	if (s->shadow_copies)
+		json_object_set(root, "shadow_copies", s->shadow_copies);
+	if (s->history)
+		json_object_set(root, "history", s->history);
 	json_object_set_new(root, "warnings",
 			    s->warnings ? json_incref(s->warnings) : json_array());
 	json_object_set_new(root, "timing_ms",

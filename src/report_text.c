@@ -342,6 +342,13 @@ static void present_result(FILE *f, const struct vscan *v, const struct vresult 
 		text_put(f, json_string_value(line));
 		fputc('\n', f);
 	}
+	/* --shadows: the value as it was when it was right (never wrapped:
+	 * it ends in a command) */
+	json_array_foreach(res->last_good, k, line) {
+		fputs("  Last good: ", f);
+		text_put(f, json_string_value(json_object_get(line, "text")));
+		fputc('\n', f);
+	}
 	if (verbose) {
 		if (!refs_done && r->refs) {
 			fputs("  see:", f);
@@ -547,6 +554,23 @@ verdict_done:
 			shown++;
 		}
 		fputc('\n', f);
+	}
+	if (v->s->history) {
+		/* --shadows: one line per cause and finding that changed */
+		size_t nchanged = 0, nstores = json_array_size(v->s->shadow_copies);
+		json_t *h;
+
+		json_array_foreach(v->s->history, i, h)
+			nchanged += json_is_true(json_object_get(h, "changed"));
+		fprintf(f, "History (%zu shadow cop%s):%s\n", nstores, nstores == 1 ? "y" : "ies",
+			nchanged ? "" : " no cause or finding changed");
+		json_array_foreach(v->s->history, i, h) {
+			if (!json_is_true(json_object_get(h, "changed")))
+				continue;
+			fputs("  ", f);
+			text_put(f, json_string_value(json_object_get(h, "summary")));
+			fputc('\n', f);
+		}
 	}
 	if (v->nwarnings) {
 		fputs("Warnings:\n", f);

@@ -579,6 +579,7 @@ void scan_release(struct scan *s)
 		json_decref(s->results[i].evidence);
 		json_decref(s->results[i].vars);
 		json_decref(s->results[i].remediation);
+		json_decref(s->results[i].last_good);
 	}
 	free(s->results);
 	for (i = 0; i < SCAN_CACHE_MAX; i++)
@@ -589,5 +590,7 @@ void scan_release(struct scan *s)
 	image_free(s->img);
 	json_decref(s->warnings);
 	json_decref(s->windows);
+	json_decref(s->history);
+	json_decref(s->shadow_copies);
 	memset(s, 0, sizeof(*s));
 }

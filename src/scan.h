@@ -26,6 +26,7 @@ struct scan_opts {
 	const char *baseline;
 	const char *save_baseline;
 	int no_replay;               /* --no-replay */
+	int shadows;                 /* --shadows: -1; --shadow N: N; 0: none */
 	int verbose, quiet, color, progress;
 };
 
@@ -38,6 +39,9 @@ struct result {
 	json_t *evidence;            /* array of evidence objects */
 	json_t *vars;                /* placeholder values for the remediation */
 	json_t *remediation;         /* expanded lines, filled by the engine */
+	json_t *last_good;           /* --shadows: array of values as they were
+				      * in the newest shadow copy where this
+				      * was right (history.c), or NULL */
 };
 
 struct cache_entry {
@@ -74,6 +78,11 @@ struct scan {
 	char system_letter;
 	const struct rule *rules;    /* the rules scan_run runs (borrowed), */
 	size_t nrules;               /* for collectors that read ahead */
+	/* --shadows (history.c): per result, its status in each shadow copy
+	 * and live ("history" array), and the stores ("shadow_copies");
+	 * NULL without --shadows */
+	json_t *history;
+	json_t *shadow_copies;
 };
 
 /* Open the source (image or directory), choose the volume, mount it.

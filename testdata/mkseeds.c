@@ -16,6 +16,7 @@
 #include "regf_writer.h"
 #include "scenario.h"
 #include "sdbin.h"
+#include "vss_writer.h"
 
 static const char *out_dir;
 
@@ -35,6 +36,94 @@ static int put(const char *target, const char *name, const void *buf, size_t len
 		return -1;
 	}
 	return fclose(f);
+}
+
+/* fuzz_vss seeds: the VSS blocks of a 4 MiB volume with two shadow
+ * copies (block 0 with the VSS volume header, and every block that starts
+ * with the VSS identifier) as records "2-byte block number, 16 KiB", the
+ * intact volume and each hostile variant. */
+static int vss_seed(const char *live, const char *name)
+{
+	static const uint8_t id[16] = {
+		0x6b, 0x87, 0x08, 0x38, 0x76, 0xc1, 0x48, 0x4e,
+		0xb7, 0xae, 0x04, 0x04, 0x6e, 0x6c, 0xc7, 0x52,
+	};
+	uint8_t *seed = NULL, blk[16384];
+	size_t n = 0;
+	unsigned b;
+	FILE *f = fopen(live, "rb");
+	int rc;
+
+	if (!f)
+		return -1;
+	for (b = 0; b < 256 && fread(blk, 1, sizeof(blk), f) == sizeof(blk); b++) {
+		uint8_t *p;
+
+		if (b != 0 && memcmp(blk, id, sizeof(id)) != 0)
+			continue;
+		p = realloc(seed, n + 2 + sizeof(blk));
+		if (!p)
+			break;
+		seed = p;
+		seed[n] = (uint8_t)b;
+		seed[n + 1] = (uint8_t)(b >> 8);
+		memcpy(seed + n + 2, blk, sizeof(blk));
+		n += 2 + sizeof(blk);
+	}
+	fclose(f);
+	rc = n ? put("fuzz_vss", name, seed, n) : -1;
+	free(seed);
+	return rc;
+}
+
+static int vss_seeds(void)
+{
+	char dir[] = "/tmp/mkseeds-vss.XXXXXX", s1[64], live[64], copy[64], name[64];
+	const char *healthy = "size 4M\nos 2008r2\n", *broken = "size 4M\nos 2008r2\nbreak cause3\n";
+	struct vss_writer_layout lay;
+	struct vss_writer *w = NULL;
+	struct err err;
+	char cmd[256];
+	size_t k;
+	int rc = -1;
+
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(s1, sizeof(s1), "%s/s1.img", dir);
+	snprintf(live, sizeof(live), "%s/live.img", dir);
+	snprintf(copy, sizeof(copy), "%s/copy.img", dir);
+	err_init(&err);
+	if (scenario_build(healthy, s1, &err) < 0 || scenario_build(broken, live, &err) < 0 ||
+	    vss_writer_new(&w, live, &err) < 0) {
+		fprintf(stderr, "mkseeds: vss: %s\n", err.msg);
+		goto out;
+	}
+	if (vss_writer_add_state(w, s1, vss_writer_filetime("2019-06-04T23:43:01Z"), &err) < 0) {
+		vss_writer_free(w);
+		fprintf(stderr, "mkseeds: vss: %s\n", err.msg);
+		goto out;
+	}
+	if (vss_writer_finish(w, &lay, &err) < 0) {   /* frees w */
+		fprintf(stderr, "mkseeds: vss: %s\n", err.msg);
+		goto out;
+	}
+	if (vss_seed(live, "vss-intact") < 0)
+		goto out;
+	for (k = 0; vss_writer_damage_kinds[k]; k++) {
+		snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", live, copy);
+		if (system(cmd) != 0 ||
+		    vss_writer_damage(copy, &lay, vss_writer_damage_kinds[k], 0, &err) < 0)
+			goto out;
+		snprintf(name, sizeof(name), "vss-%s", vss_writer_damage_kinds[k]);
+		if (vss_seed(copy, name) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		rc = -1;
+	return rc;
 }
 
 static const char *const sddls[] = {
@@ -370,7 +459,7 @@ int main(int argc, char **argv)
 		put("fuzz_mountdev", name, buf, nl + 1 + mountdevs[i].len);
 	}
 	copy_rules(argc > 2 ? argv[2] : "rules");
-	if (disk_seeds() < 0 || hivelog_seeds() < 0 || evtx_seeds() < 0) {
+	if (disk_seeds() < 0 || hivelog_seeds() < 0 || evtx_seeds() < 0 || vss_seeds() < 0) {
 		fprintf(stderr, "mkseeds: could not write the disk or hive seeds\n");
 		return 1;
 	}

@@ -5,7 +5,11 @@
  *       copy BASE to OUT with one random mutation inside a structure found
  *       by signature: the NTFS boot sector, MFT records ("FILE"), index
  *       records ("INDX"), hive base block ("regf") and bins ("hbin"), EVTX
- *       file header ("ElfFile") and chunks ("ElfChnk").  Mutations: flip
+ *       file header ("ElfFile") and chunks ("ElfChnk"), and the VSS
+ *       metadata of shadow copies (the volume header at 0x1e00, catalog,
+ *       store headers, block lists, range lists, bitmaps: blocks with the
+ *       VSS identifier; when there are any, half the mutations go there).
+ *       Mutations: flip
  *       1-8 bits, a run of 1-64 bytes set to 00/FF/random, or a truncation
  *       inside the structure.  The recipe (what was done) goes to FILE.
  *   mutate BASE OUT --recipe FILE
@@ -42,8 +46,28 @@ static void add(uint64_t off, uint64_t len, const char *kind)
 		regions[nregions++] = (struct region){ off, len, kind };
 }
 
+/* VSS identifier {3808876b-c176-4e48-b7ae-04046e6cc752} as stored */
+static const uint8_t vss_id[16] = {
+	0x6b, 0x87, 0x08, 0x38, 0x76, 0xc1, 0x48, 0x4e,
+	0xb7, 0xae, 0x04, 0x04, 0x6e, 0x6c, 0xc7, 0x52,
+};
+
+static void add_vss(const uint8_t *q, uint64_t o)
+{
+	/* 0x14 record type (libyal's VSS format document) */
+	switch (q[0x14]) {
+	case 1: add(o, 512, "vss-volume-header"); break;
+	case 2: add(o, 2048, "vss-catalog"); break;
+	case 3: add(o, 2048, "vss-block-list"); break;
+	case 4: add(o, 512, "vss-store-header"); break;
+	case 5: add(o, 512, "vss-range-list"); break;
+	case 6: add(o, 512, "vss-bitmap"); break;
+	default: break;
+	}
+}
+
 /* Structures start on 512-byte boundaries in our fixtures (clusters, MFT
- * records, hive bins, EVTX chunks), so only those are probed. */
+ * records, hive bins, EVTX chunks, VSS blocks), so only those are probed. */
 static void find_regions(const uint8_t *p, uint64_t size)
 {
 	uint64_t o;
@@ -64,6 +88,8 @@ static void find_regions(const uint8_t *p, uint64_t size)
 			add(o, 4096, "evtx-header");
 		else if (memcmp(q, "ElfChnk", 8) == 0)
 			add(o, 65536, "evtx-chunk");
+		else if (memcmp(q, vss_id, sizeof(vss_id)) == 0)
+			add_vss(q, o);
 	}
 }
 
@@ -213,8 +239,19 @@ int main(int argc, char **argv)
 	if (!rec)
 		return 1;
 	{
-		size_t gi = rnd() % nregions, idx = 0, r_i;
-		struct region *g = &regions[gi];
+		size_t gi = rnd() % nregions, idx = 0, r_i, nvss = 0;
+		struct region *g;
+
+		for (r_i = 0; r_i < nregions; r_i++)
+			nvss += strncmp(regions[r_i].kind, "vss-", 4) == 0;
+		if (nvss && rnd() % 2) {        /* one of the VSS blocks */
+			size_t want = rnd() % nvss;
+
+			for (gi = 0; gi < nregions; gi++)
+				if (strncmp(regions[gi].kind, "vss-", 4) == 0 && want-- == 0)
+					break;
+		}
+		g = &regions[gi];
 		uint64_t len = g->len > size - g->off ? size - g->off : g->len;
 		uint64_t at = g->off + rnd() % len;
 		unsigned op = (unsigned)(rnd() % 10);

@@ -24,6 +24,12 @@ int events_collect(struct scan *s, json_t *spec, json_t *out, struct err *err);
  * "CAPI2"): the rules loader refuses the others. */
 int events_log_known(const char *log);
 
+/* scan --shadows: between these, scans whose log has the same bytes (a
+ * shadow copy's and the live volume's, most often) share one index of it
+ * instead of each indexing it again (event_checks.c). */
+void events_share_begin(void);
+void events_share_end(void);
+
 /* ---- the log index (the collector, the tests and the fuzz target) ---- */
 
 enum events_rec_flags {

@@ -1,0 +1,794 @@
+/* Volume shadow copies through libvshadow.  libvshadow reads the volume
+ * through a libbfio handle whose callbacks are ours (below): every byte it
+ * asks for comes from the image layer through the block cache, whatever
+ * the image format.  libvshadow (and the libbfio it depends on) is loaded
+ * into a link-map namespace of its own and called through the table K;
+ * the libbfio functions come from the same namespace (image_priv.h says
+ * why), so the handle and libvshadow agree on one libbfio. */
+#define _GNU_SOURCE
+#include "vshadow.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libbfio.h>
+#include <libvshadow.h>
+
+#include "bcache.h"
+#include "bytes.h"
+#include "image_priv.h"
+
+/* VSS identifier {3808876b-c176-4e48-b7ae-04046e6cc752} as stored (the
+ * libyal "Volume Shadow Snapshot (VSS) format" document, "Volume header":
+ * at volume offset 0x1e00). */
+static const uint8_t vss_guid[16] = {
+	0x6b, 0x87, 0x08, 0x38, 0x76, 0xc1, 0x48, 0x4e,
+	0xb7, 0xae, 0x04, 0x04, 0x6e, 0x6c, 0xc7, 0x52,
+};
+#define VSS_HEADER_OFFSET 0x1e00u
+#define VSS_BLOCK 0x4000u
+
+static struct {
+	int loaded;
+	__typeof__(&libvshadow_error_backtrace_sprint) error_backtrace_sprint;
+	__typeof__(&libvshadow_error_free) error_free;
+	__typeof__(&libvshadow_volume_initialize) volume_initialize;
+	__typeof__(&libvshadow_volume_free) volume_free;
+	__typeof__(&libvshadow_volume_open_file_io_handle) volume_open_file_io_handle;
+	__typeof__(&libvshadow_volume_close) volume_close;
+	__typeof__(&libvshadow_volume_get_number_of_stores) volume_get_number_of_stores;
+	__typeof__(&libvshadow_volume_get_store) volume_get_store;
+	__typeof__(&libvshadow_store_free) store_free;
+	__typeof__(&libvshadow_store_get_identifier) store_get_identifier;
+	__typeof__(&libvshadow_store_get_copy_identifier) store_get_copy_identifier;
+	__typeof__(&libvshadow_store_get_copy_set_identifier) store_get_copy_set_identifier;
+	__typeof__(&libvshadow_store_get_creation_time) store_get_creation_time;
+	__typeof__(&libvshadow_store_get_volume_size) store_get_volume_size;
+	__typeof__(&libvshadow_store_get_attribute_flags) store_get_attribute_flags;
+	__typeof__(&libvshadow_store_read_buffer_at_offset) store_read_buffer_at_offset;
+	/* from the libbfio libvshadow is bound to */
+	__typeof__(&libbfio_handle_initialize) bfio_handle_initialize;
+	__typeof__(&libbfio_handle_free) bfio_handle_free;
+	__typeof__(&libbfio_error_free) bfio_error_free;
+} K;
+
+static int vshadow_load(struct err *err)
+{
+	void *lib;
+
+	if (K.loaded)
+		return 0;
+#define SYM(f) (image_lib_sym(lib, "libvshadow_" #f, &K.f, sizeof(K.f), err) < 0)
+#define BSYM(f) (image_lib_sym(lib, "libbfio_" #f, &K.bfio_##f, sizeof(K.bfio_##f), err) < 0)
+	lib = image_lib_load("libvshadow.so.1", err);
+	if (!lib)
+		return err ? err->code : -E_UNSUPPORTED;
+	if (SYM(error_backtrace_sprint) || SYM(error_free) ||
+	    SYM(volume_initialize) || SYM(volume_free) ||
+	    SYM(volume_open_file_io_handle) || SYM(volume_close) ||
+	    SYM(volume_get_number_of_stores) || SYM(volume_get_store) ||
+	    SYM(store_free) || SYM(store_get_identifier) ||
+	    SYM(store_get_copy_identifier) ||
+	    SYM(store_get_copy_set_identifier) ||
+	    SYM(store_get_creation_time) || SYM(store_get_volume_size) ||
+	    SYM(store_get_attribute_flags) ||
+	    SYM(store_read_buffer_at_offset) ||
+	    BSYM(handle_initialize) || BSYM(handle_free) || BSYM(error_free))
+		return err ? err->code : -E_UNSUPPORTED;
+#undef SYM
+#undef BSYM
+	K.loaded = 1;
+	return 0;
+}
+
+/* What libbfio's callbacks read: the volume through the block cache. */
+struct vss_io {
+	struct bcache *cache;
+	uint64_t pos;
+	int open;
+	struct err last;        /* our last read error, for the message */
+};
+
+struct vss_entry {
+	struct vss_store info;
+	uint8_t id[16];             /* the store identifier as stored */
+	libvshadow_store_t *store;
+};
+
+/* A store's chains as the catalog (entry type 0x03) gives them. */
+struct vss_chains {
+	uint8_t id[16];
+	uint64_t list, ranges, bitmap, prev_bitmap;
+	char bad[ERR_MSG_MAX];  /* "" or why libvshadow must not read it */
+};
+
+struct vss {
+	struct image *img;
+	struct vss_chains *chains;
+	unsigned nchains;
+	uint64_t offset, size;
+	struct vss_io io;
+	libbfio_handle_t *bfio;
+	libvshadow_volume_t *vol;
+	int vol_open;
+	struct vss_entry *stores;
+	unsigned count;
+	char warning[1024];
+};
+
+static int vss_err(struct vss *v, struct err *err, int code, const char *what,
+		   libvshadow_error_t **e)
+{
+	char trace[2048] = "";
+
+	if (e && *e) {
+		K.error_backtrace_sprint(*e, trace, sizeof(trace));
+		K.error_free(e);
+	}
+	/* our own read error says more than libbfio's "unable to read" */
+	if (v && v->io.last.code < 0)
+		return err_set(err, v->io.last.code, "%s: %s", what, v->io.last.msg);
+	return image_lib_error(err, code, what, trace);
+}
+
+static void vss_warn(struct vss *v, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void vss_warn(struct vss *v, const char *fmt, ...)
+{
+	size_t len = strlen(v->warning), cap = sizeof(v->warning);
+	va_list ap;
+	int n;
+
+	if (len + 4 >= cap)
+		return;
+	if (len) {
+		memcpy(v->warning + len, "; ", 3);
+		len += 2;
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(v->warning + len, cap - len, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n >= cap - len)
+		memcpy(v->warning + cap - 4, "...", 4);
+}
+
+/* ---- the libbfio handle over the cache ---------------------------------- */
+
+static int io_free(intptr_t **io, libbfio_error_t **e)
+{
+	(void)e;
+	*io = NULL;   /* owned by struct vss */
+	return 1;
+}
+
+static int io_clone(intptr_t **dst, intptr_t *src, libbfio_error_t **e)
+{
+	(void)dst; (void)src; (void)e;
+	return -1;
+}
+
+static int io_open(intptr_t *io, int flags, libbfio_error_t **e)
+{
+	(void)e;
+	if (flags & ~LIBBFIO_ACCESS_FLAG_READ)
+		return -1;   /* never anything but reading */
+	((struct vss_io *)io)->open = 1;
+	return 1;
+}
+
+static int io_close(intptr_t *io, libbfio_error_t **e)
+{
+	(void)e;
+	((struct vss_io *)io)->open = 0;
+	return 0;
+}
+
+static ssize_t io_read(intptr_t *iop, uint8_t *buf, size_t size,
+		       libbfio_error_t **e)
+{
+	struct vss_io *io = (struct vss_io *)iop;
+	uint64_t end = bcache_size(io->cache);
+
+	(void)e;
+	if (io->pos >= end)
+		return 0;
+	if (size > end - io->pos)
+		size = (size_t)(end - io->pos);
+	if (size > INT32_MAX)
+		size = INT32_MAX;   /* fits ssize_t */
+	err_init(&io->last);
+	if (bcache_read(io->cache, io->pos, buf, size, &io->last) < 0)
+		return -1;
+	io->pos += size;
+	return (ssize_t)size;
+}
+
+static ssize_t io_write(intptr_t *io, const uint8_t *buf, size_t size,
+			libbfio_error_t **e)
+{
+	(void)io; (void)buf; (void)size; (void)e;
+	return -1;   /* the evidence is never written */
+}
+
+static off64_t io_seek(intptr_t *iop, off64_t off, int whence,
+		       libbfio_error_t **e)
+{
+	struct vss_io *io = (struct vss_io *)iop;
+	int64_t base = whence == SEEK_SET ? 0 :
+		       whence == SEEK_CUR ? (int64_t)io->pos :
+		       whence == SEEK_END ? (int64_t)bcache_size(io->cache) : -1;
+
+	(void)e;
+	if (base < 0 || (off < 0 && -off > base) ||
+	    (off > 0 && off > INT64_MAX - base))
+		return -1;
+	io->pos = (uint64_t)(base + off);
+	return (off64_t)io->pos;
+}
+
+static int io_exists(intptr_t *io, libbfio_error_t **e)
+{
+	(void)io; (void)e;
+	return 1;
+}
+
+static int io_is_open(intptr_t *io, libbfio_error_t **e)
+{
+	(void)e;
+	return ((struct vss_io *)io)->open;
+}
+
+static int io_get_size(intptr_t *io, size64_t *size, libbfio_error_t **e)
+{
+	(void)e;
+	*size = bcache_size(((struct vss_io *)io)->cache);
+	return 1;
+}
+
+/* ---- stores ------------------------------------------------------------- */
+
+/* A GUID as libvshadow hands it (the on-disk layout: Data1..3 little
+ * endian) in the usual text form. */
+static void guid_text(const uint8_t g[16], char out[40])
+{
+	snprintf(out, 40, "%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 le32(g), le16(g + 4), le16(g + 6), g[8], g[9], g[10], g[11],
+		 g[12], g[13], g[14], g[15]);
+}
+
+static void filetime_text(uint64_t ft, char *out, size_t size)
+{
+	/* FILETIME: 100 ns since 1601-01-01; 11644473600 s before 1970 */
+	const uint64_t to_unix = 11644473600ull;
+	uint64_t secs = ft / 10000000u;
+	struct tm tm;
+	time_t t;
+
+	if (secs < to_unix || secs - to_unix > 253402300799ull) {
+		snprintf(out, size, "unknown");
+		return;
+	}
+	t = (time_t)(secs - to_unix);
+	if (!gmtime_r(&t, &tm) || strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, size, "unknown");
+}
+
+/* Read what libvshadow says of store index; 0, or <0 with err set. */
+static int store_read_info(struct vss *v, int index, struct vss_entry *ent,
+			   struct err *err)
+{
+	libvshadow_error_t *e = NULL;
+	uint8_t g[16];
+	size64_t vsize = 0;
+	uint32_t flags = 0;
+	int rc;
+
+	memset(ent, 0, sizeof(*ent));
+	ent->info.number = (unsigned)index + 1;
+	err_init(&v->io.last);
+	if (K.volume_get_store(v->vol, index, &ent->store, &e) != 1)
+		return vss_err(v, err, -E_CORRUPT, "cannot open the store", &e);
+	if (K.store_get_identifier(ent->store, g, sizeof(g), &e) != 1) {
+		rc = vss_err(v, err, -E_CORRUPT, "identifier", &e);
+		goto fail;
+	}
+	guid_text(g, ent->info.identifier);
+	memcpy(ent->id, g, sizeof(g));
+	rc = K.store_get_copy_identifier(ent->store, g, sizeof(g), &e);
+	if (rc == 1)
+		guid_text(g, ent->info.copy_id);
+	K.error_free(&e);
+	rc = K.store_get_copy_set_identifier(ent->store, g, sizeof(g), &e);
+	if (rc == 1)
+		guid_text(g, ent->info.set_id);
+	K.error_free(&e);
+	if (K.store_get_attribute_flags(ent->store, &flags, &e) == 1)
+		ent->info.attributes = flags;
+	K.error_free(&e);
+	if (K.store_get_creation_time(ent->store, &ent->info.filetime, &e) != 1) {
+		rc = vss_err(v, err, -E_CORRUPT, "creation time", &e);
+		goto fail;
+	}
+	filetime_text(ent->info.filetime, ent->info.created, sizeof(ent->info.created));
+	if (K.store_get_volume_size(ent->store, &vsize, &e) != 1) {
+		rc = vss_err(v, err, -E_CORRUPT, "volume size", &e);
+		goto fail;
+	}
+	if (vsize == 0) {
+		rc = err_set(err, -E_CORRUPT, "volume size is 0");
+		goto fail;
+	}
+	ent->info.volume_size = vsize;
+	return 0;
+fail:
+	K.store_free(&ent->store, NULL);
+	return rc;
+}
+
+/* ---- the chains libvshadow would follow without a bound ----------------- *
+ * libvshadow 20190323 follows the catalog's and every store's block lists,
+ * range lists and bitmaps by their "next offset" until 0, with no bound: a
+ * loop hangs it.  So we walk each chain first (Brent's cycle detection, a
+ * count limit, every block inside the volume and with the VSS identifier
+ * and its record type), and keep libvshadow away from what fails. */
+
+/* Read the block at off into blk: inside the volume, the VSS identifier,
+ * record type; a block list's descriptors point inside the volume. */
+static int block_check(struct vss *v, uint64_t off, uint32_t type,
+		       const char *what, uint8_t *blk, struct err *err)
+{
+	size_t k;
+
+	if (off > v->size || v->size - off < VSS_BLOCK)
+		return err_set(err, -E_CORRUPT,
+			       "%s: block at offset %llu past the end of the volume",
+			       what, (unsigned long long)off);
+	if (bcache_read(v->io.cache, off, blk, VSS_BLOCK, err) < 0)
+		return err_wrap(err, "%s", what);
+	/* 0x00 VSS identifier, 0x14 record type */
+	if (memcmp(blk, vss_guid, sizeof(vss_guid)) != 0 || le32(blk + 0x14) != type)
+		return err_set(err, -E_CORRUPT,
+			       "%s: block at offset %llu is not a VSS block of type %u",
+			       what, (unsigned long long)off, type);
+	if (type != 3)
+		return 0;
+	/* block descriptors (32 bytes from 0x80): 0x10 store data offset,
+	 * 0x18 flags (0x01 forwarder, 0x04 not used) */
+	for (k = 0x80; k + 32 <= VSS_BLOCK; k += 32) {
+		uint64_t data = le64(blk + k + 0x10);
+
+		if (data != 0 && !(le32(blk + k + 0x18) & 0x5) &&
+		    (data > v->size || v->size - data < VSS_BLOCK))
+			return err_set(err, -E_CORRUPT,
+				       "%s: store data at offset %llu past the end of the volume",
+				       what, (unsigned long long)data);
+	}
+	return 0;
+}
+
+/* Walk the chain of record type from first: 0 or <0 with err set. */
+static int chain_check(struct vss *v, uint64_t first, uint32_t type,
+		       unsigned limit, const char *what, uint8_t *blk,
+		       struct err *err)
+{
+	uint64_t off = first, tortoise = first;
+	unsigned power = 1, lam = 0, n = 0;
+
+	while (off != 0) {
+		uint64_t next;
+		int rc;
+
+		if (++n > limit)
+			return err_set(err, -E_LIMIT, "%s: more than %u blocks", what, limit);
+		rc = block_check(v, off, type, what, blk, err);
+		if (rc < 0)
+			return rc;
+		/* 0x28 next offset */
+		next = le64(blk + 0x28);
+		if (next != 0 && next == tortoise)
+			return err_set(err, -E_CORRUPT, "%s: the blocks loop (at offset %llu)",
+				       what, (unsigned long long)next);
+		if (power == lam) {
+			tortoise = next;
+			power *= 2;
+			lam = 0;
+		}
+		lam++;
+		off = next;
+	}
+	return 0;
+}
+
+/* Each store's chains; a failure is kept in its bad[]. */
+static void store_chains_check(struct vss *v, struct vss_chains *c, uint8_t *blk)
+{
+	uint64_t bitmap_blocks = v->size / VSS_BLOCK / ((VSS_BLOCK - 0x80) * 8ull) + 2;
+	struct err e;
+
+	err_init(&e);
+	if (chain_check(v, c->list, 3, LIMIT_VSS_LIST_BLOCKS, "block list", blk, &e) < 0 ||
+	    chain_check(v, c->ranges, 5, LIMIT_VSS_LIST_BLOCKS, "block range list", blk, &e) < 0 ||
+	    chain_check(v, c->bitmap, 6, (unsigned)bitmap_blocks, "bitmap", blk, &e) < 0 ||
+	    chain_check(v, c->prev_bitmap, 6, (unsigned)bitmap_blocks, "previous bitmap", blk, &e) < 0)
+		snprintf(c->bad, sizeof(c->bad), "%s", e.msg);
+}
+
+/* The catalog from the volume header: its chain and the 0x03 entries. */
+static int catalog_check(struct vss *v, struct err *err)
+{
+	uint8_t hdr[0x38], *blk = malloc(VSS_BLOCK);
+	uint64_t off, tortoise;
+	unsigned power = 1, lam = 0, n = 0, i;
+	int rc = 0;
+
+	if (!blk)
+		return err_set(err, -E_NOMEM, "out of memory");
+	if (bcache_read(v->io.cache, VSS_HEADER_OFFSET, hdr, sizeof(hdr), err) < 0) {
+		rc = err_wrap(err, "VSS volume header");
+		goto out;
+	}
+	off = tortoise = le64(hdr + 0x30);   /* 0x30 catalog offset */
+	while (off != 0) {
+		size_t k;
+		uint64_t next;
+
+		err_init(err);
+		rc = block_check(v, off, 2, "VSS catalog", blk, err);
+		if (rc < 0)
+			goto out;
+		if (++n > LIMIT_VSS_CATALOG_BLOCKS) {
+			rc = err_set(err, -E_LIMIT, "VSS catalog: more than %u blocks",
+				     LIMIT_VSS_CATALOG_BLOCKS);
+			goto out;
+		}
+		/* 128-byte entries from 0x80; type 0x03: 0x08 block list,
+		 * 0x10 store identifier, 0x28 block range list, 0x30 bitmap,
+		 * 0x48 previous bitmap */
+		for (k = 0x80; k + 128 <= VSS_BLOCK; k += 128) {
+			const uint8_t *e = blk + k;
+			struct vss_chains *c;
+
+			if (le64(e) != 3)
+				continue;
+			if (v->nchains == LIMIT_VSS_STORES) {
+				rc = err_set(err, -E_LIMIT, "VSS catalog: more than %u stores",
+					     LIMIT_VSS_STORES);
+				goto out;
+			}
+			if (!v->chains) {
+				v->chains = calloc(LIMIT_VSS_STORES, sizeof(*v->chains));
+				if (!v->chains) {
+					rc = err_set(err, -E_NOMEM, "out of memory");
+					goto out;
+				}
+			}
+			c = &v->chains[v->nchains++];
+			memcpy(c->id, e + 0x10, 16);
+			c->list = le64(e + 0x08);
+			c->ranges = le64(e + 0x28);
+			c->bitmap = le64(e + 0x30);
+			c->prev_bitmap = le64(e + 0x48);
+		}
+		next = le64(blk + 0x28);
+		if (next != 0 && next == tortoise) {
+			rc = err_set(err, -E_CORRUPT, "VSS catalog: the blocks loop (at offset %llu)",
+				     (unsigned long long)next);
+			goto out;
+		}
+		if (power == lam) {
+			tortoise = next;
+			power *= 2;
+			lam = 0;
+		}
+		lam++;
+		off = next;
+	}
+	for (i = 0; i < v->nchains; i++)
+		store_chains_check(v, &v->chains[i], blk);
+out:
+	free(blk);
+	return rc;
+}
+
+/* The chains of the store with identifier g, or NULL. */
+static const struct vss_chains *chains_of(const struct vss *v, const uint8_t g[16])
+{
+	unsigned i;
+
+	for (i = 0; i < v->nchains; i++)
+		if (memcmp(v->chains[i].id, g, 16) == 0)
+			return &v->chains[i];
+	return NULL;
+}
+
+/* libvshadow 20190323 (libvshadow_io_handle_read_ntfs_volume_header)
+ * divides by bytes per sector x sectors per cluster of an NTFS boot
+ * sector with a sector count: a zero there is SIGFPE (found by fuzz_vss).
+ * Refuse such a volume before libvshadow sees it.  0 or <0. */
+static int boot_sector_check(struct vss *v, struct err *err)
+{
+	uint8_t b[0x30];
+	uint64_t sectors;
+
+	if (bcache_read(v->io.cache, 0, b, sizeof(b), err) < 0)
+		return err_wrap(err, "NTFS boot sector");
+	/* 0x03 "NTFS    ", 0x0b bytes per sector, 0x0d sectors per cluster,
+	 * 0x13 / 0x20 / 0x28 total sectors (16, 32, 64 bits: the first not 0) */
+	if (memcmp(b + 3, "NTFS    ", 8) != 0)
+		return 0;
+	sectors = le16(b + 0x13);
+	if (sectors == 0)
+		sectors = le32(b + 0x20);
+	if (sectors == 0)
+		sectors = le64(b + 0x28);
+	if (sectors != 0 && (le16(b + 0x0b) == 0 || b[0x0d] == 0))
+		return err_set(err, -E_CORRUPT,
+			       "NTFS boot sector: %u bytes per sector, %u sectors per cluster",
+			       le16(b + 0x0b), b[0x0d]);
+	return 0;
+}
+
+/* 1: the volume has a VSS volume header; 0: not; <0 read error. */
+static int has_vss_header(struct image *img, uint64_t offset, uint64_t size,
+			  struct err *err)
+{
+	uint8_t h[16];
+
+	if (size < VSS_HEADER_OFFSET + sizeof(h))
+		return 0;
+	if (image_read(img, offset + VSS_HEADER_OFFSET, h, sizeof(h), err) < 0)
+		return err_wrap(err, "VSS volume header");
+	return memcmp(h, vss_guid, sizeof(h)) == 0;
+}
+
+/* A store whose chains failed the check is left out, and so is every
+ * older store: libvshadow reads an older store through the newer ones
+ * (their saved blocks are the older state too). */
+static void drop_bad_stores(struct vss *v)
+{
+	unsigned i, kept = 0, bad = 0;   /* bad: number of the newest bad store */
+	const struct vss_chains *c;
+
+	for (i = v->count; i-- > 0;) {
+		c = chains_of(v, v->stores[i].id);
+		if (c && c->bad[0] && !bad) {
+			bad = v->stores[i].info.number;
+			vss_warn(v, "shadow copy store %u (%s) skipped: %s", bad,
+				 v->stores[i].info.created, c->bad);
+		} else if (bad) {
+			vss_warn(v, "shadow copy store %u (%s) skipped: it is read through store %u",
+				 v->stores[i].info.number, v->stores[i].info.created, bad);
+		}
+	}
+	if (!bad)
+		return;
+	for (i = 0; i < v->count; i++) {
+		if (v->stores[i].info.number <= bad)
+			K.store_free(&v->stores[i].store, NULL);
+		else
+			v->stores[kept++] = v->stores[i];
+	}
+	v->count = kept;
+}
+
+int vss_open(struct vss **out, struct image *img, uint64_t offset,
+	     uint64_t size, struct err *err)
+{
+	libvshadow_error_t *e = NULL;
+	libbfio_error_t *be = NULL;
+	struct vss *v;
+	int n = 0, i, rc;
+
+	*out = NULL;
+	rc = has_vss_header(img, offset, size, err);
+	if (rc <= 0)
+		return rc;
+	rc = vshadow_load(err);
+	if (rc < 0)
+		return rc;
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return err_set(err, -E_NOMEM, "out of memory");
+	v->img = img;
+	v->offset = offset;
+	v->size = size;
+	rc = bcache_new(&v->io.cache, img, offset, size, VSS_BLOCK,
+			LIMIT_VSS_CACHE_BYTES, err);
+	if (rc < 0)
+		goto fail;
+	if (K.bfio_handle_initialize(&v->bfio, (intptr_t *)&v->io, io_free,
+				     io_clone, io_open, io_close, io_read,
+				     io_write, io_seek, io_exists, io_is_open,
+				     io_get_size, LIBBFIO_FLAG_IO_HANDLE_NON_MANAGED,
+				     &be) != 1) {
+		K.bfio_error_free(&be);
+		rc = err_set(err, -E_NOMEM, "cannot create a libbfio handle");
+		goto fail;
+	}
+	rc = boot_sector_check(v, err);
+	if (rc < 0)
+		goto fail;
+	rc = catalog_check(v, err);
+	if (rc < 0)
+		goto fail;
+	if (K.volume_initialize(&v->vol, &e) != 1) {
+		rc = vss_err(v, err, -E_NOMEM, "cannot create a libvshadow volume", &e);
+		goto fail;
+	}
+	if (K.volume_open_file_io_handle(v->vol, v->bfio, LIBVSHADOW_OPEN_READ,
+					 &e) != 1) {
+		rc = vss_err(v, err, -E_CORRUPT, "cannot read the VSS catalog", &e);
+		goto fail;
+	}
+	v->vol_open = 1;
+	if (K.volume_get_number_of_stores(v->vol, &n, &e) != 1) {
+		rc = vss_err(v, err, -E_CORRUPT, "number of stores", &e);
+		goto fail;
+	}
+	if (n < 0 || (unsigned)n > LIMIT_VSS_STORES) {
+		rc = err_set(err, -E_LIMIT,
+			     "%d stores > LIMIT_VSS_STORES (%u)",
+			     n, LIMIT_VSS_STORES);
+		goto fail;
+	}
+	if (n > 0) {
+		v->stores = calloc((size_t)n, sizeof(*v->stores));
+		if (!v->stores) {
+			rc = err_set(err, -E_NOMEM, "out of memory");
+			goto fail;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		struct err se;
+
+		err_init(&se);
+		if (store_read_info(v, i, &v->stores[v->count], &se) < 0) {
+			vss_warn(v, "shadow copy store %d skipped: %s", i + 1, se.msg);
+			continue;
+		}
+		v->count++;
+	}
+	drop_bad_stores(v);
+	*out = v;
+	return 1;
+fail:
+	vss_free(v);
+	return rc;
+}
+
+unsigned vss_count(const struct vss *v)
+{
+	return v ? v->count : 0;
+}
+
+const struct vss_store *vss_store_at(const struct vss *v, unsigned i)
+{
+	return i < v->count ? &v->stores[i].info : NULL;
+}
+
+const char *vss_warning(const struct vss *v)
+{
+	return v ? v->warning : "";
+}
+
+/* ---- byte views --------------------------------------------------------- */
+
+struct view {
+	struct vss *v;
+	libvshadow_store_t *store;   /* NULL: the live volume */
+};
+
+static int store_view_read(void *priv, uint64_t off, void *buf, size_t len,
+			   struct err *err)
+{
+	struct view *w = priv;
+	libvshadow_error_t *e = NULL;
+	uint8_t *p = buf;
+
+	while (len > 0) {
+		ssize_t n;
+
+		err_init(&w->v->io.last);
+		n = K.store_read_buffer_at_offset(w->store, p, len, (off64_t)off, &e);
+		if (n <= 0) {
+			char what[96];
+
+			snprintf(what, sizeof(what), "shadow copy read at offset %llu",
+				 (unsigned long long)off);
+			return vss_err(w->v, err, n < 0 ? -E_IO : -E_CORRUPT, what, &e);
+		}
+		p += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int live_view_read(void *priv, uint64_t off, void *buf, size_t len,
+			  struct err *err)
+{
+	struct view *w = priv;
+
+	return bcache_read(w->v->io.cache, off, buf, len, err);
+}
+
+static void view_close(void *priv)
+{
+	free(priv);
+}
+
+static const struct image_ops store_view_ops = {
+	.format = "vss", .read = store_view_read, .close = view_close,
+};
+static const struct image_ops live_view_ops = {
+	.format = "volume", .read = live_view_read, .close = view_close,
+};
+
+int vss_store_image(struct vss *v, unsigned i, struct image **out,
+		    struct err *err)
+{
+	struct view *w;
+	char name[LIMIT_IMAGE_NAME_LEN + 32];
+	uint64_t size;
+
+	*out = NULL;
+	if (i >= v->count)
+		return err_set(err, -E_USAGE, "no shadow copy store %u", i + 1);
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return err_set(err, -E_NOMEM, "out of memory");
+	w->v = v;
+	w->store = v->stores[i].store;
+	/* a store never reaches past the volume it was made of */
+	size = v->stores[i].info.volume_size;
+	if (size > v->size)
+		size = v->size;
+	snprintf(name, sizeof(name), "%s@store%u", image_path(v->img),
+		 v->stores[i].info.number);
+	return image_new(out, &store_view_ops, w, size, name, err);
+}
+
+int vss_volume_image(struct vss *v, struct image **out, struct err *err)
+{
+	struct view *w = calloc(1, sizeof(*w));
+
+	*out = NULL;
+	if (!w)
+		return err_set(err, -E_NOMEM, "out of memory");
+	w->v = v;
+	return image_new(out, &live_view_ops, w, v->size, image_path(v->img), err);
+}
+
+void vss_cache_stats(const struct vss *v, uint64_t *hits, uint64_t *misses)
+{
+	struct bcache_stats st;
+
+	bcache_get_stats(v->io.cache, &st);
+	*hits = st.hits;
+	*misses = st.misses;
+}
+
+void vss_free(struct vss *v)
+{
+	unsigned i;
+
+	if (!v)
+		return;
+	for (i = 0; i < v->count; i++)
+		K.store_free(&v->stores[i].store, NULL);
+	free(v->stores);
+	free(v->chains);
+	if (v->vol) {
+		if (v->vol_open)
+			K.volume_close(v->vol, NULL);
+		K.volume_free(&v->vol, NULL);
+	}
+	if (v->bfio)
+		K.bfio_handle_free(&v->bfio, NULL);
+	bcache_free(v->io.cache);
+	free(v);
+}
