@@ -501,6 +501,87 @@ START_TEST(test_skim_allocations_flat)
 }
 END_TEST
 
+/* Bytes a scan reads (-v), and the size of a file in the volume. */
+static unsigned long long scan_bytes_read(const char *img)
+{
+	struct tu_run r;
+	const char *p;
+	unsigned long long n;
+
+	tu_vssdoctor(&r, "scan", "-v", "--format", "json", "--rules", tu_env("VSSD_RULES"), img, NULL);
+	ck_assert_msg(r.status <= 3 && r.status != 2, "scan of %s: exit %d: %s", img, r.status, r.err);
+	p = strstr(r.err, "read ");
+	while (p && !(p[5] >= '0' && p[5] <= '9'))
+		p = strstr(p + 1, "read ");
+	ck_assert_msg(p != NULL, "no bytes read in: %s", r.err);
+	n = strtoull(p + 5, NULL, 10);
+	tu_run_free(&r);
+	return n;
+}
+
+static unsigned long long volume_file_size(const char *img, const char *path)
+{
+	char *out = NULL;
+	struct stat st;
+	unsigned long long n;
+
+	ck_assert_int_ge(asprintf(&out, "%s.file", img), 0);
+	ck_assert_int_eq(tu_sh("ntfscat -f '%s' '%s' > '%s'", img, path, out), 0);
+	ck_assert_int_eq(stat(out, &st), 0);
+	n = (unsigned long long)st.st_size;
+	unlink(out);
+	free(out);
+	return n;
+}
+
+/* Every event log is read once per scan: the first load keeps what the
+ * rules' events and the checks' own "sources" (writer-timeout's VSS and
+ * Backup ids) need, so no check reads a log again (a second read went
+ * through libevtx record by record).  Two volumes that differ only in
+ * the size of their logs: the scan of the bigger one reads the extra log
+ * bytes once, not twice. */
+START_TEST(test_logs_read_once)
+{
+	static const char *const scen[2] = {
+		"size 96M\\nos 2016\\nevtx system bulk 500 seed=2\\nevtx application bulk 500 seed=1\\n",
+		"size 96M\\nos 2016\\nevtx system bulk 12000 seed=2\\nevtx application bulk 12000 seed=1\\n",
+	};
+	static const char *const logs[2] = {
+		"/Windows/System32/winevt/Logs/System.evtx", "/Windows/System32/winevt/Logs/Application.evtx",
+	};
+	char *dir = tu_tmpdir("speed-once"), *img[2];
+	unsigned long long size[2] = { 0, 0 }, rd[2], dsize, dread;
+	size_t i, k;
+
+	if (tu_sh("command -v ntfscat >/dev/null") != 0) {
+		fprintf(stderr, "skip: logs read once (no ntfscat)\n");
+		free(dir);
+		return;
+	}
+	for (i = 0; i < 2; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "o%zu.img", i);
+		img[i] = path_in(dir, name);
+		ck_assert_int_eq(tu_sh("printf '%s' | '%s/mkscenario' '%s' - >/dev/null",
+				       scen[i], tu_env("VSSD_TOOLS"), img[i]), 0);
+		for (k = 0; k < 2; k++)
+			size[i] += volume_file_size(img[i], logs[k]);
+		rd[i] = scan_bytes_read(img[i]);
+	}
+	dsize = size[1] - size[0];
+	dread = rd[1] - rd[0];
+	fprintf(stderr, "speed: logs %llu bytes more, the scan read %llu bytes more\n", dsize, dread);
+	ck_assert_uint_gt(dsize, 4 * MIB);
+	ck_assert_msg(dread >= dsize - dsize / 10 && dread <= dsize + dsize / 5,
+		      "logs %llu bytes bigger, the scan read %llu bytes more: a log is read %s",
+		      dsize, dread, dread > dsize ? "more than once" : "in part");
+	for (i = 0; i < 2; i++)
+		free(img[i]);
+	free(dir);
+}
+END_TEST
+
 /* Five sources (three scenarios, a missing file, the same image twice):
  * with -j 2 the reports, stderr and exit status are -j 1's, byte for
  * byte once the timings are zeroed, in every format. */
@@ -581,6 +662,7 @@ Suite *speed_suite(void)
 	tcase_add_test(tc, test_skim_samples);
 	tcase_add_test(tc, test_skim_bad_attribute_list);
 	tcase_add_test(tc, test_skim_allocations_flat);
+	tcase_add_test(tc, test_logs_read_once);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("batch");
