@@ -91,22 +91,32 @@ END_TEST
 
 /* A fixed VHD (qemu-img's, as Hyper-V and Azure write them: the data,
  * then the 512-byte footer) lends its data in place like a raw file, and
- * reads the bytes libvhdi reads; VSSD_NO_MMAP or a dynamic VHD leaves it
- * to libvhdi (nothing lent, the same bytes read). */
+ * reads the bytes libvhdi reads; so does a fixed VHDX (vhdx_map.c).
+ * VSSD_NO_MMAP leaves them to libvhdi (nothing lent, the same bytes
+ * read); a dynamic VHD is never lent, a dynamic VHDX lends only what
+ * lies in its blocks as given. */
 START_TEST(test_borrow_fixed_vhd)
 {
-	static const char *const subformat[2] = { "fixed", "dynamic" };
+	static const struct {
+		const char *fmt, *opts, *ext, *format;
+		int lent;            /* 1 lent, 0 never, -1 may be */
+	} v[4] = {
+		{ "vpc", "subformat=fixed,force_size=on", "vhd", "vhd", 1 },
+		{ "vpc", "subformat=dynamic,force_size=on", "vhd", "vhd", 0 },
+		{ "vhdx", "subformat=fixed", "vhdx", "vhdx", 1 },
+		{ "vhdx", "subformat=dynamic", "vhdx", "vhdx", -1 },
+	};
 	char *dir = tu_tmpdir("speed-vhd"), *p = path_in(dir, "raw.img");
-	uint8_t *ref = pattern(2 * MIB, 11), *copy = malloc(MIB);
+	uint8_t *ref = pattern(4 * MIB, 11), *copy = malloc(MIB);
 	size_t k, nommap;
 
-	ck_assert_int_eq(tu_write_file(p, ref, 2 * MIB), 0);
-	for (k = 0; k < 2; k++) {
-		char *vhd = NULL;
+	ck_assert_int_eq(tu_write_file(p, ref, 4 * MIB), 0);
+	for (k = 0; k < 4; k++) {
+		char *img_path = NULL;
 
-		ck_assert_int_ge(asprintf(&vhd, "%s/%s.vhd", dir, subformat[k]), 0);
-		ck_assert_int_eq(tu_sh("qemu-img convert -q -f raw -O vpc -o subformat=%s,force_size=on '%s' '%s'",
-				       subformat[k], p, vhd), 0);
+		ck_assert_int_ge(asprintf(&img_path, "%s/d%zu.%s", dir, k, v[k].ext), 0);
+		ck_assert_int_eq(tu_sh("qemu-img convert -q -f raw -O %s -o %s '%s' '%s'",
+				       v[k].fmt, v[k].opts, p, img_path), 0);
 		for (nommap = 0; nommap < 2; nommap++) {
 			struct image *img = NULL;
 			const uint8_t *b;
@@ -115,28 +125,28 @@ START_TEST(test_borrow_fixed_vhd)
 			if (nommap)
 				setenv("VSSD_NO_MMAP", "1", 1);
 			err_init(&err);
-			ck_assert_msg(image_open(&img, vhd, &err) == 0, "%s", err.msg);
+			ck_assert_msg(image_open(&img, img_path, &err) == 0, "%s", err.msg);
 			unsetenv("VSSD_NO_MMAP");
-			ck_assert_str_eq(image_format(img), "vhd");
-			ck_assert_uint_eq(image_size(img), 2 * MIB);
+			ck_assert_str_eq(image_format(img), v[k].format);
+			ck_assert_uint_eq(image_size(img), 4 * MIB);
 			ck_assert_int_eq(image_read(img, 12345, copy, MIB, &err), 0);
 			ck_assert_int_eq(memcmp(copy, ref + 12345, MIB), 0);
-			ck_assert_int_eq(image_read(img, 2 * MIB - 512, copy, 512, &err), 0);
-			ck_assert_int_eq(memcmp(copy, ref + 2 * MIB - 512, 512), 0);
+			ck_assert_int_eq(image_read(img, 4 * MIB - 512, copy, 512, &err), 0);
+			ck_assert_int_eq(memcmp(copy, ref + 4 * MIB - 512, 512), 0);
 			/* the footer is not data */
-			ck_assert_int_lt(image_read(img, 2 * MIB - 512, copy, 1024, &err), 0);
+			ck_assert_int_lt(image_read(img, 4 * MIB - 512, copy, 1024, &err), 0);
 			b = image_borrow(img, 12345, MIB);
-			if (k == 0 && !nommap) {
-				ck_assert_msg(b != NULL, "a fixed VHD is not lent in place");
-				ck_assert_int_eq(memcmp(b, ref + 12345, MIB), 0);
-				ck_assert_ptr_null(image_borrow(img, 2 * MIB - 10, 11));
-			} else {
+			if (v[k].lent == 1 && !nommap)
+				ck_assert_msg(b != NULL, "%s %s is not lent in place", v[k].fmt, v[k].opts);
+			if (v[k].lent == 0 || nommap)
 				ck_assert_ptr_null(b);
-			}
+			if (b)
+				ck_assert_int_eq(memcmp(b, ref + 12345, MIB), 0);
+			ck_assert_ptr_null(image_borrow(img, 4 * MIB - 10, 11));
 			ck_assert_int_eq(image_damaged(img), 0);
 			image_free(img);
 		}
-		free(vhd);
+		free(img_path);
 	}
 	free(copy);
 	free(ref);
