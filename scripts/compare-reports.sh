@@ -11,8 +11,11 @@
 #   mkdir /tmp/speed-base && git archive dc41a5b | tar -x -C /tmp/speed-base &&
 #   make -C /tmp/speed-base -j2 all
 # The binary under test is $O/vssdoctor (O=build), with $O/check_runner.
-# SUITEs default to the suites that run the program (valgrind excluded:
-# it runs the binary under valgrind, which the shim is not).  Exit status
+# On main, the reference for issue 22 is main before the speed merge
+# (7bd0ae6: conditional ACEs, the Windows directory and issue 18's
+# findings, no skim).  SUITEs default to the suites that run the program
+# (valgrind excluded: it runs the binary under valgrind, which the shim is
+# not; speed excluded: it runs `scan -j`, which the reference lacks).  Exit status
 # 0 when every compared scan matched; the differences are in
 # $O/compare/diffs.log.
 set -u
@@ -23,7 +26,7 @@ if [ "${1:-}" = "-b" ]; then
 	BASE=$2
 	shift 2
 fi
-SUITES=${*:-"cli formats cause1 cause4 causes23 events dirmode baseline regressions registry rules schema vhdx_diff readonly"}
+SUITES=${*:-"cli formats cause1 cause4 causes23 events dirmode baseline regressions registry rules schema vhdx_diff readonly findings windir sdvalid"}
 NEW=$TOP/$O/vssdoctor
 OUT=$TOP/$O/compare
 [ -x "$BASE" ] || { echo "compare-reports: no reference binary $BASE" >&2; exit 2; }

@@ -12,6 +12,7 @@ of lines, with the -v figures (ms, bytes and reads) zeroed.  A difference
 is appended to $CMP_LOG (one block per run) and $CMP_COUNT counts the runs
 compared.
 """
+import difflib
 import os
 import re
 import subprocess
@@ -84,12 +85,18 @@ def main():
         new_argv, new_pairs = rewrite(argv, tmp, "new")
         st_b, out_b, err_b = run(BASE, base_argv)
         st_n, out_n, err_n = run(NEW, new_argv)
+        # stderr names the files as given, not where the shim moved them
+        for (real, moved_b), (_, moved_n) in zip(base_pairs, new_pairs):
+            err_b = err_b.replace(moved_b.encode(), real.encode())
+            err_n = err_n.replace(moved_n.encode(), real.encode())
         diffs = []
         if st_b != st_n:
             diffs.append("exit status %d (base) != %d (new)" % (st_b, st_n))
         if norm_out(out_b) != norm_out(out_n):
-            diffs.append("stdout differs:\n--- base\n%s\n--- new\n%s" % (
-                out_b.decode(errors="replace")[:4000], out_n.decode(errors="replace")[:4000]))
+            d = difflib.unified_diff(norm_out(out_b).decode(errors="replace").splitlines(),
+                                     norm_out(out_n).decode(errors="replace").splitlines(),
+                                     "base", "new", lineterm="")
+            diffs.append("stdout differs:\n%s" % "\n".join(list(d)[:200]))
         if norm_err(err_b) != norm_err(err_n):
             diffs.append("stderr differs:\n--- base\n%s\n--- new\n%s" % (
                 err_b.decode(errors="replace")[:2000], err_n.decode(errors="replace")[:2000]))

@@ -278,14 +278,27 @@ static int add_ids(struct load_job *j, size_t at, json_t *spec, uint8_t *all)
 	return 0;
 }
 
-/* Spec i of the rules' specs for this scan, in order, then extra. */
+/* Spec i of the rules' specs for this scan, in order, then extra.  A
+ * rule's specs are its "events" and then the event specs a check takes
+ * in params "sources" (writer_errors): a check's own searches are known
+ * when the rules load, so the first load keeps their records too instead
+ * of reading the whole log again through libevtx. */
 static json_t *nth_spec(struct scan *s, json_t *extra, size_t *r, size_t *i)
 {
 	while (*r < s->nrules) {
 		json_t *list = s->rules[*r].events;
+		json_t *src = s->rules[*r].params ? json_object_get(s->rules[*r].params, "sources") : NULL;
+		size_t ne = json_array_size(list);
 
-		if (*i < json_array_size(list))
+		if (*i < ne)
 			return json_array_get(list, (*i)++);
+		if (*i - ne < json_array_size(src)) {
+			json_t *sp = json_array_get(src, (*i)++ - ne);
+
+			if (json_is_object(sp))
+				return sp;
+			continue;
+		}
 		(*r)++;
 		*i = 0;
 	}
@@ -309,8 +322,11 @@ static int rules_filter(struct scan *s, struct load_job *j, json_t *spec)
 	int svc_all = 0, rc = 0;
 	json_t *sp, *v;
 
-	for (k = 0; k < s->nrules; k++)
+	for (k = 0; k < s->nrules; k++) {
 		nspecs += json_array_size(s->rules[k].events);
+		if (s->rules[k].params)
+			nspecs += json_array_size(json_object_get(s->rules[k].params, "sources"));
+	}
 	j->rprov = calloc(nspecs, sizeof(*j->rprov));
 	j->rids = calloc(nspecs, sizeof(*j->rids));
 	j->rnids = calloc(nspecs, sizeof(*j->rnids));

@@ -23,6 +23,7 @@
 #include "bytes.h"
 #include "limits.h"
 #include "image_priv.h"
+#include "image_map.h"
 #include "vhdx_info.h"
 #include "vhdx_map.h"
 
@@ -113,6 +114,13 @@ struct vhdi_src {
 	char *paths[LIMIT_IMAGE_PARENTS + 1];
 	unsigned count;
 	struct vhdx_map *map;   /* a plain VHDX read from a mapping, or NULL */
+	/* a fixed VHD without a parent: its data is the file's first
+	 * media-size bytes, the footer after them ([MS-VHD] "Fixed Hard Disk
+	 * Image"); read with pread and lent from a read-only mapping as a
+	 * raw image is (raw.c), or fixed_fd -1 (libvhdi reads it) */
+	int fixed_fd, fixed_slot;
+	const uint8_t *fixed_map;
+	uint64_t fixed_size;
 };
 
 /* One line from a libvhdi error (freed here). */
@@ -136,6 +144,10 @@ static void vhdi_close(void *priv)
 	if (!v)
 		return;
 	vhdx_map_close(v->map);
+	if (v->fixed_fd >= 0) {
+		image_unmap_file(v->fixed_map, v->fixed_size, v->fixed_slot);
+		close(v->fixed_fd);
+	}
 	/* Children first: each holds a reference to its parent. */
 	for (i = 0; i < v->count; i++) {
 		V.file_close(v->files[i], NULL);
@@ -299,7 +311,66 @@ static int vhdi_read(void *priv, uint64_t off, void *buf, size_t len,
 
 	if (v->map)
 		return vhdx_map_read(v->map, off, buf, len, err);
+	if (v->fixed_fd >= 0) {
+		uint8_t *p = buf;
+
+		/* image_read bounds off + len by the media size */
+		while (len > 0) {
+			ssize_t n = pread(v->fixed_fd, p, len, (off_t)off);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				return err_set(err, -E_IO, "read at offset %llu: %s",
+					       (unsigned long long)off, strerror(errno));
+			if (n == 0)
+				return err_set(err, -E_CORRUPT, "unexpected end of file at offset %llu",
+					       (unsigned long long)off);
+			p += n;
+			off += (uint64_t)n;
+			len -= (size_t)n;
+		}
+		return 0;
+	}
 	return vhdi_chain_read(priv, 0, off, buf, len, err);
+}
+
+static const uint8_t *vhd_borrow(void *priv, uint64_t off, size_t len)
+{
+	struct vhdi_src *v = priv;
+
+	(void)len;
+	return v->fixed_map ? v->fixed_map + off : NULL;
+}
+
+static int vhd_damaged(void *priv)
+{
+	struct vhdi_src *v = priv;
+
+	return v->fixed_map ? image_map_damaged(v->fixed_slot) : 0;
+}
+
+/* A fixed VHD (disk type 2, no parent) whose file is exactly its media
+ * size plus the 512-byte footer: read its data in place.  Anything else
+ * (or VSSD_NO_MMAP) stays with libvhdi. */
+static void vhd_fixed_open(struct vhdi_src *v, const char *path, uint64_t size)
+{
+	struct stat st;
+	int fd;
+
+	if (getenv("VSSD_NO_MMAP"))
+		return;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < 512 ||
+	    (uint64_t)st.st_size - 512 != size) {
+		close(fd);
+		return;
+	}
+	v->fixed_map = image_map_file(fd, size, &v->fixed_slot);
+	v->fixed_fd = fd;
+	v->fixed_size = size;
 }
 
 static const uint8_t *vhdx_borrow(void *priv, uint64_t off, size_t len)
@@ -408,6 +479,7 @@ static int vhd_diff_open(struct vhd_diff *d, const char *path,
 
 static const struct image_ops vhd_ops = {
 	.format = "vhd", .read = vhdi_read, .close = vhdi_close,
+	.borrow = vhd_borrow, .damaged = vhd_damaged,
 };
 
 static const struct image_ops vhdx_ops = {
@@ -569,6 +641,7 @@ int image_probe_vhdi(struct image **out, const char *path, struct err *err)
 	const char *kind;
 	size64_t size = 0;
 	int rc, file_type = 0, at_start;
+	uint32_t disk_type0 = 0;
 	unsigned i;
 
 	*out = NULL;
@@ -589,6 +662,8 @@ int image_probe_vhdi(struct image **out, const char *path, struct err *err)
 		return err_set(err, -E_NOMEM, "out of memory");
 	for (i = 0; i <= LIMIT_IMAGE_PARENTS; i++)
 		v->diff[i].fd = -1;
+	v->fixed_fd = -1;
+	v->fixed_slot = -1;
 	rc = vhdi_open_one(&v->files[0], path, err);
 	if (rc < 0)
 		goto fail;
@@ -606,6 +681,8 @@ int image_probe_vhdi(struct image **out, const char *path, struct err *err)
 			rc = vhdi_err(err, -E_CORRUPT, "disk type", &e);
 			goto fail;
 		}
+		if (v->count == 1)
+			disk_type0 = disk_type;
 		if (disk_type != LIBVHDI_DISK_TYPE_DIFFERENTIAL)
 			break;
 		rc = vhdi_open_parent(v, v->paths[v->count - 1], next,
@@ -649,6 +726,8 @@ int image_probe_vhdi(struct image **out, const char *path, struct err *err)
 		}
 		rc = image_new(out, &vhdx_ops, v, size, path, err);
 	} else {
+		if (v->count == 1 && disk_type0 == LIBVHDI_DISK_TYPE_FIXED)
+			vhd_fixed_open(v, path, (uint64_t)size);
 		rc = image_new(out, &vhd_ops, v, size, path, err);
 	}
 	return rc < 0 ? rc : 1;
