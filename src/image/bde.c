@@ -690,17 +690,12 @@ static int secrets_apply(struct bde_src *b, struct err *err)
 
 		if (fvek_parse(v, key, &len) < 0)
 			return err_set(err, -E_USAGE, "--fvek: not hexadecimal");
-		/* libbde takes the key and the tweak key apart: 32 bytes are
-		 * AES-XTS 128 (key, tweak key) or AES-CBC 128 with diffuser;
-		 * 64 bytes AES-XTS 256 or AES-CBC 256 with diffuser; 16 bytes
-		 * AES-CBC 128 (no tweak key: zeros). */
-		if (len == 16) {
-			uint8_t zero[16] = { 0 };
-
-			rc = B.volume_set_keys(b->vol, key, 16, zero, 16, &e);
-		} else {
-			rc = B.volume_set_keys(b->vol, key, len / 2, key + len / 2, len / 2, &e);
-		}
+		/* libbde 20190102 takes the FVEK as BitLocker stores it: for
+		 * AES-XTS the key and the tweak key in one (32 bytes for XTS
+		 * 128, 64 for XTS 256), with no separate tweak key; giving the
+		 * halves apart makes it fail ("unable to determine volume
+		 * size").  Measured with mkbde's volume (check_bde). */
+		rc = B.volume_set_keys(b->vol, key, len, key + len, 0, &e);
 		wipe(key, sizeof(key));
 		if (rc != 1)
 			return bde_err(err, -E_USAGE, "--fvek", &e);
@@ -763,7 +758,10 @@ int bde_open(struct image **out, struct bde_info *info, struct image *outer,
 			bde_src_free(b);
 			return rc < 0 ? rc : 0;
 		}
-		if (strstr(trace, "unsupported FVE metadata entry version"))
+		if (S.v[BDE_FVEK] && strstr(trace, "unable to determine volume size"))
+			rc = err_set(err, -E_USAGE,
+				     "BitLocker volume is locked: the --fvek given does not decrypt it (no NTFS boot sector behind it)");
+		else if (strstr(trace, "unsupported FVE metadata entry version"))
 			rc = err_set(err, -E_UNSUPPORTED,
 				     "BitLocker metadata of a version libbde 20190102 does not read (e.g. protection suspended, a clear key): decrypt it with dislocker-fuse, then scan the decrypted file");
 		else
