@@ -16,6 +16,7 @@
 
 #include "bde.h"
 #include "image.h"
+#include "scenario.h"
 
 #define RP "284867-596541-514998-422114-660297-261613-215424-199408"
 #define PW "password12!@"
@@ -321,6 +322,167 @@ START_TEST(test_hostile_metadata)
 }
 END_TEST
 
+/* ---- mkbde: scenario volumes wrapped in BitLocker (AES-XTS 128, a
+ * recovery password protector) by the testdata writer ---- */
+
+#define MK_RP "111111-222222-333333-444444-555555-666666-000000-123453"
+
+static const char *const scen[] = {
+	"size 24M\nos 2012r2\n",
+	"size 24M\nos 2012r2\nbreak cause1\n",
+	"size 24M\nos 2016\nbreak cause2\n",
+	"size 24M\nos 2012r2\nbreak cause3\n",
+	"size 40M\nos 2012r2\nbreak cause4\naspnet_folders 1100\n",
+	"size 24M\nos 2012r2\nbreak mslldp\n",
+	"size 24M\nos 2008r2\nbreak cause1 cause2 cause3 mslldp binary vssacl\n",
+};
+
+/* the report without what legitimately differs: the source and timing */
+static json_t *report(const char *img, const char *opt, const char *val, int *status)
+{
+	struct tu_run r;
+	json_t *d;
+
+	if (opt)
+		tu_vssdoctor(&r, "scan", "--format", "json", "--rules", tu_env("VSSD_RULES"),
+			     opt, val, img, NULL);
+	else
+		tu_vssdoctor(&r, "scan", "--format", "json", "--rules", tu_env("VSSD_RULES"),
+			     img, NULL);
+	*status = r.status;
+	if (opt)
+		no_secret_in(&r, val);
+	d = json_loads(r.out, 0, NULL);
+	if (d) {
+		json_object_del(d, "source");
+		json_object_del(d, "timing_ms");
+	}
+	tu_run_free(&r);
+	return d;
+}
+
+/* A scenario volume in dir: plain and BitLocker volume files. */
+static void make_pair(const char *dir, unsigned i, char **plain, char **enc)
+{
+	struct err err;
+
+	err_init(&err);
+	ck_assert_int_ge(asprintf(plain, "%s/s%u.img", dir, i), 0);
+	ck_assert_int_ge(asprintf(enc, "%s/s%u.bde", dir, i), 0);
+	ck_assert_msg(scenario_build(scen[i], *plain, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(tu_sh("'%s/mkbde' --volume '%s' --out '%s' --recovery-password %s",
+			       tu_env("VSSD_TOOLS"), *plain, *enc, MK_RP), 0);
+}
+
+static void same_report(const char *a, const char *b, const char *what)
+{
+	json_t *want, *got;
+	int sa, sb;
+
+	want = report(a, NULL, NULL, &sa);
+	got = report(b, "--recovery-password", MK_RP, &sb);
+	ck_assert_msg(want && got, "%s: exit %d / %d", what, sa, sb);
+	ck_assert_int_eq(sa, sb);
+	if (!json_equal(want, got)) {
+		char *x = json_dumps(want, JSON_COMPACT), *y = json_dumps(got, JSON_COMPACT);
+		size_t k = 0;
+
+		while (x[k] && x[k] == y[k])
+			k++;
+		ck_abort_msg("%s: BitLocker report differs at byte %zu:\n  plain ...%.200s\n  bde   ...%.200s",
+			     what, k, x + (k > 60 ? k - 60 : 0), y + (k > 60 ? k - 60 : 0));
+	}
+	json_decref(want);
+	json_decref(got);
+}
+
+/* Every scenario: the scan through BitLocker gives the plain image's
+ * report (verdict, causes, findings, evidence), as a GPT raw disk and as
+ * a dynamic VHDX; the source file is not changed. */
+START_TEST(test_scenario_through_bitlocker)
+{
+	char *dir = tu_tmpdir("bde-scen"), *plain, *enc, *pd = NULL, *ed = NULL;
+	char before[65], after[65];
+	const char *tools = tu_env("VSSD_TOOLS");
+
+	make_pair(dir, (unsigned)_i, &plain, &enc);
+	ck_assert_int_ge(asprintf(&pd, "%s/p%d", dir, _i), 0);
+	ck_assert_int_ge(asprintf(&ed, "%s/e%d", dir, _i), 0);
+	ck_assert_int_eq(tu_sh("'%s/mkdisk' --gpt --before-mib 100 --volume '%s' --out '%s.raw' >/dev/null && "
+			       "'%s/mkdisk' --gpt --before-mib 100 --volume '%s' --out '%s.raw' >/dev/null && "
+			       "qemu-img convert -q -f raw -O vhdx -o subformat=dynamic '%s.raw' '%s.vhdx' && "
+			       "qemu-img convert -q -f raw -O vhdx -o subformat=dynamic '%s.raw' '%s.vhdx'",
+			       tools, plain, pd, tools, enc, ed, pd, pd, ed, ed), 0);
+	{
+		char *a = NULL, *b = NULL;
+
+		ck_assert_int_ge(asprintf(&a, "%s.raw", pd), 0);
+		ck_assert_int_ge(asprintf(&b, "%s.raw", ed), 0);
+		ck_assert_int_eq(tu_sha256_file(b, before), 0);
+		same_report(a, b, "raw");
+		ck_assert_int_eq(tu_sha256_file(b, after), 0);
+		ck_assert_str_eq(before, after);
+		free(a);
+		free(b);
+		ck_assert_int_ge(asprintf(&a, "%s.vhdx", pd), 0);
+		ck_assert_int_ge(asprintf(&b, "%s.vhdx", ed), 0);
+		same_report(a, b, "vhdx");
+		free(a);
+		free(b);
+	}
+	tu_sh("rm -rf '%s'", dir);
+	free(plain);
+	free(enc);
+	free(pd);
+	free(ed);
+	free(dir);
+}
+END_TEST
+
+/* --fvek (what mkbde --print-fvek gives, key and tweak key in one) opens
+ * the volume with no protector secret; a wrong FVEK is a locked volume:
+ * exit 2, one line, the key not in it. */
+START_TEST(test_fvek)
+{
+	char *dir = tu_tmpdir("bde-fvek"), *plain, *enc, *fvek = NULL, *bad, *nl;
+	struct tu_run r;
+	FILE *p;
+	char cmd[1024], line[200] = "";
+
+	make_pair(dir, 0, &plain, &enc);
+	snprintf(cmd, sizeof(cmd), "'%s/mkbde' --volume '%s' --out '%s.2' --recovery-password %s --print-fvek",
+		 tu_env("VSSD_TOOLS"), plain, enc, MK_RP);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), p));
+	ck_assert_int_eq(pclose(p), 0);
+	if ((nl = strchr(line, '\n')))
+		*nl = 0;
+	ck_assert_int_eq(strlen(line), 64);
+	fvek = strdup(line);
+	ck_assert_int_eq(tu_vssdoctor(&r, "info", "--format", "json", "--fvek", fvek, enc, NULL), 0);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.out, "\"ntfs\""), "%s", r.out);
+	no_secret_in(&r, fvek);
+	tu_run_free(&r);
+	bad = strdup(fvek);
+	bad[0] = bad[0] == '0' ? '1' : '0';
+	ck_assert_int_eq(tu_vssdoctor(&r, "scan", "--fvek", bad, enc, NULL), 0);
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_msg(one_line(r.err) && strstr(r.err, "--fvek") && strstr(r.err, "locked"),
+		      "%s", r.err);
+	no_secret_in(&r, bad);
+	no_secret_in(&r, fvek);
+	tu_run_free(&r);
+	tu_sh("rm -rf '%s'", dir);
+	free(bad);
+	free(fvek);
+	free(plain);
+	free(enc);
+	free(dir);
+}
+END_TEST
+
 Suite *bde_suite(void);
 Suite *bde_suite(void)
 {
@@ -336,6 +498,12 @@ Suite *bde_suite(void)
 	tcase_add_test(tc, test_suspended);
 	tcase_add_test(tc, test_recovery_password_shape);
 	tcase_add_test(tc, test_hostile_metadata);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("writer");
+	tcase_set_timeout(tc, 300);
+	tcase_add_loop_test(tc, test_scenario_through_bitlocker, 0,
+			    (int)(sizeof(scen) / sizeof(scen[0])));
+	tcase_add_test(tc, test_fvek);
 	suite_add_tcase(s, tc);
 	return s;
 }
