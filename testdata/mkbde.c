@@ -157,7 +157,8 @@ static size_t ccm_entry(uint8_t *p, uint16_t type, uint32_t counter,
 /* The FVE metadata (block header + header + entries) at meta; the
  * block's size is META_SIZE. */
 static void metadata_build(uint8_t *meta, const uint8_t stretched[32],
-			   uint64_t off[3], uint64_t vh_off, uint64_t enc_size)
+			   uint64_t off[3], uint64_t vh_off, uint64_t enc_size,
+			   int partial)
 {
 	static const char desc[] = "VSSDOCTOR TestVolume 1/1/2024";
 	static const char dp[] = "DiskPassword";
@@ -168,8 +169,11 @@ static void metadata_build(uint8_t *meta, const uint8_t stretched[32],
 	memcpy(meta, "-FVE-FS-", 8);
 	/* 0x08 */ put16(meta + 0x08, 0x3a);
 	/* 0x0a */ put16(meta + 0x0a, 2);
-	/* 0x0c */ put16(meta + 0x0c, 4);
-	/* 0x0e */ put16(meta + 0x0e, 4);
+	/* 0x0c, 0x0e: the state and the state it moves to: 4 encrypted; a
+	 * partly encrypted volume as Windows leaves a paused decryption: 5
+	 * (switching, paused) towards 1 (decrypted) */
+	/* 0x0c */ put16(meta + 0x0c, partial ? 5 : 4);
+	/* 0x0e */ put16(meta + 0x0e, partial ? 1 : 4);
 	/* 0x10 */ put64(meta + 0x10, enc_size);
 	/* 0x1c */ put32(meta + 0x1c, HDR_SECTORS);
 	/* 0x20 */ put64(meta + 0x20, off[0]);
@@ -352,7 +356,7 @@ int main(int argc, char **argv)
 	volume_header(buf, off);
 	if (pwrite(fd, buf, SECTOR, 0) != SECTOR)
 		return 1;
-	metadata_build(meta, stretched, off, vh_off, enc_bytes);
+	metadata_build(meta, stretched, off, vh_off, enc_bytes, enc_bytes < vsize);
 	for (i = 0; i < 3; i++)
 		if (pwrite(fd, meta, META_SIZE, (off_t)off[i]) != META_SIZE)
 			return 1;

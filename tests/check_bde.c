@@ -95,6 +95,7 @@ START_TEST(test_sample_unlocks)
 			 "AES-XTS 128-bit");
 	ck_assert_str_eq(json_string_value(json_object_get(b, "description")),
 			 "DESKTOP-QNI1MMF TestVolume 10/8/2021");
+	ck_assert_str_eq(json_string_value(json_object_get(b, "state")), "fully encrypted");
 	json_array_foreach(json_object_get(b, "protectors"), k, p) {
 		ck_assert_int_eq(strlen(json_string_value(json_object_get(p, "id"))), 36);
 		if (strcmp(json_string_value(json_object_get(p, "type")),
@@ -483,6 +484,53 @@ START_TEST(test_fvek)
 }
 END_TEST
 
+/* A partly encrypted volume (a decryption Windows paused half way: the
+ * first 12 MiB encrypted, the rest clear): info names the state and how
+ * much is encrypted; the scan reads both parts and gives the plain
+ * image's report.  A fully encrypted one says so. */
+START_TEST(test_partial)
+{
+	char *dir = tu_tmpdir("bde-partial"), *plain, *enc, *part = NULL;
+	struct tu_run r;
+	json_t *doc, *b;
+
+	make_pair(dir, 1, &plain, &enc);
+	ck_assert_int_ge(asprintf(&part, "%s/part.bde", dir), 0);
+	ck_assert_int_eq(tu_sh("'%s/mkbde' --volume '%s' --out '%s' --recovery-password %s --encrypted-bytes 12582912",
+			       tu_env("VSSD_TOOLS"), plain, part, MK_RP), 0);
+	ck_assert_int_eq(tu_vssdoctor(&r, "info", "--format", "json", "--recovery-password",
+				      MK_RP, part, NULL), 0);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	doc = json_loads(r.out, 0, NULL);
+	ck_assert_ptr_nonnull(doc);
+	b = json_object_get(json_array_get(json_object_get(doc, "volumes"), 0), "bitlocker");
+	ck_assert_str_eq(json_string_value(json_object_get(b, "state")), "decryption paused");
+	ck_assert(json_is_true(json_object_get(b, "partially_encrypted")));
+	ck_assert_int_eq(json_integer_value(json_object_get(b, "encrypted_bytes")), 12582912);
+	json_decref(doc);
+	tu_run_free(&r);
+	ck_assert_int_eq(tu_vssdoctor(&r, "info", "--recovery-password", MK_RP, part, NULL), 0);
+	ck_assert_msg(strstr(r.out, "state: decryption paused (partly encrypted"), "%s", r.out);
+	tu_run_free(&r);
+	same_report(plain, part, "partly encrypted");
+
+	ck_assert_int_eq(tu_vssdoctor(&r, "info", "--format", "json", enc, NULL), 0);
+	ck_assert_int_eq(r.status, 2);           /* locked, but the state is read */
+	doc = json_loads(r.out, 0, NULL);
+	ck_assert_ptr_nonnull(doc);
+	b = json_object_get(json_array_get(json_object_get(doc, "volumes"), 0), "bitlocker");
+	ck_assert_str_eq(json_string_value(json_object_get(b, "state")), "fully encrypted");
+	ck_assert(json_is_false(json_object_get(b, "partially_encrypted")));
+	json_decref(doc);
+	tu_run_free(&r);
+	tu_sh("rm -rf '%s'", dir);
+	free(part);
+	free(plain);
+	free(enc);
+	free(dir);
+}
+END_TEST
+
 Suite *bde_suite(void);
 Suite *bde_suite(void)
 {
@@ -504,6 +552,7 @@ Suite *bde_suite(void)
 	tcase_add_loop_test(tc, test_scenario_through_bitlocker, 0,
 			    (int)(sizeof(scen) / sizeof(scen[0])));
 	tcase_add_test(tc, test_fvek);
+	tcase_add_test(tc, test_partial);
 	suite_add_tcase(s, tc);
 	return s;
 }

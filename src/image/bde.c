@@ -704,6 +704,51 @@ static int secrets_apply(struct bde_src *b, struct err *err)
 	return given;
 }
 
+/* The conversion state from the first FVE metadata block header (version
+ * 2, Windows 7 and later): 0x0c current state, 0x0e the state it moves
+ * to (1 decrypted, 2 switching, 4 encrypted, 5 switching paused: the
+ * values libyal's document and dislocker name), 0x10 the bytes encrypted
+ * so far.  libbde 20190102 does not expose them.  Metadata out of the
+ * partition or of another version leaves info->state empty. */
+static void state_read(struct image *outer, uint64_t offset, uint64_t size,
+		       struct bde_info *info)
+{
+	uint8_t vh[512], mb[64];
+	uint64_t moff;
+	uint16_t cur, next;
+	struct err e;
+
+	err_init(&e);
+	if (size < sizeof(vh) || image_read(outer, offset, vh, sizeof(vh), &e) < 0 ||
+	    memcmp(vh + 3, "-FVE-FS-", 8) != 0)
+		return;
+	/* 0xb0 */ moff = le64(vh + 0xb0);
+	if (moff > size - sizeof(mb) || size < sizeof(mb) ||
+	    image_read(outer, offset + moff, mb, sizeof(mb), &e) < 0 ||
+	    memcmp(mb, "-FVE-FS-", 8) != 0 || /* 0x0a */ le16(mb + 0x0a) != 2)
+		return;
+	/* 0x0c */ cur = le16(mb + 0x0c);
+	/* 0x0e */ next = le16(mb + 0x0e);
+	/* 0x10 */ info->encrypted_size = le64(mb + 0x10);
+	switch (cur) {
+	case 1: snprintf(info->state, sizeof(info->state), "fully decrypted"); break;
+	case 4: snprintf(info->state, sizeof(info->state), "fully encrypted"); break;
+	case 2:
+		snprintf(info->state, sizeof(info->state), "%s",
+			 next == 1 ? "decrypting" : "encrypting");
+		info->partial = 1;
+		break;
+	case 5:
+		snprintf(info->state, sizeof(info->state), "%s",
+			 next == 1 ? "decryption paused" : "encryption paused");
+		info->partial = 1;
+		break;
+	default:
+		snprintf(info->state, sizeof(info->state), "unknown (state %u)", cur);
+		break;
+	}
+}
+
 int bde_open(struct image **out, struct bde_info *info, struct image *outer,
 	     uint64_t offset, uint64_t size, struct err *err)
 {
@@ -720,6 +765,7 @@ int bde_open(struct image **out, struct bde_info *info, struct image *outer,
 		info = &scratch;
 	memset(info, 0, sizeof(*info));
 	info->locked = 1;
+	state_read(outer, offset, size, info);
 	rc = bde_load(err);
 	if (rc < 0)
 		return rc;
