@@ -441,8 +441,9 @@ START_TEST(test_scenario_through_bitlocker)
 END_TEST
 
 /* --fvek (what mkbde --print-fvek gives, key and tweak key in one) opens
- * the volume with no protector secret; a wrong FVEK is a locked volume:
- * exit 2, one line, the key not in it. */
+ * the volume with no protector secret; a wrong FVEK, or another volume's
+ * recovery password, is a locked volume: exit 2, one line, the key not in
+ * it. */
 START_TEST(test_fvek)
 {
 	char *dir = tu_tmpdir("bde-fvek"), *plain, *enc, *fvek = NULL, *bad, *nl;
@@ -474,6 +475,14 @@ START_TEST(test_fvek)
 		      "%s", r.err);
 	no_secret_in(&r, bad);
 	no_secret_in(&r, fvek);
+	tu_run_free(&r);
+	/* a well-formed recovery password that is not this volume's: the
+	 * AES-CCM tag does not match, locked, exit 2, one line */
+	ck_assert_int_eq(tu_vssdoctor(&r, "scan", "--recovery-password", RP, enc, NULL), 0);
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_msg(one_line(r.err) && strstr(r.err, "does not open it") &&
+		      strstr(r.err, "recovery password"), "%s", r.err);
+	no_secret_in(&r, RP);
 	tu_run_free(&r);
 	tu_sh("rm -rf '%s'", dir);
 	free(bad);

@@ -6,8 +6,15 @@
  * so a BitLocker partition inside a VHDX or E01 is read in process and no
  * byte is written anywhere.  Measured (issue 20): libbde opens the
  * recovery-password, password, startup-key and recovery-key samples;
- * suspended.bin ("unsupported FVE metadata entry version") it refuses:
- * that is reported as a limit. */
+ * suspended.bin ("unsupported FVE metadata entry version") it refuses,
+ * libdislocker opens it (raw files only).  The samples are trimmed
+ * copies (only the header, the metadata and the first 32 KiB are
+ * non-zero), so their NTFS stops at the $MFT: that is the samples, not
+ * the decryption (dislocker-file gives the same bytes).  End to end runs
+ * on testdata/mkbde's volumes.  Three things are done here rather than by
+ * libbde: the conversion state (state_read), a recovery password on an
+ * AES-XTS volume (recovery_fvek: nettle's SHA-256 is ~9x faster), and
+ * the FVEK's shape libbde 20190102 wants (one buffer). */
 #define _GNU_SOURCE
 #include "bde.h"
 
