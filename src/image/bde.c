@@ -27,6 +27,7 @@
 
 #include <nettle/ccm.h>
 #include <nettle/sha2.h>
+#include <nettle/xts.h>
 
 #include "bytes.h"
 #include "limits.h"
@@ -388,10 +389,29 @@ static int io_get_size(intptr_t *h, size64_t *size, libbfio_error_t **e)
 
 /* ---- the volume ---- */
 
+/* Where a Windows 7+ BitLocker volume keeps what is not plain sectors
+ * (FVE metadata block header): the first sectors' relocated copy, the
+ * three metadata areas, and how far it is encrypted. */
+#define BDE_AREA 65536u          /* bytes of one FVE metadata area */
+struct bde_geom {
+	unsigned ss;                 /* bytes per sector (volume header 0x0b) */
+	uint64_t vh_off, vh_size;    /* 0x38, 0x1c x ss */
+	uint64_t meta[3];            /* 0x20, 0x28, 0x30 */
+	uint64_t enc_size;           /* 0x10 */
+};
+
 struct bde_src {
 	struct bde_io io;
 	libbfio_handle_t *fh;
 	libbde_volume_t *vol;
+	/* AES-XTS with a known FVEK: sectors decrypted here with nettle
+	 * (AES-NI where the CPU has it) instead of libbde's software AES */
+	int own;
+	unsigned keylen;             /* 32 (XTS 128) or 64 (XTS 256) */
+	uint8_t fvek[64];
+	struct xts_aes128_key x128;
+	struct xts_aes256_key x256;
+	struct bde_geom g;
 };
 
 static void bde_src_free(struct bde_src *b)
@@ -404,6 +424,7 @@ static void bde_src_free(struct bde_src *b)
 	}
 	if (b->fh)
 		B.bfio_handle_free(&b->fh, NULL);
+	wipe(b, sizeof(*b));
 	free(b);
 }
 
@@ -423,6 +444,136 @@ static int bde_err(struct err *err, int code, const char *what, libbde_error_t *
 	return image_lib_error(err, code, what, trace);
 }
 
+/* ---- sectors decrypted here (AES-XTS, FVEK known) ---- */
+
+/* The geometry from the volume header and the first metadata block
+ * header; 0, or -1 when it is not a version 2 layout we read. */
+static int geom_read(struct image *outer, uint64_t offset, uint64_t size,
+		     struct bde_geom *g)
+{
+	uint8_t vh[512], mb[64];
+	uint64_t moff;
+	struct err e;
+	unsigned i;
+
+	err_init(&e);
+	if (size < sizeof(vh) || image_read(outer, offset, vh, sizeof(vh), &e) < 0 ||
+	    memcmp(vh + 3, "-FVE-FS-", 8) != 0)
+		return -1;
+	/* 0x0b */ g->ss = le16(vh + 0x0b);
+	/* 0xb0 */ moff = le64(vh + 0xb0);
+	if ((g->ss != 512 && g->ss != 4096) || moff > size - sizeof(mb) ||
+	    image_read(outer, offset + moff, mb, sizeof(mb), &e) < 0 ||
+	    memcmp(mb, "-FVE-FS-", 8) != 0 || le16(mb + 0x0a) != 2)
+		return -1;
+	/* 0x10 */ g->enc_size = le64(mb + 0x10);
+	/* 0x1c */ g->vh_size = (uint64_t)le32(mb + 0x1c) * g->ss;
+	for (i = 0; i < 3; i++)
+		/* 0x20 0x28 0x30 */ g->meta[i] = le64(mb + 0x20 + 8 * i);
+	/* 0x38 */ g->vh_off = le64(mb + 0x38);
+	if (g->vh_size == 0 || g->vh_size > 1024u * 1024 || g->vh_off > size ||
+	    g->vh_size > size - g->vh_off || g->vh_off % g->ss)
+		return -1;
+	for (i = 0; i < 3; i++)
+		if (g->meta[i] % g->ss)
+			return -1;
+	return 0;
+}
+
+/* Logical sector at byte l: 1 when it reads as zeros (a metadata area or
+ * the relocated header's own place). */
+static int own_zero(const struct bde_geom *g, uint64_t l)
+{
+	unsigned i;
+
+	for (i = 0; i < 3; i++)
+		if (l >= g->meta[i] && l - g->meta[i] < BDE_AREA)
+			return 1;
+	return l >= g->vh_size && l >= g->vh_off && l - g->vh_off < g->vh_size;
+}
+
+static void own_decrypt(struct bde_src *b, uint8_t *p, uint64_t phys, size_t n)
+{
+	uint8_t tweak[16];
+	uint64_t s = phys / b->g.ss;
+	size_t k;
+
+	for (; n >= b->g.ss; n -= b->g.ss, p += b->g.ss, phys += b->g.ss, s++) {
+		if (phys >= b->g.enc_size)
+			continue;                 /* the clear part */
+		memset(tweak, 0, sizeof(tweak));
+		for (k = 0; k < 8; k++)
+			tweak[k] = (uint8_t)(s >> (8 * k));
+		if (b->keylen == 32)
+			xts_aes128_decrypt_message(&b->x128, tweak, b->g.ss, p, p);
+		else
+			xts_aes256_decrypt_message(&b->x256, tweak, b->g.ss, p, p);
+	}
+}
+
+/* n whole sectors from logical byte l (sector aligned) into p. */
+static int own_sectors(struct bde_src *b, uint64_t l, uint8_t *p, size_t n,
+		       struct err *err)
+{
+	const struct bde_geom *g = &b->g;
+	uint64_t end = l + n;
+	unsigned i;
+	int plain = l >= g->vh_size && !(end > g->vh_off && l < g->vh_off + g->vh_size);
+
+	for (i = 0; i < 3 && plain; i++)
+		plain = !(end > g->meta[i] && l < g->meta[i] + BDE_AREA);
+	if (plain && (g->enc_size == 0 || end <= g->enc_size || l >= g->enc_size)) {
+		/* the common case: one read, decrypted in place */
+		if (image_read(b->io.outer, b->io.offset + l, p, n, err) < 0)
+			return err->code;
+		if (g->enc_size == 0 || l < g->enc_size)
+			own_decrypt(b, p, l, n);
+		return 0;
+	}
+	for (; n; n -= g->ss, p += g->ss, l += g->ss) {
+		uint64_t phys = l < g->vh_size ? g->vh_off + l : l;
+
+		if (l >= g->vh_size && own_zero(g, l)) {
+			memset(p, 0, g->ss);
+			continue;
+		}
+		if (image_read(b->io.outer, b->io.offset + phys, p, g->ss, err) < 0)
+			return err->code;
+		own_decrypt(b, p, phys, g->ss);
+	}
+	return 0;
+}
+
+static int own_read(struct bde_src *b, uint64_t off, uint8_t *buf, size_t len,
+		    struct err *err)
+{
+	unsigned ss = b->g.ss;
+	uint8_t tmp[4096];
+	int rc;
+
+	while (len > 0) {
+		uint64_t base = off - off % ss;
+		size_t in = (size_t)(off - base), n;
+
+		if (in || len < ss) {
+			n = ss - in < len ? ss - in : len;
+			if ((rc = own_sectors(b, base, tmp, ss, err)) < 0)
+				return rc;
+			memcpy(buf, tmp + in, n);
+		} else {
+			n = len - len % ss;
+			if (n > (size_t)1 << 24)
+				n = (size_t)1 << 24;
+			if ((rc = own_sectors(b, off, buf, n, err)) < 0)
+				return rc;
+		}
+		buf += n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
 static int bde_read(void *priv, uint64_t off, void *buf, size_t len,
 		    struct err *err)
 {
@@ -430,6 +581,8 @@ static int bde_read(void *priv, uint64_t off, void *buf, size_t len,
 	libbde_error_t *e = NULL;
 	uint8_t *p = buf;
 
+	if (b->own)
+		return own_read(b, off, buf, len, err);
 	while (len > 0) {
 		ssize_t n = B.volume_read_buffer_at_offset(b->vol, p, len, (off64_t)off, &e);
 
@@ -843,6 +996,10 @@ static int secrets_apply(struct bde_src *b, struct err *err)
 		size_t len = recovery_fvek(b->io.outer, b->io.offset, b->io.size, v, key);
 		int rc = len ? B.volume_set_keys(b->vol, key, len, key + len, 0, &e) : 0;
 
+		if (rc == 1) {
+			memcpy(b->fvek, key, len);
+			b->keylen = (unsigned)len;
+		}
 		wipe(key, sizeof(key));
 		if (rc == 1)
 			return 1;
@@ -878,6 +1035,10 @@ static int secrets_apply(struct bde_src *b, struct err *err)
 		 * halves apart makes it fail ("unable to determine volume
 		 * size").  Measured with mkbde's volume (check_bde). */
 		rc = B.volume_set_keys(b->vol, key, len, key + len, 0, &e);
+		if (rc == 1 && (len == 32 || len == 64)) {
+			memcpy(b->fvek, key, len);
+			b->keylen = (unsigned)len;
+		}
 		wipe(key, sizeof(key));
 		if (rc != 1)
 			return bde_err(err, -E_USAGE, "--fvek", &e);
@@ -1026,5 +1187,17 @@ int bde_open(struct image **out, struct bde_info *info, struct image *outer,
 	}
 	info->locked = 0;
 	info->size = vsize;
+	/* AES-XTS and the FVEK known: decrypt here (libbde has checked the
+	 * key: it read the NTFS boot sector through it) */
+	if (b->keylen && (strcmp(info->method, "AES-XTS 128-bit") == 0 ? b->keylen == 32 :
+			  strcmp(info->method, "AES-XTS 256-bit") == 0 && b->keylen == 64) &&
+	    geom_read(outer, offset, size, &b->g) == 0 && !getenv("VSSD_BDE_LIBBDE_READ")) {
+		if (b->keylen == 32)
+			xts_aes128_set_decrypt_key(&b->x128, b->fvek);
+		else
+			xts_aes256_set_decrypt_key(&b->x256, b->fvek);
+		b->own = 1;
+	}
+	wipe(b->fvek, sizeof(b->fvek));
 	return image_new(out, &bde_ops, b, vsize, image_path(outer), err);
 }
