@@ -540,6 +540,79 @@ START_TEST(test_partial)
 }
 END_TEST
 
+/* The decrypted view is the plain volume, byte for byte, read in whole
+ * MiB and at odd offsets, for a fully and a partly encrypted volume, both
+ * through vssdoctor's own AES-XTS path and through libbde's reads
+ * (VSSD_BDE_LIBBDE_READ=1): the two decryptions agree. */
+START_TEST(test_decrypted_equals_plain)
+{
+	char *dir = tu_tmpdir("bde-bytes"), *plain, *enc, *part = NULL;
+	const char *imgs[2];
+	unsigned k, path;
+
+	make_pair(dir, 0, &plain, &enc);
+	ck_assert_int_ge(asprintf(&part, "%s/part.bde", dir), 0);
+	ck_assert_int_eq(tu_sh("'%s/mkbde' --volume '%s' --out '%s' --recovery-password %s --encrypted-bytes 5000192",
+			       tu_env("VSSD_TOOLS"), plain, part, MK_RP), 0);
+	imgs[0] = enc;
+	imgs[1] = part;
+	for (path = 0; path < 2; path++) {
+		if (path)
+			setenv("VSSD_BDE_LIBBDE_READ", "1", 1);
+		for (k = 0; k < 2; k++) {
+			struct image *p = NULL, *o = NULL, *in = NULL;
+			struct err err;
+			uint64_t off, size;
+			static uint8_t a[1 << 20], b[1 << 20];
+
+			err_init(&err);
+			bde_secrets_clear();
+			ck_assert_int_eq(bde_secret_set(BDE_RECOVERY_PASSWORD, MK_RP, 0, &err), 0);
+			ck_assert_int_eq(image_open(&p, plain, &err), 0);
+			ck_assert_int_eq(image_open(&o, imgs[k], &err), 0);
+			ck_assert_msg(bde_open(&in, NULL, o, 0, image_size(o), &err) == 0, "%s", err.msg);
+			/* libbde sizes the view by the NTFS boot sector's sector
+			 * count: the backup boot sector behind it is not in it */
+			size = image_size(p);
+			ck_assert_uint_ge(image_size(in), size - 512);
+			if (size > image_size(in))
+				size = image_size(in);
+			for (off = 0; off < size; off += sizeof(a)) {
+				size_t n = size - off < sizeof(a) ? (size_t)(size - off) : sizeof(a);
+
+				ck_assert_int_eq(image_read(p, off, a, n, &err), 0);
+				ck_assert_msg(image_read(in, off, b, n, &err) == 0, "%s", err.msg);
+				ck_assert_msg(memcmp(a, b, n) == 0, "%s (%s): differs in the MiB at %llu",
+					      imgs[k], path ? "libbde" : "own", (unsigned long long)off);
+			}
+			/* odd offsets and lengths: across the relocated first
+			 * sectors, a sector boundary, the clear part's start */
+			{
+				static const uint64_t at[] = { 0, 1, 8191, 8190, 511, 5000000, 5000191, 12345677 };
+				unsigned q;
+
+				for (q = 0; q < sizeof(at) / sizeof(at[0]); q++) {
+					ck_assert_int_eq(image_read(p, at[q], a, 1001, &err), 0);
+					ck_assert_int_eq(image_read(in, at[q], b, 1001, &err), 0);
+					ck_assert_msg(memcmp(a, b, 1001) == 0, "%s (%s): differs at %llu",
+						      imgs[k], path ? "libbde" : "own", (unsigned long long)at[q]);
+				}
+			}
+			image_free(in);
+			image_free(o);
+			image_free(p);
+		}
+	}
+	unsetenv("VSSD_BDE_LIBBDE_READ");
+	bde_secrets_clear();
+	tu_sh("rm -rf '%s'", dir);
+	free(part);
+	free(plain);
+	free(enc);
+	free(dir);
+}
+END_TEST
+
 Suite *bde_suite(void);
 Suite *bde_suite(void)
 {
@@ -562,6 +635,7 @@ Suite *bde_suite(void)
 			    (int)(sizeof(scen) / sizeof(scen[0])));
 	tcase_add_test(tc, test_fvek);
 	tcase_add_test(tc, test_partial);
+	tcase_add_test(tc, test_decrypted_equals_plain);
 	suite_add_tcase(s, tc);
 	return s;
 }
