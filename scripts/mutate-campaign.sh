@@ -3,7 +3,7 @@
 #
 # Issue 8's mutation campaign: N mutated fixture images (testdata/mutate:
 # bit flips, byte runs and truncations inside NTFS metadata, hive cells and
-# EVTX chunks), each scanned by the ASan+UBSan build of vssdoctor with a
+# EVTX chunks, BitLocker metadata), each scanned by the ASan+UBSan build of vssdoctor with a
 # 10 s limit.  Counts crashes (signals), sanitizer reports, hangs, leaks
 # and exit statuses outside 0-3; keeps every failing recipe, minimised, in
 # $MUT_O/failures.  Exit 1 when anything failed.
@@ -24,6 +24,8 @@ TMP=${TMPDIR:-/tmp}/vssd-mutate.$$
 . "$TOP/scripts/mutate-lib.sh"
 mutate_sanitizer_env "$TOP"
 export VSSDOCTOR_RULES="$TOP/rules"
+MUT_BDE_RP=111111-222222-333333-444444-555555-666666-000000-123453
+export VSSD_RECOVERY_PASSWORD=$MUT_BDE_RP
 
 rm -rf "$MUT_O/results" && mkdir -p "$MUT_O/results" "$MUT_O/failures" "$MUT_O/bases" "$TMP"
 trap 'rm -rf "$TMP"' EXIT
@@ -34,6 +36,13 @@ for name in healthy broken filemaps; do
 	"$O/testdata/mkscenario" "$MUT_O/bases/base$i.img" "$TOP/tests/mutate/$name.scenario" || exit 1
 	i=$((i + 1))
 done
+# and the healthy one wrapped in BitLocker (issue 20: its metadata and
+# volume header are the structures mutated; the scans get its recovery
+# password from the environment, which the other bases ignore)
+"$O/testdata/mkscenario" "$TMP/bde.img" "$TOP/tests/mutate/healthy.scenario" &&
+	"$O/testdata/mkbde" --volume "$TMP/bde.img" --out "$MUT_O/bases/base$i.img" \
+		--recovery-password "$MUT_BDE_RP" && rm -f "$TMP/bde.img" || exit 1
+i=$((i + 1))
 NBASES=$i
 
 export O ASAN_O MUT_O TMP NBASES TOP

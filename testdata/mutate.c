@@ -5,7 +5,9 @@
  *       copy BASE to OUT with one random mutation inside a structure found
  *       by signature: the NTFS boot sector, MFT records ("FILE"), index
  *       records ("INDX"), hive base block ("regf") and bins ("hbin"), EVTX
- *       file header ("ElfFile") and chunks ("ElfChnk").  Mutations: flip
+ *       file header ("ElfFile") and chunks ("ElfChnk"), BitLocker FVE
+ *       metadata ("-FVE-FS-"; at 0 the BitLocker volume header is the
+ *       first region).  Mutations: flip
  *       1-8 bits, a run of 1-64 bytes set to 00/FF/random, or a truncation
  *       inside the structure.  The recipe (what was done) goes to FILE.
  *   mutate BASE OUT --recipe FILE
@@ -64,6 +66,8 @@ static void find_regions(const uint8_t *p, uint64_t size)
 			add(o, 4096, "evtx-header");
 		else if (memcmp(q, "ElfChnk", 8) == 0)
 			add(o, 65536, "evtx-chunk");
+		else if (memcmp(q, "-FVE-FS-", 8) == 0)
+			add(o, 1024, "bde-metadata");   /* block header, header, entries */
 	}
 }
 
