@@ -613,6 +613,58 @@ START_TEST(test_decrypted_equals_plain)
 }
 END_TEST
 
+/* mkbde's metadata damaged where vssdoctor reads it itself (the state,
+ * the recovery password unwrap, the geometry of its own decryption): in
+ * all three copies; every result is a verdict or one line with exit 2,
+ * no crash (the ASan build runs this too), the password not printed. */
+START_TEST(test_hostile_writer_metadata)
+{
+	static const struct { unsigned at; const char *bytes; } patch[] = {
+		{ 0x40, "\\377\\377\\000\\000" },                       /* metadata size */
+		{ 0x1c, "\\377\\377\\377\\177" },                       /* header sectors */
+		{ 0x38, "\\377\\377\\377\\377\\377\\377\\377\\177" },   /* header offset */
+		{ 0x10, "\\000\\000\\000\\000\\000\\000\\000\\000" },   /* encrypted size */
+		{ 0x10, "\\000\\002\\000\\000\\000\\000\\000\\000" },   /* encrypted: 512 B */
+		{ 0x70, "\\000\\010" },                                 /* first entry size */
+		{ 0x70, "\\010\\000" },                                 /* first entry: 8 */
+		{ 0x0a, "\\001\\000" },                                 /* version 1 */
+		{ 0xd0, "\\377\\377\\377\\377\\377\\377\\377\\377\\377\\377\\377\\377\\377\\377\\377\\377" },
+		{ 0x100, "\\040\\000" },                                /* an entry's size */
+		{ 0x140, "\\377\\377\\377\\377\\377\\377\\377\\377" },
+	};
+	char *dir = tu_tmpdir("bde-hostile"), *plain, *enc, *copy = NULL;
+	struct tu_run r;
+	size_t i;
+
+	make_pair(dir, 0, &plain, &enc);
+	ck_assert_int_ge(asprintf(&copy, "%s/m.bde", dir), 0);
+	for (i = 0; i < sizeof(patch) / sizeof(patch[0]); i++) {
+		unsigned k;
+
+		ck_assert_int_eq(tu_sh("cp '%s' '%s'", enc, copy), 0);
+		for (k = 0; k < 3; k++)   /* the metadata copies: 24 MiB + k x 64 KiB */
+			ck_assert_int_eq(tu_sh("printf '%s' | dd of='%s' bs=1 seek=%llu conv=notrunc 2>/dev/null",
+					       patch[i].bytes, copy,
+					       25165824ull + k * 65536ull + patch[i].at), 0);
+		ck_assert_int_eq(tu_vssdoctor(&r, "scan", "--recovery-password", MK_RP, copy, NULL), 0);
+		ck_assert_msg(r.status >= 0 && r.status <= 3, "patch %zu: exit %d %s", i, r.status, r.err);
+		if (r.status == 2)
+			ck_assert_msg(one_line(r.err), "patch %zu: %s", i, r.err);
+		no_secret_in(&r, MK_RP);
+		tu_run_free(&r);
+		ck_assert_int_eq(tu_vssdoctor(&r, "info", "--recovery-password", MK_RP, copy, NULL), 0);
+		ck_assert_msg(r.status >= 0 && r.status <= 3, "patch %zu: info exit %d %s", i, r.status, r.err);
+		no_secret_in(&r, MK_RP);
+		tu_run_free(&r);
+	}
+	tu_sh("rm -rf '%s'", dir);
+	free(copy);
+	free(plain);
+	free(enc);
+	free(dir);
+}
+END_TEST
+
 Suite *bde_suite(void);
 Suite *bde_suite(void)
 {
@@ -636,6 +688,7 @@ Suite *bde_suite(void)
 	tcase_add_test(tc, test_fvek);
 	tcase_add_test(tc, test_partial);
 	tcase_add_test(tc, test_decrypted_equals_plain);
+	tcase_add_test(tc, test_hostile_writer_metadata);
 	suite_add_tcase(s, tc);
 	return s;
 }

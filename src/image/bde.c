@@ -680,6 +680,70 @@ static const struct image_ops dis_ops = {
 	.close = dis_close,
 };
 
+/* Entries from e (n bytes) well formed, to the last byte: each at least
+ * 8 bytes, inside, version 1 or 3; a VMK's properties likewise.  *clear
+ * is set when a VMK is protected by a clear key.  libdislocker 0.7 frees
+ * pointers it never set when it gives up half way through malformed
+ * metadata (found by check_bde's hostile writer case), so it is handed
+ * only metadata that passes this. */
+static size_t entry_size(const uint8_t *e, size_t n);
+
+static int entries_sound(const uint8_t *e, size_t n, int depth, int *clear)
+{
+	size_t k;
+
+	while (n > 0) {
+		k = entry_size(e, n);
+		/* 0x06 version */
+		if (!k || (le16(e + 6) != 1 && le16(e + 6) != 3))
+			return 0;
+		/* 0x04 value type 8: VMK, 0x1a protection, properties at 0x24 */
+		if (le16(e + 4) == 0x0008) {
+			if (depth > 0 || k < 8 + 28 ||
+			    !entries_sound(e + 36, k - 36, depth + 1, clear))
+				return 0;
+			if (le16(e + 8 + 26) == 0x0000)
+				*clear = 1;
+		}
+		e += k;
+		n -= k;
+	}
+	return 1;
+}
+
+/* The first FVE metadata is sound and has a clear key VMK. */
+static int clear_key_sound(struct image *outer, uint64_t offset, uint64_t size)
+{
+	uint8_t vh[512], *m;
+	uint64_t moff;
+	size_t msize;
+	struct err e;
+	int clear = 0, ok = 0;
+
+	err_init(&e);
+	if (size < sizeof(vh) + 112 ||
+	    image_read(outer, offset, vh, sizeof(vh), &e) < 0 ||
+	    memcmp(vh + 3, "-FVE-FS-", 8) != 0)
+		return 0;
+	/* 0xb0 */ moff = le64(vh + 0xb0);
+	if (moff > size - 112)
+		return 0;
+	m = malloc(LIMIT_BDE_METADATA);
+	if (!m)
+		return 0;
+	if (image_read(outer, offset + moff, m, 112, &e) == 0 &&
+	    memcmp(m, "-FVE-FS-", 8) == 0 && le16(m + 0x0a) == 2) {
+		/* 0x40 metadata size, header (48 bytes) included; 0x4c its copy */
+		msize = le32(m + 64);
+		if (msize >= 48 && msize <= LIMIT_BDE_METADATA - 64 &&
+		    le32(m + 64 + 12) == msize && moff + 64 + msize <= size &&
+		    image_read(outer, offset + moff + 64, m + 64, msize, &e) == 0)
+			ok = entries_sound(m + 64 + 48, msize - 48, 0, &clear) && clear;
+	}
+	free(m);
+	return ok;
+}
+
 /* Open a clear-key volume of the raw file outer with dislocker; 1 opened,
  * 0 not possible (not raw, or no clear key), <0 error. */
 static int dis_open_clear(struct image **out, struct bde_info *info,
@@ -693,7 +757,8 @@ static int dis_open_clear(struct image **out, struct bde_info *info,
 	int yes = 1, verb = 0;
 	uint64_t vsize;
 
-	if (strcmp(image_format(outer), "raw") != 0)
+	if (strcmp(image_format(outer), "raw") != 0 ||
+	    !clear_key_sound(outer, offset, size))
 		return 0;
 	err_init(&lerr);
 	if (dis_load(&lerr) < 0)
