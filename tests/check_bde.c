@@ -4,7 +4,12 @@
  * and never the secret; a recovery password of the wrong shape is refused
  * before it is tried; damaged metadata is one line, exit 2, no crash.
  * The samples (gzip) are unpacked into a scratch folder at test time;
- * the suite skips, saying so, when they are absent. */
+ * the suite skips, saying so, when they are absent.  They are trimmed
+ * copies (their $MFT is not there), so the end-to-end part runs on
+ * volumes testdata/mkbde wraps in BitLocker (case "writer"): scenarios
+ * give the plain image's report in raw and VHDX, the decrypted bytes are
+ * the plain volume's, --fvek, a partly encrypted volume, damaged
+ * metadata. */
 #define _GNU_SOURCE
 #include "testutil.h"
 
