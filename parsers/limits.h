@@ -88,6 +88,10 @@
 #define LIMIT_WSBLOG_FILES       256u          /* .log files read in one scan */
 #define LIMIT_WSBLOG_ENTRIES     4096u         /* failed files kept in one scan */
 
+/* BitLocker FVE metadata read by src/image/bde.c itself (the recovery
+ * password unwrap); Windows writes ~1 KiB in a 64 KiB block */
+#define LIMIT_BDE_METADATA       65536u        /* bytes of one FVE metadata */
+
 /* rules */
 #define LIMIT_RULE_FILE_SIZE     (1024u * 1024)
 #define LIMIT_RULES              256u

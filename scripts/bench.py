@@ -232,6 +232,40 @@ def print_shadows(one, allv, nread):
           % ("ok" if ratio <= 3.0 else "MISS", ratio, allv[1] / max(one[1], 1e-9)))
 
 
+BDE_RP = "111111-222222-333333-444444-555555-666666-000000-123453"
+
+
+def bench_bitlocker(d):
+    """issue 20: the issue-22 server volume wrapped in BitLocker (mkbde:
+    AES-XTS 128, a recovery password protector) scanned next to the plain
+    volume; with the recovery password (libbde stretches it: 2^20 SHA-256
+    rounds, a fixed cost per unlock) and with --fvek (the per-byte cost of
+    decrypting).  Returns (plain, recovery password, fvek) median walls and
+    the cpu of each."""
+    ivol = os.path.join(d, "issue.img")
+    bde = os.path.join(d, "issue.bde")
+    if not os.path.exists(bde):
+        sh("'%s/mkbde' --volume '%s' --out '%s.tmp' --recovery-password %s --print-fvek > '%s.fvek' && mv '%s.tmp' '%s'"
+           % (TOOLS, ivol, bde, BDE_RP, bde, bde, bde))
+    fvek = open(bde + ".fvek").read().strip()
+    plain = measure([BIN, "scan", "--format", "json", ivol])
+    rp = measure([BIN, "scan", "--format", "json", "--recovery-password", BDE_RP, bde])
+    fk = measure([BIN, "scan", "--format", "json", "--fvek", fvek, bde])
+    return plain, rp, fk
+
+
+def print_bitlocker(res):
+    plain, rp, fk = res
+    print("%-14s %9.3f %9.3f %10.1f   (issue 20: the issue-22 volume, plain)" % ("bde plain", plain[0], plain[1], plain[2] / 1024))
+    print("%-14s %9.3f %9.3f %10.1f   (in BitLocker, --recovery-password: %.2fx)"
+          % ("bde password", rp[0], rp[1], rp[2] / 1024, rp[0] / plain[0]))
+    print("%-14s %9.3f %9.3f %10.1f   (in BitLocker, --fvek: %.2fx)"
+          % ("bde fvek", fk[0], fk[1], fk[2] / 1024, fk[0] / plain[0]))
+    print("issue 20: BitLocker scan <= 2x the plain one: --fvek %s (%.2fx); --recovery-password %s (%.2fx, of which the key stretch is %.2f s)"
+          % ("ok" if fk[0] <= 2 * plain[0] else "MISS", fk[0] / plain[0],
+             "ok" if rp[0] <= 2 * plain[0] else "MISS", rp[0] / plain[0], rp[0] - fk[0]))
+
+
 def main():
     if os.environ.get("BENCH_ONLY") == "shadows":
         os.environ["VSSDOCTOR_RULES"] = RULES
@@ -308,6 +342,7 @@ def main():
     b_wall, b_cpu, b_rss, _ = measure([BIN, "scan", "-j", "2", "--format", "json"] + copies, runs=3)
     sizes = (os.path.getsize(os.path.join(d, "System.evtx")), os.path.getsize(os.path.join(d, "Application.evtx")))
     shadow_rows = shadows_bench()
+    bde_res = bench_bitlocker(d)
 
     print()
     print("vssdoctor bench (median of %d runs, warm cache; fixture %s; load average %s)" % (RUNS, cache, loadavg()))
@@ -354,6 +389,7 @@ def main():
           % ("ok" if b_wall <= 1.2 * 50 * one_wall else "MISS", b_wall / max(50 * one_wall, 1e-9),
              "ok" if skim >= 300 else "MISS", skim, "ok" if evx and skim / evx >= 10 else "MISS",
              skim / evx if evx else 0))
+    print_bitlocker(bde_res)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 #
 # Issue 8's mutation campaign: N mutated fixture images (testdata/mutate:
 # bit flips, byte runs and truncations inside NTFS metadata, hive cells,
-# EVTX chunks, VSS metadata of shadow copies), each scanned by the ASan+UBSan build of vssdoctor with a
+# EVTX chunks, VSS metadata of shadow copies, BitLocker metadata), each scanned by the ASan+UBSan build of vssdoctor with a
 # 10 s limit.  Counts crashes (signals), sanitizer reports, hangs, leaks
 # and exit statuses outside 0-3; keeps every failing recipe, minimised, in
 # $MUT_O/failures.  Exit 1 when anything failed.
@@ -24,6 +24,8 @@ TMP=${TMPDIR:-/tmp}/vssd-mutate.$$
 . "$TOP/scripts/mutate-lib.sh"
 mutate_sanitizer_env "$TOP"
 export VSSDOCTOR_RULES="$TOP/rules"
+MUT_BDE_RP=111111-222222-333333-444444-555555-666666-000000-123453
+export VSSD_RECOVERY_PASSWORD=$MUT_BDE_RP
 
 rm -rf "$MUT_O/results" && mkdir -p "$MUT_O/results" "$MUT_O/failures" "$MUT_O/bases" "$TMP"
 trap 'rm -rf "$TMP"' EXIT
@@ -42,6 +44,13 @@ v="$MUT_O/bases/base$i.img"
 	{ cat "$TOP/tests/mutate/healthy.scenario"; echo "break cause3"; } | "$O/testdata/mkscenario" "$v" - &&
 	"$O/testdata/mkvss" "$v" 2019-06-04T23:43:01Z "$TMP/state1.img" 2019-06-05T02:10:00Z "$TMP/state2.img" >/dev/null || exit 1
 rm -f "$TMP/state1.img" "$TMP/state2.img"
+i=$((i + 1))
+# and the healthy one wrapped in BitLocker (issue 20: its metadata and
+# volume header are the structures mutated; the scans get its recovery
+# password from the environment, which the other bases ignore)
+"$O/testdata/mkscenario" "$TMP/bde.img" "$TOP/tests/mutate/healthy.scenario" &&
+	"$O/testdata/mkbde" --volume "$TMP/bde.img" --out "$MUT_O/bases/base$i.img" \
+		--recovery-password "$MUT_BDE_RP" && rm -f "$TMP/bde.img" || exit 1
 i=$((i + 1))
 NBASES=$i
 

@@ -98,6 +98,12 @@ static void bde_json(json_t *o, struct image *img, const struct volume_info *v,
 	if (bi.volume_id[0])
 		json_object_set_new(b, "volume_id", json_string(bi.volume_id));
 	json_object_set_new(b, "description", json_string(bi.description));
+	if (bi.state[0]) {
+		json_object_set_new(b, "state", json_string(bi.state));
+		json_object_set_new(b, "encrypted_bytes",
+				    json_integer((json_int_t)bi.encrypted_size));
+		json_object_set_new(b, "partially_encrypted", json_boolean(bi.partial));
+	}
 	for (i = 0; i < bi.nprotectors; i++) {
 		json_t *p = json_object();
 
@@ -280,6 +286,11 @@ static void print_text(json_t *root)
 			       json_string_value(json_object_get(w, "volume_id")) ?
 			       json_string_value(json_object_get(w, "volume_id")) : "?",
 			       json_is_true(json_object_get(w, "unlocked")) ? "unlocked" : "locked");
+			if (json_is_string(json_object_get(w, "state")))
+				printf("        state: %s%s\n",
+				       json_string_value(json_object_get(w, "state")),
+				       json_is_true(json_object_get(w, "partially_encrypted")) ?
+				       " (partly encrypted: the clear part is read as clear)" : "");
 			if (json_string_length(json_object_get(w, "description")))
 				printf("        description: %s\n",
 				       json_string_value(json_object_get(w, "description")));

@@ -463,6 +463,25 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mkseeds: could not write the disk or hive seeds\n");
 		return 1;
 	}
+	/* fuzz_bde: a BitLocker volume (mkbde, beside this tool) over 8 KiB,
+	 * with the recovery password fuzz_bde sets: the metadata parses and
+	 * the keys unwrap, so mutations reach every step */
+	{
+		char cmd[8192], *slash;
+
+		snprintf(path, sizeof(path), "%s", argv[0]);
+		slash = strrchr(path, '/');
+		if (slash) {
+			*slash = 0;
+			snprintf(cmd, sizeof(cmd),
+				 "mkdir -p '%s/fuzz_bde' && head -c 8192 /dev/zero > '%s/bde.tmp' && "
+				 "'%s/mkbde' --volume '%s/bde.tmp' --out '%s/fuzz_bde/mkbde.bin' "
+				 "--recovery-password 284867-596541-514998-422114-660297-261613-215424-199408 && "
+				 "rm -f '%s/bde.tmp'", out_dir, out_dir, path, out_dir, out_dir, out_dir);
+			if (system(cmd) != 0)
+				fprintf(stderr, "mkseeds: no fuzz_bde seed (mkbde failed)\n");
+		}
+	}
 	snprintf(path, sizeof(path), "%s/fuzz_scan", out_dir);
 	mkdir(path, 0755);
 	for (i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {

@@ -9,7 +9,8 @@
  *       metadata of shadow copies (the volume header at 0x1e00, catalog,
  *       store headers, block lists, range lists, bitmaps: blocks with the
  *       VSS identifier; when there are any, half the mutations go there).
- *       Mutations: flip
+ *       BitLocker FVE metadata ("-FVE-FS-"; at 0 the BitLocker volume
+ *       header is the first region).  Mutations: flip
  *       1-8 bits, a run of 1-64 bytes set to 00/FF/random, or a truncation
  *       inside the structure.  The recipe (what was done) goes to FILE.
  *   mutate BASE OUT --recipe FILE
@@ -90,6 +91,8 @@ static void find_regions(const uint8_t *p, uint64_t size)
 			add(o, 65536, "evtx-chunk");
 		else if (memcmp(q, vss_id, sizeof(vss_id)) == 0)
 			add_vss(q, o);
+		else if (memcmp(q, "-FVE-FS-", 8) == 0)
+			add(o, 1024, "bde-metadata");   /* block header, header, entries */
 	}
 }
 

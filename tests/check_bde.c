@@ -4,7 +4,12 @@
  * and never the secret; a recovery password of the wrong shape is refused
  * before it is tried; damaged metadata is one line, exit 2, no crash.
  * The samples (gzip) are unpacked into a scratch folder at test time;
- * the suite skips, saying so, when they are absent. */
+ * the suite skips, saying so, when they are absent.  They are trimmed
+ * copies (their $MFT is not there), so the end-to-end part runs on
+ * volumes testdata/mkbde wraps in BitLocker (case "writer"): scenarios
+ * give the plain image's report in raw and VHDX, the decrypted bytes are
+ * the plain volume's, --fvek, a partly encrypted volume, damaged
+ * metadata. */
 #define _GNU_SOURCE
 #include "testutil.h"
 
@@ -16,6 +21,7 @@
 
 #include "bde.h"
 #include "image.h"
+#include "scenario.h"
 
 #define RP "284867-596541-514998-422114-660297-261613-215424-199408"
 #define PW "password12!@"
@@ -94,6 +100,7 @@ START_TEST(test_sample_unlocks)
 			 "AES-XTS 128-bit");
 	ck_assert_str_eq(json_string_value(json_object_get(b, "description")),
 			 "DESKTOP-QNI1MMF TestVolume 10/8/2021");
+	ck_assert_str_eq(json_string_value(json_object_get(b, "state")), "fully encrypted");
 	json_array_foreach(json_object_get(b, "protectors"), k, p) {
 		ck_assert_int_eq(strlen(json_string_value(json_object_get(p, "id"))), 36);
 		if (strcmp(json_string_value(json_object_get(p, "type")),
@@ -321,6 +328,348 @@ START_TEST(test_hostile_metadata)
 }
 END_TEST
 
+/* ---- mkbde: scenario volumes wrapped in BitLocker (AES-XTS 128, a
+ * recovery password protector) by the testdata writer ---- */
+
+#define MK_RP "111111-222222-333333-444444-555555-666666-000000-123453"
+
+static const char *const scen[] = {
+	"size 24M\nos 2012r2\n",
+	"size 24M\nos 2012r2\nbreak cause1\n",
+	"size 24M\nos 2016\nbreak cause2\n",
+	"size 24M\nos 2012r2\nbreak cause3\n",
+	"size 40M\nos 2012r2\nbreak cause4\naspnet_folders 1100\n",
+	"size 24M\nos 2012r2\nbreak mslldp\n",
+	"size 24M\nos 2008r2\nbreak cause1 cause2 cause3 mslldp binary vssacl\n",
+};
+
+/* the report without what legitimately differs: the source and timing */
+static json_t *report(const char *img, const char *opt, const char *val, int *status)
+{
+	struct tu_run r;
+	json_t *d;
+
+	if (opt)
+		tu_vssdoctor(&r, "scan", "--format", "json", "--rules", tu_env("VSSD_RULES"),
+			     opt, val, img, NULL);
+	else
+		tu_vssdoctor(&r, "scan", "--format", "json", "--rules", tu_env("VSSD_RULES"),
+			     img, NULL);
+	*status = r.status;
+	if (opt)
+		no_secret_in(&r, val);
+	d = json_loads(r.out, 0, NULL);
+	if (d) {
+		json_object_del(d, "source");
+		json_object_del(d, "timing_ms");
+	}
+	tu_run_free(&r);
+	return d;
+}
+
+/* A scenario volume in dir: plain and BitLocker volume files. */
+static void make_pair(const char *dir, unsigned i, char **plain, char **enc)
+{
+	struct err err;
+
+	err_init(&err);
+	ck_assert_int_ge(asprintf(plain, "%s/s%u.img", dir, i), 0);
+	ck_assert_int_ge(asprintf(enc, "%s/s%u.bde", dir, i), 0);
+	ck_assert_msg(scenario_build(scen[i], *plain, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(tu_sh("'%s/mkbde' --volume '%s' --out '%s' --recovery-password %s",
+			       tu_env("VSSD_TOOLS"), *plain, *enc, MK_RP), 0);
+}
+
+static void same_report(const char *a, const char *b, const char *what)
+{
+	json_t *want, *got;
+	int sa, sb;
+
+	want = report(a, NULL, NULL, &sa);
+	got = report(b, "--recovery-password", MK_RP, &sb);
+	ck_assert_msg(want && got, "%s: exit %d / %d", what, sa, sb);
+	ck_assert_int_eq(sa, sb);
+	if (!json_equal(want, got)) {
+		char *x = json_dumps(want, JSON_COMPACT), *y = json_dumps(got, JSON_COMPACT);
+		size_t k = 0;
+
+		while (x[k] && x[k] == y[k])
+			k++;
+		ck_abort_msg("%s: BitLocker report differs at byte %zu:\n  plain ...%.200s\n  bde   ...%.200s",
+			     what, k, x + (k > 60 ? k - 60 : 0), y + (k > 60 ? k - 60 : 0));
+	}
+	json_decref(want);
+	json_decref(got);
+}
+
+/* Every scenario: the scan through BitLocker gives the plain image's
+ * report (verdict, causes, findings, evidence), as a GPT raw disk and as
+ * a dynamic VHDX; the source file is not changed. */
+START_TEST(test_scenario_through_bitlocker)
+{
+	char *dir = tu_tmpdir("bde-scen"), *plain, *enc, *pd = NULL, *ed = NULL;
+	char before[65], after[65];
+	const char *tools = tu_env("VSSD_TOOLS");
+
+	make_pair(dir, (unsigned)_i, &plain, &enc);
+	ck_assert_int_ge(asprintf(&pd, "%s/p%d", dir, _i), 0);
+	ck_assert_int_ge(asprintf(&ed, "%s/e%d", dir, _i), 0);
+	ck_assert_int_eq(tu_sh("'%s/mkdisk' --gpt --before-mib 100 --volume '%s' --out '%s.raw' >/dev/null && "
+			       "'%s/mkdisk' --gpt --before-mib 100 --volume '%s' --out '%s.raw' >/dev/null && "
+			       "qemu-img convert -q -f raw -O vhdx -o subformat=dynamic '%s.raw' '%s.vhdx' && "
+			       "qemu-img convert -q -f raw -O vhdx -o subformat=dynamic '%s.raw' '%s.vhdx'",
+			       tools, plain, pd, tools, enc, ed, pd, pd, ed, ed), 0);
+	{
+		char *a = NULL, *b = NULL;
+
+		ck_assert_int_ge(asprintf(&a, "%s.raw", pd), 0);
+		ck_assert_int_ge(asprintf(&b, "%s.raw", ed), 0);
+		ck_assert_int_eq(tu_sha256_file(b, before), 0);
+		same_report(a, b, "raw");
+		ck_assert_int_eq(tu_sha256_file(b, after), 0);
+		ck_assert_str_eq(before, after);
+		free(a);
+		free(b);
+		ck_assert_int_ge(asprintf(&a, "%s.vhdx", pd), 0);
+		ck_assert_int_ge(asprintf(&b, "%s.vhdx", ed), 0);
+		same_report(a, b, "vhdx");
+		free(a);
+		free(b);
+	}
+	tu_sh("rm -rf '%s'", dir);
+	free(plain);
+	free(enc);
+	free(pd);
+	free(ed);
+	free(dir);
+}
+END_TEST
+
+/* --fvek (what mkbde --print-fvek gives, key and tweak key in one) opens
+ * the volume with no protector secret; a wrong FVEK, or another volume's
+ * recovery password, is a locked volume: exit 2, one line, the key not in
+ * it. */
+START_TEST(test_fvek)
+{
+	char *dir = tu_tmpdir("bde-fvek"), *plain, *enc, *fvek = NULL, *bad, *nl;
+	struct tu_run r;
+	FILE *p;
+	char cmd[1024], line[200] = "";
+
+	make_pair(dir, 0, &plain, &enc);
+	snprintf(cmd, sizeof(cmd), "'%s/mkbde' --volume '%s' --out '%s.2' --recovery-password %s --print-fvek",
+		 tu_env("VSSD_TOOLS"), plain, enc, MK_RP);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), p));
+	ck_assert_int_eq(pclose(p), 0);
+	if ((nl = strchr(line, '\n')))
+		*nl = 0;
+	ck_assert_int_eq(strlen(line), 64);
+	fvek = strdup(line);
+	ck_assert_int_eq(tu_vssdoctor(&r, "info", "--format", "json", "--fvek", fvek, enc, NULL), 0);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.out, "\"ntfs\""), "%s", r.out);
+	no_secret_in(&r, fvek);
+	tu_run_free(&r);
+	bad = strdup(fvek);
+	bad[0] = bad[0] == '0' ? '1' : '0';
+	ck_assert_int_eq(tu_vssdoctor(&r, "scan", "--fvek", bad, enc, NULL), 0);
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_msg(one_line(r.err) && strstr(r.err, "--fvek") && strstr(r.err, "locked"),
+		      "%s", r.err);
+	no_secret_in(&r, bad);
+	no_secret_in(&r, fvek);
+	tu_run_free(&r);
+	/* a well-formed recovery password that is not this volume's: the
+	 * AES-CCM tag does not match, locked, exit 2, one line */
+	ck_assert_int_eq(tu_vssdoctor(&r, "scan", "--recovery-password", RP, enc, NULL), 0);
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_msg(one_line(r.err) && strstr(r.err, "does not open it") &&
+		      strstr(r.err, "recovery password"), "%s", r.err);
+	no_secret_in(&r, RP);
+	tu_run_free(&r);
+	tu_sh("rm -rf '%s'", dir);
+	free(bad);
+	free(fvek);
+	free(plain);
+	free(enc);
+	free(dir);
+}
+END_TEST
+
+/* A partly encrypted volume (a decryption Windows paused half way: the
+ * first 12 MiB encrypted, the rest clear): info names the state and how
+ * much is encrypted; the scan reads both parts and gives the plain
+ * image's report.  A fully encrypted one says so. */
+START_TEST(test_partial)
+{
+	char *dir = tu_tmpdir("bde-partial"), *plain, *enc, *part = NULL;
+	struct tu_run r;
+	json_t *doc, *b;
+
+	make_pair(dir, 1, &plain, &enc);
+	ck_assert_int_ge(asprintf(&part, "%s/part.bde", dir), 0);
+	ck_assert_int_eq(tu_sh("'%s/mkbde' --volume '%s' --out '%s' --recovery-password %s --encrypted-bytes 12582912",
+			       tu_env("VSSD_TOOLS"), plain, part, MK_RP), 0);
+	ck_assert_int_eq(tu_vssdoctor(&r, "info", "--format", "json", "--recovery-password",
+				      MK_RP, part, NULL), 0);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	doc = json_loads(r.out, 0, NULL);
+	ck_assert_ptr_nonnull(doc);
+	b = json_object_get(json_array_get(json_object_get(doc, "volumes"), 0), "bitlocker");
+	ck_assert_str_eq(json_string_value(json_object_get(b, "state")), "decryption paused");
+	ck_assert(json_is_true(json_object_get(b, "partially_encrypted")));
+	ck_assert_int_eq(json_integer_value(json_object_get(b, "encrypted_bytes")), 12582912);
+	json_decref(doc);
+	tu_run_free(&r);
+	ck_assert_int_eq(tu_vssdoctor(&r, "info", "--recovery-password", MK_RP, part, NULL), 0);
+	ck_assert_msg(strstr(r.out, "state: decryption paused (partly encrypted"), "%s", r.out);
+	tu_run_free(&r);
+	same_report(plain, part, "partly encrypted");
+
+	ck_assert_int_eq(tu_vssdoctor(&r, "info", "--format", "json", enc, NULL), 0);
+	ck_assert_int_eq(r.status, 2);           /* locked, but the state is read */
+	doc = json_loads(r.out, 0, NULL);
+	ck_assert_ptr_nonnull(doc);
+	b = json_object_get(json_array_get(json_object_get(doc, "volumes"), 0), "bitlocker");
+	ck_assert_str_eq(json_string_value(json_object_get(b, "state")), "fully encrypted");
+	ck_assert(json_is_false(json_object_get(b, "partially_encrypted")));
+	json_decref(doc);
+	tu_run_free(&r);
+	tu_sh("rm -rf '%s'", dir);
+	free(part);
+	free(plain);
+	free(enc);
+	free(dir);
+}
+END_TEST
+
+/* The decrypted view is the plain volume, byte for byte, read in whole
+ * MiB and at odd offsets, for a fully and a partly encrypted volume, both
+ * through vssdoctor's own AES-XTS path and through libbde's reads
+ * (VSSD_BDE_LIBBDE_READ=1): the two decryptions agree. */
+START_TEST(test_decrypted_equals_plain)
+{
+	char *dir = tu_tmpdir("bde-bytes"), *plain, *enc, *part = NULL;
+	const char *imgs[2];
+	unsigned k, path;
+
+	make_pair(dir, 0, &plain, &enc);
+	ck_assert_int_ge(asprintf(&part, "%s/part.bde", dir), 0);
+	ck_assert_int_eq(tu_sh("'%s/mkbde' --volume '%s' --out '%s' --recovery-password %s --encrypted-bytes 5000192",
+			       tu_env("VSSD_TOOLS"), plain, part, MK_RP), 0);
+	imgs[0] = enc;
+	imgs[1] = part;
+	for (path = 0; path < 2; path++) {
+		if (path)
+			setenv("VSSD_BDE_LIBBDE_READ", "1", 1);
+		for (k = 0; k < 2; k++) {
+			struct image *p = NULL, *o = NULL, *in = NULL;
+			struct err err;
+			uint64_t off, size;
+			static uint8_t a[1 << 20], b[1 << 20];
+
+			err_init(&err);
+			bde_secrets_clear();
+			ck_assert_int_eq(bde_secret_set(BDE_RECOVERY_PASSWORD, MK_RP, 0, &err), 0);
+			ck_assert_int_eq(image_open(&p, plain, &err), 0);
+			ck_assert_int_eq(image_open(&o, imgs[k], &err), 0);
+			ck_assert_msg(bde_open(&in, NULL, o, 0, image_size(o), &err) == 0, "%s", err.msg);
+			/* libbde sizes the view by the NTFS boot sector's sector
+			 * count: the backup boot sector behind it is not in it */
+			size = image_size(p);
+			ck_assert_uint_ge(image_size(in), size - 512);
+			if (size > image_size(in))
+				size = image_size(in);
+			for (off = 0; off < size; off += sizeof(a)) {
+				size_t n = size - off < sizeof(a) ? (size_t)(size - off) : sizeof(a);
+
+				ck_assert_int_eq(image_read(p, off, a, n, &err), 0);
+				ck_assert_msg(image_read(in, off, b, n, &err) == 0, "%s", err.msg);
+				ck_assert_msg(memcmp(a, b, n) == 0, "%s (%s): differs in the MiB at %llu",
+					      imgs[k], path ? "libbde" : "own", (unsigned long long)off);
+			}
+			/* odd offsets and lengths: across the relocated first
+			 * sectors, a sector boundary, the clear part's start */
+			{
+				static const uint64_t at[] = { 0, 1, 8191, 8190, 511, 5000000, 5000191, 12345677 };
+				unsigned q;
+
+				for (q = 0; q < sizeof(at) / sizeof(at[0]); q++) {
+					ck_assert_int_eq(image_read(p, at[q], a, 1001, &err), 0);
+					ck_assert_int_eq(image_read(in, at[q], b, 1001, &err), 0);
+					ck_assert_msg(memcmp(a, b, 1001) == 0, "%s (%s): differs at %llu",
+						      imgs[k], path ? "libbde" : "own", (unsigned long long)at[q]);
+				}
+			}
+			image_free(in);
+			image_free(o);
+			image_free(p);
+		}
+	}
+	unsetenv("VSSD_BDE_LIBBDE_READ");
+	bde_secrets_clear();
+	tu_sh("rm -rf '%s'", dir);
+	free(part);
+	free(plain);
+	free(enc);
+	free(dir);
+}
+END_TEST
+
+/* mkbde's metadata damaged where vssdoctor reads it itself (the state,
+ * the recovery password unwrap, the geometry of its own decryption): in
+ * all three copies; every result is a verdict or one line with exit 2,
+ * no crash (the ASan build runs this too), the password not printed. */
+START_TEST(test_hostile_writer_metadata)
+{
+	static const struct { unsigned at; const char *bytes; } patch[] = {
+		{ 0x40, "\\377\\377\\000\\000" },                       /* metadata size */
+		{ 0x1c, "\\377\\377\\377\\177" },                       /* header sectors */
+		{ 0x38, "\\377\\377\\377\\377\\377\\377\\377\\177" },   /* header offset */
+		{ 0x10, "\\000\\000\\000\\000\\000\\000\\000\\000" },   /* encrypted size */
+		{ 0x10, "\\000\\002\\000\\000\\000\\000\\000\\000" },   /* encrypted: 512 B */
+		{ 0x70, "\\000\\010" },                                 /* first entry size */
+		{ 0x70, "\\010\\000" },                                 /* first entry: 8 */
+		{ 0x0a, "\\001\\000" },                                 /* version 1 */
+		{ 0xd0, "\\377\\377\\377\\377\\377\\377\\377\\377\\377\\377\\377\\377\\377\\377\\377\\377" },
+		{ 0x100, "\\040\\000" },                                /* an entry's size */
+		{ 0x140, "\\377\\377\\377\\377\\377\\377\\377\\377" },
+	};
+	char *dir = tu_tmpdir("bde-hostile"), *plain, *enc, *copy = NULL;
+	struct tu_run r;
+	size_t i;
+
+	make_pair(dir, 0, &plain, &enc);
+	ck_assert_int_ge(asprintf(&copy, "%s/m.bde", dir), 0);
+	for (i = 0; i < sizeof(patch) / sizeof(patch[0]); i++) {
+		unsigned k;
+
+		ck_assert_int_eq(tu_sh("cp '%s' '%s'", enc, copy), 0);
+		for (k = 0; k < 3; k++)   /* the metadata copies: 24 MiB + k x 64 KiB */
+			ck_assert_int_eq(tu_sh("printf '%s' | dd of='%s' bs=1 seek=%llu conv=notrunc 2>/dev/null",
+					       patch[i].bytes, copy,
+					       25165824ull + k * 65536ull + patch[i].at), 0);
+		ck_assert_int_eq(tu_vssdoctor(&r, "scan", "--recovery-password", MK_RP, copy, NULL), 0);
+		ck_assert_msg(r.status >= 0 && r.status <= 3, "patch %zu: exit %d %s", i, r.status, r.err);
+		if (r.status == 2)
+			ck_assert_msg(one_line(r.err), "patch %zu: %s", i, r.err);
+		no_secret_in(&r, MK_RP);
+		tu_run_free(&r);
+		ck_assert_int_eq(tu_vssdoctor(&r, "info", "--recovery-password", MK_RP, copy, NULL), 0);
+		ck_assert_msg(r.status >= 0 && r.status <= 3, "patch %zu: info exit %d %s", i, r.status, r.err);
+		no_secret_in(&r, MK_RP);
+		tu_run_free(&r);
+	}
+	tu_sh("rm -rf '%s'", dir);
+	free(copy);
+	free(plain);
+	free(enc);
+	free(dir);
+}
+END_TEST
+
 Suite *bde_suite(void);
 Suite *bde_suite(void)
 {
@@ -336,6 +685,15 @@ Suite *bde_suite(void)
 	tcase_add_test(tc, test_suspended);
 	tcase_add_test(tc, test_recovery_password_shape);
 	tcase_add_test(tc, test_hostile_metadata);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("writer");
+	tcase_set_timeout(tc, 300);
+	tcase_add_loop_test(tc, test_scenario_through_bitlocker, 0,
+			    (int)(sizeof(scen) / sizeof(scen[0])));
+	tcase_add_test(tc, test_fvek);
+	tcase_add_test(tc, test_partial);
+	tcase_add_test(tc, test_decrypted_equals_plain);
+	tcase_add_test(tc, test_hostile_writer_metadata);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -57,6 +57,11 @@ struct bde_info {
 		char type[40];    /* "recovery password", "password", ... */
 		char id[40];      /* GUID */
 	} protectors[BDE_PROTECTORS_MAX];
+	char state[48];           /* "fully encrypted", "encrypting", "decryption
+				   * paused", ... (FVE metadata block header
+				   * 0x0c/0x0e); "" when unreadable */
+	uint64_t encrypted_size;  /* bytes encrypted from the start (0x10) */
+	int partial;              /* 1: encryption or decryption under way */
 	int locked;               /* 1: no secret given opened it */
 	uint64_t size;            /* decrypted volume size, 0 when locked */
 };
