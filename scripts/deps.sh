@@ -7,7 +7,7 @@ libevtx-dev libevtx-utils libbfio-dev libvhdi-dev libvhdi-utils libewf-dev
 ewf-tools libvmdk-dev libqcow-dev libjansson-dev libxml2-dev libxml2-utils
 nettle-dev check qemu-utils valgrind strace clang llvm libclang-rt-14-dev
 python3 python3-jsonschema python3-junitparser python3-samba
-libbde-dev libbde-utils libdislocker0-dev dislocker"
+libbde-dev libbde-utils libdislocker0-dev dislocker libhivex-dev"
 
 missing=""
 for p in $PKGS; do

@@ -10,7 +10,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <hivex.h>
+
+#include "bytes.h"
+#include "fs.h"
+#include "hiveedit.h"
+#include "image.h"
 #include "scenario.h"
+#include "sddl.h"
+#include "secdesc.h"
 #include "testutil.h"
 
 static char *build(const char *tag, const char *text)
@@ -65,6 +73,62 @@ static int exists(const char *p)
 	struct stat st;
 
 	return stat(p, &st) == 0;
+}
+
+/* The SYSTEM hive as TARGET (a qcow2 overlay of a bare volume) holds it,
+ * checked the way Windows and other readers would: base block sealed
+ * (sequence numbers equal, checksum right), hivex opens it and reads
+ * CryptSvc's descriptor, libregf's regfexport reads it whole.  Returns
+ * that descriptor's SDDL (malloc'd). */
+static char *target_hive_check(const char *target)
+{
+	struct image *img = NULL;
+	struct fs *fs = NULL;
+	struct err err;
+	uint8_t *hive = NULL;
+	size_t len = 0, vlen = 0;
+	char *tmp = path_beside(target, "SYSTEM.out"), *sddl = NULL, *data;
+	hive_h *h;
+	hive_node_h n;
+	hive_value_h v;
+	hive_type t;
+	const char *const path[] = { "ControlSet001", "Services", "CryptSvc", "Security" };
+	struct secdesc sd;
+	size_t i;
+
+	err_init(&err);
+	ck_assert_msg(image_open(&img, target, &err) == 0, "%s", err.msg);
+	ck_assert_msg(fs_open_ntfs(&fs, img, 0, image_size(img), &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(fs_read_file(fs, "Windows\\System32\\config\\SYSTEM", 64u << 20, &hive, &len, &err), 1);
+	ck_assert_uint_ge(len, 8192);
+	ck_assert_uint_eq(le32(hive + 4), le32(hive + 8));
+	ck_assert_uint_eq(hive_edit_checksum(hive), le32(hive + 0x1fc));
+	ck_assert_int_eq(tu_write_file(tmp, hive, len), 0);
+	free(hive);
+	fs_free(fs);
+	image_free(img);
+
+	h = hivex_open(tmp, 0);
+	ck_assert_msg(h != NULL, "hivex cannot open the repaired hive");
+	n = hivex_root(h);
+	for (i = 0; i < 4; i++) {
+		n = hivex_node_get_child(h, n, path[i]);
+		ck_assert_msg(n != 0, "hivex: no key %s", path[i]);
+	}
+	v = hivex_node_get_value(h, n, "Security");
+	ck_assert(v != 0);
+	data = hivex_value_value(h, v, &t, &vlen);
+	ck_assert_ptr_nonnull(data);
+	memset(&sd, 0, sizeof(sd));
+	ck_assert_int_eq(secdesc_parse((const uint8_t *)data, vlen, &sd, &err), 0);
+	ck_assert_int_eq(sddl_encode(&sd, SDDL_RIGHTS_SERVICE, &sddl, &err), 0);
+	secdesc_release(&sd);
+	free(data);
+	hivex_close(h);
+	ck_assert_int_eq(tu_sh("regfexport '%s' >/dev/null 2>&1", tmp), 0);
+	unlink(tmp);
+	free(tmp);
+	return sddl;
 }
 
 /* ---- the plan -------------------------------------------------------------- */
@@ -188,6 +252,13 @@ START_TEST(test_apply)
 	ck_assert_str_eq(tu_status(scan, "hive-dirty"), "absent");
 	json_decref(scan);
 	tu_run_free(&r);
+	if (!applies[_i].format && strstr(applies[_i].scenario, "cause3")) {
+		char *sddl = target_hive_check(target);
+
+		ck_assert_str_eq(sddl, "D:(A;;CCLCSWRPWPDTLOCRRC;;;SY)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)"
+				 "(A;;CCLCSWLOCRRC;;;IU)(A;;CCLCSWLOCRRC;;;SU)S:(AU;FA;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;WD)");
+		free(sddl);
+	}
 
 	/* undo: TARGET reads as SOURCE again, the causes are back */
 	ck_assert(exists(journal));
