@@ -148,8 +148,8 @@ static int plan_sd(struct plan *p, const char *cause, const char *service,
 	uint8_t *bin = NULL;
 	size_t len = 0;
 
-	if (has_change(p, "", "") || strlen(service) >= 200)
-		return 0;
+	if (strlen(service) >= 200)
+		return err_set(err, -E_LIMIT, "service name of %zu bytes", strlen(service));
 	{
 		char key[LIMIT_PATH_LEN];
 
@@ -212,9 +212,13 @@ static int plan_build(struct scan *s, struct plan *p, struct err *err)
 
 				if (!svc)
 					continue;
+				if (json_is_false(json_object_get(ev, "exists"))) {
+					rest = 1;      /* a missing service: cause2's */
+					continue;
+				}
 				if (strcmp(id, "cause3") == 0 && (!verdict || strcmp(verdict, "ok") == 0))
 					continue;
-				if (json_is_false(json_object_get(ev, "exists")) || !want) {
+				if (!want) {
 					rest = 1;
 					continue;
 				}
@@ -513,6 +517,7 @@ static int do_apply(struct scan *s, struct plan *p, const char *source,
 	json_t *jr = NULL, *jranges, *before = NULL, *after = NULL;
 	struct scan *t = NULL;
 	int rc = 2, present = 0, dummy = 0;
+	uint64_t written = 0;
 
 	if (!qfmt)
 		return refuse("a %s source cannot back a qcow2 overlay and is never modified in place (E01 is evidence); a raw copy target is not implemented yet",
@@ -551,6 +556,8 @@ static int do_apply(struct scan *s, struct plan *p, const char *source,
 
 			if (fo >= len)
 				break;
+			if (n > runs[i].len - off)     /* clusters under 4 KiB */
+				n = runs[i].len - off;
 			if (n > len - fo)
 				n = len - fo;
 			if (memcmp(old + fo, neu + fo, n) == 0)
@@ -620,6 +627,7 @@ static int do_apply(struct scan *s, struct plan *p, const char *source,
 			fprintf(stderr, "vssdoctor: %s\n", err.msg);
 			goto out;
 		}
+		written += ranges[i].len;
 	}
 	/* rescan TARGET */
 	before = statuses(s, p->fixing, &dummy);
@@ -636,7 +644,8 @@ static int do_apply(struct scan *s, struct plan *p, const char *source,
 		json_object_set_new(root, "target", json_string(target));
 		json_object_set_new(root, "journal", json_string(journal));
 		json_object_set_new(root, "changes", arr);
-		json_object_set_new(root, "clusters_written", json_integer((json_int_t)nr));
+		json_object_set_new(root, "ranges_written", json_integer((json_int_t)nr));
+		json_object_set_new(root, "bytes_written", json_integer((json_int_t)written));
 		json_object_set(root, "before", before);
 		json_object_set(root, "after", after);
 		json_object_set(root, "not_repaired", p->manual);
@@ -649,8 +658,8 @@ static int do_apply(struct scan *s, struct plan *p, const char *source,
 		json_t *v;
 
 		plan_print(stdout, p, 0, source);
-		printf("\nwritten into %s (%zu range%s of the SYSTEM hive); undo journal %s\n",
-		       target, nr, nr == 1 ? "" : "s", journal);
+		printf("\nwritten into %s (%llu bytes in %zu range%s of the SYSTEM hive); undo journal %s\n",
+		       target, (unsigned long long)written, nr, nr == 1 ? "" : "s", journal);
 		json_object_foreach(after, id, v)
 			printf("  %-26s before: %-8s after: %s\n", id,
 			       json_string_value(json_object_get(before, id)), json_string_value(v));
@@ -867,6 +876,10 @@ int cmd_repair(int argc, char **argv)
 	}
 	if (s->bde_img && apply) {
 		rc = refuse("'%s' is a BitLocker volume: writing through BitLocker is not implemented yet", source);
+		goto out;
+	}
+	if (!s->fs) {
+		rc = refuse("'%s': no file system was mounted", source);
 		goto out;
 	}
 	if (fs_info(s->fs)->dirty) {
