@@ -58,7 +58,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # under ASan).  libbfio stays first for libregf and libevtx.
 LINK_PKGS  := libntfs-3g libregf libevtx libbfio jansson libxml-2.0 nettle
 PKG_LIBS   = -lbfio $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null)
-CHECK_LIBS = $(shell pkg-config --libs check libpng 2>/dev/null)
+CHECK_LIBS = $(shell pkg-config --libs check libpng hivex 2>/dev/null)
 CFLAGS   += $(PKG_CFLAGS)
 
 LIB_SRC  := $(sort $(wildcard parsers/*.c) $(filter-out src/main.c,$(wildcard src/*.c src/*/*.c)))

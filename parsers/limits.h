@@ -26,6 +26,7 @@
 #define LIMIT_DIR_DEPTH          64u           /* folder recursion */
 #define LIMIT_LINK_HOPS          40u           /* links followed in one path (directory mode) */
 #define LIMIT_FILE_READ          (256u * 1024 * 1024) /* one file read whole */
+#define LIMIT_FILE_EXTENTS       65536u        /* data runs of one file mapped for repair */
 #define LIMIT_HIVE_SIZE          (512u * 1024 * 1024) /* hive file */
 #define LIMIT_BCD_SIZE           (16u * 1024 * 1024) /* Boot\BCD hive file */
 #define LIMIT_EVTX_SIZE          (1024u * 1024 * 1024) /* one event log */

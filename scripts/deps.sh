@@ -8,7 +8,7 @@ ewf-tools libvmdk-dev libqcow-dev libjansson-dev libxml2-dev libxml2-utils
 nettle-dev check qemu-utils valgrind strace clang llvm libclang-rt-14-dev
 python3 python3-jsonschema python3-junitparser python3-samba
 libbde-dev libbde-utils libdislocker0-dev dislocker libpng-dev chromium
-libvshadow-dev libvshadow-utils"
+libvshadow-dev libvshadow-utils libhivex-dev"
 
 missing=""
 for p in $PKGS; do

@@ -24,6 +24,7 @@
 #include "demo.h"
 #include "history.h"
 #include "sddl_cmd.h"
+#include "repair.h"
 
 static void usage(FILE *f)
 {
@@ -33,6 +34,11 @@ static void usage(FILE *f)
 	      "       vssdoctor sddl [--kind K] [--format text|json|sddl] HEX|@FILE|SDDL\n"
 	      "                                          decode a descriptor, effective rights\n"
 	      "       vssdoctor demo [DIR]               build a small broken image and scan it\n"
+	      "       vssdoctor repair --plan SOURCE     the changes that would fix what scan found\n"
+	      "       vssdoctor repair --apply --output TARGET SOURCE\n"
+	      "                                          write them into TARGET, a qcow2 overlay of\n"
+	      "                                          SOURCE (never written); rescan; undo journal\n"
+	      "       vssdoctor repair --undo JOURNAL TARGET  put the old bytes back\n"
 	      "       vssdoctor --version | --help\n"
 	      "\n"
 	      "SOURCE: a raw disk or volume image, a block device, VHD/VHDX, E01, VMDK,\n"
@@ -127,6 +133,11 @@ static const char *default_rules_dir(char *buf, size_t size)
 		}
 	}
 	return VSSD_RULES_DIR;
+}
+
+const char *cli_default_rules_dir(char *buf, size_t size)
+{
+	return default_rules_dir(buf, size);
 }
 
 static int exit_rank(int st)
@@ -574,6 +585,8 @@ int cli_main(int argc, char **argv)
 		return cmd_sddl(argc - 1, argv + 1);
 	if (strcmp(argv[1], "demo") == 0)
 		return cmd_demo(argc - 1, argv + 1);
+	if (strcmp(argv[1], "repair") == 0)
+		return cmd_repair(argc - 1, argv + 1);
 	fprintf(stderr, "vssdoctor: unknown command '%s' (see 'vssdoctor --help')\n", argv[1]);
 	return 2;
 }

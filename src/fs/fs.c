@@ -176,6 +176,18 @@ int fs_reparse_target(struct fs *fs, const char *path, char *buf, size_t size,
 	return fs->ops->reparse_target(fs->priv, path, buf, size, err);
 }
 
+int fs_file_extents(struct fs *fs, const char *path, struct fs_extent **runs,
+		    size_t *n, uint64_t *alloc_size, struct err *err)
+{
+	*runs = NULL;
+	*n = 0;
+	*alloc_size = 0;
+	if (!fs->ops->extents)
+		return err_set(err, -E_UNSUPPORTED,
+			       "a directory source cannot be repaired (give the disk image)");
+	return fs->ops->extents(fs->priv, path, runs, n, alloc_size, err);
+}
+
 int fs_try_write(struct fs *fs)
 {
 	if (!fs->ops->try_write)

@@ -113,6 +113,20 @@ int fs_get_security_inode(struct fs *fs, uint64_t inode, uint8_t **sd,
 int fs_reparse_target(struct fs *fs, const char *path, char *buf, size_t size,
 		      struct err *err);
 
+/* Where a file's data lies on the volume (repair writes changed clusters
+ * of a hive through it): runs of plain clusters in file order, covering
+ * the data size (the last run may extend past it up to its cluster's end).
+ * *runs is malloc'd (caller frees).  1 mapped, 0 absent, <0 error:
+ * -E_UNSUPPORTED for a directory source or data that is resident,
+ * compressed, encrypted, sparse or not wholly initialised. */
+struct fs_extent {
+	uint64_t file_off;     /* byte offset in the file */
+	uint64_t vol_off;      /* byte offset in the volume */
+	uint64_t len;          /* bytes (whole clusters) */
+};
+int fs_file_extents(struct fs *fs, const char *path, struct fs_extent **runs,
+		    size_t *n, uint64_t *alloc_size, struct err *err);
+
 /* Tests of the read-only guarantee: try to write one byte through the
  * volume's device.  Returns a negative errno (-EROFS) when refused, 0 if a
  * write went through (a bug). */

@@ -489,6 +489,85 @@ close_inode:
 	return rc;
 }
 
+/* fs_file_extents: the runlist of the unnamed $DATA as volume byte runs. */
+static int n_extents(void *p, const char *path, struct fs_extent **runs,
+		     size_t *n_out, uint64_t *alloc_size, struct err *err)
+{
+	struct ntfs_fs *n = p;
+	ntfs_inode *ni;
+	ntfs_attr *na;
+	runlist_element *rl;
+	uint64_t cs = n->vol->cluster_size, need, have = 0;
+	size_t cnt = 0;
+	int rc = open_path(n, path, &ni, err);
+
+	if (rc <= 0)
+		return rc;
+	na = ntfs_attr_open(ni, AT_DATA, AT_UNNAMED, 0);
+	if (!na) {
+		rc = ntfs_errno(err, "data attribute");
+		goto close_inode;
+	}
+	if (!NAttrNonResident(na) || NAttrCompressed(na) || NAttrEncrypted(na) ||
+	    NAttrSparse(na) || na->data_size <= 0 ||
+	    na->initialized_size != na->data_size || cs == 0) {
+		rc = err_set(err, -E_UNSUPPORTED,
+			     "'%s' is resident, compressed, encrypted or sparse: not written in place", path);
+		goto close_attr;
+	}
+	if (ntfs_attr_map_whole_runlist(na) < 0 || !na->rl) {
+		rc = ntfs_errno(err, "runlist");
+		goto close_attr;
+	}
+	need = ((uint64_t)na->data_size + cs - 1) / cs;
+	for (rl = na->rl; rl->length > 0 && have < need; rl++)
+		cnt++;
+	if (cnt == 0 || cnt > LIMIT_FILE_EXTENTS) {
+		rc = err_set(err, -E_LIMIT, "'%s': %zu data runs (limit LIMIT_FILE_EXTENTS)", path, cnt);
+		goto close_attr;
+	}
+	*runs = calloc(cnt, sizeof(**runs));
+	if (!*runs) {
+		rc = err_set(err, -E_NOMEM, "out of memory");
+		goto close_attr;
+	}
+	cnt = 0;
+	for (rl = na->rl; rl->length > 0 && have < need; rl++) {
+		uint64_t len = (uint64_t)rl->length;
+
+		if (rl->lcn < 0 || rl->vcn != (VCN)have ||
+		    (uint64_t)rl->lcn > n->src->size / cs ||
+		    len > (n->src->size / cs) - (uint64_t)rl->lcn) {
+			free(*runs);
+			*runs = NULL;
+			rc = err_set(err, -E_CORRUPT, "'%s': a data run lies outside the volume or is a hole", path);
+			goto close_attr;
+		}
+		if (len > need - have)
+			len = need - have;
+		(*runs)[cnt].file_off = have * cs;
+		(*runs)[cnt].vol_off = (uint64_t)rl->lcn * cs;
+		(*runs)[cnt].len = len * cs;
+		cnt++;
+		have += len;
+	}
+	if (have < need) {
+		free(*runs);
+		*runs = NULL;
+		rc = err_set(err, -E_CORRUPT, "'%s': the runlist is shorter than the data", path);
+		goto close_attr;
+	}
+	*n_out = cnt;
+	*alloc_size = (uint64_t)na->allocated_size;
+	rc = 1;
+close_attr:
+	if (na)
+		ntfs_attr_close(na);
+close_inode:
+	ntfs_inode_close(ni);
+	return rc;
+}
+
 static int security_of(struct ntfs_fs *n, ntfs_inode *ni, uint8_t **sd,
 		       size_t *len, struct err *err)
 {
@@ -592,6 +671,7 @@ static const struct fs_ops ntfs_fs_ops = {
 	.get_security_inode = n_get_security_inode,
 	.reparse_target = n_reparse_target, .close = n_close,
 	.try_write = n_try_write, .borrow_file = n_borrow_file,
+	.extents = n_extents,
 };
 
 int fs_open_ntfs(struct fs **out, struct image *img, uint64_t offset,

@@ -193,7 +193,9 @@ static int check_ends(struct image *img, struct err *err)
 /* The probes load their libraries and fill their function tables on
  * first use: `scan -j` opens images on several threads, one at a time
  * (opening is a few reads; the scans themselves run side by side). */
-static pthread_mutex_t probe_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Recursive: a QCOW2 overlay's probe opens its backing file
+ * (qcow_overlay.c). */
+static pthread_mutex_t probe_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 
 static int image_open_locked(struct image **out, const char *path, struct err *err)
 {

@@ -82,6 +82,11 @@ int image_probe_vhdi(struct image **out, const char *path, struct err *err);
 int image_probe_ewf(struct image **out, const char *path, struct err *err);
 int image_probe_vmdk(struct image **out, const char *path, struct err *err);
 int image_probe_qcow(struct image **out, const char *path, struct err *err);
+/* A QCOW2 image at path whose backing file (resolved path) is not QCOW:
+ * its own clusters from its L1/L2 tables, the rest from the backing image
+ * (repair's overlays; src/image/qcow_overlay.c).  0 or <0. */
+int image_qcow_overlay(struct image **out, const char *path,
+		       const char *backing, struct err *err);
 int image_probe_raw(struct image **out, const char *path, struct err *err);
 
 /* For adapters: where a file that another image file names (a differencing

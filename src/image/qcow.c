@@ -252,6 +252,12 @@ int image_probe_qcow(struct image **out, const char *path, struct err *err)
 		}
 		rc = Q.check_file_signature(next, &e);
 		Q.error_free(&e);
+		if (rc != 1 && q->count == 1) {
+			/* a QCOW2 overlay of a raw, VHD, VMDK.. image (repair) */
+			qcow_close(q);
+			rc = image_qcow_overlay(out, path, next, err);
+			return rc < 0 ? rc : 1;
+		}
 		if (rc != 1) {
 			rc = err_set(err, -E_UNSUPPORTED,
 				     "backing file '%s' is not QCOW (only QCOW backing files are read)",
