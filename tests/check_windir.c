@@ -658,6 +658,54 @@ START_TEST(test_systemroot_bcd)
 }
 END_TEST
 
+/* The boot configuration on a System Reserved partition (partition 1,
+ * NTFS, no Windows), Windows in WINNT on partition 2 with no SystemRoot in
+ * SOFTWARE: SystemRoot comes from partition 1's Boot\BCD. */
+START_TEST(test_systemroot_bcd_system_reserved)
+{
+	char *dir = tu_tmpdir("windir-sysres"), *with = NULL, *win, *spec = NULL, *sysres = NULL;
+	char *disk = NULL;
+	static struct disk_layout l;
+	struct err err;
+	json_t *root, *w;
+	int st;
+
+	/* a BCD hive naming \WINNT, taken from a scenario volume */
+	with = build(dir, "bcd-src.img", "size 24M\nwindir WINNT\nbcd \\WINNT\n");
+	ck_assert_int_eq(tu_sh("ntfscat -f '%s' /Boot/BCD > '%s/BCD'", with, dir), 0);
+	ck_assert_int_ge(asprintf(&sysres, "%s/sysres.img", dir), 0);
+	ck_assert_int_ge(asprintf(&spec, "size 8M\nlabel System Reserved\ndir Boot\ncopy Boot\\BCD %s/BCD\n", dir), 0);
+	err_init(&err);
+	ck_assert_msg(ntfs_builder_run_spec(sysres, spec, NULL, &err) == 0, "%s", err.msg);
+	win = build(dir, "win.img", "size 24M\nwindir WINNT\nbreak cause1\n"
+		    "reg software delete \"Microsoft\\Windows NT\\CurrentVersion\" SystemRoot\n");
+	memset(&l, 0, sizeof(l));
+	l.scheme = DISK_MBR;
+	l.mbr_signature = 0x5ec0de02;
+	l.count = 2;
+	l.part[0].volume = sysres;
+	l.part[1].volume = win;
+	ck_assert_int_ge(asprintf(&disk, "%s/disk.img", dir), 0);
+	err_init(&err);
+	ck_assert_msg(disk_write(disk, &l, &err) == 0, "%s", err.msg);
+	root = scan_json(disk, &st, NULL);
+	ck_assert_int_eq(st, 1);
+	w = json_object_get(json_object_get(root, "source"), "windows");
+	ck_assert_str_eq(str(w, "system_root"), "C:\\WINNT");
+	ck_assert_str_eq(str(w, "system_root_from"), "BCD");
+	ck_assert_msg(!warned(root, "SystemRoot"), "a warning about SystemRoot");
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(result(root, "cause1"), "remediation"), 0)),
+			 "Takeown /f C:\\WINNT\\winsxs\\temp\\PendingRenames /a");
+	json_decref(root);
+	free(disk);
+	free(win);
+	free(with);
+	free(spec);
+	free(sysres);
+	free(dir);
+}
+END_TEST
+
 START_TEST(test_two_volumes_mbr)
 {
 	char *dir = tu_tmpdir("windir-mbr"), *data = data_volume(dir), *win, *text = NULL;
@@ -812,6 +860,7 @@ Suite *windir_suite(void)
 	tcase_add_test(tc, test_winnt);
 	tcase_add_test(tc, test_systemroot_decides);
 	tcase_add_loop_test(tc, test_systemroot_bcd, 0, (int)(sizeof(bcd_vectors) / sizeof(bcd_vectors[0])));
+	tcase_add_test(tc, test_systemroot_bcd_system_reserved);
 	tcase_add_test(tc, test_two_volumes_mbr);
 	tcase_add_test(tc, test_two_volumes_gpt);
 	tcase_add_test(tc, test_bare_volume);

@@ -1001,9 +1001,11 @@ static void default_root(struct registry *reg)
  * A Windows Boot Loader object (Description\Type 0x10200003) holds its
  * SystemRoot as element 0x22000002 (a string: "\WINNT"); the loader
  * starts the installation whose hive lives under that folder.  The
- * volume's own Boot\BCD is read (BIOS installs without a separate system
- * partition keep it there); the element naming the folder that holds the
- * hives gives SystemRoot on C:. */
+ * volume's own Boot\BCD is read first (BIOS installs without a separate
+ * system partition keep it there), then that of each other NTFS volume of
+ * the image (a "System Reserved" partition); the element naming the folder
+ * that holds the hives gives SystemRoot on C:.  An EFI system partition
+ * (FAT) is not read. */
 
 struct bcd_ctx {
 	const char *windir;
@@ -1032,7 +1034,7 @@ static int bcd_object(void *ctx, struct hkey *obj, const char *name)
 	return 0;
 }
 
-static void load_bcd_root(struct fs *fs, struct registry *reg)
+static void load_bcd_root(struct fs *fs, struct registry *reg, const char *where)
 {
 	struct bcd_ctx c = { reg->windir, "", 0 };
 	struct hive *h = NULL;
@@ -1045,12 +1047,12 @@ static void load_bcd_root(struct fs *fs, struct registry *reg)
 	if (fs_read_file(fs, "Boot\\BCD", LIMIT_BCD_SIZE, &data, &len, &e) != 1)
 		return;
 	if (hive_open_memory(&h, "BCD", data, len, &e) < 0) {
-		reg_warn(reg, "boot configuration Boot\\BCD cannot be read: %s", e.msg);
+		reg_warn(reg, "boot configuration %s cannot be read: %s", where, e.msg);
 		return;
 	}
 	if (hive_key(h, "Objects", &objs, &e) == 1 &&
 	    hkey_foreach_subkey(objs, bcd_object, &c, &e) < 0)
-		reg_warn(reg, "boot configuration Boot\\BCD: %s", e.msg);
+		reg_warn(reg, "boot configuration %s: %s", where, e.msg);
 	hkey_free(objs);
 	hive_free(h);
 	if (c.found[0]) {
@@ -1058,8 +1060,8 @@ static void load_bcd_root(struct fs *fs, struct registry *reg)
 		snprintf(reg->systemroot_from, sizeof(reg->systemroot_from), "BCD");
 		reg->have_systemroot = 1;
 	} else if (c.loaders) {
-		reg_warn(reg, "boot configuration Boot\\BCD: none of its %u Windows loader(s) names '%s' as SystemRoot",
-			 c.loaders, reg->windir);
+		reg_warn(reg, "boot configuration %s: none of its %u Windows loader(s) names '%s' as SystemRoot",
+			 where, c.loaders, reg->windir);
 	}
 }
 
@@ -1194,9 +1196,33 @@ int registry_load_at(struct fs *fs, const char *windir, int replay,
 	if (reg->software.state == REG_HIVE_OK)
 		load_version(reg);
 	if (!reg->have_systemroot)
-		load_bcd_root(fs, reg);
+		load_bcd_root(fs, reg, "Boot\\BCD");
 	*out = reg;
 	return 0;
+}
+
+/* SystemRoot from the Boot\BCD of the image's other NTFS volumes (a
+ * System Reserved partition), when neither SOFTWARE nor the Windows
+ * volume gave it. */
+static void bcd_other_volumes(const struct scan *s, struct registry *reg)
+{
+	unsigned i;
+
+	for (i = 0; s->img && i < s->vt.count && !reg->have_systemroot; i++) {
+		const struct volume_info *v = &s->vt.v[i];
+		struct fs *fs = NULL;
+		char where[64];
+		struct err e;
+
+		if (v->fs != VOLUME_FS_NTFS || v->offset == s->vol.offset)
+			continue;
+		err_init(&e);
+		if (fs_open_ntfs(&fs, s->img, v->offset, v->size, &e) < 0)
+			continue;
+		snprintf(where, sizeof(where), "partition %d's Boot\\BCD", v->index);
+		load_bcd_root(fs, reg, where);
+		fs_free(fs);
+	}
 }
 
 static void registry_free_void(void *p)
@@ -1217,6 +1243,8 @@ int registry_get(struct scan *s, struct registry **out, struct err *err)
 			      &reg, err);
 	if (rc < 0)
 		return rc;
+	if (!reg->have_systemroot)
+		bcd_other_volumes(s, reg);
 	if (scan_cache_put(s, "registry", reg, registry_free_void) < 0)
 		return err_set(err, -E_LIMIT, "scan cache full (SCAN_CACHE_MAX)");
 	*out = reg;
