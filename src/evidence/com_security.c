@@ -310,10 +310,14 @@ static int judge_value(struct com_ctx *c, json_t *def, struct err *err)
 			json_object_set_new(ev, "verdict", json_string("ok"));
 			json_array_append_new(c->res->evidence, ev);
 			secdesc_release(&sd);
+			secdesc_release(&pol);
 			return 0;
 		}
 		secdesc_release(&sd);
 		if (sddl_decode(dflt, &sd, NULL, err) < 0) {
+			/* sd holds what was decoded before the failure */
+			secdesc_release(&sd);
+			secdesc_release(&pol);
 			json_decref(ev);
 			return err_wrap(err, "default_sddl of %s", name);
 		}
