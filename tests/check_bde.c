@@ -486,6 +486,13 @@ START_TEST(test_fvek)
 	no_secret_in(&r, bad);
 	no_secret_in(&r, fvek);
 	tu_run_free(&r);
+	/* info with the wrong FVEK still shows the metadata (libbde could not
+	 * open the volume with that key: it is read again with none) */
+	ck_assert_int_eq(tu_vssdoctor(&r, "info", "--fvek", bad, enc, NULL), 0);
+	ck_assert_msg(strstr(r.out, "AES-XTS 128-bit") && strstr(r.out, "recovery password") &&
+		      !strstr(r.out, "volume ?") && strstr(r.out, "locked"), "%s", r.out);
+	no_secret_in(&r, bad);
+	tu_run_free(&r);
 	/* a well-formed recovery password that is not this volume's: the
 	 * AES-CCM tag does not match, locked, exit 2, one line */
 	ck_assert_int_eq(tu_vssdoctor(&r, "scan", "--recovery-password", RP, enc, NULL), 0);

@@ -1212,10 +1212,18 @@ int bde_open(struct image **out, struct bde_info *info, struct image *outer,
 			bde_src_free(b);
 			return rc < 0 ? rc : 0;
 		}
-		if (S.v[BDE_FVEK] && strstr(trace, "unable to determine volume size"))
+		if (S.v[BDE_FVEK] && strstr(trace, "unable to determine volume size")) {
 			rc = err_set(err, -E_USAGE,
 				     "BitLocker volume is locked: the --fvek given does not decrypt it (no NTFS boot sector behind it)");
-		else if (strstr(trace, "unsupported FVE metadata entry version"))
+			/* libbde read no metadata: read it again with no key so
+			 * that info still shows method, id and protectors */
+			b->vol = NULL;
+			if (B.volume_initialize(&b->vol, NULL) == 1 &&
+			    B.volume_open_file_io_handle(b->vol, b->fh, LIBBDE_OPEN_READ, NULL) >= 0)
+				info_fill(b, info, opts, sizeof(opts));
+			else if (b->vol)
+				B.volume_free(&b->vol, NULL);
+		} else if (strstr(trace, "unsupported FVE metadata entry version"))
 			rc = err_set(err, -E_UNSUPPORTED,
 				     "BitLocker metadata of a version libbde 20190102 does not read (e.g. protection suspended, a clear key): decrypt it with dislocker-fuse, then scan the decrypted file");
 		else
