@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bde.h"
@@ -510,6 +511,35 @@ START_TEST(test_fvek)
 }
 END_TEST
 
+/* mkbde's volumes are well-formed for the other BitLocker reader too:
+ * dislocker checks each FVE metadata block's CRC32 (the validation after
+ * it) and decrypts the volume to the plain image's bytes.  Skips, saying
+ * so, where dislocker-file is not installed. */
+START_TEST(test_dislocker_reads_mkbde)
+{
+	char *dir, *plain, *enc, *dec = NULL;
+	struct stat st;
+
+	if (tu_sh("command -v dislocker-file >/dev/null 2>&1") != 0) {
+		fprintf(stderr, "check_bde: dislocker-file not installed: skipped\n");
+		return;
+	}
+	dir = tu_tmpdir("bde-dislocker");
+	make_pair(dir, 0, &plain, &enc);
+	ck_assert_int_ge(asprintf(&dec, "%s/dec.img", dir), 0);
+	ck_assert_int_eq(stat(plain, &st), 0);
+	ck_assert_msg(tu_sh("dislocker-file -V '%s' -p%s -- '%s' >'%s.log' 2>&1",
+			    enc, MK_RP, dec, dec) == 0, "dislocker-file failed (see %s.log)", dec);
+	ck_assert_msg(tu_sh("cmp -n %lld '%s' '%s'", (long long)st.st_size, plain, dec) == 0,
+		      "dislocker's decryption of %s differs from the plain image", enc);
+	tu_sh("rm -rf '%s'", dir);
+	free(dec);
+	free(plain);
+	free(enc);
+	free(dir);
+}
+END_TEST
+
 /* A partly encrypted volume (a decryption Windows paused half way: the
  * first 12 MiB encrypted, the rest clear): info names the state and how
  * much is encrypted; the scan reads both parts and gives the plain
@@ -703,6 +733,7 @@ Suite *bde_suite(void)
 	tcase_add_loop_test(tc, test_scenario_through_bitlocker, 0,
 			    (int)(sizeof(scen) / sizeof(scen[0])));
 	tcase_add_test(tc, test_fvek);
+	tcase_add_test(tc, test_dislocker_reads_mkbde);
 	tcase_add_test(tc, test_partial);
 	tcase_add_test(tc, test_decrypted_equals_plain);
 	tcase_add_test(tc, test_hostile_writer_metadata);
