@@ -511,6 +511,42 @@ START_TEST(test_fvek)
 }
 END_TEST
 
+/* A partly unreadable BitLocker volume (a read error injected at a
+ * quarter, half and three quarters of it): the scan goes on where it can,
+ * and its report (checks whose data is unreadable: unknown) and exit
+ * status are the plain image's with the same bytes unreadable; never the
+ * exit 2 of a source that cannot be read at all. */
+START_TEST(test_unreadable_part)
+{
+	char *dir = tu_tmpdir("bde-unread"), *plain, *enc, off[32];
+	struct stat st;
+	unsigned q;
+
+	make_pair(dir, 1, &plain, &enc);
+	ck_assert_int_eq(stat(plain, &st), 0);
+	for (q = 1; q <= 3; q++) {
+		json_t *want, *got;
+		int sa, sb;
+
+		snprintf(off, sizeof(off), "%lld", (long long)(st.st_size / 4 * q));
+		setenv("VSSD_FAULT_READ_OFFSET", off, 1);
+		want = report(plain, NULL, NULL, &sa);
+		got = report(enc, "--recovery-password", MK_RP, &sb);
+		unsetenv("VSSD_FAULT_READ_OFFSET");
+		ck_assert_msg(want && got, "fault at %s: exit %d / %d", off, sa, sb);
+		ck_assert_msg(sb != 2 && sa == sb, "fault at %s: plain exit %d, BitLocker exit %d",
+			      off, sa, sb);
+		ck_assert_msg(json_equal(want, got), "fault at %s: reports differ", off);
+		json_decref(want);
+		json_decref(got);
+	}
+	tu_sh("rm -rf '%s'", dir);
+	free(plain);
+	free(enc);
+	free(dir);
+}
+END_TEST
+
 /* mkbde's volumes are well-formed for the other BitLocker reader too:
  * dislocker checks each FVE metadata block's CRC32 (the validation after
  * it) and decrypts the volume to the plain image's bytes.  Skips, saying
@@ -734,6 +770,7 @@ Suite *bde_suite(void)
 			    (int)(sizeof(scen) / sizeof(scen[0])));
 	tcase_add_test(tc, test_fvek);
 	tcase_add_test(tc, test_dislocker_reads_mkbde);
+	tcase_add_test(tc, test_unreadable_part);
 	tcase_add_test(tc, test_partial);
 	tcase_add_test(tc, test_decrypted_equals_plain);
 	tcase_add_test(tc, test_hostile_writer_metadata);
