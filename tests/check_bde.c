@@ -243,6 +243,10 @@ START_TEST(test_suspended)
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
 	ck_assert_msg(strstr(r.out, "unlocked") && strstr(r.out, "protector: clear key") &&
 		      strstr(r.out, "ntfs"), "%s", r.out);
+	/* method and volume id read from the FVE metadata header, though
+	 * dislocker (not libbde) opened it */
+	ck_assert_msg(strstr(r.out, "BitLocker: AES-XTS 128-bit, volume 2d07ad36-") &&
+		      !strstr(r.out, "volume ?"), "%s", r.out);
 	tu_run_free(&r);
 	ck_assert_int_eq(tu_vssdoctor(&r, "scan", img, NULL), 0);
 	ck_assert_int_eq(r.status, 2);
