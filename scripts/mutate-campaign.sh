@@ -48,6 +48,10 @@ i=$((i + 1))
 # and the healthy one wrapped in BitLocker (issue 20: its metadata and
 # volume header are the structures mutated; the scans get its recovery
 # password from the environment, which the other bases ignore)
+# The healthy scenario holds no event logs, so its verdict, plain or through
+# BitLocker, is exit 3 (some checks could not run): a BitLocker mutant whose
+# change libbde ignores (backup metadata, unused header bytes) keeps that 3;
+# one whose metadata no longer opens is exit 2.
 "$O/testdata/mkscenario" "$TMP/bde.img" "$TOP/tests/mutate/healthy.scenario" &&
 	"$O/testdata/mkbde" --volume "$TMP/bde.img" --out "$MUT_O/bases/base$i.img" \
 		--recovery-password "$MUT_BDE_RP" && rm -f "$TMP/bde.img" || exit 1

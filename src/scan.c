@@ -132,6 +132,15 @@ static int try_volume(struct scan *s, const struct volume_info *v,
 		if (rc < 0)
 			return err_wrap(err, "partition %d", v->index);
 		rc = fs_open_ntfs(&fs, inner, 0, image_size(inner), err);
+		if (rc < 0) {
+			/* unlocked, but no NTFS volume can be read through it (the
+			 * Windows-made samples are trimmed: their $MFT is zeros):
+			 * no Windows installation is readable there (issue 20).
+			 * Returns 0 with err saying why. */
+			image_free(inner);
+			return err_wrap(err, "partition %d: BitLocker unlocked, but its NTFS volume cannot be mounted",
+					v->index), 0;
+		}
 	} else {
 		rc = fs_open_ntfs(&fs, s->img, v->offset, v->size, err);
 	}
@@ -216,7 +225,7 @@ static int open_volumes(struct scan *s, struct err *err)
 	struct err verr;
 	unsigned i, found = 0, ntfs = 0, win[LIMIT_PARTITIONS];
 	int rc, last_rc = 0, chosen = -1;
-	char others[256] = "";
+	char others[256] = "", why[sizeof(verr.msg)] = "";
 
 	fault_from_env(s->img);
 	if (o && o->offset >= 0) {
@@ -255,6 +264,8 @@ static int open_volumes(struct scan *s, struct err *err)
 		ntfs++;
 		err_init(&verr);
 		rc = try_volume(s, v, &verr);
+		if (rc == 0 && v->fs == VOLUME_FS_BITLOCKER && verr.msg[0] && !why[0])
+			snprintf(why, sizeof(why), "%s", verr.msg);
 		if (rc < 0) {
 			last_rc = rc;
 			*err = verr;
@@ -290,6 +301,11 @@ static int open_volumes(struct scan *s, struct err *err)
 	else
 		rc = err_set(err, -E_NOTFOUND, "no Windows volume (no NTFS volume holds %s)",
 			     WINDOWS_MARKER);
+	if (why[0]) {
+		size_t l = strlen(err->msg);
+
+		snprintf(err->msg + l, sizeof(err->msg) - l, " (%s)", why);
+	}
 	/* what the partition table said may be why (a partition past the end) */
 	if (s->vt.warning[0]) {
 		size_t l = strlen(err->msg);

@@ -37,6 +37,8 @@
 #include <nettle/sha2.h>
 #include <nettle/xts.h>
 
+#include "gpt.h"
+
 #define SECTOR 512u
 #define HDR_SECTORS 16u
 #define META_SIZE 65536u
@@ -357,6 +359,18 @@ int main(int argc, char **argv)
 	if (pwrite(fd, buf, SECTOR, 0) != SECTOR)
 		return 1;
 	metadata_build(meta, stretched, off, vh_off, enc_bytes, enc_bytes < vsize);
+	/* the FVE metadata validation after the metadata (0x08 size << 4 bytes):
+	 * 0x00 size, 0x02 version 2, 0x04 CRC32 of the metadata.  libbde does
+	 * not read it; dislocker keeps the first block whose CRC32 matches
+	 * (and, with none, reads a freed buffer: "version -18265").  Windows
+	 * adds an AES-CCM datum after the CRC (size 0x60): left out (size 8). */
+	{
+		size_t msize = (size_t)(meta[0x08] | meta[0x09] << 8) << 4;
+
+		/* 0x00 */ put16(meta + msize, 8);
+		/* 0x02 */ put16(meta + msize + 2, 2);
+		/* 0x04 */ put32(meta + msize + 4, gpt_crc32(meta, msize));
+	}
 	for (i = 0; i < 3; i++)
 		if (pwrite(fd, meta, META_SIZE, (off_t)off[i]) != META_SIZE)
 			return 1;

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bde.h"
@@ -114,10 +115,13 @@ START_TEST(test_sample_unlocks)
 	json_decref(doc);
 	tu_run_free(&r);
 
-	/* scan reaches the NTFS volume too (and stops at the trimmed $MFT) */
+	/* scan reaches the NTFS volume too, and says there is no Windows
+	 * on it (and why: the trimmed $MFT), in one line */
 	ck_assert_int_eq(tu_vssdoctor(&r, "scan", cases[_i].opt, val, img, NULL), 0);
 	ck_assert_int_eq(r.status, 2);
-	ck_assert_msg(strstr(r.err, "$MFT") && !strstr(r.err, "locked"), "%s", r.err);
+	ck_assert_msg(one_line(r.err) && strstr(r.err, "no Windows volume") &&
+		      strstr(r.err, "BitLocker unlocked") && strstr(r.err, "$MFT") &&
+		      !strstr(r.err, " locked"), "%s", r.err);
 	no_secret_in(&r, cases[_i].val);
 	tu_run_free(&r);
 	/* the source is left as it was */
@@ -239,10 +243,16 @@ START_TEST(test_suspended)
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
 	ck_assert_msg(strstr(r.out, "unlocked") && strstr(r.out, "protector: clear key") &&
 		      strstr(r.out, "ntfs"), "%s", r.out);
+	/* method and volume id read from the FVE metadata header, though
+	 * dislocker (not libbde) opened it */
+	ck_assert_msg(strstr(r.out, "BitLocker: AES-XTS 128-bit, volume 2d07ad36-") &&
+		      !strstr(r.out, "volume ?"), "%s", r.out);
 	tu_run_free(&r);
 	ck_assert_int_eq(tu_vssdoctor(&r, "scan", img, NULL), 0);
 	ck_assert_int_eq(r.status, 2);
-	ck_assert_msg(strstr(r.err, "$MFT") && !strstr(r.err, "locked"), "%s", r.err);
+	ck_assert_msg(one_line(r.err) && strstr(r.err, "no Windows volume") &&
+		      strstr(r.err, "BitLocker unlocked") && strstr(r.err, "$MFT") &&
+		      !strstr(r.err, " locked"), "%s", r.err);
 	tu_run_free(&r);
 
 	ck_assert_int_ge(asprintf(&stem, "%s-w", img), 0);
@@ -481,6 +491,13 @@ START_TEST(test_fvek)
 	no_secret_in(&r, bad);
 	no_secret_in(&r, fvek);
 	tu_run_free(&r);
+	/* info with the wrong FVEK still shows the metadata (libbde could not
+	 * open the volume with that key: it is read again with none) */
+	ck_assert_int_eq(tu_vssdoctor(&r, "info", "--fvek", bad, enc, NULL), 0);
+	ck_assert_msg(strstr(r.out, "AES-XTS 128-bit") && strstr(r.out, "recovery password") &&
+		      !strstr(r.out, "volume ?") && strstr(r.out, "locked"), "%s", r.out);
+	no_secret_in(&r, bad);
+	tu_run_free(&r);
 	/* a well-formed recovery password that is not this volume's: the
 	 * AES-CCM tag does not match, locked, exit 2, one line */
 	ck_assert_int_eq(tu_vssdoctor(&r, "scan", "--recovery-password", RP, enc, NULL), 0);
@@ -492,6 +509,71 @@ START_TEST(test_fvek)
 	tu_sh("rm -rf '%s'", dir);
 	free(bad);
 	free(fvek);
+	free(plain);
+	free(enc);
+	free(dir);
+}
+END_TEST
+
+/* A partly unreadable BitLocker volume (a read error injected at a
+ * quarter, half and three quarters of it): the scan goes on where it can,
+ * and its report (checks whose data is unreadable: unknown) and exit
+ * status are the plain image's with the same bytes unreadable; never the
+ * exit 2 of a source that cannot be read at all. */
+START_TEST(test_unreadable_part)
+{
+	char *dir = tu_tmpdir("bde-unread"), *plain, *enc, off[32];
+	struct stat st;
+	unsigned q;
+
+	make_pair(dir, 1, &plain, &enc);
+	ck_assert_int_eq(stat(plain, &st), 0);
+	for (q = 1; q <= 3; q++) {
+		json_t *want, *got;
+		int sa, sb;
+
+		snprintf(off, sizeof(off), "%lld", (long long)(st.st_size / 4 * q));
+		setenv("VSSD_FAULT_READ_OFFSET", off, 1);
+		want = report(plain, NULL, NULL, &sa);
+		got = report(enc, "--recovery-password", MK_RP, &sb);
+		unsetenv("VSSD_FAULT_READ_OFFSET");
+		ck_assert_msg(want && got, "fault at %s: exit %d / %d", off, sa, sb);
+		ck_assert_msg(sb != 2 && sa == sb, "fault at %s: plain exit %d, BitLocker exit %d",
+			      off, sa, sb);
+		ck_assert_msg(json_equal(want, got), "fault at %s: reports differ", off);
+		json_decref(want);
+		json_decref(got);
+	}
+	tu_sh("rm -rf '%s'", dir);
+	free(plain);
+	free(enc);
+	free(dir);
+}
+END_TEST
+
+/* mkbde's volumes are well-formed for the other BitLocker reader too:
+ * dislocker checks each FVE metadata block's CRC32 (the validation after
+ * it) and decrypts the volume to the plain image's bytes.  Skips, saying
+ * so, where dislocker-file is not installed. */
+START_TEST(test_dislocker_reads_mkbde)
+{
+	char *dir, *plain, *enc, *dec = NULL;
+	struct stat st;
+
+	if (tu_sh("command -v dislocker-file >/dev/null 2>&1") != 0) {
+		fprintf(stderr, "check_bde: dislocker-file not installed: skipped\n");
+		return;
+	}
+	dir = tu_tmpdir("bde-dislocker");
+	make_pair(dir, 0, &plain, &enc);
+	ck_assert_int_ge(asprintf(&dec, "%s/dec.img", dir), 0);
+	ck_assert_int_eq(stat(plain, &st), 0);
+	ck_assert_msg(tu_sh("dislocker-file -V '%s' -p%s -- '%s' >'%s.log' 2>&1",
+			    enc, MK_RP, dec, dec) == 0, "dislocker-file failed (see %s.log)", dec);
+	ck_assert_msg(tu_sh("cmp -n %lld '%s' '%s'", (long long)st.st_size, plain, dec) == 0,
+		      "dislocker's decryption of %s differs from the plain image", enc);
+	tu_sh("rm -rf '%s'", dir);
+	free(dec);
 	free(plain);
 	free(enc);
 	free(dir);
@@ -691,6 +773,8 @@ Suite *bde_suite(void)
 	tcase_add_loop_test(tc, test_scenario_through_bitlocker, 0,
 			    (int)(sizeof(scen) / sizeof(scen[0])));
 	tcase_add_test(tc, test_fvek);
+	tcase_add_test(tc, test_dislocker_reads_mkbde);
+	tcase_add_test(tc, test_unreadable_part);
 	tcase_add_test(tc, test_partial);
 	tcase_add_test(tc, test_decrypted_equals_plain);
 	tcase_add_test(tc, test_hostile_writer_metadata);

@@ -787,7 +787,8 @@ static int dis_open_clear(struct image **out, struct bde_info *info,
 	vsize = (le64(boot + 0x28) + 1) * le16(boot + 0x0b);
 	if (vsize == 0 || vsize > size + 65536 * 512ull)
 		vsize = size;
-	snprintf(info->method, sizeof(info->method), "unknown (read by dislocker)");
+	if (!info->method[0])
+		snprintf(info->method, sizeof(info->method), "unknown (read by dislocker)");
 	snprintf(info->protectors[0].type, sizeof(info->protectors[0].type), "clear key");
 	info->nprotectors = 1;
 	info->locked = 0;
@@ -1121,7 +1122,7 @@ static int secrets_apply(struct bde_src *b, struct err *err)
 static void state_read(struct image *outer, uint64_t offset, uint64_t size,
 		       struct bde_info *info)
 {
-	uint8_t vh[512], mb[64];
+	uint8_t vh[512], mb[0x70];
 	uint64_t moff;
 	uint16_t cur, next;
 	struct err e;
@@ -1138,6 +1139,14 @@ static void state_read(struct image *outer, uint64_t offset, uint64_t size,
 	/* 0x0c */ cur = le16(mb + 0x0c);
 	/* 0x0e */ next = le16(mb + 0x0e);
 	/* 0x10 */ info->encrypted_size = le64(mb + 0x10);
+	/* the metadata header after the 64-byte block header: 0x10 volume
+	 * GUID, 0x24 encryption method (libbde fills them again when it reads
+	 * the volume; dislocker's path and a failed open keep these) */
+	if (le32(mb + 0x40 + 0x08) == 0x30) {
+		/* 0x50 */ guid_str(info->volume_id, sizeof(info->volume_id), mb + 0x50);
+		/* 0x64 */ snprintf(info->method, sizeof(info->method), "%s",
+				    method_name(le16(mb + 0x64)));
+	}
 	switch (cur) {
 	case 1: snprintf(info->state, sizeof(info->state), "fully decrypted"); break;
 	case 4: snprintf(info->state, sizeof(info->state), "fully encrypted"); break;
@@ -1212,10 +1221,18 @@ int bde_open(struct image **out, struct bde_info *info, struct image *outer,
 			bde_src_free(b);
 			return rc < 0 ? rc : 0;
 		}
-		if (S.v[BDE_FVEK] && strstr(trace, "unable to determine volume size"))
+		if (S.v[BDE_FVEK] && strstr(trace, "unable to determine volume size")) {
 			rc = err_set(err, -E_USAGE,
 				     "BitLocker volume is locked: the --fvek given does not decrypt it (no NTFS boot sector behind it)");
-		else if (strstr(trace, "unsupported FVE metadata entry version"))
+			/* libbde read no metadata: read it again with no key so
+			 * that info still shows method, id and protectors */
+			b->vol = NULL;
+			if (B.volume_initialize(&b->vol, NULL) == 1 &&
+			    B.volume_open_file_io_handle(b->vol, b->fh, LIBBDE_OPEN_READ, NULL) >= 0)
+				info_fill(b, info, opts, sizeof(opts));
+			else if (b->vol)
+				B.volume_free(&b->vol, NULL);
+		} else if (strstr(trace, "unsupported FVE metadata entry version"))
 			rc = err_set(err, -E_UNSUPPORTED,
 				     "BitLocker metadata of a version libbde 20190102 does not read (e.g. protection suspended, a clear key): decrypt it with dislocker-fuse, then scan the decrypted file");
 		else
