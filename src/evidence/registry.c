@@ -28,6 +28,9 @@ struct hive {
 	uint8_t *data;
 	size_t len;
 	int lent;                    /* data is the volume's, not ours to free */
+	const void *cache_owner;     /* hive_cache_get/set */
+	void *cache;
+	void (*cache_free)(void *);
 	libbfio_handle_t *bfio;
 	libregf_file_t *file;
 	libregf_key_t *root;
@@ -113,6 +116,8 @@ void hive_free(struct hive *h)
 
 	if (!h)
 		return;
+	if (h->cache && h->cache_free)
+		h->cache_free(h->cache);
 	if (h->root)
 		libregf_key_free(&h->root, &e);
 	if (h->file) {
@@ -133,6 +138,21 @@ void hive_free(struct hive *h)
 const char *hive_name(const struct hive *h)
 {
 	return h->name;
+}
+
+void *hive_cache_get(const struct hive *h, const void *owner)
+{
+	return h->cache_owner == owner ? h->cache : NULL;
+}
+
+void hive_cache_set(struct hive *h, const void *owner, void *p,
+		    void (*free_fn)(void *))
+{
+	if (h->cache && h->cache_free)
+		h->cache_free(h->cache);
+	h->cache_owner = owner;
+	h->cache = p;
+	h->cache_free = free_fn;
 }
 
 static int hive_open(struct hive **out, const char *name, uint8_t *data,

@@ -49,6 +49,13 @@ int hive_open_memory(struct hive **out, const char *name, uint8_t *data,
 void hive_free(struct hive *h);
 const char *hive_name(const struct hive *h);
 
+/* One slot per hive for a collector that walks it again and again
+ * (services.c): owner tells whose it is; freed with free_fn by
+ * hive_free.  A hive belongs to one scan, on one thread. */
+void *hive_cache_get(const struct hive *h, const void *owner);
+void hive_cache_set(struct hive *h, const void *owner, void *p,
+		    void (*free_fn)(void *));
+
 /* The key at path ("" = the root).  *out is freed with hkey_free. */
 int hive_key(struct hive *h, const char *path, struct hkey **out,
 	     struct err *err);

@@ -244,12 +244,99 @@ static int walk_one(void *ctx, struct hkey *sub, const char *name)
 	return rc;
 }
 
+/* The services of one control set, read once per hive (issue 22: four
+ * checks walk them all, and libregf reads a key slowly): every key as
+ * walk_one loads it, then how the walk ended (0, or the error after the
+ * last key read).  Replaying it calls fn as the walk would have. */
+#define SVC_CACHE_MAX 16384u          /* more services: walk each time */
+
+struct svc_list {
+	char cs[64];
+	struct svc *v;
+	size_t n, cap;
+	int rc;                      /* how the walk ended */
+	struct err err;
+};
+
+static const char svc_cache_owner[] = "services";
+
+static void svc_list_free(void *p)
+{
+	struct svc_list *l = p;
+	size_t i;
+
+	if (!l)
+		return;
+	for (i = 0; i < l->n; i++)
+		svc_release(&l->v[i]);
+	free(l->v);
+	free(l);
+}
+
+static int collect_one(void *ctx, struct hkey *sub, const char *name)
+{
+	struct svc_list *l = ctx;
+	struct svc *s;
+	struct err e;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+		struct svc *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
+			return -E_NOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	s = &l->v[l->n];
+	err_init(&e);
+	if (svc_load_key(sub, l->cs, name, s, &e) < 0) {
+		memset(s, 0, sizeof(*s));
+		snprintf(s->name, sizeof(s->name), "%s", name);
+		snprintf(s->key, sizeof(s->key), "%s\\Services\\%s", l->cs, name);
+		snprintf(s->bad, sizeof(s->bad), "%.250s", e.msg);
+		s->unreadable = 1;
+	}
+	l->n++;
+	return 0;
+}
+
+/* The cached list for cs, read now when it is not; NULL when it cannot
+ * be kept (too many services, out of memory): the caller walks. */
+static struct svc_list *svc_list_get(struct hive *sys, struct hkey *k, const char *cs)
+{
+	struct svc_list *l = hive_cache_get(sys, svc_cache_owner);
+	unsigned count = 0;
+	struct err e;
+
+	if (l && strcmp(l->cs, cs) == 0)
+		return l;
+	err_init(&e);
+	if (hkey_subkey_count(k, &count, &e) < 0 || count > SVC_CACHE_MAX)
+		return NULL;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return NULL;
+	snprintf(l->cs, sizeof(l->cs), "%s", cs);
+	err_init(&l->err);
+	l->rc = hkey_foreach_subkey(k, collect_one, l, &l->err);
+	if (l->rc == -E_NOMEM && !l->err.msg[0]) {
+		/* our own list ran out, not the walk: no cache */
+		svc_list_free(l);
+		return NULL;
+	}
+	hive_cache_set(sys, svc_cache_owner, l, svc_list_free);
+	return l;
+}
+
 int svc_foreach(struct hive *sys, const char *cs, svc_fn fn, void *ctx,
 		unsigned *unreadable, struct err *err)
 {
 	char path[64];
 	struct hkey *k = NULL;
 	struct walk w = { cs, fn, ctx, unreadable };
+	struct svc_list *l;
+	size_t i;
 	int rc;
 
 	snprintf(path, sizeof(path), "%s\\Services", cs);
@@ -258,8 +345,22 @@ int svc_foreach(struct hive *sys, const char *cs, svc_fn fn, void *ctx,
 		return err_wrap(err, "%s", path);
 	if (rc == 0)
 		return err_set(err, -E_NOTFOUND, "no %s key", path);
-	rc = hkey_foreach_subkey(k, walk_one, &w, err);
+	l = svc_list_get(sys, k, cs);
+	if (!l) {
+		rc = hkey_foreach_subkey(k, walk_one, &w, err);
+		hkey_free(k);
+		return rc < 0 ? err_wrap(err, "%s", path) : rc;
+	}
 	hkey_free(k);
+	for (i = 0, rc = 0; i < l->n && rc == 0; i++) {
+		if (l->v[i].unreadable && unreadable)
+			(*unreadable)++;
+		rc = fn(ctx, &l->v[i]);
+	}
+	if (rc == 0 && l->rc < 0) {
+		*err = l->err;
+		rc = l->rc;
+	}
 	return rc < 0 ? err_wrap(err, "%s", path) : rc;
 }
 
