@@ -457,6 +457,16 @@ static void result_section(FILE *f, const struct vscan *v, const struct vresult 
 		}
 		fputs("</pre>\n", f);
 	}
+	if (r->status == STATUS_PRESENT && json_array_size(res->last_good)) {
+		/* --shadows: the value as it was when it was right */
+		fputs("<ul class=\"last-good\">\n", f);
+		json_array_foreach(res->last_good, k, line) {
+			fputs("<li>Last good: ", f);
+			html_put(f, json_string_value(json_object_get(line, "text")));
+			fputs("</li>\n", f);
+		}
+		fputs("</ul>\n", f);
+	}
 	if (r->ntables) {
 		fprintf(f, "<details%s><summary>Evidence</summary>\n",
 			r->status == STATUS_PRESENT ? " open=\"open\"" : "");
@@ -471,7 +481,7 @@ void html_scan(FILE *f, const struct vscan *v, size_t index, int level, int verb
 {
 	size_t i;
 	int findings = 0;
-	char anchor[32];
+	char anchor[32], head[128];
 
 	/* ids unique over a batch */
 	snprintf(anchor, sizeof(anchor), "s%zu", index + 1);
@@ -541,6 +551,22 @@ void html_scan(FILE *f, const struct vscan *v, size_t index, int level, int verb
 		if (r->status == STATUS_ABSENT && (!r->ntables || !(verbose || r->is_cause)))
 			continue;
 		result_section(f, v, r, level + 2, anchor);
+	}
+	if (view_history_head(v, head, sizeof(head))) {
+		/* --shadows: the causes and findings that changed */
+		json_t *h;
+
+		fprintf(f, "<h%d>", level + 1);
+		html_put(f, head);
+		fprintf(f, "</h%d>\n<ul class=\"history\">\n", level + 1);
+		json_array_foreach(v->s->history, i, h) {
+			if (!json_is_true(json_object_get(h, "changed")))
+				continue;
+			fputs("<li>", f);
+			html_put(f, json_string_value(json_object_get(h, "summary")));
+			fputs("</li>\n", f);
+		}
+		fputs("</ul>\n", f);
 	}
 	if (v->nwarnings) {
 		fprintf(f, "<h%d>Warnings</h%d>\n<ul>\n", level + 1, level + 1);

@@ -244,6 +244,17 @@ static void md_result(FILE *f, const struct vscan *v, const struct vresult *r, i
 		fputs("Fix:\n\n", f);
 		md_code(f, res->remediation);
 	}
+	if (r->status == STATUS_PRESENT && json_array_size(res->last_good)) {
+		/* --shadows: the value as it was when it was right */
+		json_t *lg;
+
+		json_array_foreach(res->last_good, k, lg) {
+			fputs("- Last good: ", f);
+			md_put(f, json_string_value(json_object_get(lg, "text")));
+			fputc('\n', f);
+		}
+		fputc('\n', f);
+	}
 	md_evidence(f, r, 0);
 }
 
@@ -251,6 +262,7 @@ void md_scan(FILE *f, const struct vscan *v, int level, int verbose)
 {
 	size_t i;
 	int findings = 0;
+	char head[128];
 
 	md_heading(f, level);
 	if (level == 1)
@@ -314,6 +326,22 @@ void md_scan(FILE *f, const struct vscan *v, int level, int verbose)
 		if (r->status == STATUS_ABSENT && !r->ntables)
 			continue;
 		md_result(f, v, r, level + 1);
+	}
+	if (view_history_head(v, head, sizeof(head))) {
+		/* --shadows: the causes and findings that changed */
+		json_t *h;
+
+		md_heading(f, level + 1);
+		md_put(f, head);
+		fputs("\n\n", f);
+		json_array_foreach(v->s->history, i, h) {
+			if (!json_is_true(json_object_get(h, "changed")))
+				continue;
+			fputs("- ", f);
+			md_put(f, json_string_value(json_object_get(h, "summary")));
+			fputc('\n', f);
+		}
+		fputc('\n', f);
 	}
 	if (v->nwarnings) {
 		md_heading(f, level + 1);

@@ -439,7 +439,7 @@ static int text_scan(FILE *f, const struct vscan *v, int color, int verbose)
 	size_t i, nabsent = 0, col;
 
 	int findings = 0;
-	char tail[48];
+	char tail[48], head[128];
 
 	fputs("Source:   ", f);
 	text_put(f, v->source);
@@ -555,15 +555,12 @@ verdict_done:
 		}
 		fputc('\n', f);
 	}
-	if (v->s->history) {
+	if (view_history_head(v, head, sizeof(head))) {
 		/* --shadows: one line per cause and finding that changed */
-		size_t nchanged = 0, nstores = json_array_size(v->s->shadow_copies);
 		json_t *h;
 
-		json_array_foreach(v->s->history, i, h)
-			nchanged += json_is_true(json_object_get(h, "changed"));
-		fprintf(f, "History (%zu shadow cop%s):%s\n", nstores, nstores == 1 ? "y" : "ies",
-			nchanged ? "" : " no cause or finding changed");
+		fputs(head, f);
+		fputc('\n', f);
 		json_array_foreach(v->s->history, i, h) {
 			if (!json_is_true(json_object_get(h, "changed")))
 				continue;

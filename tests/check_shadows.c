@@ -734,6 +734,28 @@ START_TEST(test_fixture_scan_history)
 			 "(shadow copy store 2): sc sdset CryptSvc " FX_GOOD_SD "\n"));
 	tu_run_free(&r);
 
+	/* markdown and HTML show the same history and last good values */
+	tu_vssdoctor(&r, "scan", "--rules", tu_env("VSSD_RULES"), "--shadows", "--format", "markdown",
+		     fx_live, NULL);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_msg(strstr(r.out, "## History (3 shadow copies):\n\n"), "%s", r.out);
+	ck_assert(strstr(r.out, "- cause3 absent on 2019-06-05 02:10 (store 2), present from 2019-06-05 03:00 (store 3)\n"));
+	ck_assert(strstr(r.out, "- cause2 present on 2019-06-04 23:43 (store 1), absent from 2019-06-05 02:10 (store 2)\n"));
+	ck_assert_ptr_null(strstr(strstr(r.out, "History ("), "\n- cause1 "));
+	ck_assert(strstr(r.out, "- Last good: restore CryptSvc's descriptor as it was on 2019-06-05 02:10 "
+			 "(shadow copy store 2): sc sdset CryptSvc "));
+	tu_run_free(&r);
+	tu_vssdoctor(&r, "scan", "--rules", tu_env("VSSD_RULES"), "--shadows", "--format", "html",
+		     fx_live, NULL);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_msg(strstr(r.out, ">History (3 shadow copies):</h"), "%s", r.out);
+	ck_assert(strstr(r.out, "<li>cause3 absent on 2019-06-05 02:10 (store 2), present from 2019-06-05 03:00 (store 3)</li>\n"));
+	ck_assert(strstr(r.out, "<li>Last good: restore CryptSvc&#39;s descriptor as it was on 2019-06-05 02:10 "
+			 "(shadow copy store 2): sc sdset CryptSvc ") ||
+		  strstr(r.out, "<li>Last good: restore CryptSvc's descriptor as it was on 2019-06-05 02:10 "
+			 "(shadow copy store 2): sc sdset CryptSvc "));
+	tu_run_free(&r);
+
 	/* the evidence is never written */
 	ck_assert_int_eq(tu_sha256_file(fx_live, hex_after), 0);
 	ck_assert_str_eq(hex_before, hex_after);
