@@ -946,7 +946,7 @@ START_TEST(test_fixture_hostile)
 	const char *kind = vss_writer_damage_kinds[_i];
 	char path[4200], damage[96], *line, *save = NULL;
 	struct tu_run r;
-	int warnings = 0;
+	int warnings = 0, nothing_read = 0;
 
 	snprintf(path, sizeof(path), "%s/hostile-%s.img", fx_dir, kind);
 	snprintf(damage, sizeof(damage), "%s:2", kind);
@@ -960,6 +960,14 @@ START_TEST(test_fixture_hostile)
 	tu_vssdoctor(&r, "scan", "--rules", tu_env("VSSD_RULES"), "--shadows", path, NULL);
 	ck_assert_msg(r.status == 1, "%s: scan exit %d: %s", kind, r.status, r.err);
 	ck_assert_msg(strstr(r.out, "PRESENT  cause3"), "%s", r.out);
+	/* the History line never claims "no change" over stores not read */
+	ck_assert_msg(strstr(r.out, "\nHistory"), "%s: %s", kind, r.out);
+	ck_assert_msg(!strstr(r.out, "History (0 shadow copies)"), "%s: %s", kind, r.out);
+	if (!strstr(r.out, "History (")) {
+		ck_assert_msg(strstr(r.out, "\nHistory: no shadow copy could be read (see Warnings)\n"),
+			      "%s: %s", kind, r.out);
+		nothing_read = 1;
+	}
 	for (line = strtok_r(r.out, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		if (strncmp(line, "  - ", 4) == 0 && strstr(line, "shadow cop"))
 			warnings++;
@@ -968,6 +976,13 @@ START_TEST(test_fixture_hostile)
 	else
 		ck_assert_msg(warnings == 1, "%s: %d warnings about shadow copies", kind, warnings);
 	tu_run_free(&r);
+	if (nothing_read) {
+		tu_vssdoctor(&r, "scan", "--rules", tu_env("VSSD_RULES"), "--shadows", "--format",
+			     "markdown", path, NULL);
+		ck_assert_msg(strstr(r.out, "## History: no shadow copy could be read (see Warnings)\n"),
+			      "%s: %s", kind, r.out);
+		tu_run_free(&r);
+	}
 	unlink(path);
 }
 END_TEST
