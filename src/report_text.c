@@ -423,11 +423,26 @@ static void info_result(FILE *f, const struct vresult *r, const struct colors *c
 	if (view_width(what) <= room) {
 		text_put(f, what);
 	} else {
-		for (p = what; *p; p += char_len(p))
+		/* cut at the last word boundary that fits, never inside a
+		 * date or a number ("1 event, 2..." was half a date) */
+		const char *cut = NULL;
+
+		for (p = what; *p; p += char_len(p)) {
 			if (++n > room - 3)
 				break;
+			if (*p == ' ')
+				cut = p;
+		}
+		if (cut) {
+			/* no dangling separator before the "..." */
+			while (cut > what && (cut[-1] == ',' || cut[-1] == ';' || cut[-1] == ':' ||
+					      cut[-1] == ' '))
+				cut--;
+			if (cut > what)
+				p = cut;
+		}
 		text_putn(f, what, (size_t)(p - what));
-		fputs("...", f);
+		fputs(p == cut ? " ..." : "...", f);
 	}
 	fputc('\n', f);
 }

@@ -240,6 +240,18 @@ START_TEST(test_demo_one_screen)
 	/* a finding that informs without failing the scan: one line */
 	ck_assert_ptr_nonnull(strstr(r.out, "\nPRESENT  writer-timeout  the event logs hold writer error codes: 0x80780102"));
 	ck_assert_ptr_null(strstr(r.out, "\nPRESENT  writer-timeout  Writer errors"));
+	/* a one-line finding that does not fit is cut between words, never
+	 * inside a date or a number ("...: 1 event, 2..." was half a date) */
+	{
+		const char *l = strstr(r.out, "\nPRESENT  writer-timeout  "), *e;
+
+		ck_assert_ptr_nonnull(l);
+		e = strchr(l + 1, '\n');
+		ck_assert_ptr_nonnull(e);
+		ck_assert_int_le(e - l - 1, 100);	/* TEXT_WIDTH */
+		if (strncmp(e - 3, "...", 3) == 0)
+			ck_assert_msg(e[-4] == ' ', "cut inside a word: %.*s", (int)(e - l - 1), l + 1);
+	}
 	/* absent causes one line each */
 	ck_assert_ptr_nonnull(strstr(r.out, "\nabsent   cause2  A service the System Writer needs cannot run\nPRESENT  cause3"));
 	/* every fix command of the JSON report, verbatim, one a line */
