@@ -334,14 +334,50 @@ void md_scan(FILE *f, const struct vscan *v, int level, int verbose)
 		md_heading(f, level + 1);
 		md_put(f, head);
 		fputs("\n\n", f);
+		json_t *pts = json_object_get(json_array_get(v->s->history, 0), "statuses"), *pt;
+		size_t k, nrow = 0;
+
 		json_array_foreach(v->s->history, i, h) {
 			if (!json_is_true(json_object_get(h, "changed")))
 				continue;
 			fputs("- ", f);
 			md_put(f, json_string_value(json_object_get(h, "summary")));
 			fputc('\n', f);
+			nrow++;
 		}
 		fputc('\n', f);
+		if (nrow && json_array_size(pts)) {
+			/* the table: a row per check that changed, a column per store */
+			fputs("| check |", f);
+			json_array_foreach(pts, k, pt) {
+				json_t *st = json_object_get(pt, "store");
+
+				fputc(' ', f);
+				if (json_is_integer(st))
+					fprintf(f, "store %lld ", (long long)json_integer_value(st));
+				md_put(f, json_is_string(json_object_get(pt, "created")) ?
+				       json_string_value(json_object_get(pt, "created")) : "live");
+				fputs(" |", f);
+			}
+			fputs("\n| --- |", f);
+			json_array_foreach(pts, k, pt)
+				fputs(" --- |", f);
+			fputc('\n', f);
+			json_array_foreach(v->s->history, i, h) {
+				if (!json_is_true(json_object_get(h, "changed")))
+					continue;
+				fputs("| ", f);
+				md_put(f, json_string_value(json_object_get(h, "id")));
+				fputs(" |", f);
+				json_array_foreach(json_object_get(h, "statuses"), k, pt) {
+					fputc(' ', f);
+					md_put(f, json_string_value(json_object_get(pt, "status")));
+					fputs(" |", f);
+				}
+				fputc('\n', f);
+			}
+			fputc('\n', f);
+		}
 	}
 	if (v->nwarnings) {
 		md_heading(f, level + 1);

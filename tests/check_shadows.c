@@ -742,6 +742,19 @@ START_TEST(test_fixture_scan_history)
 	ck_assert(strstr(r.out, "- cause3 absent on 2019-06-05 02:10 (store 2), present from 2019-06-05 03:00 (store 3)\n"));
 	ck_assert(strstr(r.out, "- cause2 present on 2019-06-04 23:43 (store 1), absent from 2019-06-05 02:10 (store 2)\n"));
 	ck_assert_ptr_null(strstr(strstr(r.out, "History ("), "\n- cause1 "));
+	/* the table: a column per store, oldest first, then the live volume */
+	ck_assert_msg(strstr(r.out, "\n| check | store 1 "), "%s", r.out);
+	{
+		const char *row = strstr(r.out, "\n| cause3 | "), *end;
+
+		ck_assert_ptr_nonnull(row);
+		end = strchr(row + 1, '\n');
+		ck_assert_ptr_nonnull(end);
+		/* store 2 absent, store 3 and the live volume present */
+		ck_assert_msg(end - row > 29 && strncmp(end - 29, " absent | present | present |", 29) == 0,
+			      "%.*s", (int)(end - row), row);
+	}
+	ck_assert_ptr_null(strstr(r.out, "\n| cause1 | "));
 	ck_assert(strstr(r.out, "- Last good: restore CryptSvc's descriptor as it was on 2019-06-05 02:10 "
 			 "(shadow copy store 2): sc sdset CryptSvc "));
 	tu_run_free(&r);
