@@ -763,6 +763,9 @@ START_TEST(test_fixture_scan_history)
 	ck_assert_int_eq(r.status, 1);
 	ck_assert_msg(strstr(r.out, ">History (3 shadow copies):</h"), "%s", r.out);
 	ck_assert(strstr(r.out, "<li>cause3 absent on 2019-06-05 02:10 (store 2), present from 2019-06-05 03:00 (store 3)</li>\n"));
+	ck_assert_msg(strstr(r.out, "<tr><td><code>cause3</code></td>"), "%s", r.out);
+	ck_assert(strstr(r.out, "<td>absent</td><td>present</td><td>present</td></tr>\n"));
+	ck_assert_ptr_null(strstr(r.out, "<tr><td><code>cause1</code></td>"));
 	ck_assert(strstr(r.out, "<li>Last good: restore CryptSvc&#39;s descriptor as it was on 2019-06-05 02:10 "
 			 "(shadow copy store 2): sc sdset CryptSvc ") ||
 		  strstr(r.out, "<li>Last good: restore CryptSvc's descriptor as it was on 2019-06-05 02:10 "
