@@ -924,6 +924,31 @@ START_TEST(test_html_chromium)
 	ck_assert_uint_eq(h, 2400);
 	ck_assert_msg(ink > (size_t)w * h / 100, "the page is blank: %zu inked pixels", ink);
 	ck_assert_msg(red > 500, "no red PRESENT marks or bar: %zu red pixels", red);
+	{
+		/* printed (the page's print style): a PDF of at least one page */
+		char *pdf = NULL, *arg = NULL, *bytes;
+		size_t n;
+
+		if (asprintf(&pdf, "%s/reports-html.pdf", tu_env("VSSD_TMP")) < 0 ||
+		    asprintf(&arg, "--print-to-pdf=%s", pdf) < 0)
+			abort();
+		unlink(pdf);
+		{
+			char *argv[] = { chromium, (char *)"--headless", (char *)"--no-sandbox",
+					 (char *)"--disable-gpu", (char *)"--no-first-run",
+					 (char *)"--no-pdf-header-footer", udir, arg, url, NULL };
+
+			ck_assert_int_eq(tu_run(argv, 90, &r), 0);
+		}
+		ck_assert_msg(r.status == 0, "chromium --print-to-pdf: exit %d: %s", r.status, r.err);
+		tu_run_free(&r);
+		bytes = tu_read_file(pdf, &n);
+		ck_assert_msg(bytes && n > 4096 && memcmp(bytes, "%PDF", 4) == 0, "no PDF printed: %s", pdf);
+		fprintf(stderr, "the HTML report printed by chromium: %s (%zu bytes)\n", pdf, n);
+		free(bytes);
+		free(pdf);
+		free(arg);
+	}
 	free(chromium);
 	free(html);
 	free(hpath);
