@@ -457,6 +457,16 @@ static void result_section(FILE *f, const struct vscan *v, const struct vresult 
 		}
 		fputs("</pre>\n", f);
 	}
+	if (r->status == STATUS_PRESENT && json_array_size(res->last_good)) {
+		/* --shadows: the value as it was when it was right */
+		fputs("<ul class=\"last-good\">\n", f);
+		json_array_foreach(res->last_good, k, line) {
+			fputs("<li>Last good: ", f);
+			html_put(f, json_string_value(json_object_get(line, "text")));
+			fputs("</li>\n", f);
+		}
+		fputs("</ul>\n", f);
+	}
 	if (r->ntables) {
 		fprintf(f, "<details%s><summary>Evidence</summary>\n",
 			r->status == STATUS_PRESENT ? " open=\"open\"" : "");
@@ -467,11 +477,50 @@ static void result_section(FILE *f, const struct vscan *v, const struct vresult 
 	fputs("</section>\n", f);
 }
 
+/* --shadows: a row per check that changed, a column per store (oldest
+ * first) then the live volume. */
+static void history_table(FILE *f, const struct vscan *v)
+{
+	json_t *pts = json_object_get(json_array_get(v->s->history, 0), "statuses"), *pt, *h;
+	size_t i, k, nrow = 0;
+
+	json_array_foreach(v->s->history, i, h)
+		nrow += json_is_true(json_object_get(h, "changed"));
+	if (!nrow || !json_array_size(pts))
+		return;
+	fputs("<table class=\"history\">\n<tr><th>check</th>", f);
+	json_array_foreach(pts, k, pt) {
+		json_t *st = json_object_get(pt, "store");
+
+		fputs("<th>", f);
+		if (json_is_integer(st))
+			fprintf(f, "store %lld ", (long long)json_integer_value(st));
+		html_put(f, json_is_string(json_object_get(pt, "created")) ?
+			 json_string_value(json_object_get(pt, "created")) : "live");
+		fputs("</th>", f);
+	}
+	fputs("</tr>\n", f);
+	json_array_foreach(v->s->history, i, h) {
+		if (!json_is_true(json_object_get(h, "changed")))
+			continue;
+		fputs("<tr><td><code>", f);
+		html_put(f, json_string_value(json_object_get(h, "id")));
+		fputs("</code></td>", f);
+		json_array_foreach(json_object_get(h, "statuses"), k, pt) {
+			fputs("<td>", f);
+			html_put(f, json_string_value(json_object_get(pt, "status")));
+			fputs("</td>", f);
+		}
+		fputs("</tr>\n", f);
+	}
+	fputs("</table>\n", f);
+}
+
 void html_scan(FILE *f, const struct vscan *v, size_t index, int level, int verbose)
 {
 	size_t i;
 	int findings = 0;
-	char anchor[32];
+	char anchor[32], head[128];
 
 	/* ids unique over a batch */
 	snprintf(anchor, sizeof(anchor), "s%zu", index + 1);
@@ -541,6 +590,23 @@ void html_scan(FILE *f, const struct vscan *v, size_t index, int level, int verb
 		if (r->status == STATUS_ABSENT && (!r->ntables || !(verbose || r->is_cause)))
 			continue;
 		result_section(f, v, r, level + 2, anchor);
+	}
+	if (view_history_head(v, head, sizeof(head))) {
+		/* --shadows: the causes and findings that changed */
+		json_t *h;
+
+		fprintf(f, "<h%d>", level + 1);
+		html_put(f, head);
+		fprintf(f, "</h%d>\n<ul class=\"history\">\n", level + 1);
+		json_array_foreach(v->s->history, i, h) {
+			if (!json_is_true(json_object_get(h, "changed")))
+				continue;
+			fputs("<li>", f);
+			html_put(f, json_string_value(json_object_get(h, "summary")));
+			fputs("</li>\n", f);
+		}
+		fputs("</ul>\n", f);
+		history_table(f, v);
 	}
 	if (v->nwarnings) {
 		fprintf(f, "<h%d>Warnings</h%d>\n<ul>\n", level + 1, level + 1);

@@ -244,6 +244,17 @@ static void md_result(FILE *f, const struct vscan *v, const struct vresult *r, i
 		fputs("Fix:\n\n", f);
 		md_code(f, res->remediation);
 	}
+	if (r->status == STATUS_PRESENT && json_array_size(res->last_good)) {
+		/* --shadows: the value as it was when it was right */
+		json_t *lg;
+
+		json_array_foreach(res->last_good, k, lg) {
+			fputs("- Last good: ", f);
+			md_put(f, json_string_value(json_object_get(lg, "text")));
+			fputc('\n', f);
+		}
+		fputc('\n', f);
+	}
 	md_evidence(f, r, 0);
 }
 
@@ -251,6 +262,7 @@ void md_scan(FILE *f, const struct vscan *v, int level, int verbose)
 {
 	size_t i;
 	int findings = 0;
+	char head[128];
 
 	md_heading(f, level);
 	if (level == 1)
@@ -314,6 +326,58 @@ void md_scan(FILE *f, const struct vscan *v, int level, int verbose)
 		if (r->status == STATUS_ABSENT && !r->ntables)
 			continue;
 		md_result(f, v, r, level + 1);
+	}
+	if (view_history_head(v, head, sizeof(head))) {
+		/* --shadows: the causes and findings that changed */
+		json_t *h;
+
+		md_heading(f, level + 1);
+		md_put(f, head);
+		fputs("\n\n", f);
+		json_t *pts = json_object_get(json_array_get(v->s->history, 0), "statuses"), *pt;
+		size_t k, nrow = 0;
+
+		json_array_foreach(v->s->history, i, h) {
+			if (!json_is_true(json_object_get(h, "changed")))
+				continue;
+			fputs("- ", f);
+			md_put(f, json_string_value(json_object_get(h, "summary")));
+			fputc('\n', f);
+			nrow++;
+		}
+		fputc('\n', f);
+		if (nrow && json_array_size(pts)) {
+			/* the table: a row per check that changed, a column per store */
+			fputs("| check |", f);
+			json_array_foreach(pts, k, pt) {
+				json_t *st = json_object_get(pt, "store");
+
+				fputc(' ', f);
+				if (json_is_integer(st))
+					fprintf(f, "store %lld ", (long long)json_integer_value(st));
+				md_put(f, json_is_string(json_object_get(pt, "created")) ?
+				       json_string_value(json_object_get(pt, "created")) : "live");
+				fputs(" |", f);
+			}
+			fputs("\n| --- |", f);
+			json_array_foreach(pts, k, pt)
+				fputs(" --- |", f);
+			fputc('\n', f);
+			json_array_foreach(v->s->history, i, h) {
+				if (!json_is_true(json_object_get(h, "changed")))
+					continue;
+				fputs("| ", f);
+				md_put(f, json_string_value(json_object_get(h, "id")));
+				fputs(" |", f);
+				json_array_foreach(json_object_get(h, "statuses"), k, pt) {
+					fputc(' ', f);
+					md_put(f, json_string_value(json_object_get(pt, "status")));
+					fputs(" |", f);
+				}
+				fputc('\n', f);
+			}
+			fputc('\n', f);
+		}
 	}
 	if (v->nwarnings) {
 		md_heading(f, level + 1);

@@ -423,11 +423,26 @@ static void info_result(FILE *f, const struct vresult *r, const struct colors *c
 	if (view_width(what) <= room) {
 		text_put(f, what);
 	} else {
-		for (p = what; *p; p += char_len(p))
+		/* cut at the last word boundary that fits, never inside a
+		 * date or a number ("1 event, 2..." was half a date) */
+		const char *cut = NULL;
+
+		for (p = what; *p; p += char_len(p)) {
 			if (++n > room - 3)
 				break;
+			if (*p == ' ')
+				cut = p;
+		}
+		if (cut) {
+			/* no dangling separator before the "..." */
+			while (cut > what && (cut[-1] == ',' || cut[-1] == ';' || cut[-1] == ':' ||
+					      cut[-1] == ' '))
+				cut--;
+			if (cut > what)
+				p = cut;
+		}
 		text_putn(f, what, (size_t)(p - what));
-		fputs("...", f);
+		fputs(p == cut ? " ..." : "...", f);
 	}
 	fputc('\n', f);
 }
@@ -439,7 +454,7 @@ static int text_scan(FILE *f, const struct vscan *v, int color, int verbose)
 	size_t i, nabsent = 0, col;
 
 	int findings = 0;
-	char tail[48];
+	char tail[48], head[128];
 
 	fputs("Source:   ", f);
 	text_put(f, v->source);
@@ -555,15 +570,12 @@ verdict_done:
 		}
 		fputc('\n', f);
 	}
-	if (v->s->history) {
+	if (view_history_head(v, head, sizeof(head))) {
 		/* --shadows: one line per cause and finding that changed */
-		size_t nchanged = 0, nstores = json_array_size(v->s->shadow_copies);
 		json_t *h;
 
-		json_array_foreach(v->s->history, i, h)
-			nchanged += json_is_true(json_object_get(h, "changed"));
-		fprintf(f, "History (%zu shadow cop%s):%s\n", nstores, nstores == 1 ? "y" : "ies",
-			nchanged ? "" : " no cause or finding changed");
+		fputs(head, f);
+		fputc('\n', f);
 		json_array_foreach(v->s->history, i, h) {
 			if (!json_is_true(json_object_get(h, "changed")))
 				continue;

@@ -2320,3 +2320,26 @@ nomem:
 	vscan_release(v);
 	return -E_NOMEM;
 }
+
+int view_history_head(const struct vscan *v, char *buf, size_t size)
+{
+	size_t nchanged = 0, nstores, nread = 0, i;
+	json_t *h;
+
+	if (!v->s->history)
+		return 0;
+	nstores = json_array_size(v->s->shadow_copies);
+	json_array_foreach(v->s->history, i, h)
+		nchanged += json_is_true(json_object_get(h, "changed"));
+	json_array_foreach(v->s->shadow_copies, i, h)
+		nread += json_is_true(json_object_get(h, "scanned"));
+	if (nstores == 0)
+		snprintf(buf, size, "History: no shadow copy could be read (see Warnings)");
+	else if (nread == 0)
+		snprintf(buf, size, "History (%zu shadow cop%s): none could be read (see Warnings)",
+			 nstores, nstores == 1 ? "y" : "ies");
+	else
+		snprintf(buf, size, "History (%zu shadow cop%s):%s", nstores,
+			 nstores == 1 ? "y" : "ies", nchanged ? "" : " no cause or finding changed");
+	return 1;
+}

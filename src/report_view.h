@@ -115,6 +115,11 @@ void view_format_time(int64_t t, char *buf, size_t size);
  * "ALL_ACCESS" is "full control", "NONE" "none".  Into buf (cut). */
 void view_rights_words(const char *names, char *buf, size_t size);
 
+/* --shadows: the History heading's words into buf ("History (2 shadow
+ * copies): no cause or finding changed", "... none could be read (see
+ * Warnings)"); 0 when the scan has no history (no --shadows). */
+int view_history_head(const struct vscan *v, char *buf, size_t size);
+
 /* Number of characters (UTF-8 code points) of s. */
 size_t view_width(const char *s);
 

@@ -240,6 +240,18 @@ START_TEST(test_demo_one_screen)
 	/* a finding that informs without failing the scan: one line */
 	ck_assert_ptr_nonnull(strstr(r.out, "\nPRESENT  writer-timeout  the event logs hold writer error codes: 0x80780102"));
 	ck_assert_ptr_null(strstr(r.out, "\nPRESENT  writer-timeout  Writer errors"));
+	/* a one-line finding that does not fit is cut between words, never
+	 * inside a date or a number ("...: 1 event, 2..." was half a date) */
+	{
+		const char *l = strstr(r.out, "\nPRESENT  writer-timeout  "), *e;
+
+		ck_assert_ptr_nonnull(l);
+		e = strchr(l + 1, '\n');
+		ck_assert_ptr_nonnull(e);
+		ck_assert_int_le(e - l - 1, 100);	/* TEXT_WIDTH */
+		if (strncmp(e - 3, "...", 3) == 0)
+			ck_assert_msg(e[-4] == ' ', "cut inside a word: %.*s", (int)(e - l - 1), l + 1);
+	}
 	/* absent causes one line each */
 	ck_assert_ptr_nonnull(strstr(r.out, "\nabsent   cause2  A service the System Writer needs cannot run\nPRESENT  cause3"));
 	/* every fix command of the JSON report, verbatim, one a line */
@@ -912,6 +924,31 @@ START_TEST(test_html_chromium)
 	ck_assert_uint_eq(h, 2400);
 	ck_assert_msg(ink > (size_t)w * h / 100, "the page is blank: %zu inked pixels", ink);
 	ck_assert_msg(red > 500, "no red PRESENT marks or bar: %zu red pixels", red);
+	{
+		/* printed (the page's print style): a PDF of at least one page */
+		char *pdf = NULL, *arg = NULL, *bytes;
+		size_t n;
+
+		if (asprintf(&pdf, "%s/reports-html.pdf", tu_env("VSSD_TMP")) < 0 ||
+		    asprintf(&arg, "--print-to-pdf=%s", pdf) < 0)
+			abort();
+		unlink(pdf);
+		{
+			char *argv[] = { chromium, (char *)"--headless", (char *)"--no-sandbox",
+					 (char *)"--disable-gpu", (char *)"--no-first-run",
+					 (char *)"--no-pdf-header-footer", udir, arg, url, NULL };
+
+			ck_assert_int_eq(tu_run(argv, 90, &r), 0);
+		}
+		ck_assert_msg(r.status == 0, "chromium --print-to-pdf: exit %d: %s", r.status, r.err);
+		tu_run_free(&r);
+		bytes = tu_read_file(pdf, &n);
+		ck_assert_msg(bytes && n > 4096 && memcmp(bytes, "%PDF", 4) == 0, "no PDF printed: %s", pdf);
+		fprintf(stderr, "the HTML report printed by chromium: %s (%zu bytes)\n", pdf, n);
+		free(bytes);
+		free(pdf);
+		free(arg);
+	}
 	free(chromium);
 	free(html);
 	free(hpath);

@@ -734,6 +734,44 @@ START_TEST(test_fixture_scan_history)
 			 "(shadow copy store 2): sc sdset CryptSvc " FX_GOOD_SD "\n"));
 	tu_run_free(&r);
 
+	/* markdown and HTML show the same history and last good values */
+	tu_vssdoctor(&r, "scan", "--rules", tu_env("VSSD_RULES"), "--shadows", "--format", "markdown",
+		     fx_live, NULL);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_msg(strstr(r.out, "## History (3 shadow copies):\n\n"), "%s", r.out);
+	ck_assert(strstr(r.out, "- cause3 absent on 2019-06-05 02:10 (store 2), present from 2019-06-05 03:00 (store 3)\n"));
+	ck_assert(strstr(r.out, "- cause2 present on 2019-06-04 23:43 (store 1), absent from 2019-06-05 02:10 (store 2)\n"));
+	ck_assert_ptr_null(strstr(strstr(r.out, "History ("), "\n- cause1 "));
+	/* the table: a column per store, oldest first, then the live volume */
+	ck_assert_msg(strstr(r.out, "\n| check | store 1 "), "%s", r.out);
+	{
+		const char *row = strstr(r.out, "\n| cause3 | "), *end;
+
+		ck_assert_ptr_nonnull(row);
+		end = strchr(row + 1, '\n');
+		ck_assert_ptr_nonnull(end);
+		/* store 2 absent, store 3 and the live volume present */
+		ck_assert_msg(end - row > 29 && strncmp(end - 29, " absent | present | present |", 29) == 0,
+			      "%.*s", (int)(end - row), row);
+	}
+	ck_assert_ptr_null(strstr(r.out, "\n| cause1 | "));
+	ck_assert(strstr(r.out, "- Last good: restore CryptSvc's descriptor as it was on 2019-06-05 02:10 "
+			 "(shadow copy store 2): sc sdset CryptSvc "));
+	tu_run_free(&r);
+	tu_vssdoctor(&r, "scan", "--rules", tu_env("VSSD_RULES"), "--shadows", "--format", "html",
+		     fx_live, NULL);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_msg(strstr(r.out, ">History (3 shadow copies):</h"), "%s", r.out);
+	ck_assert(strstr(r.out, "<li>cause3 absent on 2019-06-05 02:10 (store 2), present from 2019-06-05 03:00 (store 3)</li>\n"));
+	ck_assert_msg(strstr(r.out, "<tr><td><code>cause3</code></td>"), "%s", r.out);
+	ck_assert(strstr(r.out, "<td>absent</td><td>present</td><td>present</td></tr>\n"));
+	ck_assert_ptr_null(strstr(r.out, "<tr><td><code>cause1</code></td>"));
+	ck_assert(strstr(r.out, "<li>Last good: restore CryptSvc&#39;s descriptor as it was on 2019-06-05 02:10 "
+			 "(shadow copy store 2): sc sdset CryptSvc ") ||
+		  strstr(r.out, "<li>Last good: restore CryptSvc's descriptor as it was on 2019-06-05 02:10 "
+			 "(shadow copy store 2): sc sdset CryptSvc "));
+	tu_run_free(&r);
+
 	/* the evidence is never written */
 	ck_assert_int_eq(tu_sha256_file(fx_live, hex_after), 0);
 	ck_assert_str_eq(hex_before, hex_after);
@@ -924,7 +962,7 @@ START_TEST(test_fixture_hostile)
 	const char *kind = vss_writer_damage_kinds[_i];
 	char path[4200], damage[96], *line, *save = NULL;
 	struct tu_run r;
-	int warnings = 0;
+	int warnings = 0, nothing_read = 0;
 
 	snprintf(path, sizeof(path), "%s/hostile-%s.img", fx_dir, kind);
 	snprintf(damage, sizeof(damage), "%s:2", kind);
@@ -938,6 +976,14 @@ START_TEST(test_fixture_hostile)
 	tu_vssdoctor(&r, "scan", "--rules", tu_env("VSSD_RULES"), "--shadows", path, NULL);
 	ck_assert_msg(r.status == 1, "%s: scan exit %d: %s", kind, r.status, r.err);
 	ck_assert_msg(strstr(r.out, "PRESENT  cause3"), "%s", r.out);
+	/* the History line never claims "no change" over stores not read */
+	ck_assert_msg(strstr(r.out, "\nHistory"), "%s: %s", kind, r.out);
+	ck_assert_msg(!strstr(r.out, "History (0 shadow copies)"), "%s: %s", kind, r.out);
+	if (!strstr(r.out, "History (")) {
+		ck_assert_msg(strstr(r.out, "\nHistory: no shadow copy could be read (see Warnings)\n"),
+			      "%s: %s", kind, r.out);
+		nothing_read = 1;
+	}
 	for (line = strtok_r(r.out, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		if (strncmp(line, "  - ", 4) == 0 && strstr(line, "shadow cop"))
 			warnings++;
@@ -946,6 +992,13 @@ START_TEST(test_fixture_hostile)
 	else
 		ck_assert_msg(warnings == 1, "%s: %d warnings about shadow copies", kind, warnings);
 	tu_run_free(&r);
+	if (nothing_read) {
+		tu_vssdoctor(&r, "scan", "--rules", tu_env("VSSD_RULES"), "--shadows", "--format",
+			     "markdown", path, NULL);
+		ck_assert_msg(strstr(r.out, "## History: no shadow copy could be read (see Warnings)\n"),
+			      "%s: %s", kind, r.out);
+		tu_run_free(&r);
+	}
 	unlink(path);
 }
 END_TEST
