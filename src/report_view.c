@@ -906,7 +906,11 @@ static void ev_file(struct vb *b, json_t *e)
 /* A service descriptor (cause 3, service-sd-blocks-writer). */
 static void ev_service_sd(struct vb *b, json_t *e)
 {
-	const char *svc = js(e, "service") ? js(e, "service") : "?";
+	/* a service's, or a registry key's or value's (vss-diag-key-acl,
+	 * com-access-denied): named by the service, the value or the key */
+	const char *svc = js(e, "service") ? js(e, "service") : js(e, "value") ? js(e, "value") :
+			  js(e, "path") ? basename_of(js(e, "path")) : "?";
+	const char *what = js(e, "service") ? "service descriptor" : "descriptor";
 	const char *sddl = js(e, "sddl"), *exp = js(e, "expected"), *fixed = js(e, "fixed_sddl");
 	struct vtable *t;
 	char cap[512];
@@ -914,7 +918,7 @@ static void ev_service_sd(struct vb *b, json_t *e)
 		"service", "sddl", "expected", "fixed_sddl", "diff", "effective", "lacking", NULL,
 	};
 
-	snprintf(cap, sizeof(cap), "%s: service descriptor (%s)", svc, js(e, "path") ? js(e, "path") : "");
+	snprintf(cap, sizeof(cap), "%s: %s (%s)", svc, what, js(e, "path") ? js(e, "path") : "");
 	t = vt_new(b, cap, 2, NULL);
 	vt_kv(b, t, "SDDL", sddl ? sddl : "(no Security value)");
 	if (exp)

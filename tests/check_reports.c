@@ -25,7 +25,7 @@ static char *golden_json;     /* a baseline of healthy_img */
 
 #define ALL_SCENARIO \
 	"os 2016\n" \
-	"break cause1 cause2 cause3 cause4 mslldp binary vssacl\n" \
+	"break cause1 cause2 cause3 cause4 mslldp binary vssacl diagacl comsec imagepath\n" \
 	"aspnet_folders 1100\n" \
 	"junction Users D:\\Users\n" \
 	"filemaps_files 3\n" \
@@ -288,6 +288,9 @@ START_TEST(test_text_no_json)
 			char *out = text_of(imgs[i], opts[k]);
 
 			ck_assert_msg(strstr(out, "{\"") == NULL, "%s %s: raw JSON in the text report:\n%s",
+				      imgs[i], opts[k] ? opts[k] : "", out);
+			/* every evidence table is named by what it shows */
+			ck_assert_msg(strstr(out, "    ?: ") == NULL, "%s %s: an unnamed table:\n%s",
 				      imgs[i], opts[k] ? opts[k] : "", out);
 			check_lines(out, root, imgs[i]);
 			free(out);
