@@ -12,8 +12,8 @@
 #include "sid.h"
 #include "svcsid.h"
 
-int acl_token_from(json_t *arr, const char *const *def, struct token *t,
-		   struct err *err)
+int acl_token_from(json_t *arr, const char *const *def, const char *what,
+		   struct token *t, struct err *err)
 {
 	size_t i, n = json_is_array(arr) ? json_array_size(arr) : 0;
 
@@ -23,7 +23,7 @@ int acl_token_from(json_t *arr, const char *const *def, struct token *t,
 		int rc;
 
 		if (!v)
-			return err_set(err, -E_USAGE, "token: element %zu is not a string", i);
+			return err_set(err, -E_USAGE, "%s: element %zu is not a string", what, i);
 		if (strncasecmp(v, "service:", 8) == 0) {
 			struct sid sid;
 
@@ -34,7 +34,7 @@ int acl_token_from(json_t *arr, const char *const *def, struct token *t,
 			rc = token_add(t, v, err);
 		}
 		if (rc < 0)
-			return err_wrap(err, "token '%s'", v);
+			return err_wrap(err, "%s '%s'", what, v);
 	}
 	return 0;
 }

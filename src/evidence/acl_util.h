@@ -13,9 +13,10 @@
 
 /* A token from a JSON array of SIDs or aliases ("S-1-5-20", "NS");
  * "service:NAME" is NAME's service SID.  def (NULL-terminated) when arr
- * is not an array.  0 or <0 (err names the element). */
-int acl_token_from(json_t *arr, const char *const *def, struct token *t,
-		   struct err *err);
+ * is not an array.  0 or <0 (err names the element, after what: the
+ * parameter's name). */
+int acl_token_from(json_t *arr, const char *const *def, const char *what,
+		   struct token *t, struct err *err);
 
 /* Rights from a JSON array of names of obj's rights as
  * access_rights_names() spells them ("QUERY_VALUE", "EXECUTE_LOCAL",

@@ -96,7 +96,7 @@ static int tokens_load(struct com_ctx *c, json_t *param, struct err *err)
 			nt = &c->tokens[c->ntokens];
 			memset(nt, 0, sizeof(*nt));
 			snprintf(nt->name, sizeof(nt->name), "%s", k);
-			if ((rc = acl_token_from(v, NULL, &nt->t, err)) < 0)
+			if ((rc = acl_token_from(v, NULL, "token", &nt->t, err)) < 0)
 				return err_wrap(err, "tokens '%s'", k);
 			if (json_is_array(v) && json_array_size(v) &&
 			    json_is_string(json_array_get(v, 0)))
@@ -112,7 +112,7 @@ static int tokens_load(struct com_ctx *c, json_t *param, struct err *err)
 		memset(nt, 0, sizeof(*nt));
 		snprintf(nt->name, sizeof(nt->name), "%s", default_tokens[i].name);
 		snprintf(nt->alias, sizeof(nt->alias), "%s", default_tokens[i].alias);
-		if ((rc = acl_token_from(NULL, default_tokens[i].sids, &nt->t, err)) < 0)
+		if ((rc = acl_token_from(NULL, default_tokens[i].sids, "token", &nt->t, err)) < 0)
 			return rc;
 	}
 	return 0;

@@ -121,7 +121,7 @@ static int diag_acl(struct scan *s, const struct rule *r, struct result *res,
 
 	memset(&c, 0, sizeof(c));
 	c.res = res;
-	if ((rc = acl_token_from(rule_param(r, "writer_token"), writer_default, &c.writer, err)) < 0 ||
+	if ((rc = acl_token_from(rule_param(r, "writer_token"), writer_default, "token", &c.writer, err)) < 0 ||
 	    (rc = acl_rights_from(rule_param(r, "required_rights"), ACCESS_KEY, DIAG_NEED, &need, err)) < 0 ||
 	    (rc = acl_rights_from(rule_param(r, "subkey_rights"), ACCESS_KEY, SUB_NEED, &sub_need, err)) < 0 ||
 	    (rc = token_add(&c.ns, "NS", err)) < 0 || (rc = token_add(&c.sy, "SY", err)) < 0 ||

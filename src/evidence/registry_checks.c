@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "access.h"
+#include "acl_util.h"
 #include "bytes.h"
 #include "checks.h"
 #include "limits.h"
@@ -88,35 +89,6 @@ static json_t *rights_json(uint32_t mask)
 
 	access_rights_names(mask, ACCESS_SERVICE, buf, sizeof(buf));
 	return json_string(buf);
-}
-
-/* Add each string of arr (or def when arr is not an array) to t;
- * "service:NAME" is NAME's service SID. */
-static int token_from(json_t *arr, const char *const *def, struct token *t,
-		      struct err *err)
-{
-	size_t i, n = json_is_array(arr) ? json_array_size(arr) : 0;
-
-	memset(t, 0, sizeof(*t));
-	for (i = 0; json_is_array(arr) ? i < n : def[i] != NULL; i++) {
-		const char *v = json_is_array(arr) ? json_string_value(json_array_get(arr, i)) : def[i];
-		int rc;
-
-		if (!v)
-			return err_set(err, -E_USAGE, "writer_token: element %zu is not a string", i);
-		if (strncasecmp(v, "service:", 8) == 0) {
-			struct sid sid;
-
-			rc = svcsid_from_name(v + 8, &sid, err);
-			if (rc == 0)
-				rc = token_add_sid(t, &sid, err);
-		} else {
-			rc = token_add(t, v, err);
-		}
-		if (rc < 0)
-			return err_wrap(err, "writer_token '%s'", v);
-	}
-	return 0;
 }
 
 /* Rights given as SDDL rights fields ("CC", "LC", "CCLCRC", "0x20000"),
@@ -326,7 +298,7 @@ static int service_descriptors(struct scan *s, const struct rule *r,
 	int rc;
 
 	memset(&exp, 0, sizeof(exp));
-	if ((rc = token_from(rule_param(r, "writer_token"), writer_default, &writer, err)) < 0 ||
+	if ((rc = acl_token_from(rule_param(r, "writer_token"), writer_default, "writer_token", &writer, err)) < 0 ||
 	    (rc = needs_from_rule(r, &writer, &ns, err)) < 0)
 		goto out;
 	rc = sddl_decode(expected_sddl, &exp, &off, err);
@@ -613,7 +585,7 @@ static int sd_blocks_writer(struct scan *s, const struct rule *r,
 	c.services = json_array();
 	c.fixed = json_array();
 	c.drivers_only = !json_is_false(rule_param(r, "drivers_only"));
-	if ((rc = token_from(rule_param(r, "writer_token"), writer_default, &c.writer, err)) < 0 ||
+	if ((rc = acl_token_from(rule_param(r, "writer_token"), writer_default, "writer_token", &c.writer, err)) < 0 ||
 	    (rc = rights_from(rule_param(r, "required_rights"),
 			      SERVICE_QUERY_CONFIG | SERVICE_QUERY_STATUS | ACCESS_READ_CONTROL,
 			      &c.need, err)) < 0)
