@@ -39,7 +39,10 @@ ifeq ($(WERROR),1)
 WARN     += -Werror
 endif
 OPT      ?= -O2 -g
-INCDIRS  := parsers src src/image src/volume src/fs src/evidence src/rules testdata/lib
+# the layers, lowest first (docs/ARCHITECTURE.md; `make layers` checks the
+# includes follow this order); testdata/lib only for testdata and tests
+LAYERS   := parsers src/image src/volume src/fs src/evidence rules rules/checks src/report src/repair src/cli
+INCDIRS  := $(LAYERS)
 CPPFLAGS += $(addprefix -iquote ,$(INCDIRS)) -D_FILE_OFFSET_BITS=64 \
             -DVSSD_VERSION='"$(VERSION)"' -DVSSD_RULES_DIR='"$(PREFIX)/share/vssdoctor/rules"'
 CFLAGS   += -std=c11 $(OPT) $(WARN) -MMD -MP
@@ -61,7 +64,7 @@ PKG_LIBS   = -lbfio $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null)
 CHECK_LIBS = $(shell pkg-config --libs check libpng hivex 2>/dev/null)
 CFLAGS   += $(PKG_CFLAGS)
 
-LIB_SRC  := $(sort $(wildcard parsers/*.c) $(filter-out src/main.c,$(wildcard src/*.c src/*/*.c)))
+LIB_SRC  := $(sort $(wildcard parsers/*.c rules/*.c rules/checks/*.c) $(filter-out src/cli/main.c,$(wildcard src/*/*.c)))
 TD_LIB   := $(sort $(wildcard testdata/lib/*.c))
 TD_TOOLS := $(sort $(wildcard testdata/*.c))
 TEST_SRC := $(sort $(wildcard tests/check_*.c))
@@ -88,7 +91,7 @@ TDLIBA   := $(O)/libtestdata.a
 BIN      := $(O)/vssdoctor
 RUNNER   := $(O)/check_runner
 
-.PHONY: all deps check test demo install clean bench fuzz fuzz-short fuzz-build libcheck asan-build mutate mutate-short
+.PHONY: all deps check layers test demo install clean bench fuzz fuzz-short fuzz-build libcheck asan-build mutate mutate-short
 
 all: $(BIN) $(TOOLS) $(FAULTBIN)
 
@@ -122,12 +125,12 @@ $(TDLIBA): $(TD_OBJ)
 	$(call say,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BIN): $(O)/obj/src/main.o $(TDLIBA) $(LIB)
+$(BIN): $(O)/obj/src/cli/main.o $(LIB)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ -Wl,--start-group $^ -Wl,--end-group $(PKG_LIBS) -lm
 
 # the same program with allocation failures injectable (tests only)
-$(FAULTBIN): $(O)/obj/src/main.o $(O)/obj/tests/fault/faultalloc.o $(TDLIBA) $(LIB)
+$(FAULTBIN): $(O)/obj/src/cli/main.o $(O)/obj/tests/fault/faultalloc.o $(LIB)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup \
 	  -o $@ -Wl,--start-group $^ -Wl,--end-group $(PKG_LIBS) -lm
@@ -144,6 +147,8 @@ $(O)/suites.h: $(TEST_SRC) Makefile
 
 $(O)/obj/tests/runner.o: $(O)/suites.h
 $(O)/obj/tests/runner.o: CPPFLAGS += -iquote $(O)
+# the fixture writers are for testdata/ and tests/ only, never the product
+$(O)/obj/testdata/%.o $(O)/obj/tests/%.o: CPPFLAGS += -iquote testdata/lib
 
 $(RUNNER): $(TEST_OBJ) $(TDLIBA) $(LIB)
 	$(call say,LINK,$@)
@@ -165,10 +170,16 @@ libcheck: $(BIN) $(TOOLS) $(RUNNER)
 # check: the short fuzz and mutation runs first, so that Check's summary
 # closes the output.
 check: deps
+	@$(MAKE) --no-print-directory layers
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory fuzz-short
 	@$(MAKE) --no-print-directory mutate-short
 	@$(MAKE) --no-print-directory libcheck
+
+# layers: includes point down the layers only, no product file over 700
+# lines or function over 120 (scripts/layers.py, docs/ARCHITECTURE.md)
+layers:
+	@python3 scripts/layers.py $(LAYERS)
 
 # test: the fast loop (build, unit and end-to-end suites), without the
 # short fuzz and mutation runs that check adds
@@ -184,10 +195,12 @@ demo: deps
 	 if [ $$st -eq 1 ]; then echo "(exit status 1: causes present, as this demo image intends)"; \
 	 elif [ $$st -ne 0 ] && [ $$st -ne 3 ]; then exit $$st; fi
 
-install: $(BIN)
+install: $(BIN) $(O)/testdata/mkscenario
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/vssdoctor/rules \
 	        $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/vssdoctor
+	install -d $(DESTDIR)$(PREFIX)/libexec/vssdoctor
+	install -m 755 $(O)/testdata/mkscenario $(DESTDIR)$(PREFIX)/libexec/vssdoctor/mkscenario
 	install -m 644 rules/*.json $(DESTDIR)$(PREFIX)/share/vssdoctor/rules/
 	install -m 644 man/vssdoctor.1 $(DESTDIR)$(PREFIX)/share/man/man1/vssdoctor.1
 
@@ -203,6 +216,7 @@ FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZERS   := $(patsubst tests/fuzz/%.c,$(FUZZ_O)/%,$(FUZZ_SRC))
 FUZZ_LIBOBJ := $(LIB_SRC:%.c=$(FUZZ_O)/obj/%.o) $(TD_LIB:%.c=$(FUZZ_O)/obj/%.o)
+$(FUZZ_O)/obj/testdata/%.o $(FUZZ_O)/obj/tests/%.o: CPPFLAGS += -iquote testdata/lib
 FUZZ_CFLAGS = -std=c11 -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -Wno-unused-parameter -MMD -MP
 
 $(FUZZ_O)/obj/%.o: %.c

@@ -8,9 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cli.h"
-#include "scenario.h"
 
 const char demo_scenario[] =
 	"# the demo: a Windows Server 2008 R2 volume whose System Writer is gone\n"
@@ -33,12 +34,83 @@ const char demo_scenario[] =
 	"data=BackupTime:2024-06-04T23:00:00Z data=ErrorCode:0x80780102 "
 	"\"data=ErrorMessage:System writer is not found in the backup.\"\n";
 
+/* The image is built by testdata's scenario tool, a separate program: the
+ * fixture writers are test code and the product does not link them
+ * (docs/ARCHITECTURE.md).  It is found through $VSSDOCTOR_MKSCENARIO, else
+ * beside this program as built (testdata/mkscenario), else where
+ * `make install` puts it (../libexec/vssdoctor/mkscenario). */
+static char *find_mkscenario(void)
+{
+	static const char *const rel[] = { "testdata/mkscenario", "../libexec/vssdoctor/mkscenario" };
+	const char *env = getenv("VSSDOCTOR_MKSCENARIO");
+	char self[4096], *slash, *path;
+	ssize_t n;
+	size_t i;
+
+	if (env && *env)
+		return strdup(env);
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return NULL;
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		if (asprintf(&path, "%s/%s", self, rel[i]) < 0)
+			return NULL;
+		if (access(path, X_OK) == 0)
+			return path;
+		free(path);
+	}
+	return NULL;
+}
+
+/* Run TOOL IMG - with the recipe on its stdin; 0 or -1 (said on stderr). */
+static int build_image(const char *tool, const char *img)
+{
+	int fds[2], status;
+	size_t len = strlen(demo_scenario), off = 0;
+	pid_t pid;
+
+	if (pipe(fds) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		dup2(fds[0], 0);
+		close(fds[0]);
+		close(fds[1]);
+		execl(tool, "mkscenario", img, "-", (char *)NULL);
+		fprintf(stderr, "vssdoctor: demo: cannot run '%s': %s\n", tool, strerror(errno));
+		_exit(127);
+	}
+	close(fds[0]);
+	while (off < len) {
+		ssize_t w = write(fds[1], demo_scenario + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	close(fds[1]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return off == len && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
 int cmd_demo(int argc, char **argv)
 {
 	char dirbuf[] = "/tmp/vssdoctor-demo.XXXXXX";
 	const char *dir;
-	char *img = NULL;
-	struct err err;
+	char *img = NULL, *tool;
 	char *scan_argv[4];
 
 	if (argc > 2) {
@@ -61,12 +133,19 @@ int cmd_demo(int argc, char **argv)
 	if (asprintf(&img, "%s/demo-win2008r2.img", dir) < 0)
 		return 2;
 	fprintf(stderr, "vssdoctor: demo: building '%s' (Windows Server 2008 R2; WinSxS ACL, CryptSvc descriptor, 1,200 ASP.NET temp folders and MsLldp broken; its logs hold the writer's failures)\n", img);
-	err_init(&err);
-	if (scenario_build(demo_scenario, img, &err) < 0) {
-		fprintf(stderr, "vssdoctor: demo: %s\n", err.msg);
+	tool = find_mkscenario();
+	if (!tool) {
+		fprintf(stderr, "vssdoctor: demo: the scenario tool is missing (build it with 'make', or set VSSDOCTOR_MKSCENARIO)\n");
 		free(img);
 		return 2;
 	}
+	if (build_image(tool, img) < 0) {
+		fprintf(stderr, "vssdoctor: demo: '%s' could not build '%s'\n", tool, img);
+		free(tool);
+		free(img);
+		return 2;
+	}
+	free(tool);
 	fprintf(stderr, "vssdoctor: demo: scanning it: vssdoctor scan %s\n\n", img);
 	scan_argv[0] = (char *)"scan";
 	scan_argv[1] = img;

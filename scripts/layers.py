@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""make layers: the product's includes point down the layers only.
+
+    python3 scripts/layers.py [--root DIR] LAYER...
+
+LAYERs are folders, lowest first (the Makefile's LAYERS).  Every .c and .h
+file directly in a layer may include (with "...") headers of its own layer
+and of the layers before it, never of a layer after it, and never a header
+found in no layer (testdata/lib's writers are for tests only).  parsers/,
+the lowest, also keeps to libc: no JSON, XML or image library there, and
+a third-party library's headers appear only in the layer that adapts it.
+One line per violation, "file:line: why"; exit 1 when there is any, 0 when
+there is none, 2 on a usage error.  docs/ARCHITECTURE.md says why.
+"""
+import os
+import re
+import sys
+
+# system headers a layer may not use: (layer prefix, header prefix, why)
+FOREIGN = [
+    ("parsers", "jansson.h", "parsers/ hold no JSON"),
+    ("parsers", "libxml/", "parsers/ hold no XML"),
+    ("parsers", "ntfs-3g/", "parsers/ do no I/O"),
+    ("parsers", "libregf", "parsers/ do no I/O"),
+    ("parsers", "libevtx", "parsers/ do no I/O"),
+    ("parsers", "libbfio", "parsers/ do no I/O"),
+    ("parsers", "pthread.h", "parsers/ hold no threads"),
+]
+# where a library's own headers may appear (its adapter's layer)
+ADAPTERS = {
+    "ntfs-3g/": ("src/fs", "src/repair"),
+    "libregf.h": ("src/evidence",),
+    "libevtx.h": ("src/evidence",),
+    "libvshadow.h": ("src/image",),
+    "libbde.h": ("src/image",),
+}
+
+INC = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
+
+
+def main(argv):
+    root = "."
+    if len(argv) > 2 and argv[1] == "--root":
+        root = argv[2]
+        argv = argv[2:]
+    layers = argv[1:]
+    if not layers:
+        print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
+        return 2
+    rank = {}
+    for i, layer in enumerate(layers):
+        rank[layer.rstrip("/")] = i
+    # header name -> layer (a name in two layers is itself a violation:
+    # -iquote would pick one silently)
+    where = {}
+    bad = []
+    for layer in rank:
+        d = os.path.join(root, layer)
+        if not os.path.isdir(d):
+            bad.append("%s: no such layer folder" % layer)
+            continue
+        for name in sorted(os.listdir(d)):
+            if not name.endswith(".h"):
+                continue
+            if name in where:
+                bad.append("%s/%s: the same header name is in %s" % (layer, name, where[name]))
+            else:
+                where[name] = layer
+    nfiles = 0
+    for layer in rank:
+        d = os.path.join(root, layer)
+        if not os.path.isdir(d):
+            continue
+        for name in sorted(os.listdir(d)):
+            if not (name.endswith(".c") or name.endswith(".h")):
+                continue
+            nfiles += 1
+            path = os.path.join(d, name)
+            shown = "%s/%s" % (layer, name)
+            with open(path, encoding="utf-8", errors="replace") as f:
+                lines = f.read().splitlines()
+            for no, line in enumerate(lines, 1):
+                m = INC.match(line)
+                if not m:
+                    continue
+                kind, hdr = m.groups()
+                if kind == "<":
+                    for lay, pre, why in FOREIGN:
+                        if layer.startswith(lay) and hdr.startswith(pre):
+                            bad.append("%s:%d: <%s>: %s" % (shown, no, hdr, why))
+                    for pre, ok in ADAPTERS.items():
+                        if hdr.startswith(pre) and layer not in ok:
+                            bad.append("%s:%d: <%s> outside its adapter (%s)"
+                                       % (shown, no, hdr, ", ".join(ok)))
+                    continue
+                base = os.path.basename(hdr)
+                if os.path.exists(os.path.join(d, hdr)):
+                    continue        # its own layer
+                other = where.get(base)
+                if other is None:
+                    bad.append("%s:%d: \"%s\" is in no layer (testdata and tests are not the product)"
+                               % (shown, no, hdr))
+                elif rank[other] > rank[layer]:
+                    bad.append("%s:%d: \"%s\" is in %s, a layer above %s"
+                               % (shown, no, hdr, other, layer))
+    for b in bad:
+        print(b)
+    print("layers: %d files in %d layers, %d includes against the order"
+          % (nfiles, len(rank), len(bad)), file=sys.stderr)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
