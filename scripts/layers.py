@@ -9,7 +9,7 @@ and of the layers before it, never of a layer after it, and never a header
 found in no layer (testdata/lib's writers are for tests only).  parsers/,
 the lowest, also keeps to libc: no JSON, XML or image library there, and
 a third-party library's headers appear only in the layer that adapts it.
-One line per violation, "file:line: why"; exit 1 when there is any, 0 when
+No product file over 700 lines, no function over 120.  One line per violation, "file:line: why"; exit 1 when there is any, 0 when
 there is none, 2 on a usage error.  docs/ARCHITECTURE.md says why.
 """
 import os
@@ -36,6 +36,43 @@ ADAPTERS = {
 }
 
 INC = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
+
+
+MAX_FILE_LINES = 700
+MAX_FUNC_LINES = 120
+
+
+def sizes(root, rank):
+    """Files over MAX_FILE_LINES, functions over MAX_FUNC_LINES (a body
+    runs from a '{' alone at column 0 to the next '}' at column 0)."""
+    bad = []
+    for layer in rank:
+        d = os.path.join(root, layer)
+        if not os.path.isdir(d):
+            continue
+        for name in sorted(os.listdir(d)):
+            if not (name.endswith(".c") or name.endswith(".h")):
+                continue
+            shown = "%s/%s" % (layer, name)
+            with open(os.path.join(d, name), encoding="utf-8", errors="replace") as f:
+                lines = f.read().splitlines()
+            if len(lines) > MAX_FILE_LINES:
+                bad.append("%s: %d lines (at most %d)" % (shown, len(lines), MAX_FILE_LINES))
+            start = None
+            for no, line in enumerate(lines):
+                if line == "{":
+                    start = no
+                elif line.startswith("}") and start is not None:
+                    if no - start + 1 > MAX_FUNC_LINES:
+                        head = start - 1
+                        while head > 0 and "(" not in lines[head]:
+                            head -= 1
+                        m = re.search(r"(\w+)\s*\(", lines[head])
+                        bad.append("%s:%d: function %s: %d lines (at most %d)"
+                                   % (shown, head + 1, m.group(1) if m else "?",
+                                      no - start + 1, MAX_FUNC_LINES))
+                    start = None
+    return bad
 
 
 def main(argv):
@@ -103,9 +140,10 @@ def main(argv):
                 elif rank[other] > rank[layer]:
                     bad.append("%s:%d: \"%s\" is in %s, a layer above %s"
                                % (shown, no, hdr, other, layer))
+    bad += sizes(root, rank)
     for b in bad:
         print(b)
-    print("layers: %d files in %d layers, %d includes against the order"
+    print("layers: %d files in %d layers, %d against the order or the sizes"
           % (nfiles, len(rank), len(bad)), file=sys.stderr)
     return 1 if bad else 0
 
