@@ -81,7 +81,7 @@ static int store_service_sddl(struct scan *sub, const char *service, char **sddl
 
 	*sddl = NULL;
 	err_init(&e);
-	if (registry_get(sub, &reg, &e) < 0 || registry_system(reg, &sys, &e) < 0 ||
+	if (registry_get(&sub->ev, &reg, &e) < 0 || registry_system(reg, &sys, &e) < 0 ||
 	    !reg->control_set[0])
 		return -1;
 	rc = svc_load(sys, reg->control_set, service, &sv, &e);
@@ -365,8 +365,8 @@ static int history_run(struct scan *s, const struct rule *rules, size_t nrules,
 	rc = scan_run(s, rules, nrules, err);
 	if (rc < 0 || !o || !o->shadows)
 		return rc;
-	if (s->is_dir || !s->img) {
-		scan_warn(s, "--shadows: a mounted volume's directory does not show its shadow copies: scan the disk image instead");
+	if (s->ev.is_dir || !s->ev.img) {
+		evidence_warn(&s->ev, "--shadows: a mounted volume's directory does not show its shadow copies: scan the disk image instead");
 		fprintf(stderr, "vssdoctor: '%s': --shadows: shadow copies are read from disk images, not from a directory: scanning the live volume only\n",
 			s->source);
 		return 0;
@@ -376,16 +376,16 @@ static int history_run(struct scan *s, const struct rule *rules, size_t nrules,
 	if (!s->shadow_copies || !s->history)
 		return err_set(err, -E_NOMEM, "out of memory");
 	err_init(&e);
-	rc = vss_open(&v, s->img, s->vol.offset, s->vol.size, &e);
+	rc = vss_open(&v, s->ev.img, s->ev.vol.offset, s->ev.vol.size, &e);
 	if (rc < 0) {
-		scan_warn(s, "shadow copies cannot be read: %s", e.msg);
+		evidence_warn(&s->ev, "shadow copies cannot be read: %s", e.msg);
 		return 0;
 	}
 	if (rc > 0 && vss_warning(v)[0])
-		scan_warn(s, "%s", vss_warning(v));
+		evidence_warn(&s->ev, "%s", vss_warning(v));
 	if (rc == 0 || vss_count(v) == 0) {
 		if (rc == 0 || !vss_warning(v)[0])
-			scan_warn(s, "--shadows: the volume has no shadow copies");
+			evidence_warn(&s->ev, "--shadows: the volume has no shadow copies");
 		vss_free(v);
 		return 0;
 	}
@@ -405,7 +405,7 @@ static int history_run(struct scan *s, const struct rule *rules, size_t nrules,
 		n++;
 	}
 	if (n == 0)
-		scan_warn(s, "--shadow %d: no such shadow copy store (the volume has %u; see 'vssdoctor info')",
+		evidence_warn(&s->ev, "--shadow %d: no such shadow copy store (the volume has %u; see 'vssdoctor info')",
 			  o->shadows, vss_count(v));
 	qsort(pts, n, sizeof(*pts), by_time);
 	for (i = 0; i < n; i++) {
@@ -430,7 +430,7 @@ static int history_run(struct scan *s, const struct rule *rules, size_t nrules,
 		if (!pts[i].scanned) {
 			json_object_set_new(json_array_get(s->shadow_copies, i), "why",
 					    json_string(pts[i].why));
-			scan_warn(s, "shadow copy store %u (%s) not scanned: %s",
+			evidence_warn(&s->ev, "shadow copy store %u (%s) not scanned: %s",
 				  pts[i].st->number, pts[i].st->created, pts[i].why);
 		}
 	}

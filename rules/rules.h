@@ -8,7 +8,26 @@
 #include <stddef.h>
 
 #include "err.h"
-#include "scan.h"
+#include "evidence.h"
+
+enum status { STATUS_ABSENT = 0, STATUS_PRESENT = 1, STATUS_UNKNOWN = 2 };
+const char *status_name(enum status st);
+
+struct rule;
+
+/* What a judge decides for one rule on one scan's evidence. */
+struct result {
+	const struct rule *rule;
+	enum status status;
+	char *summary;               /* one sentence, malloc'd */
+	json_t *evidence;            /* array of evidence objects */
+	json_t *vars;                /* placeholder values for the remediation */
+	json_t *remediation;         /* expanded lines, filled by the engine */
+	json_t *last_good;           /* --shadows: array of values as they were
+				      * in the newest shadow copy where this
+				      * was right (history.c), or NULL */
+};
+
 
 enum rule_kind { RULE_CAUSE, RULE_FINDING };
 
@@ -33,12 +52,13 @@ struct rule {
  * drift check without --baseline): the result is left out of the report. */
 #define CHECK_NOT_APPLICABLE 1
 
-/* A check: the C code that collects one kind of evidence and judges it.
- * It fills res->status, res->summary (optional: the rule's summary
- * template is used when NULL), res->evidence and res->vars.  It returns 0,
- * or <0 when the check could not run (the engine turns that into
- * `unknown` with err's message). */
-typedef int (*check_fn)(struct scan *s, const struct rule *r,
+/* A check, the judgment of one kind of rule (rules/checks/): it reads the
+ * evidence through its collectors (src/evidence/, each loading what it
+ * needs on first use) and fills res->status, res->summary (optional: the
+ * rule's summary template is used when NULL), res->evidence and res->vars.
+ * It returns 0, or <0 when the check could not run (the engine turns that
+ * into `unknown` with err's message). */
+typedef int (*check_fn)(const struct evidence *ev, const struct rule *r,
 			struct result *res, struct err *err);
 
 enum param_type { PARAM_STRING, PARAM_INT, PARAM_BOOL, PARAM_ARRAY, PARAM_OBJECT };
@@ -56,11 +76,18 @@ struct param_def {
 	const char *shape;
 };
 
+enum check_flags {
+	/* decided by the rule's "events" specs alone: its "absent" sentence
+	 * is about the logs, and unreadable logs make it unknown (scan.c) */
+	CHECK_EVENTS_ONLY = 1 << 0,
+};
+
 struct check_def {
 	const char *name;
 	check_fn fn;
 	const struct param_def *params;   /* NULL-name terminated */
 	const char *const *vars;          /* template variables it sets, NULL-terminated */
+	unsigned flags;                   /* enum check_flags */
 };
 
 /* The table of every check the engine knows (checks.c). */

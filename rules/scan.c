@@ -10,16 +10,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "bde.h"
-#include "checks.h"
 #include "events.h"
-#include "registry.h"
 #include "rules.h"
-#include "windir.h"
-
-/* What makes a volume a Windows volume (windir.h): a top-level folder
- * holding this hive; named in messages. */
-#define WINDOWS_MARKER "<folder>\\System32\\config\\SYSTEM"
 
 uint64_t now_ns(void)
 {
@@ -38,302 +30,27 @@ const char *status_name(enum status st)
 	}
 }
 
-void scan_warn(struct scan *s, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-	size_t i;
-	json_t *w;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	json_array_foreach(s->warnings, i, w)
-		if (strcmp(json_string_value(w), buf) == 0)
-			return;   /* once each */
-	json_array_append_new(s->warnings, json_string(buf));
-}
-
-void *scan_cache_get(struct scan *s, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < SCAN_CACHE_MAX; i++)
-		if (s->cache[i].key[0] && strcmp(s->cache[i].key, key) == 0)
-			return s->cache[i].ptr;
-	return NULL;
-}
-
-int scan_cache_put(struct scan *s, const char *key, void *ptr,
-		   void (*free_fn)(void *))
-{
-	size_t i;
-
-	for (i = 0; i < SCAN_CACHE_MAX; i++) {
-		if (!s->cache[i].key[0]) {
-			snprintf(s->cache[i].key, sizeof(s->cache[i].key), "%s", key);
-			s->cache[i].ptr = ptr;
-			s->cache[i].free_fn = free_fn;
-			return 0;
-		}
-	}
-	if (free_fn)
-		free_fn(ptr);
-	return -E_LIMIT;
-}
-
-/* Whether a volume holds Windows, and in which folder: windir_find(). */
-static void warn_other_windirs(struct scan *s, unsigned others)
-{
-	if (others)
-		scan_warn(s, "%u more top-level folder%s of this volume hold%s System32\\config\\SYSTEM: judging '%s'",
-			  others, others == 1 ? "" : "s", others == 1 ? "s" : "", s->windir);
-}
-
-static int open_dir_source(struct scan *s, const char *source, struct err *err)
-{
-	unsigned others = 0;
-	int rc;
-
-	s->is_dir = 1;
-	rc = fs_open_dir(&s->fs, source, err);
-	if (rc < 0)
-		return rc;
-	rc = windir_find(s->fs, s->windir, sizeof(s->windir), &others, err);
-	if (rc < 0)
-		return rc;
-	if (rc == 0)
-		return err_set(err, -E_NOTFOUND,
-			       "not a Windows volume (no %s)", WINDOWS_MARKER);
-	s->vol.index = 0;
-	snprintf(s->vol.type, sizeof(s->vol.type), "directory");
-	s->vol.fs = VOLUME_FS_NTFS;
-	warn_other_windirs(s, others);
-	if (!fs_info(s->fs)->descriptors)
-		scan_warn(s, "security descriptors unavailable: %s",
-			  fs_info(s->fs)->descriptors_why);
-	return 0;
-}
-
-/* Mount v; 1 = it holds Windows (kept mounted in s->fs), 0 = no, <0 error. */
-static int try_volume(struct scan *s, const struct volume_info *v,
-		      struct err *err)
-{
-	struct fs *fs = NULL;
-	char folder[LIMIT_WINDIR_LEN];
-	unsigned others = 0;
-	int rc;
-
-	struct image *inner = NULL;
-
-	if (v->fs == VOLUME_FS_BITLOCKER) {
-		/* the decrypted view (bde.h); its NTFS volume starts at 0 */
-		rc = bde_open(&inner, NULL, s->img, v->offset, v->size, err);
-		if (rc < 0)
-			return err_wrap(err, "partition %d", v->index);
-		rc = fs_open_ntfs(&fs, inner, 0, image_size(inner), err);
-		if (rc < 0) {
-			/* unlocked, but no NTFS volume can be read through it (the
-			 * Windows-made samples are trimmed: their $MFT is zeros):
-			 * no Windows installation is readable there (issue 20).
-			 * Returns 0 with err saying why. */
-			image_free(inner);
-			return err_wrap(err, "partition %d: BitLocker unlocked, but its NTFS volume cannot be mounted",
-					v->index), 0;
-		}
-	} else {
-		rc = fs_open_ntfs(&fs, s->img, v->offset, v->size, err);
-	}
-	if (rc < 0) {
-		image_free(inner);
-		return rc;
-	}
-	rc = windir_find(fs, folder, sizeof(folder), &others, err);
-	if (rc <= 0) {
-		fs_free(fs);
-		image_free(inner);
-		return rc;
-	}
-	if (!s->fs) {
-		s->fs = fs;
-		s->bde_img = inner;
-		s->vol = *v;
-		snprintf(s->windir, sizeof(s->windir), "%s", folder);
-		warn_other_windirs(s, others);
-		snprintf(s->vol.label, sizeof(s->vol.label), "%s", fs_info(fs)->label);
-	} else {
-		fs_free(fs);
-		image_free(inner);
-	}
-	return 1;
-}
-
-/* Several volumes hold Windows: judge the one whose own registry makes it
- * the system volume (MountedDevices gives it SystemRoot's letter).
- * Returns the position in idx of the volume chosen, or -1 (keep the
- * first). */
-static int choose_system_volume(struct scan *s, const unsigned *idx,
-				unsigned n)
-{
-	unsigned k;
-
-	for (k = 0; k < n; k++) {
-		const struct volume_info *v = &s->vt.v[idx[k]];
-		char folder[LIMIT_WINDIR_LEN];
-		struct fs *fs = NULL;
-		struct err e;
-
-		err_init(&e);
-		if (fs_open_ntfs(&fs, s->img, v->offset, v->size, &e) < 0)
-			continue;
-		if (windir_find(fs, folder, sizeof(folder), NULL, &e) != 1 ||
-		    windir_is_system_volume(fs, folder, &s->vt, v, &e) != 1) {
-			fs_free(fs);
-			continue;
-		}
-		if (v->index == s->vol.index && v->offset == s->vol.offset) {
-			fs_free(fs);
-			return (int)k;
-		}
-		fs_free(s->fs);
-		s->fs = fs;
-		s->vol = *v;
-		snprintf(s->windir, sizeof(s->windir), "%s", folder);
-		snprintf(s->vol.label, sizeof(s->vol.label), "%s", fs_info(fs)->label);
-		return (int)k;
-	}
-	return -1;
-}
-
-/* Test hook (issue 8): VSSD_FAULT_READ_AFTER=N fails every read after the
- * Nth, VSSD_FAULT_READ_OFFSET=X any read touching byte X, with EIO.  Reads
- * only ever fail: nothing can be written through this. */
-static void fault_from_env(struct image *img)
-{
-	const char *after = getenv("VSSD_FAULT_READ_AFTER");
-	const char *off = getenv("VSSD_FAULT_READ_OFFSET");
-
-	if ((after && *after) || (off && *off))
-		image_set_fault(img, off && *off ? strtoull(off, NULL, 0) : UINT64_MAX,
-				after && *after ? strtoull(after, NULL, 0) : 0);
-}
-
-/* Choose the Windows volume of s->img and mount it. */
-static int open_volumes(struct scan *s, struct err *err)
-{
-	const struct scan_opts *o = s->opts;
-	struct err verr;
-	unsigned i, found = 0, ntfs = 0, win[LIMIT_PARTITIONS];
-	int rc, last_rc = 0, chosen = -1;
-	char others[256] = "", why[sizeof(verr.msg)] = "";
-
-	fault_from_env(s->img);
-	if (o && o->offset >= 0) {
-		struct volume_info v;
-
-		memset(&v, 0, sizeof(v));
-		v.index = -1;
-		v.offset = (uint64_t)o->offset;
-		if (v.offset >= image_size(s->img))
-			return err_set(err, -E_USAGE, "--offset %lld is past the end of the image",
-				       (long long)o->offset);
-		v.size = image_size(s->img) - v.offset;
-		v.fs = volume_probe_fs(s->img, v.offset);
-		snprintf(v.type, sizeof(v.type), "offset");
-		rc = try_volume(s, &v, err);
-		if (rc < 0)
-			return rc;
-		if (rc == 0)
-			return err_set(err, -E_NOTFOUND, "no Windows installation at offset %lld (no %s)",
-				       (long long)o->offset, WINDOWS_MARKER);
-		return 0;
-	}
-	rc = volume_scan(s->img, &s->vt, err);
-	if (rc < 0)
-		return rc;
-	if (s->vt.warning[0])
-		scan_warn(s, "%s", s->vt.warning);
-	for (i = 0; i < s->vt.count; i++) {
-		const struct volume_info *v = &s->vt.v[i];
-
-		if (o && o->partition >= 0 && v->index != o->partition)
-			continue;
-		if (v->fs != VOLUME_FS_NTFS && v->fs != VOLUME_FS_BITLOCKER &&
-		    !(o && o->partition >= 0))
-			continue;
-		ntfs++;
-		err_init(&verr);
-		rc = try_volume(s, v, &verr);
-		if (rc == 0 && v->fs == VOLUME_FS_BITLOCKER && verr.msg[0] && !why[0])
-			snprintf(why, sizeof(why), "%s", verr.msg);
-		if (rc < 0) {
-			last_rc = rc;
-			*err = verr;
-			continue;
-		}
-		if (rc == 1)
-			win[found++] = i;
-	}
-	if (found > 1 && !(o && o->partition >= 0))
-		chosen = choose_system_volume(s, win, found);
-	for (i = 0; found > 1 && i < found; i++) {
-		size_t l = strlen(others);
-
-		if (s->vt.v[win[i]].index == s->vol.index && s->vt.v[win[i]].offset == s->vol.offset)
-			continue;
-		snprintf(others + l, sizeof(others) - l, "%s%d", l ? ", " : "",
-			 s->vt.v[win[i]].index);
-	}
-	if (others[0] && chosen >= 0)
-		scan_warn(s, "several volumes hold Windows; using partition %d, the system volume its registry names (also: %s); choose with --partition",
-			  s->vol.index, others);
-	else if (others[0])
-		scan_warn(s, "several volumes hold Windows; using partition %d (also: %s); choose with --partition",
-			  s->vol.index, others);
-	if (found)
-		return 0;
-	if (o && o->partition >= 0 && ntfs == 0)
-		return err_set(err, -E_USAGE, "no partition %d", o->partition);
-	if (last_rc < 0)
-		return last_rc;
-	if (ntfs == 0)
-		rc = err_set(err, -E_NOTFOUND, "no NTFS volume found");
-	else
-		rc = err_set(err, -E_NOTFOUND, "no Windows volume (no NTFS volume holds %s)",
-			     WINDOWS_MARKER);
-	if (why[0]) {
-		size_t l = strlen(err->msg);
-
-		snprintf(err->msg + l, sizeof(err->msg) - l, " (%s)", why);
-	}
-	/* what the partition table said may be why (a partition past the end) */
-	if (s->vt.warning[0]) {
-		size_t l = strlen(err->msg);
-
-		snprintf(err->msg + l, sizeof(err->msg) - l, " (%s)", s->vt.warning);
-	}
-	return rc;
-}
-
-static int open_image_source(struct scan *s, const char *source,
-			     struct err *err)
-{
-	int rc = image_open(&s->img, source, err);
-
-	if (rc < 0)
-		return rc;
-	return open_volumes(s, err);
-}
-
-static void scan_init(struct scan *s, const char *source,
-		      const struct scan_opts *opts)
+static int scan_init(struct scan *s, const char *source,
+		     const struct scan_opts *opts)
 {
 	memset(s, 0, sizeof(*s));
 	s->t_start_ns = now_ns();
 	s->opts = opts;
 	s->source = source;
-	s->warnings = json_array();
-	s->windows = json_object();
+	if (evidence_init(&s->ev, source) < 0)
+		return -E_NOMEM;
+	if (opts) {
+		s->ev.no_replay = opts->no_replay;
+		s->ev.threshold_aspnet = opts->threshold_aspnet;
+		s->ev.baseline = opts->baseline;
+	}
+	return 0;
+}
+
+static void scan_where(const struct scan_opts *opts, struct evidence_where *w)
+{
+	w->partition = opts ? opts->partition : -1;
+	w->offset = opts ? opts->offset : -1;
 }
 
 static int scan_opened(struct scan *s, int rc, struct err *err)
@@ -341,43 +58,32 @@ static int scan_opened(struct scan *s, int rc, struct err *err)
 	if (rc < 0) {
 		s->open_failed = 1;
 		s->open_err = *err;
-		return rc;
 	}
-	if (fs_info(s->fs)->dirty)
-		scan_warn(s, "NTFS volume is marked dirty (not cleanly shut down): read-only view of its last consistent state");
-	if (fs_info(s->fs)->hibernated)
-		scan_warn(s, "Windows is hibernated on this volume: recent changes may sit in hiberfil.sys");
-	registry_fill_windows(s);
-	windir_settle(s);
-	return 0;
+	return rc;
 }
 
 int scan_open_image(struct scan *s, struct image *img, const char *name,
 		    const struct scan_opts *opts, struct err *err)
 {
-	scan_init(s, name, opts);
-	s->img = img;
-	if (!s->warnings || !s->windows)
+	struct evidence_where w;
+
+	scan_where(opts, &w);
+	if (scan_init(s, name, opts) < 0) {
+		image_free(img);
 		return scan_opened(s, err_set(err, -E_NOMEM, "out of memory"), err);
-	return scan_opened(s, open_volumes(s, err), err);
+	}
+	return scan_opened(s, evidence_open_image(&s->ev, img, &w, err), err);
 }
 
 int scan_open(struct scan *s, const char *source, const struct scan_opts *opts,
 	      struct err *err)
 {
-	struct stat st;
-	int rc;
+	struct evidence_where w;
 
-	scan_init(s, source, opts);
-	if (!s->warnings || !s->windows)
+	scan_where(opts, &w);
+	if (scan_init(s, source, opts) < 0)
 		return scan_opened(s, err_set(err, -E_NOMEM, "out of memory"), err);
-	if (stat(source, &st) < 0)
-		rc = err_set(err, -E_IO, "%s", strerror(errno));
-	else if (S_ISDIR(st.st_mode))
-		rc = open_dir_source(s, source, err);
-	else
-		rc = open_image_source(s, source, err);
-	return scan_opened(s, rc, err);
+	return scan_opened(s, evidence_open(&s->ev, source, &w, err), err);
 }
 
 static void summary_from_rule(const struct rule *r, struct result *res)
@@ -408,14 +114,14 @@ static void run_events(struct scan *s, const struct rule *r, struct result *res)
 		int n;
 
 		err_init(&e);
-		n = events_collect(s, spec, res->evidence, &e);
+		n = events_collect(&s->ev, spec, res->evidence, &e);
 		if (n < 0) {
 			failed++;
 			/* an unreadable log was warned about once where it was
 			 * read; anything else is said here, not dropped */
 			if (e.code != -E_IO && e.code != -E_NOTFOUND && e.code != -E_CORRUPT &&
 			    e.code != -E_FORMAT)
-				scan_warn(s, "rule %s: events[%zu]: %s", r->id, i, e.msg);
+				evidence_warn(&s->ev, "rule %s: events[%zu]: %s", r->id, i, e.msg);
 			continue;
 		}
 		read_any = 1;
@@ -428,7 +134,7 @@ static void run_events(struct scan *s, const struct rule *r, struct result *res)
 
 			/* an events-only rule has no disk check of its own: its
 			 * "absent" sentence is about these very logs */
-			if (r->check == &check_def_events) {
+			if ((r->check->flags & CHECK_EVENTS_ONLY)) {
 				free(was);
 				was = NULL;
 			}
@@ -443,7 +149,7 @@ static void run_events(struct scan *s, const struct rule *r, struct result *res)
 		}
 	}
 	/* an events-only finding whose logs could not be read is unknown */
-	if (r->check == &check_def_events && !read_any && failed) {
+	if ((r->check->flags & CHECK_EVENTS_ONLY) && !read_any && failed) {
 		res->status = STATUS_UNKNOWN;
 		free(res->summary);
 		res->summary = strdup("the event logs could not be read");
@@ -464,7 +170,7 @@ static int run_rule(struct scan *s, const struct rule *r, struct result *res)
 	if (!res->evidence || !res->vars || !res->remediation)
 		return -E_NOMEM;
 	err_init(&e);
-	rc = r->check->fn(s, r, res, &e);
+	rc = r->check->fn(&s->ev, r, res, &e);
 	if (rc == CHECK_NOT_APPLICABLE)
 		return CHECK_NOT_APPLICABLE;
 	if (rc < 0) {
@@ -485,6 +191,30 @@ static int run_rule(struct scan *s, const struct rule *r, struct result *res)
 	return 0;
 }
 
+/* Every rule's event specs, in rule order: its "events", then the
+ * objects of its params "sources" (a check's own searches), for the event
+ * log collector to read ahead with (evidence.h). */
+static int event_specs(struct scan *s)
+{
+	json_t *all = json_array(), *sp;
+	size_t k, i;
+
+	if (!all)
+		return -E_NOMEM;
+	for (k = 0; k < s->nrules; k++) {
+		json_t *src = s->rules[k].params ? json_object_get(s->rules[k].params, "sources") : NULL;
+
+		json_array_foreach(s->rules[k].events, i, sp)
+			json_array_append(all, sp);
+		json_array_foreach(src, i, sp)
+			if (json_is_object(sp))
+				json_array_append(all, sp);
+	}
+	json_decref(s->ev.event_specs);
+	s->ev.event_specs = all;
+	return 0;
+}
+
 static const char *const seed_causes[4] = { "cause1", "cause2", "cause3", "cause4" };
 
 int scan_run(struct scan *s, const struct rule *rules, size_t nrules,
@@ -495,6 +225,8 @@ int scan_run(struct scan *s, const struct rule *rules, size_t nrules,
 
 	s->rules = rules;
 	s->nrules = nrules;
+	if (event_specs(s) < 0)
+		return err_set(err, -E_NOMEM, "out of memory");
 	s->results = calloc(nrules + 4, sizeof(*s->results));
 	if (!s->results)
 		return err_set(err, -E_NOMEM, "out of memory");
@@ -551,7 +283,7 @@ int scan_run(struct scan *s, const struct rule *rules, size_t nrules,
 	s->t_total_ms = (now_ns() - s->t_start_ns) / 1000000;
 	/* a mapped raw file that shrank under the scan read as zeros since
 	 * (image_map.c): nothing of it can be trusted */
-	if (s->img && image_damaged(s->img))
+	if (s->ev.img && image_damaged(s->ev.img))
 		return err_set(err, -E_IO, "the source changed size while it was being read: scan again");
 	return 0;
 }
@@ -598,14 +330,7 @@ void scan_release(struct scan *s)
 		json_decref(s->results[i].last_good);
 	}
 	free(s->results);
-	for (i = 0; i < SCAN_CACHE_MAX; i++)
-		if (s->cache[i].key[0] && s->cache[i].free_fn)
-			s->cache[i].free_fn(s->cache[i].ptr);
-	fs_free(s->fs);
-	image_free(s->bde_img);
-	image_free(s->img);
-	json_decref(s->warnings);
-	json_decref(s->windows);
+	evidence_release(&s->ev);
 	json_decref(s->history);
 	json_decref(s->shadow_copies);
 	memset(s, 0, sizeof(*s));

@@ -7,12 +7,8 @@
 #include <stdint.h>
 
 #include "err.h"
-#include "fs.h"
-#include "image.h"
-#include "volume.h"
-
-enum status { STATUS_ABSENT = 0, STATUS_PRESENT = 1, STATUS_UNKNOWN = 2 };
-const char *status_name(enum status st);
+#include "evidence.h"
+#include "rules.h"
 
 enum report_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_JUNIT, FORMAT_MARKDOWN, FORMAT_HTML };
 
@@ -30,54 +26,21 @@ struct scan_opts {
 	int verbose, quiet, color, progress;
 };
 
-struct rule;
-
-struct result {
-	const struct rule *rule;
-	enum status status;
-	char *summary;               /* one sentence, malloc'd */
-	json_t *evidence;            /* array of evidence objects */
-	json_t *vars;                /* placeholder values for the remediation */
-	json_t *remediation;         /* expanded lines, filled by the engine */
-	json_t *last_good;           /* --shadows: array of values as they were
-				      * in the newest shadow copy where this
-				      * was right (history.c), or NULL */
-};
-
-struct cache_entry {
-	char key[32];
-	void *ptr;
-	void (*free_fn)(void *);
-};
-
-#define SCAN_CACHE_MAX 16
-
 struct scan {
 	const struct scan_opts *opts;
 	const char *source;          /* as given */
-	int is_dir;
-	struct image *img;           /* NULL in directory mode */
-	struct image *bde_img;       /* the decrypted BitLocker volume fs reads, or NULL */
-	struct volume_table vt;
-	struct volume_info vol;      /* the Windows volume */
-	struct fs *fs;
-	json_t *warnings;            /* array of strings */
-	json_t *windows;             /* object: product_name, ... (registry) */
+	/* what was opened and collected: the image, volume and file system,
+	 * the Windows folder, the warnings (ev.cache->warnings) and every
+	 * collector's cache (src/evidence/evidence.h) */
+	struct evidence ev;
 	struct result *results;
 	size_t nresults;
-	struct cache_entry cache[SCAN_CACHE_MAX];
 	uint64_t t_start_ns;
 	uint64_t t_total_ms;
 	int open_failed;             /* source unreadable: exit 2 */
 	struct err open_err;
-	/* the Windows directory (src/evidence/windir.h): the folder on the
-	 * volume as stored ("WINNT"), SystemRoot as Windows spells it
-	 * ("C:\WINNT") and its drive letter ('C') */
-	char windir[LIMIT_WINDIR_LEN];
-	char system_root[LIMIT_WINDIR_LEN + 4];
-	char system_letter;
-	const struct rule *rules;    /* the rules scan_run runs (borrowed), */
-	size_t nrules;               /* for collectors that read ahead */
+	const struct rule *rules;    /* the rules scan_run runs (borrowed) */
+	size_t nrules;
 	/* --shadows (history.c): per result, its status in each shadow copy
 	 * and live ("history" array), and the stores ("shadow_copies");
 	 * NULL without --shadows */
@@ -99,15 +62,8 @@ int scan_run(struct scan *s, const struct rule *rules, size_t nrules,
 	     struct err *err);
 void scan_release(struct scan *s);
 
-/* Add a warning line (printf style) to the report. */
-void scan_warn(struct scan *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-/* Per-scan cache for collectors: an object (e.g. parsed hives) kept by key
- * and freed with free_fn at scan_release. */
-void *scan_cache_get(struct scan *s, const char *key);
-int scan_cache_put(struct scan *s, const char *key, void *ptr,
-		   void (*free_fn)(void *));
+/* The report's warnings (each once): s->ev's. */
+#define scan_warnings(s) ((s)->ev.cache ? (s)->ev.cache->warnings : NULL)
 
 /* The id of results[index]: its rule's, or the seed cause's when the rules
  * folder had no rule for it. */

@@ -65,7 +65,7 @@ struct need {
 };
 
 struct com_ctx {
-	struct scan *s;
+	const struct evidence *ev;
 	struct result *res;
 	struct registry *reg;
 	struct hive *sw;
@@ -395,7 +395,7 @@ static json_t *default_values(void)
 		"require_with_event", "NETWORK SERVICE", "EXECUTE", "EXECUTE_LOCAL");
 }
 
-static int com_security(struct scan *s, const struct rule *r, struct result *res,
+static int com_security(const struct evidence *ev, const struct rule *r, struct result *res,
 			struct err *err)
 {
 	json_t *values = rule_param(r, "values"), *own = NULL, *spec, *v;
@@ -405,11 +405,11 @@ static int com_security(struct scan *s, const struct rule *r, struct result *res
 	int rc;
 
 	memset(&c, 0, sizeof(c));
-	c.s = s;
+	c.ev = ev;
 	c.res = res;
 	if ((rc = tokens_load(&c, rule_param(r, "tokens"), err)) < 0)
 		return rc;
-	if ((rc = registry_get(s, &c.reg, err)) < 0 || (rc = registry_software(c.reg, &c.sw, err)) < 0)
+	if ((rc = registry_get(ev, &c.reg, err)) < 0 || (rc = registry_software(c.reg, &c.sw, err)) < 0)
 		return rc;
 	/* the symptom first: it decides what DefaultAccessPermission needs */
 	spec = rule_param(r, "event");
@@ -417,7 +417,7 @@ static int com_security(struct scan *s, const struct rule *r, struct result *res
 		struct err e;
 
 		err_init(&e);
-		c.event_seen = events_collect(s, spec, res->evidence, &e) > 0;
+		c.event_seen = events_collect(ev, spec, res->evidence, &e) > 0;
 	}
 	if (!json_is_array(values)) {
 		values = own = default_values();
@@ -445,7 +445,7 @@ static int com_security(struct scan *s, const struct rule *r, struct result *res
 	json_object_set_new(res->vars, "policy_value", json_incref(c.pol_value));
 	json_object_set_new(res->vars, "policy_sddl", json_incref(c.pol_sddl));
 	json_object_set_new(res->vars, "callback_denied", json_boolean(c.event_seen));
-	json_object_set_new(res->vars, "windows_dir", json_string(scan_windir(s)));
+	json_object_set_new(res->vars, "windows_dir", json_string(evidence_windir(ev)));
 	rc = 0;
 	if (json_array_size(c.broken))
 		res->status = STATUS_PRESENT;
@@ -473,5 +473,5 @@ static const struct param_def com_params[] = {
 
 static const char *const com_security_vars[] = { "values", "count", "binary_value", "binary_sddl", "policy_value", "policy_sddl", "callback_denied", "windows_dir", NULL };
 const struct check_def check_def_com_security = {
-	"com_security", com_security, com_params, com_security_vars,
+	"com_security", com_security, com_params, com_security_vars, 0,
 };

@@ -104,7 +104,7 @@ static int judge_key(struct diag_ctx *c, struct hkey *k, const char *path,
 	return 0;
 }
 
-static int diag_acl(struct scan *s, const struct rule *r, struct result *res,
+static int diag_acl(const struct evidence *ev, const struct rule *r, struct result *res,
 		    struct err *err)
 {
 	const char *key = rule_param_str(r, "key", "Services\\VSS\\Diag");
@@ -127,13 +127,13 @@ static int diag_acl(struct scan *s, const struct rule *r, struct result *res,
 	    (rc = token_add(&c.ns, "NS", err)) < 0 || (rc = token_add(&c.sy, "SY", err)) < 0 ||
 	    (rc = token_add(&c.ba, "BA", err)) < 0)
 		return rc;
-	if ((rc = registry_get(s, &reg, err)) < 0 || (rc = registry_system(reg, &sys, err)) < 0)
+	if ((rc = registry_get(ev, &reg, err)) < 0 || (rc = registry_system(reg, &sys, err)) < 0)
 		return rc;
 	c.hi = &reg->system;
 	snprintf(path, sizeof(path), "%s\\%s", reg->control_set, key);
 	json_object_set_new(res->vars, "control_set", json_string(reg->control_set));
 	json_object_set_new(res->vars, "key", json_string(key));
-	json_object_set_new(res->vars, "windows_dir", json_string(scan_windir(s)));
+	json_object_set_new(res->vars, "windows_dir", json_string(evidence_windir(ev)));
 	rc = hive_key(sys, path, &k, err);
 	if (rc < 0)
 		return err_wrap(err, "'%s'", path);
@@ -204,5 +204,5 @@ static const struct param_def diag_params[] = {
 
 static const char *const vss_diag_acl_vars[] = { "key", "control_set", "paths", "count", "windows_dir", NULL };
 const struct check_def check_def_vss_diag_acl = {
-	"vss_diag_acl", diag_acl, diag_params, vss_diag_acl_vars,
+	"vss_diag_acl", diag_acl, diag_params, vss_diag_acl_vars, 0,
 };

@@ -357,12 +357,7 @@ static void judge_section(struct drift *d, const char *sec, json_t *b, json_t *a
 	}
 }
 
-static void free_doc(void *p)
-{
-	json_decref(p);
-}
-
-static int baseline_drift(struct scan *s, const struct rule *r, struct result *res,
+static int baseline_drift(const struct evidence *ev, const struct rule *r, struct result *res,
 			  struct err *err)
 {
 	struct drift d;
@@ -371,15 +366,11 @@ static int baseline_drift(struct scan *s, const struct rule *r, struct result *r
 	json_t *v;
 	size_t i;
 
-	if (!s->opts || !s->opts->baseline)
+	if (!ev->baseline)
 		return CHECK_NOT_APPLICABLE;
-	base = scan_cache_get(s, "baseline");
-	if (!base) {
-		if (baseline_load(s->opts->baseline, &base, err) < 0)
-			return err->code;
-		scan_cache_put(s, "baseline", base, free_doc);
-	}
-	if (baseline_collect(s, &cur, err) < 0)
+	if (evidence_baseline(ev, &base, err) < 0)
+		return err->code;
+	if (baseline_collect(ev, &cur, err) < 0)
 		return err->code;
 	memset(&d, 0, sizeof(d));
 	d.r = r;
@@ -433,14 +424,14 @@ static int baseline_drift(struct scan *s, const struct rule *r, struct result *r
 	if (json_array_size(json_object_get(cur, "unreadable"))) {
 		char *u = json_dumps(json_object_get(cur, "unreadable"), JSON_COMPACT);
 
-		scan_warn(s, "baseline: could not compare %s", u ? u : "some sections");
+		evidence_warn(ev, "baseline: could not compare %s", u ? u : "some sections");
 		free(u);
 	}
 	json_array_extend(res->evidence, d.items);
 	res->status = d.failures ? STATUS_PRESENT : STATUS_ABSENT;
 	json_object_set_new(res->vars, "failures", json_integer(d.failures));
 	json_object_set_new(res->vars, "infos", json_integer(d.infos));
-	json_object_set_new(res->vars, "baseline", json_string(s->opts->baseline));
+	json_object_set_new(res->vars, "baseline", json_string(ev->baseline));
 	json_object_set_new(res->vars, "path", d.fix_path);
 	json_object_set_new(res->vars, "before", d.fix_before);
 	json_decref(d.items);
@@ -459,5 +450,5 @@ static const struct param_def drift_params[] = {
 
 static const char *const baseline_drift_vars[] = { "failures", "infos", "baseline", "path", "before", NULL };
 const struct check_def check_def_baseline_drift = {
-	"baseline_drift", baseline_drift, drift_params, baseline_drift_vars,
+	"baseline_drift", baseline_drift, drift_params, baseline_drift_vars, 0,
 };

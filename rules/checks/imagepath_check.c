@@ -32,7 +32,7 @@
 #define JOIN_MAX 20
 
 struct ip_ctx {
-	struct scan *s;
+	const struct evidence *ev;
 	struct registry *reg;
 	struct result *res;
 	char letters[27];          /* drive letters MountedDevices names */
@@ -92,7 +92,7 @@ static int on_volume(struct ip_ctx *c, const char *value)
 	err_init(&e);
 	if (svcpath_normalize(value, c->reg->systemroot, vol, sizeof(vol), &e) < 0)
 		return 0;
-	return fs_stat(c->s->fs, vol, &st, &e) == 1 && !st.is_dir;
+	return fs_stat(c->ev->fs, vol, &st, &e) == 1 && !st.is_dir;
 }
 
 /* "C:\x" -> "\"C:\x\" args" as a command line (quoted as svcpath_check
@@ -252,7 +252,7 @@ static int ip_one(void *ctx, struct svc *sv)
 	return 0;
 }
 
-static int imagepaths(struct scan *s, const struct rule *r, struct result *res, struct err *err)
+static int imagepaths(const struct evidence *ev, const struct rule *r, struct result *res, struct err *err)
 {
 	struct ip_ctx c;
 	struct hive *sys = NULL;
@@ -264,9 +264,9 @@ static int imagepaths(struct scan *s, const struct rule *r, struct result *res, 
 
 	(void)r;
 	memset(&c, 0, sizeof(c));
-	c.s = s;
+	c.ev = ev;
 	c.res = res;
-	if ((rc = registry_get(s, &c.reg, err)) < 0 || (rc = registry_system(c.reg, &sys, err)) < 0)
+	if ((rc = registry_get(ev, &c.reg, err)) < 0 || (rc = registry_system(c.reg, &sys, err)) < 0)
 		return rc;
 	c.sysdrive = isalpha((unsigned char)c.reg->systemroot[0]) && c.reg->systemroot[1] == ':' ?
 		(char)toupper((unsigned char)c.reg->systemroot[0]) : 'C';
@@ -309,7 +309,7 @@ static int imagepaths(struct scan *s, const struct rule *r, struct result *res, 
 		json_t *it;
 
 		err_init(&we);
-		if (wsblogs_get(s, &w, &we) == 0) {
+		if (wsblogs_get(ev, &w, &we) == 0) {
 			json_array_foreach(w->entries, i, it) {
 				const char *p = json_string_value(json_object_get(it, "proves"));
 
@@ -327,7 +327,7 @@ static int imagepaths(struct scan *s, const struct rule *r, struct result *res, 
 	json_object_set_new(res->vars, "count", json_integer((json_int_t)c.nbad));
 	json_object_set_new(res->vars, "services", json_string(c.names));
 	json_object_set_new(res->vars, "control_set", json_string(c.reg->control_set));
-	json_object_set_new(res->vars, "windows_dir", json_string(scan_windir(s)));
+	json_object_set_new(res->vars, "windows_dir", json_string(evidence_windir(ev)));
 	rc = 0;
 	if (c.nbad)
 		res->status = STATUS_PRESENT;
@@ -351,5 +351,5 @@ static const struct param_def imagepath_params[] = {
 
 static const char *const service_imagepaths_vars[] = { "service", "services", "count", "control_set", "fix_service", "fix_reg", "manual_service", "manual_problem", "windows_dir", NULL };
 const struct check_def check_def_service_imagepaths = {
-	"service_imagepaths", imagepaths, imagepath_params, service_imagepaths_vars,
+	"service_imagepaths", imagepaths, imagepath_params, service_imagepaths_vars, 0,
 };

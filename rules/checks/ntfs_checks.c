@@ -21,7 +21,6 @@
 #include "secdesc.h"
 #include "sid.h"
 #include "svcsid.h"
-#include "webconfig.h"
 #include "windir.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -29,25 +28,17 @@
 /* ---- shared helpers ---------------------------------------------------- */
 
 /* %windir% as Windows spells it ("C:\WINNT"): windir.h's helper. */
-static void windir_of(const struct scan *s, char *buf, size_t size)
+static void windir_of(const struct evidence *ev, char *buf, size_t size)
 {
-	snprintf(buf, size, "%s", scan_system_root(s));
-}
-
-/* The drive letter of windir ('C' unless windir says otherwise). */
-static char drive_of(const char *windir)
-{
-	if (isalpha((unsigned char)windir[0]) && windir[1] == ':')
-		return (char)toupper((unsigned char)windir[0]);
-	return 'C';
+	snprintf(buf, size, "%s", evidence_system_root(ev));
 }
 
 /* A rule's path on the volume: %SystemRoot%\... made relative to the
  * Windows folder ("WINNT\WinSxS\FileMaps"); NULL when too long (err). */
-static const char *vol_path(const struct scan *s, const char *p, char *buf,
+static const char *vol_path(const struct evidence *ev, const char *p, char *buf,
 			    size_t size, struct err *err)
 {
-	return windir_expand(scan_windir(s), p, buf, size, err) < 0 ? NULL : buf;
+	return windir_expand(evidence_windir(ev), p, buf, size, err) < 0 ? NULL : buf;
 }
 
 /* "C:\" + a volume-relative path: the path as the server's admin sees it. */
@@ -57,20 +48,8 @@ static json_t *real_path(const char *windir, const char *vol_path)
 
 	while (*vol_path == '\\' || *vol_path == '/')
 		vol_path++;
-	snprintf(buf, sizeof(buf), "%c:\\%s", drive_of(windir), vol_path);
+	snprintf(buf, sizeof(buf), "%c:\\%s", windir_drive(windir), vol_path);
 	return json_string(buf);
-}
-
-/* dir + '\' + name into buf; -E_LIMIT when too long. */
-static int join(char *buf, size_t size, const char *dir, const char *name,
-		struct err *err)
-{
-	int n = snprintf(buf, size, "%s%s%s", dir, dir[0] ? "\\" : "", name);
-
-	if (n < 0 || (size_t)n >= size || (size_t)n > LIMIT_PATH_LEN)
-		return err_set(err, -E_LIMIT, "'%s\\%s': path longer than %u bytes (LIMIT_PATH_LEN)",
-			       dir, name, LIMIT_PATH_LEN);
-	return 0;
 }
 
 /* A string-array param, or the default list when the rule leaves it out. */
@@ -155,7 +134,7 @@ static int token_from_list(struct token *t, json_t *list, struct err *err)
 }
 
 struct acl_walk {
-	struct scan *s;
+	const struct evidence *ev;
 	struct result *res;
 	struct token writer, system;
 	const char *dir;                 /* the folder being listed */
@@ -227,8 +206,8 @@ static int acl_object(struct acl_walk *w, const char *path, uint64_t inode,
 	enum access_object obj = is_dir ? ACCESS_DIRECTORY : ACCESS_FILE;
 	int rc, denied;
 
-	rc = by_inode ? fs_get_security_inode(w->s->fs, inode, &buf, &len, err)
-		      : fs_get_security(w->s->fs, path, &buf, &len, err);
+	rc = by_inode ? fs_get_security_inode(w->ev->fs, inode, &buf, &len, err)
+		      : fs_get_security(w->ev->fs, path, &buf, &len, err);
 	if (rc == 0)
 		rc = err_set(err, -E_NOTFOUND, "vanished while listed");
 	if (rc < 0)
@@ -283,29 +262,29 @@ static int acl_entry(void *ctx, const struct fs_dirent *e)
 	struct err e2;
 
 	err_init(&e2);
-	if (join(path, sizeof(path), w->dir, e->name, &e2) < 0) {
+	if (windir_join(path, sizeof(path), w->dir, e->name, &e2) < 0) {
 		acl_unreadable(w, w->dir, &e2);
 		return 0;
 	}
 	/* images: by inode, no path lookup per file (directory mode has no
 	 * inode access and goes by path) */
-	if (acl_object(w, path, e->inode, fs_info(w->s->fs)->kind == FS_NTFS,
+	if (acl_object(w, path, e->inode, fs_info(w->ev->fs)->kind == FS_NTFS,
 		       e->is_dir, 0, &e2) < 0)
 		acl_unreadable(w, path, &e2);
 	return 0;
 }
 
-static int winsxs_acl(struct scan *s, const struct rule *r, struct result *res,
+static int winsxs_acl(const struct evidence *ev, const struct rule *r, struct result *res,
 		      struct err *err)
 {
-	const struct fs_info *fi = fs_info(s->fs);
+	const struct fs_info *fi = fs_info(ev->fs);
 	struct acl_walk *w;
 	json_t *paths = NULL, *tok = NULL, *v, *sum;
 	char windir[LIMIT_PATH_LEN];
 	size_t i;
 	int rc = 0;
 
-	windir_of(s, windir, sizeof(windir));
+	windir_of(ev, windir, sizeof(windir));
 	json_object_set_new(res->vars, "windir", json_string(windir));
 	if (!fi->descriptors) {
 		res->status = STATUS_UNKNOWN;
@@ -317,7 +296,7 @@ static int winsxs_acl(struct scan *s, const struct rule *r, struct result *res,
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return err_set(err, -E_NOMEM, "out of memory");
-	w->s = s;
+	w->ev = ev;
 	w->res = res;
 	paths = param_list(r, "paths", default_winsxs_paths, ARRAY_LEN(default_winsxs_paths));
 	tok = param_list(r, "writer_token", default_writer_token, ARRAY_LEN(default_writer_token));
@@ -347,12 +326,12 @@ static int winsxs_acl(struct scan *s, const struct rule *r, struct result *res,
 		if (!raw)
 			continue;
 		err_init(&e2);
-		p = vol_path(s, raw, pbuf, sizeof(pbuf), &e2);
+		p = vol_path(ev, raw, pbuf, sizeof(pbuf), &e2);
 		if (!p) {
 			acl_unreadable(w, raw, &e2);
 			continue;
 		}
-		rc = fs_stat(s->fs, p, &st, &e2);
+		rc = fs_stat(ev->fs, p, &st, &e2);
 		if (rc < 0) {
 			acl_unreadable(w, p, &e2);
 			rc = 0;
@@ -378,7 +357,7 @@ static int winsxs_acl(struct scan *s, const struct rule *r, struct result *res,
 		/* every entry of the folder: what the writer enumerates */
 		w->dir = p;
 		err_init(&e2);
-		if (fs_readdir(s->fs, p, acl_entry, w, &e2) < 0) {
+		if (fs_readdir(ev->fs, p, acl_entry, w, &e2) < 0) {
 			err_wrap(&e2, "'%s': listing", p);
 			acl_unreadable(w, p, &e2);
 		}
@@ -421,357 +400,80 @@ static const struct param_def winsxs_acl_params[] = {
 };
 static const char *const winsxs_acl_vars[] = { "windir", "denied_count", "first_denied", NULL };
 const struct check_def check_def_winsxs_acl = {
-	"winsxs_acl", winsxs_acl, winsxs_acl_params, winsxs_acl_vars,
+	"winsxs_acl", winsxs_acl, winsxs_acl_params, winsxs_acl_vars, 0,
 };
 
 /* ---- cause 4: folders under Microsoft.NET\Framework -------------------- */
 
-static const char *const default_roots[] = {
-	"%SystemRoot%\\Microsoft.NET\\Framework", "%SystemRoot%\\Microsoft.NET\\Framework64",
-};
-
-struct fw_check {
-	struct scan *s;
-	struct result *res;
-	struct framework_walk walk;
-	const char *root;
-	char windir[LIMIT_PATH_LEN];
-	long long limit;
-	unsigned long versions;
-	unsigned long reparse_listed;
-	/* the version folder with the most folders */
-	uint64_t worst_count;
-	char *worst_path, *worst_top, *worst_temp;
-	json_t *worst_ev;                /* its count evidence */
-	int worst_listed;
-	unsigned long listed;            /* count items in the evidence */
-	uint64_t worst_top_count;
-	int worst_incomplete;
-	int failed;                      /* a count stopped on an error */
-	struct err *err;
-};
-
-/* Evidence for a junction or symlink met under a root (the first
- * LIMIT_EVIDENCE_ITEMS). */
-static int fw_junction(struct fw_check *c, const char *path,
-		       const struct fs_dirent *e, const char *counted)
-{
-	char target[LIMIT_PATH_LEN];
-	struct err e2;
-	json_t *o;
-
-	if (c->reparse_listed >= LIMIT_EVIDENCE_ITEMS)
-		return 0;
-	c->reparse_listed++;
-	err_init(&e2);
-	o = json_object();
-	json_object_set_new(o, "kind", json_string("junction"));
-	json_object_set_new(o, "path", json_string(path));
-	json_object_set_new(o, "type", json_string(
-		e->reparse_tag == FS_REPARSE_MOUNT_POINT ? "junction" :
-		e->reparse_tag == FS_REPARSE_SYMLINK ? "symlink" : "reparse point"));
-	if (fs_reparse_target(c->s->fs, path, target, sizeof(target), &e2) == 1)
-		json_object_set_new(o, "target", json_string(target));
-	json_object_set_new(o, "counted", json_string(counted));
-	json_array_append_new(c->res->evidence, o);
-	return 0;
-}
-
-static int fw_reparse(void *ctx, const char *path, const struct fs_dirent *e,
-		      struct err *err)
-{
-	(void)err;
-	return fw_junction(ctx, path, e, "once, not followed");
-}
-
-/* Where a tempDirectory value points on this volume: sets "exists" and
- * "volume_path" on o when it can tell. */
-static void fw_temp_target(struct fw_check *c, const char *value, json_t *o)
-{
-	char buf[LIMIT_PATH_LEN + 1];
-	const char *p = value, *rest = value;
-	struct fs *fs = c->s->fs;
-	struct fs_stat st;
-	struct err e2;
-	int rc, n;
-
-	/* %SystemRoot% / %windir% stand for windir */
-	if (strncasecmp(value, "%SystemRoot%", 12) == 0)
-		rest = value + 12;
-	else if (strncasecmp(value, "%windir%", 8) == 0)
-		rest = value + 8;
-	n = snprintf(buf, sizeof(buf), "%s%s", rest != value ? c->windir : "", rest);
-	if (n < 0 || (size_t)n >= sizeof(buf)) {
-		json_object_set_new(o, "temp_directory_note",
-				    json_string("longer than LIMIT_PATH_LEN: not checked"));
-		return;
-	}
-	p = buf;
-	if (!(isalpha((unsigned char)p[0]) && p[1] == ':' &&
-	      (p[2] == '\\' || p[2] == '/' || p[2] == '\0'))) {
-		json_object_set_new(o, "temp_directory_note",
-				    json_string("not an absolute drive path: cannot be checked offline"));
-		return;
-	}
-	if (toupper((unsigned char)p[0]) != drive_of(c->windir)) {
-		/* another letter: that volume, when the image holds it */
-		char d = (char)toupper((unsigned char)p[0]);
-
-		err_init(&e2);
-		rc = scan_volume_fs(c->s, d, &fs, &e2);
-		if (rc <= 0) {
-			json_object_set_new(o, "temp_directory_note",
-					    json_sprintf("on drive %c:, not the Windows volume: unknown: %s",
-							 d, e2.msg));
-			return;
-		}
-		json_object_set_new(o, "temp_directory_drive", json_sprintf("%c:", d));
-	}
-	p += 2;
-	while (*p == '\\' || *p == '/')
-		p++;
-	memmove(buf, p, strlen(p) + 1);
-	json_object_set_new(o, "temp_directory_volume_path", json_string(buf));
-	err_init(&e2);
-	rc = fs_stat(fs, buf, &st, &e2);
-	if (rc < 0)
-		json_object_set_new(o, "temp_directory_error", json_string(e2.msg));
-	else
-		json_object_set_new(o, "temp_directory_exists", json_boolean(rc == 1 && st.is_dir));
-}
-
-/* The version's CONFIG\Web.config: evidence, and a warning when it is
- * malformed (never a failure of the check). */
-static void fw_webconfig(struct fw_check *c, const char *version_path)
-{
-	char path[LIMIT_PATH_LEN + 32];
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	char *temp = NULL;
-	struct err e2;
-	json_t *o;
-	int rc;
-
-	err_init(&e2);
-	if (join(path, sizeof(path), version_path, "CONFIG\\Web.config", &e2) < 0)
-		return;                      /* the count already reported the path */
-	rc = fs_read_file(c->s->fs, path, LIMIT_WEBCONFIG_SIZE, &buf, &len, &e2);
-	if (rc == 0)
-		return;                      /* no Web.config: nothing to say */
-	o = json_object();
-	json_object_set_new(o, "kind", json_string("file"));
-	json_object_set_new(o, "path", json_string(path));
-	if (rc < 0) {
-		scan_warn(c->s, "'%s': cannot be read: %s", path, e2.msg);
-		json_object_set_new(o, "error", json_string(e2.msg));
-		goto out;
-	}
-	rc = webconfig_temp_directory(buf, len, &temp, &e2);
-	if (rc < 0) {
-		scan_warn(c->s, "'%s': malformed XML: %s", path, e2.msg);
-		json_object_set_new(o, "error", json_sprintf("malformed XML: %s", e2.msg));
-	} else if (rc == 0) {
-		json_object_set_new(o, "temp_directory", json_null());
-	} else {
-		json_object_set_new(o, "temp_directory", json_string(temp));
-		fw_temp_target(c, temp, o);
-	}
-out:
-	json_array_append_new(c->res->evidence, o);
-	free(temp);
-	free(buf);
-}
-
-static json_t *fw_count_evidence(struct fw_check *c, const char *path,
-				 const struct framework_count *fc)
-{
-	json_t *o = json_object(), *top = json_array();
-	const char *vname = strrchr(path, '\\');
-	unsigned i;
-
-	vname = vname ? vname + 1 : path;
-	json_object_set_new(o, "kind", json_string("count"));
-	json_object_set_new(o, "path", json_string(path));
-	json_object_set_new(o, "folders", json_integer((json_int_t)fc->folders));
-	json_object_set_new(o, "limit", json_integer(c->limit));
-	json_object_set_new(o, "all_folders", json_integer((json_int_t)fc->all_folders));
-	json_object_set_new(o, "subfolders", json_integer((json_int_t)fc->subfolders));
-	if (fc->reparse_points)
-		json_object_set_new(o, "junctions", json_integer((json_int_t)fc->reparse_points));
-	for (i = 0; i < fc->ntop; i++) {
-		json_t *t = json_object();
-
-		json_object_set_new(t, "path", json_sprintf("%s\\%s", vname, fc->top[i].name));
-		json_object_set_new(t, "folders", json_integer((json_int_t)fc->top[i].folders));
-		json_array_append_new(top, t);
-	}
-	json_object_set_new(o, "top", top);
-	if (!fc->complete)
-		json_object_set_new(o, "complete", json_false());
-	return o;
-}
-
-static int fw_version(void *ctx, const struct fs_dirent *e)
-{
-	struct fw_check *c = ctx;
-	char path[LIMIT_PATH_LEN + LIMIT_NAME_LEN + 2];
-	struct framework_count fc;
-	json_t *ev;
-	int rc, listed;
-
-	/* version folders are v1.0.3705, v2.0.50727, v4.0.30319 ... */
-	if (e->name[0] != 'v' && e->name[0] != 'V')
-		return 0;
-	if (!e->is_dir && !(e->is_reparse && e->reparse_tag == FS_REPARSE_MOUNT_POINT))
-		return 0;
-	rc = join(path, sizeof(path), c->root, e->name, c->err);
-	if (rc < 0)
-		return rc;
-	if (e->is_reparse)                  /* reported, never followed */
-		return fw_junction(c, path, e, "not a version folder: not followed");
-	c->versions++;
-	rc = framework_count_version(&c->walk, path, e->inode, &fc, c->err);
-	ev = fw_count_evidence(c, path, &fc);
-	/* a hostile volume may hold thousands of v* folders: list the first
-	 * LIMIT_EVIDENCE_ITEMS, and the worst one in any case (at the end) */
-	listed = c->listed < LIMIT_EVIDENCE_ITEMS;
-	if (listed) {
-		c->listed++;
-		json_array_append(c->res->evidence, ev);
-	}
-	if (!c->worst_path || fc.folders > c->worst_count) {
-		char tmp[LIMIT_PATH_LEN + LIMIT_NAME_LEN + 32];
-
-		free(c->worst_path);
-		free(c->worst_top);
-		free(c->worst_temp);
-		json_decref(c->worst_ev);
-		c->worst_ev = json_incref(ev);
-		c->worst_listed = listed;
-		c->worst_path = strdup(path);
-		c->worst_top = fc.ntop ? strdup(fc.top[0].name) : strdup("");
-		c->worst_top_count = fc.ntop ? fc.top[0].folders : 0;
-		c->worst_count = fc.folders;
-		c->worst_incomplete = !fc.complete;
-		snprintf(tmp, sizeof(tmp), "%s\\Temporary ASP.NET Files", path);
-		c->worst_temp = strdup(tmp);
-	}
-	json_decref(ev);
-	framework_count_release(&fc);
-	if (rc < 0) {
-		c->failed = 1;
-		return rc;
-	}
-	if (!c->worst_path || !c->worst_top || !c->worst_temp)
-		return err_set(c->err, -E_NOMEM, "out of memory");
-	if (listed)
-		fw_webconfig(c, path);
-	return 0;
-}
-
-static int framework_folders(struct scan *s, const struct rule *r,
+/* Cause 4: the walk is framework_collect's (src/evidence/framework_scan.c);
+ * the judgment is the worst version folder's count against the limit. */
+static int framework_folders(const struct evidence *ev, const struct rule *r,
 			     struct result *res, struct err *err)
 {
-	struct fw_check c;
-	json_t *roots, *v;
+	const struct framework_scan *f;
+	char windir[LIMIT_PATH_LEN];
+	long long limit = rule_param_int(r, "limit", 1000);
+	json_t *roots = rule_param(r, "roots"), *item;
 	size_t i;
-	int rc = 0;
+	int rc;
 
-	memset(&c, 0, sizeof(c));
-	c.s = s;
-	c.res = res;
-	c.err = err;
-	c.limit = rule_param_int(r, "limit", 1000);
-	if (s->opts && s->opts->threshold_aspnet >= 0)
-		c.limit = s->opts->threshold_aspnet;
-	windir_of(s, c.windir, sizeof(c.windir));
-	framework_walk_init(&c.walk, s->fs);
-	c.walk.on_reparse = fw_reparse;
-	c.walk.ctx = &c;
-	roots = param_list(r, "roots", default_roots, ARRAY_LEN(default_roots));
-	if (!roots)
-		return err_set(err, -E_NOMEM, "out of memory");
+	if (ev->threshold_aspnet >= 0)
+		limit = ev->threshold_aspnet;
+	windir_of(ev, windir, sizeof(windir));
+	rc = framework_collect(ev, json_is_array(roots) ? roots : NULL, &f, err);
+	if (rc < 0)
+		return rc;
+	/* the evidence: the walk's items, each count with this rule's limit */
+	json_array_foreach(f->items, i, item) {
+		json_t *o = json_deep_copy(item);
 
-	json_array_foreach(roots, i, v) {
-		const char *raw = json_string_value(v), *root;
-		char rbuf[LIMIT_PATH_LEN + 1];
-		struct fs_stat st;
-
-		if (!raw)
-			continue;
-		root = vol_path(s, raw, rbuf, sizeof(rbuf), err);
-		if (!root) {
-			rc = err->code;
-			break;
-		}
-		rc = fs_stat(s->fs, root, &st, err);
-		if (rc < 0) {
-			err_wrap(err, "'%s'", root);
-			break;
-		}
-		if (rc == 0 || !st.is_dir || st.is_reparse) {
-			json_t *o = json_object();
-
-			json_object_set_new(o, "kind", json_string("count"));
-			json_object_set_new(o, "path", json_string(root));
-			json_object_set_new(o, "verdict", json_string(
-				rc == 0 ? "absent on the volume" :
-				st.is_reparse ? "a junction: not followed" : "not a folder"));
-			json_array_append_new(res->evidence, o);
-			rc = 0;
-			continue;
-		}
-		c.root = root;
-		rc = fs_readdir(s->fs, root, fw_version, &c, err);
-		if (rc < 0) {
-			if (!c.failed)
-				err_wrap(err, "'%s'", root);
-			break;
-		}
+		if (o && json_object_get(o, "limit"))
+			json_object_set_new(o, "limit", json_integer(limit));
+		json_array_append_new(res->evidence, o);
 	}
+	if (f->worst_ev && !f->worst_listed) {
+		json_t *o = json_deep_copy(f->worst_ev);
 
-	if (c.worst_ev && !c.worst_listed)
-		json_array_append(res->evidence, c.worst_ev);
-	if (c.versions > c.listed) {
+		if (o)
+			json_object_set_new(o, "limit", json_integer(limit));
+		json_array_append_new(res->evidence, o);
+	}
+	if (f->versions > f->listed) {
 		json_t *o = json_object();
 
 		json_object_set_new(o, "kind", json_string("summary"));
-		json_object_set_new(o, "versions", json_integer((json_int_t)c.versions));
-		json_object_set_new(o, "listed", json_integer((json_int_t)c.listed));
+		json_object_set_new(o, "versions", json_integer((json_int_t)f->versions));
+		json_object_set_new(o, "listed", json_integer((json_int_t)f->listed));
 		json_array_append_new(res->evidence, o);
 	}
-	json_object_set_new(res->vars, "limit", json_integer(c.limit));
-	json_object_set_new(res->vars, "worst_path", json_string(c.worst_path ? c.worst_path : ""));
-	json_object_set_new(res->vars, "worst_count", json_integer((json_int_t)c.worst_count));
-	json_object_set_new(res->vars, "worst_top", json_string(c.worst_top ? c.worst_top : ""));
-	json_object_set_new(res->vars, "worst_top_count", json_integer((json_int_t)c.worst_top_count));
-	json_object_set_new(res->vars, "versions", json_integer((json_int_t)c.versions));
-	if (c.worst_path && c.worst_temp) {
+	json_object_set_new(res->vars, "limit", json_integer(limit));
+	json_object_set_new(res->vars, "worst_path", json_string(f->worst_path ? f->worst_path : ""));
+	json_object_set_new(res->vars, "worst_count", json_integer((json_int_t)f->worst_count));
+	json_object_set_new(res->vars, "worst_top", json_string(f->worst_top ? f->worst_top : ""));
+	json_object_set_new(res->vars, "worst_top_count", json_integer((json_int_t)f->worst_top_count));
+	json_object_set_new(res->vars, "versions", json_integer((json_int_t)f->versions));
+	if (f->worst_path && f->worst_temp) {
 		char cfg[LIMIT_PATH_LEN + 32];
 
-		json_object_set_new(res->vars, "temp_path", real_path(c.windir, c.worst_temp));
-		snprintf(cfg, sizeof(cfg), "%s\\CONFIG\\Web.config", c.worst_path);
-		json_object_set_new(res->vars, "webconfig", real_path(c.windir, cfg));
+		json_object_set_new(res->vars, "temp_path", real_path(windir, f->worst_temp));
+		snprintf(cfg, sizeof(cfg), "%s\\CONFIG\\Web.config", f->worst_path);
+		json_object_set_new(res->vars, "webconfig", real_path(windir, cfg));
 	}
-
-	if (c.worst_path && c.limit >= 0 && c.worst_count >= (uint64_t)c.limit) {
+	rc = f->rc;
+	*err = f->err;
+	if (f->worst_path && limit >= 0 && f->worst_count >= (uint64_t)limit) {
 		/* a count stopped by a limit is a lower bound: enough to say so */
 		res->status = STATUS_PRESENT;
-		if (c.worst_incomplete)
+		if (f->worst_incomplete)
 			res->summary = dup_printf("%s holds at least %llu folders (limit %lld; counting stopped: %s)",
-						  c.worst_path, (unsigned long long)c.worst_count,
-						  c.limit, err->msg);
+						  f->worst_path, (unsigned long long)f->worst_count,
+						  limit, err->msg);
 		else if (rc < 0)
-			scan_warn(s, "cause4: counting stopped: %s", err->msg);
+			evidence_warn(ev, "cause4: counting stopped: %s", err->msg);
 		rc = 0;
 	} else if (rc == 0) {
 		res->status = STATUS_ABSENT;
 	}
-	free(c.worst_path);
-	free(c.worst_top);
-	free(c.worst_temp);
-	json_decref(c.worst_ev);
-	json_decref(roots);
 	return rc < 0 ? rc : 0;
 }
 
@@ -782,7 +484,7 @@ static const struct param_def framework_params[] = {
 };
 static const char *const framework_folders_vars[] = { "worst_path", "worst_count", "worst_top", "worst_top_count", "limit", "temp_path", "webconfig", "versions", NULL };
 const struct check_def check_def_framework_folders = {
-	"framework_folders", framework_folders, framework_params, framework_folders_vars,
+	"framework_folders", framework_folders, framework_params, framework_folders_vars, 0,
 };
 
 /* ---- finding: junctions on the writer's paths -------------------------- */
@@ -793,7 +495,7 @@ static const char *const default_junction_paths[] = {
 };
 
 struct jn_check {
-	struct scan *s;
+	const struct evidence *ev;
 	struct result *res;
 	json_t *seen;                    /* object used as a set of paths */
 	json_t *paths, *targets;
@@ -814,7 +516,7 @@ static void jn_one(struct jn_check *c, const char *path)
 		return;
 	json_object_set_new(c->seen, path, json_true());
 	err_init(&e2);
-	rc = fs_stat(c->s->fs, path, &st, &e2);
+	rc = fs_stat(c->ev->fs, path, &st, &e2);
 	if (rc < 0) {
 		if (c->errors++ == 0) {
 			c->first_error = e2;
@@ -825,12 +527,12 @@ static void jn_one(struct jn_check *c, const char *path)
 	if (rc == 0 || !st.is_reparse)
 		return;
 	/* other reparse tags (dedup, WOF, cloud files) do not redirect a path */
-	if (fs_info(c->s->fs)->kind == FS_NTFS &&
+	if (fs_info(c->ev->fs)->kind == FS_NTFS &&
 	    st.reparse_tag != FS_REPARSE_MOUNT_POINT && st.reparse_tag != FS_REPARSE_SYMLINK)
 		return;
 	target[0] = '\0';
 	err_init(&e2);
-	if (fs_reparse_target(c->s->fs, path, target, sizeof(target), &e2) != 1)
+	if (fs_reparse_target(c->ev->fs, path, target, sizeof(target), &e2) != 1)
 		snprintf(target, sizeof(target), "(unknown)");
 	o = json_object();
 	json_object_set_new(o, "kind", json_string("junction"));
@@ -844,7 +546,7 @@ static void jn_one(struct jn_check *c, const char *path)
 	json_array_append_new(c->targets, json_string(target));
 }
 
-static int winsxs_junction(struct scan *s, const struct rule *r,
+static int winsxs_junction(const struct evidence *ev, const struct rule *r,
 			   struct result *res, struct err *err)
 {
 	struct jn_check c;
@@ -853,7 +555,7 @@ static int winsxs_junction(struct scan *s, const struct rule *r,
 	char joined[1024] = "";
 
 	memset(&c, 0, sizeof(c));
-	c.s = s;
+	c.ev = ev;
 	c.res = res;
 	c.seen = json_object();
 	c.paths = json_array();
@@ -873,7 +575,7 @@ static int winsxs_junction(struct scan *s, const struct rule *r,
 		size_t k, n;
 
 		err_init(&e2);
-		if (!raw || !(p = vol_path(s, raw, pbuf, sizeof(pbuf), &e2)))
+		if (!raw || !(p = vol_path(ev, raw, pbuf, sizeof(pbuf), &e2)))
 			continue;
 		/* each folder on the way: a moved "Windows" breaks WinSxS too */
 		n = strlen(p);
@@ -915,5 +617,5 @@ static const struct param_def junction_params[] = {
 };
 static const char *const winsxs_junction_vars[] = { "path", "target", "count", "paths", NULL };
 const struct check_def check_def_winsxs_junction = {
-	"winsxs_junction", winsxs_junction, junction_params, winsxs_junction_vars,
+	"winsxs_junction", winsxs_junction, junction_params, winsxs_junction_vars, 0,
 };

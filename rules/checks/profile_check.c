@@ -39,7 +39,7 @@ static char target_drive(const char *t)
 
 /* Where the volume of drive letter d is: fills o with target_volume_in_image
  * (true / false / null) and the reason. */
-static void locate_volume(struct scan *s, char d, char sysdrive, json_t *o)
+static void locate_volume(const struct evidence *ev, char d, char sysdrive, json_t *o)
 {
 	struct registry *reg = NULL;
 	struct hive *sys = NULL;
@@ -57,12 +57,12 @@ static void locate_volume(struct scan *s, char d, char sysdrive, json_t *o)
 	} else if (d == sysdrive) {
 		in = 1;
 		snprintf(why, sizeof(why), "%c: is the Windows volume", d);
-	} else if (!s->img) {
+	} else if (!ev->img) {
 		snprintf(why, sizeof(why), "%s", "a directory source has no partition table to look in");
-	} else if (strcmp(s->vt.scheme, "none") == 0) {
+	} else if (strcmp(ev->vt.scheme, "none") == 0) {
 		in = 0;
 		snprintf(why, sizeof(why), "the image holds one bare volume, the Windows volume: %c: is not in it", d);
-	} else if (registry_get(s, &reg, &e) < 0 || registry_system(reg, &sys, &e) < 0 ||
+	} else if (registry_get(ev, &reg, &e) < 0 || registry_system(reg, &sys, &e) < 0 ||
 		   hive_key(sys, "MountedDevices", &k, &e) != 1) {
 		snprintf(why, sizeof(why), "%s", "SYSTEM\\MountedDevices could not be read");
 	} else {
@@ -74,8 +74,8 @@ static void locate_volume(struct scan *s, char d, char sysdrive, json_t *o)
 			uint64_t off = le64(v.data + 4);
 
 			in = 0;
-			for (i = 0; i < s->vt.count; i++)
-				if (s->vt.v[i].offset == off && strcmp(s->vt.scheme, "mbr") == 0)
+			for (i = 0; i < ev->vt.count; i++)
+				if (ev->vt.v[i].offset == off && strcmp(ev->vt.scheme, "mbr") == 0)
 					in = 1;
 			snprintf(why, sizeof(why), "MountedDevices: %c: is the MBR partition at byte %llu of disk 0x%08x; "
 				 "%s", d, (unsigned long long)off, (unsigned)le32(v.data),
@@ -85,8 +85,8 @@ static void locate_volume(struct scan *s, char d, char sysdrive, json_t *o)
 
 			gpt_guid_format(v.data + 8, guid);
 			in = 0;
-			for (i = 0; i < s->vt.count; i++)
-				if (strcasecmp(s->vt.v[i].guid, guid) == 0)
+			for (i = 0; i < ev->vt.count; i++)
+				if (strcasecmp(ev->vt.v[i].guid, guid) == 0)
 					in = 1;
 			snprintf(why, sizeof(why), "MountedDevices: %c: is the GPT partition {%s}; %s", d, guid,
 				 in ? "this image holds it" : "this image does not hold it");
@@ -102,7 +102,7 @@ static void locate_volume(struct scan *s, char d, char sysdrive, json_t *o)
 	json_object_set_new(o, "target_volume", json_string(why));
 }
 
-static int profile_junction(struct scan *s, const struct rule *r, struct result *res,
+static int profile_junction(const struct evidence *ev, const struct rule *r, struct result *res,
 			    struct err *err)
 {
 	json_t *paths = rule_param(r, "paths"), *plist = json_array(), *tlist = json_array();
@@ -115,7 +115,7 @@ static int profile_junction(struct scan *s, const struct rule *r, struct result 
 
 	err_init(&first);
 	err_init(&e);
-	if (registry_get(s, &reg, &e) == 0 && isalpha((unsigned char)reg->systemroot[0]) &&
+	if (registry_get(ev, &reg, &e) == 0 && isalpha((unsigned char)reg->systemroot[0]) &&
 	    reg->systemroot[1] == ':')
 		sysdrive = (char)toupper((unsigned char)reg->systemroot[0]);
 	n = json_is_array(paths) ? json_array_size(paths) : 2;
@@ -130,7 +130,7 @@ static int profile_junction(struct scan *s, const struct rule *r, struct result 
 		if (!p || strlen(p) > LIMIT_PATH_LEN)
 			continue;
 		err_init(&e);
-		rc = fs_stat(s->fs, p, &st, &e);
+		rc = fs_stat(ev->fs, p, &st, &e);
 		if (rc < 0) {
 			if (!errors++) {
 				first = e;
@@ -141,11 +141,11 @@ static int profile_junction(struct scan *s, const struct rule *r, struct result 
 		if (rc == 0 || !st.is_reparse)
 			continue;
 		/* dedup, WOF and cloud-file reparse points do not redirect */
-		if (fs_info(s->fs)->kind == FS_NTFS && st.reparse_tag != FS_REPARSE_MOUNT_POINT &&
+		if (fs_info(ev->fs)->kind == FS_NTFS && st.reparse_tag != FS_REPARSE_MOUNT_POINT &&
 		    st.reparse_tag != FS_REPARSE_SYMLINK)
 			continue;
 		err_init(&e);
-		if (fs_reparse_target(s->fs, p, target, sizeof(target), &e) != 1)
+		if (fs_reparse_target(ev->fs, p, target, sizeof(target), &e) != 1)
 			snprintf(target, sizeof(target), "(unknown)");
 		o = json_pack("{s:s, s:s, s:s, s:s}", "kind", "junction", "path", p,
 			      "type", st.reparse_tag == FS_REPARSE_MOUNT_POINT ? "junction" : "symlink",
@@ -153,7 +153,7 @@ static int profile_junction(struct scan *s, const struct rule *r, struct result 
 		if (!o)
 			continue;
 		json_object_set_new(o, "reparse_tag", json_sprintf("0x%08x", (unsigned)st.reparse_tag));
-		locate_volume(s, target_drive(target), sysdrive, o);
+		locate_volume(ev, target_drive(target), sysdrive, o);
 		json_array_append_new(res->evidence, o);
 		snprintf(link, sizeof(link), "%c:\\%s", sysdrive, p);
 		json_array_append_new(plist, json_string(p));
@@ -189,5 +189,5 @@ static const struct param_def profile_params[] = {
 
 static const char *const profile_junction_vars[] = { "path", "target", "link", "count", "paths", NULL };
 const struct check_def check_def_profile_junction = {
-	"profile_junction", profile_junction, profile_params, profile_junction_vars,
+	"profile_junction", profile_junction, profile_params, profile_junction_vars, 0,
 };

@@ -49,10 +49,10 @@ static const char *const writer_default[] = {
 /* ---- shared helpers ------------------------------------------------------ */
 
 /* The hives a check needs; <0 with the hive's one-line error. */
-static int open_system(struct scan *s, struct registry **reg, struct hive **sys,
+static int open_system(const struct evidence *ev, struct registry **reg, struct hive **sys,
 		       struct err *err)
 {
-	int rc = registry_get(s, reg, err);
+	int rc = registry_get(ev, reg, err);
 
 	if (rc < 0)
 		return rc;
@@ -281,7 +281,7 @@ static int diff_json(const struct secdesc *expected, const struct secdesc *actua
 
 /* ---- cause 3: CryptSvc / EventSystem descriptors -------------------------- */
 
-static int service_descriptors(struct scan *s, const struct rule *r,
+static int service_descriptors(const struct evidence *ev, const struct rule *r,
 			       struct result *res, struct err *err)
 {
 	static const char *const def_services[] = { "CryptSvc", "EventSystem", NULL };
@@ -306,7 +306,7 @@ static int service_descriptors(struct scan *s, const struct rule *r,
 		err_wrap(err, "expected_sddl");
 		goto out;
 	}
-	if ((rc = open_system(s, &reg, &sys, err)) < 0)
+	if ((rc = open_system(ev, &reg, &sys, err)) < 0)
 		goto out;
 	count = json_is_array(services) ? json_array_size(services) : 2;
 	for (i = 0; i < count; i++) {
@@ -316,7 +316,7 @@ static int service_descriptors(struct scan *s, const struct rule *r,
 		const struct secdesc *judged = &exp;
 		char path[400], *sddl = NULL;
 		struct svc sv;
-		json_t *ev, *diff = NULL;
+		json_t *item, *diff = NULL;
 		int is_broken;
 
 		if (!name)
@@ -326,23 +326,23 @@ static int service_descriptors(struct scan *s, const struct rule *r,
 			goto out;
 		if (rc == 0) {
 			snprintf(path, sizeof(path), "%s\\Services\\%s", reg->control_set, name);
-			ev = ev_registry(&reg->system, path);
-			json_object_set_new(ev, "service", json_string(name));
-			json_object_set_new(ev, "exists", json_false());
-			json_object_set_new(ev, "note", json_string("service not installed (see cause2)"));
-			json_array_append_new(res->evidence, ev);
+			item = ev_registry(&reg->system, path);
+			json_object_set_new(item, "service", json_string(name));
+			json_object_set_new(item, "exists", json_false());
+			json_object_set_new(item, "note", json_string("service not installed (see cause2)"));
+			json_array_append_new(res->evidence, item);
 			continue;
 		}
 		snprintf(path, sizeof(path), "%s\\Security", sv.key);
-		ev = ev_registry(&reg->system, path);
-		json_object_set_new(ev, "value", json_string("Security"));
-		json_object_set_new(ev, "service", json_string(sv.name));
+		item = ev_registry(&reg->system, path);
+		json_object_set_new(item, "value", json_string("Security"));
+		json_object_set_new(item, "service", json_string(sv.name));
 		memset(&actual, 0, sizeof(actual));
 		if (sv.sd_error[0]) {
-			json_object_set_new(ev, "error", json_string(sv.sd_error));
+			json_object_set_new(item, "error", json_string(sv.sd_error));
 			if (!undecodable++)
 				snprintf(first_bad, sizeof(first_bad), "%s: %s", sv.name, sv.sd_error);
-			json_array_append_new(res->evidence, ev);
+			json_array_append_new(res->evidence, item);
 			svc_release(&sv);
 			continue;
 		}
@@ -355,14 +355,14 @@ static int service_descriptors(struct scan *s, const struct rule *r,
 				 * would not use this descriptor either */
 				const int invalid = e.code == -E_CORRUPT;
 
-				json_object_set_new(ev, "error", json_string(e.msg));
-				json_object_set_new(ev, "size", json_integer((json_int_t)sv.sd_len));
+				json_object_set_new(item, "error", json_string(e.msg));
+				json_object_set_new(item, "size", json_integer((json_int_t)sv.sd_len));
 				if (e.code == -E_CORRUPT) {
-					json_object_set_new(ev, "sddl", json_null());
-					json_object_set_new(ev, "expected", json_string(expected_sddl));
-					json_object_set_new(ev, "verdict", json_string(INVALID_VERDICT));
-					json_object_set_new(ev, "note", json_string(INVALID_NOTE));
-					json_array_append_new(res->evidence, ev);
+					json_object_set_new(item, "sddl", json_null());
+					json_object_set_new(item, "expected", json_string(expected_sddl));
+					json_object_set_new(item, "verdict", json_string(INVALID_VERDICT));
+					json_object_set_new(item, "note", json_string(INVALID_NOTE));
+					json_array_append_new(res->evidence, item);
 					json_array_append_new(broken, json_string(sv.name));
 					join_add(names, sizeof(names), sv.name, &nbroken);
 					secdesc_release(&actual);
@@ -373,7 +373,7 @@ static int service_descriptors(struct scan *s, const struct rule *r,
 					snprintf(first_bad, sizeof(first_bad), "%.100s: Security: %s%.400s", sv.name,
 						 invalid ? "invalid descriptor (the SCM would refuse it): " : "",
 						 e.msg);
-				json_array_append_new(res->evidence, ev);
+				json_array_append_new(res->evidence, item);
 				secdesc_release(&actual);
 				svc_release(&sv);
 				continue;
@@ -381,28 +381,28 @@ static int service_descriptors(struct scan *s, const struct rule *r,
 			judged = &actual;
 			err_init(&e);
 			if (sddl_encode(&actual, SDDL_RIGHTS_SERVICE, &sddl, &e) == 0)
-				json_object_set_new(ev, "sddl", json_string(sddl));
+				json_object_set_new(item, "sddl", json_string(sddl));
 			else
-				json_object_set_new(ev, "sddl_error", json_string(e.msg));
+				json_object_set_new(item, "sddl_error", json_string(e.msg));
 			free(sddl);
 		} else {
-			json_object_set_new(ev, "sddl", json_null());
-			json_object_set_new(ev, "note", json_string(sv.sd_state == SVC_SD_STUB ?
+			json_object_set_new(item, "sddl", json_null());
+			json_object_set_new(item, "note", json_string(sv.sd_state == SVC_SD_STUB ?
 				"the value is the 5-byte stub 00 00 0e 00 01: no descriptor, so the SCM default applies" :
 				"no Security value: the SCM default descriptor applies"));
 		}
-		json_object_set_new(ev, "expected", json_string(expected_sddl));
+		json_object_set_new(item, "expected", json_string(expected_sddl));
 		rc = diff_json(&exp, judged, &diff, err);
 		if (rc < 0) {
-			json_decref(ev);
+			json_decref(item);
 			secdesc_release(&actual);
 			svc_release(&sv);
 			goto out;
 		}
-		json_object_set_new(ev, "diff", diff);
-		is_broken = judge(judged, &ns, ev);
-		json_object_set_new(ev, "verdict", json_string(is_broken ? "broken" : "ok"));
-		json_array_append_new(res->evidence, ev);
+		json_object_set_new(item, "diff", diff);
+		is_broken = judge(judged, &ns, item);
+		json_object_set_new(item, "verdict", json_string(is_broken ? "broken" : "ok"));
+		json_array_append_new(res->evidence, item);
 		if (is_broken) {
 			json_array_append_new(broken, json_string(sv.name));
 			join_add(names, sizeof(names), sv.name, &nbroken);
@@ -568,7 +568,7 @@ static int blocks_one(void *ctx, struct svc *sv)
 	return 0;
 }
 
-static int sd_blocks_writer(struct scan *s, const struct rule *r,
+static int sd_blocks_writer(const struct evidence *ev, const struct rule *r,
 			    struct result *res, struct err *err)
 {
 	struct blocks_ctx c;
@@ -602,7 +602,7 @@ static int sd_blocks_writer(struct scan *s, const struct rule *r,
 	}
 	c.append = app.dacl.aces[0];
 	c.have_append = 1;
-	if ((rc = open_system(s, &c.reg, &sys, err)) < 0)
+	if ((rc = open_system(ev, &c.reg, &sys, err)) < 0)
 		goto out;
 	rc = svc_foreach(sys, c.reg->control_set, blocks_one, &c, NULL, err);
 	if (rc < 0)
@@ -641,7 +641,7 @@ out:
 /* ---- cause 2: can the services run? ---------------------------------------- */
 
 struct run_ctx {
-	struct scan *s;
+	const struct evidence *ev;
 	const struct rule *r;
 	struct registry *reg;
 	struct hive *sys;
@@ -774,7 +774,7 @@ static int eval_service(struct run_ctx *c, const char *name, unsigned depth,
 static int eval_config(struct run_ctx *c, struct svc *sv, json_t *ev,
 		       json_t *problems, struct err *err)
 {
-	const char *sysroot = scan_system_root(c->s);
+	const char *sysroot = evidence_system_root(c->ev);
 	struct svc_bin b;
 	char group[256];
 	int rc, svchost;
@@ -818,7 +818,7 @@ static int eval_config(struct run_ctx *c, struct svc *sv, json_t *ev,
 		}
 		return 0;
 	}
-	rc = svc_bin_check_scan(c->s, sv->image_path, &b, err);
+	rc = svc_bin_check_scan(c->ev, sv->image_path, &b, err);
 	if (rc < 0)
 		return rc;
 	bin_json(ev, "image", &b);
@@ -835,7 +835,7 @@ static int eval_config(struct run_ctx *c, struct svc *sv, json_t *ev,
 		fixf(c, "restore the value " HKLM_SERVICES "%s\\Parameters\\ServiceDll (from a healthy server of the same Windows version)",
 		     sv->name);
 	} else {
-		rc = svc_bin_check_scan(c->s, sv->service_dll, &b, err);
+		rc = svc_bin_check_scan(c->ev, sv->service_dll, &b, err);
 		if (rc < 0)
 			return rc;
 		bin_json(ev, "dll", &b);
@@ -1007,7 +1007,7 @@ static void diag_evidence(struct run_ctx *c)
 	json_array_append_new(c->evidence, ev);
 }
 
-static int services_running(struct scan *s, const struct rule *r,
+static int services_running(const struct evidence *ev, const struct rule *r,
 			    struct result *res, struct err *err)
 {
 	static const char *const def_services[] = { "CryptSvc", "EventSystem", "VSS", "swprv", NULL };
@@ -1018,13 +1018,13 @@ static int services_running(struct scan *s, const struct rule *r,
 	int rc;
 
 	memset(&c, 0, sizeof(c));
-	c.s = s;
+	c.ev = ev;
 	c.r = r;
 	c.svchost_state = -1;
 	c.seen = json_object();
 	c.fixes = json_array();
 	c.evidence = res->evidence;
-	if ((rc = open_system(s, &c.reg, &c.sys, err)) < 0)
+	if ((rc = open_system(ev, &c.reg, &c.sys, err)) < 0)
 		goto out;
 	count = json_is_array(services) ? json_array_size(services) : 4;
 	for (i = 0; i < count; i++) {
@@ -1065,7 +1065,7 @@ out:
 /* ---- service-binary-missing --------------------------------------------- */
 
 struct bin_ctx {
-	struct scan *s;
+	const struct evidence *ev;
 	struct registry *reg;
 	struct result *res;
 	json_t *service, *binary;
@@ -1082,7 +1082,7 @@ static int bin_value(struct bin_ctx *c, struct svc *sv, const char *value_name,
 	struct svc_bin b;
 	char path[400];
 	json_t *ev;
-	int rc = svc_bin_check_scan(c->s, value, &b, c->err);
+	int rc = svc_bin_check_scan(c->ev, value, &b, c->err);
 
 	if (rc < 0)
 		return err_wrap(c->err, "service '%s'", sv->name);
@@ -1148,7 +1148,7 @@ static int bin_one(void *ctx, struct svc *sv)
 	return rc;
 }
 
-static int binary_missing(struct scan *s, const struct rule *r,
+static int binary_missing(const struct evidence *ev, const struct rule *r,
 			  struct result *res, struct err *err)
 {
 	struct bin_ctx c;
@@ -1160,12 +1160,12 @@ static int binary_missing(struct scan *s, const struct rule *r,
 
 	(void)r;
 	memset(&c, 0, sizeof(c));
-	c.s = s;
+	c.ev = ev;
 	c.res = res;
 	c.err = err;
 	c.service = json_array();
 	c.binary = json_array();
-	if ((rc = open_system(s, &c.reg, &sys, err)) < 0)
+	if ((rc = open_system(ev, &c.reg, &sys, err)) < 0)
 		goto out;
 	rc = svc_foreach(sys, c.reg->control_set, bin_one, &c, &unreadable, err);
 	if (rc < 0)
@@ -1196,7 +1196,7 @@ out:
 
 /* ---- vss-access-control ---------------------------------------------------- */
 
-static int vss_access_control(struct scan *s, const struct rule *r,
+static int vss_access_control(const struct evidence *ev, const struct rule *r,
 			      struct result *res, struct err *err)
 {
 	static const char *const def_accounts[] = { "NT Authority\\NetworkService", NULL };
@@ -1206,17 +1206,17 @@ static int vss_access_control(struct scan *s, const struct rule *r,
 	struct hkey *k = NULL;
 	char path[128], names[512] = "";
 	size_t i, count, n = 0;
-	json_t *ev;
+	json_t *item;
 	int rc;
 
-	if ((rc = open_system(s, &reg, &sys, err)) < 0)
+	if ((rc = open_system(ev, &reg, &sys, err)) < 0)
 		return rc;
 	snprintf(path, sizeof(path), "%s\\Services\\VSS\\VssAccessControl", reg->control_set);
 	rc = hive_key(sys, path, &k, err);
 	if (rc < 0)
 		return err_wrap(err, "%s", path);
-	ev = ev_registry(&reg->system, path);
-	json_object_set_new(ev, "exists", json_boolean(rc == 1));
+	item = ev_registry(&reg->system, path);
+	json_object_set_new(item, "exists", json_boolean(rc == 1));
 	values = json_object();
 	missing = json_array();
 	count = json_is_array(accounts) ? json_array_size(accounts) : 1;
@@ -1244,10 +1244,10 @@ static int vss_access_control(struct scan *s, const struct rule *r,
 		}
 	}
 	hkey_free(k);
-	json_object_set_new(ev, "values", values);
+	json_object_set_new(item, "values", values);
 	if (n)
-		json_object_set_new(ev, "not_granted", json_incref(missing));
-	json_array_append_new(res->evidence, ev);
+		json_object_set_new(item, "not_granted", json_incref(missing));
+	json_array_append_new(res->evidence, item);
 	join_finish(names, sizeof(names), n);
 	json_object_set_new(res->vars, "account", json_string(names));
 	json_object_set_new(res->vars, "accounts", missing);
@@ -1280,23 +1280,23 @@ static int read_subscription(void *ctx, struct hkey *sub, const char *name)
 	return hkey_foreach_value(sub, count_value, &sc->values, &e) < 0 ? 0 : 0;
 }
 
-static int win2003(struct scan *s, const struct rule *r, struct result *res,
+static int win2003(const struct evidence *ev, const struct rule *r, struct result *res,
 		   struct err *err)
 {
 	struct registry *reg = NULL;
 	struct hive *sw = NULL;
-	json_t *ev;
+	json_t *item;
 	int rc;
 
 	(void)r;
-	if ((rc = registry_get(s, &reg, err)) < 0 ||
+	if ((rc = registry_get(ev, &reg, err)) < 0 ||
 	    (rc = registry_software(reg, &sw, err)) < 0)
 		return rc;
-	ev = ev_registry(&reg->software, "Microsoft\\Windows NT\\CurrentVersion");
-	json_object_set_new(ev, "product_name", json_string(reg->product_name));
-	json_object_set_new(ev, "current_version", json_string(reg->current_version));
-	json_object_set_new(ev, "build", json_string(reg->build));
-	json_array_append_new(res->evidence, ev);
+	item = ev_registry(&reg->software, "Microsoft\\Windows NT\\CurrentVersion");
+	json_object_set_new(item, "product_name", json_string(reg->product_name));
+	json_object_set_new(item, "current_version", json_string(reg->current_version));
+	json_object_set_new(item, "build", json_string(reg->build));
+	json_array_append_new(res->evidence, item);
 	json_object_set_new(res->vars, "product", json_string(reg->product_name[0] ?
 							      reg->product_name : "Windows Server 2003"));
 	if (!reg->current_version[0])
@@ -1306,7 +1306,7 @@ static int win2003(struct scan *s, const struct rule *r, struct result *res,
 		return 0;
 	}
 	res->status = STATUS_PRESENT;
-	json_object_set_new(ev, "note", json_string("Windows Server 2003: causes 1-4 do not apply (KB 940184)"));
+	json_object_set_new(item, "note", json_string("Windows Server 2003: causes 1-4 do not apply (KB 940184)"));
 	{
 		struct hkey *k = NULL;
 		struct subs_ctx sc;
@@ -1314,19 +1314,19 @@ static int win2003(struct scan *s, const struct rule *r, struct result *res,
 
 		memset(&sc, 0, sizeof(sc));
 		err_init(&e);
-		ev = ev_registry(&reg->software, SUBSCRIPTIONS_KEY);
+		item = ev_registry(&reg->software, SUBSCRIPTIONS_KEY);
 		rc = hive_key(sw, SUBSCRIPTIONS_KEY, &k, &e);
-		json_object_set_new(ev, "exists", rc == 1 ? json_true() : rc == 0 ? json_false() : json_null());
+		json_object_set_new(item, "exists", rc == 1 ? json_true() : rc == 0 ? json_false() : json_null());
 		if (rc == 1) {
 			rc = hkey_foreach_subkey(k, read_subscription, &sc, &e);
-			json_object_set_new(ev, "subscriptions", json_integer(sc.subs));
-			json_object_set_new(ev, "values", json_integer(sc.values));
-			json_object_set_new(ev, "readable", json_boolean(rc >= 0));
+			json_object_set_new(item, "subscriptions", json_integer(sc.subs));
+			json_object_set_new(item, "values", json_integer(sc.values));
+			json_object_set_new(item, "readable", json_boolean(rc >= 0));
 		}
 		if (rc < 0)
-			json_object_set_new(ev, "error", json_string(e.msg));
+			json_object_set_new(item, "error", json_string(e.msg));
 		hkey_free(k);
-		json_array_append_new(res->evidence, ev);
+		json_array_append_new(res->evidence, item);
 	}
 	return 0;
 }
@@ -1366,7 +1366,7 @@ static json_t *hive_json(const struct reg_hive_info *hi)
 	return ev;
 }
 
-static int hive_state(struct scan *s, const struct rule *r, struct result *res,
+static int hive_state(const struct evidence *ev, const struct rule *r, struct result *res,
 		      struct err *err)
 {
 	const struct reg_hive_info *his[2];
@@ -1376,7 +1376,7 @@ static int hive_state(struct scan *s, const struct rule *r, struct result *res,
 	int rc;
 
 	(void)r;
-	if ((rc = registry_get(s, &reg, err)) < 0)
+	if ((rc = registry_get(ev, &reg, err)) < 0)
 		return rc;
 	his[0] = &reg->system;
 	his[1] = &reg->software;
@@ -1446,29 +1446,29 @@ static const struct param_def no_params[] = {
 
 static const char *const services_running_vars[] = { "broken_services", "service", "fix", NULL };
 const struct check_def check_def_services_running = {
-	"services_running", services_running, running_params, services_running_vars,
+	"services_running", services_running, running_params, services_running_vars, 0,
 };
 static const char *const service_descriptors_vars[] = { "service", "broken_services", "expected_sddl", NULL };
 const struct check_def check_def_service_descriptors = {
-	"service_descriptors", service_descriptors, descriptor_params, service_descriptors_vars,
+	"service_descriptors", service_descriptors, descriptor_params, service_descriptors_vars, 0,
 };
 static const char *const service_sd_blocks_writer_vars[] = { "service", "fixed_sddl", "count", "services", NULL };
 const struct check_def check_def_service_sd_blocks_writer = {
-	"service_sd_blocks_writer", sd_blocks_writer, blocks_params, service_sd_blocks_writer_vars,
+	"service_sd_blocks_writer", sd_blocks_writer, blocks_params, service_sd_blocks_writer_vars, 0,
 };
 static const char *const service_binary_missing_vars[] = { "service", "binary", "count", "services", NULL };
 const struct check_def check_def_service_binary_missing = {
-	"service_binary_missing", binary_missing, no_params, service_binary_missing_vars,
+	"service_binary_missing", binary_missing, no_params, service_binary_missing_vars, 0,
 };
 static const char *const vss_access_control_vars[] = { "account", "accounts", NULL };
 const struct check_def check_def_vss_access_control = {
-	"vss_access_control", vss_access_control, vssacl_params, vss_access_control_vars,
+	"vss_access_control", vss_access_control, vssacl_params, vss_access_control_vars, 0,
 };
 static const char *const win2003_vars[] = { "product", NULL };
 const struct check_def check_def_win2003 = {
-	"win2003", win2003, no_params, win2003_vars,
+	"win2003", win2003, no_params, win2003_vars, 0,
 };
 static const char *const hive_state_vars[] = { "hives", "view", NULL };
 const struct check_def check_def_hive_state = {
-	"hive_state", hive_state, no_params, hive_state_vars,
+	"hive_state", hive_state, no_params, hive_state_vars, 0,
 };

@@ -62,7 +62,7 @@ static const char *str_of(json_t *o, const char *k, const char *def)
 /* One code's search over every source: the event items go to items, the
  * matches are returned (>= 0); *read_any / *failed count the sources whose
  * log could / could not be read. */
-static int collect_code(struct scan *s, json_t *sources, const char *code,
+static int collect_code(const struct evidence *ev, json_t *sources, const char *code,
 			const char *label, json_t *items, int *read_any,
 			int *failed, struct err *last)
 {
@@ -84,7 +84,7 @@ static int collect_code(struct scan *s, json_t *sources, const char *code,
 		json_object_set_new(spec, "text_contains", json_string(code));
 		json_object_set_new(spec, "label", json_string(label));
 		err_init(&e);
-		n = events_collect(s, spec, items, &e);
+		n = events_collect(ev, spec, items, &e);
 		json_decref(spec);
 		if (n < 0) {
 			(*failed)++;
@@ -115,7 +115,7 @@ static void span_of(json_t *items, char *first, char *last, size_t size)
 	}
 }
 
-static int writer_errors(struct scan *s, const struct rule *r, struct result *res,
+static int writer_errors(const struct evidence *ev, const struct rule *r, struct result *res,
 			 struct err *err)
 {
 	json_t *codes = rule_param(r, "codes"), *sources = rule_param(r, "sources");
@@ -158,7 +158,7 @@ static int writer_errors(struct scan *s, const struct rule *r, struct result *re
 		}
 		items = json_array();
 		snprintf(label, sizeof(label), "%s%s%s", code, name[0] ? " " : "", name);
-		n = collect_code(s, sources, code, label, items, &read_any, &failed, &last);
+		n = collect_code(ev, sources, code, label, items, &read_any, &failed, &last);
 		if (n <= 0) {
 			json_decref(items);
 			continue;
@@ -226,5 +226,5 @@ static const struct param_def writer_error_params[] = {
 
 static const char *const writer_errors_vars[] = { "code", "codes", "count", "kb", "meaning", "name", "see", NULL };
 const struct check_def check_def_writer_errors = {
-	"writer_errors", writer_errors, writer_error_params, writer_errors_vars,
+	"writer_errors", writer_errors, writer_error_params, writer_errors_vars, 0,
 };

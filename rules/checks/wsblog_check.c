@@ -11,7 +11,7 @@
 #include "limits.h"
 #include "wsblogs.h"
 
-static int wsb_logs(struct scan *s, const struct rule *r, struct result *res, struct err *err)
+static int wsb_logs(const struct evidence *ev, const struct rule *r, struct result *res, struct err *err)
 {
 	const struct wsblogs *w;
 	json_t *proves = json_array(), *e, *sum;
@@ -20,7 +20,7 @@ static int wsb_logs(struct scan *s, const struct rule *r, struct result *res, st
 	int rc;
 
 	(void)r;
-	rc = wsblogs_get(s, &w, err);
+	rc = wsblogs_get(ev, &w, err);
 	if (rc < 0) {
 		json_decref(proves);
 		return rc;
@@ -84,5 +84,5 @@ static const struct param_def wsb_params[] = {
 
 static const char *const wsb_logs_vars[] = { "count", "first", "proves", "finding", NULL };
 const struct check_def check_def_wsb_logs = {
-	"wsb_logs", wsb_logs, wsb_params, wsb_logs_vars,
+	"wsb_logs", wsb_logs, wsb_params, wsb_logs_vars, 0,
 };

@@ -153,11 +153,11 @@ static int exit_rank(int st)
 
 static void verbose_stats_to(FILE *f, const struct scan *s)
 {
-	if (s->img)
+	if (s->ev.img)
 		fprintf(f, "vssdoctor: '%s': read %llu bytes in %llu reads from a %llu-byte %s image; %llu ms\n",
-			s->source, (unsigned long long)image_bytes_read(s->img),
-			(unsigned long long)image_read_calls(s->img),
-			(unsigned long long)image_size(s->img), image_format(s->img),
+			s->source, (unsigned long long)image_bytes_read(s->ev.img),
+			(unsigned long long)image_read_calls(s->ev.img),
+			(unsigned long long)image_size(s->ev.img), image_format(s->ev.img),
 			(unsigned long long)s->t_total_ms);
 	else
 		fprintf(f, "vssdoctor: '%s': %llu ms\n", s->source,
@@ -233,7 +233,7 @@ static void scan_one(struct scan_batch *b, struct scan_job *j)
 		json_t *doc = NULL;
 
 		err_init(&err);
-		if (baseline_collect(s, &doc, &err) < 0 ||
+		if (baseline_collect(&s->ev, &doc, &err) < 0 ||
 		    baseline_save(o->save_baseline, doc, &err) < 0) {
 			fprintf(errf, "vssdoctor: --save-baseline: %s\n", err.msg);
 			j->failed = 1;
@@ -424,7 +424,7 @@ int cli_main_scan(int argc, char **argv)
 		json_t *doc = NULL;
 
 		err_init(&err);
-		if (baseline_load(o.baseline, &doc, &err) < 0) {
+		if (evidence_baseline_load(o.baseline, &doc, &err) < 0) {
 			fprintf(stderr, "vssdoctor: --baseline: %s\n", err.msg);
 			return 2;
 		}

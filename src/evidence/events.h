@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "scan.h"
+#include "evidence.h"
 
 /* Evidence for one of a rule's "events" specs (rules/README.md): appends
  * grouped evidence objects (kind "event") to out and returns how many
@@ -18,7 +18,7 @@
  * why; the collector also adds one scan warning per missing log).  A spec
  * with "services" returns the failures after the last boot that no later
  * start repaired (see events_log_collect). */
-int events_collect(struct scan *s, json_t *spec, json_t *out, struct err *err);
+int events_collect(const struct evidence *ev, json_t *spec, json_t *out, struct err *err);
 
 /* Whether a rule's event spec may name this log ("Application", "System",
  * "CAPI2"): the rules loader refuses the others. */
@@ -26,9 +26,12 @@ int events_log_known(const char *log);
 
 /* scan --shadows: between these, scans whose log has the same bytes (a
  * shadow copy's and the live volume's, most often) share one index of it
- * instead of each indexing it again (event_checks.c). */
+ * instead of each indexing it again (event_logs.c). */
 void events_share_begin(void);
 void events_share_end(void);
+
+/* Free the logs and service names the collector keeps in c. */
+void event_logs_release(struct evidence_cache *c);
 
 /* ---- the log index (the collector, the tests and the fuzz target) ---- */
 

@@ -16,7 +16,10 @@
 
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "err.h"
+#include "evidence.h"
 #include "fs.h"
 
 #define FRAMEWORK_TOP_MAX 5   /* top-level subfolders kept, largest first */
@@ -66,5 +69,36 @@ int framework_count_version(struct framework_walk *w, const char *path,
 			    struct err *err);
 
 void framework_count_release(struct framework_count *c);
+
+/* ---- the collector (framework_scan.c) ---------------------------------- */
+
+/* What one walk of the Framework roots found, in the order the cause 4
+ * evidence lists it: for each root an absent/junction/not-a-folder item,
+ * or per version folder its junctions, its count item (kind "count",
+ * "limit": null for the judge to fill) and its CONFIG\Web.config item,
+ * the first LIMIT_EVIDENCE_ITEMS versions listed. */
+struct framework_scan {
+	json_t *roots;            /* the roots walked (array of strings) */
+	json_t *items;            /* evidence items, in order */
+	unsigned long versions;   /* version folders met */
+	unsigned long listed;     /* count items in items */
+	/* the version folder with the most folders */
+	char *worst_path, *worst_top, *worst_temp;
+	uint64_t worst_count, worst_top_count;
+	int worst_incomplete;
+	json_t *worst_ev;         /* its count item (in items when worst_listed) */
+	int worst_listed;
+	int rc;                   /* <0 when a count or a root failed: err says why */
+	struct err err;
+};
+
+/* The Framework folders under roots (an array of paths, %SystemRoot%
+ * allowed; NULL: the roots of this scan's last walk, else the defaults
+ * Framework and Framework64), walked once per scan and kept in ev's
+ * cache.  0 (*out borrowed until evidence_release; a failed walk is in
+ * (*out)->rc) or <0 (out of memory, no volume). */
+int framework_collect(const struct evidence *ev, json_t *roots,
+		      const struct framework_scan **out, struct err *err);
+void framework_scan_free(struct framework_scan *f);
 
 #endif

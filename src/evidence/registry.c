@@ -1224,20 +1224,20 @@ int registry_load_at(struct fs *fs, const char *windir, int replay,
 /* SystemRoot from the Boot\BCD of the image's other NTFS volumes (a
  * System Reserved partition), when neither SOFTWARE nor the Windows
  * volume gave it. */
-static void bcd_other_volumes(const struct scan *s, struct registry *reg)
+static void bcd_other_volumes(const struct evidence *ev, struct registry *reg)
 {
 	unsigned i;
 
-	for (i = 0; s->img && i < s->vt.count && !reg->have_systemroot; i++) {
-		const struct volume_info *v = &s->vt.v[i];
+	for (i = 0; ev->img && i < ev->vt.count && !reg->have_systemroot; i++) {
+		const struct volume_info *v = &ev->vt.v[i];
 		struct fs *fs = NULL;
 		char where[64];
 		struct err e;
 
-		if (v->fs != VOLUME_FS_NTFS || v->offset == s->vol.offset)
+		if (v->fs != VOLUME_FS_NTFS || v->offset == ev->vol.offset)
 			continue;
 		err_init(&e);
-		if (fs_open_ntfs(&fs, s->img, v->offset, v->size, &e) < 0)
+		if (fs_open_ntfs(&fs, ev->img, v->offset, v->size, &e) < 0)
 			continue;
 		snprintf(where, sizeof(where), "partition %d's Boot\\BCD", v->index);
 		load_bcd_root(fs, reg, where);
@@ -1245,28 +1245,22 @@ static void bcd_other_volumes(const struct scan *s, struct registry *reg)
 	}
 }
 
-static void registry_free_void(void *p)
+int registry_get(const struct evidence *ev, struct registry **out, struct err *err)
 {
-	registry_free(p);
-}
-
-int registry_get(struct scan *s, struct registry **out, struct err *err)
-{
-	struct registry *reg = scan_cache_get(s, "registry");
+	struct registry *reg = ev->cache->registry;
 	int rc;
 
 	if (reg) {
 		*out = reg;
 		return 0;
 	}
-	rc = registry_load_at(s->fs, scan_windir(s), !(s->opts && s->opts->no_replay),
+	rc = registry_load_at(ev->fs, evidence_windir(ev), !(ev->no_replay),
 			      &reg, err);
 	if (rc < 0)
 		return rc;
 	if (!reg->have_systemroot)
-		bcd_other_volumes(s, reg);
-	if (scan_cache_put(s, "registry", reg, registry_free_void) < 0)
-		return err_set(err, -E_LIMIT, "scan cache full (SCAN_CACHE_MAX)");
+		bcd_other_volumes(ev, reg);
+	ev->cache->registry = reg;
 	*out = reg;
 	return 0;
 }
@@ -1386,7 +1380,7 @@ int registry_windows_info_fs(struct fs *fs, json_t *out, struct err *err)
 	return 0;
 }
 
-void registry_fill_windows(struct scan *s)
+void registry_fill_windows(const struct evidence *ev)
 {
 	struct registry *reg = NULL;
 	struct err e;
@@ -1394,11 +1388,11 @@ void registry_fill_windows(struct scan *s)
 	json_t *w;
 
 	err_init(&e);
-	if (!s->fs || registry_get(s, &reg, &e) < 0) {
-		scan_warn(s, "registry: %s", e.msg);
+	if (!ev->fs || registry_get(ev, &reg, &e) < 0) {
+		evidence_warn(ev, "registry: %s", e.msg);
 		return;
 	}
 	json_array_foreach(reg->warnings, i, w)
-		scan_warn(s, "%s", json_string_value(w));
-	registry_windows_json(reg, s->windows);
+		evidence_warn(ev, "%s", json_string_value(w));
+	registry_windows_json(reg, ev->windows);
 }

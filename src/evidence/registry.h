@@ -23,7 +23,7 @@
 #include "fs.h"
 #include "limits.h"
 #include "mountdev.h"
-#include "scan.h"
+#include "evidence.h"
 
 /* ---- hives and keys (libregf adapter) ---------------------------------- */
 
@@ -205,7 +205,7 @@ int registry_system_root_at(struct fs *fs, const char *windir, char *buf,
 void registry_free(struct registry *reg);
 
 /* The scan's registry (loaded once, kept in the scan cache). */
-int registry_get(struct scan *s, struct registry **out, struct err *err);
+int registry_get(const struct evidence *ev, struct registry **out, struct err *err);
 
 /* The SYSTEM / SOFTWARE hive, or <0 with "hive SYSTEM: <why>" when it
  * is absent or could not be read.  Borrowed: valid until registry_free. */
@@ -223,6 +223,6 @@ void registry_windows_json(const struct registry *reg, json_t *out);
 /* Called once by scan_open() after the volume is mounted: fill s->windows
  * (product_name, current_version, build, control_set) and add warnings
  * (dirty hives, control sets that differ).  Never fails the scan. */
-void registry_fill_windows(struct scan *s);
+void registry_fill_windows(const struct evidence *ev);
 
 #endif

@@ -379,7 +379,7 @@ static void split_root(const char *systemroot, char *folder, size_t size,
 /* Look value up with the Windows folder folder on fs (drive letter
  * sysdrive); a path on another letter goes to that volume of s (none
  * when s is NULL). */
-static int bin_check(struct fs *fs, struct scan *s, const char *folder,
+static int bin_check(struct fs *fs, const struct evidence *ev, const char *folder,
 		     char sysdrive, const char *value, struct svc_bin *out,
 		     struct err *err)
 {
@@ -409,13 +409,13 @@ static int bin_check(struct fs *fs, struct scan *s, const char *folder,
 		struct fs *other = NULL;
 
 		out->drive = drive;
-		if (!s) {
+		if (!ev) {
 			out->state = SVC_BIN_UNCHECKED;
 			snprintf(out->why, sizeof(out->why), "on drive %c:, not the system volume", drive);
 			return 0;
 		}
 		err_init(&e);
-		rc = scan_volume_fs(s, drive, &other, &e);
+		rc = evidence_volume_fs(ev, drive, &other, &e);
 		if (rc <= 0) {
 			out->state = SVC_BIN_UNCHECKED;
 			snprintf(out->why, sizeof(out->why), "unknown: %.200s (drive %c:)", e.msg, drive);
@@ -469,16 +469,16 @@ int svc_bin_check(struct fs *fs, const char *systemroot, const char *value,
 	return bin_check(fs, NULL, folder, sysdrive, value, out, err);
 }
 
-int svc_bin_check_scan(struct scan *s, const char *value, struct svc_bin *out,
+int svc_bin_check_scan(const struct evidence *ev, const char *value, struct svc_bin *out,
 		       struct err *err)
 {
 	char folder[LIMIT_WINDIR_LEN], sysdrive;
 
-	split_root(scan_system_root(s), folder, sizeof(folder), &sysdrive);
+	split_root(evidence_system_root(ev), folder, sizeof(folder), &sysdrive);
 	/* the folder as it is on the volume ("WINNT"), whatever case
 	 * SystemRoot wrote it in */
-	snprintf(folder, sizeof(folder), "%s", scan_windir(s));
-	return bin_check(s->fs, s, folder, sysdrive, value, out, err);
+	snprintf(folder, sizeof(folder), "%s", evidence_windir(ev));
+	return bin_check(ev->fs, ev, folder, sysdrive, value, out, err);
 }
 
 int svc_svchost_group(const char *image_path, const char *systemroot,

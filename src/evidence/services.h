@@ -97,7 +97,7 @@ int svc_bin_check(struct fs *fs, const char *systemroot, const char *value,
  * volume of the image that has that letter (MountedDevices); when none
  * has, SVC_BIN_UNCHECKED with why "unknown: volume not in the image
  * (drive D:)", never SVC_BIN_MISSING. */
-int svc_bin_check_scan(struct scan *s, const char *value, struct svc_bin *out,
+int svc_bin_check_scan(const struct evidence *ev, const char *value, struct svc_bin *out,
 		       struct err *err);
 
 /* The svchost group named by -k in an svchost.exe command line into buf:

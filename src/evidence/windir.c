@@ -10,7 +10,7 @@
 
 #include "registry.h"
 
-#define HIVE_REL "\\" WINDIR_CONFIG "\\SYSTEM"
+#define HIVE_REL "\\" WINDIR_MARKER
 
 /* ---- finding the installation ------------------------------------------- */
 
@@ -88,7 +88,7 @@ int windir_find(struct fs *fs, char *folder, size_t size, unsigned *others,
 		return err_set(err, -E_NOMEM, "out of memory");
 	rc = windir_candidates(fs, l, err);
 	if (rc == 0 && l->count == 0 && l->truncated)
-		rc = err_set(err, -E_LIMIT, "the volume's root holds more than LIMIT_WINDIR_ROOT_DIRS (%u) folders, none of the first holds System32\\config\\SYSTEM",
+		rc = err_set(err, -E_LIMIT, "the volume's root holds more than LIMIT_WINDIR_ROOT_DIRS (%u) folders, none of the first holds " WINDIR_MARKER,
 			     LIMIT_WINDIR_ROOT_DIRS);
 	if (rc < 0 || l->count == 0) {
 		free(l);
@@ -165,46 +165,46 @@ int windir_expand(const char *folder, const char *path, char *out,
 	return 0;
 }
 
-const char *scan_windir(const struct scan *s)
+const char *evidence_windir(const struct evidence *ev)
 {
-	return s && s->windir[0] ? s->windir : "Windows";
+	return ev && ev->windir[0] ? ev->windir : "Windows";
 }
 
-const char *scan_system_root(const struct scan *s)
+const char *evidence_system_root(const struct evidence *ev)
 {
-	return s && s->system_root[0] ? s->system_root : "C:\\Windows";
+	return ev && ev->system_root[0] ? ev->system_root : "C:\\Windows";
 }
 
-int scan_windir_path(const struct scan *s, const char *rest, char *out,
+int evidence_windir_path(const struct evidence *ev, const char *rest, char *out,
 		     size_t size, struct err *err)
 {
-	int n = snprintf(out, size, "%s\\%s", scan_windir(s), rest);
+	int n = snprintf(out, size, "%s\\%s", evidence_windir(ev), rest);
 
 	if (n < 0 || (size_t)n >= size)
 		return err_set(err, -E_LIMIT, "'%s\\%s': path longer than %zu bytes",
-			       scan_windir(s), rest, size);
+			       evidence_windir(ev), rest, size);
 	return 0;
 }
 
 /* ---- after the registry is loaded --------------------------------------- */
 
 /* What a letter's volume is, for the report's drive_letters. */
-static json_t *letter_json(const struct scan *s, const struct mountdev *m)
+static json_t *letter_json(const struct evidence *ev, const struct mountdev *m)
 {
-	const struct volume_info *v = s->is_dir ? NULL : volume_by_letter(&s->vt, m->letter);
+	const struct volume_info *v = ev->is_dir ? NULL : volume_by_letter(&ev->vt, m->letter);
 	char what[96];
 
 	if (v && v->index == 0)
 		return json_string("the bare volume");
 	if (v)
 		return json_sprintf("partition %d", v->index);
-	if (m->letter == s->system_letter)
-		return json_string(s->is_dir ? "the directory" : "the Windows volume");
+	if (m->letter == ev->system_letter)
+		return json_string(ev->is_dir ? "the directory" : "the Windows volume");
 	mountdev_describe(m, what, sizeof(what));
 	return json_sprintf("not in the image (%s)", what);
 }
 
-void windir_settle(struct scan *s)
+void windir_settle(struct evidence *ev)
 {
 	struct registry *reg = NULL;
 	struct volume_info *mine = NULL;
@@ -212,65 +212,65 @@ void windir_settle(struct scan *s)
 	struct err e;
 	unsigned i;
 
-	if (!s->fs)
+	if (!ev->fs)
 		return;
-	if (!s->windir[0])
-		snprintf(s->windir, sizeof(s->windir), "Windows");
+	if (!ev->windir[0])
+		snprintf(ev->windir, sizeof(ev->windir), "Windows");
 	err_init(&e);
-	if (registry_get(s, &reg, &e) < 0)
+	if (registry_get(ev, &reg, &e) < 0)
 		reg = NULL;                 /* registry_fill_windows said why */
-	for (i = 0; !s->is_dir && i < s->vt.count; i++)
-		if (s->vt.v[i].index == s->vol.index && s->vt.v[i].offset == s->vol.offset)
-			mine = &s->vt.v[i];
-	if (reg && reg->have_mounted && !s->is_dir) {
-		volume_assign_letters(&s->vt, reg->mounted, reg->nmounted);
+	for (i = 0; !ev->is_dir && i < ev->vt.count; i++)
+		if (ev->vt.v[i].index == ev->vol.index && ev->vt.v[i].offset == ev->vol.offset)
+			mine = &ev->vt.v[i];
+	if (reg && reg->have_mounted && !ev->is_dir) {
+		volume_assign_letters(&ev->vt, reg->mounted, reg->nmounted);
 		if (mine)
-			s->vol.letter = mine->letter;
+			ev->vol.letter = mine->letter;
 	}
 	if (reg && reg->have_systemroot) {
 		windir_split(reg->systemroot, &letter, folder, sizeof(folder));
-		if (strcasecmp(folder, s->windir) == 0) {
+		if (strcasecmp(folder, ev->windir) == 0) {
 			size_t n;
 
-			snprintf(s->system_root, sizeof(s->system_root), "%s", reg->systemroot);
-			n = strlen(s->system_root);
-			while (n > 3 && (s->system_root[n - 1] == '\\' || s->system_root[n - 1] == '/'))
-				s->system_root[--n] = '\0';
+			snprintf(ev->system_root, sizeof(ev->system_root), "%s", reg->systemroot);
+			n = strlen(ev->system_root);
+			while (n > 3 && (ev->system_root[n - 1] == '\\' || ev->system_root[n - 1] == '/'))
+				ev->system_root[--n] = '\0';
 		} else {
-			scan_warn(s, "SOFTWARE's SystemRoot '%s' names another folder than the one holding the hives ('%s'): judging '%s'",
-				  reg->systemroot, s->windir, s->windir);
+			evidence_warn(ev, "SOFTWARE's SystemRoot '%s' names another folder than the one holding the hives ('%s'): judging '%s'",
+				  reg->systemroot, ev->windir, ev->windir);
 		}
 	}
 	if (reg && !reg->have_systemroot)
-		scan_warn(s, "neither SOFTWARE nor the boot configuration (Boot\\BCD) names SystemRoot: taking %c:\\%s, the folder that holds the hives",
-			  s->vol.letter ? s->vol.letter : 'C', s->windir);
+		evidence_warn(ev, "neither SOFTWARE nor the boot configuration (Boot\\BCD) names SystemRoot: taking %c:\\%s, the folder that holds the hives",
+			  ev->vol.letter ? ev->vol.letter : 'C', ev->windir);
 	if (!letter)
-		letter = s->vol.letter ? s->vol.letter : 'C';
-	if (s->vol.letter && s->vol.letter != letter)
-		scan_warn(s, "MountedDevices gives this volume %c:, SystemRoot names %c:: paths on %c: are taken from this volume",
-			  s->vol.letter, letter, letter);
-	s->system_letter = letter;
-	if (!s->system_root[0])
-		snprintf(s->system_root, sizeof(s->system_root), "%c:\\%s", letter, s->windir);
+		letter = ev->vol.letter ? ev->vol.letter : 'C';
+	if (ev->vol.letter && ev->vol.letter != letter)
+		evidence_warn(ev, "MountedDevices gives this volume %c:, SystemRoot names %c:: paths on %c: are taken from this volume",
+			  ev->vol.letter, letter, letter);
+	ev->system_letter = letter;
+	if (!ev->system_root[0])
+		snprintf(ev->system_root, sizeof(ev->system_root), "%c:\\%s", letter, ev->windir);
 	/* a bare volume or a directory has no table to match, and a cloned
 	 * disk may carry another signature: the volume Windows runs from is
 	 * the one SystemRoot names */
-	if (reg && reg->have_mounted && !s->is_dir && strcmp(s->vt.scheme, "none") != 0 &&
-	    !s->vol.letter) {
-		for (i = 0; i < s->vt.count && !s->vt.v[i].letter; i++)
+	if (reg && reg->have_mounted && !ev->is_dir && strcmp(ev->vt.scheme, "none") != 0 &&
+	    !ev->vol.letter) {
+		for (i = 0; i < ev->vt.count && !ev->vt.v[i].letter; i++)
 			;
-		if (i == s->vt.count)
-			scan_warn(s, "MountedDevices names none of this disk's volumes (another disk signature or partition GUIDs): only %c:, the Windows volume, is known",
+		if (i == ev->vt.count)
+			evidence_warn(ev, "MountedDevices names none of this disk's volumes (another disk signature or partition GUIDs): only %c:, the Windows volume, is known",
 				  letter);
 	}
-	if (!s->vol.letter && (s->is_dir || !volume_by_letter(&s->vt, letter))) {
-		s->vol.letter = letter;
+	if (!ev->vol.letter && (ev->is_dir || !volume_by_letter(&ev->vt, letter))) {
+		ev->vol.letter = letter;
 		if (mine)
 			mine->letter = letter;
 	}
-	json_object_set_new(s->windows, "system_root", json_string(s->system_root));
-	json_object_set_new(s->windows, "windows_dir", json_string(s->windir));
-	json_object_set_new(s->windows, "system_root_from",
+	json_object_set_new(ev->windows, "system_root", json_string(ev->system_root));
+	json_object_set_new(ev->windows, "windows_dir", json_string(ev->windir));
+	json_object_set_new(ev->windows, "system_root_from",
 			    json_string(reg && reg->have_systemroot && reg->systemroot_from[0] ?
 					reg->systemroot_from : "folder"));
 	if (reg && reg->have_mounted) {
@@ -279,9 +279,9 @@ void windir_settle(struct scan *s)
 		for (i = 0; dl && i < reg->nmounted; i++) {
 			char k[2] = { reg->mounted[i].letter, 0 };
 
-			json_object_set_new(dl, k, letter_json(s, &reg->mounted[i]));
+			json_object_set_new(dl, k, letter_json(ev, &reg->mounted[i]));
 		}
-		json_object_set_new(s->windows, "drive_letters", dl);
+		json_object_set_new(ev->windows, "drive_letters", dl);
 	}
 }
 
@@ -327,38 +327,49 @@ int windir_is_system_volume(struct fs *fs, const char *folder,
 	return rc;
 }
 
-/* ---- the other volumes -------------------------------------------------- */
-
-static void fs_free_void(void *p)
+char windir_drive(const char *system_root)
 {
-	fs_free(p);
+	if (isalpha((unsigned char)system_root[0]) && system_root[1] == ':')
+		return (char)toupper((unsigned char)system_root[0]);
+	return 'C';
 }
 
-int scan_volume_fs(struct scan *s, char letter, struct fs **out,
+int windir_join(char *buf, size_t size, const char *dir, const char *name,
+		struct err *err)
+{
+	int n = snprintf(buf, size, "%s%s%s", dir, dir[0] ? "\\" : "", name);
+
+	if (n < 0 || (size_t)n >= size || (size_t)n > LIMIT_PATH_LEN)
+		return err_set(err, -E_LIMIT, "'%s\\%s': path longer than %u bytes (LIMIT_PATH_LEN)",
+			       dir, name, LIMIT_PATH_LEN);
+	return 0;
+}
+
+/* ---- the other volumes -------------------------------------------------- */
+
+int evidence_volume_fs(const struct evidence *ev, char letter, struct fs **out,
 		   struct err *err)
 {
 	const struct volume_info *v;
-	char key[16];
 	struct fs *fs;
 	int rc;
 
 	*out = NULL;
 	letter = (char)toupper((unsigned char)letter);
-	if (letter == (s->system_letter ? s->system_letter : 'C')) {
-		*out = s->fs;
-		return s->fs ? 1 : 0;
+	if (letter == (ev->system_letter ? ev->system_letter : 'C')) {
+		*out = ev->fs;
+		return ev->fs ? 1 : 0;
 	}
-	v = s->is_dir || !s->img ? NULL : volume_by_letter(&s->vt, letter);
+	v = ev->is_dir || !ev->img ? NULL : volume_by_letter(&ev->vt, letter);
 	if (!v) {
 		err_set(err, -E_NOTFOUND, "volume not in the image");
 		return 0;
 	}
-	if (v->index == s->vol.index && v->offset == s->vol.offset) {
-		*out = s->fs;
+	if (v->index == ev->vol.index && v->offset == ev->vol.offset) {
+		*out = ev->fs;
 		return 1;
 	}
-	snprintf(key, sizeof(key), "fs:%c", letter);
-	fs = scan_cache_get(s, key);
+	fs = letter >= 'A' && letter <= 'Z' ? ev->cache->letter_fs[letter - 'A'] : NULL;
 	if (fs) {
 		*out = fs;
 		return 1;
@@ -369,12 +380,14 @@ int scan_volume_fs(struct scan *s, char letter, struct fs **out,
 	if (v->fs != VOLUME_FS_NTFS)
 		return err_set(err, -E_UNSUPPORTED, "volume %c: (partition %d) holds no NTFS file system (%s)",
 			       letter, v->index, volume_fs_name(v->fs));
-	rc = fs_open_ntfs(&fs, s->img, v->offset, v->size, err);
+	rc = fs_open_ntfs(&fs, ev->img, v->offset, v->size, err);
 	if (rc < 0)
 		return err_wrap(err, "volume %c: (partition %d)", letter, v->index);
-	rc = scan_cache_put(s, key, fs, fs_free_void);
-	if (rc < 0)
-		return err_set(err, rc, "scan cache full (SCAN_CACHE_MAX)");
+	if (letter < 'A' || letter > 'Z') {
+		fs_free(fs);
+		return err_set(err, -E_USAGE, "drive letter '%c'", letter);
+	}
+	ev->cache->letter_fs[letter - 'A'] = fs;
 	*out = fs;
 	return 1;
 }

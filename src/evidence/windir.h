@@ -20,11 +20,14 @@
 
 #include "fs.h"
 #include "limits.h"
-#include "scan.h"
+#include "evidence.h"
 #include "volume.h"
 
 /* Below the Windows folder: the hives and the event logs. */
 #define WINDIR_CONFIG "System32\\config"
+/* What makes a top-level folder a Windows folder: this hive below it
+ * (named in messages as "<folder>\\" WINDIR_MARKER). */
+#define WINDIR_MARKER WINDIR_CONFIG "\\SYSTEM"
 #define WINDIR_LOGS "System32\\winevt\\Logs"
 
 struct windir_list {
@@ -64,29 +67,38 @@ void windir_split(const char *system_root, char *letter, char *folder,
 int windir_expand(const char *folder, const char *path, char *out,
 		  size_t size, struct err *err);
 
-/* The scan's Windows folder on its volume ("WINNT"; "Windows" before one
- * was found) and its SystemRoot as Windows spells it ("C:\WINNT"). */
-const char *scan_windir(const struct scan *s);
-const char *scan_system_root(const struct scan *s);
+/* The Windows folder on the evidence's volume ("WINNT"; "Windows" before
+ * one was found) and its SystemRoot as Windows spells it ("C:\WINNT"). */
+const char *evidence_windir(const struct evidence *ev);
+const char *evidence_system_root(const struct evidence *ev);
 
-/* scan_windir(s) + '\' + rest ("System32\winevt\Logs\System.evtx")
+/* evidence_windir(s) + '\' + rest ("System32\winevt\Logs\System.evtx")
  * into out.  0 or -E_LIMIT. */
-int scan_windir_path(const struct scan *s, const char *rest, char *out,
+int evidence_windir_path(const struct evidence *ev, const char *rest, char *out,
 		     size_t size, struct err *err);
+
+/* The drive letter of a SystemRoot ("C:\WINNT" -> 'C'; 'C' when it names
+ * none). */
+char windir_drive(const char *system_root);
+
+/* dir + '\' + name into buf (no '\' when dir is ""); 0, or -E_LIMIT when
+ * longer than size or LIMIT_PATH_LEN. */
+int windir_join(char *buf, size_t size, const char *dir, const char *name,
+		struct err *err);
 
 /* After the registry is loaded: confirm the folder with SystemRoot, fill
  * s->system_root and s->system_letter, give the image's volumes their
  * drive letters from MountedDevices, and add system_root, windows_dir and
  * drive_letters to s->windows (warnings for what disagrees).  Never fails
  * the scan. */
-void windir_settle(struct scan *s);
+void windir_settle(struct evidence *ev);
 
 /* The file system of the volume with drive letter letter: 1 (*out
- * borrowed until scan_release; the Windows volume for its own letter),
+ * borrowed until evidence_release; the Windows volume for its own letter),
  * 0 (no volume of the image has that letter: err says "volume not in the
  * image"), <0 (that volume cannot be read: BitLocker, no NTFS, damaged;
  * err says why). */
-int scan_volume_fs(struct scan *s, char letter, struct fs **out,
+int evidence_volume_fs(const struct evidence *ev, char letter, struct fs **out,
 		   struct err *err);
 
 /* With several volumes holding Windows: 1 when the installation in

@@ -11,12 +11,8 @@
 #include "limits.h"
 #include "wsblog.h"
 
-#define CACHE_KEY "wsblogs"
-
-static void wsblogs_free(void *p)
+void wsblogs_free(struct wsblogs *w)
 {
-	struct wsblogs *w = p;
-
 	if (!w)
 		return;
 	json_decref(w->entries);
@@ -81,23 +77,23 @@ static int add_entry(void *ctx, const struct wsblog_entry *e)
 	return json_array_append_new(f->w->entries, o) < 0 ? -E_NOMEM : 0;
 }
 
-static int load(struct scan *s, struct wsblogs *w, struct err *err)
+static int load(const struct evidence *ev, struct wsblogs *w, struct err *err)
 {
 	struct names nm = { NULL, 0, 0 };
 	struct fs_stat st;
 	size_t i;
 	int rc;
 
-	rc = scan_windir_path(s, WSBLOGS_DIR, w->dir, sizeof(w->dir), err);
+	rc = evidence_windir_path(ev, WSBLOGS_DIR, w->dir, sizeof(w->dir), err);
 	if (rc < 0)
 		return rc;
-	rc = fs_stat(s->fs, w->dir, &st, err);
+	rc = fs_stat(ev->fs, w->dir, &st, err);
 	if (rc < 0)
 		return err_wrap(err, "'%s'", w->dir);
 	if (rc == 0 || !st.is_dir)
 		return 0;
 	w->folder = 1;
-	rc = fs_readdir(s->fs, w->dir, add_name, &nm, err);
+	rc = fs_readdir(ev->fs, w->dir, add_name, &nm, err);
 	if (rc < 0) {
 		if (rc == -E_NOMEM && !err->msg[0])
 			err_set(err, rc, "out of memory");
@@ -118,7 +114,7 @@ static int load(struct scan *s, struct wsblogs *w, struct err *err)
 
 		snprintf(path, sizeof(path), "%s\\%s", w->dir, nm.v[i]);
 		err_init(&e);
-		rc = fs_read_file(s->fs, path, LIMIT_WSBLOG_SIZE, &buf, &len, &e);
+		rc = fs_read_file(ev->fs, path, LIMIT_WSBLOG_SIZE, &buf, &len, &e);
 		if (rc <= 0) {
 			free(buf);
 			w->skipped++;
@@ -150,27 +146,26 @@ out:
 	return rc;
 }
 
-int wsblogs_get(struct scan *s, const struct wsblogs **out, struct err *err)
+int wsblogs_get(const struct evidence *ev, const struct wsblogs **out, struct err *err)
 {
-	struct wsblogs *w = scan_cache_get(s, CACHE_KEY);
+	struct wsblogs *w = ev->cache->wsblogs;
 	int rc;
 
 	*out = NULL;
 	if (!w) {
-		if (!s->fs)
+		if (!ev->fs)
 			return err_set(err, -E_USAGE, "no volume mounted");
 		w = calloc(1, sizeof(*w));
 		if (!w || !(w->entries = json_array())) {
 			free(w);
 			return err_set(err, -E_NOMEM, "out of memory");
 		}
-		rc = load(s, w, err);
+		rc = load(ev, w, err);
 		if (rc < 0) {
 			wsblogs_free(w);
 			return rc;
 		}
-		if (scan_cache_put(s, CACHE_KEY, w, wsblogs_free) < 0)
-			return err_set(err, -E_LIMIT, "scan cache full (SCAN_CACHE_MAX)");
+		ev->cache->wsblogs = w;
 	}
 	*out = w;
 	return 0;

@@ -8,7 +8,7 @@
 #include <jansson.h>
 
 #include "limits.h"
-#include "scan.h"
+#include "evidence.h"
 
 /* under the Windows folder (%SystemRoot%\Logs\WindowsServerBackup) */
 #define WSBLOGS_DIR "Logs\\WindowsServerBackup"
@@ -28,6 +28,7 @@ struct wsblogs {
 /* The scan's logs, read on first use.  Borrowed until scan_release.
  * 0, or <0 when the folder cannot be listed (a missing folder is not an
  * error: folder 0). */
-int wsblogs_get(struct scan *s, const struct wsblogs **out, struct err *err);
+void wsblogs_free(struct wsblogs *w);
+int wsblogs_get(const struct evidence *ev, const struct wsblogs **out, struct err *err);
 
 #endif

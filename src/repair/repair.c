@@ -512,7 +512,7 @@ static int do_apply(struct scan *s, struct plan *p, const char *source,
 	struct fs_extent *runs = NULL;
 	uint64_t alloc = 0;
 	struct range *ranges = NULL;
-	const char *qfmt = qemu_format(image_format(s->img));
+	const char *qfmt = qemu_format(image_format(s->ev.img));
 	char journal[LIMIT_PATH_LEN + 16], abs_src[LIMIT_PATH_LEN];
 	json_t *jr = NULL, *jranges, *before = NULL, *after = NULL;
 	struct scan *t = NULL;
@@ -521,12 +521,12 @@ static int do_apply(struct scan *s, struct plan *p, const char *source,
 
 	if (!qfmt)
 		return refuse("a %s source cannot back a qcow2 overlay and is never modified in place (E01 is evidence); a raw copy target is not implemented yet",
-			      image_format(s->img));
+			      image_format(s->ev.img));
 	if (!realpath(source, abs_src))
 		return refuse("'%s': %s", source, strerror(errno));
 	snprintf(journal, sizeof(journal), "%s.undo.json", target);
 	err_init(&err);
-	if (fs_read_file(s->fs, p->hive_path, LIMIT_HIVE_SIZE, &old, &len, &err) <= 0) {
+	if (fs_read_file(s->ev.fs, p->hive_path, LIMIT_HIVE_SIZE, &old, &len, &err) <= 0) {
 		fprintf(stderr, "vssdoctor: cannot read %s: %s\n", p->hive_path, err.msg);
 		goto out;
 	}
@@ -540,7 +540,7 @@ static int do_apply(struct scan *s, struct plan *p, const char *source,
 		goto out;
 	}
 	err_init(&err);
-	if (fs_file_extents(s->fs, p->hive_path, &runs, &nruns, &alloc, &err) <= 0) {
+	if (fs_file_extents(s->ev.fs, p->hive_path, &runs, &nruns, &alloc, &err) <= 0) {
 		rc = refuse("%s: %s", p->hive_path, err.msg);
 		goto out;
 	}
@@ -564,11 +564,11 @@ static int do_apply(struct scan *s, struct plan *p, const char *source,
 				continue;
 			if (nr && ranges[nr - 1].file_off + ranges[nr - 1].len == fo &&
 			    ranges[nr - 1].disk_off + ranges[nr - 1].len ==
-			    s->vol.offset + runs[i].vol_off + off) {
+			    s->ev.vol.offset + runs[i].vol_off + off) {
 				ranges[nr - 1].len += n;
 			} else {
 				ranges[nr].file_off = fo;
-				ranges[nr].disk_off = s->vol.offset + runs[i].vol_off + off;
+				ranges[nr].disk_off = s->ev.vol.offset + runs[i].vol_off + off;
 				ranges[nr].len = n;
 				nr++;
 			}
@@ -865,33 +865,33 @@ int cmd_repair(int argc, char **argv)
 		goto out;
 	rc = 2;
 	if (in_place) {
-		rc = s->img && strcmp(image_format(s->img), "e01") == 0 ?
+		rc = s->ev.img && strcmp(image_format(s->ev.img), "e01") == 0 ?
 		     refuse("'%s' is an E01 image: evidence is never modified in place", source) :
 		     refuse("--in-place is not implemented yet: use --output TARGET (a qcow2 overlay)");
 		goto out;
 	}
-	if (s->is_dir && apply) {
+	if (s->ev.is_dir && apply) {
 		rc = refuse("'%s' is a directory: repair needs the disk or volume image", source);
 		goto out;
 	}
-	if (s->bde_img && apply) {
+	if (s->ev.bde_img && apply) {
 		rc = refuse("'%s' is a BitLocker volume: writing through BitLocker is not implemented yet", source);
 		goto out;
 	}
-	if (!s->fs) {
+	if (!s->ev.fs) {
 		rc = refuse("'%s': no file system was mounted", source);
 		goto out;
 	}
-	if (fs_info(s->fs)->dirty) {
+	if (fs_info(s->ev.fs)->dirty) {
 		rc = refuse("the NTFS volume is marked dirty (not shut down cleanly): run chkdsk from Windows first");
 		goto out;
 	}
-	if (fs_info(s->fs)->hibernated) {
+	if (fs_info(s->ev.fs)->hibernated) {
 		rc = refuse("Windows is hibernated on this volume (hiberfil.sys in use): resume and shut it down first");
 		goto out;
 	}
 	err_init(&err);
-	if (registry_get(s, &reg, &err) < 0 || reg->system.state != REG_HIVE_OK) {
+	if (registry_get(&s->ev, &reg, &err) < 0 || reg->system.state != REG_HIVE_OK) {
 		rc = refuse("the SYSTEM hive cannot be read: %s", reg ? reg->system.err.msg : err.msg);
 		goto out;
 	}

@@ -52,28 +52,28 @@ json_t *report_json_build(const struct scan *s)
 	json_object_set_new(root, "tool", tool);
 	src = json_object();
 	json_object_set_new(src, "path", json_string(s->source ? s->source : ""));
-	json_object_set_new(src, "format", json_string(s->is_dir ? "directory" :
-				s->img ? image_format(s->img) : "unknown"));
-	json_object_set_new(src, "size", json_integer(s->img ? (json_int_t)image_size(s->img) : 0));
-	if (s->fs) {
+	json_object_set_new(src, "format", json_string(s->ev.is_dir ? "directory" :
+				s->ev.img ? image_format(s->ev.img) : "unknown"));
+	json_object_set_new(src, "size", json_integer(s->ev.img ? (json_int_t)image_size(s->ev.img) : 0));
+	if (s->ev.fs) {
 		json_t *vol = json_object();
 
-		json_object_set_new(vol, "index", json_integer(s->vol.index));
-		json_object_set_new(vol, "offset", json_integer((json_int_t)s->vol.offset));
-		json_object_set_new(vol, "filesystem", json_string(s->is_dir ? "directory" : "ntfs"));
-		json_object_set_new(vol, "label", json_string(fs_info(s->fs)->label));
-		json_object_set_new(vol, "dirty", json_boolean(fs_info(s->fs)->dirty));
-		if (s->vol.letter)
-			json_object_set_new(vol, "letter", json_sprintf("%c:", s->vol.letter));
+		json_object_set_new(vol, "index", json_integer(s->ev.vol.index));
+		json_object_set_new(vol, "offset", json_integer((json_int_t)s->ev.vol.offset));
+		json_object_set_new(vol, "filesystem", json_string(s->ev.is_dir ? "directory" : "ntfs"));
+		json_object_set_new(vol, "label", json_string(fs_info(s->ev.fs)->label));
+		json_object_set_new(vol, "dirty", json_boolean(fs_info(s->ev.fs)->dirty));
+		if (s->ev.vol.letter)
+			json_object_set_new(vol, "letter", json_sprintf("%c:", s->ev.vol.letter));
 		json_object_set_new(src, "volume", vol);
 	}
-	if (s->fs && !s->is_dir && s->vt.count) {
+	if (s->ev.fs && !s->ev.is_dir && s->ev.vt.count) {
 		/* every volume of the image, with its drive letter */
 		json_t *vols = json_array();
 		unsigned k;
 
-		for (k = 0; vols && k < s->vt.count; k++) {
-			const struct volume_info *v = &s->vt.v[k];
+		for (k = 0; vols && k < s->ev.vt.count; k++) {
+			const struct volume_info *v = &s->ev.vt.v[k];
 			json_t *o = json_object();
 
 			json_object_set_new(o, "index", json_integer(v->index));
@@ -83,13 +83,13 @@ json_t *report_json_build(const struct scan *s)
 			if (v->letter)
 				json_object_set_new(o, "letter", json_sprintf("%c:", v->letter));
 			json_object_set_new(o, "windows", json_boolean(
-				v->index == s->vol.index && v->offset == s->vol.offset));
+				v->index == s->ev.vol.index && v->offset == s->ev.vol.offset));
 			json_array_append_new(vols, o);
 		}
 		json_object_set_new(src, "volumes", vols);
 	}
-	if (s->windows && json_object_size(s->windows))
-		json_object_set(src, "windows", s->windows);
+	if (s->ev.windows && json_object_size(s->ev.windows))
+		json_object_set(src, "windows", s->ev.windows);
 	json_object_set_new(root, "source", src);
 	if (s->open_failed)
 		json_object_set_new(root, "error", json_string(s->open_err.msg));
@@ -116,7 +116,7 @@ json_t *report_json_build(const struct scan *s)
 	if (s->history)
 		json_object_set(root, "history", s->history);
 	json_object_set_new(root, "warnings",
-			    s->warnings ? json_incref(s->warnings) : json_array());
+			    scan_warnings(s) ? json_incref(scan_warnings(s)) : json_array());
 	json_object_set_new(root, "timing_ms",
 			    json_pack("{s:I}", "total", (json_int_t)s->t_total_ms));
 	return root;

@@ -1975,10 +1975,10 @@ static char *image_words(const struct scan *s)
 	struct sbuf b = { 0 };
 	char sz[32];
 
-	if (s->img) {
-		human_size(image_size(s->img), sz, sizeof(sz));
-		sb_addf(&b, "%s image, %s", image_format(s->img), sz);
-	} else if (s->is_dir) {
+	if (s->ev.img) {
+		human_size(image_size(s->ev.img), sz, sizeof(sz));
+		sb_addf(&b, "%s image, %s", image_format(s->ev.img), sz);
+	} else if (s->ev.is_dir) {
 		sb_add(&b, "mounted volume directory");
 	}
 	return sb_take(&b);
@@ -1988,16 +1988,16 @@ static char *volume_words(const struct scan *s)
 {
 	struct sbuf b = { 0 };
 
-	if (s->fs && !s->is_dir) {
-		if (s->vol.index > 0)
-			sb_addf(&b, "partition %d (%s), NTFS at offset %llu", s->vol.index, s->vol.type,
-				(unsigned long long)s->vol.offset);
+	if (s->ev.fs && !s->ev.is_dir) {
+		if (s->ev.vol.index > 0)
+			sb_addf(&b, "partition %d (%s), NTFS at offset %llu", s->ev.vol.index, s->ev.vol.type,
+				(unsigned long long)s->ev.vol.offset);
 		else
-			sb_addf(&b, "%s NTFS volume at offset %llu", s->vol.index == 0 ? "bare" : "--offset",
-				(unsigned long long)s->vol.offset);
-		sb_addf(&b, ", label \"%s\"%s", fs_info(s->fs)->label, fs_info(s->fs)->dirty ? ", dirty" : "");
-		if (s->vol.letter)
-			sb_addf(&b, ", drive %c:", s->vol.letter);
+			sb_addf(&b, "%s NTFS volume at offset %llu", s->ev.vol.index == 0 ? "bare" : "--offset",
+				(unsigned long long)s->ev.vol.offset);
+		sb_addf(&b, ", label \"%s\"%s", fs_info(s->ev.fs)->label, fs_info(s->ev.fs)->dirty ? ", dirty" : "");
+		if (s->ev.vol.letter)
+			sb_addf(&b, ", drive %c:", s->ev.vol.letter);
 	}
 	return sb_take(&b);
 }
@@ -2010,7 +2010,7 @@ static char *drives_words(const struct scan *s)
 	const char *k;
 	json_t *dv;
 
-	json_object_foreach(json_object_get(s->windows, "drive_letters"), k, dv)
+	json_object_foreach(json_object_get(s->ev.windows, "drive_letters"), k, dv)
 		sb_addf(&b, "%s%s: %s", b.len ? ", " : "", k, json_is_string(dv) ? json_string_value(dv) : "?");
 	return sb_take(&b);
 }
@@ -2018,10 +2018,10 @@ static char *drives_words(const struct scan *s)
 static char *windows_words(const struct scan *s, int brief)
 {
 	struct sbuf b = { 0 };
-	const char *pn = js(s->windows, "product_name"), *cv = js(s->windows, "current_version");
-	const char *bd = js(s->windows, "build"), *cs = js(s->windows, "control_set");
+	const char *pn = js(s->ev.windows, "product_name"), *cv = js(s->ev.windows, "current_version");
+	const char *bd = js(s->ev.windows, "build"), *cs = js(s->ev.windows, "control_set");
 
-	if (!json_object_size(s->windows))
+	if (!json_object_size(s->ev.windows))
 		return brief ? strdup("") : NULL;
 	sb_add(&b, pn ? pn : "Windows (product name unknown)");
 	if (brief) {
@@ -2256,9 +2256,9 @@ int vscan_build(struct vscan *v, const struct scan *s)
 	v->windows_short = windows_words(s, 1);
 	v->verdict = view_verdict(s);
 	v->drives = drives_words(s);
-	v->system_root = s->system_root;
+	v->system_root = s->ev.system_root;
 	if (!v->source || !v->image || !v->volume || !v->windows_short || !v->verdict || !v->drives ||
-	    (!v->windows && json_object_size(s->windows)))
+	    (!v->windows && json_object_size(s->ev.windows)))
 		goto nomem;
 	nres = s->open_failed ? 4 : s->nresults;
 	v->res = calloc(nres ? nres : 1, sizeof(*v->res));
@@ -2306,11 +2306,11 @@ int vscan_build(struct vscan *v, const struct scan *s)
 		collect_bars(&b, s);
 		collect_events(&b, s);
 	}
-	if (json_array_size(s->warnings)) {
-		v->warnings = calloc(json_array_size(s->warnings), sizeof(char *));
+	if (json_array_size(scan_warnings(s))) {
+		v->warnings = calloc(json_array_size(scan_warnings(s)), sizeof(char *));
 		if (!v->warnings)
 			goto nomem;
-		json_array_foreach(s->warnings, i, w) {
+		json_array_foreach(scan_warnings(s), i, w) {
 			v->warnings[v->nwarnings] = strdup(json_is_string(w) ? json_string_value(w) : "");
 			if (!v->warnings[v->nwarnings])
 				goto nomem;

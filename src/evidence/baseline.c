@@ -8,7 +8,7 @@
 #include "access.h"
 #include "limits.h"
 #include "registry.h"
-#include "rules.h"
+#include "framework.h"
 #include "sddl.h"
 #include "secdesc.h"
 #include "services.h"
@@ -73,7 +73,7 @@ static int vac_one(void *ctx, const char *name, const struct reg_value *v)
 	return 0;
 }
 
-static int state_registry(struct scan *s, json_t *state, json_t *unreadable,
+static int state_registry(const struct evidence *ev, json_t *state, json_t *unreadable,
 			  struct err *err)
 {
 	struct registry *reg;
@@ -84,7 +84,7 @@ static int state_registry(struct scan *s, json_t *state, json_t *unreadable,
 	unsigned bad = 0;
 	int rc;
 
-	if (registry_get(s, &reg, err) < 0 || registry_system(reg, &sys, err) < 0 ||
+	if (registry_get(ev, &reg, err) < 0 || registry_system(reg, &sys, err) < 0 ||
 	    !reg->control_set[0]) {
 		json_array_append_new(unreadable, json_string("services"));
 		return 0;
@@ -161,7 +161,7 @@ static int filemaps_one(void *ctx, const struct fs_dirent *e)
 	return 0;
 }
 
-static int state_winsxs(struct scan *s, json_t *state, json_t *unreadable)
+static int state_winsxs(const struct evidence *ev, json_t *state, json_t *unreadable)
 {
 	static const char *const paths[] = {
 		"Windows\\WinSxS\\FileMaps", "Windows\\WinSxS\\Temp\\PendingRenames",
@@ -172,7 +172,7 @@ static int state_winsxs(struct scan *s, json_t *state, json_t *unreadable)
 	char vpath[2][LIMIT_WINDIR_LEN + 64];
 	size_t i;
 
-	if (!fs_info(s->fs)->descriptors) {
+	if (!fs_info(ev->fs)->descriptors) {
 		json_decref(w);
 		json_array_append_new(unreadable, json_string("winsxs"));
 		return 0;
@@ -184,20 +184,20 @@ static int state_winsxs(struct scan *s, json_t *state, json_t *unreadable)
 		char *sddl;
 
 		err_init(&err);
-		if (scan_windir_path(s, paths[i] + strlen("Windows\\"), vpath[i],
+		if (evidence_windir_path(ev, paths[i] + strlen("Windows\\"), vpath[i],
 				     sizeof(vpath[i]), &err) < 0)
 			vpath[i][0] = '\0';
-		sddl = vpath[i][0] ? sddl_of(s->fs, vpath[i], 0, 0, &err) : NULL;
+		sddl = vpath[i][0] ? sddl_of(ev->fs, vpath[i], 0, 0, &err) : NULL;
 		json_object_set_new(w, paths[i], sddl ? json_string(sddl) : json_null());
 		free(sddl);
 	}
-	c.fs = s->fs;
+	c.fs = ev->fs;
 	c.dir = vpath[0];
 	c.by_sddl = json_object();
 	c.n = 0;
-	c.use_inode = fs_info(s->fs)->kind == FS_NTFS;
+	c.use_inode = fs_info(ev->fs)->kind == FS_NTFS;
 	err_init(&err);
-	if (vpath[0][0] && fs_readdir(s->fs, vpath[0], filemaps_one, &c, &err) == 0)
+	if (vpath[0][0] && fs_readdir(ev->fs, vpath[0], filemaps_one, &c, &err) == 0)
 		json_object_set_new(w, "Windows\\WinSxS\\FileMaps\\*", c.by_sddl);
 	else
 		json_decref(c.by_sddl);
@@ -205,37 +205,41 @@ static int state_winsxs(struct scan *s, json_t *state, json_t *unreadable)
 	return 0;
 }
 
-/* --- .NET Framework counts and Web.config, from cause 4's evidence */
-static void state_framework(struct scan *s, json_t *state, json_t *unreadable)
+/* --- .NET Framework counts and Web.config, from cause 4's walk
+ * (framework_collect: the roots cause 4 walked in this scan) */
+static void fw_item(json_t *e, json_t *fw, json_t *wc)
+{
+	const char *kind = json_string_value(json_object_get(e, "kind"));
+	const char *path = json_string_value(json_object_get(e, "path"));
+
+	if (!kind || !path)
+		return;
+	if (strcmp(kind, "count") == 0 && json_is_integer(json_object_get(e, "folders")))
+		json_object_set(fw, path, json_object_get(e, "folders"));
+	else if (strcmp(kind, "webconfig") == 0 || strcmp(kind, "file") == 0) {
+		json_t *td = json_object_get(e, "temp_directory");
+
+		if (td)
+			json_object_set(wc, path, td);
+	}
+}
+
+static void state_framework(const struct evidence *ev, json_t *state, json_t *unreadable)
 {
 	json_t *fw = json_object(), *wc = json_object(), *e;
-	size_t i, k;
-	int found = 0;
+	const struct framework_scan *f = NULL;
+	struct err err;
+	size_t k;
 
-	for (i = 0; i < s->nresults; i++) {
-		const struct result *r = &s->results[i];
-
-		if (!r->rule || strcmp(r->rule->check->name, "framework_folders") != 0)
-			continue;
-		found = r->status != STATUS_UNKNOWN;
-		json_array_foreach(r->evidence, k, e) {
-			const char *kind = json_string_value(json_object_get(e, "kind"));
-			const char *path = json_string_value(json_object_get(e, "path"));
-
-			if (!kind || !path)
-				continue;
-			if (strcmp(kind, "count") == 0 && json_is_integer(json_object_get(e, "folders")))
-				json_object_set(fw, path, json_object_get(e, "folders"));
-			else if (strcmp(kind, "webconfig") == 0 || strcmp(kind, "file") == 0) {
-				json_t *td = json_object_get(e, "temp_directory");
-
-				if (td)
-					json_object_set(wc, path, td);
-			}
-		}
-	}
-	if (!found)
+	err_init(&err);
+	if (ev->fs && framework_collect(ev, NULL, &f, &err) == 0 && f->rc == 0) {
+		json_array_foreach(f->items, k, e)
+			fw_item(e, fw, wc);
+		if (f->worst_ev && !f->worst_listed)
+			fw_item(f->worst_ev, fw, wc);
+	} else {
 		json_array_append_new(unreadable, json_string("framework"));
+	}
 	json_object_set_new(state, "framework", fw);
 	json_object_set_new(state, "webconfig", wc);
 }
@@ -295,7 +299,7 @@ static int diag_sub(void *ctx, struct hkey *sub, const char *name)
 	return 0;
 }
 
-static void state_diag(struct scan *s, json_t *state)
+static void state_diag(const struct evidence *ev, json_t *state)
 {
 	struct registry *reg;
 	struct hive *sys;
@@ -305,7 +309,7 @@ static void state_diag(struct scan *s, json_t *state)
 	struct diag_ctx c;
 
 	err_init(&e);
-	if (registry_get(s, &reg, &e) < 0 || registry_system(reg, &sys, &e) < 0 ||
+	if (registry_get(ev, &reg, &e) < 0 || registry_system(reg, &sys, &e) < 0 ||
 	    !reg->control_set[0])
 		return;                     /* "services" says unreadable */
 	snprintf(path, sizeof(path), "%s\\Services\\VSS\\Diag", reg->control_set);
@@ -320,7 +324,7 @@ static void state_diag(struct scan *s, json_t *state)
 	json_object_set_new(state, "vss_diag", c.o);
 }
 
-static void state_com(struct scan *s, json_t *state, json_t *unreadable)
+static void state_com(const struct evidence *ev, json_t *state, json_t *unreadable)
 {
 	static const char *const ole[] = {
 		"DefaultAccessPermission", "DefaultLaunchPermission",
@@ -335,7 +339,7 @@ static void state_com(struct scan *s, json_t *state, json_t *unreadable)
 	size_t i;
 
 	err_init(&e);
-	if (registry_get(s, &reg, &e) < 0 || registry_software(reg, &sw, &e) < 0) {
+	if (registry_get(ev, &reg, &e) < 0 || registry_software(reg, &sw, &e) < 0) {
 		json_array_append_new(unreadable, json_string("com_security"));
 		return;
 	}
@@ -369,7 +373,7 @@ static void state_com(struct scan *s, json_t *state, json_t *unreadable)
 	json_object_set_new(state, "com_security", o);
 }
 
-static void state_profiles(struct scan *s, json_t *state)
+static void state_profiles(const struct evidence *ev, json_t *state)
 {
 	static const char *const paths[] = { "Users", "ProgramData" };
 	json_t *o = json_object();
@@ -381,13 +385,13 @@ static void state_profiles(struct scan *s, json_t *state)
 		struct err e;
 
 		err_init(&e);
-		if (fs_stat(s->fs, paths[i], &st, &e) != 1)
+		if (fs_stat(ev->fs, paths[i], &st, &e) != 1)
 			continue;
 		if (!st.is_reparse) {
 			json_object_set_new(o, paths[i], json_string(st.is_dir ? "folder" : "file"));
 			continue;
 		}
-		if (fs_reparse_target(s->fs, paths[i], target, sizeof(target), &e) != 1)
+		if (fs_reparse_target(ev->fs, paths[i], target, sizeof(target), &e) != 1)
 			snprintf(target, sizeof(target), "(unknown)");
 		json_object_set_new(o, paths[i], json_sprintf("%s -> %s",
 			st.reparse_tag == FS_REPARSE_MOUNT_POINT ? "junction" :
@@ -396,7 +400,7 @@ static void state_profiles(struct scan *s, json_t *state)
 	json_object_set_new(state, "profile_folders", o);
 }
 
-int baseline_collect(struct scan *s, json_t **doc, struct err *err)
+int baseline_collect(const struct evidence *ev, json_t **doc, struct err *err)
 {
 	json_t *d = json_object(), *state = json_object(), *unreadable = json_array();
 	json_t *src = json_object();
@@ -409,25 +413,25 @@ int baseline_collect(struct scan *s, json_t **doc, struct err *err)
 	json_object_set_new(d, "schema", json_string(BASELINE_SCHEMA));
 	json_object_set_new(d, "tool", json_pack("{s:s, s:s}", "name", "vssdoctor",
 						 "version", VSSD_VERSION));
-	json_object_set_new(src, "path", json_string(s->source));
-	json_object_set_new(src, "format", json_string(s->is_dir ? "directory" :
-						       image_format(s->img)));
+	json_object_set_new(src, "path", json_string(ev->source));
+	json_object_set_new(src, "format", json_string(ev->is_dir ? "directory" :
+						       image_format(ev->img)));
 	json_object_set_new(d, "source", src);
 	{
 		/* drive letters come and go with USB sticks: not a baseline's */
-		json_t *w = json_copy(s->windows);
+		json_t *w = json_copy(ev->windows);
 
 		if (w)
 			json_object_del(w, "drive_letters");
 		json_object_set_new(d, "windows", w ? w : json_object());
 	}
-	state_registry(s, state, unreadable, err);
-	state_winsxs(s, state, unreadable);
-	state_framework(s, state, unreadable);
-	if (s->fs) {
-		state_diag(s, state);
-		state_com(s, state, unreadable);
-		state_profiles(s, state);
+	state_registry(ev, state, unreadable, err);
+	state_winsxs(ev, state, unreadable);
+	state_framework(ev, state, unreadable);
+	if (ev->fs) {
+		state_diag(ev, state);
+		state_com(ev, state, unreadable);
+		state_profiles(ev, state);
 	}
 	json_object_set_new(d, "state", state);
 	json_object_set_new(d, "unreadable", unreadable);
@@ -439,24 +443,5 @@ int baseline_save(const char *path, json_t *doc, struct err *err)
 {
 	if (json_dump_file(doc, path, JSON_INDENT(2) | JSON_SORT_KEYS) < 0)
 		return err_set(err, -E_IO, "cannot write '%s': %s", path, strerror(errno));
-	return 0;
-}
-
-int baseline_load(const char *path, json_t **doc, struct err *err)
-{
-	json_error_t je;
-	json_t *d = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-	const char *schema;
-
-	*doc = NULL;
-	if (!d)
-		return err_set(err, -E_USAGE, "%s:%d: %s", path, je.line, je.text);
-	schema = json_string_value(json_object_get(d, "schema"));
-	if (!schema || strcmp(schema, BASELINE_SCHEMA) != 0 ||
-	    !json_is_object(json_object_get(d, "state"))) {
-		json_decref(d);
-		return err_set(err, -E_USAGE, "%s: not a %s baseline", path, BASELINE_SCHEMA);
-	}
-	*doc = d;
 	return 0;
 }

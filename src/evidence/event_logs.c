@@ -1,5 +1,5 @@
 /* The event-log collector's scan side (events_collect: which file, the
- * per-scan cache, warnings) and the events-only check.
+ * evidence's cache, warnings).
  *
  * Application.evtx and System.evtx are indexed together, on two threads,
  * when the first spec needs either: the volume is read on this thread
@@ -12,7 +12,6 @@
  * services.h), read only when an event names a service by display name
  * (CAPI2 513 AddLegacyDriverFiles, SCM events without <Binary>). */
 #define _GNU_SOURCE
-#include "checks.h"
 #include "events.h"
 
 #include <pthread.h>
@@ -25,8 +24,6 @@
 #include "registry.h"
 #include "services.h"
 #include "windir.h"
-
-#define NAMES_CACHE_KEY "events:svcnames"
 
 /* Providers whose strings the index keeps on first load, per log: those
  * the rules' specs name for it (rules/NAME.json); a spec naming another
@@ -43,18 +40,17 @@ static const char *const keep_capi2[] = { "Microsoft-Windows-CAPI2" };
 struct log_def {
 	const char *spec;           /* "log" in a rule's spec */
 	const char *file;
-	const char *cache_key;
 	int optional;               /* absent = no events, no warning */
 	const char *const *keep;
 	size_t nkeep;
 };
 
 static const struct log_def log_defs[] = {
-	{ "Application", "Application.evtx", "evtx:Application", 0,
+	{ "Application", "Application.evtx", 0,
 	  keep_application, NKEEP(keep_application) },
-	{ "System", "System.evtx", "evtx:System", 0, keep_system, NKEEP(keep_system) },
+	{ "System", "System.evtx", 0, keep_system, NKEEP(keep_system) },
 	/* disabled by default: often absent or empty */
-	{ "CAPI2", "Microsoft-Windows-CAPI2%4Operational.evtx", "evtx:CAPI2", 1,
+	{ "CAPI2", "Microsoft-Windows-CAPI2%4Operational.evtx", 1,
 	  keep_capi2, NKEEP(keep_capi2) },
 };
 
@@ -172,10 +168,8 @@ static void cached_log_drop(struct cached_log *c)
 	c->log = NULL;
 }
 
-static void cached_log_free(void *p)
+static void cached_log_free(struct cached_log *c)
 {
-	struct cached_log *c = p;
-
 	if (!c)
 		return;
 	cached_log_drop(c);
@@ -283,26 +277,14 @@ static int add_ids(struct load_job *j, size_t at, json_t *spec, uint8_t *all)
  * in params "sources" (writer_errors): a check's own searches are known
  * when the rules load, so the first load keeps their records too instead
  * of reading the whole log again through libevtx. */
-static json_t *nth_spec(struct scan *s, json_t *extra, size_t *r, size_t *i)
+static json_t *nth_spec(const struct evidence *ev, json_t *extra, size_t *r, size_t *i)
 {
-	while (*r < s->nrules) {
-		json_t *list = s->rules[*r].events;
-		json_t *src = s->rules[*r].params ? json_object_get(s->rules[*r].params, "sources") : NULL;
-		size_t ne = json_array_size(list);
+	size_t n = json_array_size(ev->event_specs);
 
-		if (*i < ne)
-			return json_array_get(list, (*i)++);
-		if (*i - ne < json_array_size(src)) {
-			json_t *sp = json_array_get(src, (*i)++ - ne);
-
-			if (json_is_object(sp))
-				return sp;
-			continue;
-		}
-		(*r)++;
-		*i = 0;
-	}
-	if (*r == s->nrules) {
+	(void)i;
+	if (*r < n)
+		return json_array_get(ev->event_specs, (*r)++);
+	if (*r == n) {
 		(*r)++;
 		return extra;
 	}
@@ -315,18 +297,14 @@ static json_t *nth_spec(struct scan *s, json_t *extra, size_t *r, size_t *i)
  * when a Service Control Manager spec names none).  Derived from the
  * loaded rules, so a rule naming a new provider or id is let through
  * with no change here.  0 or <0 (out of memory: the caller falls back). */
-static int rules_filter(struct scan *s, struct load_job *j, json_t *spec)
+static int rules_filter(const struct evidence *ev, struct load_job *j, json_t *spec)
 {
 	size_t nspecs = 1, nsvc = 0, r = 0, i = 0, at, k;
 	uint8_t *all;
 	int svc_all = 0, rc = 0;
 	json_t *sp, *v;
 
-	for (k = 0; k < s->nrules; k++) {
-		nspecs += json_array_size(s->rules[k].events);
-		if (s->rules[k].params)
-			nspecs += json_array_size(json_object_get(s->rules[k].params, "sources"));
-	}
+	nspecs += json_array_size(ev->event_specs);
 	j->rprov = calloc(nspecs, sizeof(*j->rprov));
 	j->rids = calloc(nspecs, sizeof(*j->rids));
 	j->rnids = calloc(nspecs, sizeof(*j->rnids));
@@ -336,11 +314,11 @@ static int rules_filter(struct scan *s, struct load_job *j, json_t *spec)
 		free(all);
 		return -E_NOMEM;
 	}
-	while (rc == 0 && (r <= s->nrules)) {
+	while (rc == 0 && (r <= json_array_size(ev->event_specs))) {
 		const char *prov;
 		json_t *svc;
 
-		sp = nth_spec(s, spec, &r, &i);
+		sp = nth_spec(ev, spec, &r, &i);
 		if (!sp)
 			continue;
 		prov = json_string_value(json_object_get(sp, "provider"));
@@ -378,7 +356,7 @@ static int rules_filter(struct scan *s, struct load_job *j, json_t *spec)
 
 /* Read the log's file for spec (NULL: the log's defaults) into j->data;
  * a missing or unreadable file leaves j->data NULL and says so in j->c. */
-static void job_read(struct scan *s, struct load_job *j, json_t *spec)
+static void job_read(const struct evidence *ev, struct load_job *j, json_t *spec)
 {
 	const char *provider = json_string_value(json_object_get(spec, "provider"));
 	json_t *svc = json_object_get(spec, "services"), *v;
@@ -391,14 +369,14 @@ static void job_read(struct scan *s, struct load_job *j, json_t *spec)
 	c->missing = 0;
 	err_init(&c->why);
 	/* %SystemRoot%\System32\winevt\Logs */
-	rc = scan_windir_path(s, WINDIR_LOGS, path, sizeof(path), &c->why);
+	rc = evidence_windir_path(ev, WINDIR_LOGS, path, sizeof(path), &c->why);
 	if (rc == 0 && strlen(path) + 1 + strlen(j->d->file) >= sizeof(path))
 		rc = err_set(&c->why, -E_LIMIT, "'%s': path too long", path);
 	if (rc == 0) {
 		strcat(path, "\\");
 		strcat(path, j->d->file);
 		/* no slack: events_log_load hands libevtx whole chunks only */
-		rc = fs_read_file_ref(s->fs, path, LIMIT_EVTX_SIZE, 0, &j->data, &c->why);
+		rc = fs_read_file_ref(ev->fs, path, LIMIT_EVTX_SIZE, 0, &j->data, &c->why);
 	}
 	if (rc == 0) {
 		c->missing = 1;
@@ -412,8 +390,8 @@ static void job_read(struct scan *s, struct load_job *j, json_t *spec)
 		return;
 	}
 	memset(&j->f, 0, sizeof(j->f));
-	if (s->rules && s->nrules) {
-		if (rules_filter(s, j, spec) == 0)
+	if (json_array_size(ev->event_specs)) {
+		if (rules_filter(ev, j, spec) == 0)
 			return;
 		job_release_filter(j);
 		memset(&j->f, 0, sizeof(j->f));
@@ -554,7 +532,7 @@ static void *job_thread(void *arg)
 
 /* Read and index the log for spec (its provider, and its services for
  * the Service Control Manager analysis); keep_all: every record. */
-static void load_log(struct scan *s, const struct log_def *d, json_t *spec,
+static void load_log(const struct evidence *ev, const struct log_def *d, json_t *spec,
 		     int keep_all, struct cached_log *c)
 {
 	struct load_job j;
@@ -563,14 +541,14 @@ static void load_log(struct scan *s, const struct log_def *d, json_t *spec,
 	j.d = d;
 	j.c = c;
 	j.keep_all = keep_all;
-	job_read(s, &j, spec);
+	job_read(ev, &j, spec);
 	job_index(&j);
 }
 
 /* First use of log d: index it for spec and, for Application and System,
  * the other one (with its defaults) at the same time on a second thread;
  * both go into the scan cache.  Returns d's entry or NULL (err set). */
-static struct cached_log *load_first(struct scan *s, const struct log_def *d,
+static struct cached_log *load_first(const struct evidence *ev, const struct log_def *d,
 				     json_t *spec, struct err *err)
 {
 	struct load_job mine, other;
@@ -583,7 +561,7 @@ static struct cached_log *load_first(struct scan *s, const struct log_def *d,
 	memset(&other, 0, sizeof(other));
 	for (i = 0; !d->optional && i < sizeof(log_defs) / sizeof(log_defs[0]); i++)
 		if (&log_defs[i] != d && !log_defs[i].optional &&
-		    !scan_cache_get(s, log_defs[i].cache_key))
+		    !ev->cache->logs[i])
 			pd = &log_defs[i];
 	mine.d = d;
 	mine.c = calloc(1, sizeof(*mine.c));
@@ -591,14 +569,14 @@ static struct cached_log *load_first(struct scan *s, const struct log_def *d,
 		err_set(err, -E_NOMEM, "out of memory");
 		return NULL;
 	}
-	job_read(s, &mine, spec);
+	job_read(ev, &mine, spec);
 	if (pd) {
 		other.d = pd;
 		other.c = calloc(1, sizeof(*other.c));
 		if (other.c) {
 			started = mine.data.p &&
 				  pthread_create(&th, NULL, job_thread, &mine) == 0;
-			job_read(s, &other, NULL);
+			job_read(ev, &other, NULL);
 			job_index(&other);
 		}
 	}
@@ -607,31 +585,28 @@ static struct cached_log *load_first(struct scan *s, const struct log_def *d,
 	else
 		job_index(&mine);
 	/* the partner warns on its first use, as if loaded then */
-	if (other.c && scan_cache_put(s, pd->cache_key, other.c, cached_log_free) < 0)
-		other.c = NULL;
-	if (scan_cache_put(s, d->cache_key, mine.c, cached_log_free) < 0) {
-		err_set(err, -E_LIMIT, "scan cache full (SCAN_CACHE_MAX)");
-		return NULL;
-	}
+	if (other.c)
+		ev->cache->logs[pd - log_defs] = other.c;
+	ev->cache->logs[d - log_defs] = mine.c;
 	return mine.c;
 }
 
-static void warn_log(struct scan *s, const struct log_def *d, const struct cached_log *c)
+static void warn_log(const struct evidence *ev, const struct log_def *d, const struct cached_log *c)
 {
 	struct events_log_stats st;
 
 	if (c->missing) {
 		if (!d->optional)
-			scan_warn(s, "%s absent: causes are judged without its events", d->file);
+			evidence_warn(ev, "%s absent: causes are judged without its events", d->file);
 		return;
 	}
 	if (!c->log) {
-		scan_warn(s, "event log %s could not be read: %s", d->file, c->why.msg);
+		evidence_warn(ev, "event log %s could not be read: %s", d->file, c->why.msg);
 		return;
 	}
 	events_log_stats(c->log, &st);
 	if (st.unreadable)
-		scan_warn(s, "event log %s: %zu of %zu records could not be read", d->file,
+		evidence_warn(ev, "event log %s: %zu of %zu records could not be read", d->file,
 			  st.unreadable, st.records);
 }
 
@@ -642,10 +617,8 @@ struct cached_names {
 	char why[ERR_MSG_MAX + 64];
 };
 
-static void cached_names_free(void *p)
+static void cached_names_free(struct cached_names *c)
 {
-	struct cached_names *c = p;
-
 	if (!c)
 		return;
 	events_names_free(c->names);
@@ -680,7 +653,7 @@ static int add_name(void *ctx, struct svc *sv)
 }
 
 /* Every service's key and DisplayName from the scan's SYSTEM hive. */
-static int load_names(struct scan *s, struct events_names **out, struct err *err)
+static int load_names(const struct evidence *ev, struct events_names **out, struct err *err)
 {
 	struct registry *reg;
 	struct hive *sys;
@@ -688,7 +661,7 @@ static int load_names(struct scan *s, struct events_names **out, struct err *err
 	int rc;
 
 	*out = NULL;
-	rc = registry_get(s, &reg, err);
+	rc = registry_get(ev, &reg, err);
 	if (rc < 0)
 		return rc;
 	rc = registry_system(reg, &sys, err);
@@ -711,8 +684,8 @@ static int load_names(struct scan *s, struct events_names **out, struct err *err
 
 static const struct events_names *names_get(void *ctx, const char **why)
 {
-	struct scan *s = ctx;
-	struct cached_names *c = scan_cache_get(s, NAMES_CACHE_KEY);
+	const struct evidence *ev = ctx;
+	struct cached_names *c = ev->cache->svc_names;
 	struct err e;
 
 	if (!c) {
@@ -722,13 +695,10 @@ static const struct events_names *names_get(void *ctx, const char **why)
 			return NULL;
 		}
 		err_init(&e);
-		if (load_names(s, &c->names, &e) < 0)
+		if (load_names(ev, &c->names, &e) < 0)
 			snprintf(c->why, sizeof(c->why), "not mapped: service names unreadable: %s",
 				 e.msg);
-		if (scan_cache_put(s, NAMES_CACHE_KEY, c, cached_names_free) < 0) {
-			*why = "not mapped: scan cache full";
-			return NULL;
-		}
+		ev->cache->svc_names = c;
 	}
 	*why = c->why[0] ? c->why : NULL;
 	return c->names;
@@ -736,12 +706,12 @@ static const struct events_names *names_get(void *ctx, const char **why)
 
 /* ---- events_collect ---------------------------------------------------- */
 
-int events_collect(struct scan *s, json_t *spec, json_t *out, struct err *err)
+int events_collect(const struct evidence *ev, json_t *spec, json_t *out, struct err *err)
 {
 	const char *logname = json_string_value(json_object_get(spec, "log"));
 	const char *provider = json_string_value(json_object_get(spec, "provider"));
 	const struct log_def *d = NULL;
-	struct events_env env = { names_get, s };
+	struct events_env env = { names_get, (void *)ev };
 	struct cached_log *c;
 	size_t i;
 	int rc;
@@ -754,20 +724,20 @@ int events_collect(struct scan *s, json_t *spec, json_t *out, struct err *err)
 	if (!d)
 		return err_set(err, -E_USAGE, "event spec: unknown log '%s' (Application, System, CAPI2)",
 			       logname);
-	if (!s->fs)
+	if (!ev->fs)
 		return err_set(err, -E_USAGE, "no volume mounted");
-	c = scan_cache_get(s, d->cache_key);
+	c = ev->cache->logs[d - log_defs];
 	if (!c) {
-		c = load_first(s, d, spec, err);
+		c = load_first(ev, d, spec, err);
 		if (!c)
 			return err->code;
 	} else if (c->log && provider && !events_log_keeps(c->log, spec)) {
 		/* records the first load did not keep: read it again, all of it */
-		load_log(s, d, spec, 1, c);
+		load_log(ev, d, spec, 1, c);
 		c->warned = 0;
 	}
 	if (!c->warned) {
-		warn_log(s, d, c);
+		warn_log(ev, d, c);
 		c->warned = 1;
 	}
 	if (c->missing && d->optional)
@@ -782,16 +752,14 @@ int events_collect(struct scan *s, json_t *spec, json_t *out, struct err *err)
 	return rc;
 }
 
-/* A finding decided by its "events" specs alone: the engine upgrades it to
- * present when a spec that makes_present matches. */
-static int events_only(struct scan *s, const struct rule *r, struct result *res,
-		       struct err *err)
+void event_logs_release(struct evidence_cache *c)
 {
-	res->status = STATUS_ABSENT;
-	return 0;
-}
+	size_t i;
 
-static const char *const events_vars[] = { NULL };
-const struct check_def check_def_events = {
-	"events", events_only, NULL, events_vars,
-};
+	for (i = 0; i < EVIDENCE_LOGS; i++) {
+		cached_log_free(c->logs[i]);
+		c->logs[i] = NULL;
+	}
+	cached_names_free(c->svc_names);
+	c->svc_names = NULL;
+}

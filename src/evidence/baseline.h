@@ -7,17 +7,13 @@
 
 #include <jansson.h>
 
-#include "scan.h"
+#include "evidence.h"
 
-#define BASELINE_SCHEMA "vssdoctor-baseline/1"
-
-/* The document for this scan (run after scan_run: cause 4's counts come
- * from its result).  Sections that cannot be read are left out and named
+/* The document for this scan's evidence (the Framework counts are those
+ * of cause 4's walk, framework_collect).  Sections that cannot be read are left out and named
  * in "unreadable".  Returns 0 (*doc a new reference) or <0. */
-int baseline_collect(struct scan *s, json_t **doc, struct err *err);
+int baseline_collect(const struct evidence *ev, json_t **doc, struct err *err);
 
 int baseline_save(const char *path, json_t *doc, struct err *err);
-/* Load and check the schema; <0 with "FILE: why". */
-int baseline_load(const char *path, json_t **doc, struct err *err);
 
 #endif
