@@ -42,8 +42,7 @@ OPT      ?= -O2 -g
 # the layers, lowest first (docs/ARCHITECTURE.md; `make layers` checks the
 # includes follow this order); testdata/lib only for testdata and tests
 LAYERS   := parsers src/image src/volume src/fs src/evidence rules rules/checks src/report src/repair src/cli
-INCDIRS  := $(LAYERS)
-CPPFLAGS += $(addprefix -iquote ,$(INCDIRS)) -D_FILE_OFFSET_BITS=64 \
+CPPFLAGS += -D_FILE_OFFSET_BITS=64 \
             -DVSSD_VERSION='"$(VERSION)"' -DVSSD_RULES_DIR='"$(PREFIX)/share/vssdoctor/rules"'
 CFLAGS   += -std=c11 $(OPT) $(WARN) -MMD -MP
 ifneq ($(SANITIZE),)
@@ -91,7 +90,7 @@ TDLIBA   := $(O)/libtestdata.a
 BIN      := $(O)/vssdoctor
 RUNNER   := $(O)/check_runner
 
-.PHONY: all deps check layers test demo install clean bench fuzz fuzz-short fuzz-build libcheck asan-build mutate mutate-short
+.PHONY: all deps check layers compare test demo install clean bench fuzz fuzz-short fuzz-build libcheck asan-build mutate mutate-short
 
 all: $(BIN) $(TOOLS) $(FAULTBIN)
 
@@ -147,8 +146,17 @@ $(O)/suites.h: $(TEST_SRC) Makefile
 
 $(O)/obj/tests/runner.o: $(O)/suites.h
 $(O)/obj/tests/runner.o: CPPFLAGS += -iquote $(O)
-# the fixture writers are for testdata/ and tests/ only, never the product
-$(O)/obj/testdata/%.o $(O)/obj/tests/%.o: CPPFLAGS += -iquote testdata/lib
+FUZZ_O    ?= build-fuzz
+# Each layer's objects see only their own layer's headers and those below
+# (so an upward include does not even compile); testdata/ and tests/ see
+# every layer and the fixture writers, which the product never does.
+layer_inc = $(addprefix -iquote ,$(wordlist 1,$(1),$(LAYERS)))
+define layer_flags
+$$(O)/obj/$(word $(1),$(LAYERS))/%.o $$(FUZZ_O)/obj/$(word $(1),$(LAYERS))/%.o: CPPFLAGS += $$(call layer_inc,$(1))
+endef
+$(foreach i,$(shell seq 1 $(words $(LAYERS))),$(eval $(call layer_flags,$(i))))
+ALL_INC := $(addprefix -iquote ,$(LAYERS)) -iquote testdata/lib
+$(O)/obj/testdata/%.o $(O)/obj/tests/%.o $(FUZZ_O)/obj/testdata/%.o $(FUZZ_O)/obj/tests/%.o: CPPFLAGS += $(ALL_INC)
 
 $(RUNNER): $(TEST_OBJ) $(TDLIBA) $(LIB)
 	$(call say,LINK,$@)
@@ -208,7 +216,6 @@ install: $(BIN) $(O)/testdata/mkscenario
 # clang into $(FUZZ_O); seeds from the testdata generators (mkseeds).
 #   make fuzz FUZZ_TIME=600        each target FUZZ_TIME seconds
 #   make fuzz-short                each target FUZZ_RUNS executions (CI)
-FUZZ_O    ?= build-fuzz
 FUZZ_TIME ?= 600
 FUZZ_RUNS ?= 3000
 FUZZ_CC   ?= clang
@@ -216,7 +223,6 @@ FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 FUZZ_SRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZERS   := $(patsubst tests/fuzz/%.c,$(FUZZ_O)/%,$(FUZZ_SRC))
 FUZZ_LIBOBJ := $(LIB_SRC:%.c=$(FUZZ_O)/obj/%.o) $(TD_LIB:%.c=$(FUZZ_O)/obj/%.o)
-$(FUZZ_O)/obj/testdata/%.o $(FUZZ_O)/obj/tests/%.o: CPPFLAGS += -iquote testdata/lib
 FUZZ_CFLAGS = -std=c11 -g -O1 $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -Wno-unused-parameter -MMD -MP
 
 $(FUZZ_O)/obj/%.o: %.c
@@ -269,6 +275,23 @@ mutate-short: all asan-build
 	@O=$(O) ASAN_O=$(ASAN_O) sh scripts/mutate-dirs.sh 60
 
 # --- the benchmark (issue 9): builds its fixture once, outside the tree
+# compare: the reports of the fixture scenarios (every format, alone and in
+# one batch) and of the end-to-end suites in COMPARE_SUITES, byte for byte
+# against a build of COMPARE_REF (issue 15: the redesign changed no
+# report; bump COMPARE_REF when a report changes on purpose).  The
+# reference is built once into $(O)/ref-REF from `git archive`.
+COMPARE_REF    ?= 6522ed4
+COMPARE_SUITES ?= findings causes23 windir
+compare: all $(RUNNER)
+	@ref=$(O)/ref-$(COMPARE_REF); \
+	 if [ ! -x $$ref/build/vssdoctor ]; then \
+	   echo "compare: building the reference $(COMPARE_REF) in $$ref"; \
+	   rm -rf $$ref && mkdir -p $$ref && git archive $(COMPARE_REF) | tar -x -C $$ref && \
+	   $(MAKE) --no-print-directory -C $$ref all >$$ref.log 2>&1 || \
+	   { echo "compare: the reference did not build (see $$ref.log)"; exit 2; }; \
+	 fi; \
+	 O=$(O) sh scripts/compare-reports.sh -b $$ref/build/vssdoctor $(if $(COMPARE_SUITES),$(COMPARE_SUITES),-)
+
 bench: deps
 	@$(MAKE) --no-print-directory all $(RUNNER)
 	@O=$(O) /usr/bin/python3 scripts/bench.py

@@ -31,6 +31,16 @@ struct result {
 
 enum rule_kind { RULE_CAUSE, RULE_FINDING };
 
+/* The seed's four causes (causes.c): the first SEED_CAUSES results of
+ * every scan are theirs, in this order, with these ids and titles when the
+ * rules folder has no rule for one. */
+#define SEED_CAUSES 4
+struct seed_cause {
+	const char *id;
+	const char *title;
+};
+extern const struct seed_cause seed_causes[SEED_CAUSES];
+
 struct check_def;
 
 struct rule {
@@ -90,7 +100,12 @@ struct check_def {
 	unsigned flags;                   /* enum check_flags */
 };
 
-/* The table of every check the engine knows (checks.c). */
+/* The rules folder when the user names none: $VSSDOCTOR_RULES, else the
+ * source tree's rules/ beside a built binary (build/vssdoctor), else the
+ * installed share/vssdoctor/rules beside bin/, else VSSD_RULES_DIR. */
+const char *rules_default_dir(char *buf, size_t size);
+
+/* The table of every check the engine knows (checks/table.c). */
 const struct check_def *check_find(const char *name);
 
 /* Load every *.json of dir, sorted: the causes cause1..cause4 first in that

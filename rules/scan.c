@@ -215,8 +215,6 @@ static int event_specs(struct scan *s)
 	return 0;
 }
 
-static const char *const seed_causes[4] = { "cause1", "cause2", "cause3", "cause4" };
-
 int scan_run(struct scan *s, const struct rule *rules, size_t nrules,
 	     struct err *err)
 {
@@ -227,15 +225,15 @@ int scan_run(struct scan *s, const struct rule *rules, size_t nrules,
 	s->nrules = nrules;
 	if (event_specs(s) < 0)
 		return err_set(err, -E_NOMEM, "out of memory");
-	s->results = calloc(nrules + 4, sizeof(*s->results));
+	s->results = calloc(nrules + SEED_CAUSES, sizeof(*s->results));
 	if (!s->results)
 		return err_set(err, -E_NOMEM, "out of memory");
 	/* the four seed causes always, in order, even when a rule is missing */
-	for (k = 0; k < 4; k++) {
+	for (k = 0; k < SEED_CAUSES; k++) {
 		const struct rule *r = NULL;
 
 		for (i = 0; i < nrules; i++)
-			if (rules[i].kind == RULE_CAUSE && strcmp(rules[i].id, seed_causes[k]) == 0)
+			if (rules[i].kind == RULE_CAUSE && strcmp(rules[i].id, seed_causes[k].id) == 0)
 				r = &rules[i];
 		if (!r) {
 			struct result *res = &s->results[n++];
@@ -243,7 +241,7 @@ int scan_run(struct scan *s, const struct rule *rules, size_t nrules,
 			memset(res, 0, sizeof(*res));
 			res->status = STATUS_UNKNOWN;
 			if (asprintf(&res->summary, "no rule for %s in the rules folder",
-				     seed_causes[k]) < 0)
+				     seed_causes[k].id) < 0)
 				res->summary = NULL;
 			res->evidence = json_array();
 			res->vars = json_object();
@@ -259,8 +257,8 @@ int scan_run(struct scan *s, const struct rule *rules, size_t nrules,
 	for (i = 0; i < nrules; i++) {
 		int seed = 0;
 
-		for (k = 0; k < 4; k++)
-			if (strcmp(rules[i].id, seed_causes[k]) == 0)
+		for (k = 0; k < SEED_CAUSES; k++)
+			if (strcmp(rules[i].id, seed_causes[k].id) == 0)
 				seed = 1;
 		if (seed)
 			continue;
@@ -292,12 +290,12 @@ const char *result_id(const struct result *res, size_t index)
 {
 	if (res->rule)
 		return res->rule->id;
-	return index < 4 ? seed_causes[index] : "unknown";
+	return index < SEED_CAUSES ? seed_causes[index].id : "unknown";
 }
 
 int scan_result_fails(const struct scan *s, size_t i)
 {
-	return i < 4 || (s->results[i].rule && s->results[i].rule->fails);
+	return i < SEED_CAUSES || (s->results[i].rule && s->results[i].rule->fails);
 }
 
 int scan_exit_status(const struct scan *s)

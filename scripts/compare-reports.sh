@@ -26,6 +26,8 @@ if [ "${1:-}" = "-b" ]; then
 	BASE=$2
 	shift 2
 fi
+# "-" alone: no suites, the fixtures only (make compare with COMPARE_SUITES=)
+[ "${1:-}" = "-" ] && { shift; SUITES_NONE=1; }
 SUITES=${*:-"cli formats cause1 cause4 causes23 events dirmode baseline regressions registry rules schema vhdx_diff readonly findings windir sdvalid"}
 NEW=$TOP/$O/vssdoctor
 OUT=$TOP/$O/compare
@@ -44,6 +46,7 @@ export CMP_NEW="$NEW" CMP_BASE="$BASE" CMP_LOG="$OUT/diffs.log" CMP_COUNT="$OUT/
 export VSSDOCTOR_RULES="$TOP/rules"
 
 # 1. the suites, through the shim
+[ -n "${SUITES_NONE:-}" ] && SUITES=
 for s in $SUITES; do
 	VSSD_BIN="$OUT/bin/vssdoctor" VSSD_FAULT_BIN="$TOP/$O/vssdoctor-faultalloc" \
 	VSSD_TOOLS="$TOP/$O/testdata" VSSD_RULES="$TOP/rules" \

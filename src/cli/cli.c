@@ -105,41 +105,6 @@ static int parse_long(const char *s, long long min, long long *out)
 	return 0;
 }
 
-/* Installed rules, else the source tree's rules beside the binary (a
- * build tree: build/vssdoctor -> rules/). */
-static const char *default_rules_dir(char *buf, size_t size)
-{
-	const char *env = getenv("VSSDOCTOR_RULES");
-	char exe[2048];
-	struct stat st;
-	ssize_t n;
-	char *slash;
-
-	if (env && *env)
-		return env;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			snprintf(buf, size, "%s/../rules", exe);
-			if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode) &&
-			    strcmp(exe, "/usr/bin") != 0 && strcmp(exe, "/usr/local/bin") != 0)
-				return buf;
-			snprintf(buf, size, "%s/../share/vssdoctor/rules", exe);
-			if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
-				return buf;
-		}
-	}
-	return VSSD_RULES_DIR;
-}
-
-const char *cli_default_rules_dir(char *buf, size_t size)
-{
-	return default_rules_dir(buf, size);
-}
-
 static int exit_rank(int st)
 {
 	/* worst first: unreadable, cause present, unknown, clean */
@@ -431,7 +396,7 @@ int cli_main_scan(int argc, char **argv)
 		json_decref(doc);
 	}
 	if (!o.rules_dir)
-		o.rules_dir = default_rules_dir(rulesbuf, sizeof(rulesbuf));
+		o.rules_dir = rules_default_dir(rulesbuf, sizeof(rulesbuf));
 	o.color = !no_color && o.format == FORMAT_TEXT && !o.output &&
 		  isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 	if (!o.progress)

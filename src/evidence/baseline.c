@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "access.h"
+#include "file_acl.h"
 #include "limits.h"
 #include "registry.h"
 #include "framework.h"
@@ -112,28 +113,21 @@ static int state_registry(const struct evidence *ev, json_t *state, json_t *unre
 
 /* --- WinSxS descriptors: the folder, PendingRenames, and FileMaps' files
  * grouped by descriptor */
-static char *sddl_of(struct fs *fs, const char *path, uint64_t inode, int by_inode,
-		     struct err *err)
+static char *sddl_of(const struct evidence *ev, const char *path, uint64_t inode,
+		     int by_inode, struct err *err)
 {
-	uint8_t *bin = NULL;
-	size_t len = 0;
 	struct secdesc sd;
 	char *out = NULL;
-	int rc = by_inode ? fs_get_security_inode(fs, inode, &bin, &len, err) :
-			    fs_get_security(fs, path, &bin, &len, err);
 
-	if (rc <= 0)
+	if (file_acl_read(ev, path, inode, by_inode, &sd, err) <= 0)
 		return NULL;
-	memset(&sd, 0, sizeof(sd));
-	if (secdesc_parse(bin, len, &sd, err) == 0)
-		sddl_encode(&sd, SDDL_RIGHTS_FILE, &out, err);
+	sddl_encode(&sd, SDDL_RIGHTS_FILE, &out, err);
 	secdesc_release(&sd);
-	free(bin);
 	return out;
 }
 
 struct filemaps_ctx {
-	struct fs *fs;
+	const struct evidence *ev;
 	const char *dir;             /* FileMaps on the volume */
 	json_t *by_sddl;
 	unsigned long n;
@@ -152,7 +146,7 @@ static int filemaps_one(void *ctx, const struct fs_dirent *e)
 		return 0;
 	err_init(&e2);
 	snprintf(path, sizeof(path), "%s\\%s", c->dir, e->name);
-	sddl = sddl_of(c->fs, path, e->inode, c->use_inode, &e2);
+	sddl = sddl_of(c->ev, path, e->inode, c->use_inode, &e2);
 	cur = json_object_get(c->by_sddl, sddl ? sddl : "(unreadable)");
 	json_object_set_new(c->by_sddl, sddl ? sddl : "(unreadable)",
 			    json_integer(cur ? json_integer_value(cur) + 1 : 1));
@@ -187,11 +181,11 @@ static int state_winsxs(const struct evidence *ev, json_t *state, json_t *unread
 		if (evidence_windir_path(ev, paths[i] + strlen("Windows\\"), vpath[i],
 				     sizeof(vpath[i]), &err) < 0)
 			vpath[i][0] = '\0';
-		sddl = vpath[i][0] ? sddl_of(ev->fs, vpath[i], 0, 0, &err) : NULL;
+		sddl = vpath[i][0] ? sddl_of(ev, vpath[i], 0, 0, &err) : NULL;
 		json_object_set_new(w, paths[i], sddl ? json_string(sddl) : json_null());
 		free(sddl);
 	}
-	c.fs = ev->fs;
+	c.ev = ev;
 	c.dir = vpath[0];
 	c.by_sddl = json_object();
 	c.n = 0;

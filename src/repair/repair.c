@@ -34,7 +34,6 @@
 
 #include "bde.h"
 #include "bytes.h"
-#include "cli.h"
 #include "fs.h"
 #include "hiveedit.h"
 #include "image.h"
@@ -851,7 +850,7 @@ int cmd_repair(int argc, char **argv)
 			return refuse("the journal '%s' exists already", journal);
 	}
 	if (!o.rules_dir)
-		o.rules_dir = cli_default_rules_dir(rulesbuf, sizeof(rulesbuf));
+		o.rules_dir = rules_default_dir(rulesbuf, sizeof(rulesbuf));
 	err_init(&err);
 	if (rules_load(o.rules_dir, &rules, &nrules, &err) < 0) {
 		fprintf(stderr, "vssdoctor: rules: %s\n", err.msg);
