@@ -341,6 +341,7 @@ static int scan_opened(struct scan *s, int rc, struct err *err)
 	if (rc < 0) {
 		s->open_failed = 1;
 		s->open_err = *err;
+		scan_source_fill(s);
 		return rc;
 	}
 	if (fs_info(s->fs)->dirty)
@@ -349,6 +350,7 @@ static int scan_opened(struct scan *s, int rc, struct err *err)
 		scan_warn(s, "Windows is hibernated on this volume: recent changes may sit in hiberfil.sys");
 	registry_fill_windows(s);
 	windir_settle(s);
+	scan_source_fill(s);
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #include "err.h"
 #include "fs.h"
 #include "image.h"
+#include "scan_source.h"
 #include "volume.h"
 
 enum status { STATUS_ABSENT = 0, STATUS_PRESENT = 1, STATUS_UNKNOWN = 2 };
@@ -83,6 +84,7 @@ struct scan {
 	 * NULL without --shadows */
 	json_t *history;
 	json_t *shadow_copies;
+	struct scan_source source_info; /* for the reports (scan_source.h) */
 };
 
 /* Open the source (image or directory), choose the volume, mount it.

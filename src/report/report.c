@@ -44,6 +44,7 @@ static json_t *result_json(const struct result *r, size_t i)
 
 json_t *report_json_build(const struct scan *s)
 {
+	const struct scan_source *si = &s->source_info;
 	json_t *root = json_object(), *tool, *src, *causes, *findings;
 	size_t i;
 
@@ -52,38 +53,36 @@ json_t *report_json_build(const struct scan *s)
 	json_object_set_new(root, "tool", tool);
 	src = json_object();
 	json_object_set_new(src, "path", json_string(s->source ? s->source : ""));
-	json_object_set_new(src, "format", json_string(s->is_dir ? "directory" :
-				s->img ? image_format(s->img) : "unknown"));
-	json_object_set_new(src, "size", json_integer(s->img ? (json_int_t)image_size(s->img) : 0));
-	if (s->fs) {
+	json_object_set_new(src, "format", json_string(si->format));
+	json_object_set_new(src, "size", json_integer((json_int_t)si->size));
+	if (si->mounted) {
 		json_t *vol = json_object();
 
-		json_object_set_new(vol, "index", json_integer(s->vol.index));
-		json_object_set_new(vol, "offset", json_integer((json_int_t)s->vol.offset));
-		json_object_set_new(vol, "filesystem", json_string(s->is_dir ? "directory" : "ntfs"));
-		json_object_set_new(vol, "label", json_string(fs_info(s->fs)->label));
-		json_object_set_new(vol, "dirty", json_boolean(fs_info(s->fs)->dirty));
-		if (s->vol.letter)
-			json_object_set_new(vol, "letter", json_sprintf("%c:", s->vol.letter));
+		json_object_set_new(vol, "index", json_integer(si->vol.index));
+		json_object_set_new(vol, "offset", json_integer((json_int_t)si->vol.offset));
+		json_object_set_new(vol, "filesystem", json_string(si->is_dir ? "directory" : "ntfs"));
+		json_object_set_new(vol, "label", json_string(si->vol.label));
+		json_object_set_new(vol, "dirty", json_boolean(si->vol.dirty));
+		if (si->vol.letter)
+			json_object_set_new(vol, "letter", json_sprintf("%c:", si->vol.letter));
 		json_object_set_new(src, "volume", vol);
 	}
-	if (s->fs && !s->is_dir && s->vt.count) {
+	if (si->nvolumes) {
 		/* every volume of the image, with its drive letter */
 		json_t *vols = json_array();
 		unsigned k;
 
-		for (k = 0; vols && k < s->vt.count; k++) {
-			const struct volume_info *v = &s->vt.v[k];
+		for (k = 0; vols && k < si->nvolumes; k++) {
+			const struct scan_source_volume *v = &si->volumes[k];
 			json_t *o = json_object();
 
 			json_object_set_new(o, "index", json_integer(v->index));
 			json_object_set_new(o, "offset", json_integer((json_int_t)v->offset));
 			json_object_set_new(o, "size", json_integer((json_int_t)v->size));
-			json_object_set_new(o, "filesystem", json_string(volume_fs_name(v->fs)));
+			json_object_set_new(o, "filesystem", json_string(v->filesystem));
 			if (v->letter)
 				json_object_set_new(o, "letter", json_sprintf("%c:", v->letter));
-			json_object_set_new(o, "windows", json_boolean(
-				v->index == s->vol.index && v->offset == s->vol.offset));
+			json_object_set_new(o, "windows", json_boolean(v->windows));
 			json_array_append_new(vols, o);
 		}
 		json_object_set_new(src, "volumes", vols);

@@ -469,7 +469,7 @@ static int text_scan(FILE *f, const struct vscan *v, int color, int verbose)
 	}
 	fputc('\n', f);
 	/* the volume when it has a drive letter on a disk of several */
-	if ((verbose || (v->s->vol.letter && v->s->vt.count > 1)) && *v->volume) {
+	if ((verbose || (v->s->source_info.vol.letter && v->s->source_info.nvolumes > 1)) && *v->volume) {
 		fputs("Volume:   ", f);
 		put_wrapped(f, v->volume, MARGIN + 1, MARGIN + 1, TEXT_WIDTH);
 	}
