@@ -1,6 +1,11 @@
 /* Markdown and HTML documents over a batch (report.h): each scan is
  * rendered when it is added, so a batch of many images holds only their
- * rendered bodies; the summary table goes first at the end. */
+ * rendered bodies; the summary table goes first at the end.
+ *
+ * One walker over the view decides what a document says and in what
+ * order, for both formats; each format's emitter (struct doc_fmt:
+ * report_md.c, report_html.c) says how: escaping, headings, lists, table
+ * rows and cells, and what only it has (HTML's charts). */
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
