@@ -24,7 +24,7 @@ char *vw_dup_cell(struct vb *b, const char *s)
 }
 
 /* A new table at the end of r->tables (NULL when out of memory; the
- * pointer is valid until the next vt_new). */
+ * pointer is valid until the next vw_vt_new). */
 struct vtable *vw_vt_new(struct vb *b, const char *caption, size_t ncols,
 			 const char *const *head)
 {
