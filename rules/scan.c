@@ -59,6 +59,7 @@ static int scan_opened(struct scan *s, int rc, struct err *err)
 		s->open_failed = 1;
 		s->open_err = *err;
 	}
+	scan_source_fill(s);
 	return rc;
 }
 

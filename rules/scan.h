@@ -9,6 +9,7 @@
 #include "err.h"
 #include "evidence.h"
 #include "rules.h"
+#include "scan_source.h"
 
 enum report_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_JUNIT, FORMAT_MARKDOWN, FORMAT_HTML };
 
@@ -46,6 +47,7 @@ struct scan {
 	 * NULL without --shadows */
 	json_t *history;
 	json_t *shadow_copies;
+	struct scan_source source_info; /* for the reports (scan_source.h) */
 };
 
 /* Open the source (image or directory), choose the volume, mount it.

@@ -70,7 +70,7 @@ mk hivelog 'size 96M\nlog system new\nreg system dword ControlSet001\\Services\\
 mk issue 'size 256M\nos 2016\nbreak cause1\nfolders "Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\Temporary ASP.NET Files" 5000 t\nevtx system bulk 47000 seed=2\nevtx application bulk 5600 seed=1\n'
 "$NEW" demo "$F/demo" >/dev/null 2>&1
 DEMO=$(ls "$F"/demo/*.img 2>/dev/null | head -1)
-for fmt in json text junit; do
+for fmt in json text junit markdown html; do
 	for img in "$F"/*.img $DEMO; do
 		"$OUT/bin/vssdoctor" scan --format "$fmt" "$img" >/dev/null 2>&1
 	done

@@ -35,6 +35,30 @@ ADAPTERS = {
     "libbde.h": ("src/image",),
 }
 
+# layers whose functions a layer may not call though their headers are
+# below it: the reports read results and the scan's recorded source, never
+# the read path or the collectors (issue 15: "reading results only")
+CALLS = [
+    ("src/report", ("src/image", "src/volume", "src/fs", "src/evidence"),
+     "the reports read results only"),
+]
+DECL = re.compile(r"^[a-z][^(;=]*?\b([a-z_][a-z0-9_]*)\s*\(", re.M)
+
+
+def declared(root, layers):
+    """The functions the headers of layers declare."""
+    names = set()
+    for layer in layers:
+        d = os.path.join(root, layer)
+        if not os.path.isdir(d):
+            continue
+        for name in os.listdir(d):
+            if name.endswith(".h"):
+                with open(os.path.join(d, name), encoding="utf-8", errors="replace") as f:
+                    names.update(DECL.findall(f.read()))
+    return names
+
+
 INC = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
 
 
@@ -116,7 +140,16 @@ def main(argv):
             shown = "%s/%s" % (layer, name)
             with open(path, encoding="utf-8", errors="replace") as f:
                 lines = f.read().splitlines()
+            banned = set()
+            for lay, below, why in CALLS:
+                if layer == lay:
+                    banned = declared(root, below)
+                    banned_why = why
             for no, line in enumerate(lines, 1):
+                if banned and not line.lstrip().startswith(("*", "/*", "//")):
+                    for c in re.findall(r"(?<![\w.>])([a-z_][a-z0-9_]*)\s*\(", line):
+                        if c in banned:
+                            bad.append("%s:%d: %s(): %s" % (shown, no, c, banned_why))
                 m = INC.match(line)
                 if not m:
                     continue

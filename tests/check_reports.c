@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "report.h"
+#include "scan.h"
 #include "scenario.h"
 #include "testutil.h"
 
@@ -1064,6 +1066,66 @@ START_TEST(test_format_exit_status)
 }
 END_TEST
 
+/* The reports read what the scan recorded about its source when it
+ * opened (issue 15: src/report reads results only): with the image and
+ * the file system out of its reach, the JSON and text reports say the
+ * same about the source. */
+static char *report_of(const struct scan *s, int json)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(m);
+	if (json) {
+		json_t *root = report_json_build(s);
+
+		/* the source only: timings differ between two runs */
+		ck_assert_int_eq(json_dumpf(json_object_get(root, "source"), m,
+					    JSON_INDENT(2) | JSON_PRESERVE_ORDER), 0);
+		json_decref(root);
+	} else {
+		ck_assert_int_eq(report_text(m, s, 0, 1), 0);
+	}
+	ck_assert_int_eq(fclose(m), 0);
+	return buf;
+}
+
+START_TEST(test_source_read_once)
+{
+	struct scan_opts o = { .partition = -1, .offset = -1, .threshold_aspnet = -1 };
+	struct scan s;
+	struct err err;
+	struct image *img;
+	struct fs *fs;
+	char *json, *text, *json2, *text2;
+
+	err_init(&err);
+	ck_assert_msg(scan_open(&s, healthy_img, &o, &err) == 0, "%s", err.msg);
+	json = report_of(&s, 1);
+	text = report_of(&s, 0);
+	ck_assert_ptr_nonnull(strstr(json, "\"format\": \"raw\""));
+	ck_assert_ptr_nonnull(strstr(json, "\"volume\": {"));
+	ck_assert_ptr_nonnull(strstr(text, "raw image, "));
+	ck_assert_ptr_nonnull(strstr(text, "NTFS volume at offset"));
+	img = s.ev.img;
+	fs = s.ev.fs;
+	s.ev.img = NULL;
+	s.ev.fs = NULL;
+	json2 = report_of(&s, 1);
+	text2 = report_of(&s, 0);
+	s.ev.img = img;
+	s.ev.fs = fs;
+	ck_assert_str_eq(json2, json);
+	ck_assert_str_eq(text2, text);
+	free(json);
+	free(text);
+	free(json2);
+	free(text2);
+	scan_release(&s);
+}
+END_TEST
+
 Suite *reports_suite(void);
 Suite *reports_suite(void)
 {
@@ -1087,6 +1149,7 @@ Suite *reports_suite(void)
 	tcase_add_test(tc, test_html_chromium);
 	tcase_add_test(tc, test_sddl_formats);
 	tcase_add_test(tc, test_format_exit_status);
+	tcase_add_test(tc, test_source_read_once);
 	suite_add_tcase(s, tc);
 	return s;
 }

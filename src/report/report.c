@@ -9,18 +9,11 @@
 #include "report_priv.h"
 #include "rules.h"
 
-static const char *const seed_titles[4] = {
-	"File permissions lost under WinSxS",
-	"A service the System Writer needs is not running",
-	"Service security descriptors lost",
-	"Too many folders under the .NET Framework directory",
-};
-
 static const char *title_of(const struct result *r, size_t i)
 {
 	if (r->rule)
 		return r->rule->title;
-	return i < 4 ? seed_titles[i] : "";
+	return i < SEED_CAUSES ? seed_causes[i].title : "";
 }
 
 static json_t *result_json(const struct result *r, size_t i)
@@ -44,6 +37,7 @@ static json_t *result_json(const struct result *r, size_t i)
 
 json_t *report_json_build(const struct scan *s)
 {
+	const struct scan_source *si = &s->source_info;
 	json_t *root = json_object(), *tool, *src, *causes, *findings;
 	size_t i;
 
@@ -52,38 +46,36 @@ json_t *report_json_build(const struct scan *s)
 	json_object_set_new(root, "tool", tool);
 	src = json_object();
 	json_object_set_new(src, "path", json_string(s->source ? s->source : ""));
-	json_object_set_new(src, "format", json_string(s->ev.is_dir ? "directory" :
-				s->ev.img ? image_format(s->ev.img) : "unknown"));
-	json_object_set_new(src, "size", json_integer(s->ev.img ? (json_int_t)image_size(s->ev.img) : 0));
-	if (s->ev.fs) {
+	json_object_set_new(src, "format", json_string(si->format));
+	json_object_set_new(src, "size", json_integer((json_int_t)si->size));
+	if (si->mounted) {
 		json_t *vol = json_object();
 
-		json_object_set_new(vol, "index", json_integer(s->ev.vol.index));
-		json_object_set_new(vol, "offset", json_integer((json_int_t)s->ev.vol.offset));
-		json_object_set_new(vol, "filesystem", json_string(s->ev.is_dir ? "directory" : "ntfs"));
-		json_object_set_new(vol, "label", json_string(fs_info(s->ev.fs)->label));
-		json_object_set_new(vol, "dirty", json_boolean(fs_info(s->ev.fs)->dirty));
-		if (s->ev.vol.letter)
-			json_object_set_new(vol, "letter", json_sprintf("%c:", s->ev.vol.letter));
+		json_object_set_new(vol, "index", json_integer(si->vol.index));
+		json_object_set_new(vol, "offset", json_integer((json_int_t)si->vol.offset));
+		json_object_set_new(vol, "filesystem", json_string(si->is_dir ? "directory" : "ntfs"));
+		json_object_set_new(vol, "label", json_string(si->vol.label));
+		json_object_set_new(vol, "dirty", json_boolean(si->vol.dirty));
+		if (si->vol.letter)
+			json_object_set_new(vol, "letter", json_sprintf("%c:", si->vol.letter));
 		json_object_set_new(src, "volume", vol);
 	}
-	if (s->ev.fs && !s->ev.is_dir && s->ev.vt.count) {
+	if (si->nvolumes) {
 		/* every volume of the image, with its drive letter */
 		json_t *vols = json_array();
 		unsigned k;
 
-		for (k = 0; vols && k < s->ev.vt.count; k++) {
-			const struct volume_info *v = &s->ev.vt.v[k];
+		for (k = 0; vols && k < si->nvolumes; k++) {
+			const struct scan_source_volume *v = &si->volumes[k];
 			json_t *o = json_object();
 
 			json_object_set_new(o, "index", json_integer(v->index));
 			json_object_set_new(o, "offset", json_integer((json_int_t)v->offset));
 			json_object_set_new(o, "size", json_integer((json_int_t)v->size));
-			json_object_set_new(o, "filesystem", json_string(volume_fs_name(v->fs)));
+			json_object_set_new(o, "filesystem", json_string(v->filesystem));
 			if (v->letter)
 				json_object_set_new(o, "letter", json_sprintf("%c:", v->letter));
-			json_object_set_new(o, "windows", json_boolean(
-				v->index == s->ev.vol.index && v->offset == s->ev.vol.offset));
+			json_object_set_new(o, "windows", json_boolean(v->windows));
 			json_array_append_new(vols, o);
 		}
 		json_object_set_new(src, "volumes", vols);
@@ -97,7 +89,7 @@ json_t *report_json_build(const struct scan *s)
 	causes = json_array();
 	findings = json_array();
 	if (s->open_failed) {
-		for (i = 0; i < 4; i++) {
+		for (i = 0; i < SEED_CAUSES; i++) {
 			struct result r;
 
 			memset(&r, 0, sizeof(r));
@@ -107,7 +99,7 @@ json_t *report_json_build(const struct scan *s)
 		}
 	}
 	for (i = 0; i < s->nresults; i++)
-		json_array_append_new(i < 4 ? causes : findings,
+		json_array_append_new(i < SEED_CAUSES ? causes : findings,
 				      result_json(&s->results[i], i));
 	json_object_set_new(root, "causes", causes);
 	json_object_set_new(root, "findings", findings);
@@ -227,7 +219,7 @@ static void junit_suite(xmlTextWriterPtr w, const struct scan *s)
 		snprintf(name, sizeof(name), "%s: %s", result_id(r, i), title_of(r, i));
 		xmlTextWriterStartElement(w, BAD_CAST "testcase");
 		xmlTextWriterWriteAttribute(w, BAD_CAST "classname",
-					    BAD_CAST(i < 4 ? "vssdoctor.cause" : "vssdoctor.finding"));
+					    BAD_CAST(i < SEED_CAUSES ? "vssdoctor.cause" : "vssdoctor.finding"));
 		xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST name);
 		xmlTextWriterWriteAttribute(w, BAD_CAST "time", BAD_CAST "0");
 		if (r->status == STATUS_PRESENT && !scan_result_fails(s, i)) {

@@ -75,41 +75,24 @@ static size_t utf8_len(const unsigned char *p)
 }
 
 /* s as HTML text or attribute value. */
+static void html_ascii(FILE *f, unsigned char c)
+{
+	switch (c) {
+	case '&': fputs("&amp;", f); break;
+	case '<': fputs("&lt;", f); break;
+	case '>': fputs("&gt;", f); break;
+	case '"': fputs("&quot;", f); break;
+	case '\'': fputs("&#39;", f); break;
+	case '\n': case '\t': fputc(c, f); break;
+	case '\r': break;
+	default:
+		fputc(c < 0x20 || c == 0x7f ? '?' : c, f);
+	}
+}
+
 static void html_put(FILE *f, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-
-	while (*p) {
-		size_t n = utf8_len(p);
-
-		if (n == 0) {
-			fputc('?', f);
-			p++;
-			continue;
-		}
-		if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
-			fputc('?', f);        /* C1 controls */
-			p += 2;
-			continue;
-		}
-		if (n > 1) {
-			fwrite(p, 1, n, f);
-			p += n;
-			continue;
-		}
-		switch (*p) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		case '\n': case '\t': fputc(*p, f); break;
-		case '\r': break;
-		default:
-			fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, f);
-		}
-		p++;
-	}
+	doc_put(f, s, utf8_len, html_ascii);
 }
 
 static const char *status_class(enum status st)
@@ -375,255 +358,124 @@ static void timeline(FILE *f, const struct vscan *v)
 	fputs("</tbody></table></details>\n", f);
 }
 
-/* --- one scan */
+/* ---- the emitter of the walker (report_doc.c) */
 
-static void results_table(FILE *f, const struct vscan *v, int causes, int verbose, const char *anchor)
+static void html_heading_open(FILE *f, int level)
 {
-	size_t i, n = 0;
-
-	for (i = 0; i < v->nres; i++) {
-		const struct vresult *r = &v->res[i];
-		size_t k;
-
-		if (r->is_cause != causes || (!causes && r->status == STATUS_ABSENT && !verbose))
-			continue;
-		if (n++ == 0)
-			fprintf(f, "<table class=\"results\"><thead><tr><th>status</th><th>%s</th>"
-				"<th>why</th><th>see</th></tr></thead><tbody>\n", causes ? "cause" : "finding");
-		fprintf(f, "<tr><td class=\"st %s\">%s</td><td><a href=\"#%s-%zu\"><code>",
-			status_class(r->status), status_tag(r->status), anchor, i);
-		html_put(f, r->id);
-		fputs("</code></a> ", f);
-		html_put(f, r->title);
-		fputs("</td><td>", f);
-		if (r->status == STATUS_PRESENT && r->words[0]) {
-			for (k = 0; k < 2 && r->words[k]; k++) {
-				if (k)
-					fputs("<br/>", f);
-				html_put(f, r->words[k]);
-			}
-		} else {
-			html_put(f, r->summary);
-		}
-		fputs("</td><td class=\"see\">", f);
-		html_put(f, r->refs ? r->refs : "");
-		fputs("</td></tr>\n", f);
-	}
-	if (n)
-		fputs("</tbody></table>\n", f);
+	fprintf(f, "<h%d>", level);
 }
 
-static void result_section(FILE *f, const struct vscan *v, const struct vresult *r, int level,
-			   const char *anchor)
+static void html_heading_close(FILE *f, int level)
 {
-	const struct result *res = &v->s->results[r->index];
-	size_t k;
-	json_t *line;
+	fprintf(f, "</h%d>\n", level);
+}
 
+static void html_list_open(FILE *f, const char *cls)
+{
+	if (cls)
+		fprintf(f, "<ul class=\"%s\">\n", cls);
+	else
+		fputs("<ul>\n", f);
+}
+
+static void html_table_open(FILE *f, const char *cls, int head, size_t ncols)
+{
+	(void)ncols;
+	fputs("<table", f);
+	if (cls)
+		fprintf(f, " class=\"%s\"", cls);
+	fputs(head == TABLE_THEAD ? "><thead>" : ">\n", f);
+}
+
+static void html_head_close(FILE *f, int head, size_t ncols)
+{
+	(void)ncols;
+	fputs(head == TABLE_THEAD ? "</tr></thead><tbody>\n" : "</tr>\n", f);
+}
+
+static void html_table_close(FILE *f, int head)
+{
+	fputs(head == TABLE_THEAD ? "</tbody></table>\n" : "</table>\n", f);
+}
+
+static void html_cell_open(FILE *f, enum doc_cell kind, const char *arg, long long n)
+{
+	(void)arg;
+	switch (kind) {
+	case CELL_HEAD: fputs("<th>", f); break;
+	case CELL_KEY: fputs("<td class=\"k\">", f); break;
+	case CELL_CODE: fputs("<td><code>", f); break;
+	case CELL_STATUS: fprintf(f, "<td class=\"st %s\">", status_class((enum status)n)); break;
+	case CELL_EXIT: fprintf(f, "<td class=\"ex%lld\">", n); break;
+	case CELL_SEE: fputs("<td class=\"see\">", f); break;
+	case CELL_LINK: fprintf(f, "<td><a href=\"#s%lld\">", n); break;
+	default: fputs("<td>", f);
+	}
+}
+
+static void html_cell_close(FILE *f, enum doc_cell kind)
+{
+	fputs(kind == CELL_HEAD ? "</th>" : kind == CELL_CODE ? "</code></td>" :
+	      kind == CELL_LINK ? "</a></td>" : "</td>", f);
+}
+
+static void html_ref_open(FILE *f, const char *anchor, size_t i)
+{
+	fprintf(f, "<a href=\"#%s-%zu\"><code>", anchor, i);
+}
+
+static void html_scan_open(FILE *f, const char *anchor)
+{
+	fprintf(f, "<article id=\"%s\">\n", anchor);
+}
+
+static void html_title_verdict(FILE *f, const struct vscan *v)
+{
+	fprintf(f, "<span class=\"ex%d\">", v->exit_status);
+	html_put(f, v->verdict);
+	fputs("</span>", f);
+}
+
+static void html_charts(FILE *f, const struct vscan *v)
+{
+	if (v->nbars)
+		bar_chart(f, v);
+	if (v->nevents)
+		timeline(f, v);
+}
+
+static void html_result_open(FILE *f, const struct vresult *r, int level, const char *anchor)
+{
 	fprintf(f, "<section class=\"result %s\" id=\"%s-%zu\">\n<h%d><span class=\"st %s\">%s</span> "
 		"<code>", status_class(r->status), anchor, r->index, level, status_class(r->status),
 		status_tag(r->status));
 	html_put(f, r->id);
 	fputs("</code> ", f);
 	html_put(f, r->title);
-	fprintf(f, "</h%d>\n<ul>\n", level);
-	if (r->status == STATUS_PRESENT && r->words[0]) {
-		for (k = 0; k < 2 && r->words[k]; k++) {
-			fputs("<li>", f);
-			html_put(f, r->words[k]);
-			fputs("</li>\n", f);
-		}
-	} else {
-		fputs("<li>", f);
-		html_put(f, r->summary);
-		fputs("</li>\n", f);
-	}
-	if (r->event) {
-		fputs("<li>", f);
-		html_put(f, r->event);
-		fputs("</li>\n", f);
-	}
-	if (r->refs) {
-		fputs("<li>see ", f);
-		html_put(f, r->refs);
-		fputs("</li>\n", f);
-	}
-	fputs("</ul>\n", f);
-	if (r->status == STATUS_PRESENT && json_array_size(res->remediation)) {
-		fputs("<p>Fix:</p>\n<pre>", f);
-		json_array_foreach(res->remediation, k, line) {
-			html_put(f, json_string_value(line));
-			fputc('\n', f);
-		}
-		fputs("</pre>\n", f);
-	}
-	if (r->status == STATUS_PRESENT && json_array_size(res->last_good)) {
-		/* --shadows: the value as it was when it was right */
-		fputs("<ul class=\"last-good\">\n", f);
-		json_array_foreach(res->last_good, k, line) {
-			fputs("<li>Last good: ", f);
-			html_put(f, json_string_value(json_object_get(line, "text")));
-			fputs("</li>\n", f);
-		}
-		fputs("</ul>\n", f);
-	}
-	if (r->ntables) {
-		fprintf(f, "<details%s><summary>Evidence</summary>\n",
-			r->status == STATUS_PRESENT ? " open=\"open\"" : "");
-		for (k = 0; k < r->ntables; k++)
-			html_table(f, &r->tables[k]);
-		fputs("</details>\n", f);
-	}
-	fputs("</section>\n", f);
+	fprintf(f, "</h%d>\n", level);
 }
 
-/* --shadows: a row per check that changed, a column per store (oldest
- * first) then the live volume. */
-static void history_table(FILE *f, const struct vscan *v)
+static void html_fix(FILE *f, json_t *lines)
 {
-	json_t *pts = json_object_get(json_array_get(v->s->history, 0), "statuses"), *pt, *h;
-	size_t i, k, nrow = 0;
+	size_t k;
+	json_t *line;
 
-	json_array_foreach(v->s->history, i, h)
-		nrow += json_is_true(json_object_get(h, "changed"));
-	if (!nrow || !json_array_size(pts))
-		return;
-	fputs("<table class=\"history\">\n<tr><th>check</th>", f);
-	json_array_foreach(pts, k, pt) {
-		json_t *st = json_object_get(pt, "store");
-
-		fputs("<th>", f);
-		if (json_is_integer(st))
-			fprintf(f, "store %lld ", (long long)json_integer_value(st));
-		html_put(f, json_is_string(json_object_get(pt, "created")) ?
-			 json_string_value(json_object_get(pt, "created")) : "live");
-		fputs("</th>", f);
+	fputs("<p>Fix:</p>\n<pre>", f);
+	json_array_foreach(lines, k, line) {
+		html_put(f, json_string_value(line));
+		fputc('\n', f);
 	}
-	fputs("</tr>\n", f);
-	json_array_foreach(v->s->history, i, h) {
-		if (!json_is_true(json_object_get(h, "changed")))
-			continue;
-		fputs("<tr><td><code>", f);
-		html_put(f, json_string_value(json_object_get(h, "id")));
-		fputs("</code></td>", f);
-		json_array_foreach(json_object_get(h, "statuses"), k, pt) {
-			fputs("<td>", f);
-			html_put(f, json_string_value(json_object_get(pt, "status")));
-			fputs("</td>", f);
-		}
-		fputs("</tr>\n", f);
-	}
-	fputs("</table>\n", f);
+	fputs("</pre>\n", f);
 }
 
-void html_scan(FILE *f, const struct vscan *v, size_t index, int level, int verbose)
+static void html_evidence_open(FILE *f, const struct vresult *r)
 {
-	size_t i;
-	int findings = 0;
-	char anchor[32], head[128];
-
-	/* ids unique over a batch */
-	snprintf(anchor, sizeof(anchor), "s%zu", index + 1);
-	fprintf(f, "<article id=\"%s\">\n<h%d>", anchor, level);
-	if (level == 1) {
-		fputs("vssdoctor: ", f);
-	} else {
-		html_put(f, v->source);
-		fputs(": ", f);
-	}
-	fprintf(f, "<span class=\"ex%d\">", v->exit_status);
-	html_put(f, v->verdict);
-	fprintf(f, "</span></h%d>\n<table>\n<tr><td class=\"k\">source</td><td>", level);
-	html_put(f, v->source);
-	if (*v->image) {
-		fputs(" (", f);
-		html_put(f, v->image);
-		fputc(')', f);
-	}
-	fputs("</td></tr>\n", f);
-	if (*v->volume) {
-		fputs("<tr><td class=\"k\">volume</td><td>", f);
-		html_put(f, v->volume);
-		fputs("</td></tr>\n", f);
-	}
-	if (v->windows) {
-		fputs("<tr><td class=\"k\">Windows</td><td>", f);
-		html_put(f, v->windows);
-		if (*v->system_root) {
-			fputs(", in ", f);
-			html_put(f, v->system_root);
-		}
-		fputs("</td></tr>\n", f);
-	}
-	if (*v->drives) {
-		fputs("<tr><td class=\"k\">drives</td><td>", f);
-		html_put(f, v->drives);
-		fputs("</td></tr>\n", f);
-	}
-	fprintf(f, "<tr><td class=\"k\">verdict</td><td class=\"ex%d\">", v->exit_status);
-	html_put(f, v->verdict);
-	fprintf(f, " (exit status %d)</td></tr>\n</table>\n", v->exit_status);
-	if (v->unreadable) {
-		fputs("</article>\n", f);
-		return;
-	}
-	fprintf(f, "<h%d>Causes</h%d>\n", level + 1, level + 1);
-	results_table(f, v, 1, verbose, anchor);
-	for (i = 0; i < v->nres; i++)
-		if (!v->res[i].is_cause && (v->res[i].status != STATUS_ABSENT || verbose))
-			findings = 1;
-	if (findings) {
-		fprintf(f, "<h%d>Findings</h%d>\n", level + 1, level + 1);
-		results_table(f, v, 0, verbose, anchor);
-	}
-	if (v->nbars || v->nevents) {
-		fprintf(f, "<h%d>Charts</h%d>\n", level + 1, level + 1);
-		if (v->nbars)
-			bar_chart(f, v);
-		if (v->nevents)
-			timeline(f, v);
-	}
-	fprintf(f, "<h%d>Details</h%d>\n", level + 1, level + 1);
-	for (i = 0; i < v->nres; i++) {
-		const struct vresult *r = &v->res[i];
-
-		if (r->status == STATUS_ABSENT && (!r->ntables || !(verbose || r->is_cause)))
-			continue;
-		result_section(f, v, r, level + 2, anchor);
-	}
-	if (view_history_head(v, head, sizeof(head))) {
-		/* --shadows: the causes and findings that changed */
-		json_t *h;
-
-		fprintf(f, "<h%d>", level + 1);
-		html_put(f, head);
-		fprintf(f, "</h%d>\n<ul class=\"history\">\n", level + 1);
-		json_array_foreach(v->s->history, i, h) {
-			if (!json_is_true(json_object_get(h, "changed")))
-				continue;
-			fputs("<li>", f);
-			html_put(f, json_string_value(json_object_get(h, "summary")));
-			fputs("</li>\n", f);
-		}
-		fputs("</ul>\n", f);
-		history_table(f, v);
-	}
-	if (v->nwarnings) {
-		fprintf(f, "<h%d>Warnings</h%d>\n<ul>\n", level + 1, level + 1);
-		for (i = 0; i < v->nwarnings; i++) {
-			fputs("<li>", f);
-			html_put(f, v->warnings[i]);
-			fputs("</li>\n", f);
-		}
-		fputs("</ul>\n", f);
-	}
-	fputs("</article>\n", f);
+	fprintf(f, "<details%s><summary>Evidence</summary>\n",
+		r->status == STATUS_PRESENT ? " open=\"open\"" : "");
 }
 
-void html_document(FILE *f, const struct doc_row *rows, char *const *bodies, size_t n, int summary)
+static void html_doc_open(FILE *f, const struct doc_row *rows, size_t n, int summary)
 {
-	size_t i;
-
 	fputs("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n"
 	      "<meta charset=\"utf-8\"/>\n"
 	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
@@ -636,24 +488,46 @@ void html_document(FILE *f, const struct doc_row *rows, char *const *bodies, siz
 	fprintf(f, "</title>\n<meta name=\"generator\" content=\"vssdoctor %s\"/>\n<style>", VSSD_VERSION);
 	fputs(style, f);
 	fputs("</style>\n</head>\n<body>\n", f);
-	if (summary) {
-		fprintf(f, "<h1>vssdoctor: %zu source%s</h1>\n<table class=\"summary\"><thead><tr>"
-			"<th>source</th><th>verdict</th><th>causes</th><th>Windows</th></tr></thead><tbody>\n",
-			n, n == 1 ? "" : "s");
-		for (i = 0; i < n; i++) {
-			fprintf(f, "<tr><td><a href=\"#s%zu\">", i + 1);
-			html_put(f, rows[i].source);
-			fprintf(f, "</a></td><td class=\"ex%d\">", rows[i].exit_status);
-			html_put(f, rows[i].verdict);
-			fprintf(f, " (exit status %d)</td><td>", rows[i].exit_status);
-			html_put(f, rows[i].causes);
-			fputs("</td><td>", f);
-			html_put(f, rows[i].windows);
-			fputs("</td></tr>\n", f);
-		}
-		fputs("</tbody></table>\n", f);
-	}
-	for (i = 0; i < n; i++)
-		fputs(bodies[i], f);
+}
+
+static void html_doc_close(FILE *f)
+{
 	fprintf(f, "<footer><p><small>vssdoctor %s</small></p></footer>\n</body>\n</html>\n", VSSD_VERSION);
 }
+
+const struct doc_fmt doc_html = {
+	.put = html_put,
+	.heading_open = html_heading_open,
+	.heading_close = html_heading_close,
+	.list_open = html_list_open,
+	.list_close = "</ul>\n",
+	.item_open = "<li>",
+	.item_close = "</li>\n",
+	.table_open = html_table_open,
+	.head_close = html_head_close,
+	.table_close = html_table_close,
+	.row_open = "<tr>",
+	.row_close = "</tr>\n",
+	.cell_open = html_cell_open,
+	.cell_close = html_cell_close,
+	.ref_open = html_ref_open,
+	.ref_close = "</code></a> ",
+	.why_sep = "<br/>",
+	.wordless_summary = 1,
+	.check_head = { "finding", "cause" },
+	.status_word = status_tag,
+	.scan_open = html_scan_open,
+	.scan_close = "</article>\n",
+	.title_verdict = html_title_verdict,
+	.charts = html_charts,
+	.details_heading = 1,
+	.result_level = 2,
+	.result_open = html_result_open,
+	.result_close = "</section>\n",
+	.fix = html_fix,
+	.evidence_open = html_evidence_open,
+	.evidence_close = "</details>\n",
+	.table = html_table,
+	.doc_open = html_doc_open,
+	.doc_close = html_doc_close,
+};

@@ -39,35 +39,22 @@ static size_t utf8_len(const unsigned char *p)
  * there (emphasis, links, HTML, entities, table cells, mentions and issue
  * references, math) backslash-escaped, line breaks as spaces, control characters (C0, DEL,
  * C1) and broken UTF-8 as '?'. */
+static void md_ascii(FILE *f, unsigned char c)
+{
+	if (c == '\n' || c == '\r' || c == '\t') {
+		fputc(' ', f);
+	} else if (c < 0x20 || c == 0x7f) {
+		fputc('?', f);
+	} else {
+		if (strchr("\\`*_[]<>|~&#@$", c))
+			fputc('\\', f);
+		fputc(c, f);
+	}
+}
+
 static void md_put(FILE *f, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-
-	while (*p) {
-		size_t n = utf8_len(p);
-
-		if (n == 0) {
-			fputc('?', f);
-			p++;
-		} else if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
-			fputc('?', f);
-			p += 2;
-		} else if (n > 1) {
-			fwrite(p, 1, n, f);
-			p += n;
-		} else if (*p == '\n' || *p == '\r' || *p == '\t') {
-			fputc(' ', f);
-			p++;
-		} else if (*p < 0x20 || *p == 0x7f) {
-			fputc('?', f);
-			p++;
-		} else {
-			if (strchr("\\`*_[]<>|~&#@$", *p))
-				fputc('\\', f);
-			fputc(*p, f);
-			p++;
-		}
-	}
+	doc_put(f, s, utf8_len, md_ascii);
 }
 
 /* A fenced code block: the fence is longer than any run of backticks in
@@ -118,6 +105,15 @@ static const char *status_word(enum status st)
 	return st == STATUS_PRESENT ? "**PRESENT**" : st == STATUS_ABSENT ? "absent" : "*unknown*";
 }
 
+/* "|" and a " --- |" per column: under a table's head row. */
+static void md_rule(FILE *f, size_t ncols)
+{
+	fputc('|', f);
+	while (ncols-- > 0)
+		fputs(" --- |", f);
+	fputc('\n', f);
+}
+
 static void md_table(FILE *f, const struct vtable *t)
 {
 	size_t i, r;
@@ -135,10 +131,8 @@ static void md_table(FILE *f, const struct vtable *t)
 		md_put(f, t->head ? t->head[i] : "");
 		fputs(" |", f);
 	}
-	fputs("\n|", f);
-	for (i = 0; i < t->ncols; i++)
-		fputs(" --- |", f);
 	fputc('\n', f);
+	md_rule(f, t->ncols);
 	for (r = 0; r < t->nrows; r++) {
 		fputc('|', f);
 		for (i = 0; i < t->ncols; i++) {
@@ -158,259 +152,148 @@ static void md_table(FILE *f, const struct vtable *t)
 	fputc('\n', f);
 }
 
-static void md_evidence(FILE *f, const struct vresult *r, int open)
+/* ---- the emitter of the walker (report_doc.c) */
+
+static void md_heading_close(FILE *f, int level)
+{
+	(void)level;
+	fputs("\n\n", f);
+}
+
+static void md_list_open(FILE *f, const char *cls)
+{
+	(void)f;
+	(void)cls;
+}
+
+static void md_table_open(FILE *f, const char *cls, int head, size_t ncols)
 {
 	size_t i;
 
-	if (!r->ntables)
+	(void)cls;
+	if (head != TABLE_NO_HEAD)
 		return;
-	fprintf(f, "<details%s><summary>Evidence</summary>\n\n", open ? " open" : "");
-	for (i = 0; i < r->ntables; i++)
-		md_table(f, &r->tables[i]);
-	fputs("</details>\n\n", f);
+	/* Markdown tables need a head row: an empty one */
+	fputc('|', f);
+	for (i = 0; i < ncols; i++)
+		fputs(" |", f);
+	fputc('\n', f);
+	md_rule(f, ncols);
 }
 
-/* The table of causes or findings: status, id and title, why, see. */
-static void md_results(FILE *f, const struct vscan *v, int causes, int verbose)
+static void md_head_close(FILE *f, int head, size_t ncols)
 {
-	size_t i, n = 0;
-
-	for (i = 0; i < v->nres; i++) {
-		const struct vresult *r = &v->res[i];
-
-		if (r->is_cause != causes || (!causes && r->status == STATUS_ABSENT && !verbose))
-			continue;
-		if (n++ == 0)
-			fputs("| status | check | why | see |\n| --- | --- | --- | --- |\n", f);
-		fprintf(f, "| %s | ", status_word(r->status));
-		fputc('`', f);
-		md_put(f, r->id);
-		fputs("` ", f);
-		md_put(f, r->title);
-		fputs(" | ", f);
-		if (r->status == STATUS_PRESENT && r->words[0]) {
-			size_t k;
-
-			for (k = 0; k < 2 && r->words[k]; k++) {
-				if (k)
-					fputs("; ", f);
-				md_put(f, r->words[k]);
-			}
-		} else {
-			md_put(f, r->summary);
-		}
-		fputs(" | ", f);
-		md_put(f, r->refs ? r->refs : "");
-		fputs(" |\n", f);
-	}
-	if (n)
-		fputc('\n', f);
+	(void)head;
+	fputc('\n', f);
+	md_rule(f, ncols);
 }
 
-static void md_result(FILE *f, const struct vscan *v, const struct vresult *r, int level)
+static void md_table_close(FILE *f, int head)
 {
-	const struct result *res = &v->s->results[r->index];
-	size_t k;
+	(void)head;
+	fputc('\n', f);
+}
 
+static void md_cell_open(FILE *f, enum doc_cell kind, const char *arg, long long n)
+{
+	(void)arg;
+	(void)n;
+	fputs(kind == CELL_KEY ? " **" : " ", f);
+}
+
+static void md_cell_close(FILE *f, enum doc_cell kind)
+{
+	fputs(kind == CELL_KEY ? "** |" : " |", f);
+}
+
+static void md_ref_open(FILE *f, const char *anchor, size_t i)
+{
+	(void)anchor;
+	(void)i;
+	fputc('`', f);
+}
+
+static void md_scan_open(FILE *f, const char *anchor)
+{
+	(void)f;
+	(void)anchor;
+}
+
+static void md_title_verdict(FILE *f, const struct vscan *v)
+{
+	md_put(f, v->verdict);
+	fprintf(f, " (exit status %d)", v->exit_status);
+}
+
+static void md_result_open(FILE *f, const struct vresult *r, int level, const char *anchor)
+{
+	(void)anchor;
 	md_heading(f, level);
 	md_put(f, r->id);
 	fputs(": ", f);
 	md_put(f, r->title);
 	fprintf(f, " (%s)\n\n", r->status == STATUS_PRESENT ? "PRESENT" :
 		r->status == STATUS_ABSENT ? "absent" : "unknown");
-	if (r->status == STATUS_PRESENT) {
-		for (k = 0; k < 2 && r->words[k]; k++) {
-			fputs("- ", f);
-			md_put(f, r->words[k]);
-			fputc('\n', f);
-		}
-	} else {
-		fputs("- ", f);
-		md_put(f, r->summary);
-		fputc('\n', f);
-	}
-	if (r->event) {
-		fputs("- ", f);
-		md_put(f, r->event);
-		fputc('\n', f);
-	}
-	if (r->refs) {
-		fputs("- see ", f);
-		md_put(f, r->refs);
-		fputc('\n', f);
-	}
-	fputc('\n', f);
-	if (r->status == STATUS_PRESENT && json_array_size(res->remediation)) {
-		fputs("Fix:\n\n", f);
-		md_code(f, res->remediation);
-	}
-	if (r->status == STATUS_PRESENT && json_array_size(res->last_good)) {
-		/* --shadows: the value as it was when it was right */
-		json_t *lg;
-
-		json_array_foreach(res->last_good, k, lg) {
-			fputs("- Last good: ", f);
-			md_put(f, json_string_value(json_object_get(lg, "text")));
-			fputc('\n', f);
-		}
-		fputc('\n', f);
-	}
-	md_evidence(f, r, 0);
 }
 
-void md_scan(FILE *f, const struct vscan *v, int level, int verbose)
+static void md_fix(FILE *f, json_t *lines)
 {
-	size_t i;
-	int findings = 0;
-	char head[128];
-
-	md_heading(f, level);
-	if (level == 1)
-		fputs("vssdoctor: ", f);
-	else {
-		md_put(f, v->source);
-		fputs(": ", f);
-	}
-	md_put(f, v->verdict);
-	fprintf(f, " (exit status %d)\n\n", v->exit_status);
-	fputs("| | |\n| --- | --- |\n| **source** | ", f);
-	md_put(f, v->source);
-	if (*v->image) {
-		fputs(" (", f);
-		md_put(f, v->image);
-		fputc(')', f);
-	}
-	fputs(" |\n", f);
-	if (*v->volume) {
-		fputs("| **volume** | ", f);
-		md_put(f, v->volume);
-		fputs(" |\n", f);
-	}
-	if (v->windows) {
-		fputs("| **Windows** | ", f);
-		md_put(f, v->windows);
-		if (*v->system_root) {
-			fputs(", in ", f);
-			md_put(f, v->system_root);
-		}
-		fputs(" |\n", f);
-	}
-	if (*v->drives) {
-		fputs("| **drives** | ", f);
-		md_put(f, v->drives);
-		fputs(" |\n", f);
-	}
-	fputs("| **verdict** | ", f);
-	md_put(f, v->verdict);
-	fprintf(f, " (exit status %d) |\n\n", v->exit_status);
-	if (v->unreadable)
-		return;
-
-	md_heading(f, level + 1);
-	fputs("Causes\n\n", f);
-	md_results(f, v, 1, verbose);
-	for (i = 0; i < v->nres; i++)
-		if (!v->res[i].is_cause && (v->res[i].status != STATUS_ABSENT || verbose))
-			findings = 1;
-	if (findings) {
-		md_heading(f, level + 1);
-		fputs("Findings\n\n", f);
-		md_results(f, v, 0, verbose);
-	}
-	/* the results that need a look, each with its fix and evidence */
-	for (i = 0; i < v->nres; i++) {
-		const struct vresult *r = &v->res[i];
-
-		if (r->status == STATUS_ABSENT && !(verbose || r->is_cause))
-			continue;
-		if (r->status == STATUS_ABSENT && !r->ntables)
-			continue;
-		md_result(f, v, r, level + 1);
-	}
-	if (view_history_head(v, head, sizeof(head))) {
-		/* --shadows: the causes and findings that changed */
-		json_t *h;
-
-		md_heading(f, level + 1);
-		md_put(f, head);
-		fputs("\n\n", f);
-		json_t *pts = json_object_get(json_array_get(v->s->history, 0), "statuses"), *pt;
-		size_t k, nrow = 0;
-
-		json_array_foreach(v->s->history, i, h) {
-			if (!json_is_true(json_object_get(h, "changed")))
-				continue;
-			fputs("- ", f);
-			md_put(f, json_string_value(json_object_get(h, "summary")));
-			fputc('\n', f);
-			nrow++;
-		}
-		fputc('\n', f);
-		if (nrow && json_array_size(pts)) {
-			/* the table: a row per check that changed, a column per store */
-			fputs("| check |", f);
-			json_array_foreach(pts, k, pt) {
-				json_t *st = json_object_get(pt, "store");
-
-				fputc(' ', f);
-				if (json_is_integer(st))
-					fprintf(f, "store %lld ", (long long)json_integer_value(st));
-				md_put(f, json_is_string(json_object_get(pt, "created")) ?
-				       json_string_value(json_object_get(pt, "created")) : "live");
-				fputs(" |", f);
-			}
-			fputs("\n| --- |", f);
-			json_array_foreach(pts, k, pt)
-				fputs(" --- |", f);
-			fputc('\n', f);
-			json_array_foreach(v->s->history, i, h) {
-				if (!json_is_true(json_object_get(h, "changed")))
-					continue;
-				fputs("| ", f);
-				md_put(f, json_string_value(json_object_get(h, "id")));
-				fputs(" |", f);
-				json_array_foreach(json_object_get(h, "statuses"), k, pt) {
-					fputc(' ', f);
-					md_put(f, json_string_value(json_object_get(pt, "status")));
-					fputs(" |", f);
-				}
-				fputc('\n', f);
-			}
-			fputc('\n', f);
-		}
-	}
-	if (v->nwarnings) {
-		md_heading(f, level + 1);
-		fputs("Warnings\n\n", f);
-		for (i = 0; i < v->nwarnings; i++) {
-			fputs("- ", f);
-			md_put(f, v->warnings[i]);
-			fputc('\n', f);
-		}
-		fputc('\n', f);
-	}
+	fputs("Fix:\n\n", f);
+	md_code(f, lines);
 }
 
-void md_document(FILE *f, const struct doc_row *rows, char *const *bodies, size_t n, int summary)
+static void md_evidence_open(FILE *f, const struct vresult *r)
 {
-	size_t i;
-
-	if (summary) {
-		fprintf(f, "# vssdoctor: %zu source%s\n\n", n, n == 1 ? "" : "s");
-		fputs("| source | verdict | causes | Windows |\n| --- | --- | --- | --- |\n", f);
-		for (i = 0; i < n; i++) {
-			fputs("| ", f);
-			md_put(f, rows[i].source);
-			fputs(" | ", f);
-			md_put(f, rows[i].verdict);
-			fprintf(f, " (exit status %d) | ", rows[i].exit_status);
-			md_put(f, rows[i].causes);
-			fputs(" | ", f);
-			md_put(f, rows[i].windows);
-			fputs(" |\n", f);
-		}
-		fputc('\n', f);
-	}
-	for (i = 0; i < n; i++)
-		fputs(bodies[i], f);
+	(void)r;
+	fputs("<details><summary>Evidence</summary>\n\n", f);
 }
+
+static void md_doc_open(FILE *f, const struct doc_row *rows, size_t n, int summary)
+{
+	(void)f;
+	(void)rows;
+	(void)n;
+	(void)summary;
+}
+
+static void md_doc_close(FILE *f)
+{
+	(void)f;
+}
+
+const struct doc_fmt doc_md = {
+	.put = md_put,
+	.heading_open = md_heading,
+	.heading_close = md_heading_close,
+	.list_open = md_list_open,
+	.list_close = "\n",
+	.item_open = "- ",
+	.item_close = "\n",
+	.table_open = md_table_open,
+	.head_close = md_head_close,
+	.table_close = md_table_close,
+	.row_open = "|",
+	.row_close = "\n",
+	.cell_open = md_cell_open,
+	.cell_close = md_cell_close,
+	.ref_open = md_ref_open,
+	.ref_close = "` ",
+	.why_sep = "; ",
+	.wordless_summary = 0,
+	.check_head = { "check", "check" },
+	.status_word = status_word,
+	.scan_open = md_scan_open,
+	.scan_close = "",
+	.title_verdict = md_title_verdict,
+	.charts = NULL,
+	.details_heading = 0,
+	.result_level = 1,
+	.result_open = md_result_open,
+	.result_close = "",
+	.fix = md_fix,
+	.evidence_open = md_evidence_open,
+	.evidence_close = "</details>\n\n",
+	.table = md_table,
+	.doc_open = md_doc_open,
+	.doc_close = md_doc_close,
+};

@@ -447,15 +447,9 @@ static void info_result(FILE *f, const struct vresult *r, const struct colors *c
 	fputc('\n', f);
 }
 
-static int text_scan(FILE *f, const struct vscan *v, int color, int verbose)
+/* Source, image, volume, Windows and drives: a line each. */
+static void text_source(FILE *f, const struct vscan *v, int verbose)
 {
-	const struct colors *c = color ? &colors_on : &colors_off;
-	const char *vc = v->exit_status == 1 ? c->red : v->exit_status == 0 ? c->green : c->yellow;
-	size_t i, nabsent = 0, col;
-
-	int findings = 0;
-	char tail[48], head[128];
-
 	fputs("Source:   ", f);
 	text_put(f, v->source);
 	if (*v->image && MARGIN + 1 + view_width(v->source) + 3 + view_width(v->image) <= TEXT_WIDTH) {
@@ -469,7 +463,7 @@ static int text_scan(FILE *f, const struct vscan *v, int color, int verbose)
 	}
 	fputc('\n', f);
 	/* the volume when it has a drive letter on a disk of several */
-	if ((verbose || (v->s->ev.vol.letter && v->s->ev.vt.count > 1)) && *v->volume) {
+	if ((verbose || (v->s->source_info.vol.letter && v->s->source_info.nvolumes > 1)) && *v->volume) {
 		fputs("Volume:   ", f);
 		put_wrapped(f, v->volume, MARGIN + 1, MARGIN + 1, TEXT_WIDTH);
 	}
@@ -489,36 +483,112 @@ static int text_scan(FILE *f, const struct vscan *v, int color, int verbose)
 		fputs("Drives:   ", f);
 		put_wrapped(f, v->drives, MARGIN + 1, MARGIN + 1, TEXT_WIDTH);
 	}
-	/* the verdict, broken after its ';' when it does not fit */
+}
+
+/* The verdict, broken after its ';' when it does not fit.  0 or
+ * -E_NOMEM. */
+static int text_verdict(FILE *f, const struct vscan *v, const struct colors *c)
+{
+	const char *vc = v->exit_status == 1 ? c->red : v->exit_status == 0 ? c->green : c->yellow;
+	const char *semi = strchr(v->verdict, ';');
+	char tail[48], *rest;
+
 	snprintf(tail, sizeof(tail), " (exit status %d)", v->exit_status);
 	fprintf(f, "Verdict:  %s", vc);
 	if (MARGIN + 1 + view_width(v->verdict) + strlen(tail) <= TEXT_WIDTH) {
 		text_put(f, v->verdict);
 		fputs(tail, f);
-	} else {
-		const char *semi = strchr(v->verdict, ';');
-		char *rest;
-
-		if (semi && MARGIN + 1 + (size_t)(semi - v->verdict) + 1 <= TEXT_WIDTH) {
-			text_putn(f, v->verdict, (size_t)(semi - v->verdict) + 1);
-			fputc('\n', f);
-			pad(f, MARGIN + 1);
-			semi += 2;
-		} else {
-			semi = v->verdict;
-		}
-		if (asprintf(&rest, "%s%s", semi, tail) < 0)
-			return -E_NOMEM;
-		/* put_wrapped ends the line: the colour goes off first */
-		fputs(c->off, f);
-		fputs(vc, f);
-		put_wrapped(f, rest, MARGIN + 1, MARGIN + 1, TEXT_WIDTH);
-		free(rest);
-		fputs(c->off, f);
-		goto verdict_done;
+		fprintf(f, "%s\n", c->off);
+		return 0;
 	}
-	fprintf(f, "%s\n", c->off);
-verdict_done:
+	if (semi && MARGIN + 1 + (size_t)(semi - v->verdict) + 1 <= TEXT_WIDTH) {
+		text_putn(f, v->verdict, (size_t)(semi - v->verdict) + 1);
+		fputc('\n', f);
+		pad(f, MARGIN + 1);
+		semi += 2;
+	} else {
+		semi = v->verdict;
+	}
+	if (asprintf(&rest, "%s%s", semi, tail) < 0)
+		return -E_NOMEM;
+	/* put_wrapped ends the line: the colour goes off first */
+	fputs(c->off, f);
+	fputs(vc, f);
+	put_wrapped(f, rest, MARGIN + 1, MARGIN + 1, TEXT_WIDTH);
+	free(rest);
+	fputs(c->off, f);
+	return 0;
+}
+
+/* The nabsent absent findings: their ids on one line, "+N more (-v)"
+ * when they do not fit. */
+static void text_absent(FILE *f, const struct vscan *v, const struct colors *c, size_t nabsent)
+{
+	size_t shown = 0, col, i;
+
+	fprintf(f, "%sabsent%s", c->green, c->off);
+	pad(f, MARGIN - 6);
+	col = MARGIN;
+	for (i = 0; i < v->nres; i++) {
+		const struct vresult *r = &v->res[i];
+		size_t w = view_width(r->id), left = nabsent - shown - 1;
+		char more[40];
+
+		if (r->is_cause || r->status != STATUS_ABSENT)
+			continue;
+		/* room for this id and, if others follow, ", +N more (-v)" */
+		snprintf(more, sizeof(more), ", +%zu more (-v)", left + 1);
+		if (col + (shown ? 2 : 0) + w + (left ? strlen(more) : 0) > TEXT_WIDTH) {
+			fputs(shown ? more : more + 2, f);
+			break;
+		}
+		if (shown)
+			fputs(", ", f);
+		text_put(f, r->id);
+		col += (shown ? 2 : 0) + w;
+		shown++;
+	}
+	fputc('\n', f);
+}
+
+/* --shadows: one line per cause and finding that changed; the
+ * warnings. */
+static void text_history_warnings(FILE *f, const struct vscan *v)
+{
+	char head[128];
+	size_t i;
+
+	if (view_history_head(v, head, sizeof(head))) {
+		json_t *h;
+
+		fputs(head, f);
+		fputc('\n', f);
+		json_array_foreach(v->s->history, i, h) {
+			if (!json_is_true(json_object_get(h, "changed")))
+				continue;
+			fputs("  ", f);
+			text_put(f, json_string_value(json_object_get(h, "summary")));
+			fputc('\n', f);
+		}
+	}
+	if (v->nwarnings) {
+		fputs("Warnings:\n", f);
+		for (i = 0; i < v->nwarnings; i++) {
+			fputs("  - ", f);
+			put_wrapped(f, v->warnings[i], 4, 4, TEXT_WIDTH);
+		}
+	}
+}
+
+static int text_scan(FILE *f, const struct vscan *v, int color, int verbose)
+{
+	const struct colors *c = color ? &colors_on : &colors_off;
+	size_t i, nabsent = 0;
+	int findings = 0;
+
+	text_source(f, v, verbose);
+	if (text_verdict(f, v, c) < 0)
+		return -E_NOMEM;
 	if (v->unreadable)
 		return 0;
 	fputc('\n', f);
@@ -541,56 +611,9 @@ verdict_done:
 		else
 			other_result(f, r, c, verbose);
 	}
-	if (nabsent) {
-		/* absent findings: their ids on one line, "+N more (-v)" when
-		 * they do not fit */
-		size_t shown = 0;
-
-		fprintf(f, "%sabsent%s", c->green, c->off);
-		pad(f, MARGIN - 6);
-		col = MARGIN;
-		for (i = 0; i < v->nres; i++) {
-			const struct vresult *r = &v->res[i];
-			size_t w = view_width(r->id), left = nabsent - shown - 1;
-			char more[40];
-
-			if (r->is_cause || r->status != STATUS_ABSENT)
-				continue;
-			/* room for this id and, if others follow, ", +N more (-v)" */
-			snprintf(more, sizeof(more), ", +%zu more (-v)", left + 1);
-			if (col + (shown ? 2 : 0) + w + (left ? strlen(more) : 0) > TEXT_WIDTH) {
-				fputs(shown ? more : more + 2, f);
-				break;
-			}
-			if (shown)
-				fputs(", ", f);
-			text_put(f, r->id);
-			col += (shown ? 2 : 0) + w;
-			shown++;
-		}
-		fputc('\n', f);
-	}
-	if (view_history_head(v, head, sizeof(head))) {
-		/* --shadows: one line per cause and finding that changed */
-		json_t *h;
-
-		fputs(head, f);
-		fputc('\n', f);
-		json_array_foreach(v->s->history, i, h) {
-			if (!json_is_true(json_object_get(h, "changed")))
-				continue;
-			fputs("  ", f);
-			text_put(f, json_string_value(json_object_get(h, "summary")));
-			fputc('\n', f);
-		}
-	}
-	if (v->nwarnings) {
-		fputs("Warnings:\n", f);
-		for (i = 0; i < v->nwarnings; i++) {
-			fputs("  - ", f);
-			put_wrapped(f, v->warnings[i], 4, 4, TEXT_WIDTH);
-		}
-	}
+	if (nabsent)
+		text_absent(f, v, c, nabsent);
+	text_history_warnings(f, v);
 	return 0;
 }
 
