@@ -1,6 +1,8 @@
 #define _GNU_SOURCE
 #include "testutil.h"
 
+#include "scenario.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <nettle/sha2.h>
@@ -185,6 +187,171 @@ json_t *tu_result(json_t *root, const char *id)
 const char *tu_status(json_t *root, const char *id)
 {
 	return json_string_value(json_object_get(tu_result(root, id), "status"));
+}
+
+char *tu_build(const char *tag, const char *text)
+{
+	struct err err;
+	char *dir = tu_tmpdir(tag), *img = NULL;
+
+	if (asprintf(&img, "%s/vol.img", dir) < 0)
+		abort();
+	free(dir);
+	err_init(&err);
+	ck_assert_msg(scenario_build(text, img, &err) == 0, "scenario: %s", err.msg);
+	return img;
+}
+
+json_t *tu_scan_image(const char *img, int *status, ...)
+{
+	char *argv[64];
+	struct tu_run r;
+	json_error_t je;
+	json_t *root;
+	const char *a;
+	int n = 0;
+	va_list ap;
+
+	argv[n++] = (char *)tu_env("VSSD_BIN");
+	argv[n++] = (char *)"scan";
+	argv[n++] = (char *)"--format";
+	argv[n++] = (char *)"json";
+	va_start(ap, status);
+	while ((a = va_arg(ap, const char *)) && n < 60)
+		argv[n++] = (char *)a;
+	va_end(ap);
+	argv[n++] = (char *)"--rules";
+	argv[n++] = (char *)tu_env("VSSD_RULES");
+	argv[n++] = (char *)img;
+	argv[n] = NULL;
+	ck_assert_int_eq(tu_run(argv, 300, &r), 0);
+	root = json_loads(r.out, 0, &je);
+	ck_assert_msg(root != NULL, "exit %d, bad JSON (%s): %s", r.status, je.text, r.err);
+	if (status)
+		*status = r.status;
+	tu_run_free(&r);
+	return root;
+}
+
+void tu_scan_run(const char *tag, const char *text, struct tu_scan *out)
+{
+	char *img = tu_build(tag, text);
+
+	out->root = tu_scan_image(img, &out->status, NULL);
+	free(img);
+}
+
+const char *tu_scan_status(const struct tu_scan *sc, const char *id)
+{
+	return tu_status(sc->root, id);
+}
+
+const char *tu_scan_summary(const struct tu_scan *sc, const char *id)
+{
+	return json_string_value(json_object_get(tu_result(sc->root, id), "summary"));
+}
+
+void tu_scan_assert(const struct tu_scan *sc, const char *id, const char *want)
+{
+	const char *st = tu_scan_status(sc, id);
+
+	ck_assert_msg(st != NULL, "%s: no status", id);
+	ck_assert_msg(strcmp(st, want) == 0, "%s: %s (want %s): %s", id, st, want,
+		      tu_scan_summary(sc, id));
+}
+
+json_t *tu_scan_evidence(const struct tu_scan *sc, const char *id, const char *key,
+			 const char *value)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(json_object_get(tu_result(sc->root, id), "evidence"), i, e) {
+		const char *s = json_string_value(json_object_get(e, key));
+
+		if (s && strcmp(s, value) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+json_t *tu_scan_must_evidence(const struct tu_scan *sc, const char *id, const char *key,
+			      const char *value)
+{
+	json_t *e = tu_scan_evidence(sc, id, key, value);
+
+	ck_assert_msg(e != NULL, "%s: no evidence with %s = '%s'", id, key, value);
+	return e;
+}
+
+int tu_scan_fixes(const struct tu_scan *sc, const char *id, const char *text)
+{
+	size_t i;
+	json_t *l;
+	int n = 0;
+
+	json_array_foreach(json_object_get(tu_result(sc->root, id), "remediation"), i, l)
+		if (strstr(json_string_value(l), text))
+			n++;
+	return n;
+}
+
+void tu_scan_assert_fix(const struct tu_scan *sc, const char *id, const char *text)
+{
+	ck_assert_msg(tu_scan_fixes(sc, id, text) > 0, "%s: no remediation line with '%s'", id, text);
+}
+
+const char *tu_str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	ck_assert_msg(s != NULL, "no string '%s'", key);
+	return s;
+}
+
+long long tu_num(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	ck_assert_msg(json_is_integer(v), "no integer '%s'", key);
+	return (long long)json_integer_value(v);
+}
+
+json_t *tu_evidence(json_t *res, const char *kind, const char *path)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(json_object_get(res, "evidence"), i, e) {
+		const char *k = json_string_value(json_object_get(e, "kind"));
+		const char *p = json_string_value(json_object_get(e, "path"));
+
+		if (k && strcmp(k, kind) == 0 && (!path || (p && strcmp(p, path) == 0)))
+			return e;
+	}
+	return NULL;
+}
+
+int tu_has_warning(json_t *root, const char *part)
+{
+	size_t i;
+	json_t *w;
+
+	json_array_foreach(json_object_get(root, "warnings"), i, w)
+		if (strstr(json_string_value(w), part))
+			return 1;
+	return 0;
+}
+
+int tu_array_has(json_t *arr, const char *text)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(arr, i, v)
+		if (json_is_string(v) && strstr(json_string_value(v), text))
+			return 1;
+	return 0;
 }
 
 int tu_sha256_file(const char *path, char hex[65])

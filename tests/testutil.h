@@ -47,6 +47,51 @@ json_t *tu_scan_json(const char *source, struct tu_run *r);
 json_t *tu_result(json_t *root, const char *id);
 const char *tu_status(json_t *root, const char *id);
 
+/* ---- end to end: scenario volumes scanned into JSON reports ---------- */
+
+/* A scanned volume: the JSON report (caller json_decref) and the exit
+ * status. */
+struct tu_scan {
+	json_t *root;
+	int status;
+};
+
+/* Build the scenario text into a fresh image (tu_tmpdir(tag)/vol.img,
+ * malloc'd); the test fails when the scenario does not build. */
+char *tu_build(const char *tag, const char *text);
+/* `vssdoctor scan --format json [OPTION...] --rules RULES img`, the options
+ * NULL-terminated after status: the parsed report (the test fails on bad
+ * JSON); *status gets the exit status when status is not NULL. */
+json_t *tu_scan_image(const char *img, int *status, ...);
+/* Build text (tu_build) and scan it into out. */
+void tu_scan_run(const char *tag, const char *text, struct tu_scan *out);
+/* The status and the summary of result id (tu_result), and the test's assertion on it
+ * (its summary in the message). */
+const char *tu_scan_status(const struct tu_scan *sc, const char *id);
+const char *tu_scan_summary(const struct tu_scan *sc, const char *id);
+void tu_scan_assert(const struct tu_scan *sc, const char *id, const char *want);
+/* The evidence item of result id whose string key equals value: NULL when
+ * there is none; the must_ form fails the test instead. */
+json_t *tu_scan_evidence(const struct tu_scan *sc, const char *id, const char *key,
+			 const char *value);
+json_t *tu_scan_must_evidence(const struct tu_scan *sc, const char *id, const char *key,
+			      const char *value);
+/* How many remediation lines of result id contain text; the assert_ form
+ * fails the test when none does. */
+int tu_scan_fixes(const struct tu_scan *sc, const char *id, const char *text);
+void tu_scan_assert_fix(const struct tu_scan *sc, const char *id, const char *text);
+
+/* The string (the integer) o[key]; the test fails when it is not one. */
+const char *tu_str(json_t *o, const char *key);
+long long tu_num(json_t *o, const char *key);
+/* The evidence item of result res of kind whose path is path (NULL: any
+ * path), or NULL. */
+json_t *tu_evidence(json_t *res, const char *kind, const char *path);
+/* 1 when one of the report's warnings contains part. */
+int tu_has_warning(json_t *root, const char *part);
+/* 1 when the JSON array holds a string containing text. */
+int tu_array_has(json_t *arr, const char *text);
+
 /* SHA-256 of a file as 64 hex chars + NUL into hex; 0 or -1. */
 int tu_sha256_file(const char *path, char hex[65]);
 
