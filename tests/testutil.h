@@ -5,6 +5,8 @@
 
 #include <check.h>
 #include <jansson.h>
+#include <libbfio.h>
+#include <libregf.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -117,5 +119,32 @@ extern const size_t tu_nformats;
 const struct tu_format *tu_format_named(const char *name);
 /* Wrap the bare volume vol as f; the image's path (malloc'd) or NULL. */
 char *tu_wrap(const struct tu_format *f, const char *vol, const char *stem);
+
+/* ---- hives read back with libregf from memory (the way the program
+ * reads real hives) --------------------------------------------------- */
+struct tu_regf {
+	libbfio_handle_t *h;
+	libregf_file_t *f;
+};
+
+/* Open the hive in buf (borrowed until tu_regf_close); 0 or -1. */
+int tu_regf_open(struct tu_regf *l, uint8_t *buf, size_t len);
+void tu_regf_close(struct tu_regf *l);
+/* The key at path (relative to the root, "" = root), or NULL; the caller
+ * frees it with libregf_key_free. */
+libregf_key_t *tu_regf_key(struct tu_regf *l, const char *path);
+/* The value name of that key ("": the default value) or NULL; the caller
+ * frees it with libregf_value_free. */
+libregf_value_t *tu_regf_value(struct tu_regf *l, const char *path, const char *name);
+/* REG_SZ/EXPAND_SZ text (malloc'd) or NULL; *type gets the value's type
+ * when type is not NULL. */
+char *tu_regf_sz(struct tu_regf *l, const char *path, const char *name, uint32_t *type);
+/* The REG_DWORD into *out; 0 or -1. */
+int tu_regf_dword(struct tu_regf *l, const char *path, const char *name, uint32_t *out);
+/* The value's raw data (malloc'd, *len bytes) or NULL. */
+uint8_t *tu_regf_data(struct tu_regf *l, const char *path, const char *name, size_t *len);
+/* 1 when the key exists; the number of its subkeys (-1: no key). */
+int tu_regf_has_key(struct tu_regf *l, const char *path);
+int tu_regf_nsub(struct tu_regf *l, const char *path);
 
 #endif
