@@ -354,6 +354,30 @@ int tu_array_has(json_t *arr, const char *text)
 	return 0;
 }
 
+size_t tu_unhex(const char *h, uint8_t *out, size_t size)
+{
+	size_t n = 0;
+	unsigned v;
+
+	while (h[0] && h[1] && n < size) {
+		sscanf(h, "%2x", &v);
+		out[n++] = (uint8_t)v;
+		h += 2;
+	}
+	return n;
+}
+
+char *tu_hex(const uint8_t *p, size_t n)
+{
+	char *s = malloc(2 * n + 1);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		sprintf(s + 2 * i, "%02x", p[i]);
+	s[2 * n] = '\0';
+	return s;
+}
+
 int tu_sha256_file(const char *path, char hex[65])
 {
 	struct sha256_ctx ctx;

@@ -94,6 +94,34 @@ int tu_has_warning(json_t *root, const char *part);
 /* 1 when the JSON array holds a string containing text. */
 int tu_array_has(json_t *arr, const char *text);
 
+/* ---- table-driven parser tests ------------------------------------- */
+
+/* Hex text to bytes, at most size; the number of bytes written. */
+size_t tu_unhex(const char *h, uint8_t *out, size_t size);
+/* Bytes to lower-case hex text (malloc'd). */
+char *tu_hex(const uint8_t *p, size_t n);
+
+/* Descriptors from the real Windows samples, shared by the suites. */
+/* DOMAIN.md, cause 3: the SCM default */
+#define TU_SCM_DEFAULT_SDDL "D:(A;;CCLCSWRPWPDTLOCRRC;;;SY)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)" \
+	"(A;;CCLCSWLOCRRC;;;IU)(A;;CCLCSWLOCRRC;;;SU)S:(AU;FA;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;WD)"
+/* SYSTEM_win10_1709, ControlSet001\Services\CryptSvc\Security (240 bytes) */
+#define TU_W10_CRYPTSVC_HEX \
+	"01000480d8000000e400000000000000140000000200c4000700000000001400fd01020001010000" \
+	"000000051200000000001800ff010f0001020000000000052000000020020000000014008d010200" \
+	"010100000000000504000000000014008d01020001010000000000050600000000001800fd010200" \
+	"01020000000000052000000025020000000018008d000200010200000000000f0200000001000000" \
+	"000038008d000200010a00000000000f03000000000400008543efbe8867637e4d7a39abdefa6072" \
+	"9ff69fa85772dbfe9e1ca32d96ba04a4010100000000000512000000010100000000000512000000"
+/* SYSTEM_win10_1709, MsLldp\Security: no grant for the writer's token
+ * (KB 3209092) */
+#define TU_W10_MSLLDP_HEX \
+	"01000480a0000000ac000000000000001400000002008c000500000001001800ff010f0001020000" \
+	"00000005200000002202000000001400ff010f0001010000000000051200000000001800df010f00" \
+	"0102000000000005200000002002000000001800fd01020001020000000000052000000025020000" \
+	"0000280034000000010600000000000550000000443e41bb45baa87a6cbd9268f4ad648fd5e670e9" \
+	"010100000000000512000000010100000000000512000000"
+
 /* SHA-256 of a file as 64 hex chars + NUL into hex; 0 or -1. */
 int tu_sha256_file(const char *path, char hex[65]);
 
