@@ -354,6 +354,75 @@ int tu_array_has(json_t *arr, const char *text)
 	return 0;
 }
 
+unsigned long long tu_fault_count(const char *img, const char *var, const char *pattern,
+				  int shadows, int timeout_s)
+{
+	char *argv[10];
+	struct tu_run r;
+	unsigned long long n;
+	const char *p;
+	int k = 0;
+
+	if (var)
+		setenv(var, "1", 1);
+	argv[k++] = (char *)tu_env("VSSD_FAULT_BIN");
+	argv[k++] = (char *)"scan";
+	argv[k++] = (char *)"-v";
+	if (shadows)
+		argv[k++] = (char *)"--shadows";
+	argv[k++] = (char *)"--rules";
+	argv[k++] = (char *)tu_env("VSSD_RULES");
+	argv[k++] = (char *)img;
+	argv[k] = NULL;
+	ck_assert_int_eq(tu_run(argv, timeout_s, &r), 0);
+	if (var)
+		unsetenv(var);
+	p = strstr(r.err, pattern);
+	ck_assert_msg(p != NULL, "no '%s' in: %s", pattern, r.err);
+	n = strtoull(p + strlen(pattern), NULL, 10);
+	tu_run_free(&r);
+	return n;
+}
+
+void tu_fault_run(const char *img, const char *var, unsigned long long n, const char *format,
+		  int shadows, int timeout_s)
+{
+	char val[32], *argv[10];
+	struct tu_run r;
+	int k = 0;
+
+	snprintf(val, sizeof(val), "%llu", n);
+	setenv(var, val, 1);
+	argv[k++] = (char *)tu_env("VSSD_FAULT_BIN");
+	argv[k++] = (char *)"scan";
+	if (shadows)
+		argv[k++] = (char *)"--shadows";
+	argv[k++] = (char *)"--format";
+	argv[k++] = (char *)format;
+	argv[k++] = (char *)"--rules";
+	argv[k++] = (char *)tu_env("VSSD_RULES");
+	argv[k++] = (char *)img;
+	argv[k] = NULL;
+	/* sanitizer reports get their own exit codes, apart from ours; set
+	 * only around these runs (fixtures run in the runner's process) */
+	setenv("ASAN_OPTIONS", "exitcode=86:detect_leaks=1:fast_unwind_on_malloc=0", 1);
+	setenv("UBSAN_OPTIONS", "halt_on_error=1:exitcode=87", 1);
+	ck_assert_int_eq(tu_run(argv, timeout_s, &r), 0);
+	unsetenv("ASAN_OPTIONS");
+	unsetenv("UBSAN_OPTIONS");
+	unsetenv(var);
+	ck_assert_msg(r.status <= 3, "%s=%llu: exit %d\n%s", var, n, r.status, r.err);
+	ck_assert_msg(!strstr(r.err, "Sanitizer") && !strstr(r.err, "runtime error"),
+		      "%s=%llu: %s", var, n, r.err);
+	if (r.status == 2) {
+		char *nl = strchr(r.err, '\n');
+
+		ck_assert_msg(strncmp(r.err, "vssdoctor: ", 11) == 0 && nl && !nl[1],
+			      "%s=%llu: not one clean line: %s", var, n, r.err);
+	}
+	tu_run_free(&r);
+}
+
 size_t tu_unhex(const char *h, uint8_t *out, size_t size)
 {
 	size_t n = 0;
@@ -376,6 +445,12 @@ char *tu_hex(const uint8_t *p, size_t n)
 		sprintf(s + 2 * i, "%02x", p[i]);
 	s[2 * n] = '\0';
 	return s;
+}
+
+void tu_assert_refused(const struct tu_bad *v, int rc, const char *msg)
+{
+	ck_assert_int_eq(rc, v->code);
+	ck_assert_msg(strstr(msg, v->msg), "'%s': message '%s' lacks '%s'", v->in, msg, v->msg);
 }
 
 int tu_sha256_file(const char *path, char hex[65])

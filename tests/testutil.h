@@ -94,12 +94,34 @@ int tu_has_warning(json_t *root, const char *part);
 /* 1 when the JSON array holds a string containing text. */
 int tu_array_has(json_t *arr, const char *text);
 
+/* ---- fault injection ($VSSD_FAULT_BIN, tests/fault) ------------------ */
+
+/* Scan img (-v, with --shadows when shadows) with var=1 set (NULL: none);
+ * the number after pattern on stderr (the test fails without it). */
+unsigned long long tu_fault_count(const char *img, const char *var, const char *pattern,
+				  int shadows, int timeout_s);
+/* Scan img (--format format, with --shadows when shadows) with var=n set
+ * and the sanitizers' own exit codes; the test fails unless the exit is
+ * 0-3 with no sanitizer report, and an exit 2 says one clean line. */
+void tu_fault_run(const char *img, const char *var, unsigned long long n, const char *format,
+		  int shadows, int timeout_s);
+
 /* ---- table-driven parser tests ------------------------------------- */
 
 /* Hex text to bytes, at most size; the number of bytes written. */
 size_t tu_unhex(const char *h, uint8_t *out, size_t size);
 /* Bytes to lower-case hex text (malloc'd). */
 char *tu_hex(const uint8_t *p, size_t n);
+
+/* An input a parser must refuse: the code it returns and a part of its
+ * message. */
+struct tu_bad {
+	const char *in;
+	int code;
+	const char *msg;
+};
+/* The test's assertion on v refused with rc and the message msg. */
+void tu_assert_refused(const struct tu_bad *v, int rc, const char *msg);
 
 /* Descriptors from the real Windows samples, shared by the suites. */
 /* DOMAIN.md, cause 3: the SCM default */
