@@ -170,6 +170,32 @@ json_t *tu_scan_json(const char *source, struct tu_run *r)
 	return root;
 }
 
+json_t *tu_normalise(const char *text)
+{
+	json_error_t je;
+	json_t *d = json_loads(text, 0, &je);
+
+	if (!d)
+		return NULL;
+	json_object_del(d, "source");
+	json_object_del(d, "timing_ms");
+	return d;
+}
+
+json_t *tu_scan_normalised(const char *img, int *status, char **err_out)
+{
+	struct tu_run r;
+	json_t *d;
+
+	tu_vssdoctor(&r, "scan", "--format", "json", "--rules", tu_env("VSSD_RULES"), img, NULL);
+	*status = r.status;
+	d = r.status == 2 ? NULL : tu_normalise(r.out);
+	if (err_out)
+		*err_out = strdup(r.err);
+	tu_run_free(&r);
+	return d;
+}
+
 json_t *tu_result(json_t *root, const char *id)
 {
 	const char *where[] = { "causes", "findings" };

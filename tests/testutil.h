@@ -44,6 +44,12 @@ int tu_vssdoctor(struct tu_run *r, const char *arg, ...);
  * (caller json_decref; the test fails on bad JSON) and r (caller
  * tu_run_free). */
 json_t *tu_scan_json(const char *source, struct tu_run *r);
+/* A JSON report without what differs between two scans of the same
+ * volume (source, timing_ms); NULL when text is not JSON. */
+json_t *tu_normalise(const char *text);
+/* Scan img as JSON: the normalised report (NULL on exit 2 or bad JSON);
+ * *status gets the exit status, *err_out stderr (malloc'd) when not NULL. */
+json_t *tu_scan_normalised(const char *img, int *status, char **err_out);
 /* The cause or finding id of a report (the test fails when absent), and
  * its status. */
 json_t *tu_result(json_t *root, const char *id);
