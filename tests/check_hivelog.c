@@ -45,6 +45,26 @@ static struct regf_writer *system_hive(void)
 	return w;
 }
 
+/* The replayed hive's key has Start = want (read back with libregf). */
+static void assert_start(const struct hivelog_result *res, const char *key, uint32_t want)
+{
+	struct tu_regf l;
+	uint32_t dw = 0;
+
+	ck_assert_int_eq(tu_regf_open(&l, res->data, res->len), 0);
+	ck_assert_int_eq(tu_regf_dword(&l, key, "Start", &dw), 0);
+	ck_assert_uint_eq(dw, want);
+	tu_regf_close(&l);
+}
+
+/* Free the three hives of a change. */
+static void free_change(uint8_t *old, uint8_t *mid, uint8_t *nw)
+{
+	free(old);
+	free(mid);
+	free(nw);
+}
+
 static int replay1(const uint8_t *p, size_t plen, const uint8_t *l1, size_t l1len,
 		   struct hivelog_result *res)
 {
@@ -269,9 +289,7 @@ START_TEST(test_new_format_bad_hash_stops)
 	hivelog_result_release(&res);
 
 	free(log);
-	free(old);
-	free(mid);
-	free(nw);
+	free_change(old, mid, nw);
 }
 END_TEST
 
@@ -328,9 +346,7 @@ START_TEST(test_new_format_two_logs)
 
 	free(log1);
 	free(log2);
-	free(old);
-	free(mid);
-	free(nw);
+	free_change(old, mid, nw);
 }
 END_TEST
 
@@ -342,8 +358,6 @@ START_TEST(test_new_format_bad_primary_base_block)
 	size_t olen, mlen, nlen, loglen;
 	struct hivelog_result res;
 	struct regf_log_options opt = { 0, 0, -1 };
-	uint32_t dw = 0;
-	struct tu_regf l;
 
 	two_page_change(&old, &olen, &mid, &mlen, &nw, &nlen);
 	ck_assert_int_eq(regf_log_write_new(old, olen, nw, nlen, &opt, &log, &loglen), 1);
@@ -352,15 +366,10 @@ START_TEST(test_new_format_bad_primary_base_block)
 	ck_assert_int_eq(res.base_block_bad, 1);
 	check_base_block(&res);
 	ck_assert_int_eq(res.data[0x30], nw[0x30]);
-	ck_assert_int_eq(tu_regf_open(&l, res.data, res.len), 0);
-	ck_assert_int_eq(tu_regf_dword(&l, CRYPTSVC, "Start", &dw), 0);
-	ck_assert_uint_eq(dw, 4);
-	tu_regf_close(&l);
+	assert_start(&res, CRYPTSVC, 4);
 	hivelog_result_release(&res);
 	free(log);
-	free(old);
-	free(mid);
-	free(nw);
+	free_change(old, mid, nw);
 }
 END_TEST
 
@@ -373,8 +382,6 @@ START_TEST(test_new_format_hive_grows)
 	struct hivelog_result res;
 	struct regf_log_options opt = { 0, 3, -1 };
 	char key[64];
-	uint32_t dw = 0;
-	struct tu_regf l;
 	int i;
 
 	ck_assert_int_eq(regf_writer_serialize(w, 5, 30, 29, &old, &olen), 0);
@@ -390,10 +397,7 @@ START_TEST(test_new_format_hive_grows)
 	ck_assert_uint_eq(res.len, nlen);
 	ck_assert_uint_eq(res.hbins_size, le32(nw + 0x28));
 	ck_assert_int_eq(memcmp(res.data + 4096, nw + 4096, nlen - 4096), 0);
-	ck_assert_int_eq(tu_regf_open(&l, res.data, res.len), 0);
-	ck_assert_int_eq(tu_regf_dword(&l, "ControlSet001\\Services\\new399", "Start", &dw), 0);
-	ck_assert_uint_eq(dw, 399);
-	tu_regf_close(&l);
+	assert_start(&res, "ControlSet001\\Services\\new399", 399);
 	hivelog_result_release(&res);
 	free(log);
 	free(old);
@@ -410,8 +414,6 @@ START_TEST(test_old_format_start_change)
 	size_t olen, mlen, nlen, loglen;
 	struct hivelog_result res;
 	struct regf_log_options opt = { 0, 0, -1 };
-	uint32_t dw = 0;
-	struct tu_regf l;
 
 	two_page_change(&old, &olen, &mid, &mlen, &nw, &nlen);
 	ck_assert_int_eq(regf_log_write_old(old, olen, mid, mlen, &opt, &log, &loglen), 8);
@@ -423,10 +425,7 @@ START_TEST(test_old_format_start_change)
 	check_base_block(&res);
 	ck_assert_uint_eq(le32(res.data + 4), 20);
 	ck_assert_int_eq(memcmp(res.data + 4096, mid + 4096, mlen - 4096), 0);
-	ck_assert_int_eq(tu_regf_open(&l, res.data, res.len), 0);
-	ck_assert_int_eq(tu_regf_dword(&l, CRYPTSVC, "Start", &dw), 0);
-	ck_assert_uint_eq(dw, 4);
-	tu_regf_close(&l);
+	assert_start(&res, CRYPTSVC, 4);
 	hivelog_result_release(&res);
 
 	/* given as LOG2 next to a broken LOG1: LOG2 is used */
@@ -464,9 +463,7 @@ START_TEST(test_old_format_start_change)
 	hivelog_result_release(&res);
 
 	free(log);
-	free(old);
-	free(mid);
-	free(nw);
+	free_change(old, mid, nw);
 }
 END_TEST
 
@@ -577,9 +574,7 @@ START_TEST(test_hostile_logs)
 
 	free(log);
 	free(oldlog);
-	free(old);
-	free(mid);
-	free(nw);
+	free_change(old, mid, nw);
 }
 END_TEST
 
@@ -654,32 +649,11 @@ static void items_free(struct items *it)
 	free(it->v);
 }
 
-/* The absolute path of a program found in $PATH (malloc'd) or NULL. */
-static char *which(const char *prog)
-{
-	const char *path = getenv("PATH");
-	char *copy, *dir, *save = NULL, *full = NULL;
-
-	if (!path)
-		return NULL;
-	copy = strdup(path);
-	for (dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-		if (asprintf(&full, "%s/%s", dir, prog) < 0)
-			break;
-		if (access(full, X_OK) == 0)
-			break;
-		free(full);
-		full = NULL;
-	}
-	free(copy);
-	return full;
-}
-
 /* regfexport's output for file (malloc'd).  Written to a file: into a
  * pipe its many small writes take twice as long. */
 static char *regfexport_text(const char *file, const char *dir, const char *tag)
 {
-	char *exe = which("regfexport"), *txt = NULL, *out;
+	char *exe = tu_which("regfexport"), *txt = NULL, *out;
 
 	ck_assert_msg(exe != NULL, "regfexport is not in PATH (package libregf-utils)");
 	ck_assert_int_ge(asprintf(&txt, "%s/%s.txt", dir, tag), 0);

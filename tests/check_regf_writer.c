@@ -431,31 +431,10 @@ END_TEST
 
 /* ---- tools: regfexport, mkhive ---------------------------------------- */
 
-/* The absolute path of a program found in $PATH (malloc'd) or NULL. */
-static char *which(const char *prog)
-{
-	const char *path = getenv("PATH");
-	char *copy, *dir, *save = NULL, *full = NULL;
-
-	if (!path)
-		return NULL;
-	copy = strdup(path);
-	for (dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-		if (asprintf(&full, "%s/%s", dir, prog) < 0)
-			break;
-		if (access(full, X_OK) == 0)
-			break;
-		free(full);
-		full = NULL;
-	}
-	free(copy);
-	return full;
-}
-
 START_TEST(test_regfexport_lists_values)
 {
 	struct regf_writer *w = services_hive();
-	char *dir = tu_tmpdir("regfexport"), *file = NULL, *exe = which("regfexport");
+	char *dir = tu_tmpdir("regfexport"), *file = NULL, *exe = tu_which("regfexport");
 	char *argv[3];
 	struct tu_run r;
 

@@ -535,6 +535,26 @@ char *tu_read_file(const char *path, size_t *len)
 	return b;
 }
 
+char *tu_which(const char *prog)
+{
+	const char *path = getenv("PATH");
+	char *copy, *dir, *save = NULL, *full = NULL;
+
+	if (!path)
+		return NULL;
+	copy = strdup(path);
+	for (dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		if (asprintf(&full, "%s/%s", dir, prog) < 0)
+			break;
+		if (access(full, X_OK) == 0)
+			break;
+		free(full);
+		full = NULL;
+	}
+	free(copy);
+	return full;
+}
+
 int tu_sh(const char *fmt, ...)
 {
 	char *cmd = NULL;

@@ -158,6 +158,9 @@ int tu_write_file(const char *path, const void *buf, size_t len);
 /* Read a whole file (malloc'd, NUL-terminated); NULL on failure. */
 char *tu_read_file(const char *path, size_t *len);
 
+/* The absolute path of a program found in $PATH (malloc'd) or NULL. */
+char *tu_which(const char *prog);
+
 /* Run a shell command line (for fixture tools); returns exit status. */
 int tu_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
