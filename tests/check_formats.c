@@ -54,15 +54,7 @@ START_TEST(test_same_report)
 	got = tu_scan_normalised(img, &st, NULL);
 	ck_assert_msg(got != NULL, "%s: exit %d", tu_formats[_i].name, st);
 	ck_assert_int_eq(st, 1);
-	if (!json_equal(got, want)) {
-		char *a = json_dumps(got, JSON_COMPACT), *b = json_dumps(want, JSON_COMPACT);
-		size_t k = 0;
-
-		while (a[k] && a[k] == b[k])
-			k++;
-		ck_abort_msg("%s: report differs from the bare volume's at byte %zu:\n  got  ...%.200s\n  want ...%.200s",
-			     tu_formats[_i].name, k, a + (k > 60 ? k - 60 : 0), b + (k > 60 ? k - 60 : 0));
-	}
+	tu_assert_same_report(got, want, tu_formats[_i].name, "the bare volume's");
 	json_decref(got);
 	tu_sh("rm -f '%s'*", stem);
 	free(img);

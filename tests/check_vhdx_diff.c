@@ -256,15 +256,7 @@ START_TEST(test_child_same_verdicts)
 	got = tu_scan_normalised(child, &st, NULL);
 	ck_assert_msg(got != NULL, "exit %d", st);
 	ck_assert_int_eq(st, 1);
-	if (!json_equal(got, want)) {
-		char *a = json_dumps(got, JSON_COMPACT), *b = json_dumps(want, JSON_COMPACT);
-		size_t k = 0;
-
-		while (a[k] && a[k] == b[k])
-			k++;
-		ck_abort_msg("report differs from disk.raw's at byte %zu:\n  got  ...%.200s\n  want ...%.200s",
-			     k, a + (k > 60 ? k - 60 : 0), b + (k > 60 ? k - 60 : 0));
-	}
+	tu_assert_same_report(got, want, NULL, "disk.raw's");
 	json_decref(got);
 }
 END_TEST

@@ -196,6 +196,22 @@ json_t *tu_scan_normalised(const char *img, int *status, char **err_out)
 	return d;
 }
 
+void tu_assert_same_report(json_t *got, json_t *want, const char *name, const char *ref)
+{
+	char *a, *b;
+	size_t k = 0;
+
+	if (json_equal(got, want))
+		return;
+	a = json_dumps(got, JSON_COMPACT);
+	b = json_dumps(want, JSON_COMPACT);
+	while (a[k] && a[k] == b[k])
+		k++;
+	ck_abort_msg("%s%sreport differs from %s at byte %zu:\n  got  ...%.200s\n  want ...%.200s",
+		     name ? name : "", name ? ": " : "", ref, k, a + (k > 60 ? k - 60 : 0),
+		     b + (k > 60 ? k - 60 : 0));
+}
+
 json_t *tu_result(json_t *root, const char *id)
 {
 	const char *where[] = { "causes", "findings" };

@@ -50,6 +50,9 @@ json_t *tu_normalise(const char *text);
 /* Scan img as JSON: the normalised report (NULL on exit 2 or bad JSON);
  * *status gets the exit status, *err_out stderr (malloc'd) when not NULL. */
 json_t *tu_scan_normalised(const char *img, int *status, char **err_out);
+/* The test fails unless the reports are equal, showing where they part
+ * ("NAME: report differs from REF at byte N"; name may be NULL). */
+void tu_assert_same_report(json_t *got, json_t *want, const char *name, const char *ref);
 /* The cause or finding id of a report (the test fails when absent), and
  * its status. */
 json_t *tu_result(json_t *root, const char *id);
