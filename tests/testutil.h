@@ -1,5 +1,8 @@
-/* Helpers shared by the test suites: where things are (from the
- * environment the Makefile sets), running the program, hashing files. */
+/* Helpers shared by the test suites, one place for all of them: where
+ * things are (from the environment the Makefile sets), running the
+ * program, files, parser vectors (testutil.c); scenario volumes scanned
+ * end to end and their JSON reports, fault-injection runs
+ * (testutil_scan.c); hives read back with libregf (testutil_regf.c). */
 #ifndef VSSD_TESTUTIL_H
 #define VSSD_TESTUTIL_H
 
