@@ -390,6 +390,29 @@ static void make_pair(const char *dir, unsigned i, char **plain, char **enc)
 			       tu_env("VSSD_TOOLS"), *plain, *enc, MK_RP), 0);
 }
 
+/* make_pair, and a copy of the plain volume encrypted up to its first
+ * bytes (a decimal count) only: part.bde (malloc'd). */
+static char *make_partial(const char *dir, unsigned i, char **plain, char **enc, const char *bytes)
+{
+	char *part = NULL;
+
+	make_pair(dir, i, plain, enc);
+	ck_assert_int_ge(asprintf(&part, "%s/part.bde", dir), 0);
+	ck_assert_int_eq(tu_sh("'%s/mkbde' --volume '%s' --out '%s' --recovery-password %s --encrypted-bytes %s",
+			       tu_env("VSSD_TOOLS"), *plain, part, MK_RP, bytes), 0);
+	return part;
+}
+
+/* Remove dir and free what make_partial gave. */
+static void drop_partial(char *dir, char *plain, char *enc, char *part)
+{
+	tu_sh("rm -rf '%s'", dir);
+	free(part);
+	free(plain);
+	free(enc);
+	free(dir);
+}
+
 static void same_report(const char *a, const char *b, const char *what)
 {
 	json_t *want, *got;
@@ -590,10 +613,7 @@ START_TEST(test_partial)
 	struct tu_run r;
 	json_t *doc, *b;
 
-	make_pair(dir, 1, &plain, &enc);
-	ck_assert_int_ge(asprintf(&part, "%s/part.bde", dir), 0);
-	ck_assert_int_eq(tu_sh("'%s/mkbde' --volume '%s' --out '%s' --recovery-password %s --encrypted-bytes 12582912",
-			       tu_env("VSSD_TOOLS"), plain, part, MK_RP), 0);
+	part = make_partial(dir, 1, &plain, &enc, "12582912");
 	ck_assert_int_eq(tu_vssdoctor(&r, "info", "--format", "json", "--recovery-password",
 				      MK_RP, part, NULL), 0);
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
@@ -619,11 +639,7 @@ START_TEST(test_partial)
 	ck_assert(json_is_false(json_object_get(b, "partially_encrypted")));
 	json_decref(doc);
 	tu_run_free(&r);
-	tu_sh("rm -rf '%s'", dir);
-	free(part);
-	free(plain);
-	free(enc);
-	free(dir);
+	drop_partial(dir, plain, enc, part);
 }
 END_TEST
 
@@ -637,10 +653,7 @@ START_TEST(test_decrypted_equals_plain)
 	const char *imgs[2];
 	unsigned k, path;
 
-	make_pair(dir, 0, &plain, &enc);
-	ck_assert_int_ge(asprintf(&part, "%s/part.bde", dir), 0);
-	ck_assert_int_eq(tu_sh("'%s/mkbde' --volume '%s' --out '%s' --recovery-password %s --encrypted-bytes 5000192",
-			       tu_env("VSSD_TOOLS"), plain, part, MK_RP), 0);
+	part = make_partial(dir, 0, &plain, &enc, "5000192");
 	imgs[0] = enc;
 	imgs[1] = part;
 	for (path = 0; path < 2; path++) {
@@ -692,11 +705,7 @@ START_TEST(test_decrypted_equals_plain)
 	}
 	unsetenv("VSSD_BDE_LIBBDE_READ");
 	bde_secrets_clear();
-	tu_sh("rm -rf '%s'", dir);
-	free(part);
-	free(plain);
-	free(enc);
-	free(dir);
+	drop_partial(dir, plain, enc, part);
 }
 END_TEST
 

@@ -14,64 +14,9 @@
 
 #define PENDING "Windows\\WinSxS\\Temp\\PendingRenames"
 
-/* Build text into a fresh image under the suite's scratch folder. */
-static char *build(const char *tag, const char *text)
-{
-	struct err err;
-	char *dir = tu_tmpdir(tag), *img = NULL;
-
-	if (asprintf(&img, "%s/vol.img", dir) < 0)
-		abort();
-	free(dir);
-	err_init(&err);
-	ck_assert_msg(scenario_build(text, img, &err) == 0, "scenario: %s", err.msg);
-	return img;
-}
-
-/* Scan img, parse the JSON report; *status gets the exit status. */
-static json_t *scan(const char *img, int *status)
-{
-	struct tu_run r;
-	json_error_t je;
-	json_t *root;
-
-	ck_assert_int_eq(tu_vssdoctor(&r, "scan", "--format", "json", "--rules",
-				      tu_env("VSSD_RULES"), img, NULL), 0);
-	root = json_loads(r.out, 0, &je);
-	ck_assert_msg(root != NULL, "exit %d, bad JSON (%s): %s", r.status, je.text, r.err);
-	if (status)
-		*status = r.status;
-	tu_run_free(&r);
-	return root;
-}
-
 static const char *status_of(json_t *res)
 {
 	return json_string_value(json_object_get(res, "status"));
-}
-
-/* The evidence item of kind whose path is path (NULL: any path). */
-static json_t *evidence(json_t *res, const char *kind, const char *path)
-{
-	size_t i;
-	json_t *e;
-
-	json_array_foreach(json_object_get(res, "evidence"), i, e) {
-		const char *k = json_string_value(json_object_get(e, "kind"));
-		const char *p = json_string_value(json_object_get(e, "path"));
-
-		if (k && strcmp(k, kind) == 0 && (!path || (p && strcmp(p, path) == 0)))
-			return e;
-	}
-	return NULL;
-}
-
-static const char *str(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	ck_assert_msg(s != NULL, "no string '%s'", key);
-	return s;
 }
 
 /* ---- PendingRenames descriptors, table-driven ---------------------------- */
@@ -116,28 +61,28 @@ START_TEST(test_pendingrenames_vectors)
 	int st;
 
 	snprintf(text, sizeof(text), "pendingrenames %s\n", v->sddl);
-	img = build("cause1-vec", text);
-	root = scan(img, &st);
+	img = tu_build("cause1-vec", text);
+	root = tu_scan_image(img, &st, NULL);
 	c1 = tu_result(root, "cause1");
 	ck_assert_msg(strcmp(status_of(c1), v->status) == 0, "%s: cause1 %s, want %s (%s)",
-		      v->name, status_of(c1), v->status, str(c1, "summary"));
-	e = evidence(c1, "file", PENDING);
+		      v->name, status_of(c1), v->status, tu_str(c1, "summary"));
+	e = tu_evidence(c1, "file", PENDING);
 	ck_assert_msg(e != NULL, "%s: no evidence for PendingRenames", v->name);
-	ck_assert_str_eq(str(e, "object"), "file");
+	ck_assert_str_eq(tu_str(e, "object"), "file");
 	ck_assert(json_is_string(json_object_get(e, "sddl")));
 	eff = json_object_get(e, "effective");
 	ck_assert(json_is_string(json_object_get(eff, "writer")));
 	ck_assert(json_is_string(json_object_get(eff, "system")));
-	ck_assert_str_eq(str(e, "needs"), "READ_DATA|READ_ATTRIBUTES");
+	ck_assert_str_eq(tu_str(e, "needs"), "READ_DATA|READ_ATTRIBUTES");
 	if (v->missing) {
-		ck_assert_str_eq(str(e, "verdict"), "denied");
-		ck_assert_msg(strcmp(str(e, "missing"), v->missing) == 0, "%s: missing %s",
-			      v->name, str(e, "missing"));
+		ck_assert_str_eq(tu_str(e, "verdict"), "denied");
+		ck_assert_msg(strcmp(tu_str(e, "missing"), v->missing) == 0, "%s: missing %s",
+			      v->name, tu_str(e, "missing"));
 		ck_assert_int_eq(json_integer_value(json_object_get(
-			evidence(c1, "summary", NULL), "denied")), 1);
+			tu_evidence(c1, "summary", NULL), "denied")), 1);
 		ck_assert_int_eq(st, 1);
 	} else {
-		ck_assert_str_eq(str(e, "verdict"), "readable");
+		ck_assert_str_eq(tu_str(e, "verdict"), "readable");
 		ck_assert_ptr_null(json_object_get(e, "missing"));
 	}
 	json_decref(root);
@@ -149,24 +94,24 @@ END_TEST
  * KB 2009272's with the real paths. */
 START_TEST(test_broken_evidence_and_fix)
 {
-	char *img = build("cause1-broken", "break cause1\n");
-	json_t *root = scan(img, NULL), *c1, *e, *rem, *sum;
+	char *img = tu_build("cause1-broken", "break cause1\n");
+	json_t *root = tu_scan_image(img, NULL, NULL), *c1, *e, *rem, *sum;
 
 	c1 = tu_result(root, "cause1");
 	ck_assert_str_eq(status_of(c1), "present");
-	ck_assert_ptr_nonnull(strstr(str(c1, "summary"), PENDING));
-	e = evidence(c1, "file", PENDING);
-	ck_assert_str_eq(str(e, "sddl"), "O:BAG:SYD:PAI(A;;FA;;;BA)");
-	ck_assert_str_eq(str(e, "owner"), "S-1-5-32-544");
-	ck_assert_str_eq(str(e, "owner_name"), "BUILTIN\\Administrators");
-	ck_assert_str_eq(str(json_object_get(e, "effective"), "writer"), "NONE");
-	ck_assert_str_eq(str(json_object_get(e, "effective"), "system"), "ALL_ACCESS");
+	ck_assert_ptr_nonnull(strstr(tu_str(c1, "summary"), PENDING));
+	e = tu_evidence(c1, "file", PENDING);
+	ck_assert_str_eq(tu_str(e, "sddl"), "O:BAG:SYD:PAI(A;;FA;;;BA)");
+	ck_assert_str_eq(tu_str(e, "owner"), "S-1-5-32-544");
+	ck_assert_str_eq(tu_str(e, "owner_name"), "BUILTIN\\Administrators");
+	ck_assert_str_eq(tu_str(json_object_get(e, "effective"), "writer"), "NONE");
+	ck_assert_str_eq(tu_str(json_object_get(e, "effective"), "system"), "ALL_ACCESS");
 	/* the FileMaps folder and files are fine */
-	e = evidence(c1, "file", "Windows\\WinSxS\\FileMaps");
-	ck_assert_str_eq(str(e, "verdict"), "readable");
-	ck_assert_str_eq(str(e, "object"), "folder");
-	ck_assert_str_eq(str(e, "needs"), "LIST_DIRECTORY|TRAVERSE");
-	sum = evidence(c1, "summary", NULL);
+	e = tu_evidence(c1, "file", "Windows\\WinSxS\\FileMaps");
+	ck_assert_str_eq(tu_str(e, "verdict"), "readable");
+	ck_assert_str_eq(tu_str(e, "object"), "folder");
+	ck_assert_str_eq(tu_str(e, "needs"), "LIST_DIRECTORY|TRAVERSE");
+	sum = tu_evidence(c1, "summary", NULL);
 	ck_assert_int_eq(json_integer_value(json_object_get(sum, "checked")), 5);
 	ck_assert_int_eq(json_integer_value(json_object_get(sum, "denied")), 1);
 	rem = json_object_get(c1, "remediation");
@@ -183,14 +128,14 @@ END_TEST
 
 START_TEST(test_pendingrenames_absent)
 {
-	char *img = build("cause1-nopr", "pendingrenames absent\n");
-	json_t *root = scan(img, NULL), *c1, *e;
+	char *img = tu_build("cause1-nopr", "pendingrenames absent\n");
+	json_t *root = tu_scan_image(img, NULL, NULL), *c1, *e;
 
 	c1 = tu_result(root, "cause1");
 	ck_assert_str_eq(status_of(c1), "absent");
-	e = evidence(c1, "file", PENDING);
+	e = tu_evidence(c1, "file", PENDING);
 	ck_assert_ptr_nonnull(e);
-	ck_assert_str_eq(str(e, "verdict"), "absent on the volume");
+	ck_assert_str_eq(tu_str(e, "verdict"), "absent on the volume");
 	json_decref(root);
 	free(img);
 }
@@ -209,8 +154,8 @@ START_TEST(test_service_sid_grant)
 	ck_assert_int_eq(svcsid_from_name("CryptSvc", &sid, &err), 0);
 	sid_to_string(&sid, s, sizeof(s));
 	snprintf(text, sizeof(text), "pendingrenames O:BAG:SYD:PAI(A;;0x1200a9;;;%s)\n", s);
-	img = build("cause1-svcsid", text);
-	root = scan(img, NULL);
+	img = tu_build("cause1-svcsid", text);
+	root = tu_scan_image(img, NULL, NULL);
 	ck_assert_str_eq(status_of(tu_result(root, "cause1")), "absent");
 	json_decref(root);
 	free(img);
@@ -221,19 +166,19 @@ END_TEST
 
 START_TEST(test_filemaps_one_of_2000)
 {
-	char *img = build("cause1-fm", "filemaps_files 2000\nfilemaps_deny 1234\n");
-	json_t *root = scan(img, NULL), *c1, *e, *sum, *ev, *v;
+	char *img = tu_build("cause1-fm", "filemaps_files 2000\nfilemaps_deny 1234\n");
+	json_t *root = tu_scan_image(img, NULL, NULL), *c1, *e, *sum, *ev, *v;
 	size_t i, files = 0;
 
 	c1 = tu_result(root, "cause1");
 	ck_assert_str_eq(status_of(c1), "present");
-	ck_assert_ptr_nonnull(strstr(str(c1, "summary"), "fm_01234.cdf-ms"));
-	e = evidence(c1, "file", "Windows\\WinSxS\\FileMaps\\fm_01234.cdf-ms");
+	ck_assert_ptr_nonnull(strstr(tu_str(c1, "summary"), "fm_01234.cdf-ms"));
+	e = tu_evidence(c1, "file", "Windows\\WinSxS\\FileMaps\\fm_01234.cdf-ms");
 	ck_assert_msg(e != NULL, "the denying file is not named");
-	ck_assert_str_eq(str(e, "verdict"), "denied");
-	ck_assert_ptr_nonnull(strstr(str(e, "sddl"), "(D;;FR;;;BU)"));
-	ck_assert_str_eq(str(e, "missing"), "READ_DATA|READ_ATTRIBUTES");
-	sum = evidence(c1, "summary", NULL);
+	ck_assert_str_eq(tu_str(e, "verdict"), "denied");
+	ck_assert_ptr_nonnull(strstr(tu_str(e, "sddl"), "(D;;FR;;;BU)"));
+	ck_assert_str_eq(tu_str(e, "missing"), "READ_DATA|READ_ATTRIBUTES");
+	sum = tu_evidence(c1, "summary", NULL);
 	/* folder + 3 named files + 2000 + PendingRenames */
 	ck_assert_int_eq(json_integer_value(json_object_get(sum, "checked")), 2005);
 	ck_assert_int_eq(json_integer_value(json_object_get(sum, "denied")), 1);
@@ -261,11 +206,11 @@ START_TEST(test_filemaps_many_denied)
 		size_t l = strlen(text);
 		snprintf(text + l, sizeof(text) - l, "filemaps_deny %d\n", k);
 	}
-	img = build("cause1-many", text);
-	root = scan(img, NULL);
+	img = tu_build("cause1-many", text);
+	root = tu_scan_image(img, NULL, NULL);
 	c1 = tu_result(root, "cause1");
 	ck_assert_str_eq(status_of(c1), "present");
-	sum = evidence(c1, "summary", NULL);
+	sum = tu_evidence(c1, "summary", NULL);
 	ck_assert_int_eq(json_integer_value(json_object_get(sum, "denied")), 120);
 	ck_assert_int_eq(json_integer_value(json_object_get(sum, "denied_listed")), 50);
 	/* summary item + FileMaps + PendingRenames + 50 denied files */
@@ -278,12 +223,12 @@ END_TEST
 /* A scan leaves the image's bytes as they were. */
 START_TEST(test_image_untouched)
 {
-	char *img = build("cause1-ro", "break cause1\nfilemaps_files 50\nfilemaps_deny 7\n");
+	char *img = tu_build("cause1-ro", "break cause1\nfilemaps_files 50\nfilemaps_deny 7\n");
 	char before[65], after[65];
 	json_t *root;
 
 	ck_assert_int_eq(tu_sha256_file(img, before), 0);
-	root = scan(img, NULL);
+	root = tu_scan_image(img, NULL, NULL);
 	json_decref(root);
 	ck_assert_int_eq(tu_sha256_file(img, after), 0);
 	ck_assert_str_eq(before, after);
@@ -295,16 +240,16 @@ END_TEST
 
 START_TEST(test_junction_users)
 {
-	char *img = build("junction", "junction \"Program Files\" D:\\Program Files\n");
-	json_t *root = scan(img, NULL), *f, *e, *rem;
+	char *img = tu_build("junction", "junction \"Program Files\" D:\\Program Files\n");
+	json_t *root = tu_scan_image(img, NULL, NULL), *f, *e, *rem;
 
 	f = tu_result(root, "winsxs-junction");
 	ck_assert_str_eq(status_of(f), "present");
-	e = evidence(f, "junction", "Program Files");
+	e = tu_evidence(f, "junction", "Program Files");
 	ck_assert_ptr_nonnull(e);
-	ck_assert_str_eq(str(e, "target"), "D:\\Program Files");
-	ck_assert_str_eq(str(e, "type"), "junction");
-	ck_assert_str_eq(str(e, "reparse_tag"), "0xa0000003");
+	ck_assert_str_eq(tu_str(e, "target"), "D:\\Program Files");
+	ck_assert_str_eq(tu_str(e, "type"), "junction");
+	ck_assert_str_eq(tu_str(e, "reparse_tag"), "0xa0000003");
 	rem = json_object_get(f, "remediation");
 	ck_assert_int_eq(json_array_size(rem), 1);
 	ck_assert_ptr_nonnull(strstr(json_string_value(json_array_get(rem, 0)), "move Program Files back"));
@@ -314,8 +259,8 @@ START_TEST(test_junction_users)
 	json_decref(root);
 	free(img);
 
-	img = build("junction-none", "os 2008r2\n");
-	root = scan(img, NULL);
+	img = tu_build("junction-none", "os 2008r2\n");
+	root = tu_scan_image(img, NULL, NULL);
 	ck_assert_str_eq(status_of(tu_result(root, "winsxs-junction")), "absent");
 	json_decref(root);
 	free(img);

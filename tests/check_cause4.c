@@ -19,40 +19,6 @@
 #define V2 "Windows\\Microsoft.NET\\Framework\\v2.0.50727"
 #define TEMP2 V2 "\\Temporary ASP.NET Files"
 
-static char *build(const char *tag, const char *text)
-{
-	struct err err;
-	char *dir = tu_tmpdir(tag), *img = NULL;
-
-	if (asprintf(&img, "%s/vol.img", dir) < 0)
-		abort();
-	free(dir);
-	err_init(&err);
-	ck_assert_msg(scenario_build(text, img, &err) == 0, "scenario: %s", err.msg);
-	return img;
-}
-
-/* Scan (with --threshold-aspnet when threshold is not NULL). */
-static json_t *scan(const char *img, const char *threshold, int *status)
-{
-	struct tu_run r;
-	json_error_t je;
-	json_t *root;
-
-	if (threshold)
-		tu_vssdoctor(&r, "scan", "--format", "json", "--rules", tu_env("VSSD_RULES"),
-			     "--threshold-aspnet", threshold, img, NULL);
-	else
-		tu_vssdoctor(&r, "scan", "--format", "json", "--rules", tu_env("VSSD_RULES"),
-			     img, NULL);
-	root = json_loads(r.out, 0, &je);
-	ck_assert_msg(root != NULL, "exit %d, bad JSON (%s): %s", r.status, je.text, r.err);
-	if (status)
-		*status = r.status;
-	tu_run_free(&r);
-	return root;
-}
-
 static json_t *cause4(json_t *root)
 {
 	json_t *c = json_array_get(json_object_get(root, "causes"), 3);
@@ -64,48 +30,6 @@ static json_t *cause4(json_t *root)
 static const char *status_of(json_t *res)
 {
 	return json_string_value(json_object_get(res, "status"));
-}
-
-static json_t *evidence(json_t *res, const char *kind, const char *path)
-{
-	size_t i;
-	json_t *e;
-
-	json_array_foreach(json_object_get(res, "evidence"), i, e) {
-		const char *k = json_string_value(json_object_get(e, "kind"));
-		const char *p = json_string_value(json_object_get(e, "path"));
-
-		if (k && strcmp(k, kind) == 0 && p && strcmp(p, path) == 0)
-			return e;
-	}
-	return NULL;
-}
-
-static long long num(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	ck_assert_msg(json_is_integer(v), "no integer '%s'", key);
-	return json_integer_value(v);
-}
-
-static const char *str(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	ck_assert_msg(s != NULL, "no string '%s'", key);
-	return s;
-}
-
-static int has_warning(json_t *root, const char *part)
-{
-	size_t i;
-	json_t *w;
-
-	json_array_foreach(json_object_get(root, "warnings"), i, w)
-		if (strstr(json_string_value(w), part))
-			return 1;
-	return 0;
 }
 
 /* ---- Web.config reader ----------------------------------------------------- */
@@ -309,25 +233,25 @@ START_TEST(test_boundary)
 	int st;
 
 	snprintf(text, sizeof(text), "break cause4\naspnet_folders %lu\n", boundary[_i].folders);
-	img = build("cause4-boundary", text);
-	root = scan(img, NULL, &st);
+	img = tu_build("cause4-boundary", text);
+	root = tu_scan_image(img, &st, NULL);
 	c = cause4(root);
 	ck_assert_msg(strcmp(status_of(c), boundary[_i].status) == 0, "%lu folders: %s (%s)",
-		      boundary[_i].folders, status_of(c), str(c, "summary"));
-	e = evidence(c, "count", V2);
+		      boundary[_i].folders, status_of(c), tu_str(c, "summary"));
+	e = tu_evidence(c, "count", V2);
 	ck_assert_ptr_nonnull(e);
-	ck_assert_int_eq(num(e, "folders"), (long long)boundary[_i].folders);
-	ck_assert_int_eq(num(e, "limit"), 1000);
-	ck_assert_int_eq(num(e, "all_folders"), (long long)boundary[_i].folders + 2);
+	ck_assert_int_eq(tu_num(e, "folders"), (long long)boundary[_i].folders);
+	ck_assert_int_eq(tu_num(e, "limit"), 1000);
+	ck_assert_int_eq(tu_num(e, "all_folders"), (long long)boundary[_i].folders + 2);
 	top = json_array_get(json_object_get(e, "top"), 0);
-	ck_assert_str_eq(str(top, "path"), "v2.0.50727\\Temporary ASP.NET Files");
-	ck_assert_int_eq(num(top, "folders"), (long long)boundary[_i].folders);
+	ck_assert_str_eq(tu_str(top, "path"), "v2.0.50727\\Temporary ASP.NET Files");
+	ck_assert_int_eq(tu_num(top, "folders"), (long long)boundary[_i].folders);
 	rem = json_object_get(c, "remediation");
 	if (boundary[_i].exit_status == 1) {
 		ck_assert_int_eq(st, 1);
 		snprintf(expect, sizeof(expect), "holds %lu folders", boundary[_i].folders);
-		ck_assert_ptr_nonnull(strstr(str(c, "summary"), expect));
-		ck_assert_ptr_nonnull(strstr(str(c, "summary"), "Temporary ASP.NET Files"));
+		ck_assert_ptr_nonnull(strstr(tu_str(c, "summary"), expect));
+		ck_assert_ptr_nonnull(strstr(tu_str(c, "summary"), "Temporary ASP.NET Files"));
 		ck_assert_str_eq(json_string_value(json_array_get(rem, 1)),
 				 "2. give it the same permissions as C:\\Windows\\Microsoft.NET\\Framework\\v2.0.50727\\Temporary ASP.NET Files");
 		ck_assert_str_eq(json_string_value(json_array_get(rem, 3)),
@@ -344,24 +268,24 @@ END_TEST
 
 START_TEST(test_threshold_option)
 {
-	char *img = build("cause4-threshold", "break cause4\naspnet_folders 1000\n");
+	char *img = tu_build("cause4-threshold", "break cause4\naspnet_folders 1000\n");
 	json_t *root;
 
-	root = scan(img, "1001", NULL);
+	root = tu_scan_image(img, NULL, "--threshold-aspnet", "1001", NULL);
 	ck_assert_str_eq(status_of(cause4(root)), "absent");
-	ck_assert_ptr_nonnull(strstr(str(cause4(root), "summary"), "fewer than 1001"));
+	ck_assert_ptr_nonnull(strstr(tu_str(cause4(root), "summary"), "fewer than 1001"));
 	json_decref(root);
-	root = scan(img, "1000", NULL);
+	root = tu_scan_image(img, NULL, "--threshold-aspnet", "1000", NULL);
 	ck_assert_str_eq(status_of(cause4(root)), "present");
 	json_decref(root);
 	free(img);
 	/* a healthy volume: 12 folders in Temporary ASP.NET Files */
-	img = build("cause4-threshold-low", "os 2008r2\n");
-	root = scan(img, "12", NULL);
+	img = tu_build("cause4-threshold-low", "os 2008r2\n");
+	root = tu_scan_image(img, NULL, "--threshold-aspnet", "12", NULL);
 	ck_assert_str_eq(status_of(cause4(root)), "present");
-	ck_assert_int_eq(num(evidence(cause4(root), "count", V2), "limit"), 12);
+	ck_assert_int_eq(tu_num(tu_evidence(cause4(root), "count", V2), "limit"), 12);
 	json_decref(root);
-	root = scan(img, "13", NULL);
+	root = tu_scan_image(img, NULL, "--threshold-aspnet", "13", NULL);
 	ck_assert_str_eq(status_of(cause4(root)), "absent");
 	json_decref(root);
 	free(img);
@@ -377,26 +301,26 @@ START_TEST(test_nested_and_top)
 		"folders \"Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\A\" 3\n"
 		"folders \"Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\B\" 7\n"
 		"folders \"Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\C\" 5\n";
-	char *img = build("cause4-nested", text);
-	json_t *root = scan(img, NULL, NULL), *c, *e, *top;
+	char *img = tu_build("cause4-nested", text);
+	json_t *root = tu_scan_image(img, NULL, NULL), *c, *e, *top;
 
 	c = cause4(root);
 	ck_assert_str_eq(status_of(c), "absent");
-	e = evidence(c, "count", V2);
-	ck_assert_int_eq(num(e, "folders"), 12 + 5 + 4);
-	e = evidence(c, "count", "Windows\\Microsoft.NET\\Framework64\\v4.0.30319");
-	ck_assert_int_eq(num(e, "folders"), 15);
-	ck_assert_int_eq(num(e, "subfolders"), 5);
-	ck_assert_int_eq(num(e, "all_folders"), 20);
+	e = tu_evidence(c, "count", V2);
+	ck_assert_int_eq(tu_num(e, "folders"), 12 + 5 + 4);
+	e = tu_evidence(c, "count", "Windows\\Microsoft.NET\\Framework64\\v4.0.30319");
+	ck_assert_int_eq(tu_num(e, "folders"), 15);
+	ck_assert_int_eq(tu_num(e, "subfolders"), 5);
+	ck_assert_int_eq(tu_num(e, "all_folders"), 20);
 	top = json_object_get(e, "top");
 	ck_assert_int_eq(json_array_size(top), 5);
-	ck_assert_str_eq(str(json_array_get(top, 0), "path"), "v4.0.30319\\B");
-	ck_assert_str_eq(str(json_array_get(top, 1), "path"), "v4.0.30319\\C");
-	ck_assert_str_eq(str(json_array_get(top, 2), "path"), "v4.0.30319\\A");
-	ck_assert_int_eq(num(json_array_get(top, 0), "folders"), 7);
-	ck_assert_int_eq(num(json_array_get(top, 4), "folders"), 0);
+	ck_assert_str_eq(tu_str(json_array_get(top, 0), "path"), "v4.0.30319\\B");
+	ck_assert_str_eq(tu_str(json_array_get(top, 1), "path"), "v4.0.30319\\C");
+	ck_assert_str_eq(tu_str(json_array_get(top, 2), "path"), "v4.0.30319\\A");
+	ck_assert_int_eq(tu_num(json_array_get(top, 0), "folders"), 7);
+	ck_assert_int_eq(tu_num(json_array_get(top, 4), "folders"), 0);
 	/* the worst version is the one with the most */
-	ck_assert_str_eq(str(c, "summary"),
+	ck_assert_str_eq(tu_str(c, "summary"),
 			 "every .NET Framework version folder holds fewer than 1000 folders");
 	json_decref(root);
 	free(img);
@@ -411,24 +335,24 @@ START_TEST(test_webconfig_reported)
 		"folders ASPTEMP 2\n"
 		"webconfig v4.0.30319 <configuration><system.web><compilation tempDirectory=\"C:\\\\nowhere\"/></system.web></configuration>\n"
 		"webconfig Framework64\\v4.0.30319 <configuration><system.web><compilation tempDirectory=\"D:\\\\asp\"/></system.web></configuration>\n";
-	char *img = build("cause4-webconfig", text);
-	json_t *root = scan(img, NULL, NULL), *c, *e;
+	char *img = tu_build("cause4-webconfig", text);
+	json_t *root = tu_scan_image(img, NULL, NULL), *c, *e;
 
 	c = cause4(root);
 	ck_assert_str_eq(status_of(c), "absent");
-	e = evidence(c, "file", V2 "\\CONFIG\\Web.config");
+	e = tu_evidence(c, "file", V2 "\\CONFIG\\Web.config");
 	ck_assert_ptr_nonnull(e);
-	ck_assert_str_eq(str(e, "temp_directory"), "c:\\ASPTEMP");
-	ck_assert_str_eq(str(e, "temp_directory_volume_path"), "ASPTEMP");
+	ck_assert_str_eq(tu_str(e, "temp_directory"), "c:\\ASPTEMP");
+	ck_assert_str_eq(tu_str(e, "temp_directory_volume_path"), "ASPTEMP");
 	ck_assert(json_is_true(json_object_get(e, "temp_directory_exists")));
-	e = evidence(c, "file", "Windows\\Microsoft.NET\\Framework\\v4.0.30319\\CONFIG\\Web.config");
-	ck_assert_str_eq(str(e, "temp_directory"), "C:\\nowhere");
+	e = tu_evidence(c, "file", "Windows\\Microsoft.NET\\Framework\\v4.0.30319\\CONFIG\\Web.config");
+	ck_assert_str_eq(tu_str(e, "temp_directory"), "C:\\nowhere");
 	ck_assert(json_is_false(json_object_get(e, "temp_directory_exists")));
-	e = evidence(c, "file", "Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\CONFIG\\Web.config");
-	ck_assert_str_eq(str(e, "temp_directory"), "D:\\asp");
-	ck_assert_ptr_nonnull(strstr(str(e, "temp_directory_note"), "drive D:"));
+	e = tu_evidence(c, "file", "Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\CONFIG\\Web.config");
+	ck_assert_str_eq(tu_str(e, "temp_directory"), "D:\\asp");
+	ck_assert_ptr_nonnull(strstr(tu_str(e, "temp_directory_note"), "drive D:"));
 	ck_assert_ptr_null(json_object_get(e, "temp_directory_exists"));
-	ck_assert(!has_warning(root, "Web.config"));
+	ck_assert(!tu_has_warning(root, "Web.config"));
 	json_decref(root);
 	free(img);
 }
@@ -441,15 +365,15 @@ START_TEST(test_webconfig_malformed)
 	const char *text =
 		"break cause4\naspnet_folders 1000\n"
 		"webconfig v2.0.50727 <configuration><system.web><compilation tempDirectory=\"c:\\\\x\">\n";
-	char *img = build("cause4-malformed", text);
-	json_t *root = scan(img, NULL, NULL), *c, *e;
+	char *img = tu_build("cause4-malformed", text);
+	json_t *root = tu_scan_image(img, NULL, NULL), *c, *e;
 
 	c = cause4(root);
 	ck_assert_str_eq(status_of(c), "present");
-	e = evidence(c, "file", V2 "\\CONFIG\\Web.config");
+	e = tu_evidence(c, "file", V2 "\\CONFIG\\Web.config");
 	ck_assert_ptr_nonnull(e);
-	ck_assert_ptr_nonnull(strstr(str(e, "error"), "malformed XML: line 1"));
-	ck_assert(has_warning(root, "Web.config': malformed XML"));
+	ck_assert_ptr_nonnull(strstr(tu_str(e, "error"), "malformed XML: line 1"));
+	ck_assert(tu_has_warning(root, "Web.config': malformed XML"));
 	json_decref(root);
 	free(img);
 }
@@ -463,24 +387,24 @@ START_TEST(test_junction_not_followed)
 		"folders Big 1500\n"
 		"junction \"" TEMP2 "\\link\" C:\\Big\n"
 		"junction \"Windows\\Microsoft.NET\\Framework\\v4.0.30319\\loop\" C:\\Windows\\Microsoft.NET\\Framework\n";
-	char *img = build("cause4-junction", text);
-	json_t *root = scan(img, NULL, NULL), *c, *e;
+	char *img = tu_build("cause4-junction", text);
+	json_t *root = tu_scan_image(img, NULL, NULL), *c, *e;
 
 	c = cause4(root);
-	ck_assert_msg(strcmp(status_of(c), "absent") == 0, "%s", str(c, "summary"));
-	e = evidence(c, "count", V2);
-	ck_assert_int_eq(num(e, "folders"), 13);
-	ck_assert_int_eq(num(e, "junctions"), 1);
-	e = evidence(c, "count", "Windows\\Microsoft.NET\\Framework\\v4.0.30319");
-	ck_assert_int_eq(num(e, "folders"), 0);
-	ck_assert_int_eq(num(e, "subfolders"), 3);
-	ck_assert_int_eq(num(e, "junctions"), 1);
-	e = evidence(c, "junction", TEMP2 "\\link");
+	ck_assert_msg(strcmp(status_of(c), "absent") == 0, "%s", tu_str(c, "summary"));
+	e = tu_evidence(c, "count", V2);
+	ck_assert_int_eq(tu_num(e, "folders"), 13);
+	ck_assert_int_eq(tu_num(e, "junctions"), 1);
+	e = tu_evidence(c, "count", "Windows\\Microsoft.NET\\Framework\\v4.0.30319");
+	ck_assert_int_eq(tu_num(e, "folders"), 0);
+	ck_assert_int_eq(tu_num(e, "subfolders"), 3);
+	ck_assert_int_eq(tu_num(e, "junctions"), 1);
+	e = tu_evidence(c, "junction", TEMP2 "\\link");
 	ck_assert_ptr_nonnull(e);
-	ck_assert_str_eq(str(e, "target"), "C:\\Big");
-	ck_assert_str_eq(str(e, "counted"), "once, not followed");
-	e = evidence(c, "junction", "Windows\\Microsoft.NET\\Framework\\v4.0.30319\\loop");
-	ck_assert_str_eq(str(e, "target"), "C:\\Windows\\Microsoft.NET\\Framework");
+	ck_assert_str_eq(tu_str(e, "target"), "C:\\Big");
+	ck_assert_str_eq(tu_str(e, "counted"), "once, not followed");
+	e = tu_evidence(c, "junction", "Windows\\Microsoft.NET\\Framework\\v4.0.30319\\loop");
+	ck_assert_str_eq(tu_str(e, "target"), "C:\\Windows\\Microsoft.NET\\Framework");
 	json_decref(root);
 	free(img);
 }
@@ -494,8 +418,8 @@ START_TEST(test_many_versions)
 	const char *text =
 		"folders \"Windows\\Microsoft.NET\\Framework64\" 60 v\n"
 		"folders \"Windows\\Microsoft.NET\\Framework64\\v00060\\T\" 20 x\n";
-	char *img = build("cause4-versions", text);
-	json_t *root = scan(img, NULL, NULL), *c, *e, *v;
+	char *img = tu_build("cause4-versions", text);
+	json_t *root = tu_scan_image(img, NULL, NULL), *c, *e, *v;
 	size_t i, counts = 0;
 
 	c = cause4(root);
@@ -504,14 +428,14 @@ START_TEST(test_many_versions)
 		if (strcmp(json_string_value(json_object_get(v, "kind")), "count") == 0)
 			counts++;
 	ck_assert_uint_eq(counts, LIMIT_EVIDENCE_ITEMS + 1);
-	e = evidence(c, "count", "Windows\\Microsoft.NET\\Framework64\\v00060");
+	e = tu_evidence(c, "count", "Windows\\Microsoft.NET\\Framework64\\v00060");
 	ck_assert_ptr_nonnull(e);
-	ck_assert_int_eq(num(e, "folders"), 20);
+	ck_assert_int_eq(tu_num(e, "folders"), 20);
 	e = json_array_get(json_object_get(c, "evidence"),
 			   json_array_size(json_object_get(c, "evidence")) - 1);
-	ck_assert_str_eq(str(e, "kind"), "summary");
-	ck_assert_int_eq(num(e, "versions"), 2 + 60 + 1);
-	ck_assert_int_eq(num(e, "listed"), LIMIT_EVIDENCE_ITEMS);
+	ck_assert_str_eq(tu_str(e, "kind"), "summary");
+	ck_assert_int_eq(tu_num(e, "versions"), 2 + 60 + 1);
+	ck_assert_int_eq(tu_num(e, "listed"), LIMIT_EVIDENCE_ITEMS);
 	json_decref(root);
 	free(img);
 }
@@ -525,7 +449,7 @@ START_TEST(test_no_framework)
 		"{\"id\": \"cause4\", \"kind\": \"cause\", \"title\": \"t\",\n"
 		" \"check\": \"framework_folders\",\n"
 		" \"params\": {\"roots\": [\"Windows\\\\Microsoft.NET\\\\NoSuch\"], \"limit\": 5}}\n";
-	char *img = build("cause4-none", "os 2008r2\n");
+	char *img = tu_build("cause4-none", "os 2008r2\n");
 	char *rules = tu_tmpdir("cause4-rules"), *file = NULL;
 	struct tu_run r;
 	json_error_t je;
@@ -539,9 +463,9 @@ START_TEST(test_no_framework)
 	ck_assert_msg(root != NULL, "exit %d: %s", r.status, r.err);
 	c = cause4(root);
 	ck_assert_str_eq(status_of(c), "absent");
-	e = evidence(c, "count", "Windows\\Microsoft.NET\\NoSuch");
+	e = tu_evidence(c, "count", "Windows\\Microsoft.NET\\NoSuch");
 	ck_assert_ptr_nonnull(e);
-	ck_assert_str_eq(str(e, "verdict"), "absent on the volume");
+	ck_assert_str_eq(tu_str(e, "verdict"), "absent on the volume");
 	json_decref(root);
 	tu_run_free(&r);
 	free(file);

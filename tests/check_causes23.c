@@ -19,112 +19,6 @@
 
 /* ---- helpers --------------------------------------------------------------- */
 
-struct scanned {
-	json_t *root;
-	int status;
-};
-
-static char *build(const char *tag, const char *text)
-{
-	struct err err;
-	char *dir = tu_tmpdir(tag), *img = NULL;
-
-	if (asprintf(&img, "%s/vol.img", dir) < 0)
-		abort();
-	free(dir);
-	err_init(&err);
-	ck_assert_msg(scenario_build(text, img, &err) == 0, "scenario: %s", err.msg);
-	return img;
-}
-
-static void scan_img(const char *img, const char *opt, struct scanned *out)
-{
-	struct tu_run r;
-	json_error_t je;
-
-	if (opt)
-		ck_assert_int_eq(tu_vssdoctor(&r, "scan", "--format", "json", opt, "--rules",
-					      tu_env("VSSD_RULES"), img, NULL), 0);
-	else
-		ck_assert_int_eq(tu_vssdoctor(&r, "scan", "--format", "json", "--rules",
-					      tu_env("VSSD_RULES"), img, NULL), 0);
-	out->root = json_loads(r.out, 0, &je);
-	ck_assert_msg(out->root != NULL, "exit %d, bad JSON (%s): %s", r.status, je.text, r.err);
-	out->status = r.status;
-	tu_run_free(&r);
-}
-
-/* Build text and scan it. */
-static void run(const char *tag, const char *text, struct scanned *out)
-{
-	char *img = build(tag, text);
-
-	scan_img(img, NULL, out);
-	free(img);
-}
-
-static const char *status(struct scanned *sc, const char *id)
-{
-	return json_string_value(json_object_get(tu_result(sc->root, id), "status"));
-}
-
-static const char *summary(struct scanned *sc, const char *id)
-{
-	return json_string_value(json_object_get(tu_result(sc->root, id), "summary"));
-}
-
-static void assert_status(struct scanned *sc, const char *id, const char *want)
-{
-	ck_assert_msg(strcmp(status(sc, id), want) == 0, "%s: %s (want %s): %s", id,
-		      status(sc, id), want, summary(sc, id));
-}
-
-/* The evidence item of id whose key equals value. */
-static json_t *evidence_by(struct scanned *sc, const char *id, const char *key,
-			   const char *value)
-{
-	size_t i;
-	json_t *e;
-
-	json_array_foreach(json_object_get(tu_result(sc->root, id), "evidence"), i, e) {
-		const char *s = json_string_value(json_object_get(e, key));
-
-		if (s && strcmp(s, value) == 0)
-			return e;
-	}
-	ck_abort_msg("%s: no evidence with %s = '%s'", id, key, value);
-	return NULL;
-}
-
-/* 1 when one remediation line of id contains text. */
-static int has_fix(struct scanned *sc, const char *id, const char *text)
-{
-	size_t i;
-	json_t *l;
-
-	json_array_foreach(json_object_get(tu_result(sc->root, id), "remediation"), i, l)
-		if (strstr(json_string_value(l), text))
-			return 1;
-	return 0;
-}
-
-static void assert_fix(struct scanned *sc, const char *id, const char *text)
-{
-	ck_assert_msg(has_fix(sc, id, text), "%s: no remediation line with '%s'", id, text);
-}
-
-/* A JSON array of strings holds one containing text. */
-static int array_has(json_t *arr, const char *text)
-{
-	size_t i;
-	json_t *v;
-
-	json_array_foreach(arr, i, v)
-		if (json_is_string(v) && strstr(json_string_value(v), text))
-			return 1;
-	return 0;
-}
-
 /* 1 when the rule of finding id says "severity": "failure". */
 static int finding_fails(const char *id)
 {
@@ -149,7 +43,7 @@ static int finding_fails(const char *id)
 /* The exit status DESIGN.md promises for what the report says: 1 for a
  * cause (or a finding of severity failure) present, else 3 for anything
  * unknown, else 0. */
-static void assert_exit_matches(struct scanned *sc)
+static void assert_exit_matches(struct tu_scan *sc)
 {
 	const char *where[] = { "causes", "findings" };
 	int present = 0, unknown = 0;
@@ -179,34 +73,34 @@ static const char *const registry_ids[] = {
 START_TEST(test_healthy)
 {
 	static const char *const oses[] = { "2008r2", "2016" };
-	struct scanned sc;
+	struct tu_scan sc;
 	json_t *ev, *win;
 	char text[64];
 	size_t i;
 
 	snprintf(text, sizeof(text), "os %s\n", oses[_i]);
-	run("c23-healthy", text, &sc);
+	tu_scan_run("c23-healthy", text, &sc);
 	for (i = 0; i < sizeof(registry_ids) / sizeof(registry_ids[0]); i++)
-		assert_status(&sc, registry_ids[i], "absent");
+		tu_scan_assert(&sc, registry_ids[i], "absent");
 	assert_exit_matches(&sc);
 	/* cause 3: CryptSvc holds the SCM default, EventSystem none */
-	ev = evidence_by(&sc, "cause3", "service", "CryptSvc");
+	ev = tu_scan_must_evidence(&sc, "cause3", "service", "CryptSvc");
 	ck_assert_str_eq(json_string_value(json_object_get(ev, "path")), SVC "CryptSvc\\Security");
 	ck_assert_str_eq(json_string_value(json_object_get(ev, "sddl")), SCM);
 	ck_assert_str_eq(json_string_value(json_object_get(ev, "expected")), SCM);
 	ck_assert_uint_eq(json_array_size(json_object_get(ev, "diff")), 0);
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(ev, "effective"), "BA")),
 			 "ALL_ACCESS");
-	ev = evidence_by(&sc, "cause3", "service", "EventSystem");
+	ev = tu_scan_must_evidence(&sc, "cause3", "service", "EventSystem");
 	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(ev, "note")), "SCM default"));
 	/* cause 2: each service with its configuration */
-	ev = evidence_by(&sc, "cause2", "service", "CryptSvc");
+	ev = tu_scan_must_evidence(&sc, "cause2", "service", "CryptSvc");
 	ck_assert_str_eq(json_string_value(json_object_get(ev, "status")), "ok");
 	ck_assert_int_eq(json_integer_value(json_object_get(ev, "start")), 2);
 	ck_assert_str_eq(json_string_value(json_object_get(ev, "svchost_group")), "NetworkService");
 	ck_assert(json_is_true(json_object_get(ev, "in_svchost_group")));
 	ck_assert(json_is_true(json_object_get(json_object_get(ev, "dll"), "exists")));
-	ck_assert_ptr_nonnull(evidence_by(&sc, "cause2", "service", "swprv"));
+	ck_assert_ptr_nonnull(tu_scan_must_evidence(&sc, "cause2", "service", "swprv"));
 	/* the Windows version in the report */
 	win = json_object_get(json_object_get(sc.root, "source"), "windows");
 	ck_assert_str_eq(json_string_value(json_object_get(win, "control_set")), "ControlSet001");
@@ -273,17 +167,17 @@ static int diff_has(json_t *diff, const char *what)
 START_TEST(test_cause3)
 {
 	const struct sd_vector *v = &sd_vectors[_i];
-	struct scanned sc;
+	struct tu_scan sc;
 	char *text = NULL;
 	json_t *ev;
 
 	ck_assert_int_ge(asprintf(&text, "os 2016\nreg system %s " SVC "%s\\Security Security %s\n",
 				  v->sddl ? "sddl" : "hex", v->service, v->sddl ? v->sddl : v->hex), 0);
-	run("c23-sd", text, &sc);
+	tu_scan_run("c23-sd", text, &sc);
 	free(text);
-	ck_assert_msg(strcmp(status(&sc, "cause3"), v->cause3) == 0, "%s: %s: %s", v->name,
-		      status(&sc, "cause3"), summary(&sc, "cause3"));
-	ev = evidence_by(&sc, "cause3", "service", v->service);
+	ck_assert_msg(strcmp(tu_scan_status(&sc, "cause3"), v->cause3) == 0, "%s: %s: %s", v->name,
+		      tu_scan_status(&sc, "cause3"), tu_scan_summary(&sc, "cause3"));
+	ev = tu_scan_must_evidence(&sc, "cause3", "service", v->service);
 	ck_assert_str_eq(json_string_value(json_object_get(ev, "verdict")),
 			 strcmp(v->cause3, "present") == 0 ? "broken" : "ok");
 	if (v->lacking)
@@ -301,11 +195,11 @@ START_TEST(test_cause3)
 	if (strcmp(v->cause3, "present") == 0) {
 		char line[512];
 
-		ck_assert_ptr_nonnull(strstr(summary(&sc, "cause3"), v->service));
+		ck_assert_ptr_nonnull(strstr(tu_scan_summary(&sc, "cause3"), v->service));
 		snprintf(line, sizeof(line), "sc sdshow %s > %s.txt", v->service, v->service);
-		assert_fix(&sc, "cause3", line);
+		tu_scan_assert_fix(&sc, "cause3", line);
 		snprintf(line, sizeof(line), "sc sdset %s %s", v->service, SCM);
-		assert_fix(&sc, "cause3", line);
+		tu_scan_assert_fix(&sc, "cause3", line);
 		ck_assert_int_eq(sc.status, 1);
 	} else {
 		ck_assert_uint_eq(json_array_size(json_object_get(tu_result(sc.root, "cause3"), "remediation")), 0);
@@ -318,21 +212,21 @@ END_TEST
 
 START_TEST(test_cryptsvc_disabled)
 {
-	struct scanned sc;
+	struct tu_scan sc;
 	json_t *ev;
 
-	run("c23-c2", "os 2016\nbreak cause2\n", &sc);
-	assert_status(&sc, "cause2", "present");
-	ck_assert_str_eq(summary(&sc, "cause2"), "CryptSvc cannot run as configured");
-	ev = evidence_by(&sc, "cause2", "service", "CryptSvc");
+	tu_scan_run("c23-c2", "os 2016\nbreak cause2\n", &sc);
+	tu_scan_assert(&sc, "cause2", "present");
+	ck_assert_str_eq(tu_scan_summary(&sc, "cause2"), "CryptSvc cannot run as configured");
+	ev = tu_scan_must_evidence(&sc, "cause2", "service", "CryptSvc");
 	ck_assert_str_eq(json_string_value(json_object_get(ev, "status")), "broken");
 	ck_assert_int_eq(json_integer_value(json_object_get(ev, "start")), 4);
 	ck_assert_str_eq(json_string_value(json_object_get(ev, "start_type")), "disabled");
-	ck_assert(array_has(json_object_get(ev, "problems"), "Start = 4 (disabled)"));
-	assert_fix(&sc, "cause2", "sc config CryptSvc start= auto");
-	ck_assert_str_eq(json_string_value(json_object_get(evidence_by(&sc, "cause2", "service", "VSS"),
+	ck_assert(tu_array_has(json_object_get(ev, "problems"), "Start = 4 (disabled)"));
+	tu_scan_assert_fix(&sc, "cause2", "sc config CryptSvc start= auto");
+	ck_assert_str_eq(json_string_value(json_object_get(tu_scan_must_evidence(&sc, "cause2", "service", "VSS"),
 							   "status")), "ok");
-	assert_status(&sc, "cause3", "absent");
+	tu_scan_assert(&sc, "cause3", "absent");
 	ck_assert_int_eq(sc.status, 1);
 	json_decref(sc.root);
 }
@@ -340,65 +234,65 @@ END_TEST
 
 START_TEST(test_dependency_disabled)
 {
-	struct scanned sc;
+	struct tu_scan sc;
 	json_t *ev;
 
-	run("c23-dep", "os 2016\nreg system dword " SVC "RpcSs Start 4\n", &sc);
-	assert_status(&sc, "cause2", "present");
+	tu_scan_run("c23-dep", "os 2016\nreg system dword " SVC "RpcSs Start 4\n", &sc);
+	tu_scan_assert(&sc, "cause2", "present");
 	/* every service that needs RpcSs, and RpcSs named with its fix */
-	ck_assert_ptr_nonnull(strstr(summary(&sc, "cause2"), "CryptSvc, EventSystem, VSS, swprv"));
-	ev = evidence_by(&sc, "cause2", "service", "RpcSs");
+	ck_assert_ptr_nonnull(strstr(tu_scan_summary(&sc, "cause2"), "CryptSvc, EventSystem, VSS, swprv"));
+	ev = tu_scan_must_evidence(&sc, "cause2", "service", "RpcSs");
 	ck_assert_str_eq(json_string_value(json_object_get(ev, "status")), "broken");
-	ev = evidence_by(&sc, "cause2", "service", "CryptSvc");
-	ck_assert(array_has(json_object_get(ev, "problems"), "depends on RpcSs, which cannot run (Start = 4 (disabled))"));
-	assert_fix(&sc, "cause2", "sc config RpcSs start= auto");
-	ck_assert(!has_fix(&sc, "cause2", "sc config CryptSvc"));
+	ev = tu_scan_must_evidence(&sc, "cause2", "service", "CryptSvc");
+	ck_assert(tu_array_has(json_object_get(ev, "problems"), "depends on RpcSs, which cannot run (Start = 4 (disabled))"));
+	tu_scan_assert_fix(&sc, "cause2", "sc config RpcSs start= auto");
+	ck_assert(!tu_scan_fixes(&sc, "cause2", "sc config CryptSvc"));
 	json_decref(sc.root);
 
 	/* two levels down: RpcSs needs RpcEptMapper */
-	run("c23-dep2", "os 2016\nreg system dword " SVC "RpcEptMapper Start 4\n", &sc);
-	assert_status(&sc, "cause2", "present");
-	ev = evidence_by(&sc, "cause2", "service", "CryptSvc");
-	ck_assert(array_has(json_object_get(ev, "problems"), "depends on RpcSs"));
-	assert_fix(&sc, "cause2", "sc config RpcEptMapper start= auto");
+	tu_scan_run("c23-dep2", "os 2016\nreg system dword " SVC "RpcEptMapper Start 4\n", &sc);
+	tu_scan_assert(&sc, "cause2", "present");
+	ev = tu_scan_must_evidence(&sc, "cause2", "service", "CryptSvc");
+	ck_assert(tu_array_has(json_object_get(ev, "problems"), "depends on RpcSs"));
+	tu_scan_assert_fix(&sc, "cause2", "sc config RpcEptMapper start= auto");
 	json_decref(sc.root);
 
 	/* a dependency that is not installed */
-	run("c23-dep3", "os 2016\nreg system multi_sz " SVC "VSS DependOnService RPCSS|NoSuchSvc\n", &sc);
-	assert_status(&sc, "cause2", "present");
-	ck_assert_str_eq(summary(&sc, "cause2"), "VSS cannot run as configured");
-	ev = evidence_by(&sc, "cause2", "service", "NoSuchSvc");
+	tu_scan_run("c23-dep3", "os 2016\nreg system multi_sz " SVC "VSS DependOnService RPCSS|NoSuchSvc\n", &sc);
+	tu_scan_assert(&sc, "cause2", "present");
+	ck_assert_str_eq(tu_scan_summary(&sc, "cause2"), "VSS cannot run as configured");
+	ev = tu_scan_must_evidence(&sc, "cause2", "service", "NoSuchSvc");
 	ck_assert(json_is_false(json_object_get(ev, "exists")));
 	json_decref(sc.root);
 
 	/* a dependency cycle is not a hang */
-	run("c23-cycle", "os 2016\nreg system multi_sz " SVC "RpcSs DependOnService CryptSvc\n", &sc);
-	assert_status(&sc, "cause2", "absent");
+	tu_scan_run("c23-cycle", "os 2016\nreg system multi_sz " SVC "RpcSs DependOnService CryptSvc\n", &sc);
+	tu_scan_assert(&sc, "cause2", "absent");
 	json_decref(sc.root);
 }
 END_TEST
 
 START_TEST(test_servicedll_missing)
 {
-	struct scanned sc;
+	struct tu_scan sc;
 	json_t *ev;
 
-	run("c23-bin", "os 2016\nbreak binary\n", &sc);
+	tu_scan_run("c23-bin", "os 2016\nbreak binary\n", &sc);
 	/* cause 2: EventSystem cannot load es.dll */
-	assert_status(&sc, "cause2", "present");
-	ev = evidence_by(&sc, "cause2", "service", "EventSystem");
+	tu_scan_assert(&sc, "cause2", "present");
+	ev = tu_scan_must_evidence(&sc, "cause2", "service", "EventSystem");
 	ck_assert(json_is_false(json_object_get(json_object_get(ev, "dll"), "exists")));
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(ev, "dll"), "file")),
 			 "Windows\\System32\\es.dll");
-	assert_fix(&sc, "cause2", "restore %SystemRoot%\\System32\\es.dll (sfc /scannow)");
+	tu_scan_assert_fix(&sc, "cause2", "restore %SystemRoot%\\System32\\es.dll (sfc /scannow)");
 	/* the finding names the value and the file */
-	assert_status(&sc, "service-binary-missing", "present");
-	ev = evidence_by(&sc, "service-binary-missing", "service", "EventSystem");
+	tu_scan_assert(&sc, "service-binary-missing", "present");
+	ev = tu_scan_must_evidence(&sc, "service-binary-missing", "service", "EventSystem");
 	ck_assert_str_eq(json_string_value(json_object_get(ev, "value")), "ServiceDll");
 	ck_assert_str_eq(json_string_value(json_object_get(ev, "path")), SVC "EventSystem\\Parameters");
 	ck_assert_str_eq(json_string_value(json_object_get(ev, "file")), "Windows\\System32\\es.dll");
-	assert_fix(&sc, "service-binary-missing", "restore %SystemRoot%\\System32\\es.dll (for EventSystem)");
-	ck_assert_str_eq(summary(&sc, "service-binary-missing"),
+	tu_scan_assert_fix(&sc, "service-binary-missing", "restore %SystemRoot%\\System32\\es.dll (for EventSystem)");
+	ck_assert_str_eq(tu_scan_summary(&sc, "service-binary-missing"),
 			 "1 service(s) point at a missing binary: EventSystem");
 	json_decref(sc.root);
 }
@@ -406,30 +300,30 @@ END_TEST
 
 START_TEST(test_svchost_group)
 {
-	struct scanned sc;
+	struct tu_scan sc;
 	json_t *ev;
 
 	/* CryptSvc dropped from its svchost group */
-	run("c23-svchost", "os 2016\nreg software multi_sz \"Microsoft\\Windows NT\\CurrentVersion\\Svchost\" "
+	tu_scan_run("c23-svchost", "os 2016\nreg software multi_sz \"Microsoft\\Windows NT\\CurrentVersion\\Svchost\" "
 	    "NetworkService Dnscache|NlaSvc\n", &sc);
-	assert_status(&sc, "cause2", "present");
-	ev = evidence_by(&sc, "cause2", "service", "CryptSvc");
+	tu_scan_assert(&sc, "cause2", "present");
+	ev = tu_scan_must_evidence(&sc, "cause2", "service", "CryptSvc");
 	ck_assert(json_is_false(json_object_get(ev, "in_svchost_group")));
-	assert_fix(&sc, "cause2", "add CryptSvc to the REG_MULTI_SZ value 'NetworkService'");
+	tu_scan_assert_fix(&sc, "cause2", "add CryptSvc to the REG_MULTI_SZ value 'NetworkService'");
 	json_decref(sc.root);
 
 	/* swprv without its ServiceDll value */
-	run("c23-nodll", "os 2016\nreg system delete " SVC "swprv\\Parameters ServiceDll\n", &sc);
-	assert_status(&sc, "cause2", "present");
-	ev = evidence_by(&sc, "cause2", "service", "swprv");
-	ck_assert(array_has(json_object_get(ev, "problems"), "no Parameters\\ServiceDll"));
+	tu_scan_run("c23-nodll", "os 2016\nreg system delete " SVC "swprv\\Parameters ServiceDll\n", &sc);
+	tu_scan_assert(&sc, "cause2", "present");
+	ev = tu_scan_must_evidence(&sc, "cause2", "service", "swprv");
+	ck_assert(tu_array_has(json_object_get(ev, "problems"), "no Parameters\\ServiceDll"));
 	json_decref(sc.root);
 }
 END_TEST
 
 START_TEST(test_diag_timestamps)
 {
-	struct scanned sc;
+	struct tu_scan sc;
 	json_t *ev;
 	char *text = NULL, ft[17];
 	uint64_t t = REGF_WRITER_FILETIME + 36000000000ull;  /* + 1 hour */
@@ -442,10 +336,10 @@ START_TEST(test_diag_timestamps)
 		"reg system hex \"" SVC "VSS\\Diag\\System Writer\" \"IDENTIFY (Enter)\" 4800000000000000%s0000000000000000\n"
 		"reg system hex \"" SVC "VSS\\Diag\\System Writer\" \"IDENTIFY (Leave)\" 4800000000000000%s0000000000000000\n",
 		ft, ft), 0);
-	run("c23-diag", text, &sc);
+	tu_scan_run("c23-diag", text, &sc);
 	free(text);
-	assert_status(&sc, "cause2", "absent");
-	ev = evidence_by(&sc, "cause2", "path", SVC "VSS\\Diag\\System Writer");
+	tu_scan_assert(&sc, "cause2", "absent");
+	ev = tu_scan_must_evidence(&sc, "cause2", "path", SVC "VSS\\Diag\\System Writer");
 	ck_assert_str_eq(json_string_value(json_object_get(ev, "last")), "2024-01-01T01:00:00Z");
 	ck_assert_int_eq(json_integer_value(json_object_get(ev, "count")), 2);
 	json_decref(sc.root);
@@ -456,25 +350,25 @@ END_TEST
 
 START_TEST(test_driver_binary_missing)
 {
-	struct scanned sc;
+	struct tu_scan sc;
 	json_t *ev;
 
-	run("c23-drv",
+	tu_scan_run("c23-drv",
 	    "os 2016\n"
 	    "reg system dword " SVC "FooDrv Type 1\n"
 	    "reg system dword " SVC "FooDrv Start 3\n"
 	    "reg system expand_sz " SVC "FooDrv ImagePath system32\\drivers\\foodrv.sys\n"
 	    /* no ImagePath at all: skipped */
 	    "reg system dword " SVC "NoImage Type 1\n", &sc);
-	assert_status(&sc, "service-binary-missing", "present");
-	ev = evidence_by(&sc, "service-binary-missing", "service", "FooDrv");
+	tu_scan_assert(&sc, "service-binary-missing", "present");
+	ev = tu_scan_must_evidence(&sc, "service-binary-missing", "service", "FooDrv");
 	ck_assert_str_eq(json_string_value(json_object_get(ev, "value")), "ImagePath");
 	ck_assert_str_eq(json_string_value(json_object_get(ev, "file")), "Windows\\system32\\drivers\\foodrv.sys");
 	ck_assert(json_is_true(json_object_get(ev, "driver")));
-	assert_fix(&sc, "service-binary-missing", "restore %SystemRoot%\\system32\\drivers\\foodrv.sys (for FooDrv)");
-	ck_assert_str_eq(summary(&sc, "service-binary-missing"), "1 service(s) point at a missing binary: FooDrv");
+	tu_scan_assert_fix(&sc, "service-binary-missing", "restore %SystemRoot%\\system32\\drivers\\foodrv.sys (for FooDrv)");
+	ck_assert_str_eq(tu_scan_summary(&sc, "service-binary-missing"), "1 service(s) point at a missing binary: FooDrv");
 	/* not a service the writer needs */
-	assert_status(&sc, "cause2", "absent");
+	tu_scan_assert(&sc, "cause2", "absent");
 	assert_exit_matches(&sc);
 	json_decref(sc.root);
 }
@@ -482,32 +376,32 @@ END_TEST
 
 START_TEST(test_mslldp)
 {
-	struct scanned sc;
+	struct tu_scan sc;
 	json_t *ev;
 	const char *fixed;
 
-	run("c23-lldp", "os 2016\nbreak mslldp\n", &sc);
-	assert_status(&sc, "service-sd-blocks-writer", "present");
-	ck_assert_str_eq(summary(&sc, "service-sd-blocks-writer"),
+	tu_scan_run("c23-lldp", "os 2016\nbreak mslldp\n", &sc);
+	tu_scan_assert(&sc, "service-sd-blocks-writer", "present");
+	ck_assert_str_eq(tu_scan_summary(&sc, "service-sd-blocks-writer"),
 			 "1 service(s) give the System Writer no query access: MsLldp");
-	ev = evidence_by(&sc, "service-sd-blocks-writer", "service", "MsLldp");
+	ev = tu_scan_must_evidence(&sc, "service-sd-blocks-writer", "service", "MsLldp");
 	ck_assert_str_eq(json_string_value(json_object_get(ev, "sddl")),
 			 "D:(A;;CCLCSWRPWPDTLOCRRC;;;SY)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)");
 	fixed = json_string_value(json_object_get(ev, "fixed_sddl"));
 	ck_assert_str_eq(fixed, "D:(A;;CCLCSWRPWPDTLOCRRC;;;SY)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)(A;;CCLCSWLOCRRC;;;SU)");
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(ev, "effective"), "writer")), "NONE");
-	assert_fix(&sc, "service-sd-blocks-writer", "sc sdshow MsLldp > MsLldp.txt");
-	assert_fix(&sc, "service-sd-blocks-writer",
+	tu_scan_assert_fix(&sc, "service-sd-blocks-writer", "sc sdshow MsLldp > MsLldp.txt");
+	tu_scan_assert_fix(&sc, "service-sd-blocks-writer",
 		   "sc sdset MsLldp D:(A;;CCLCSWRPWPDTLOCRRC;;;SY)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)(A;;CCLCSWLOCRRC;;;SU)");
 	/* a finding, not cause 3 */
-	assert_status(&sc, "cause3", "absent");
+	tu_scan_assert(&sc, "cause3", "absent");
 	assert_exit_matches(&sc);
 	json_decref(sc.root);
 
 	/* a deny ACE first: appending is not enough, and the report says so */
-	run("c23-lldp-deny", "os 2016\nreg system sddl " SVC "MsLldp\\Security Security "
+	tu_scan_run("c23-lldp-deny", "os 2016\nreg system sddl " SVC "MsLldp\\Security Security "
 	    "D:(D;;CCLC;;;SU)(A;;CCLCSWRPWPDTLOCRRC;;;SY)\n", &sc);
-	ev = evidence_by(&sc, "service-sd-blocks-writer", "service", "MsLldp");
+	ev = tu_scan_must_evidence(&sc, "service-sd-blocks-writer", "service", "MsLldp");
 	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(ev, "note")), "deny ACE"));
 	json_decref(sc.root);
 }
@@ -516,7 +410,7 @@ END_TEST
 /* A descriptor over 16 KiB (1200 ACEs): read whole from the hive. */
 START_TEST(test_big_descriptor)
 {
-	struct scanned sc;
+	struct tu_scan sc;
 	json_t *ev;
 	const char *sddl;
 	char *text, *p;
@@ -532,36 +426,36 @@ START_TEST(test_big_descriptor)
 	for (i = 0; i < 1200; i++)
 		p += sprintf(p, "(A;;CCLC;;;S-1-5-21-1-2-3-%d)", 1000 + i);
 	strcpy(p, "\n");
-	run("c23-big", text, &sc);
+	tu_scan_run("c23-big", text, &sc);
 	free(text);
-	assert_status(&sc, "service-sd-blocks-writer", "present");
-	ev = evidence_by(&sc, "service-sd-blocks-writer", "service", "BigSvc");
+	tu_scan_assert(&sc, "service-sd-blocks-writer", "present");
+	ev = tu_scan_must_evidence(&sc, "service-sd-blocks-writer", "service", "BigSvc");
 	sddl = json_string_value(json_object_get(ev, "sddl"));
 	ck_assert_uint_gt(strlen(sddl), 30000);
 	ck_assert_ptr_nonnull(strstr(sddl, "(A;;CCLC;;;S-1-5-21-1-2-3-2199)"));
-	assert_status(&sc, "service-binary-missing", "absent");
+	tu_scan_assert(&sc, "service-binary-missing", "absent");
 	json_decref(sc.root);
 }
 END_TEST
 
 START_TEST(test_vss_access_control)
 {
-	struct scanned sc;
+	struct tu_scan sc;
 	json_t *ev;
 
-	run("c23-vssacl", "os 2016\nbreak vssacl\n", &sc);
-	assert_status(&sc, "vss-access-control", "present");
-	ev = evidence_by(&sc, "vss-access-control", "path", SVC "VSS\\VssAccessControl");
+	tu_scan_run("c23-vssacl", "os 2016\nbreak vssacl\n", &sc);
+	tu_scan_assert(&sc, "vss-access-control", "present");
+	ev = tu_scan_must_evidence(&sc, "vss-access-control", "path", SVC "VSS\\VssAccessControl");
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(ev, "values"),
 							    "NT Authority\\NetworkService")), 0);
-	ck_assert_str_eq(summary(&sc, "vss-access-control"),
+	ck_assert_str_eq(tu_scan_summary(&sc, "vss-access-control"),
 			 "VssAccessControl does not grant NT Authority\\NetworkService");
-	assert_fix(&sc, "vss-access-control", "reg add HKLM\\SYSTEM\\CurrentControlSet\\Services\\VSS\\VssAccessControl");
+	tu_scan_assert_fix(&sc, "vss-access-control", "reg add HKLM\\SYSTEM\\CurrentControlSet\\Services\\VSS\\VssAccessControl");
 	json_decref(sc.root);
 
-	run("c23-vssacl2", "os 2016\nreg system delete " SVC "VSS\\VssAccessControl \"NT Authority\\NetworkService\"\n", &sc);
-	assert_status(&sc, "vss-access-control", "present");
-	ev = evidence_by(&sc, "vss-access-control", "path", SVC "VSS\\VssAccessControl");
+	tu_scan_run("c23-vssacl2", "os 2016\nreg system delete " SVC "VSS\\VssAccessControl \"NT Authority\\NetworkService\"\n", &sc);
+	tu_scan_assert(&sc, "vss-access-control", "present");
+	ev = tu_scan_must_evidence(&sc, "vss-access-control", "path", SVC "VSS\\VssAccessControl");
 	ck_assert(json_is_null(json_object_get(json_object_get(ev, "values"), "NT Authority\\NetworkService")));
 	json_decref(sc.root);
 }
@@ -569,18 +463,18 @@ END_TEST
 
 START_TEST(test_win2003)
 {
-	struct scanned sc;
+	struct tu_scan sc;
 	json_t *ev;
 
-	run("c23-2003", "os 2003\n", &sc);
-	assert_status(&sc, "win2003", "present");
-	ck_assert_ptr_nonnull(strstr(summary(&sc, "win2003"), "causes 1-4 do not apply"));
-	ev = evidence_by(&sc, "win2003", "path",
+	tu_scan_run("c23-2003", "os 2003\n", &sc);
+	tu_scan_assert(&sc, "win2003", "present");
+	ck_assert_ptr_nonnull(strstr(tu_scan_summary(&sc, "win2003"), "causes 1-4 do not apply"));
+	ev = tu_scan_must_evidence(&sc, "win2003", "path",
 			 "Microsoft\\EventSystem\\{26c409cc-ae86-11d1-b616-00805fc79216}\\Subscriptions");
 	ck_assert(json_is_true(json_object_get(ev, "exists")));
 	ck_assert(json_is_true(json_object_get(ev, "readable")));
-	assert_fix(&sc, "win2003", "KB 940184");
-	ev = evidence_by(&sc, "win2003", "current_version", "5.2");
+	tu_scan_assert_fix(&sc, "win2003", "KB 940184");
+	ev = tu_scan_must_evidence(&sc, "win2003", "current_version", "5.2");
 	ck_assert_str_eq(json_string_value(json_object_get(ev, "build")), "3790");
 	json_decref(sc.root);
 }
@@ -590,24 +484,24 @@ END_TEST
 
 START_TEST(test_garbage_hives)
 {
-	struct scanned sc;
+	struct tu_scan sc;
 
-	run("c23-garbage", "os 2016\nvol file Windows\\System32\\config\\SYSTEM this is not a hive\n", &sc);
-	assert_status(&sc, "cause2", "unknown");
-	assert_status(&sc, "cause3", "unknown");
-	ck_assert_ptr_nonnull(strstr(summary(&sc, "cause3"), "hive SYSTEM: not a registry hive"));
-	assert_status(&sc, "service-sd-blocks-writer", "unknown");
+	tu_scan_run("c23-garbage", "os 2016\nvol file Windows\\System32\\config\\SYSTEM this is not a hive\n", &sc);
+	tu_scan_assert(&sc, "cause2", "unknown");
+	tu_scan_assert(&sc, "cause3", "unknown");
+	ck_assert_ptr_nonnull(strstr(tu_scan_summary(&sc, "cause3"), "hive SYSTEM: not a registry hive"));
+	tu_scan_assert(&sc, "service-sd-blocks-writer", "unknown");
 	ck_assert_int_eq(sc.status, 3);
-	ck_assert(array_has(json_object_get(sc.root, "warnings"),
+	ck_assert(tu_array_has(json_object_get(sc.root, "warnings"),
 			    "hive SYSTEM cannot be read: not a registry hive"));
 	json_decref(sc.root);
 
 	/* without SOFTWARE: the svchost groups cannot be checked */
-	run("c23-nosw", "os 2016\nvol file Windows\\System32\\config\\SOFTWARE x\n", &sc);
-	assert_status(&sc, "cause2", "unknown");
-	ck_assert_ptr_nonnull(strstr(summary(&sc, "cause2"), "svchost groups not checked"));
-	assert_status(&sc, "cause3", "absent");
-	assert_status(&sc, "win2003", "unknown");
+	tu_scan_run("c23-nosw", "os 2016\nvol file Windows\\System32\\config\\SOFTWARE x\n", &sc);
+	tu_scan_assert(&sc, "cause2", "unknown");
+	ck_assert_ptr_nonnull(strstr(tu_scan_summary(&sc, "cause2"), "svchost groups not checked"));
+	tu_scan_assert(&sc, "cause3", "absent");
+	tu_scan_assert(&sc, "win2003", "unknown");
 	json_decref(sc.root);
 }
 END_TEST
@@ -616,34 +510,34 @@ END_TEST
 
 START_TEST(test_dirty_new_log)
 {
-	char *img = build("c23-dirty-new",
+	char *img = tu_build("c23-dirty-new",
 			  "os 2016\nlog system new\n"
 			  "reg system sddl " SVC "CryptSvc\\Security Security D:(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)\n");
-	struct scanned sc;
+	struct tu_scan sc;
 	json_t *ev;
 
 	/* the verdict follows the log */
-	scan_img(img, NULL, &sc);
-	assert_status(&sc, "cause3", "present");
-	ev = evidence_by(&sc, "cause3", "service", "CryptSvc");
+	sc.root = tu_scan_image(img, &sc.status, NULL);
+	tu_scan_assert(&sc, "cause3", "present");
+	ev = tu_scan_must_evidence(&sc, "cause3", "service", "CryptSvc");
 	ck_assert(json_is_true(json_object_get(ev, "replayed")));
-	assert_status(&sc, "hive-dirty", "present");
-	ev = evidence_by(&sc, "hive-dirty", "hive", "SYSTEM");
+	tu_scan_assert(&sc, "hive-dirty", "present");
+	ev = tu_scan_must_evidence(&sc, "hive-dirty", "hive", "SYSTEM");
 	ck_assert(json_is_true(json_object_get(ev, "dirty")));
 	ck_assert(json_is_true(json_object_get(ev, "replayed")));
 	ck_assert_str_eq(json_string_value(json_object_get(ev, "log_format")), "new");
 	ck_assert_int_eq(json_integer_value(json_object_get(ev, "entries_applied")), 1);
-	ck_assert_ptr_nonnull(strstr(summary(&sc, "hive-dirty"), "SYSTEM: "));
-	ck_assert_ptr_nonnull(strstr(summary(&sc, "hive-dirty"), "replayed in memory with LOG1"));
-	ev = evidence_by(&sc, "hive-dirty", "hive", "SOFTWARE");
+	ck_assert_ptr_nonnull(strstr(tu_scan_summary(&sc, "hive-dirty"), "SYSTEM: "));
+	ck_assert_ptr_nonnull(strstr(tu_scan_summary(&sc, "hive-dirty"), "replayed in memory with LOG1"));
+	ev = tu_scan_must_evidence(&sc, "hive-dirty", "hive", "SOFTWARE");
 	ck_assert(json_is_false(json_object_get(ev, "dirty")));
-	ck_assert(array_has(json_object_get(sc.root, "warnings"), "hive SYSTEM is dirty"));
+	ck_assert(tu_array_has(json_object_get(sc.root, "warnings"), "hive SYSTEM is dirty"));
 	json_decref(sc.root);
 	/* --no-replay: the primary file's view */
-	scan_img(img, "--no-replay", &sc);
-	assert_status(&sc, "cause3", "absent");
-	ck_assert_ptr_nonnull(strstr(summary(&sc, "hive-dirty"), "primary file only (--no-replay)"));
-	ck_assert_ptr_null(json_object_get(evidence_by(&sc, "cause3", "service", "CryptSvc"), "replayed"));
+	sc.root = tu_scan_image(img, &sc.status, "--no-replay", NULL);
+	tu_scan_assert(&sc, "cause3", "absent");
+	ck_assert_ptr_nonnull(strstr(tu_scan_summary(&sc, "hive-dirty"), "primary file only (--no-replay)"));
+	ck_assert_ptr_null(json_object_get(tu_scan_must_evidence(&sc, "cause3", "service", "CryptSvc"), "replayed"));
 	json_decref(sc.root);
 	free(img);
 }
@@ -651,17 +545,17 @@ END_TEST
 
 START_TEST(test_dirty_old_log)
 {
-	char *img = build("c23-dirty-old", "os 2008r2\nlog system old\nreg system dword " SVC "CryptSvc Start 4\n");
-	struct scanned sc;
+	char *img = tu_build("c23-dirty-old", "os 2008r2\nlog system old\nreg system dword " SVC "CryptSvc Start 4\n");
+	struct tu_scan sc;
 
-	scan_img(img, NULL, &sc);
-	assert_status(&sc, "cause2", "present");
-	ck_assert(json_is_true(json_object_get(evidence_by(&sc, "cause2", "service", "CryptSvc"), "replayed")));
-	ck_assert_str_eq(json_string_value(json_object_get(evidence_by(&sc, "hive-dirty", "hive", "SYSTEM"),
+	sc.root = tu_scan_image(img, &sc.status, NULL);
+	tu_scan_assert(&sc, "cause2", "present");
+	ck_assert(json_is_true(json_object_get(tu_scan_must_evidence(&sc, "cause2", "service", "CryptSvc"), "replayed")));
+	ck_assert_str_eq(json_string_value(json_object_get(tu_scan_must_evidence(&sc, "hive-dirty", "hive", "SYSTEM"),
 							   "log_format")), "old");
 	json_decref(sc.root);
-	scan_img(img, "--no-replay", &sc);
-	assert_status(&sc, "cause2", "absent");
+	sc.root = tu_scan_image(img, &sc.status, "--no-replay", NULL);
+	tu_scan_assert(&sc, "cause2", "absent");
 	json_decref(sc.root);
 	free(img);
 }
@@ -669,14 +563,14 @@ END_TEST
 
 START_TEST(test_dirty_bad_log)
 {
-	struct scanned sc;
+	struct tu_scan sc;
 	json_t *ev;
 
 	/* a log whose only entry fails its hash applies nothing */
-	run("c23-dirty-bad", "os 2016\nlog system new corrupt 0\nreg system dword " SVC "CryptSvc Start 4\n", &sc);
-	assert_status(&sc, "cause2", "absent");
-	assert_status(&sc, "hive-dirty", "present");
-	ev = evidence_by(&sc, "hive-dirty", "hive", "SYSTEM");
+	tu_scan_run("c23-dirty-bad", "os 2016\nlog system new corrupt 0\nreg system dword " SVC "CryptSvc Start 4\n", &sc);
+	tu_scan_assert(&sc, "cause2", "absent");
+	tu_scan_assert(&sc, "hive-dirty", "present");
+	ev = tu_scan_must_evidence(&sc, "hive-dirty", "hive", "SYSTEM");
 	ck_assert(json_is_false(json_object_get(ev, "replayed")));
 	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(ev, "view")), "no log entry applies"));
 	json_decref(sc.root);
@@ -689,17 +583,17 @@ END_TEST
  * cannot use it; the cause is present, its fix the SCM default. */
 START_TEST(test_invalid_descriptor)
 {
-	struct scanned sc;
+	struct tu_scan sc;
 	json_t *c3, *ev;
 	size_t i;
 	int seen = 0;
 
-	run("c23-invalid",
+	tu_scan_run("c23-invalid",
 	    "reg system hex " SVC "CryptSvc\\Security Security "
 	    "0100048000000000000000000000000014000000" "0200200001000000"
 	    "00001600ff010f00" "010100000000000100000000" "0000" "0000\n", &sc);
 	c3 = tu_result(sc.root, "cause3");
-	assert_status(&sc, "cause3", "present");
+	tu_scan_assert(&sc, "cause3", "present");
 	json_array_foreach(json_object_get(c3, "evidence"), i, ev) {
 		const char *v = json_string_value(json_object_get(ev, "verdict"));
 		const char *e = json_string_value(json_object_get(ev, "error"));

@@ -16,30 +16,6 @@
 #include "secdesc.h"
 #include "services.h"
 
-static size_t unhex(const char *h, uint8_t *out, size_t size)
-{
-	size_t n = 0;
-	unsigned v;
-
-	while (h[0] && h[1] && n < size) {
-		sscanf(h, "%2x", &v);
-		out[n++] = (uint8_t)v;
-		h += 2;
-	}
-	return n;
-}
-
-static char *hex_of(const uint8_t *b, size_t n)
-{
-	char *s = malloc(2 * n + 1);
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		sprintf(s + 2 * i, "%02x", b[i]);
-	s[2 * n] = '\0';
-	return s;
-}
-
 /* ---- Windows' bytes --------------------------------------------------------
  * What ConvertStringSecurityDescriptorToSecurityDescriptorW returned on
  * Windows for the input SDDL, as samba recorded it
@@ -184,7 +160,7 @@ static char *sd_text(const uint8_t *b, size_t n)
 START_TEST(test_windows_bytes)
 {
 	uint8_t win[1024], *bin;
-	size_t n = unhex(windows[_i].hex, win, sizeof(win)), len;
+	size_t n = tu_unhex(windows[_i].hex, win, sizeof(win)), len;
 	char *text, *h;
 
 	/* bytes -> the text Windows prints */
@@ -193,13 +169,13 @@ START_TEST(test_windows_bytes)
 	free(text);
 	/* Windows' input text -> Windows' bytes, padding included */
 	bin = sd_bytes(windows[_i].in, &len);
-	h = hex_of(bin, len);
+	h = tu_hex(bin, len);
 	ck_assert_str_eq(h, windows[_i].hex);
 	free(h);
 	free(bin);
 	/* the printed text -> the same bytes -> the same text */
 	bin = sd_bytes(windows[_i].canonical, &len);
-	h = hex_of(bin, len);
+	h = tu_hex(bin, len);
 	ck_assert_str_eq(h, windows[_i].hex);
 	text = sd_text(bin, len);
 	ck_assert_str_eq(text, windows[_i].canonical);
@@ -214,7 +190,7 @@ END_TEST
 START_TEST(test_windows_bitflips)
 {
 	uint8_t win[1024], *copy, *bin;
-	size_t n = unhex(windows[_i].hex, win, sizeof(win)), k, len, off;
+	size_t n = tu_unhex(windows[_i].hex, win, sizeof(win)), k, len, off;
 	struct secdesc sd, sd2;
 	struct err err;
 	char *text, *text2;
@@ -279,8 +255,8 @@ START_TEST(test_sample_conditions)
 	ck_assert_msg(strstr(text, sample_aces[_i].ace), "%s: %s", sample_aces[_i].service, text);
 	/* and Windows' bytes come back from the text */
 	bin = sd_bytes(text, &blen);
-	h = hex_of(bin, blen);
-	h2 = hex_of(sv.sd, sv.sd_len);
+	h = tu_hex(bin, blen);
+	h2 = tu_hex(sv.sd, sv.sd_len);
 	ck_assert_str_eq(h, h2);
 	free(h);
 	free(h2);
@@ -415,7 +391,7 @@ static const struct {
 START_TEST(test_garbage)
 {
 	uint8_t buf[256], *copy;
-	size_t n = unhex(garbage[_i].hex, buf, sizeof(buf));
+	size_t n = tu_unhex(garbage[_i].hex, buf, sizeof(buf));
 	struct err err;
 	char *text = NULL;
 
@@ -444,7 +420,7 @@ START_TEST(test_garbage_in_descriptor)
 			  "0200240001000000" "09001c00ff011f00" "010100000000000100000000"
 			  SIG "77000000";
 	uint8_t buf[128];
-	size_t n = unhex(hex, buf, sizeof(buf));
+	size_t n = tu_unhex(hex, buf, sizeof(buf));
 	struct secdesc sd;
 	struct err err;
 
@@ -469,7 +445,7 @@ static const struct {
 START_TEST(test_unspellable)
 {
 	uint8_t buf[128];
-	size_t n = unhex(unspellable[_i].hex, buf, sizeof(buf));
+	size_t n = tu_unhex(unspellable[_i].hex, buf, sizeof(buf));
 	struct err err;
 	char *text = NULL;
 
@@ -500,7 +476,7 @@ START_TEST(test_narrow_integers)
 	char *text;
 
 	for (i = 0; i < sizeof(narrow) / sizeof(narrow[0]); i++) {
-		n = unhex(narrow[i], buf, sizeof(buf));
+		n = tu_unhex(narrow[i], buf, sizeof(buf));
 		err_init(&err);
 		ck_assert_msg(condexpr_to_sddl(buf, n, &text, &err) == 0, "%s", err.msg);
 		ck_assert_str_eq(text, text_of[i]);
@@ -543,7 +519,7 @@ START_TEST(test_limits)
 
 	b = calloc(1, 4 + 7 + 200 + 1);
 	memcpy(b, "artx", 4);
-	unhex(ATTR_A, b + 4, 7);
+	tu_unhex(ATTR_A, b + 4, 7);
 	memset(b + 11, 0xa2, 200);
 	err_init(&err);
 	ck_assert_int_eq(condexpr_validate(b, 212, 0, &err), -E_LIMIT);
@@ -648,7 +624,7 @@ static const struct {
 START_TEST(test_ra_bad)
 {
 	uint8_t buf[128], *copy;
-	size_t n = unhex(ra_bad[_i].hex, buf, sizeof(buf));
+	size_t n = tu_unhex(ra_bad[_i].hex, buf, sizeof(buf));
 	struct err err;
 	char *text = NULL;
 

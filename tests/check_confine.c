@@ -70,16 +70,45 @@ static char *make_tree(const char *dir, const char *name, const char *text)
 	return tree;
 }
 
-/* Whether one of the report's warnings holds text. */
-static int warned(json_t *root, const char *text)
-{
-	size_t i;
-	json_t *w;
+/* One test's tree: the scratch folder, the broken tree built in it, the
+ * scan's run and report. */
+struct tree {
+	char *dir, *t;
+	struct tu_run r;
+	json_t *root;
+};
 
-	json_array_foreach(json_object_get(root, "warnings"), i, w)
-		if (strstr(json_string_value(w), text))
-			return 1;
-	return 0;
+/* Make the broken tree in a fresh folder named for tag; 0 when ntfscat is
+ * missing (the test is skipped; tree_close still frees). */
+static int tree_open(struct tree *tr, const char *tag)
+{
+	memset(tr, 0, sizeof(*tr));
+	tr->dir = tu_tmpdir(tag);
+	if (!have_ntfscat())
+		return 0;
+	tr->t = make_tree(tr->dir, "tree", broken);
+	return 1;
+}
+
+/* Scan the tree as JSON. */
+static void tree_scan(struct tree *tr)
+{
+	tr->root = tu_scan_json(tr->t, &tr->r);
+}
+
+/* Cause 3 judged present from the tree, exit status 1. */
+static void assert_cause3_present(struct tree *tr)
+{
+	ck_assert_str_eq(tu_status(tr->root, "cause3"), "present");
+	ck_assert_int_eq(tr->r.status, 1);
+}
+
+static void tree_close(struct tree *tr)
+{
+	json_decref(tr->root);
+	tu_run_free(&tr->r);
+	free(tr->t);
+	free(tr->dir);
 }
 
 /* The report (stdout and stderr) never holds this text. */
@@ -91,21 +120,13 @@ static void assert_not_in(const struct tu_run *r, const char *text)
 
 START_TEST(test_baseline_tree)
 {
-	char *dir = tu_tmpdir("confine-base"), *t = NULL;
-	struct tu_run r;
-	json_t *root;
+	struct tree tr;
 
-	if (!have_ntfscat())
-		goto out;
-	t = make_tree(dir, "tree", broken);
-	root = tu_scan_json(t, &r);
-	ck_assert_str_eq(tu_status(root, "cause3"), "present");
-	ck_assert_int_eq(r.status, 1);
-	json_decref(root);
-	tu_run_free(&r);
-out:
-	free(t);
-	free(dir);
+	if (tree_open(&tr, "confine-base")) {
+		tree_scan(&tr);
+		assert_cause3_present(&tr);
+	}
+	tree_close(&tr);
 }
 END_TEST
 
@@ -117,34 +138,27 @@ static const char *const fifo_at[] = { CFG "/SYSTEM", LOGS "/System.evtx",
 
 START_TEST(test_fifo)
 {
-	char *dir = tu_tmpdir("confine-fifo"), *t = NULL;
-	struct tu_run r;
-	json_t *root;
+	struct tree tr;
 
-	if (!have_ntfscat())
+	if (!tree_open(&tr, "confine-fifo"))
 		goto out;
-	t = make_tree(dir, "tree", broken);
-	ck_assert_int_eq(tu_sh("cd '%s' && rm -f '%s' && mkfifo '%s'", t, fifo_at[_i], fifo_at[_i]), 0);
-	root = tu_scan_json(t, &r);
-	ck_assert_msg(warned(root, "a FIFO, not a regular file: refused"),
-		      "no warning names the FIFO: %s", r.out);
-	ck_assert_msg(warned(root, fifo_at[_i] + strlen(fifo_at[_i]) - 6), "%s", r.out);
+	ck_assert_int_eq(tu_sh("cd '%s' && rm -f '%s' && mkfifo '%s'", tr.t, fifo_at[_i], fifo_at[_i]), 0);
+	tree_scan(&tr);
+	ck_assert_msg(tu_has_warning(tr.root, "a FIFO, not a regular file: refused"),
+		      "no warning names the FIFO: %s", tr.r.out);
+	ck_assert_msg(tu_has_warning(tr.root, fifo_at[_i] + strlen(fifo_at[_i]) - 6), "%s", tr.r.out);
 	if (_i == 0) {
 		/* no SYSTEM hive: causes 2 and 3 cannot be judged */
-		ck_assert_str_eq(tu_status(root, "cause3"), "unknown");
-		ck_assert_str_eq(tu_status(root, "cause2"), "unknown");
-		ck_assert_int_eq(r.status, 3);
+		ck_assert_str_eq(tu_status(tr.root, "cause3"), "unknown");
+		ck_assert_str_eq(tu_status(tr.root, "cause2"), "unknown");
+		ck_assert_int_eq(tr.r.status, 3);
 	} else {
-		ck_assert_str_eq(tu_status(root, "cause3"), "present");
-		ck_assert_int_eq(r.status, 1);
+		assert_cause3_present(&tr);
 	}
 	if (_i == 2)
-		ck_assert_ptr_null(strstr(r.out, "INSIDE"));
-	json_decref(root);
-	tu_run_free(&r);
+		ck_assert_ptr_null(strstr(tr.r.out, "INSIDE"));
 out:
-	free(t);
-	free(dir);
+	tree_close(&tr);
 }
 END_TEST
 
@@ -154,13 +168,13 @@ END_TEST
 START_TEST(test_link_out)
 {
 	static const char *const how[] = { "abs", "dotdot" };
-	char *dir = tu_tmpdir("confine-out"), *t = NULL;
-	struct tu_run r;
-	json_t *root;
+	struct tree tr;
+	const char *t, *dir;
 
-	if (!have_ntfscat())
+	if (!tree_open(&tr, "confine-out"))
 		goto out;
-	t = make_tree(dir, "tree", broken);
+	t = tr.t;
+	dir = tr.dir;
 	free(make_tree(dir, "other", healthy));
 	ck_assert_int_eq(tu_sh(
 		"cd '%s/" CFG "' && rm SYSTEM && if [ %s = abs ]; then ln -s '%s/other/" CFG "/SYSTEM' SYSTEM; "
@@ -168,43 +182,32 @@ START_TEST(test_link_out)
 		"cd '%s/" V2 "/CONFIG' && printf '<configuration><system.web><compilation tempDirectory=\"c:\\\\OUTSIDE\"/></system.web></configuration>' > '%s/outside.config' && "
 		"rm -f Web.config && ln -s ../../../../../../outside.config Web.config",
 		t, how[_i], dir, t, dir), 0);
-	root = tu_scan_json(t, &r);
-	ck_assert_msg(warned(root, "link leaves the source"), "%s", r.out);
-	ck_assert_str_eq(tu_status(root, "cause3"), "unknown");
-	ck_assert_msg(strstr(json_string_value(json_object_get(tu_result(root, "cause3"), "summary")),
+	tree_scan(&tr);
+	ck_assert_msg(tu_has_warning(tr.root, "link leaves the source"), "%s", tr.r.out);
+	ck_assert_str_eq(tu_status(tr.root, "cause3"), "unknown");
+	ck_assert_msg(strstr(json_string_value(json_object_get(tu_result(tr.root, "cause3"), "summary")),
 			     "link leaves the source") != NULL, "%s",
-		      json_string_value(json_object_get(tu_result(root, "cause3"), "summary")));
-	assert_not_in(&r, "OUTSIDE");
-	ck_assert_int_eq(r.status, 3);
-	json_decref(root);
-	tu_run_free(&r);
+		      json_string_value(json_object_get(tu_result(tr.root, "cause3"), "summary")));
+	assert_not_in(&tr.r, "OUTSIDE");
+	ck_assert_int_eq(tr.r.status, 3);
 out:
-	free(t);
-	free(dir);
+	tree_close(&tr);
 }
 END_TEST
 
 /* A relative link that stays inside the tree keeps working. */
 START_TEST(test_link_inside)
 {
-	char *dir = tu_tmpdir("confine-in"), *t = NULL;
-	struct tu_run r;
-	json_t *root;
+	struct tree tr;
 
-	if (!have_ntfscat())
-		goto out;
-	t = make_tree(dir, "tree", broken);
-	ck_assert_int_eq(tu_sh(
-		"cd '%s' && mkdir -p hives && mv " CFG "/SYSTEM hives/SYSTEM && "
-		"ln -s ../../../hives/SYSTEM " CFG "/SYSTEM", t), 0);
-	root = tu_scan_json(t, &r);
-	ck_assert_str_eq(tu_status(root, "cause3"), "present");
-	ck_assert_int_eq(r.status, 1);
-	json_decref(root);
-	tu_run_free(&r);
-out:
-	free(t);
-	free(dir);
+	if (tree_open(&tr, "confine-in")) {
+		ck_assert_int_eq(tu_sh(
+			"cd '%s' && mkdir -p hives && mv " CFG "/SYSTEM hives/SYSTEM && "
+			"ln -s ../../../hives/SYSTEM " CFG "/SYSTEM", tr.t), 0);
+		tree_scan(&tr);
+		assert_cause3_present(&tr);
+	}
+	tree_close(&tr);
 }
 END_TEST
 

@@ -15,41 +15,10 @@
 
 #define V2 "Windows\\Microsoft.NET\\Framework\\v2.0.50727"
 
-static json_t *scan(const char *source, int *status)
-{
-	struct tu_run r;
-	json_error_t je;
-	json_t *root;
-
-	tu_vssdoctor(&r, "scan", "--format", "json", "--rules", tu_env("VSSD_RULES"),
-		     source, NULL);
-	root = json_loads(r.out, 0, &je);
-	ck_assert_msg(root != NULL, "exit %d, bad JSON (%s): %s", r.status, je.text, r.err);
-	if (status)
-		*status = r.status;
-	tu_run_free(&r);
-	return root;
-}
-
-static json_t *evidence(json_t *res, const char *kind, const char *path)
-{
-	size_t i;
-	json_t *e;
-
-	json_array_foreach(json_object_get(res, "evidence"), i, e) {
-		const char *k = json_string_value(json_object_get(e, "kind"));
-		const char *p = json_string_value(json_object_get(e, "path"));
-
-		if (k && strcmp(k, kind) == 0 && (!path || (p && strcmp(p, path) == 0)))
-			return e;
-	}
-	return NULL;
-}
-
 static long long num_at(json_t *res, const char *kind, const char *path,
 			const char *key)
 {
-	json_t *e = evidence(res, kind, path);
+	json_t *e = tu_evidence(res, kind, path);
 
 	ck_assert_msg(e != NULL, "no %s evidence for %s", kind, path ? path : "(any)");
 	return json_integer_value(json_object_get(e, key));
@@ -74,7 +43,7 @@ START_TEST(test_plain_folder)
 		"cd 'Windows/Microsoft.NET/Framework/v2.0.50727/Temporary ASP.NET Files' && "
 		"i=0; while [ $i -lt 1000 ]; do mkdir d$i; i=$((i+1)); done && "
 		"ln -s ../../.. loop && cd '%s' && ln -s /nonexistent/Users Users", dir, dir), 0);
-	root = scan(dir, &st);
+	root = tu_scan_image(dir, &st, NULL);
 	c1 = tu_result(root, "cause1");
 	ck_assert_str_eq(json_string_value(json_object_get(c1, "status")), "unknown");
 	ck_assert_msg(strstr(json_string_value(json_object_get(c1, "summary")), "system.ntfs_acl") != NULL,
@@ -83,7 +52,7 @@ START_TEST(test_plain_folder)
 	ck_assert_str_eq(tu_status(root, "cause4"), "present");
 	ck_assert_int_eq(num_at(tu_result(root, "cause4"), "count", V2, "folders"), 1001);
 	ck_assert_int_eq(num_at(tu_result(root, "cause4"), "count", V2, "junctions"), 1);
-	e = evidence(tu_result(root, "cause4"), "file", V2 "\\CONFIG\\Web.config");
+	e = tu_evidence(tu_result(root, "cause4"), "file", V2 "\\CONFIG\\Web.config");
 	ck_assert_str_eq(json_string_value(json_object_get(e, "temp_directory")), "c:\\ASPTEMP");
 	ck_assert(json_is_false(json_object_get(e, "temp_directory_exists")));
 	/* Users behind a link: profile-junction (winsxs-junction keeps Program
@@ -107,7 +76,7 @@ struct verdicts {
 static void verdicts_of(json_t *root, struct verdicts *v)
 {
 	json_t *c1 = tu_result(root, "cause1"), *c4 = tu_result(root, "cause4");
-	json_t *sum = evidence(c1, "summary", NULL);
+	json_t *sum = tu_evidence(c1, "summary", NULL);
 
 	memset(v, 0, sizeof(*v));
 	snprintf(v->c1, sizeof(v->c1), "%s", tu_status(root, "cause1"));
@@ -115,8 +84,8 @@ static void verdicts_of(json_t *root, struct verdicts *v)
 	snprintf(v->jn, sizeof(v->jn), "%s", tu_status(root, "profile-junction"));
 	v->denied = sum ? json_integer_value(json_object_get(sum, "denied")) : -1;
 	v->checked = sum ? json_integer_value(json_object_get(sum, "checked")) : -1;
-	v->v2_folders = json_integer_value(json_object_get(evidence(c4, "count", V2), "folders"));
-	v->junctions = json_integer_value(json_object_get(evidence(c4, "count", V2), "junctions"));
+	v->v2_folders = json_integer_value(json_object_get(tu_evidence(c4, "count", V2), "folders"));
+	v->junctions = json_integer_value(json_object_get(tu_evidence(c4, "count", V2), "junctions"));
 	snprintf(v->first_denied, sizeof(v->first_denied), "%s",
 		 json_string_value(json_object_get(c1, "summary")));
 }
@@ -147,7 +116,7 @@ START_TEST(test_ntfs3g_same_verdicts)
 		abort();
 	err_init(&err);
 	ck_assert_msg(scenario_build(mount_scenarios[_i], img, &err) == 0, "%s", err.msg);
-	root = scan(img, NULL);
+	root = tu_scan_image(img, NULL, NULL);
 	verdicts_of(root, &a);
 	json_decref(root);
 
@@ -156,7 +125,7 @@ START_TEST(test_ntfs3g_same_verdicts)
 		fprintf(stderr, "skip: directory mode over ntfs-3g: the FUSE mount failed here\n");
 		goto out;
 	}
-	root = scan(mnt, NULL);
+	root = tu_scan_image(mnt, NULL, NULL);
 	/* unmount before asserting: a failed assertion ends the test */
 	rc = tu_sh("fusermount -u '%s' 2>/dev/null || umount '%s'", mnt, mnt);
 	verdicts_of(root, &b);

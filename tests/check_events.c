@@ -94,22 +94,6 @@ static json_t *collect(const struct events_log *log, const char *spec_json,
 	return out;
 }
 
-static const char *str(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	ck_assert_msg(s != NULL, "no string '%s'", key);
-	return s;
-}
-
-static long long num(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	ck_assert_msg(json_is_integer(v), "no number '%s'", key);
-	return json_integer_value(v);
-}
-
 /* The item of out with "kind" kind and key == value (NULL: any). */
 static json_t *item(json_t *out, const char *kind, const char *key, const char *value)
 {
@@ -318,9 +302,9 @@ START_TEST(test_index_recovered)
 	ck_assert_uint_eq(json_array_size(out), 3);
 	recovered = 0;
 	json_array_foreach(out, i, g) {
-		ck_assert_int_eq(num(g, "count"), 200);
+		ck_assert_int_eq(tu_num(g, "count"), 200);
 		if (json_object_get(g, "recovered"))
-			recovered += (size_t)num(g, "recovered");
+			recovered += (size_t)tu_num(g, "recovered");
 	}
 	ck_assert_uint_eq(recovered, st.recovered);
 	json_decref(out);
@@ -395,52 +379,52 @@ START_TEST(test_capi2_grouping)
 	/* 513 MsLldp x3, 512 MsLldp, 513 Contoso: grouped by id and subject */
 	ck_assert_uint_eq(json_array_size(out), 3);
 	g = json_array_get(out, 0);
-	ck_assert_str_eq(str(g, "kind"), "event");
-	ck_assert_str_eq(str(g, "log"), "Test.evtx");
-	ck_assert_str_eq(str(g, "provider"), "Microsoft-Windows-CAPI2");
-	ck_assert_int_eq(num(g, "event_id"), 513);
-	ck_assert_int_eq(num(g, "count"), 3);
-	ck_assert_str_eq(str(g, "first"), "2024-06-01T10:00:00Z");
-	ck_assert_str_eq(str(g, "last"), "2024-06-05T10:00:00Z");
+	ck_assert_str_eq(tu_str(g, "kind"), "event");
+	ck_assert_str_eq(tu_str(g, "log"), "Test.evtx");
+	ck_assert_str_eq(tu_str(g, "provider"), "Microsoft-Windows-CAPI2");
+	ck_assert_int_eq(tu_num(g, "event_id"), 513);
+	ck_assert_int_eq(tu_num(g, "count"), 3);
+	ck_assert_str_eq(tu_str(g, "first"), "2024-06-01T10:00:00Z");
+	ck_assert_str_eq(tu_str(g, "last"), "2024-06-05T10:00:00Z");
 	ck_assert_uint_eq(json_array_size(json_object_get(g, "records")), 3);
 	ck_assert_int_eq(json_integer_value(json_array_get(json_object_get(g, "records"), 0)), 1);
 	ck_assert_int_eq(json_integer_value(json_array_get(json_object_get(g, "records"), 2)), 4);
-	ck_assert_str_eq(str(g, "subject"), "Microsoft Link-Layer Discovery Protocol");
-	ck_assert_str_eq(str(g, "service"), "MsLldp");
-	ck_assert_str_eq(str(g, "service_mapping"), "matched on display name");
-	ck_assert_str_eq(str(g, "system_error"), "Access is denied.");
-	ck_assert_str_eq(str(g, "label"), "L");
-	ck_assert_str_eq(str(g, "text"), "Details: AddLegacyDriverFiles: Unable to back up image of binary Microsoft Link-Layer Discovery Protocol. System Error: Access is denied.");
+	ck_assert_str_eq(tu_str(g, "subject"), "Microsoft Link-Layer Discovery Protocol");
+	ck_assert_str_eq(tu_str(g, "service"), "MsLldp");
+	ck_assert_str_eq(tu_str(g, "service_mapping"), "matched on display name");
+	ck_assert_str_eq(tu_str(g, "system_error"), "Access is denied.");
+	ck_assert_str_eq(tu_str(g, "label"), "L");
+	ck_assert_str_eq(tu_str(g, "text"), "Details: AddLegacyDriverFiles: Unable to back up image of binary Microsoft Link-Layer Discovery Protocol. System Error: Access is denied.");
 	g = json_array_get(out, 1);
-	ck_assert_str_eq(str(g, "subject"), "Contoso Filter Driver");
+	ck_assert_str_eq(tu_str(g, "subject"), "Contoso Filter Driver");
 	ck_assert_ptr_null(json_object_get(g, "service"));
-	ck_assert_ptr_nonnull(strstr(str(g, "service_mapping"), "not mapped"));
-	ck_assert_ptr_nonnull(strstr(str(g, "service_mapping"), "@file,-id"));
+	ck_assert_ptr_nonnull(strstr(tu_str(g, "service_mapping"), "not mapped"));
+	ck_assert_ptr_nonnull(strstr(tu_str(g, "service_mapping"), "@file,-id"));
 	g = json_array_get(out, 2);
-	ck_assert_int_eq(num(g, "event_id"), 512);
+	ck_assert_int_eq(tu_num(g, "event_id"), 512);
 	json_decref(out);
 
 	/* each other kind finds its own event */
 	out = collect(log, "{\"log\": \"Application\", \"provider\": \"Microsoft-Windows-CAPI2\", \"ids\": [513], \"capi2\": \"core_csi_access_denied\"}",
 		      &names_env, &rc);
 	ck_assert_int_eq(rc, 1);
-	ck_assert_str_eq(str(json_array_get(out, 0), "function"), "AddCoreCsiFiles");
+	ck_assert_str_eq(tu_str(json_array_get(out, 0), "function"), "AddCoreCsiFiles");
 	json_decref(out);
 	out = collect(log, "{\"log\": \"Application\", \"provider\": \"Microsoft-Windows-CAPI2\", \"ids\": [513], \"capi2\": \"core_csi_junction\"}",
 		      &names_env, &rc);
 	ck_assert_int_eq(rc, 1);
-	ck_assert_str_eq(str(json_array_get(out, 0), "first"), "2024-06-08T10:00:00Z");
+	ck_assert_str_eq(tu_str(json_array_get(out, 0), "first"), "2024-06-08T10:00:00Z");
 	json_decref(out);
 	out = collect(log, "{\"log\": \"Application\", \"provider\": \"Microsoft-Windows-CAPI2\", \"ids\": [513], \"capi2\": \"legacy_driver_not_found\"}",
 		      &names_env, &rc);
 	ck_assert_int_eq(rc, 1);
-	ck_assert_str_eq(str(json_array_get(out, 0), "service"), "EventSystem");
+	ck_assert_str_eq(tu_str(json_array_get(out, 0), "service"), "EventSystem");
 	json_decref(out);
 	/* no registry: the evidence says why the name was not mapped */
 	out = collect(log, "{\"log\": \"Application\", \"provider\": \"Microsoft-Windows-CAPI2\", \"ids\": [513], \"capi2\": \"legacy_driver_not_found\"}",
 		      NULL, &rc);
 	ck_assert_int_eq(rc, 1);
-	ck_assert_ptr_nonnull(strstr(str(json_array_get(out, 0), "service_mapping"), "not mapped"));
+	ck_assert_ptr_nonnull(strstr(tu_str(json_array_get(out, 0), "service_mapping"), "not mapped"));
 	json_decref(out);
 	/* a plain spec groups by text */
 	out = collect(log, "{\"log\": \"Application\", \"provider\": \"microsoft-windows-capi2\", \"ids\": [513]}", NULL, &rc);
@@ -466,10 +450,10 @@ START_TEST(test_text_contains)
 	ck_assert_int_eq(rc, 2);
 	ck_assert_uint_eq(json_array_size(out), 1);
 	g = json_array_get(out, 0);
-	ck_assert_int_eq(num(g, "count"), 2);
-	ck_assert_str_eq(str(g, "text"), "XML document is too long | 0x80070018, The data is invalid.");
+	ck_assert_int_eq(tu_num(g, "count"), 2);
+	ck_assert_str_eq(tu_str(g, "text"), "XML document is too long | 0x80070018, The data is invalid.");
 	/* the binary data is shown (ASCII here), but does not split groups */
-	ck_assert_str_eq(str(g, "binary"), "- Code: SYSWRT");
+	ck_assert_str_eq(tu_str(g, "binary"), "- Code: SYSWRT");
 	json_decref(out);
 	/* the binary's text is searched too */
 	out = collect(log, "{\"log\": \"Application\", \"provider\": \"VSS\", \"ids\": [8193], \"text_contains\": \"code: syswr\"}", NULL, &rc);
@@ -477,7 +461,7 @@ START_TEST(test_text_contains)
 	json_decref(out);
 	out = collect(log, "{\"log\": \"Application\", \"provider\": \"Microsoft-Windows-Backup\", \"ids\": [517, 521], \"text_contains\": \"0x80780102\"}", NULL, &rc);
 	ck_assert_int_eq(rc, 1);
-	ck_assert_int_eq(num(json_array_get(out, 0), "event_id"), 517);
+	ck_assert_int_eq(tu_num(json_array_get(out, 0), "event_id"), 517);
 	json_decref(out);
 	out = collect(log, "{\"log\": \"Application\", \"provider\": \"VSS\", \"ids\": [8194, 8213]}", NULL, &rc);
 	ck_assert_int_eq(rc, 0);
@@ -504,8 +488,8 @@ START_TEST(test_empty_records)
 	out = collect(log, "{\"log\": \"Application\", \"provider\": \"VSS\", \"ids\": [8224], \"text_contains\": \"\"}", NULL, &rc);
 	ck_assert_int_eq(rc, 2);
 	g = json_array_get(out, 0);
-	ck_assert_str_eq(str(g, "text"), "");
-	ck_assert_int_eq(num(g, "count"), 2);
+	ck_assert_str_eq(tu_str(g, "text"), "");
+	ck_assert_int_eq(tu_num(g, "count"), 2);
 	ck_assert_ptr_null(json_object_get(g, "binary"));
 	json_decref(out);
 	out = collect(log, "{\"log\": \"Application\", \"provider\": \"VSS\", \"ids\": [8224], \"capi2\": \"core_csi_junction\"}", NULL, &rc);
@@ -535,8 +519,8 @@ START_TEST(test_group_limit)
 	ck_assert_int_eq(rc, LIMIT_EVIDENCE_ITEMS + 10);
 	ck_assert_uint_eq(json_array_size(out), LIMIT_EVIDENCE_ITEMS + 1);
 	note = json_array_get(out, LIMIT_EVIDENCE_ITEMS);
-	ck_assert_str_eq(str(note, "kind"), "note");
-	ck_assert_int_eq(num(note, "count"), 10);
+	ck_assert_str_eq(tu_str(note, "kind"), "note");
+	ck_assert_int_eq(tu_num(note, "count"), 10);
 	json_decref(out);
 	events_log_free(log);
 }
@@ -593,22 +577,22 @@ START_TEST(test_scm_stopped_at_shutdown)
 	ck_assert_int_eq(rc, 0);
 	boot = item(out, "boot", NULL, NULL);
 	ck_assert_ptr_nonnull(boot);
-	ck_assert_str_eq(str(boot, "last_boot"), "2024-06-01T08:00:00Z");
-	ck_assert_str_eq(str(boot, "shutdown"), "orderly");
-	ck_assert_str_eq(str(boot, "shutdown_at"), "2024-06-01T18:00:00Z");
+	ck_assert_str_eq(tu_str(boot, "last_boot"), "2024-06-01T08:00:00Z");
+	ck_assert_str_eq(tu_str(boot, "shutdown"), "orderly");
+	ck_assert_str_eq(tu_str(boot, "shutdown_at"), "2024-06-01T18:00:00Z");
 	s = item(out, "service_state", "service", "CryptSvc");
 	ck_assert_ptr_nonnull(s);
-	ck_assert_int_eq(num(s, "count"), 2);
-	ck_assert_int_eq(num(s, "since_last_boot"), 2);
-	ck_assert_str_eq(str(s, "last_state"), "stopped");
-	ck_assert_str_eq(str(s, "last_at"), "2024-06-01T18:00:05Z");
+	ck_assert_int_eq(tu_num(s, "count"), 2);
+	ck_assert_int_eq(tu_num(s, "since_last_boot"), 2);
+	ck_assert_str_eq(tu_str(s, "last_state"), "stopped");
+	ck_assert_str_eq(tu_str(s, "last_at"), "2024-06-01T18:00:05Z");
 	ck_assert(json_is_true(json_object_get(s, "at_shutdown")));
-	ck_assert_ptr_nonnull(strstr(str(s, "note"), "orderly shutdown"));
+	ck_assert_ptr_nonnull(strstr(tu_str(s, "note"), "orderly shutdown"));
 	s = item(out, "service_state", "service", "EventSystem");
-	ck_assert_str_eq(str(s, "last_state"), "running");
+	ck_assert_str_eq(tu_str(s, "last_state"), "running");
 	s = item(out, "service_state", "service", "VSS");
-	ck_assert_str_eq(str(s, "last_state"), "unknown");
-	ck_assert_int_eq(num(s, "count"), 0);
+	ck_assert_str_eq(tu_str(s, "last_state"), "unknown");
+	ck_assert_int_eq(tu_num(s, "count"), 0);
 	ck_assert_uint_eq(count_kind(out, "service_state"), 4);
 	ck_assert_uint_eq(count_kind(out, "event"), 0);
 	json_decref(out);
@@ -635,7 +619,7 @@ START_TEST(test_scm_stopped_at_shutdown)
 	s = item(out, "service_state", "service", "CryptSvc");
 	ck_assert(json_is_false(json_object_get(s, "at_shutdown")));
 	ck_assert(json_is_true(json_object_get(s, "after_last_boot")));
-	ck_assert_str_eq(str(item(out, "boot", NULL, NULL), "shutdown"), "none recorded after the last boot");
+	ck_assert_str_eq(tu_str(item(out, "boot", NULL, NULL), "shutdown"), "none recorded after the last boot");
 	s = item(out, "service_state", "service", "EventSystem");
 	ck_assert(json_is_false(json_object_get(s, "at_shutdown")));
 	ck_assert(json_is_false(json_object_get(s, "after_last_boot")));
@@ -667,19 +651,19 @@ START_TEST(test_scm_failures)
 	 * VSS's crash was repaired; CryptSvc's failure was before the boot */
 	ck_assert_int_eq(rc, 2);
 	json_array_foreach(out, i, g) {
-		if (strcmp(str(g, "kind"), "event"))
+		if (strcmp(tu_str(g, "kind"), "event"))
 			continue;
 		ck_assert(json_is_true(json_object_get(g, "after_last_boot")));
-		if (num(g, "event_id") == 7000) {
-			ck_assert_str_eq(str(g, "service"), "EventSystem");
-			ck_assert_int_eq(num(g, "count"), 2);
+		if (tu_num(g, "event_id") == 7000) {
+			ck_assert_str_eq(tu_str(g, "service"), "EventSystem");
+			ck_assert_int_eq(tu_num(g, "count"), 2);
 			ck_assert(json_is_false(json_object_get(g, "repaired")));
-			ck_assert_str_eq(str(g, "first"), "2024-06-02T08:00:30Z");
-			ck_assert_str_eq(str(g, "last"), "2024-06-02T08:05:30Z");
-			ck_assert_str_eq(str(g, "binary"), "EventSystem");
+			ck_assert_str_eq(tu_str(g, "first"), "2024-06-02T08:00:30Z");
+			ck_assert_str_eq(tu_str(g, "last"), "2024-06-02T08:05:30Z");
+			ck_assert_str_eq(tu_str(g, "binary"), "EventSystem");
 		} else {
-			ck_assert_int_eq(num(g, "event_id"), 7031);
-			ck_assert_str_eq(str(g, "service"), "VSS");
+			ck_assert_int_eq(tu_num(g, "event_id"), 7031);
+			ck_assert_str_eq(tu_str(g, "service"), "VSS");
 			ck_assert(json_is_true(json_object_get(g, "repaired")));
 			seen7031 = 1;
 		}
@@ -687,10 +671,10 @@ START_TEST(test_scm_failures)
 	ck_assert(seen7031);
 	ck_assert_uint_eq(count_kind(out, "event"), 2);
 	s = item(out, "service_state", "service", "CryptSvc");
-	ck_assert_int_eq(num(s, "failures_before_last_boot"), 1);
+	ck_assert_int_eq(tu_num(s, "failures_before_last_boot"), 1);
 	s = item(out, "service_state", "service", "swprv");
-	ck_assert_int_eq(num(s, "start_type_changes"), 1);
-	ck_assert_str_eq(str(s, "last_start_type"), "disabled");
+	ck_assert_int_eq(tu_num(s, "start_type_changes"), 1);
+	ck_assert_str_eq(tu_str(s, "last_start_type"), "disabled");
 	json_decref(out);
 	events_log_free(log);
 }
@@ -710,47 +694,18 @@ START_TEST(test_scm_display_name_fallback)
 
 	out = collect(log, SCM_SPEC, &names_env, &rc);
 	s = item(out, "service_state", "service", "CryptSvc");
-	ck_assert_int_eq(num(s, "count"), 2);
-	ck_assert_str_eq(str(s, "last_state"), "stopped");
+	ck_assert_int_eq(tu_num(s, "count"), 2);
+	ck_assert_str_eq(tu_str(s, "last_state"), "stopped");
 	json_decref(out);
 	/* no registry: nothing can be tied to a service */
 	out = collect(log, SCM_SPEC, NULL, &rc);
-	ck_assert_int_eq(num(item(out, "service_state", "service", "CryptSvc"), "count"), 0);
+	ck_assert_int_eq(tu_num(item(out, "service_state", "service", "CryptSvc"), "count"), 0);
 	json_decref(out);
 	events_log_free(log);
 }
 END_TEST
 
 /* ---- end to end --------------------------------------------------------- */
-
-static char *build(const char *tag, const char *text)
-{
-	struct err err;
-	char *dir = tu_tmpdir(tag), *img = NULL;
-
-	if (asprintf(&img, "%s/vol.img", dir) < 0)
-		abort();
-	free(dir);
-	err_init(&err);
-	ck_assert_msg(scenario_build(text, img, &err) == 0, "scenario: %s", err.msg);
-	return img;
-}
-
-static json_t *scan(const char *img, int *status)
-{
-	struct tu_run r;
-	json_error_t je;
-	json_t *root;
-
-	ck_assert_int_eq(tu_vssdoctor(&r, "scan", "--format", "json", "--rules",
-				      tu_env("VSSD_RULES"), img, NULL), 0);
-	root = json_loads(r.out, 0, &je);
-	ck_assert_msg(root != NULL, "exit %d, bad JSON (%s): %s", r.status, je.text, r.err);
-	if (status)
-		*status = r.status;
-	tu_run_free(&r);
-	return root;
-}
 
 /* The event evidence of result id with event_id (first one). */
 static json_t *event_of(json_t *root, const char *id, int event_id)
@@ -759,21 +714,10 @@ static json_t *event_of(json_t *root, const char *id, int event_id)
 	json_t *e;
 
 	json_array_foreach(json_object_get(tu_result(root, id), "evidence"), i, e)
-		if (strcmp(str(e, "kind"), "event") == 0 && num(e, "event_id") == event_id)
+		if (strcmp(tu_str(e, "kind"), "event") == 0 && tu_num(e, "event_id") == event_id)
 			return e;
 	ck_abort_msg("no event %d in %s's evidence", event_id, id);
 	return NULL;
-}
-
-static int has_warning(json_t *root, const char *needle)
-{
-	size_t i;
-	json_t *w;
-
-	json_array_foreach(json_object_get(root, "warnings"), i, w)
-		if (strstr(json_string_value(w), needle))
-			return 1;
-	return 0;
 }
 
 /* n filler records (another provider) so that logs span chunks */
@@ -814,40 +758,40 @@ START_TEST(test_e2e_classify)
 		"event system provider=EventLog id=6005 time=2024-06-01T08:00:00Z\n"
 		"event system " SCM " id=7036 time=2024-06-01T08:00:10Z \"data=param1:Cryptographic Services\" data=param2:running binary_utf16=CryptSvc/4\n",
 		fill), 0);
-	img = build("events-classify", text);
-	root = scan(img, &status);
+	img = tu_build("events-classify", text);
+	root = tu_scan_image(img, &status, NULL);
 	ck_assert_int_eq(status, 1);
-	ck_assert(!has_warning(root, "absent"));
+	ck_assert(!tu_has_warning(root, "absent"));
 
 	ck_assert_str_eq(tu_status(root, "cause1"), "present");
 	e = event_of(root, "cause1", 513);
-	ck_assert_str_eq(str(e, "log"), "Application.evtx");
-	ck_assert_str_eq(str(e, "function"), "AddCoreCsiFiles");
+	ck_assert_str_eq(tu_str(e, "log"), "Application.evtx");
+	ck_assert_str_eq(tu_str(e, "function"), "AddCoreCsiFiles");
 
 	/* the junction text proves profile-junction (issue 18), nothing else */
 	ck_assert_str_eq(tu_status(root, "profile-junction"), "present");
-	ck_assert_str_eq(str(event_of(root, "profile-junction", 513), "first"), "2024-06-01T10:02:00Z");
-	ck_assert_str_eq(str(event_of(root, "profile-junction", 513), "proves"), "profile-junction");
+	ck_assert_str_eq(tu_str(event_of(root, "profile-junction", 513), "first"), "2024-06-01T10:02:00Z");
+	ck_assert_str_eq(tu_str(event_of(root, "profile-junction", 513), "proves"), "profile-junction");
 	ck_assert_str_eq(tu_status(root, "winsxs-junction"), "absent");
 
 	/* the MsLldp descriptor is fine on this volume: the event alone */
 	ck_assert_str_eq(tu_status(root, "service-sd-blocks-writer"), "present");
 	e = event_of(root, "service-sd-blocks-writer", 513);
-	ck_assert_int_eq(num(e, "count"), 3);
-	ck_assert_str_eq(str(e, "first"), "2024-06-01T10:01:00Z");
-	ck_assert_str_eq(str(e, "last"), "2024-06-03T10:01:00Z");
+	ck_assert_int_eq(tu_num(e, "count"), 3);
+	ck_assert_str_eq(tu_str(e, "first"), "2024-06-01T10:01:00Z");
+	ck_assert_str_eq(tu_str(e, "last"), "2024-06-03T10:01:00Z");
 	ck_assert_uint_eq(json_array_size(json_object_get(e, "records")), 3);
-	ck_assert_str_eq(str(e, "service"), "MsLldp");
-	ck_assert_str_eq(str(e, "service_mapping"), "matched on display name");
+	ck_assert_str_eq(tu_str(e, "service"), "MsLldp");
+	ck_assert_str_eq(tu_str(e, "service_mapping"), "matched on display name");
 
 	ck_assert_str_eq(tu_status(root, "service-binary-missing"), "present");
-	ck_assert_str_eq(str(event_of(root, "service-binary-missing", 513), "service"), "EventSystem");
+	ck_assert_str_eq(tu_str(event_of(root, "service-binary-missing", 513), "service"), "EventSystem");
 
 	ck_assert_str_eq(tu_status(root, "cause4"), "present");
-	ck_assert_ptr_nonnull(strstr(str(event_of(root, "cause4", 8193), "text"), "0x80070018"));
+	ck_assert_ptr_nonnull(strstr(tu_str(event_of(root, "cause4", 8193), "text"), "0x80070018"));
 
 	ck_assert_str_eq(tu_status(root, "backup-writer-missing"), "present");
-	ck_assert_int_eq(num(event_of(root, "backup-writer-missing", 517), "count"), 1);
+	ck_assert_int_eq(tu_num(event_of(root, "backup-writer-missing", 517), "count"), 1);
 	/* an events-only finding says what the logs show, and nothing of a
 	 * disk check it does not have */
 	ck_assert_str_eq(json_string_value(json_object_get(tu_result(root, "backup-writer-missing"), "summary")),
@@ -873,31 +817,31 @@ START_TEST(test_e2e_scm)
 	size_t i;
 	int status, found = 0;
 
-	img = build("events-scm-fail",
+	img = tu_build("events-scm-fail",
 		    SBOOT("2024-06-01T08:00:00Z")
 		    "event system " SCM " id=7036 time=2024-06-01T08:00:10Z \"data=param1:Cryptographic Services\" data=param2:running binary_utf16=CryptSvc/4\n"
 		    "event system " SCM " id=7000 time=2024-06-01T08:00:20Z \"data=param1:COM+ Event System\" data=param2:%%1058 binary_utf16=EventSystem\n");
-	root = scan(img, &status);
+	root = tu_scan_image(img, &status, NULL);
 	ck_assert_str_eq(tu_status(root, "cause2"), "present");
 	ck_assert_int_eq(status, 1);
 	json_array_foreach(json_object_get(tu_result(root, "cause2"), "evidence"), i, e) {
-		if (strcmp(str(e, "kind"), "event") || num(e, "event_id") != 7000)
+		if (strcmp(tu_str(e, "kind"), "event") || tu_num(e, "event_id") != 7000)
 			continue;
-		ck_assert_str_eq(str(e, "service"), "EventSystem");
-		ck_assert_str_eq(str(e, "log"), "System.evtx");
+		ck_assert_str_eq(tu_str(e, "service"), "EventSystem");
+		ck_assert_str_eq(tu_str(e, "log"), "System.evtx");
 		ck_assert(json_is_false(json_object_get(e, "repaired")));
 		found = 1;
 	}
 	ck_assert(found);
 	/* Application.evtx is absent: said once, and the events-only finding
 	 * that needs it cannot be judged */
-	ck_assert(has_warning(root, "Application.evtx absent"));
+	ck_assert(tu_has_warning(root, "Application.evtx absent"));
 	ck_assert_str_eq(tu_status(root, "backup-writer-missing"), "unknown");
 	ck_assert_str_eq(tu_status(root, "writer-timeout"), "unknown");
 	json_decref(root);
 	free(img);
 
-	img = build("events-scm-shutdown",
+	img = tu_build("events-scm-shutdown",
 		    "event application provider=VSS id=8224 text=idle\n"
 		    SBOOT("2024-06-01T08:00:00Z")
 		    "event system " SCM " id=7036 time=2024-06-01T08:00:10Z \"data=param1:Cryptographic Services\" data=param2:running binary_utf16=CryptSvc/4\n"
@@ -906,16 +850,16 @@ START_TEST(test_e2e_scm)
 		    "event system provider=User32 id=1074 time=2024-06-01T18:00:00Z data=param1:winlogon.exe\n"
 		    "event system " SCM " id=7036 time=2024-06-01T18:00:05Z \"data=param1:Cryptographic Services\" data=param2:stopped binary_utf16=CryptSvc/1\n"
 		    "event system provider=EventLog id=6006 time=2024-06-01T18:00:09Z\n");
-	root = scan(img, &status);
+	root = tu_scan_image(img, &status, NULL);
 	ck_assert_str_eq(tu_status(root, "cause2"), "absent");
 	ck_assert_str_eq(tu_status(root, "backup-writer-missing"), "absent");
 	ck_assert_int_eq(status, 0);
-	ck_assert(!has_warning(root, "absent"));
+	ck_assert(!tu_has_warning(root, "absent"));
 	found = 0;
 	json_array_foreach(json_object_get(tu_result(root, "cause2"), "evidence"), i, e) {
-		if (strcmp(str(e, "kind"), "service_state") || strcmp(str(e, "service"), "CryptSvc"))
+		if (strcmp(tu_str(e, "kind"), "service_state") || strcmp(tu_str(e, "service"), "CryptSvc"))
 			continue;
-		ck_assert_str_eq(str(e, "last_state"), "stopped");
+		ck_assert_str_eq(tu_str(e, "last_state"), "stopped");
 		ck_assert(json_is_true(json_object_get(e, "at_shutdown")));
 		found = 1;
 	}
@@ -929,14 +873,14 @@ END_TEST
 
 START_TEST(test_e2e_logs_absent)
 {
-	char *img = build("events-absent", "break cause3\n");
+	char *img = tu_build("events-absent", "break cause3\n");
 	json_t *root;
 	int status;
 
-	root = scan(img, &status);
-	ck_assert(has_warning(root, "Application.evtx absent"));
-	ck_assert(has_warning(root, "System.evtx absent"));
-	ck_assert(!has_warning(root, "CAPI2"));
+	root = tu_scan_image(img, &status, NULL);
+	ck_assert(tu_has_warning(root, "Application.evtx absent"));
+	ck_assert(tu_has_warning(root, "System.evtx absent"));
+	ck_assert(!tu_has_warning(root, "CAPI2"));
 	ck_assert_str_eq(tu_status(root, "cause3"), "present");
 	ck_assert_str_eq(tu_status(root, "cause1"), "absent");
 	ck_assert_str_eq(tu_status(root, "backup-writer-missing"), "unknown");

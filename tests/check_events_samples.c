@@ -163,21 +163,33 @@ static const char *state_name(int st)
 	       st == 3 ? "stop pending" : "other";
 }
 
-static void check_system_log(const char *rel, size_t min_changes)
+/* The sample rel (malloc'd) with the truth exported from it, or NULL when
+ * the sample is absent or the export fails (the test is skipped). */
+static char *sample_truth(const char *rel, struct svc_truth *truth, size_t *n8193)
 {
 	char *path = tu_sample(rel);
+
+	if (!path)
+		return NULL;
+	if (export_truth(path, truth, n8193) < 0) {
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+static void check_system_log(const char *rel, size_t min_changes)
+{
+	char *path;
 	struct svc_truth truth[NSVC];
 	struct events_log *log;
 	json_t *out, *e;
 	size_t n8193, i, k, total = 0;
 	int rc;
 
+	path = sample_truth(rel, truth, &n8193);
 	if (!path)
 		return;
-	if (export_truth(path, truth, &n8193) < 0) {
-		free(path);
-		return;
-	}
 	log = load_file(path);
 	out = collect(log, SCM_SPEC, &rc);
 	for (k = 0; k < NSVC; k++) {
@@ -283,19 +295,16 @@ END_TEST
 
 START_TEST(test_win11_application_8193)
 {
-	char *path = tu_sample("evtx/Application_win11.evtx");
+	char *path;
 	struct svc_truth truth[NSVC];
 	struct events_log *log;
 	json_t *out, *g;
 	size_t n8193, i, total = 0;
 	int rc;
 
+	path = sample_truth("evtx/Application_win11.evtx", truth, &n8193);
 	if (!path)
 		return;
-	if (export_truth(path, truth, &n8193) < 0) {
-		free(path);
-		return;
-	}
 	ck_assert_uint_gt(n8193, 0);
 	log = load_file(path);
 	out = collect(log, "{\"log\": \"Application\", \"provider\": \"VSS\", \"ids\": [8193], \"label\": \"VSS 8193\"}", &rc);

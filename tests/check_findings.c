@@ -12,132 +12,6 @@
 #include "scenario.h"
 #include "testutil.h"
 
-/* ---- helpers --------------------------------------------------------------- */
-
-struct scanned {
-	json_t *root;
-	int status;
-};
-
-static char *build(const char *tag, const char *text)
-{
-	struct err err;
-	char *dir = tu_tmpdir(tag), *img = NULL;
-
-	if (asprintf(&img, "%s/vol.img", dir) < 0)
-		abort();
-	free(dir);
-	err_init(&err);
-	ck_assert_msg(scenario_build(text, img, &err) == 0, "scenario: %s", err.msg);
-	return img;
-}
-
-static void scan_img(const char *img, const char *format, struct scanned *out)
-{
-	struct tu_run r;
-	json_error_t je;
-
-	ck_assert_int_eq(tu_vssdoctor(&r, "scan", "--format", format ? format : "json", "--rules",
-				      tu_env("VSSD_RULES"), img, NULL), 0);
-	out->root = json_loads(r.out, 0, &je);
-	ck_assert_msg(out->root != NULL, "exit %d, bad JSON (%s): %s", r.status, je.text, r.err);
-	out->status = r.status;
-	tu_run_free(&r);
-}
-
-static void run(const char *tag, const char *text, struct scanned *out)
-{
-	char *img = build(tag, text);
-
-	scan_img(img, NULL, out);
-	free(img);
-}
-
-static json_t *result(struct scanned *sc, const char *id)
-{
-	const char *where[] = { "causes", "findings" };
-	size_t i, k;
-	json_t *v;
-
-	for (k = 0; k < 2; k++)
-		json_array_foreach(json_object_get(sc->root, where[k]), i, v)
-			if (strcmp(json_string_value(json_object_get(v, "id")), id) == 0)
-				return v;
-	ck_abort_msg("no result '%s'", id);
-	return NULL;
-}
-
-static const char *str(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	ck_assert_msg(s != NULL, "no string '%s'", k);
-	return s;
-}
-
-static const char *status(struct scanned *sc, const char *id)
-{
-	return str(result(sc, id), "status");
-}
-
-static void assert_status(struct scanned *sc, const char *id, const char *want)
-{
-	ck_assert_msg(strcmp(status(sc, id), want) == 0, "%s: %s (want %s): %s", id,
-		      status(sc, id), want, str(result(sc, id), "summary"));
-}
-
-/* The evidence item of id whose key equals value (NULL value: the first
- * item of that kind, key being "kind"). */
-static json_t *evidence_by(struct scanned *sc, const char *id, const char *key,
-			   const char *value)
-{
-	size_t i;
-	json_t *e;
-
-	json_array_foreach(json_object_get(result(sc, id), "evidence"), i, e) {
-		const char *s = json_string_value(json_object_get(e, key));
-
-		if (s && strcmp(s, value) == 0)
-			return e;
-	}
-	return NULL;
-}
-
-static json_t *must_evidence(struct scanned *sc, const char *id, const char *key,
-			     const char *value)
-{
-	json_t *e = evidence_by(sc, id, key, value);
-
-	ck_assert_msg(e != NULL, "%s: no evidence with %s = '%s'", id, key, value);
-	return e;
-}
-
-/* How many remediation lines of id contain text. */
-static int fix_count(struct scanned *sc, const char *id, const char *text)
-{
-	size_t i;
-	json_t *l;
-	int n = 0;
-
-	json_array_foreach(json_object_get(result(sc, id), "remediation"), i, l)
-		if (strstr(json_string_value(l), text))
-			n++;
-	return n;
-}
-
-static void assert_fix(struct scanned *sc, const char *id, const char *text)
-{
-	ck_assert_msg(fix_count(sc, id, text) > 0, "%s: no remediation line with '%s'", id, text);
-}
-
-static long long num(json_t *o, const char *k)
-{
-	json_t *v = json_object_get(o, k);
-
-	ck_assert_msg(json_is_integer(v), "no integer '%s'", k);
-	return (long long)json_integer_value(v);
-}
-
 /* ---- writer-timeout ------------------------------------------------------------ */
 
 #define VSS_TIMEOUT_TEXT "Volume Shadow Copy Service error: Unexpected error calling routine. hr = 0x800423f2, The writer's timeout expired between the Freeze and Thaw events."
@@ -181,35 +55,35 @@ static const struct wt_vector {
 START_TEST(test_writer_timeout)
 {
 	const struct wt_vector *v = &wt_vectors[_i];
-	struct scanned sc;
+	struct tu_scan sc;
 	char *text = NULL;
 	json_t *e;
 
 	ck_assert_int_ge(asprintf(&text, "os 2012r2\n%s", v->events), 0);
-	run("wt", text, &sc);
+	tu_scan_run("wt", text, &sc);
 	free(text);
 	if (!v->code) {
-		assert_status(&sc, "writer-timeout", "absent");
-		ck_assert_uint_eq(json_array_size(json_object_get(result(&sc, "writer-timeout"), "remediation")), 0);
+		tu_scan_assert(&sc, "writer-timeout", "absent");
+		ck_assert_uint_eq(json_array_size(json_object_get(tu_result(sc.root, "writer-timeout"), "remediation")), 0);
 		json_decref(sc.root);
 		return;
 	}
-	assert_status(&sc, "writer-timeout", "present");
-	e = must_evidence(&sc, "writer-timeout", "code", v->code);
-	ck_assert_str_eq(str(e, "kind"), "writer_error");
-	ck_assert_int_eq(num(e, "count"), v->count);
-	ck_assert_str_eq(str(e, "first"), v->first);
-	ck_assert_str_eq(str(e, "last"), v->last);
-	ck_assert_uint_gt(strlen(str(e, "meaning")), 10);
-	ck_assert_ptr_nonnull(strstr(str(result(&sc, "writer-timeout"), "summary"), v->code));
+	tu_scan_assert(&sc, "writer-timeout", "present");
+	e = tu_scan_must_evidence(&sc, "writer-timeout", "code", v->code);
+	ck_assert_str_eq(tu_str(e, "kind"), "writer_error");
+	ck_assert_int_eq(tu_num(e, "count"), v->count);
+	ck_assert_str_eq(tu_str(e, "first"), v->first);
+	ck_assert_str_eq(tu_str(e, "last"), v->last);
+	ck_assert_uint_gt(strlen(tu_str(e, "meaning")), 10);
+	ck_assert_ptr_nonnull(strstr(tu_str(tu_result(sc.root, "writer-timeout"), "summary"), v->code));
 	/* one fix line, for this code, saying what it means (and its KB) */
-	ck_assert_int_eq(json_array_size(json_object_get(result(&sc, "writer-timeout"), "remediation")), 1);
-	assert_fix(&sc, "writer-timeout", v->code);
-	assert_fix(&sc, "writer-timeout", str(e, "meaning"));
+	ck_assert_int_eq(json_array_size(json_object_get(tu_result(sc.root, "writer-timeout"), "remediation")), 1);
+	tu_scan_assert_fix(&sc, "writer-timeout", v->code);
+	tu_scan_assert_fix(&sc, "writer-timeout", tu_str(e, "meaning"));
 	if (v->kb)
-		assert_fix(&sc, "writer-timeout", v->kb);
+		tu_scan_assert_fix(&sc, "writer-timeout", v->kb);
 	/* the event itself is there, with its label */
-	ck_assert_ptr_nonnull(must_evidence(&sc, "writer-timeout", "kind", "event"));
+	ck_assert_ptr_nonnull(tu_scan_must_evidence(&sc, "writer-timeout", "kind", "event"));
 	/* severity info: the finding alone does not fail the scan */
 	ck_assert_int_eq(sc.status, 0);
 	json_decref(sc.root);
@@ -219,11 +93,11 @@ END_TEST
 /* Without an Application log the finding cannot be decided. */
 START_TEST(test_writer_timeout_no_log)
 {
-	struct scanned sc;
+	struct tu_scan sc;
 
-	run("wt-nolog", "os 2012r2\n", &sc);
-	assert_status(&sc, "writer-timeout", "unknown");
-	ck_assert_ptr_nonnull(strstr(str(result(&sc, "writer-timeout"), "summary"), "Application.evtx"));
+	tu_scan_run("wt-nolog", "os 2012r2\n", &sc);
+	tu_scan_assert(&sc, "writer-timeout", "unknown");
+	ck_assert_ptr_nonnull(strstr(tu_str(tu_result(sc.root, "writer-timeout"), "summary"), "Application.evtx"));
 	json_decref(sc.root);
 }
 END_TEST
@@ -234,22 +108,22 @@ END_TEST
 
 START_TEST(test_diag_healthy)
 {
-	struct scanned sc;
+	struct tu_scan sc;
 	json_t *e, *eff;
 
-	run("diag-ok", "os 2016\n", &sc);
-	assert_status(&sc, "vss-diag-key-acl", "absent");
-	e = must_evidence(&sc, "vss-diag-key-acl", "path", DIAG);
-	ck_assert_str_eq(str(e, "verdict"), "ok");
-	ck_assert_str_eq(str(e, "sddl"), SCN_SDDL_DIAG);
+	tu_scan_run("diag-ok", "os 2016\n", &sc);
+	tu_scan_assert(&sc, "vss-diag-key-acl", "absent");
+	e = tu_scan_must_evidence(&sc, "vss-diag-key-acl", "path", DIAG);
+	ck_assert_str_eq(tu_str(e, "verdict"), "ok");
+	ck_assert_str_eq(tu_str(e, "sddl"), SCN_SDDL_DIAG);
 	/* Windows 10's grant is not full control, and it is enough */
 	ck_assert(json_is_false(json_object_get(e, "network_service_full_control")));
 	eff = json_object_get(e, "effective");
-	ck_assert_str_eq(str(eff, "NETWORK SERVICE"),
+	ck_assert_str_eq(tu_str(eff, "NETWORK SERVICE"),
 			 "QUERY_VALUE|SET_VALUE|CREATE_SUB_KEY|ENUMERATE_SUB_KEYS|NOTIFY|DELETE|READ_CONTROL");
-	ck_assert_str_eq(str(eff, "SYSTEM"), "ALL_ACCESS");
-	e = must_evidence(&sc, "vss-diag-key-acl", "path", DIAG "\\System Writer");
-	ck_assert_str_eq(str(e, "verdict"), "ok");
+	ck_assert_str_eq(tu_str(eff, "SYSTEM"), "ALL_ACCESS");
+	e = tu_scan_must_evidence(&sc, "vss-diag-key-acl", "path", DIAG "\\System Writer");
+	ck_assert_str_eq(tu_str(e, "verdict"), "ok");
 	ck_assert(json_is_true(json_object_get(e, "network_service_full_control")));
 	json_decref(sc.root);
 }
@@ -257,27 +131,27 @@ END_TEST
 
 START_TEST(test_diag_broken)
 {
-	struct scanned sc;
+	struct tu_scan sc;
 	json_t *e;
 
-	run("diag-dhcp", "os 2008r2\nbreak diagacl\n", &sc);
-	assert_status(&sc, "vss-diag-key-acl", "present");
-	e = must_evidence(&sc, "vss-diag-key-acl", "path", DIAG);
-	ck_assert_str_eq(str(e, "verdict"), "denied");
-	ck_assert_str_eq(str(e, "sddl"), SCN_SDDL_DIAG_NO_NS);
-	ck_assert_str_eq(str(e, "missing"), "SET_VALUE|CREATE_SUB_KEY");
-	ck_assert_str_eq(str(json_object_get(e, "effective"), "NETWORK SERVICE"), "NONE");
+	tu_scan_run("diag-dhcp", "os 2008r2\nbreak diagacl\n", &sc);
+	tu_scan_assert(&sc, "vss-diag-key-acl", "present");
+	e = tu_scan_must_evidence(&sc, "vss-diag-key-acl", "path", DIAG);
+	ck_assert_str_eq(tu_str(e, "verdict"), "denied");
+	ck_assert_str_eq(tu_str(e, "sddl"), SCN_SDDL_DIAG_NO_NS);
+	ck_assert_str_eq(tu_str(e, "missing"), "SET_VALUE|CREATE_SUB_KEY");
+	ck_assert_str_eq(tu_str(json_object_get(e, "effective"), "NETWORK SERVICE"), "NONE");
 	/* the writer's token still reads through Users */
-	ck_assert_str_eq(str(json_object_get(e, "effective"), "writer"),
+	ck_assert_str_eq(tu_str(json_object_get(e, "effective"), "writer"),
 			 "QUERY_VALUE|ENUMERATE_SUB_KEYS|NOTIFY|READ_CONTROL");
-	ck_assert_ptr_nonnull(strstr(str(result(&sc, "vss-diag-key-acl"), "summary"), DIAG));
-	assert_fix(&sc, "vss-diag-key-acl",
+	ck_assert_ptr_nonnull(strstr(tu_str(tu_result(sc.root, "vss-diag-key-acl"), "summary"), DIAG));
+	tu_scan_assert_fix(&sc, "vss-diag-key-acl",
 		   "$k = 'HKLM:\\SYSTEM\\CurrentControlSet\\Services\\VSS\\Diag'; $a = Get-Acl $k; "
 		   "$a.AddAccessRule((New-Object System.Security.AccessControl.RegistryAccessRule("
 		   "'NT AUTHORITY\\NETWORK SERVICE', 'FullControl', 'ContainerInherit', 'None', 'Allow'))); Set-Acl $k $a");
-	assert_fix(&sc, "vss-diag-key-acl", "'HKLM:\\OFFLINE_SYSTEM\\ControlSet001\\Services\\VSS\\Diag'");
-	assert_fix(&sc, "vss-diag-key-acl", "net start cryptsvc");
-	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(result(&sc, "vss-diag-key-acl"),
+	tu_scan_assert_fix(&sc, "vss-diag-key-acl", "'HKLM:\\OFFLINE_SYSTEM\\ControlSet001\\Services\\VSS\\Diag'");
+	tu_scan_assert_fix(&sc, "vss-diag-key-acl", "net start cryptsvc");
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(tu_result(sc.root, "vss-diag-key-acl"),
 									  "references"), 0)), "KB 2298620");
 	ck_assert_int_eq(sc.status, 1);
 	json_decref(sc.root);
@@ -311,24 +185,24 @@ static const struct diag_vector {
 START_TEST(test_diag_vectors)
 {
 	const struct diag_vector *v = &diag_vectors[_i];
-	struct scanned sc;
+	struct tu_scan sc;
 	char *text = NULL;
 	json_t *e;
 
 	ck_assert_int_ge(asprintf(&text, "os 2012r2\nreg system keysd \"ControlSet001\\Services\\VSS\\%s\" %s\n",
 				  v->key, v->sddl), 0);
-	run("diag-vec", text, &sc);
+	tu_scan_run("diag-vec", text, &sc);
 	free(text);
-	ck_assert_msg(strcmp(status(&sc, "vss-diag-key-acl"), v->status) == 0, "%s: %s, want %s",
-		      v->what, status(&sc, "vss-diag-key-acl"), v->status);
+	ck_assert_msg(strcmp(tu_scan_status(&sc, "vss-diag-key-acl"), v->status) == 0, "%s: %s, want %s",
+		      v->what, tu_scan_status(&sc, "vss-diag-key-acl"), v->status);
 	if (v->denied_path) {
-		e = must_evidence(&sc, "vss-diag-key-acl", "path", v->denied_path);
-		ck_assert_str_eq(str(e, "verdict"), "denied");
-		ck_assert_msg(strcmp(str(e, "missing"), v->missing) == 0, "%s: missing %s", v->what,
-			      str(e, "missing"));
+		e = tu_scan_must_evidence(&sc, "vss-diag-key-acl", "path", v->denied_path);
+		ck_assert_str_eq(tu_str(e, "verdict"), "denied");
+		ck_assert_msg(strcmp(tu_str(e, "missing"), v->missing) == 0, "%s: missing %s", v->what,
+			      tu_str(e, "missing"));
 	}
 	if (v->full_control >= 0) {
-		e = must_evidence(&sc, "vss-diag-key-acl", "path", DIAG);
+		e = tu_scan_must_evidence(&sc, "vss-diag-key-acl", "path", DIAG);
 		ck_assert_int_eq(json_is_true(json_object_get(e, "network_service_full_control")),
 				 v->full_control);
 	}
@@ -339,18 +213,18 @@ END_TEST
 /* VSS 8193 naming the Diag key is enough on its own */
 START_TEST(test_diag_event)
 {
-	struct scanned sc;
+	struct tu_scan sc;
 
-	run("diag-ev", "os 2008r2\n"
+	tu_scan_run("diag-ev", "os 2008r2\n"
 	    "event application provider=VSS id=8193 time=2024-06-01T10:00:00Z \"text=Volume Shadow Copy Service error: "
 	    "Unexpected error calling routine RegOpenKeyExW(-2147483646,SYSTEM\\\\CurrentControlSet\\\\Services\\\\VSS\\\\Diag,...). "
 	    "hr = 0x80070005, Access is denied.\"\n"
 	    "event application provider=VSS id=8193 time=2024-06-01T11:00:00Z \"text=Volume Shadow Copy Service error: "
 	    "Unexpected error calling routine CoCreateInstance. hr = 0x80070005, Access is denied.\"\n", &sc);
-	assert_status(&sc, "vss-diag-key-acl", "present");
-	ck_assert_ptr_nonnull(strstr(str(result(&sc, "vss-diag-key-acl"), "summary"), "the event logs show it"));
+	tu_scan_assert(&sc, "vss-diag-key-acl", "present");
+	ck_assert_ptr_nonnull(strstr(tu_str(tu_result(sc.root, "vss-diag-key-acl"), "summary"), "the event logs show it"));
 	/* only the record naming Diag */
-	ck_assert_int_eq(num(must_evidence(&sc, "vss-diag-key-acl", "kind", "event"), "count"), 1);
+	ck_assert_int_eq(tu_num(tu_scan_must_evidence(&sc, "vss-diag-key-acl", "kind", "event"), "count"), 1);
 	json_decref(sc.root);
 }
 END_TEST
@@ -363,12 +237,12 @@ END_TEST
 	"error: Unexpected error querying for the IVssWriterCallback interface.  hr = 0x80070005, Access is denied.\"\n"
 
 /* The evidence item of value name under key (path). */
-static json_t *com_item(struct scanned *sc, const char *path, const char *value)
+static json_t *com_item(struct tu_scan *sc, const char *path, const char *value)
 {
 	size_t i;
 	json_t *e;
 
-	json_array_foreach(json_object_get(result(sc, "com-access-denied"), "evidence"), i, e) {
+	json_array_foreach(json_object_get(tu_result(sc->root, "com-access-denied"), "evidence"), i, e) {
 		const char *p = json_string_value(json_object_get(e, "path"));
 		const char *v = json_string_value(json_object_get(e, "value"));
 
@@ -381,47 +255,47 @@ static json_t *com_item(struct scanned *sc, const char *path, const char *value)
 
 START_TEST(test_com_healthy)
 {
-	struct scanned sc;
+	struct tu_scan sc;
 	json_t *e;
 
-	run("com-ok", "os 2008r2\n", &sc);
-	assert_status(&sc, "com-access-denied", "absent");
+	tu_scan_run("com-ok", "os 2008r2\n", &sc);
+	tu_scan_assert(&sc, "com-access-denied", "absent");
 	e = com_item(&sc, OLE, "MachineAccessRestriction");
-	ck_assert_str_eq(str(e, "verdict"), "ok");
-	ck_assert_str_eq(str(e, "sddl"), SCN_SDDL_COM_ACCESS);
-	ck_assert_str_eq(str(json_object_get(e, "effective"), "NETWORK SERVICE"), "EXECUTE|EXECUTE_LOCAL|EXECUTE_REMOTE");
+	ck_assert_str_eq(tu_str(e, "verdict"), "ok");
+	ck_assert_str_eq(tu_str(e, "sddl"), SCN_SDDL_COM_ACCESS);
+	ck_assert_str_eq(tu_str(json_object_get(e, "effective"), "NETWORK SERVICE"), "EXECUTE|EXECUTE_LOCAL|EXECUTE_REMOTE");
 	e = com_item(&sc, OLE, "MachineLaunchRestriction");
-	ck_assert_str_eq(str(json_object_get(e, "effective"), "NETWORK SERVICE"),
+	ck_assert_str_eq(tu_str(json_object_get(e, "effective"), "NETWORK SERVICE"),
 			 "EXECUTE|EXECUTE_LOCAL|ACTIVATE_LOCAL");
 	/* an absent value is Windows' default, and says so */
 	e = com_item(&sc, OLE, "DefaultAccessPermission");
 	ck_assert(json_is_false(json_object_get(e, "exists")));
-	ck_assert_ptr_nonnull(strstr(str(e, "note"), "Windows' built-in default"));
-	ck_assert_str_eq(str(e, "verdict"), "ok");
+	ck_assert_ptr_nonnull(strstr(tu_str(e, "note"), "Windows' built-in default"));
+	ck_assert_str_eq(tu_str(e, "verdict"), "ok");
 	/* without the symptom, the default's missing NETWORK SERVICE is not required */
-	ck_assert_str_eq(str(json_object_get(e, "effective"), "NETWORK SERVICE"), "NONE");
+	ck_assert_str_eq(tu_str(json_object_get(e, "effective"), "NETWORK SERVICE"), "NONE");
 	json_decref(sc.root);
 }
 END_TEST
 
 START_TEST(test_com_broken)
 {
-	struct scanned sc;
+	struct tu_scan sc;
 	json_t *e;
 
-	run("com-bad", "os 2008r2\nbreak comsec\n", &sc);
-	assert_status(&sc, "com-access-denied", "present");
+	tu_scan_run("com-bad", "os 2008r2\nbreak comsec\n", &sc);
+	tu_scan_assert(&sc, "com-access-denied", "present");
 	e = com_item(&sc, OLE, "MachineAccessRestriction");
-	ck_assert_str_eq(str(e, "verdict"), "denied");
-	ck_assert_str_eq(str(json_object_get(e, "missing"), "NETWORK SERVICE"), "EXECUTE|EXECUTE_LOCAL");
+	ck_assert_str_eq(tu_str(e, "verdict"), "denied");
+	ck_assert_str_eq(tu_str(json_object_get(e, "missing"), "NETWORK SERVICE"), "EXECUTE|EXECUTE_LOCAL");
 	/* SYSTEM holds Administrators: not missing */
 	ck_assert_ptr_null(json_object_get(json_object_get(e, "missing"), "SYSTEM"));
-	ck_assert_str_eq(str(e, "fixed_sddl"), SCN_SDDL_COM_ACCESS_NO_EVERYONE "(A;;CCDC;;;NS)");
-	assert_fix(&sc, "com-access-denied", "SDDLToBinarySD('" SCN_SDDL_COM_ACCESS_NO_EVERYONE "(A;;CCDC;;;NS)')");
-	assert_fix(&sc, "com-access-denied", "-Name MachineAccessRestriction -Value $sd -Type Binary");
+	ck_assert_str_eq(tu_str(e, "fixed_sddl"), SCN_SDDL_COM_ACCESS_NO_EVERYONE "(A;;CCDC;;;NS)");
+	tu_scan_assert_fix(&sc, "com-access-denied", "SDDLToBinarySD('" SCN_SDDL_COM_ACCESS_NO_EVERYONE "(A;;CCDC;;;NS)')");
+	tu_scan_assert_fix(&sc, "com-access-denied", "-Name MachineAccessRestriction -Value $sd -Type Binary");
 	/* no policy value: no reg add line for one */
-	ck_assert_int_eq(fix_count(&sc, "com-access-denied", "Policies"), 0);
-	ck_assert_ptr_nonnull(strstr(str(result(&sc, "com-access-denied"), "summary"), "MachineAccessRestriction"));
+	ck_assert_int_eq(tu_scan_fixes(&sc, "com-access-denied", "Policies"), 0);
+	ck_assert_ptr_nonnull(strstr(tu_str(tu_result(sc.root, "com-access-denied"), "summary"), "MachineAccessRestriction"));
 	ck_assert_int_eq(sc.status, 1);
 	json_decref(sc.root);
 }
@@ -477,23 +351,23 @@ static const struct com_vector {
 START_TEST(test_com_vectors)
 {
 	const struct com_vector *v = &com_vectors[_i];
-	struct scanned sc;
+	struct tu_scan sc;
 	char *text = NULL;
 	json_t *e;
 
 	ck_assert_int_ge(asprintf(&text, "os 2012r2\n%s", v->lines), 0);
-	run("com-vec", text, &sc);
+	tu_scan_run("com-vec", text, &sc);
 	free(text);
-	ck_assert_msg(strcmp(status(&sc, "com-access-denied"), v->status) == 0, "%s: %s, want %s: %s",
-		      v->what, status(&sc, "com-access-denied"), v->status,
-		      str(result(&sc, "com-access-denied"), "summary"));
+	ck_assert_msg(strcmp(tu_scan_status(&sc, "com-access-denied"), v->status) == 0, "%s: %s, want %s: %s",
+		      v->what, tu_scan_status(&sc, "com-access-denied"), v->status,
+		      tu_str(tu_result(sc.root, "com-access-denied"), "summary"));
 	e = com_item(&sc, v->path, v->value);
 	if (v->verdict)
-		ck_assert_str_eq(str(e, "verdict"), v->verdict);
+		ck_assert_str_eq(tu_str(e, "verdict"), v->verdict);
 	if (v->missing_who)
-		ck_assert_str_eq(str(json_object_get(e, "missing"), v->missing_who), v->missing);
+		ck_assert_str_eq(tu_str(json_object_get(e, "missing"), v->missing_who), v->missing);
 	if (v->fix)
-		assert_fix(&sc, "com-access-denied", v->fix);
+		tu_scan_assert_fix(&sc, "com-access-denied", v->fix);
 	json_decref(sc.root);
 }
 END_TEST
@@ -507,28 +381,28 @@ END_TEST
 
 START_TEST(test_imagepath_broken)
 {
-	struct scanned sc;
+	struct tu_scan sc;
 	json_t *e, *probs;
 
-	run("ip-slash", "os 2008r2\nbreak imagepath\n", &sc);
-	assert_status(&sc, "service-imagepath-invalid", "present");
-	e = must_evidence(&sc, "service-imagepath-invalid", "service", "FooAgent");
-	ck_assert_str_eq(str(e, "path"), SVCS "FooAgent");
-	ck_assert_str_eq(str(e, "value"), "ImagePath");
-	ck_assert_str_eq(str(e, "data"), SCN_BAD_IMAGEPATH);
+	tu_scan_run("ip-slash", "os 2008r2\nbreak imagepath\n", &sc);
+	tu_scan_assert(&sc, "service-imagepath-invalid", "present");
+	e = tu_scan_must_evidence(&sc, "service-imagepath-invalid", "service", "FooAgent");
+	ck_assert_str_eq(tu_str(e, "path"), SVCS "FooAgent");
+	ck_assert_str_eq(tu_str(e, "value"), "ImagePath");
+	ck_assert_str_eq(tu_str(e, "data"), SCN_BAD_IMAGEPATH);
 	probs = json_object_get(e, "problems");
 	ck_assert_uint_eq(json_array_size(probs), 1);
 	ck_assert_str_eq(json_string_value(json_array_get(probs, 0)), "forward slashes");
-	ck_assert_str_eq(str(e, "corrected"), "\"C:\\Program Files\\Foo Agent\\agent.exe\" -service");
-	assert_fix(&sc, "service-imagepath-invalid",
+	ck_assert_str_eq(tu_str(e, "corrected"), "\"C:\\Program Files\\Foo Agent\\agent.exe\" -service");
+	tu_scan_assert_fix(&sc, "service-imagepath-invalid",
 		   "reg add \"HKLM\\SYSTEM\\CurrentControlSet\\Services\\FooAgent\" /v ImagePath /t REG_EXPAND_SZ "
 		   "/d \"\\\"C:\\Program Files\\Foo Agent\\agent.exe\\\" -service\" /f");
-	assert_fix(&sc, "service-imagepath-invalid",
+	tu_scan_assert_fix(&sc, "service-imagepath-invalid",
 		   "sc config FooAgent binPath= \"\\\"C:\\Program Files\\Foo Agent\\agent.exe\\\" -service\"");
-	assert_fix(&sc, "service-imagepath-invalid", "HKLM\\OFFLINE_SYSTEM\\ControlSet001");
-	ck_assert_ptr_nonnull(strstr(str(result(&sc, "service-imagepath-invalid"), "summary"), "FooAgent"));
+	tu_scan_assert_fix(&sc, "service-imagepath-invalid", "HKLM\\OFFLINE_SYSTEM\\ControlSet001");
+	ck_assert_ptr_nonnull(strstr(tu_str(tu_result(sc.root, "service-imagepath-invalid"), "summary"), "FooAgent"));
 	/* the path is bad, the binary is there: not a missing binary */
-	assert_status(&sc, "service-binary-missing", "absent");
+	tu_scan_assert(&sc, "service-binary-missing", "absent");
 	ck_assert_int_eq(sc.status, 1);
 	json_decref(sc.root);
 }
@@ -589,31 +463,31 @@ static const struct ip_vector {
 START_TEST(test_imagepath_vectors)
 {
 	const struct ip_vector *v = &ip_vectors[_i];
-	struct scanned sc;
+	struct tu_scan sc;
 	char *text = NULL;
 	json_t *e, *p;
 	size_t i;
 	int found = 0;
 
 	ck_assert_int_ge(asprintf(&text, "os 2016\n%s", v->lines), 0);
-	run("ip-vec", text, &sc);
+	tu_scan_run("ip-vec", text, &sc);
 	free(text);
-	ck_assert_msg(strcmp(status(&sc, "service-imagepath-invalid"), v->status) == 0, "%s: %s, want %s: %s",
-		      v->what, status(&sc, "service-imagepath-invalid"), v->status,
-		      str(result(&sc, "service-imagepath-invalid"), "summary"));
+	ck_assert_msg(strcmp(tu_scan_status(&sc, "service-imagepath-invalid"), v->status) == 0, "%s: %s, want %s: %s",
+		      v->what, tu_scan_status(&sc, "service-imagepath-invalid"), v->status,
+		      tu_str(tu_result(sc.root, "service-imagepath-invalid"), "summary"));
 	if (v->service) {
-		e = must_evidence(&sc, "service-imagepath-invalid", "service", v->service);
+		e = tu_scan_must_evidence(&sc, "service-imagepath-invalid", "service", v->service);
 		json_array_foreach(json_object_get(e, "problems"), i, p)
 			if (strcmp(json_string_value(p), v->problem) == 0)
 				found = 1;
 		ck_assert_msg(found, "%s: no problem '%s'", v->what, v->problem);
 		if (v->corrected)
-			ck_assert_str_eq(str(e, "corrected"), v->corrected);
+			ck_assert_str_eq(tu_str(e, "corrected"), v->corrected);
 		else
 			ck_assert(json_is_null(json_object_get(e, "corrected")));
 	}
 	if (v->fix)
-		assert_fix(&sc, "service-imagepath-invalid", v->fix);
+		tu_scan_assert_fix(&sc, "service-imagepath-invalid", v->fix);
 	json_decref(sc.root);
 }
 END_TEST
@@ -621,25 +495,25 @@ END_TEST
 /* The traces in the logs: evidence; CAPI2's path-syntax text proves it. */
 START_TEST(test_imagepath_events)
 {
-	struct scanned sc;
+	struct tu_scan sc;
 	json_t *e;
 
-	run("ip-ev", "os 2008r2\n"
+	tu_scan_run("ip-ev", "os 2008r2\n"
 	    "event application provider=Microsoft-Windows-Backup id=517 time=2024-06-03T12:00:00Z "
 	    "data=BackupTime:2024-06-03T11:59:00Z data=ErrorCode:0x8078010D \"data=ErrorMessage:Enumeration of the files failed.\"\n",
 	    &sc);
-	assert_status(&sc, "service-imagepath-invalid", "absent");
-	e = must_evidence(&sc, "service-imagepath-invalid", "kind", "event");
-	ck_assert_int_eq(num(e, "event_id"), 517);
+	tu_scan_assert(&sc, "service-imagepath-invalid", "absent");
+	e = tu_scan_must_evidence(&sc, "service-imagepath-invalid", "kind", "event");
+	ck_assert_int_eq(tu_num(e, "event_id"), 517);
 	json_decref(sc.root);
 
-	run("ip-ev2", "os 2008r2\n"
+	tu_scan_run("ip-ev2", "os 2008r2\n"
 	    "event application provider=Microsoft-Windows-CAPI2 id=513 time=2024-06-01T10:00:00Z \"text=Details:\\r\\n"
 	    "AddLegacyDriverFiles: Unable to back up image of binary Foo Backup Agent.\\r\\n\\r\\nSystem Error:\\r\\n"
 	    "The filename, directory name, or volume label syntax is incorrect.\\r\\n\"\n", &sc);
-	assert_status(&sc, "service-imagepath-invalid", "present");
-	e = must_evidence(&sc, "service-imagepath-invalid", "kind", "event");
-	ck_assert_str_eq(str(e, "proves"), "service-imagepath-invalid");
+	tu_scan_assert(&sc, "service-imagepath-invalid", "present");
+	e = tu_scan_must_evidence(&sc, "service-imagepath-invalid", "kind", "event");
+	ck_assert_str_eq(tu_str(e, "proves"), "service-imagepath-invalid");
 	json_decref(sc.root);
 }
 END_TEST
@@ -648,26 +522,26 @@ END_TEST
 
 START_TEST(test_profile_junction)
 {
-	struct scanned sc;
+	struct tu_scan sc;
 	json_t *e;
 
-	run("pj", "os 2008r2\njunction Users D:\\Users\njunction ProgramData C:\\Data\\ProgramData\n", &sc);
-	assert_status(&sc, "profile-junction", "present");
-	e = must_evidence(&sc, "profile-junction", "path", "Users");
-	ck_assert_str_eq(str(e, "kind"), "junction");
-	ck_assert_str_eq(str(e, "type"), "junction");
-	ck_assert_str_eq(str(e, "reparse_tag"), "0xa0000003");
-	ck_assert_str_eq(str(e, "target"), "D:\\Users");
+	tu_scan_run("pj", "os 2008r2\njunction Users D:\\Users\njunction ProgramData C:\\Data\\ProgramData\n", &sc);
+	tu_scan_assert(&sc, "profile-junction", "present");
+	e = tu_scan_must_evidence(&sc, "profile-junction", "path", "Users");
+	ck_assert_str_eq(tu_str(e, "kind"), "junction");
+	ck_assert_str_eq(tu_str(e, "type"), "junction");
+	ck_assert_str_eq(tu_str(e, "reparse_tag"), "0xa0000003");
+	ck_assert_str_eq(tu_str(e, "target"), "D:\\Users");
 	/* a bare volume image: D: cannot be in it */
 	ck_assert(json_is_false(json_object_get(e, "target_volume_in_image")));
-	ck_assert_ptr_nonnull(strstr(str(e, "target_volume"), "bare volume"));
-	e = must_evidence(&sc, "profile-junction", "path", "ProgramData");
+	ck_assert_ptr_nonnull(strstr(tu_str(e, "target_volume"), "bare volume"));
+	e = tu_scan_must_evidence(&sc, "profile-junction", "path", "ProgramData");
 	ck_assert(json_is_true(json_object_get(e, "target_volume_in_image")));
-	ck_assert_ptr_nonnull(strstr(str(result(&sc, "profile-junction"), "summary"), "Users -> D:\\Users"));
-	assert_fix(&sc, "profile-junction", "rmdir \"C:\\Users\" removes the link only, then robocopy \"D:\\Users\" \"C:\\Users\" /E /COPYALL /XJ");
-	assert_fix(&sc, "profile-junction", "robocopy \"C:\\Data\\ProgramData\" \"C:\\ProgramData\"");
+	ck_assert_ptr_nonnull(strstr(tu_str(tu_result(sc.root, "profile-junction"), "summary"), "Users -> D:\\Users"));
+	tu_scan_assert_fix(&sc, "profile-junction", "rmdir \"C:\\Users\" removes the link only, then robocopy \"D:\\Users\" \"C:\\Users\" /E /COPYALL /XJ");
+	tu_scan_assert_fix(&sc, "profile-junction", "robocopy \"C:\\Data\\ProgramData\" \"C:\\ProgramData\"");
 	/* not also the generic junction finding */
-	assert_status(&sc, "winsxs-junction", "absent");
+	tu_scan_assert(&sc, "winsxs-junction", "absent");
 	ck_assert_int_eq(sc.status, 1);
 	json_decref(sc.root);
 }
@@ -676,20 +550,20 @@ END_TEST
 /* The 513 text alone: profile-junction, never cause 1. */
 START_TEST(test_profile_junction_event)
 {
-	struct scanned sc;
+	struct tu_scan sc;
 	json_t *e;
 
-	run("pj-ev", "os 2008r2\n"
+	tu_scan_run("pj-ev", "os 2008r2\n"
 	    "event application provider=Microsoft-Windows-CAPI2 id=513 time=2024-06-01T10:00:00Z \"text=Details:\\r\\n"
 	    "AddCoreCsiFiles : RtlConvertNtFilePathToWin32Path() failed.\\r\\n\\r\\nSystem Error:\\r\\n"
 	    "0xC0000039 (unresolvable).\\r\\n\"\n", &sc);
-	assert_status(&sc, "profile-junction", "present");
-	e = must_evidence(&sc, "profile-junction", "kind", "event");
-	ck_assert_str_eq(str(e, "proves"), "profile-junction");
-	ck_assert_str_eq(str(e, "function"), "AddCoreCsiFiles");
-	assert_status(&sc, "cause1", "absent");
-	ck_assert_ptr_null(evidence_by(&sc, "cause1", "kind", "event"));
-	assert_status(&sc, "winsxs-junction", "absent");
+	tu_scan_assert(&sc, "profile-junction", "present");
+	e = tu_scan_must_evidence(&sc, "profile-junction", "kind", "event");
+	ck_assert_str_eq(tu_str(e, "proves"), "profile-junction");
+	ck_assert_str_eq(tu_str(e, "function"), "AddCoreCsiFiles");
+	tu_scan_assert(&sc, "cause1", "absent");
+	ck_assert_ptr_null(tu_scan_evidence(&sc, "cause1", "kind", "event"));
+	tu_scan_assert(&sc, "winsxs-junction", "absent");
 	json_decref(sc.root);
 }
 END_TEST
@@ -718,24 +592,24 @@ START_TEST(test_profile_junction_disks)
 {
 	const struct pj_disk *v = &pj_disks[_i];
 	char *text = NULL, *vol, *img, *stem = NULL;
-	struct scanned sc;
+	struct tu_scan sc;
 	json_t *e, *in;
 
 	ck_assert_int_ge(asprintf(&text, "os 2016\njunction Users D:\\Users\n%s", v->mounted), 0);
-	vol = build("pj-disk", text);
+	vol = tu_build("pj-disk", text);
 	free(text);
 	ck_assert_int_ge(asprintf(&stem, "%s-%s", vol, v->format), 0);
 	img = tu_wrap(tu_format_named(v->format), vol, stem);
 	ck_assert_ptr_nonnull(img);
-	scan_img(img, NULL, &sc);
-	assert_status(&sc, "profile-junction", "present");
-	e = must_evidence(&sc, "profile-junction", "path", "Users");
+	sc.root = tu_scan_image(img, &sc.status, NULL);
+	tu_scan_assert(&sc, "profile-junction", "present");
+	e = tu_scan_must_evidence(&sc, "profile-junction", "path", "Users");
 	in = json_object_get(e, "target_volume_in_image");
 	if (v->in_image < 0)
 		ck_assert(json_is_null(in));
 	else
-		ck_assert_msg(json_is_true(in) == v->in_image, "%s: %s", v->what, str(e, "target_volume"));
-	ck_assert_msg(strstr(str(e, "target_volume"), v->why) != NULL, "%s: %s", v->what, str(e, "target_volume"));
+		ck_assert_msg(json_is_true(in) == v->in_image, "%s: %s", v->what, tu_str(e, "target_volume"));
+	ck_assert_msg(strstr(tu_str(e, "target_volume"), v->why) != NULL, "%s: %s", v->what, tu_str(e, "target_volume"));
 	json_decref(sc.root);
 	free(img);
 	free(stem);
@@ -753,35 +627,35 @@ END_TEST
 
 START_TEST(test_wsb_logs)
 {
-	struct scanned sc;
+	struct tu_scan sc;
 	json_t *e;
 
-	run("wsb", "os 2008r2\nbreak imagepath\n" WSB_IMAGEPATH "\n" WSB_WINSXS "\n"
+	tu_scan_run("wsb", "os 2008r2\nbreak imagepath\n" WSB_IMAGEPATH "\n" WSB_WINSXS "\n"
 	    "wsblog Backup-05-06-2024_09-00-00.log Backup of volume C: succeeded.\\r\\n\n", &sc);
-	assert_status(&sc, "wsb-log-errors", "present");
-	e = must_evidence(&sc, "wsb-log-errors", "kind", "summary");
-	ck_assert_int_eq(num(e, "logs"), 3);
-	ck_assert_int_eq(num(e, "failed_files"), 2);
-	e = must_evidence(&sc, "wsb-log-errors", "file_path", "C:\\Windows\\WinSxS\\Temp\\PendingRenames");
-	ck_assert_str_eq(str(e, "path"), "Windows\\Logs\\WindowsServerBackup\\Backup_Error-05-06-2024_10-00-00.log");
-	ck_assert_int_eq(num(e, "line"), 1);
-	ck_assert_str_eq(str(e, "code"), "0x80070005");
-	ck_assert_str_eq(str(e, "operation"), "read");
-	ck_assert_str_eq(str(e, "proves"), "cause1");
-	e = must_evidence(&sc, "wsb-log-errors", "file_path", "C:\\windows\\\\systemroot\\");
-	ck_assert_int_eq(num(e, "line"), 2);
-	ck_assert_str_eq(str(e, "code"), "0x8007007B");
-	ck_assert_str_eq(str(e, "proves"), "service-imagepath-invalid");
-	ck_assert_ptr_nonnull(strstr(str(result(&sc, "wsb-log-errors"), "summary"),
+	tu_scan_assert(&sc, "wsb-log-errors", "present");
+	e = tu_scan_must_evidence(&sc, "wsb-log-errors", "kind", "summary");
+	ck_assert_int_eq(tu_num(e, "logs"), 3);
+	ck_assert_int_eq(tu_num(e, "failed_files"), 2);
+	e = tu_scan_must_evidence(&sc, "wsb-log-errors", "file_path", "C:\\Windows\\WinSxS\\Temp\\PendingRenames");
+	ck_assert_str_eq(tu_str(e, "path"), "Windows\\Logs\\WindowsServerBackup\\Backup_Error-05-06-2024_10-00-00.log");
+	ck_assert_int_eq(tu_num(e, "line"), 1);
+	ck_assert_str_eq(tu_str(e, "code"), "0x80070005");
+	ck_assert_str_eq(tu_str(e, "operation"), "read");
+	ck_assert_str_eq(tu_str(e, "proves"), "cause1");
+	e = tu_scan_must_evidence(&sc, "wsb-log-errors", "file_path", "C:\\windows\\\\systemroot\\");
+	ck_assert_int_eq(tu_num(e, "line"), 2);
+	ck_assert_str_eq(tu_str(e, "code"), "0x8007007B");
+	ck_assert_str_eq(tu_str(e, "proves"), "service-imagepath-invalid");
+	ck_assert_ptr_nonnull(strstr(tu_str(tu_result(sc.root, "wsb-log-errors"), "summary"),
 				     "point to: cause1, service-imagepath-invalid"));
-	assert_fix(&sc, "wsb-log-errors", "point to cause1");
+	tu_scan_assert_fix(&sc, "wsb-log-errors", "point to cause1");
 	/* the line that proves it is evidence of service-imagepath-invalid too */
-	e = must_evidence(&sc, "service-imagepath-invalid", "kind", "wsb_log");
-	ck_assert_str_eq(str(e, "file_path"), "C:\\windows\\\\systemroot\\");
-	ck_assert_ptr_null(evidence_by(&sc, "service-imagepath-invalid", "file_path",
+	e = tu_scan_must_evidence(&sc, "service-imagepath-invalid", "kind", "wsb_log");
+	ck_assert_str_eq(tu_str(e, "file_path"), "C:\\windows\\\\systemroot\\");
+	ck_assert_ptr_null(tu_scan_evidence(&sc, "service-imagepath-invalid", "file_path",
 				       "C:\\Windows\\WinSxS\\Temp\\PendingRenames"));
 	/* severity info: the logs alone do not fail the scan (the ImagePath does) */
-	assert_status(&sc, "service-imagepath-invalid", "present");
+	tu_scan_assert(&sc, "service-imagepath-invalid", "present");
 	json_decref(sc.root);
 }
 END_TEST
@@ -790,39 +664,39 @@ END_TEST
  * WINNT\Logs\WindowsServerBackup (issue 17's Windows directory). */
 START_TEST(test_wsb_logs_winnt)
 {
-	struct scanned sc;
+	struct tu_scan sc;
 	json_t *e;
 
-	run("wsb-winnt", "os 2008r2\nwindir WINNT\n" WSB_WINSXS "\n", &sc);
-	assert_status(&sc, "wsb-log-errors", "present");
-	e = must_evidence(&sc, "wsb-log-errors", "kind", "summary");
-	ck_assert_str_eq(str(e, "path"), "WINNT\\Logs\\WindowsServerBackup");
-	ck_assert_int_eq(num(e, "logs"), 1);
-	e = must_evidence(&sc, "wsb-log-errors", "file_path", "C:\\Windows\\WinSxS\\Temp\\PendingRenames");
-	ck_assert_str_eq(str(e, "path"), "WINNT\\Logs\\WindowsServerBackup\\Backup_Error-05-06-2024_10-00-00.log");
+	tu_scan_run("wsb-winnt", "os 2008r2\nwindir WINNT\n" WSB_WINSXS "\n", &sc);
+	tu_scan_assert(&sc, "wsb-log-errors", "present");
+	e = tu_scan_must_evidence(&sc, "wsb-log-errors", "kind", "summary");
+	ck_assert_str_eq(tu_str(e, "path"), "WINNT\\Logs\\WindowsServerBackup");
+	ck_assert_int_eq(tu_num(e, "logs"), 1);
+	e = tu_scan_must_evidence(&sc, "wsb-log-errors", "file_path", "C:\\Windows\\WinSxS\\Temp\\PendingRenames");
+	ck_assert_str_eq(tu_str(e, "path"), "WINNT\\Logs\\WindowsServerBackup\\Backup_Error-05-06-2024_10-00-00.log");
 	json_decref(sc.root);
 }
 END_TEST
 
 START_TEST(test_wsb_logs_none)
 {
-	struct scanned sc;
+	struct tu_scan sc;
 	json_t *e;
 
-	run("wsb-none", "os 2008r2\n", &sc);
-	assert_status(&sc, "wsb-log-errors", "absent");
-	e = must_evidence(&sc, "wsb-log-errors", "kind", "summary");
+	tu_scan_run("wsb-none", "os 2008r2\n", &sc);
+	tu_scan_assert(&sc, "wsb-log-errors", "absent");
+	e = tu_scan_must_evidence(&sc, "wsb-log-errors", "kind", "summary");
 	ck_assert(json_is_false(json_object_get(e, "folder")));
-	ck_assert_ptr_nonnull(strstr(str(e, "note"), "no Windows Server Backup logs"));
+	ck_assert_ptr_nonnull(strstr(tu_str(e, "note"), "no Windows Server Backup logs"));
 	json_decref(sc.root);
 
-	run("wsb-clean", "os 2008r2\nwsblog Backup-05-06-2024_09-00-00.log Backup of volume C: succeeded.\\r\\n\n"
+	tu_scan_run("wsb-clean", "os 2008r2\nwsblog Backup-05-06-2024_09-00-00.log Backup of volume C: succeeded.\\r\\n\n"
 	    "vol dir Windows\\Logs\\WindowsServerBackup\\old.log.d\n", &sc);
-	assert_status(&sc, "wsb-log-errors", "absent");
-	e = must_evidence(&sc, "wsb-log-errors", "kind", "summary");
+	tu_scan_assert(&sc, "wsb-log-errors", "absent");
+	e = tu_scan_must_evidence(&sc, "wsb-log-errors", "kind", "summary");
 	ck_assert(json_is_true(json_object_get(e, "folder")));
-	ck_assert_int_eq(num(e, "logs"), 1);
-	ck_assert_int_eq(num(e, "failed_files"), 0);
+	ck_assert_int_eq(tu_num(e, "logs"), 1);
+	ck_assert_int_eq(tu_num(e, "failed_files"), 0);
 	json_decref(sc.root);
 }
 END_TEST
@@ -857,20 +731,20 @@ static const char *const alone[NNEW] = {
 
 START_TEST(test_each_alone)
 {
-	struct scanned sc;
+	struct tu_scan sc;
 	char *text = NULL;
 	size_t k;
 
 	ck_assert_int_ge(asprintf(&text, "os 2012r2\n" HEALTHY_LOGS "%s", alone[_i]), 0);
-	run("alone", text, &sc);
+	tu_scan_run("alone", text, &sc);
 	free(text);
 	for (k = 0; k < NNEW; k++)
-		assert_status(&sc, new_ids[k], k == (size_t)_i ? "present" : "absent");
+		tu_scan_assert(&sc, new_ids[k], k == (size_t)_i ? "present" : "absent");
 	for (k = 1; k <= 4; k++) {
 		char id[8];
 
 		snprintf(id, sizeof(id), "cause%zu", k);
-		assert_status(&sc, id, "absent");
+		tu_scan_assert(&sc, id, "absent");
 	}
 	/* writer-timeout and wsb-log-errors are information; the others fail */
 	ck_assert_int_eq(sc.status, _i == 0 || _i == 5 ? 0 : 1);
@@ -881,15 +755,15 @@ END_TEST
 START_TEST(test_healthy_none)
 {
 	static const char *const oses[] = { "2008r2", "2012r2", "2016", "2022" };
-	struct scanned sc;
+	struct tu_scan sc;
 	char *text = NULL;
 	size_t k;
 
 	ck_assert_int_ge(asprintf(&text, "os %s\nservices 60\n" HEALTHY_LOGS, oses[_i]), 0);
-	run("healthy", text, &sc);
+	tu_scan_run("healthy", text, &sc);
 	free(text);
 	for (k = 0; k < NNEW; k++)
-		assert_status(&sc, new_ids[k], "absent");
+		tu_scan_assert(&sc, new_ids[k], "absent");
 	/* nothing present, nothing unknown */
 	ck_assert_int_eq(sc.status, 0);
 	json_decref(sc.root);
@@ -899,22 +773,22 @@ END_TEST
 START_TEST(test_all_together)
 {
 	char *img, *dir, *out = NULL, *bl = NULL, *xml = NULL;
-	struct scanned sc;
+	struct tu_scan sc;
 	struct tu_run r;
 	size_t k;
 
-	img = build("together", "os 2008r2\nbreak cause1 cause2 cause3 cause4\n" HEALTHY_LOGS
+	img = tu_build("together", "os 2008r2\nbreak cause1 cause2 cause3 cause4\n" HEALTHY_LOGS
 		    "event application provider=VSS id=12289 time=2024-06-01T10:00:00Z \"text=" VSS_TIMEOUT_TEXT "\"\n"
 		    "break diagacl comsec imagepath\njunction Users D:\\Users\n" WSB_WINSXS "\n" WSB_IMAGEPATH "\n");
-	scan_img(img, NULL, &sc);
+	sc.root = tu_scan_image(img, &sc.status, NULL);
 	for (k = 1; k <= 4; k++) {
 		char id[8];
 
 		snprintf(id, sizeof(id), "cause%zu", k);
-		assert_status(&sc, id, "present");
+		tu_scan_assert(&sc, id, "present");
 	}
 	for (k = 0; k < NNEW; k++)
-		assert_status(&sc, new_ids[k], "present");
+		tu_scan_assert(&sc, new_ids[k], "present");
 	ck_assert_int_eq(sc.status, 1);
 	json_decref(sc.root);
 
@@ -968,9 +842,9 @@ START_TEST(test_all_together)
 
 		sc.root = json_loads(r.out, 0, &je);
 		ck_assert_ptr_nonnull(sc.root);
-		assert_status(&sc, "drift", "absent");
+		tu_scan_assert(&sc, "drift", "absent");
 		for (k = 0; k < NNEW; k++)
-			assert_status(&sc, new_ids[k], "present");
+			tu_scan_assert(&sc, new_ids[k], "present");
 		json_decref(sc.root);
 	}
 	tu_run_free(&r);
@@ -1000,7 +874,7 @@ START_TEST(test_samples_precision)
 {
 	const struct sample_vector *v = &samples[_i];
 	char *p = tu_sample(v->hive ? v->hive : v->evtx), *text = NULL;
-	struct scanned sc;
+	struct tu_scan sc;
 	json_t *e;
 	size_t k;
 
@@ -1011,28 +885,28 @@ START_TEST(test_samples_precision)
 	else
 		ck_assert_int_ge(asprintf(&text, "os 2016\nvol copy Windows\\System32\\winevt\\Logs\\Application.evtx %s\n",
 					  p), 0);
-	run("samples", text, &sc);
+	tu_scan_run("samples", text, &sc);
 	free(text);
 	free(p);
 	/* none of the new findings fires on a real Windows file */
 	for (k = 0; k < NNEW; k++)
 		if (strcmp(new_ids[k], "writer-timeout") || !v->hive)
-			assert_status(&sc, new_ids[k], "absent");
-	e = must_evidence(&sc, "vss-diag-key-acl", "path", "ControlSet001\\Services\\VSS\\Diag");
+			tu_scan_assert(&sc, new_ids[k], "absent");
+	e = tu_scan_must_evidence(&sc, "vss-diag-key-acl", "path", "ControlSet001\\Services\\VSS\\Diag");
 	ck_assert_int_eq(json_is_true(json_object_get(e, "exists")), v->diag);
 	if (v->hive && v->diag) {
 		/* Windows' own Diag: not full control for NETWORK SERVICE, and
 		 * enough (judging on KEY_ALL_ACCESS would flag every Windows 8/10) */
-		ck_assert_str_eq(str(e, "verdict"), "ok");
+		ck_assert_str_eq(tu_str(e, "verdict"), "ok");
 		ck_assert(json_is_false(json_object_get(e, "network_service_full_control")));
-		ck_assert_ptr_nonnull(strstr(str(e, "sddl"), "(A;;CCDCLCSWRPSDRC;;;NS)"));
+		ck_assert_ptr_nonnull(strstr(tu_str(e, "sddl"), "(A;;CCDCLCSWRPSDRC;;;NS)"));
 	}
 	if (v->hive) {
 		/* every ImagePath judged, the drive letters from MountedDevices */
-		e = must_evidence(&sc, "service-imagepath-invalid", "path", "ControlSet001\\Services");
-		ck_assert_int_gt(num(e, "image_paths"), 150);
-		ck_assert_int_eq(num(e, "invalid"), 0);
-		ck_assert_ptr_nonnull(strchr(str(e, "drive_letters"), 'C'));
+		e = tu_scan_must_evidence(&sc, "service-imagepath-invalid", "path", "ControlSet001\\Services");
+		ck_assert_int_gt(tu_num(e, "image_paths"), 150);
+		ck_assert_int_eq(tu_num(e, "invalid"), 0);
+		ck_assert_ptr_nonnull(strchr(tu_str(e, "drive_letters"), 'C'));
 	}
 	json_decref(sc.root);
 }

@@ -14,33 +14,6 @@
 static char *dir, *vol;
 static json_t *want;     /* the bare volume's report, normalised */
 
-/* the report without what legitimately differs: the source and timing */
-static json_t *normalise(const char *text)
-{
-	json_error_t je;
-	json_t *d = json_loads(text, 0, &je);
-
-	if (!d)
-		return NULL;
-	json_object_del(d, "source");
-	json_object_del(d, "timing_ms");
-	return d;
-}
-
-static json_t *scan_json(const char *img, int *status, char **err_out)
-{
-	struct tu_run r;
-	json_t *d;
-
-	tu_vssdoctor(&r, "scan", "--format", "json", "--rules", tu_env("VSSD_RULES"), img, NULL);
-	*status = r.status;
-	d = r.status == 2 ? NULL : normalise(r.out);
-	if (err_out)
-		*err_out = strdup(r.err);
-	tu_run_free(&r);
-	return d;
-}
-
 static void build(void)
 {
 	struct err err;
@@ -55,7 +28,7 @@ static void build(void)
 		fprintf(stderr, "fixture: %s\n", err.msg);
 		abort();
 	}
-	want = scan_json(vol, &st, NULL);
+	want = tu_scan_normalised(vol, &st, NULL);
 	if (!want || st != 1)
 		abort();
 }
@@ -78,18 +51,10 @@ START_TEST(test_same_report)
 		abort();
 	img = tu_wrap(&tu_formats[_i], vol, stem);
 	ck_assert_msg(img != NULL, "%s: could not build", tu_formats[_i].name);
-	got = scan_json(img, &st, NULL);
+	got = tu_scan_normalised(img, &st, NULL);
 	ck_assert_msg(got != NULL, "%s: exit %d", tu_formats[_i].name, st);
 	ck_assert_int_eq(st, 1);
-	if (!json_equal(got, want)) {
-		char *a = json_dumps(got, JSON_COMPACT), *b = json_dumps(want, JSON_COMPACT);
-		size_t k = 0;
-
-		while (a[k] && a[k] == b[k])
-			k++;
-		ck_abort_msg("%s: report differs from the bare volume's at byte %zu:\n  got  ...%.200s\n  want ...%.200s",
-			     tu_formats[_i].name, k, a + (k > 60 ? k - 60 : 0), b + (k > 60 ? k - 60 : 0));
-	}
+	tu_assert_same_report(got, want, tu_formats[_i].name, "the bare volume's");
 	json_decref(got);
 	tu_sh("rm -f '%s'*", stem);
 	free(img);
@@ -102,7 +67,7 @@ static void expect_one_line(const char *img, int want_status, const char *want_t
 {
 	char *err = NULL, *nl;
 	int st;
-	json_t *d = scan_json(img, &st, &err);
+	json_t *d = tu_scan_normalised(img, &st, &err);
 
 	ck_assert_msg(st == want_status, "%s: exit %d (%s)", img, st, err);
 	if (want_status == 2) {
@@ -261,7 +226,7 @@ START_TEST(test_block_device)
 	if (nl)
 		*nl = 0;
 	ck_assert_int_eq(tu_sha256_file(disk, before), 0);
-	got = scan_json(dev, &st, NULL);
+	got = tu_scan_normalised(dev, &st, NULL);
 	tu_sh("losetup -d '%s'", dev);
 	ck_assert_int_eq(tu_sha256_file(disk, after), 0);
 	ck_assert_str_eq(before, after);

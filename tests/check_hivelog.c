@@ -3,8 +3,6 @@
  * the real Windows 10 dirty SYSTEM hive with its .LOG1/.LOG2 when the
  * samples are present.  Replayed hives are read back with libregf. */
 #define _GNU_SOURCE
-#include <libbfio.h>
-#include <libregf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,87 +13,6 @@
 #include "limits.h"
 #include "regf_writer.h"
 #include "testutil.h"
-
-/* ---- libregf from memory ---------------------------------------------- */
-
-struct lr {
-	libbfio_handle_t *h;
-	libregf_file_t *f;
-};
-
-static int lr_open(struct lr *l, uint8_t *buf, size_t len)
-{
-	libbfio_error_t *be = NULL;
-	libregf_error_t *re = NULL;
-
-	memset(l, 0, sizeof(*l));
-	if (libbfio_memory_range_initialize(&l->h, &be) != 1 ||
-	    libbfio_memory_range_set(l->h, buf, len, &be) != 1) {
-		libbfio_error_free(&be);
-		return -1;
-	}
-	if (libregf_file_initialize(&l->f, &re) != 1 ||
-	    libregf_file_open_file_io_handle(l->f, l->h, LIBREGF_OPEN_READ, &re) != 1) {
-		libregf_error_fprint(re, stderr);
-		libregf_error_free(&re);
-		return -1;
-	}
-	return 0;
-}
-
-static void lr_close(struct lr *l)
-{
-	if (l->f) {
-		libregf_file_close(l->f, NULL);
-		libregf_file_free(&l->f, NULL);
-	}
-	if (l->h)
-		libbfio_handle_free(&l->h, NULL);
-}
-
-static libregf_value_t *lr_value(struct lr *l, const char *path, const char *name)
-{
-	libregf_key_t *k = NULL;
-	libregf_value_t *v = NULL;
-
-	if (libregf_file_get_key_by_utf8_path(l->f, (const uint8_t *)path, strlen(path), &k, NULL) != 1)
-		return NULL;
-	if (libregf_key_get_value_by_utf8_name(k, (const uint8_t *)name, strlen(name), &v, NULL) != 1)
-		v = NULL;
-	libregf_key_free(&k, NULL);
-	return v;
-}
-
-static uint8_t *lr_data(struct lr *l, const char *path, const char *name, size_t *len)
-{
-	libregf_value_t *v = lr_value(l, path, name);
-	uint8_t *d = NULL;
-
-	*len = 0;
-	if (!v)
-		return NULL;
-	if (libregf_value_get_value_data_size(v, len, NULL) == 1) {
-		d = malloc(*len ? *len : 1);
-		if (*len && libregf_value_get_value_data(v, d, *len, NULL) != 1) {
-			free(d);
-			d = NULL;
-		}
-	}
-	libregf_value_free(&v, NULL);
-	return d;
-}
-
-static int lr_dword(struct lr *l, const char *path, const char *name, uint32_t *out)
-{
-	libregf_value_t *v = lr_value(l, path, name);
-	int ok;
-
-	if (!v)
-		return -1;
-	ok = libregf_value_get_value_32bit(v, out, NULL) == 1;
-	libregf_value_free(&v, NULL);
-	return ok ? 0 : -1;
-}
 
 /* ---- fixtures --------------------------------------------------------- */
 
@@ -126,6 +43,26 @@ static struct regf_writer *system_hive(void)
 		ck_assert_int_eq(regf_writer_set_sz(w, key, "DisplayName", "a service with a long enough display name"), 0);
 	}
 	return w;
+}
+
+/* The replayed hive's key has Start = want (read back with libregf). */
+static void assert_start(const struct hivelog_result *res, const char *key, uint32_t want)
+{
+	struct tu_regf l;
+	uint32_t dw = 0;
+
+	ck_assert_int_eq(tu_regf_open(&l, res->data, res->len), 0);
+	ck_assert_int_eq(tu_regf_dword(&l, key, "Start", &dw), 0);
+	ck_assert_uint_eq(dw, want);
+	tu_regf_close(&l);
+}
+
+/* Free the three hives of a change. */
+static void free_change(uint8_t *old, uint8_t *mid, uint8_t *nw)
+{
+	free(old);
+	free(mid);
+	free(nw);
 }
 
 static int replay1(const uint8_t *p, size_t plen, const uint8_t *l1, size_t l1len,
@@ -230,7 +167,7 @@ START_TEST(test_new_format_security_change)
 	size_t olen, nlen, loglen, sdlen;
 	struct hivelog_result res;
 	struct regf_log_options opt = { 0, 0, -1 };
-	struct lr l;
+	struct tu_regf l;
 
 	ck_assert_int_eq(regf_writer_serialize(w, 5, 5, 4, &old, &olen), 0);
 	ck_assert_int_eq(regf_writer_set_binary(w, CRYPTSVC "\\Security", "Security",
@@ -256,12 +193,12 @@ START_TEST(test_new_format_security_change)
 	ck_assert_uint_eq(res.len, nlen);
 	ck_assert_int_eq(memcmp(res.data + 4096, nw + 4096, nlen - 4096), 0);
 	/* and libregf reads the new descriptor */
-	ck_assert_int_eq(lr_open(&l, res.data, res.len), 0);
-	sd = lr_data(&l, CRYPTSVC "\\Security", "Security", &sdlen);
+	ck_assert_int_eq(tu_regf_open(&l, res.data, res.len), 0);
+	sd = tu_regf_data(&l, CRYPTSVC "\\Security", "Security", &sdlen);
 	ck_assert_uint_eq(sdlen, sizeof(SD_NEW));
 	ck_assert_mem_eq(sd, SD_NEW, sizeof(SD_NEW));
 	free(sd);
-	lr_close(&l);
+	tu_regf_close(&l);
 	hivelog_result_release(&res);
 	ck_assert_ptr_null(res.data);
 
@@ -352,9 +289,7 @@ START_TEST(test_new_format_bad_hash_stops)
 	hivelog_result_release(&res);
 
 	free(log);
-	free(old);
-	free(mid);
-	free(nw);
+	free_change(old, mid, nw);
 }
 END_TEST
 
@@ -366,7 +301,7 @@ START_TEST(test_new_format_two_logs)
 	struct regf_log_options o1 = { 20, 0, -1 }, o2 = { 21, 0, -1 };
 	struct err e;
 	uint32_t dw = 0;
-	struct lr l;
+	struct tu_regf l;
 
 	two_page_change(&old, &olen, &mid, &mlen, &nw, &nlen);
 	ck_assert_int_eq(regf_log_write_new(old, olen, mid, mlen, &o1, &log1, &l1len), 1);
@@ -382,12 +317,12 @@ START_TEST(test_new_format_two_logs)
 		ck_assert_uint_eq(res.last_seq, 21);
 		check_base_block(&res);
 		ck_assert_int_eq(memcmp(res.data + 4096, nw + 4096, nlen - 4096), 0);
-		ck_assert_int_eq(lr_open(&l, res.data, res.len), 0);
-		ck_assert_int_eq(lr_dword(&l, CRYPTSVC, "Start", &dw), 0);
+		ck_assert_int_eq(tu_regf_open(&l, res.data, res.len), 0);
+		ck_assert_int_eq(tu_regf_dword(&l, CRYPTSVC, "Start", &dw), 0);
 		ck_assert_uint_eq(dw, 4);
-		ck_assert_int_eq(lr_dword(&l, "ControlSet001\\Services\\zsvc299", "Start", &dw), 0);
+		ck_assert_int_eq(tu_regf_dword(&l, "ControlSet001\\Services\\zsvc299", "Start", &dw), 0);
 		ck_assert_uint_eq(dw, 4);
-		lr_close(&l);
+		tu_regf_close(&l);
 		hivelog_result_release(&res);
 	}
 
@@ -411,9 +346,7 @@ START_TEST(test_new_format_two_logs)
 
 	free(log1);
 	free(log2);
-	free(old);
-	free(mid);
-	free(nw);
+	free_change(old, mid, nw);
 }
 END_TEST
 
@@ -425,8 +358,6 @@ START_TEST(test_new_format_bad_primary_base_block)
 	size_t olen, mlen, nlen, loglen;
 	struct hivelog_result res;
 	struct regf_log_options opt = { 0, 0, -1 };
-	uint32_t dw = 0;
-	struct lr l;
 
 	two_page_change(&old, &olen, &mid, &mlen, &nw, &nlen);
 	ck_assert_int_eq(regf_log_write_new(old, olen, nw, nlen, &opt, &log, &loglen), 1);
@@ -435,15 +366,10 @@ START_TEST(test_new_format_bad_primary_base_block)
 	ck_assert_int_eq(res.base_block_bad, 1);
 	check_base_block(&res);
 	ck_assert_int_eq(res.data[0x30], nw[0x30]);
-	ck_assert_int_eq(lr_open(&l, res.data, res.len), 0);
-	ck_assert_int_eq(lr_dword(&l, CRYPTSVC, "Start", &dw), 0);
-	ck_assert_uint_eq(dw, 4);
-	lr_close(&l);
+	assert_start(&res, CRYPTSVC, 4);
 	hivelog_result_release(&res);
 	free(log);
-	free(old);
-	free(mid);
-	free(nw);
+	free_change(old, mid, nw);
 }
 END_TEST
 
@@ -456,8 +382,6 @@ START_TEST(test_new_format_hive_grows)
 	struct hivelog_result res;
 	struct regf_log_options opt = { 0, 3, -1 };
 	char key[64];
-	uint32_t dw = 0;
-	struct lr l;
 	int i;
 
 	ck_assert_int_eq(regf_writer_serialize(w, 5, 30, 29, &old, &olen), 0);
@@ -473,10 +397,7 @@ START_TEST(test_new_format_hive_grows)
 	ck_assert_uint_eq(res.len, nlen);
 	ck_assert_uint_eq(res.hbins_size, le32(nw + 0x28));
 	ck_assert_int_eq(memcmp(res.data + 4096, nw + 4096, nlen - 4096), 0);
-	ck_assert_int_eq(lr_open(&l, res.data, res.len), 0);
-	ck_assert_int_eq(lr_dword(&l, "ControlSet001\\Services\\new399", "Start", &dw), 0);
-	ck_assert_uint_eq(dw, 399);
-	lr_close(&l);
+	assert_start(&res, "ControlSet001\\Services\\new399", 399);
 	hivelog_result_release(&res);
 	free(log);
 	free(old);
@@ -493,8 +414,6 @@ START_TEST(test_old_format_start_change)
 	size_t olen, mlen, nlen, loglen;
 	struct hivelog_result res;
 	struct regf_log_options opt = { 0, 0, -1 };
-	uint32_t dw = 0;
-	struct lr l;
 
 	two_page_change(&old, &olen, &mid, &mlen, &nw, &nlen);
 	ck_assert_int_eq(regf_log_write_old(old, olen, mid, mlen, &opt, &log, &loglen), 8);
@@ -506,10 +425,7 @@ START_TEST(test_old_format_start_change)
 	check_base_block(&res);
 	ck_assert_uint_eq(le32(res.data + 4), 20);
 	ck_assert_int_eq(memcmp(res.data + 4096, mid + 4096, mlen - 4096), 0);
-	ck_assert_int_eq(lr_open(&l, res.data, res.len), 0);
-	ck_assert_int_eq(lr_dword(&l, CRYPTSVC, "Start", &dw), 0);
-	ck_assert_uint_eq(dw, 4);
-	lr_close(&l);
+	assert_start(&res, CRYPTSVC, 4);
 	hivelog_result_release(&res);
 
 	/* given as LOG2 next to a broken LOG1: LOG2 is used */
@@ -547,9 +463,7 @@ START_TEST(test_old_format_start_change)
 	hivelog_result_release(&res);
 
 	free(log);
-	free(old);
-	free(mid);
-	free(nw);
+	free_change(old, mid, nw);
 }
 END_TEST
 
@@ -660,9 +574,7 @@ START_TEST(test_hostile_logs)
 
 	free(log);
 	free(oldlog);
-	free(old);
-	free(mid);
-	free(nw);
+	free_change(old, mid, nw);
 }
 END_TEST
 
@@ -737,32 +649,11 @@ static void items_free(struct items *it)
 	free(it->v);
 }
 
-/* The absolute path of a program found in $PATH (malloc'd) or NULL. */
-static char *which(const char *prog)
-{
-	const char *path = getenv("PATH");
-	char *copy, *dir, *save = NULL, *full = NULL;
-
-	if (!path)
-		return NULL;
-	copy = strdup(path);
-	for (dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-		if (asprintf(&full, "%s/%s", dir, prog) < 0)
-			break;
-		if (access(full, X_OK) == 0)
-			break;
-		free(full);
-		full = NULL;
-	}
-	free(copy);
-	return full;
-}
-
 /* regfexport's output for file (malloc'd).  Written to a file: into a
  * pipe its many small writes take twice as long. */
 static char *regfexport_text(const char *file, const char *dir, const char *tag)
 {
-	char *exe = which("regfexport"), *txt = NULL, *out;
+	char *exe = tu_which("regfexport"), *txt = NULL, *out;
 
 	ck_assert_msg(exe != NULL, "regfexport is not in PATH (package libregf-utils)");
 	ck_assert_int_ge(asprintf(&txt, "%s/%s.txt", dir, tag), 0);
@@ -788,7 +679,7 @@ START_TEST(test_sample_win10_dirty)
 	struct hivelog_result res;
 	struct err e;
 	uint32_t cur = 0;
-	struct lr l;
+	struct tu_regf l;
 
 	if (!p || !p1 || !p2) {
 		free(p);
@@ -820,10 +711,10 @@ START_TEST(test_sample_win10_dirty)
 	ck_assert_int_eq(tu_sha256_file(out, hex), 0);
 	ck_assert_str_eq(hex, "734095bf043ea72300feb8bc380a585d8a9c925cdd5ffc190ca5ff6bc5a7c231");
 
-	ck_assert_int_eq(lr_open(&l, res.data, res.len), 0);
-	ck_assert_int_eq(lr_dword(&l, "Select", "Current", &cur), 0);
+	ck_assert_int_eq(tu_regf_open(&l, res.data, res.len), 0);
+	ck_assert_int_eq(tu_regf_dword(&l, "Select", "Current", &cur), 0);
 	ck_assert_uint_eq(cur, 1);
-	lr_close(&l);
+	tu_regf_close(&l);
 
 	/* what changed, key by key and value by value (regfexport's view) */
 	before = regfexport_text(p, dir, "before");

@@ -2,8 +2,6 @@
  * is read back with libregf from memory (libbfio memory range), the way
  * the program reads real hives, and once with the regfexport tool. */
 #define _GNU_SOURCE
-#include <libbfio.h>
-#include <libregf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,163 +12,6 @@
 #include "regf_writer.h"
 #include "sdbin.h"
 #include "testutil.h"
-
-/* ---- libregf from memory ---------------------------------------------- */
-
-struct lr {
-	libbfio_handle_t *h;
-	libregf_file_t *f;
-};
-
-static int lr_open(struct lr *l, uint8_t *buf, size_t len)
-{
-	libbfio_error_t *be = NULL;
-	libregf_error_t *re = NULL;
-
-	memset(l, 0, sizeof(*l));
-	if (libbfio_memory_range_initialize(&l->h, &be) != 1 ||
-	    libbfio_memory_range_set(l->h, buf, len, &be) != 1) {
-		libbfio_error_free(&be);
-		return -1;
-	}
-	if (libregf_file_initialize(&l->f, &re) != 1 ||
-	    libregf_file_open_file_io_handle(l->f, l->h, LIBREGF_OPEN_READ, &re) != 1) {
-		libregf_error_fprint(re, stderr);
-		libregf_error_free(&re);
-		return -1;
-	}
-	return 0;
-}
-
-static void lr_close(struct lr *l)
-{
-	if (l->f) {
-		libregf_file_close(l->f, NULL);
-		libregf_file_free(&l->f, NULL);
-	}
-	if (l->h)
-		libbfio_handle_free(&l->h, NULL);
-}
-
-/* The key at path (relative to the root, "" = root) or NULL. */
-static libregf_key_t *lr_key(struct lr *l, const char *path)
-{
-	libregf_key_t *k = NULL;
-
-	if (!*path) {
-		if (libregf_file_get_root_key(l->f, &k, NULL) != 1)
-			return NULL;
-		return k;
-	}
-	if (libregf_file_get_key_by_utf8_path(l->f, (const uint8_t *)path,
-					      strlen(path), &k, NULL) != 1)
-		return NULL;
-	return k;
-}
-
-static libregf_value_t *lr_value(struct lr *l, const char *path, const char *name)
-{
-	libregf_key_t *k = lr_key(l, path);
-	libregf_value_t *v = NULL;
-
-	if (!k)
-		return NULL;
-	if (!*name) {
-		/* the default value: the one whose name is empty */
-		int i, n = 0;
-		size_t size;
-
-		libregf_key_get_number_of_values(k, &n, NULL);
-		for (i = 0; i < n && !v; i++) {
-			if (libregf_key_get_value(k, i, &v, NULL) != 1)
-				break;
-			size = 1;
-			if (libregf_value_get_utf8_name_size(v, &size, NULL) != 1 || size > 1)
-				libregf_value_free(&v, NULL);
-		}
-	} else if (libregf_key_get_value_by_utf8_name(k, (const uint8_t *)name,
-						      strlen(name), &v, NULL) != 1) {
-		v = NULL;
-	}
-	libregf_key_free(&k, NULL);
-	return v;
-}
-
-/* REG_SZ/EXPAND_SZ text (malloc'd) or NULL. */
-static char *lr_sz(struct lr *l, const char *path, const char *name, uint32_t *type)
-{
-	libregf_value_t *v = lr_value(l, path, name);
-	size_t size = 0;
-	char *s = NULL;
-
-	if (!v)
-		return NULL;
-	if (type)
-		libregf_value_get_value_type(v, type, NULL);
-	if (libregf_value_get_value_utf8_string_size(v, &size, NULL) == 1 && size) {
-		s = malloc(size);
-		if (libregf_value_get_value_utf8_string(v, (uint8_t *)s, size, NULL) != 1) {
-			free(s);
-			s = NULL;
-		}
-	}
-	libregf_value_free(&v, NULL);
-	return s;
-}
-
-static int lr_dword(struct lr *l, const char *path, const char *name, uint32_t *out)
-{
-	libregf_value_t *v = lr_value(l, path, name);
-	int ok;
-
-	if (!v)
-		return -1;
-	ok = libregf_value_get_value_32bit(v, out, NULL) == 1;
-	libregf_value_free(&v, NULL);
-	return ok ? 0 : -1;
-}
-
-/* The value's raw data (malloc'd) or NULL. */
-static uint8_t *lr_data(struct lr *l, const char *path, const char *name, size_t *len)
-{
-	libregf_value_t *v = lr_value(l, path, name);
-	uint8_t *d = NULL;
-
-	*len = 0;
-	if (!v)
-		return NULL;
-	if (libregf_value_get_value_data_size(v, len, NULL) == 1) {
-		d = malloc(*len ? *len : 1);
-		if (*len && libregf_value_get_value_data(v, d, *len, NULL) != 1) {
-			free(d);
-			d = NULL;
-		}
-	}
-	libregf_value_free(&v, NULL);
-	return d;
-}
-
-static int lr_has_key(struct lr *l, const char *path)
-{
-	libregf_key_t *k = lr_key(l, path);
-
-	if (!k)
-		return 0;
-	libregf_key_free(&k, NULL);
-	return 1;
-}
-
-static int lr_nsub(struct lr *l, const char *path)
-{
-	libregf_key_t *k = lr_key(l, path);
-	int n = -1;
-
-	if (!k)
-		return -1;
-	libregf_key_get_number_of_sub_keys(k, &n, NULL);
-	libregf_key_free(&k, NULL);
-	return n;
-}
 
 /* ---- fixtures --------------------------------------------------------- */
 
@@ -229,31 +70,31 @@ START_TEST(test_values_read_back)
 	libregf_multi_string_t *ms = NULL;
 	int n = 0;
 	char buf[64], *s;
-	struct lr l;
+	struct tu_regf l;
 
 	ck_assert_int_eq(regf_writer_serialize(w, minor, 7, 7, &hive, &len), 0);
-	ck_assert_int_eq(lr_open(&l, hive, len), 0);
+	ck_assert_int_eq(tu_regf_open(&l, hive, len), 0);
 	ck_assert_uint_eq(le32(hive + 0x18), minor);
 
-	ck_assert_int_eq(lr_dword(&l, "Select", "Current", &dw), 0);
+	ck_assert_int_eq(tu_regf_dword(&l, "Select", "Current", &dw), 0);
 	ck_assert_uint_eq(dw, 1);
-	ck_assert_int_eq(lr_dword(&l, "ControlSet001\\Services\\CryptSvc", "Start", &dw), 0);
+	ck_assert_int_eq(tu_regf_dword(&l, "ControlSet001\\Services\\CryptSvc", "Start", &dw), 0);
 	ck_assert_uint_eq(dw, 2);
-	s = lr_sz(&l, "ControlSet001\\Services\\CryptSvc", "ImagePath", &type);
+	s = tu_regf_sz(&l, "ControlSet001\\Services\\CryptSvc", "ImagePath", &type);
 	ck_assert_ptr_nonnull(s);
 	ck_assert_str_eq(s, "%SystemRoot%\\system32\\svchost.exe -k NetworkService -p");
 	ck_assert_uint_eq(type, REG_EXPAND_SZ);
 	free(s);
-	s = lr_sz(&l, "ControlSet001\\Services\\CryptSvc", "ObjectName", &type);
+	s = tu_regf_sz(&l, "ControlSet001\\Services\\CryptSvc", "ObjectName", &type);
 	ck_assert_str_eq(s, "NT Authority\\NetworkService");
 	ck_assert_uint_eq(type, REG_SZ);
 	free(s);
-	s = lr_sz(&l, "ControlSet001\\Services\\VSS\\Diag\\System Writer", "", NULL);
+	s = tu_regf_sz(&l, "ControlSet001\\Services\\VSS\\Diag\\System Writer", "", NULL);
 	ck_assert_ptr_nonnull(s);
 	ck_assert_str_eq(s, "default text");
 	free(s);
 
-	v = lr_value(&l, "ControlSet001\\Services\\CryptSvc", "DependOnService");
+	v = tu_regf_value(&l, "ControlSet001\\Services\\CryptSvc", "DependOnService");
 	ck_assert_ptr_nonnull(v);
 	ck_assert_int_eq(libregf_value_get_value_multi_string(v, &ms, NULL), 1);
 	ck_assert_int_eq(libregf_multi_string_get_number_of_strings(ms, &n, NULL), 1);
@@ -263,28 +104,28 @@ START_TEST(test_values_read_back)
 	libregf_multi_string_free(&ms, NULL);
 	libregf_value_free(&v, NULL);
 
-	d = lr_data(&l, "ControlSet001\\Services\\CryptSvc\\Security", "Security", &dlen);
+	d = tu_regf_data(&l, "ControlSet001\\Services\\CryptSvc\\Security", "Security", &dlen);
 	ck_assert_uint_eq(dlen, 8);
 	ck_assert_mem_eq(d, "\x01\x00\x14\x80\x20\x00\x00\x00", 8);
 	free(d);
-	d = lr_data(&l, "ControlSet001\\Services\\VSS", "Q", &dlen);
+	d = tu_regf_data(&l, "ControlSet001\\Services\\VSS", "Q", &dlen);
 	ck_assert_uint_eq(dlen, 8);
 	ck_assert_uint_eq(le64(d), 0x1122334455667788ull);
 	free(d);
 	/* 1 to 4 bytes live in the vk data offset field, from its first byte
 	 * as Windows reads them (CmpGetValueData); libregf 20201007 reads
 	 * 1 to 3 bytes from the end of the field, so check the bytes */
-	d = lr_data(&l, "ControlSet001\\Services\\VSS", "Tiny", &dlen);
+	d = tu_regf_data(&l, "ControlSet001\\Services\\VSS", "Tiny", &dlen);
 	ck_assert_uint_eq(dlen, 1);
 	free(d);
 	ck_assert_ptr_nonnull(memmem(hive, len, "vk\x04\x00\x01\x00\x00\x80\x07\x00\x00\x00", 12));
-	d = lr_data(&l, "ControlSet001\\Services\\VSS", "Empty", &dlen);
+	d = tu_regf_data(&l, "ControlSet001\\Services\\VSS", "Empty", &dlen);
 	ck_assert_uint_eq(dlen, 0);
 	free(d);
-	ck_assert_ptr_null(lr_value(&l, "ControlSet001\\Services\\CryptSvc", "NoSuchValue")); /* NULL: nothing to free */
-	ck_assert_int_eq(lr_has_key(&l, "ControlSet001\\Services\\NoSuchKey"), 0);
+	ck_assert_ptr_null(tu_regf_value(&l, "ControlSet001\\Services\\CryptSvc", "NoSuchValue")); /* NULL: nothing to free */
+	ck_assert_int_eq(tu_regf_has_key(&l, "ControlSet001\\Services\\NoSuchKey"), 0);
 
-	lr_close(&l);
+	tu_regf_close(&l);
 	free(hive);
 	regf_writer_free(w);
 }
@@ -298,7 +139,7 @@ START_TEST(test_unicode_names)
 	size_t len;
 	uint32_t dw = 0;
 	char *s;
-	struct lr l;
+	struct tu_regf l;
 
 	ck_assert_int_eq(regf_writer_set_dword(w, "Dienste\\Größe", "Wert-Ä", 42), 0);
 	ck_assert_int_eq(regf_writer_set_sz(w, "Dienste\\Größe", "Text", "Привет, κόσμε"), 0);
@@ -306,14 +147,14 @@ START_TEST(test_unicode_names)
 	ck_assert_int_eq(regf_writer_has_key(w, "DIENSTE\\GRÖSSE"), 0);
 	ck_assert_int_eq(regf_writer_has_key(w, "DIENSTE\\GRÖßE"), 1);
 	ck_assert_int_eq(regf_writer_serialize(w, 5, 1, 1, &hive, &len), 0);
-	ck_assert_int_eq(lr_open(&l, hive, len), 0);
-	ck_assert_int_eq(lr_dword(&l, "Dienste\\Größe", "Wert-Ä", &dw), 0);
+	ck_assert_int_eq(tu_regf_open(&l, hive, len), 0);
+	ck_assert_int_eq(tu_regf_dword(&l, "Dienste\\Größe", "Wert-Ä", &dw), 0);
 	ck_assert_uint_eq(dw, 42);
-	s = lr_sz(&l, "Dienste\\Größe", "Text", NULL);
+	s = tu_regf_sz(&l, "Dienste\\Größe", "Text", NULL);
 	ck_assert_ptr_nonnull(s);
 	ck_assert_str_eq(s, "Привет, κόσμε");
 	free(s);
-	lr_close(&l);
+	tu_regf_close(&l);
 	free(hive);
 	regf_writer_free(w);
 }
@@ -329,7 +170,7 @@ START_TEST(test_big_values)
 	uint8_t *hive, *want, *got;
 	size_t len, glen, i;
 	char name[32];
-	struct lr l;
+	struct tu_regf l;
 
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		snprintf(name, sizeof(name), "v%zu", sizes[i]);
@@ -338,18 +179,18 @@ START_TEST(test_big_values)
 		free(want);
 	}
 	ck_assert_int_eq(regf_writer_serialize(w, minor, 1, 1, &hive, &len), 0);
-	ck_assert_int_eq(lr_open(&l, hive, len), 0);
+	ck_assert_int_eq(tu_regf_open(&l, hive, len), 0);
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		snprintf(name, sizeof(name), "v%zu", sizes[i]);
 		want = pattern(sizes[i], (unsigned)i);
-		got = lr_data(&l, "Big", name, &glen);
+		got = tu_regf_data(&l, "Big", name, &glen);
 		ck_assert_msg(got != NULL, "minor %u: value %s not read", minor, name);
 		ck_assert_uint_eq(glen, sizes[i]);
 		ck_assert_msg(memcmp(got, want, glen) == 0, "minor %u: value %s differs", minor, name);
 		free(got);
 		free(want);
 	}
-	lr_close(&l);
+	tu_regf_close(&l);
 	/* 1.5 splits data over 16344 bytes into a db record; 1.3 never does */
 	ck_assert_int_eq(memmem(hive + 4096, len - 4096, "\xf0\xff\xff\xff" "db", 6) != NULL, minor == 5);
 	free(hive);
@@ -368,7 +209,7 @@ START_TEST(test_many_subkeys)
 	uint8_t *hive;
 	size_t len;
 	char name[64], prev[64] = "", got[64];
-	struct lr l;
+	struct tu_regf l;
 	int i;
 
 	/* inserted in a scrambled order and in mixed case */
@@ -380,9 +221,9 @@ START_TEST(test_many_subkeys)
 		ck_assert_int_eq(regf_writer_set_dword(w, name, "Start", (uint32_t)j), 0);
 	}
 	ck_assert_int_eq(regf_writer_serialize(w, minor, 1, 1, &hive, &len), 0);
-	ck_assert_int_eq(lr_open(&l, hive, len), 0);
-	ck_assert_int_eq(lr_nsub(&l, "ControlSet001\\Services"), n);
-	services = lr_key(&l, "ControlSet001\\Services");
+	ck_assert_int_eq(tu_regf_open(&l, hive, len), 0);
+	ck_assert_int_eq(tu_regf_nsub(&l, "ControlSet001\\Services"), n);
+	services = tu_regf_key(&l, "ControlSet001\\Services");
 	ck_assert_ptr_nonnull(services);
 	for (i = 0; i < n; i++) {
 		uint32_t dw = 0;
@@ -396,7 +237,7 @@ START_TEST(test_many_subkeys)
 			      "minor %u: subkey %s not found", minor, name);
 		libregf_key_free(&k, NULL);
 		snprintf(name, sizeof(name), "ControlSet001\\Services\\svc%04d", i);
-		ck_assert_int_eq(lr_dword(&l, name, "Start", &dw), 0);
+		ck_assert_int_eq(tu_regf_dword(&l, name, "Start", &dw), 0);
 		ck_assert_uint_eq(dw, (uint32_t)i);
 		/* in index order the names ascend, compared in upper case */
 		k = NULL;
@@ -407,7 +248,7 @@ START_TEST(test_many_subkeys)
 		strcpy(prev, got);
 	}
 	libregf_key_free(&services, NULL);
-	lr_close(&l);
+	tu_regf_close(&l);
 	ck_assert_ptr_nonnull(memmem(hive + 4096, len - 4096, "ri\x03\x00", 4));
 	free(hive);
 	regf_writer_free(w);
@@ -451,7 +292,7 @@ START_TEST(test_case_insensitive_tree)
 	uint8_t *hive;
 	size_t len;
 	uint32_t dw = 0;
-	struct lr l;
+	struct tu_regf l;
 
 	ck_assert_int_eq(regf_writer_add_key(w, "Services\\CryptSvc"), 0);
 	ck_assert_int_eq(regf_writer_add_key(w, "SERVICES\\cryptsvc\\Parameters"), 0);
@@ -466,14 +307,14 @@ START_TEST(test_case_insensitive_tree)
 	ck_assert_int_eq(regf_writer_delete_value(w, "Services\\CryptSvc", "gone"), 0);
 	ck_assert_int_eq(regf_writer_delete_value(w, "Services\\Nope", "x"), 0);
 	ck_assert_int_eq(regf_writer_serialize(w, 3, 1, 1, &hive, &len), 0);
-	ck_assert_int_eq(lr_open(&l, hive, len), 0);
-	ck_assert_int_eq(lr_nsub(&l, ""), 1);
-	ck_assert_int_eq(lr_nsub(&l, "Services"), 1);
-	ck_assert_int_eq(lr_nsub(&l, "Services\\CryptSvc"), 1);
-	ck_assert_int_eq(lr_dword(&l, "Services\\CryptSvc", "Start", &dw), 0);
+	ck_assert_int_eq(tu_regf_open(&l, hive, len), 0);
+	ck_assert_int_eq(tu_regf_nsub(&l, ""), 1);
+	ck_assert_int_eq(tu_regf_nsub(&l, "Services"), 1);
+	ck_assert_int_eq(tu_regf_nsub(&l, "Services\\CryptSvc"), 1);
+	ck_assert_int_eq(tu_regf_dword(&l, "Services\\CryptSvc", "Start", &dw), 0);
 	ck_assert_uint_eq(dw, 2);
-	ck_assert_ptr_null(lr_value(&l, "Services\\CryptSvc", "Gone"));
-	lr_close(&l);
+	ck_assert_ptr_null(tu_regf_value(&l, "Services\\CryptSvc", "Gone"));
+	tu_regf_close(&l);
 	free(hive);
 	regf_writer_free(w);
 }
@@ -574,15 +415,15 @@ START_TEST(test_dirty_hive_readable)
 	uint8_t *hive;
 	size_t len;
 	uint32_t dw = 0;
-	struct lr l;
+	struct tu_regf l;
 
 	ck_assert_int_eq(regf_writer_serialize(w, 5, 1622, 1621, &hive, &len), 0);
 	ck_assert_uint_ne(le32(hive + 4), le32(hive + 8));
 	check_layout(hive, len);
-	ck_assert_int_eq(lr_open(&l, hive, len), 0);
-	ck_assert_int_eq(lr_dword(&l, "ControlSet001\\Services\\CryptSvc", "Start", &dw), 0);
+	ck_assert_int_eq(tu_regf_open(&l, hive, len), 0);
+	ck_assert_int_eq(tu_regf_dword(&l, "ControlSet001\\Services\\CryptSvc", "Start", &dw), 0);
 	ck_assert_uint_eq(dw, 2);
-	lr_close(&l);
+	tu_regf_close(&l);
 	free(hive);
 	regf_writer_free(w);
 }
@@ -590,31 +431,10 @@ END_TEST
 
 /* ---- tools: regfexport, mkhive ---------------------------------------- */
 
-/* The absolute path of a program found in $PATH (malloc'd) or NULL. */
-static char *which(const char *prog)
-{
-	const char *path = getenv("PATH");
-	char *copy, *dir, *save = NULL, *full = NULL;
-
-	if (!path)
-		return NULL;
-	copy = strdup(path);
-	for (dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-		if (asprintf(&full, "%s/%s", dir, prog) < 0)
-			break;
-		if (access(full, X_OK) == 0)
-			break;
-		free(full);
-		full = NULL;
-	}
-	free(copy);
-	return full;
-}
-
 START_TEST(test_regfexport_lists_values)
 {
 	struct regf_writer *w = services_hive();
-	char *dir = tu_tmpdir("regfexport"), *file = NULL, *exe = which("regfexport");
+	char *dir = tu_tmpdir("regfexport"), *file = NULL, *exe = tu_which("regfexport");
 	char *argv[3];
 	struct tu_run r;
 
@@ -645,7 +465,7 @@ START_TEST(test_mkhive_tool)
 	size_t len;
 	uint32_t dw = 0;
 	struct tu_run r;
-	struct lr l;
+	struct tu_regf l;
 	static const char text[] =
 		"# a comment\n"
 		"root CsiTool-CreateHive-{00000000-0000-0000-0000-000000000000}\n"
@@ -682,38 +502,38 @@ START_TEST(test_mkhive_tool)
 	ck_assert_uint_eq(le32(hive + 0x04), 12);
 	ck_assert_uint_eq(le32(hive + 0x08), 11);
 	ck_assert_uint_eq(le32(hive + 0x18), 5);
-	ck_assert_int_eq(lr_open(&l, hive, len), 0);
-	ck_assert_int_eq(lr_dword(&l, "Select", "Current", &dw), 0);
+	ck_assert_int_eq(tu_regf_open(&l, hive, len), 0);
+	ck_assert_int_eq(tu_regf_dword(&l, "Select", "Current", &dw), 0);
 	ck_assert_uint_eq(dw, 1);
-	ck_assert_int_eq(lr_dword(&l, "ControlSet001\\Services\\VSS\\VssAccessControl",
+	ck_assert_int_eq(tu_regf_dword(&l, "ControlSet001\\Services\\VSS\\VssAccessControl",
 				  "NT AUTHORITY\\NETWORK SERVICE", &dw), 0);
 	ck_assert_uint_eq(dw, 1);
-	s = lr_sz(&l, "ControlSet001\\Services\\VSS", "", NULL);
+	s = tu_regf_sz(&l, "ControlSet001\\Services\\VSS", "", NULL);
 	ck_assert_str_eq(s, "default");
 	free(s);
-	s = lr_sz(&l, "ControlSet001\\Services\\CryptSvc", "ImagePath", NULL);
+	s = tu_regf_sz(&l, "ControlSet001\\Services\\CryptSvc", "ImagePath", NULL);
 	ck_assert_str_eq(s, "%SystemRoot%\\system32\\svchost.exe -k NetworkService -p");
 	free(s);
-	ck_assert_int_eq(lr_has_key(&l, "ControlSet001\\Services\\EventSystem"), 1);
-	ck_assert_ptr_null(lr_value(&l, "ControlSet001\\Services\\CryptSvc", "Tmp"));
-	lr_close(&l);
+	ck_assert_int_eq(tu_regf_has_key(&l, "ControlSet001\\Services\\EventSystem"), 1);
+	ck_assert_ptr_null(tu_regf_value(&l, "ControlSet001\\Services\\CryptSvc", "Tmp"));
+	tu_regf_close(&l);
 	free(hive);
 
 	/* the replaced sz value: the text after NAME kept verbatim */
 	{
 		static const char t2[] = "sz K \"A B\"  two spaces kept\n";
-		struct lr l2;
+		struct tu_regf l2;
 
 		ck_assert_int_eq(tu_write_file(spec, t2, strlen(t2)), 0);
 		ck_assert_int_eq(tu_run(argv, 60, &r), 0);
 		ck_assert_int_eq(r.status, 0);
 		tu_run_free(&r);
 		hive = (uint8_t *)tu_read_file(out, &len);
-		ck_assert_int_eq(lr_open(&l2, hive, len), 0);
-		s = lr_sz(&l2, "K", "A B", NULL);
+		ck_assert_int_eq(tu_regf_open(&l2, hive, len), 0);
+		s = tu_regf_sz(&l2, "K", "A B", NULL);
 		ck_assert_str_eq(s, " two spaces kept");
 		free(s);
-		lr_close(&l2);
+		tu_regf_close(&l2);
 		free(hive);
 	}
 
@@ -737,9 +557,9 @@ END_TEST
 /* ---- key descriptors: one sk cell per distinct descriptor ---------------- */
 
 /* The descriptor libregf reads for the key at path (malloc'd) or NULL. */
-static uint8_t *lr_key_sd(struct lr *l, const char *path, size_t *len)
+static uint8_t *lr_key_sd(struct tu_regf *l, const char *path, size_t *len)
 {
-	libregf_key_t *k = lr_key(l, path);
+	libregf_key_t *k = tu_regf_key(l, path);
 	uint8_t *b = NULL;
 
 	*len = 0;
@@ -790,7 +610,7 @@ START_TEST(test_key_descriptors)
 	uint32_t sks[16], refs = 0;
 	uint8_t *dflt;
 	struct err err;
-	struct lr l;
+	struct tu_regf l;
 
 	err_init(&err);
 	ck_assert_int_eq(sdbin_from_sddl(diag_sddl, &diag, &dlen, &err), 0);
@@ -819,7 +639,7 @@ START_TEST(test_key_descriptors)
 	/* root, Services, VSS, Diag, System Writer, Other, Reset */
 	ck_assert_uint_eq(refs, 7);
 
-	ck_assert_int_eq(lr_open(&l, hive, hlen), 0);
+	ck_assert_int_eq(tu_regf_open(&l, hive, hlen), 0);
 	got = lr_key_sd(&l, "Services\\VSS\\Diag", &glen);
 	ck_assert_ptr_nonnull(got);
 	ck_assert_uint_eq(glen, dlen);
@@ -840,7 +660,7 @@ START_TEST(test_key_descriptors)
 	ck_assert_int_eq(memcmp(got, dflt, dflen), 0);
 	free(got);
 	free(dflt);
-	lr_close(&l);
+	tu_regf_close(&l);
 	free(hive);
 	free(diag);
 	free(other);

@@ -21,19 +21,6 @@
 #include "secdesc.h"
 #include "testutil.h"
 
-static char *build(const char *tag, const char *text)
-{
-	struct err err;
-	char *dir = tu_tmpdir(tag), *img = NULL;
-
-	if (asprintf(&img, "%s/vol.img", dir) < 0)
-		abort();
-	free(dir);
-	err_init(&err);
-	ck_assert_msg(scenario_build(text, img, &err) == 0, "scenario: %s", err.msg);
-	return img;
-}
-
 static char *path_beside(const char *img, const char *name)
 {
 	char *dir = strdup(img), *slash = strrchr(dir, '/'), *p = NULL;
@@ -135,7 +122,7 @@ static char *target_hive_check(const char *target)
 
 START_TEST(test_plan)
 {
-	char *img = build("repair-plan", "break cause3\nbreak cause2\nbreak mslldp\nbreak cause1\n");
+	char *img = tu_build("repair-plan", "break cause3\nbreak cause2\nbreak mslldp\nbreak cause1\n");
 	char *target = path_beside(img, "t.qcow2");
 	char before[65], after[65];
 	struct tu_run r;
@@ -208,7 +195,7 @@ static const struct {
 
 START_TEST(test_apply)
 {
-	char *vol = build("repair-apply", applies[_i].scenario);
+	char *vol = tu_build("repair-apply", applies[_i].scenario);
 	char *src = vol, *target = path_beside(vol, "t.qcow2"), *journal = NULL;
 	char sum0[65], sum1[65];
 	struct tu_run r;
@@ -290,7 +277,7 @@ END_TEST
  * is refused. */
 START_TEST(test_partial)
 {
-	char *img = build("repair-partial", "break cause1\nbreak cause3\n");
+	char *img = tu_build("repair-partial", "break cause1\nbreak cause3\n");
 	char *target = path_beside(img, "t.qcow2"), *other = path_beside(img, "u.qcow2");
 	struct tu_run r;
 	json_t *res, *scan;
@@ -309,7 +296,7 @@ START_TEST(test_partial)
 	json_decref(scan);
 	tu_run_free(&r);
 
-	only1 = build("repair-only1", "break cause1\n");
+	only1 = tu_build("repair-only1", "break cause1\n");
 	ck_assert_int_eq(tu_vssdoctor(&r, "repair", "--apply", "--output", other,
 				      "--rules", tu_env("VSSD_RULES"), only1, NULL), 0);
 	ck_assert_int_eq(r.status, 2);
@@ -455,7 +442,7 @@ static void assert_refused(const char *src, const char *want, const char *extra)
 
 START_TEST(test_refuse_dirty_hive)
 {
-	char *img = build("repair-dirtyhive", "break cause3\nlog system new\n"
+	char *img = tu_build("repair-dirtyhive", "break cause3\nlog system new\n"
 			  "reg system dword ControlSet001\\Services\\VSS Start 3\n");
 
 	assert_refused(img, "SYSTEM hive is dirty", NULL);
@@ -465,7 +452,7 @@ END_TEST
 
 START_TEST(test_refuse_ntfs_dirty)
 {
-	char *img = build("repair-ntfsdirty", "break cause3\nvol flag dirty\n");
+	char *img = tu_build("repair-ntfsdirty", "break cause3\nvol flag dirty\n");
 
 	assert_refused(img, "marked dirty", NULL);
 	free(img);
@@ -478,7 +465,7 @@ START_TEST(test_refuse_hibernated)
 
 	if (asprintf(&text, "break cause3\nvol file hiberfil.sys hibr%05000d\n", 0) < 0)
 		abort();
-	img = build("repair-hiber", text);
+	img = tu_build("repair-hiber", text);
 	assert_refused(img, "hibernated", NULL);
 	free(text);
 	free(img);
@@ -487,7 +474,7 @@ END_TEST
 
 START_TEST(test_refuse_bitlocker)
 {
-	char *img = build("repair-bde", "break cause3\n");
+	char *img = tu_build("repair-bde", "break cause3\n");
 	FILE *f = fopen(img, "r+b");
 
 	/* the volume's signature says BitLocker and no secret is given */
@@ -502,7 +489,7 @@ END_TEST
 
 START_TEST(test_refuse_e01)
 {
-	char *vol = build("repair-e01", "break cause3\n");
+	char *vol = tu_build("repair-e01", "break cause3\n");
 	char *stem = path_beside(vol, "disk");
 	char *e01 = tu_wrap(tu_format_named("e01"), vol, stem);
 
@@ -517,7 +504,7 @@ END_TEST
 
 START_TEST(test_refuse_target_exists)
 {
-	char *img = build("repair-exists", "break cause3\n");
+	char *img = tu_build("repair-exists", "break cause3\n");
 	char *target = path_beside(img, "t.qcow2");
 	char sum0[65], sum1[65];
 	struct tu_run r;

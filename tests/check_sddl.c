@@ -15,44 +15,13 @@
 #include "sddl_cmd.h"
 #include "secdesc.h"
 
-static size_t unhex(const char *h, uint8_t *out, size_t size)
-{
-	size_t n = 0;
-	unsigned v;
-
-	while (h[0] && h[1] && n < size) {
-		sscanf(h, "%2x", &v);
-		out[n++] = (uint8_t)v;
-		h += 2;
-	}
-	return n;
-}
-
-static char *tohex(const uint8_t *p, size_t n)
-{
-	char *s = malloc(2 * n + 1);
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		sprintf(s + 2 * i, "%02x", p[i]);
-	s[2 * n] = '\0';
-	return s;
-}
-
 /* DOMAIN.md, cause 3: the SCM default and the Windows 10-era CryptSvc */
-#define SEED "D:(A;;CCLCSWRPWPDTLOCRRC;;;SY)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)" \
-	"(A;;CCLCSWLOCRRC;;;IU)(A;;CCLCSWLOCRRC;;;SU)S:(AU;FA;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;WD)"
+#define SEED TU_SCM_DEFAULT_SDDL
 #define W10_DOMAIN "O:SYG:SYD:(A;;CCLCSWRPWPDTLOCRRC;;;SY)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)" \
 	"(A;;CCLCSWLOCRRC;;;IU)(A;;CCLCSWLOCRRC;;;SU)(A;;CCLCSWRPWPDTLOCRRC;;;SO)(A;;CCLCSWLORC;;;AC)"
 
 /* SYSTEM_win10_1709 CryptSvc\Security and its SDDL */
-#define W10_HEX \
-	"01000480d8000000e400000000000000140000000200c4000700000000001400fd01020001010000" \
-	"000000051200000000001800ff010f0001020000000000052000000020020000000014008d010200" \
-	"010100000000000504000000000014008d01020001010000000000050600000000001800fd010200" \
-	"01020000000000052000000025020000000018008d000200010200000000000f0200000001000000" \
-	"000038008d000200010a00000000000f03000000000400008543efbe8867637e4d7a39abdefa6072" \
-	"9ff69fa85772dbfe9e1ca32d96ba04a4010100000000000512000000010100000000000512000000"
+#define W10_HEX TU_W10_CRYPTSVC_HEX
 #define W10_SDDL W10_DOMAIN "(A;;CCLCSWLORC;;;S-1-15-3-1024-3203351429-2120443784-" \
 	"2872670797-1918958302-2829055647-4275794519-765664414-2751773334)"
 /* SYSTEM_winxp EventSystem\Security */
@@ -64,12 +33,7 @@ static char *tohex(const uint8_t *p, size_t n)
 #define XP_SDDL "O:SYG:SYD:(A;;CCLCSWRPLOCRRC;;;AU)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)" \
 	"(A;;CCLCSWLORC;;;PU)S:(AU;FA;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;WD)"
 /* SYSTEM_win10_1709 MsLldp\Security: no grant for the writer's token */
-#define W10_MSLLDP_HEX \
-	"01000480a0000000ac000000000000001400000002008c000500000001001800ff010f0001020000" \
-	"00000005200000002202000000001400ff010f0001010000000000051200000000001800df010f00" \
-	"0102000000000005200000002002000000001800fd01020001020000000000052000000025020000" \
-	"0000280034000000010600000000000550000000443e41bb45baa87a6cbd9268f4ad648fd5e670e9" \
-	"010100000000000512000000010100000000000512000000"
+#define W10_MSLLDP_HEX TU_W10_MSLLDP_HEX
 
 /* Strings Windows prints, so decode -> encode must give them back. */
 static const char *const identity[] = {
@@ -210,7 +174,7 @@ static const struct {
 START_TEST(test_bytes_roundtrip)
 {
 	uint8_t buf[512], *bin;
-	size_t n = unhex(real[_i].hex, buf, sizeof(buf)), len;
+	size_t n = tu_unhex(real[_i].hex, buf, sizeof(buf)), len;
 	struct secdesc sd;
 	struct err err;
 	char *text;
@@ -242,7 +206,7 @@ START_TEST(test_seed_bytes)
 	ck_assert_int_eq(sddl_decode(SEED, &sd, NULL, NULL), 0);
 	ck_assert_uint_eq(sd.control, 0x8014);
 	ck_assert_int_eq(secdesc_encode(&sd, &bin, &len, NULL), 0);
-	hex = tohex(bin, len);
+	hex = tu_hex(bin, len);
 	ck_assert_str_eq(hex,
 		"010014800000000000000000140000003000000002001c000100000002801400ff010f00"
 		"01010000000000010000000002005c000400000000001400fd0102000101000000000005"
@@ -406,7 +370,7 @@ START_TEST(test_encode_unsupported_type)
 	const char *hex = "0100048000000000000000000000000014000000"
 			  "04002000010000000c001800ff010f0000000000010100000000000100000000";
 	uint8_t buf[128];
-	size_t n = unhex(hex, buf, sizeof(buf));
+	size_t n = tu_unhex(hex, buf, sizeof(buf));
 	struct secdesc sd;
 	struct err err;
 	char x[] = "x", *out = x;
@@ -546,7 +510,7 @@ START_TEST(test_cmd_hex_and_file)
 	/* @FILE: raw bytes */
 	dir = tu_tmpdir("sddl_cmd_file");
 	snprintf(path, sizeof(path), "%s/sd.bin", dir);
-	n = unhex(XP_HEX, buf, sizeof(buf));
+	n = tu_unhex(XP_HEX, buf, sizeof(buf));
 	ck_assert_int_eq(tu_write_file(path, buf, n), 0);
 	snprintf(at, sizeof(at), "@%s", path);
 	run_cmdv(&c, "sddl", "--kind", "service", at, NULL);

@@ -109,90 +109,12 @@ END_TEST
 
 /* ---- scans ------------------------------------------------------------------ */
 
-struct scanned {
-	json_t *root;
-	int status;
-};
-
-static char *build(const char *tag, const char *text)
-{
-	struct err err;
-	char *dir = tu_tmpdir(tag), *img = NULL;
-
-	if (asprintf(&img, "%s/vol.img", dir) < 0)
-		abort();
-	free(dir);
-	err_init(&err);
-	ck_assert_msg(scenario_build(text, img, &err) == 0, "scenario: %s", err.msg);
-	return img;
-}
-
-static void scan_img(const char *img, const char *baseline, struct scanned *out)
-{
-	struct tu_run r;
-	json_error_t je;
-
-	if (baseline)
-		ck_assert_int_eq(tu_vssdoctor(&r, "scan", "--format", "json", "--baseline", baseline,
-					      "--rules", tu_env("VSSD_RULES"), img, NULL), 0);
-	else
-		ck_assert_int_eq(tu_vssdoctor(&r, "scan", "--format", "json", "--rules",
-					      tu_env("VSSD_RULES"), img, NULL), 0);
-	out->root = json_loads(r.out, 0, &je);
-	ck_assert_msg(out->root != NULL, "exit %d, bad JSON (%s): %s", r.status, je.text, r.err);
-	out->status = r.status;
-	tu_run_free(&r);
-}
-
-static void run(const char *tag, const char *text, struct scanned *out)
-{
-	char *img = build(tag, text);
-
-	scan_img(img, NULL, out);
-	free(img);
-}
-
-static json_t *result(json_t *root, const char *id)
-{
-	const char *where[] = { "causes", "findings" };
-	size_t i, k;
-	json_t *v;
-
-	for (k = 0; k < 2; k++)
-		json_array_foreach(json_object_get(root, where[k]), i, v)
-			if (strcmp(json_string_value(json_object_get(v, "id")), id) == 0)
-				return v;
-	ck_abort_msg("no result '%s'", id);
-	return NULL;
-}
-
-static const char *status(struct scanned *sc, const char *id)
-{
-	return json_string_value(json_object_get(result(sc->root, id), "status"));
-}
-
-static json_t *evidence_by(struct scanned *sc, const char *id, const char *key,
-			   const char *value)
-{
-	size_t i;
-	json_t *e;
-
-	json_array_foreach(json_object_get(result(sc->root, id), "evidence"), i, e) {
-		const char *s = json_string_value(json_object_get(e, key));
-
-		if (s && strcmp(s, value) == 0)
-			return e;
-	}
-	ck_abort_msg("%s: no evidence with %s = '%s'", id, key, value);
-	return NULL;
-}
-
-static int has_fix(struct scanned *sc, const char *id, const char *text)
+static int has_fix(struct tu_scan *sc, const char *id, const char *text)
 {
 	size_t i;
 	json_t *l;
 
-	json_array_foreach(json_object_get(result(sc->root, id), "remediation"), i, l)
+	json_array_foreach(json_object_get(tu_result(sc->root, id), "remediation"), i, l)
 		if (strcmp(json_string_value(l), text) == 0)
 			return 1;
 	return 0;
@@ -207,12 +129,12 @@ static const char *str(json_t *o, const char *k)
  * the evidence saying why, and the fix sets the SCM default. */
 START_TEST(test_scan_invalid_cause3)
 {
-	struct scanned sc;
+	struct tu_scan sc;
 	json_t *ev;
 
-	run("sdv-cause3", "os 2016\nreg system hex " SVC "CryptSvc\\Security Security " ACE21 "\n", &sc);
-	ck_assert_str_eq(status(&sc, "cause3"), "present");
-	ev = evidence_by(&sc, "cause3", "service", "CryptSvc");
+	tu_scan_run("sdv-cause3", "os 2016\nreg system hex " SVC "CryptSvc\\Security Security " ACE21 "\n", &sc);
+	ck_assert_str_eq(tu_scan_status(&sc, "cause3"), "present");
+	ev = tu_scan_must_evidence(&sc, "cause3", "service", "CryptSvc");
 	ck_assert_str_eq(str(ev, "verdict"), "invalid descriptor");
 	ck_assert_str_eq(str(ev, "error"),
 			 "descriptor: dacl at offset 20: ACE 0 at offset 28: size 21 not a multiple of 4");
@@ -228,20 +150,20 @@ END_TEST
  * listed by the all-services check with the SCM default as its fix. */
 START_TEST(test_scan_invalid_driver)
 {
-	struct scanned sc;
+	struct tu_scan sc;
 	json_t *ev;
 
-	run("sdv-driver", "os 2016\n"
+	tu_scan_run("sdv-driver", "os 2016\n"
 	    "reg system dword " SVC "BadDrv Type 1\n"
 	    "reg system expand_sz " SVC "BadDrv ImagePath system32\\drivers\\tcpip.sys\n"
 	    "reg system hex " SVC "BadDrv\\Security Security " OWNER21 "\n", &sc);
-	ck_assert_str_eq(status(&sc, "service-sd-blocks-writer"), "present");
-	ev = evidence_by(&sc, "service-sd-blocks-writer", "service", "BadDrv");
+	ck_assert_str_eq(tu_scan_status(&sc, "service-sd-blocks-writer"), "present");
+	ev = tu_scan_must_evidence(&sc, "service-sd-blocks-writer", "service", "BadDrv");
 	ck_assert_str_eq(str(ev, "verdict"), "invalid descriptor");
 	ck_assert_str_eq(str(ev, "error"), "descriptor: owner offset 21 not a multiple of 4");
 	ck_assert_str_eq(str(ev, "fixed_sddl"), SCM);
 	ck_assert(has_fix(&sc, "service-sd-blocks-writer", "sc sdset BadDrv " SCM));
-	ck_assert_str_eq(status(&sc, "cause3"), "absent");
+	ck_assert_str_eq(tu_scan_status(&sc, "cause3"), "absent");
 	ck_assert_int_eq(sc.status, 1);
 	json_decref(sc.root);
 }
@@ -272,7 +194,7 @@ static const struct {
 
 START_TEST(test_scan_conditions)
 {
-	struct scanned sc;
+	struct tu_scan sc;
 	char *text = NULL;
 	json_t *ev, *d;
 	size_t i;
@@ -280,13 +202,13 @@ START_TEST(test_scan_conditions)
 
 	ck_assert_int_ge(asprintf(&text, "os 2016\nreg system sddl " SVC "CryptSvc\\Security Security %s\n",
 				  cond3[_i].sddl), 0);
-	run("sdv-cond", text, &sc);
+	tu_scan_run("sdv-cond", text, &sc);
 	free(text);
-	ev = evidence_by(&sc, "cause3", "service", "CryptSvc");
+	ev = tu_scan_must_evidence(&sc, "cause3", "service", "CryptSvc");
 	ck_assert_str_eq(str(ev, "sddl"), cond3[_i].sddl);
 	ck_assert_msg(strcmp(str(ev, "verdict"), cond3[_i].verdict) == 0, "%s: %s", cond3[_i].name,
 		      str(ev, "verdict"));
-	ck_assert_str_eq(status(&sc, "cause3"), strcmp(cond3[_i].verdict, "ok") ? "present" : "absent");
+	ck_assert_str_eq(tu_scan_status(&sc, "cause3"), strcmp(cond3[_i].verdict, "ok") ? "present" : "absent");
 	if (cond3[_i].lacking)
 		ck_assert_ptr_nonnull(json_object_get(json_object_get(ev, "lacking"), cond3[_i].lacking));
 	else
@@ -314,14 +236,14 @@ START_TEST(test_baseline_condition)
 	};
 	const char *severity[] = { "failure", "info" };
 	char *text = NULL, *img, *dir = tu_tmpdir("sdv-baseline"), *golden = NULL;
-	struct scanned sc;
+	struct tu_scan sc;
 	struct tu_run r;
 	json_t *dr, *it, *found;
 	size_t i, k;
 
 	ck_assert_int_ge(asprintf(&text, "os 2016\nreg system sddl " SVC "CryptSvc\\Security Security %s\n",
 				  before), 0);
-	img = build("sdv-golden", text);
+	img = tu_build("sdv-golden", text);
 	free(text);
 	ck_assert_int_ge(asprintf(&golden, "%s/golden.json", dir), 0);
 	ck_assert_int_eq(tu_vssdoctor(&r, "scan", "-q", "--save-baseline", golden, "--rules",
@@ -332,11 +254,11 @@ START_TEST(test_baseline_condition)
 	for (k = 0; k < 2; k++) {
 		ck_assert_int_ge(asprintf(&text, "os 2016\nreg system sddl " SVC "CryptSvc\\Security Security %s\n",
 					  after[k]), 0);
-		img = build(k ? "sdv-after1" : "sdv-after0", text);
+		img = tu_build(k ? "sdv-after1" : "sdv-after0", text);
 		free(text);
-		scan_img(img, golden, &sc);
+		sc.root = tu_scan_image(img, &sc.status, "--baseline", golden, NULL);
 		free(img);
-		dr = result(sc.root, "drift");
+		dr = tu_result(sc.root, "drift");
 		found = NULL;
 		json_array_foreach(json_object_get(dr, "evidence"), i, it)
 			if (strcmp(str(it, "path"), "services\\CryptSvc\\sddl") == 0)

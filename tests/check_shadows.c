@@ -835,82 +835,25 @@ END_TEST
  * copy layer, the store scans, the history): exit 0-3, no signal, no
  * sanitizer report, one clean line when the exit is 2. */
 
-static unsigned long long fx_count(const char *var, const char *pattern, int shadows)
-{
-	char *argv[10];
-	struct tu_run r;
-	unsigned long long n;
-	const char *p;
-	int k = 0;
-
-	if (var)
-		setenv(var, "1", 1);
-	argv[k++] = (char *)tu_env("VSSD_FAULT_BIN");
-	argv[k++] = (char *)"scan";
-	argv[k++] = (char *)"-v";
-	if (shadows)
-		argv[k++] = (char *)"--shadows";
-	argv[k++] = (char *)"--rules";
-	argv[k++] = (char *)tu_env("VSSD_RULES");
-	argv[k++] = fx_live;
-	argv[k] = NULL;
-	ck_assert_int_eq(tu_run(argv, 120, &r), 0);
-	if (var)
-		unsetenv(var);
-	p = strstr(r.err, pattern);
-	ck_assert_msg(p != NULL, "no '%s' in: %s", pattern, r.err);
-	n = strtoull(p + strlen(pattern), NULL, 10);
-	tu_run_free(&r);
-	return n;
-}
-
-static void fx_fault_run(const char *var, unsigned long long n, const char *format)
-{
-	char val[32];
-	char *argv[] = { (char *)tu_env("VSSD_FAULT_BIN"), (char *)"scan", (char *)"--shadows",
-			 (char *)"--format", (char *)format, (char *)"--rules",
-			 (char *)tu_env("VSSD_RULES"), fx_live, NULL };
-	struct tu_run r;
-
-	snprintf(val, sizeof(val), "%llu", n);
-	setenv(var, val, 1);
-	setenv("ASAN_OPTIONS", "exitcode=86:detect_leaks=1:fast_unwind_on_malloc=0", 1);
-	setenv("UBSAN_OPTIONS", "halt_on_error=1:exitcode=87", 1);
-	ck_assert_int_eq(tu_run(argv, 120, &r), 0);
-	unsetenv("ASAN_OPTIONS");
-	unsetenv("UBSAN_OPTIONS");
-	unsetenv(var);
-	ck_assert_msg(r.status <= 3, "%s=%llu: exit %d\n%s", var, n, r.status, r.err);
-	ck_assert_msg(!strstr(r.err, "Sanitizer") && !strstr(r.err, "runtime error"),
-		      "%s=%llu: %s", var, n, r.err);
-	if (r.status == 2) {
-		char *nl = strchr(r.err, '\n');
-
-		ck_assert_msg(strncmp(r.err, "vssdoctor: ", 11) == 0 && nl && !nl[1],
-			      "%s=%llu: not one clean line: %s", var, n, r.err);
-	}
-	tu_run_free(&r);
-}
-
 START_TEST(test_fixture_faults)
 {
 	unsigned long long live, all, n, step;
 	unsigned runs = 0;
 
 	/* allocations: 40 runs spread over those after the live scan */
-	live = fx_count("VSSD_COUNT_ALLOCS", "allocations: ", 0);
-	all = fx_count("VSSD_COUNT_ALLOCS", "allocations: ", 1);
+	live = tu_fault_count(fx_live, "VSSD_COUNT_ALLOCS", "allocations: ", 0, 120);
+	all = tu_fault_count(fx_live, "VSSD_COUNT_ALLOCS", "allocations: ", 1, 120);
 	ck_assert_uint_gt(all, live);
 	step = (all - live) / 40 + 1;
 	for (n = live > 10 ? live - 10 : 0; n <= all; n += step, runs++)
-		fx_fault_run("VSSD_FAIL_ALLOC_AFTER", n, runs % 2 ? "text" : "json");
+		tu_fault_run(fx_live, "VSSD_FAIL_ALLOC_AFTER", n, runs % 2 ? "text" : "json", 1, 120);
 	/* reads of the image: 20 runs over those of the shadow copies */
-	live = fx_count(NULL, "bytes in ", 0);
-	all = fx_count(NULL, "bytes in ", 1);
+	live = tu_fault_count(fx_live, NULL, "bytes in ", 0, 120);
+	all = tu_fault_count(fx_live, NULL, "bytes in ", 1, 120);
 	ck_assert_uint_gt(all, live);
 	step = (all - live) / 20 + 1;
 	for (n = live; n <= all; n += step, runs++)
-		fx_fault_run("VSSD_FAULT_READ_AFTER", n, "json");
+		tu_fault_run(fx_live, "VSSD_FAULT_READ_AFTER", n, "json", 1, 120);
 	fprintf(stderr, "shadows faults: %u runs (allocations after the live scan's, reads of the stores)\n",
 		runs);
 }

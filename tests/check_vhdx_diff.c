@@ -42,32 +42,6 @@ static char *in(const char *d, const char *name)
 	return p;
 }
 
-static json_t *normalise(const char *text)
-{
-	json_error_t je;
-	json_t *d = json_loads(text, 0, &je);
-
-	if (!d)
-		return NULL;
-	json_object_del(d, "source");
-	json_object_del(d, "timing_ms");
-	return d;
-}
-
-static json_t *scan_json(const char *img, int *status, char **err_out)
-{
-	struct tu_run r;
-	json_t *d;
-
-	tu_vssdoctor(&r, "scan", "--format", "json", "--rules", tu_env("VSSD_RULES"), img, NULL);
-	*status = r.status;
-	d = r.status == 2 ? NULL : normalise(r.out);
-	if (err_out)
-		*err_out = strdup(r.err);
-	tu_run_free(&r);
-	return d;
-}
-
 /* 1 when every sector of disk.raw in [from, to) holds a non-zero byte */
 static int sectors_nonzero(uint64_t from, uint64_t to)
 {
@@ -132,7 +106,7 @@ static void build(void)
 		fprintf(stderr, "fixture: %s\n", err.msg);
 		abort();
 	}
-	want = scan_json(raw, &st_scan, NULL);
+	want = tu_scan_normalised(raw, &st_scan, NULL);
 	if (!want || st_scan != 1)
 		abort();
 	free(table);
@@ -279,18 +253,10 @@ START_TEST(test_child_same_verdicts)
 	json_t *got;
 	int st;
 
-	got = scan_json(child, &st, NULL);
+	got = tu_scan_normalised(child, &st, NULL);
 	ck_assert_msg(got != NULL, "exit %d", st);
 	ck_assert_int_eq(st, 1);
-	if (!json_equal(got, want)) {
-		char *a = json_dumps(got, JSON_COMPACT), *b = json_dumps(want, JSON_COMPACT);
-		size_t k = 0;
-
-		while (a[k] && a[k] == b[k])
-			k++;
-		ck_abort_msg("report differs from disk.raw's at byte %zu:\n  got  ...%.200s\n  want ...%.200s",
-			     k, a + (k > 60 ? k - 60 : 0), b + (k > 60 ? k - 60 : 0));
-	}
+	tu_assert_same_report(got, want, NULL, "disk.raw's");
 	json_decref(got);
 }
 END_TEST
@@ -325,7 +291,7 @@ START_TEST(test_child_data_wins)
 	restore(at, old, sizeof(patch));
 	/* the data sits in the volume: the verdicts may change, but the scan
 	 * must still read the chain */
-	got = scan_json(c, &st, NULL);
+	got = tu_scan_normalised(c, &st, NULL);
 	ck_assert_msg(st == 0 || st == 1, "exit %d", st);
 	json_decref(got);
 
@@ -376,7 +342,7 @@ START_TEST(test_grandchild)
 	image_free(img);
 	restore(at_b, old_b, sizeof(b));
 	restore(at_a, old_a, sizeof(a));
-	got = scan_json(g2, &st, NULL);
+	got = tu_scan_normalised(g2, &st, NULL);
 	ck_assert_msg(st == 0 || st == 1, "exit %d", st);
 	json_decref(got);
 	free(g2);
@@ -390,7 +356,7 @@ static void expect_one_line(const char *img, const char *want_text)
 {
 	char *err = NULL, *nl;
 	int st;
-	json_t *d = scan_json(img, &st, &err);
+	json_t *d = tu_scan_normalised(img, &st, &err);
 
 	ck_assert_msg(st == 2, "%s: exit %d (%s)", img, st, err);
 	nl = strchr(err, '\n');

@@ -293,59 +293,9 @@ static char *build(const char *dir, const char *name, const char *text)
 	return img;
 }
 
-static json_t *scan_json(const char *img, int *status, const char *extra)
-{
-	struct tu_run r;
-	json_error_t je;
-	json_t *root;
-
-	ck_assert_int_eq(tu_vssdoctor(&r, "scan", "--format", "json", "--rules",
-				      tu_env("VSSD_RULES"), img, extra, NULL), 0);
-	root = json_loads(r.out, 0, &je);
-	ck_assert_msg(root != NULL, "exit %d, bad JSON (%s): %s", r.status, je.text, r.err);
-	if (status)
-		*status = r.status;
-	tu_run_free(&r);
-	return root;
-}
-
-static json_t *result(json_t *root, const char *id)
-{
-	const char *where[] = { "causes", "findings" };
-	size_t i, k;
-	json_t *v;
-
-	for (k = 0; k < 2; k++)
-		json_array_foreach(json_object_get(root, where[k]), i, v)
-			if (strcmp(json_string_value(json_object_get(v, "id")), id) == 0)
-				return v;
-	ck_abort_msg("no result '%s'", id);
-	return NULL;
-}
-
-static const char *str(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	ck_assert_msg(s != NULL, "no string '%s'", key);
-	return s;
-}
-
 static const char *status_of(json_t *root, const char *id)
 {
-	return str(result(root, id), "status");
-}
-
-/* 1 when some warning holds text */
-static int warned(json_t *root, const char *text)
-{
-	size_t i;
-	json_t *w;
-
-	json_array_foreach(json_object_get(root, "warnings"), i, w)
-		if (strstr(json_string_value(w), text))
-			return 1;
-	return 0;
+	return tu_str(tu_result(root, id), "status");
 }
 
 /* The evidence item whose key has value val. */
@@ -381,16 +331,16 @@ START_TEST(test_winnt)
 	ck_assert_int_ge(asprintf(&text, "windir WINNT\n%s", common), 0);
 	img = build(dir, "winnt.img", text);
 	ref = build(dir, "windows.img", common);
-	root = scan_json(img, &st, NULL);
-	base = scan_json(ref, &st_ref, NULL);
+	root = tu_scan_image(img, &st, NULL);
+	base = tu_scan_image(ref, &st_ref, NULL);
 	ck_assert_int_eq(st, 1);
 	ck_assert_ptr_null(json_object_get(root, "error"));
 
 	w = json_object_get(json_object_get(root, "source"), "windows");
-	ck_assert_str_eq(str(w, "system_root"), "C:\\WINNT");
-	ck_assert_str_eq(str(w, "windows_dir"), "WINNT");
-	ck_assert_str_eq(str(json_object_get(json_object_get(root, "source"), "volume"), "letter"), "C:");
-	ck_assert_str_eq(str(w, "system_root_from"), "SOFTWARE");
+	ck_assert_str_eq(tu_str(w, "system_root"), "C:\\WINNT");
+	ck_assert_str_eq(tu_str(w, "windows_dir"), "WINNT");
+	ck_assert_str_eq(tu_str(json_object_get(json_object_get(root, "source"), "volume"), "letter"), "C:");
+	ck_assert_str_eq(tu_str(w, "system_root_from"), "SOFTWARE");
 
 	/* no fix of any cause or finding names the Windows folder of another
 	 * server: the offline lines load the hives from X:\WINNT */
@@ -401,7 +351,7 @@ START_TEST(test_winnt)
 		json_array_foreach(json_object_get(root, i ? "findings" : "causes"), k, r)
 			json_array_foreach(json_object_get(r, "remediation"), l, v)
 				ck_assert_msg(!strstr(json_string_value(v), "\\Windows\\"),
-					      "%s: fix names \\Windows\\: %s", str(r, "id"), json_string_value(v));
+					      "%s: fix names \\Windows\\: %s", tu_str(r, "id"), json_string_value(v));
 	}
 	{
 		static const char *const offline[][2] = {
@@ -411,11 +361,11 @@ START_TEST(test_winnt)
 		};
 
 		for (i = 0; i < sizeof(offline) / sizeof(offline[0]); i++) {
-			json_t *r = result(root, offline[i][0]);
+			json_t *r = tu_result(root, offline[i][0]);
 			size_t k;
 			int found = 0;
 
-			ck_assert_str_eq(str(r, "status"), "present");
+			ck_assert_str_eq(tu_str(r, "status"), "present");
 			json_array_foreach(json_object_get(r, "remediation"), k, v)
 				if (strstr(json_string_value(v), offline[i][1]))
 					found = 1;
@@ -424,8 +374,8 @@ START_TEST(test_winnt)
 	}
 
 	/* cause 1: present, evidence in WINNT, every fix naming C:\WINNT */
-	c1 = result(root, "cause1");
-	ck_assert_str_eq(str(c1, "status"), "present");
+	c1 = tu_result(root, "cause1");
+	ck_assert_str_eq(tu_str(c1, "status"), "present");
 	ck_assert_ptr_nonnull(evidence_with(c1, "path", "WINNT\\WinSxS\\Temp\\PendingRenames"));
 	ck_assert_ptr_nonnull(evidence_with(c1, "path", "WINNT\\WinSxS\\FileMaps"));
 	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(c1, "remediation"), 0)),
@@ -438,10 +388,10 @@ START_TEST(test_winnt)
 			ck_assert_msg(strstr(line, "C:\\WINNT\\winsxs\\"), "fix: %s", line);
 	}
 	/* the event log folder is WINNT's: cause 4 comes from its VSS 8193 */
-	ck_assert(!warned(root, "Application.evtx absent"));
-	c4 = result(root, "cause4");
-	ck_assert_str_eq(str(c4, "status"), "present");
-	ck_assert_ptr_nonnull(strstr(str(c4, "summary"), "event logs show it"));
+	ck_assert(!tu_has_warning(root, "Application.evtx absent"));
+	c4 = tu_result(root, "cause4");
+	ck_assert_str_eq(tu_str(c4, "status"), "present");
+	ck_assert_ptr_nonnull(strstr(tu_str(c4, "summary"), "event logs show it"));
 	ck_assert_ptr_nonnull(evidence_with(c4, "path", "WINNT\\Microsoft.NET\\Framework\\v2.0.50727"));
 	json_array_foreach(json_object_get(c4, "remediation"), i, v)
 		ck_assert_msg(!strstr(json_string_value(v), "C:\\Windows"), "%s", json_string_value(v));
@@ -460,11 +410,11 @@ START_TEST(test_winnt)
 		ck_assert_uint_eq(json_array_size(json_object_get(root, where)),
 				  json_array_size(json_object_get(base, where)));
 		json_array_foreach(json_object_get(base, where), k, v) {
-			const char *id = str(v, "id");
+			const char *id = tu_str(v, "id");
 
-			ck_assert_msg(strcmp(status_of(root, id), str(v, "status")) == 0,
+			ck_assert_msg(strcmp(status_of(root, id), tu_str(v, "status")) == 0,
 				      "%s: %s in WINNT, %s in Windows", id, status_of(root, id),
-				      str(v, "status"));
+				      tu_str(v, "status"));
 		}
 	}
 	json_decref(root);
@@ -487,22 +437,22 @@ START_TEST(test_systemroot_decides)
 
 	img = build(dir, "two.img", "size 24M\nwindir WINNT\nbreak cause1\n"
 		    "vol file Windows\\System32\\config\\SYSTEM not a hive\n");
-	root = scan_json(img, &st, NULL);
+	root = tu_scan_image(img, &st, NULL);
 	w = json_object_get(json_object_get(root, "source"), "windows");
-	ck_assert_str_eq(str(w, "windows_dir"), "WINNT");
+	ck_assert_str_eq(tu_str(w, "windows_dir"), "WINNT");
 	ck_assert_str_eq(status_of(root, "cause1"), "present");
-	ck_assert(warned(root, "1 more top-level folder of this volume holds System32\\config\\SYSTEM"));
+	ck_assert(tu_has_warning(root, "1 more top-level folder of this volume holds System32\\config\\SYSTEM"));
 	json_decref(root);
 	free(img);
 
 	/* SOFTWARE says C:\Windows, the hives are in WINNT */
 	img = build(dir, "moved.img", "size 24M\nwindir WINNT\nbreak cause1\n"
 		    "reg software sz \"Microsoft\\Windows NT\\CurrentVersion\" SystemRoot C:\\Windows\n");
-	root = scan_json(img, &st, NULL);
+	root = tu_scan_image(img, &st, NULL);
 	w = json_object_get(json_object_get(root, "source"), "windows");
-	ck_assert_str_eq(str(w, "system_root"), "C:\\WINNT");
-	ck_assert(warned(root, "SystemRoot 'C:\\Windows' names another folder"));
-	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(result(root, "cause1"), "remediation"), 0)),
+	ck_assert_str_eq(tu_str(w, "system_root"), "C:\\WINNT");
+	ck_assert(tu_has_warning(root, "SystemRoot 'C:\\Windows' names another folder"));
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(tu_result(root, "cause1"), "remediation"), 0)),
 			 "Takeown /f C:\\WINNT\\winsxs\\temp\\PendingRenames /a");
 	json_decref(root);
 	free(img);
@@ -537,36 +487,36 @@ static void check_two_volumes(json_t *root, int gone)
 
 	/* the second volume is judged, and it is C: */
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(src, "volume"), "index")), 2);
-	ck_assert_str_eq(str(json_object_get(src, "volume"), "letter"), "C:");
+	ck_assert_str_eq(tu_str(json_object_get(src, "volume"), "letter"), "C:");
 	vols = json_object_get(src, "volumes");
 	ck_assert_uint_eq(json_array_size(vols), 2);
-	ck_assert_str_eq(str(json_array_get(vols, 0), "letter"), "D:");
+	ck_assert_str_eq(tu_str(json_array_get(vols, 0), "letter"), "D:");
 	ck_assert(json_is_false(json_object_get(json_array_get(vols, 0), "windows")));
-	ck_assert_str_eq(str(json_array_get(vols, 1), "letter"), "C:");
+	ck_assert_str_eq(tu_str(json_array_get(vols, 1), "letter"), "C:");
 	ck_assert(json_is_true(json_object_get(json_array_get(vols, 1), "windows")));
 	w = json_object_get(src, "windows");
-	ck_assert_str_eq(str(json_object_get(w, "drive_letters"), "C"), "partition 2");
-	ck_assert_str_eq(str(json_object_get(w, "drive_letters"), "D"), "partition 1");
-	ck_assert_ptr_nonnull(strstr(str(json_object_get(w, "drive_letters"), "E"), "not in the image"));
+	ck_assert_str_eq(tu_str(json_object_get(w, "drive_letters"), "C"), "partition 2");
+	ck_assert_str_eq(tu_str(json_object_get(w, "drive_letters"), "D"), "partition 1");
+	ck_assert_ptr_nonnull(strstr(tu_str(json_object_get(w, "drive_letters"), "E"), "not in the image"));
 	ck_assert_str_eq(status_of(root, "cause1"), "present");
 
 	/* D:\Apps\svc.exe is on partition 1: not missing; E: is unknown */
-	bin = result(root, "service-binary-missing");
+	bin = tu_result(root, "service-binary-missing");
 	ck_assert_ptr_null(evidence_with(bin, "service", "AppSvc"));
 	e = evidence_with(bin, "service", "OffSvc");
 	ck_assert_ptr_nonnull(e);
-	ck_assert_str_eq(str(e, "status"), "unknown");
+	ck_assert_str_eq(tu_str(e, "status"), "unknown");
 	ck_assert(json_is_null(json_object_get(e, "exists")));
-	ck_assert_ptr_nonnull(strstr(str(e, "note"), "unknown: volume not in the image"));
-	ck_assert_str_eq(str(e, "file"), "E:\\Tools\\off.exe");
+	ck_assert_ptr_nonnull(strstr(tu_str(e, "note"), "unknown: volume not in the image"));
+	ck_assert_str_eq(tu_str(e, "file"), "E:\\Tools\\off.exe");
 	if (!gone) {
-		ck_assert_str_eq(str(bin, "status"), "absent");
+		ck_assert_str_eq(tu_str(bin, "status"), "absent");
 	} else {
-		ck_assert_str_eq(str(bin, "status"), "present");
+		ck_assert_str_eq(tu_str(bin, "status"), "present");
 		e = evidence_with(bin, "service", "GoneSvc");
 		ck_assert_ptr_nonnull(e);
 		ck_assert(json_is_false(json_object_get(e, "exists")));
-		ck_assert_str_eq(str(e, "file"), "D:\\Apps\\gone.exe");
+		ck_assert_str_eq(tu_str(e, "file"), "D:\\Apps\\gone.exe");
 		ck_assert_ptr_nonnull(strstr(json_string_value(json_array_get(json_object_get(bin, "remediation"), 0)),
 					     "D:\\Apps\\gone.exe"));
 	}
@@ -584,8 +534,8 @@ static void check_info(const char *disk)
 	root = json_loads(r.out, 0, &je);
 	ck_assert_ptr_nonnull(root);
 	vols = json_object_get(root, "volumes");
-	ck_assert_str_eq(str(json_array_get(vols, 0), "letter"), "D:");
-	ck_assert_str_eq(str(json_array_get(vols, 1), "letter"), "C:");
+	ck_assert_str_eq(tu_str(json_array_get(vols, 0), "letter"), "D:");
+	ck_assert_str_eq(tu_str(json_array_get(vols, 1), "letter"), "C:");
 	ck_assert(json_is_true(json_object_get(json_array_get(vols, 1), "holds_windows")));
 	json_decref(root);
 	tu_run_free(&r);
@@ -627,27 +577,27 @@ START_TEST(test_systemroot_bcd)
 				  "reg software delete \"Microsoft\\Windows NT\\CurrentVersion\" SystemRoot\n%s",
 				  v->lines), 0);
 	img = build(dir, "bcd.img", text);
-	root = scan_json(img, &st, NULL);
+	root = tu_scan_image(img, &st, NULL);
 	ck_assert_int_eq(st, 1);
 	w = json_object_get(json_object_get(root, "source"), "windows");
-	ck_assert_str_eq(str(w, "system_root"), "C:\\WINNT");
-	ck_assert_str_eq(str(w, "windows_dir"), "WINNT");
-	ck_assert_msg(strcmp(str(w, "system_root_from"), v->from) == 0, "%s: from %s, want %s", v->what,
-		      str(w, "system_root_from"), v->from);
+	ck_assert_str_eq(tu_str(w, "system_root"), "C:\\WINNT");
+	ck_assert_str_eq(tu_str(w, "windows_dir"), "WINNT");
+	ck_assert_msg(strcmp(tu_str(w, "system_root_from"), v->from) == 0, "%s: from %s, want %s", v->what,
+		      tu_str(w, "system_root_from"), v->from);
 	/* nothing made up: no SystemRoot "C:\Windows" to disagree with */
-	ck_assert_msg(!warned(root, "names another folder"), "%s", v->what);
+	ck_assert_msg(!tu_has_warning(root, "names another folder"), "%s", v->what);
 	if (v->warning)
-		ck_assert_msg(warned(root, v->warning), "%s: no warning '%s'", v->what, v->warning);
+		ck_assert_msg(tu_has_warning(root, v->warning), "%s: no warning '%s'", v->what, v->warning);
 	else
-		ck_assert_msg(!warned(root, "SystemRoot"), "%s: a warning about SystemRoot", v->what);
+		ck_assert_msg(!tu_has_warning(root, "SystemRoot"), "%s: a warning about SystemRoot", v->what);
 	/* the fixes name C:\WINNT and X:\WINNT */
-	c1 = result(root, "cause1");
-	ck_assert_str_eq(str(c1, "status"), "present");
+	c1 = tu_result(root, "cause1");
+	ck_assert_str_eq(tu_str(c1, "status"), "present");
 	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(c1, "remediation"), 0)),
 			 "Takeown /f C:\\WINNT\\winsxs\\temp\\PendingRenames /a");
 	ck_assert_str_eq(status_of(root, "vss-diag-key-acl"), "present");
 	ck_assert_ptr_nonnull(strstr(json_string_value(json_array_get(json_object_get(
-		result(root, "vss-diag-key-acl"), "remediation"), 5)), "X:\\WINNT\\System32\\config\\SYSTEM"));
+		tu_result(root, "vss-diag-key-acl"), "remediation"), 5)), "X:\\WINNT\\System32\\config\\SYSTEM"));
 	/* the service binaries are where SystemRoot says */
 	ck_assert_str_eq(status_of(root, "service-binary-missing"), "absent");
 	ck_assert_str_eq(status_of(root, "cause2"), "absent");
@@ -688,13 +638,13 @@ START_TEST(test_systemroot_bcd_system_reserved)
 	ck_assert_int_ge(asprintf(&disk, "%s/disk.img", dir), 0);
 	err_init(&err);
 	ck_assert_msg(disk_write(disk, &l, &err) == 0, "%s", err.msg);
-	root = scan_json(disk, &st, NULL);
+	root = tu_scan_image(disk, &st, NULL);
 	ck_assert_int_eq(st, 1);
 	w = json_object_get(json_object_get(root, "source"), "windows");
-	ck_assert_str_eq(str(w, "system_root"), "C:\\WINNT");
-	ck_assert_str_eq(str(w, "system_root_from"), "BCD");
-	ck_assert_msg(!warned(root, "SystemRoot"), "a warning about SystemRoot");
-	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(result(root, "cause1"), "remediation"), 0)),
+	ck_assert_str_eq(tu_str(w, "system_root"), "C:\\WINNT");
+	ck_assert_str_eq(tu_str(w, "system_root_from"), "BCD");
+	ck_assert_msg(!tu_has_warning(root, "SystemRoot"), "a warning about SystemRoot");
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(tu_result(root, "cause1"), "remediation"), 0)),
 			 "Takeown /f C:\\WINNT\\winsxs\\temp\\PendingRenames /a");
 	json_decref(root);
 	free(disk);
@@ -730,7 +680,7 @@ START_TEST(test_two_volumes_mbr)
 	err_init(&err);
 	ck_assert_msg(disk_write(disk, &l, &err) == 0, "%s", err.msg);
 	ck_assert_uint_eq(l.part[1].offset, off2);
-	root = scan_json(disk, &st, NULL);
+	root = tu_scan_image(disk, &st, NULL);
 	check_two_volumes(root, 0);
 	ck_assert_int_eq(st, 1);
 	json_decref(root);
@@ -781,12 +731,12 @@ START_TEST(test_two_volumes_gpt)
 	err_init(&err);
 	ck_assert_msg(disk_write(disk, &l, &err) == 0, "%s", err.msg);
 	ck_assert_str_eq(l.part[1].guid, "56535344-0000-4000-8000-000000000002");
-	root = scan_json(disk, &st, NULL);
+	root = tu_scan_image(disk, &st, NULL);
 	check_two_volumes(root, 1);
-	ck_assert_str_eq(str(json_object_get(json_object_get(root, "source"), "windows"), "system_root"),
+	ck_assert_str_eq(tu_str(json_object_get(json_object_get(root, "source"), "windows"), "system_root"),
 			 "C:\\WINNT");
-	ck_assert(warned(root, "several volumes hold Windows; using partition 2, the system volume its registry names (also: 1)"));
-	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(result(root, "cause1"), "remediation"), 0)),
+	ck_assert(tu_has_warning(root, "several volumes hold Windows; using partition 2, the system volume its registry names (also: 1)"));
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(tu_result(root, "cause1"), "remediation"), 0)),
 			 "Takeown /f C:\\WINNT\\winsxs\\temp\\PendingRenames /a");
 	json_decref(root);
 	check_info(disk);
@@ -806,14 +756,14 @@ START_TEST(test_bare_volume)
 	int st;
 
 	img = build(dir, "vol.img", "size 24M\nletter C: mbr 5EC0DE01 1048576\nletter D: mbr 5EC0DE01 99614720\n" SERVICES);
-	root = scan_json(img, &st, NULL);
+	root = tu_scan_image(img, &st, NULL);
 	src = json_object_get(root, "source");
-	ck_assert_str_eq(str(json_object_get(src, "volume"), "letter"), "C:");
-	ck_assert_str_eq(str(json_object_get(json_object_get(src, "windows"), "drive_letters"), "C"),
+	ck_assert_str_eq(tu_str(json_object_get(src, "volume"), "letter"), "C:");
+	ck_assert_str_eq(tu_str(json_object_get(json_object_get(src, "windows"), "drive_letters"), "C"),
 			 "the bare volume");
-	ck_assert_ptr_nonnull(strstr(str(json_object_get(json_object_get(src, "windows"), "drive_letters"), "D"),
+	ck_assert_ptr_nonnull(strstr(tu_str(json_object_get(json_object_get(src, "windows"), "drive_letters"), "D"),
 				     "not in the image"));
-	ck_assert_str_eq(str(evidence_with(result(root, "service-binary-missing"), "service", "AppSvc"), "status"),
+	ck_assert_str_eq(tu_str(evidence_with(tu_result(root, "service-binary-missing"), "service", "AppSvc"), "status"),
 			 "unknown");
 	ck_assert_str_eq(status_of(root, "service-binary-missing"), "absent");
 	json_decref(root);

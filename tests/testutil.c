@@ -156,35 +156,34 @@ int tu_vssdoctor(struct tu_run *r, const char *arg, ...)
 	return tu_run(argv, 300, r);
 }
 
-json_t *tu_scan_json(const char *source, struct tu_run *r)
+size_t tu_unhex(const char *h, uint8_t *out, size_t size)
 {
-	json_error_t je;
-	json_t *root;
+	size_t n = 0;
+	unsigned v;
 
-	tu_vssdoctor(r, "scan", "--format", "json", "--rules", tu_env("VSSD_RULES"),
-		     source, NULL);
-	root = json_loads(r->out, 0, &je);
-	ck_assert_msg(root != NULL, "exit %d, bad JSON (%s): %s", r->status, je.text, r->err);
-	return root;
+	while (h[0] && h[1] && n < size) {
+		sscanf(h, "%2x", &v);
+		out[n++] = (uint8_t)v;
+		h += 2;
+	}
+	return n;
 }
 
-json_t *tu_result(json_t *root, const char *id)
+char *tu_hex(const uint8_t *p, size_t n)
 {
-	const char *where[] = { "causes", "findings" };
-	size_t i, k;
-	json_t *v;
+	char *s = malloc(2 * n + 1);
+	size_t i;
 
-	for (k = 0; k < 2; k++)
-		json_array_foreach(json_object_get(root, where[k]), i, v)
-			if (strcmp(json_string_value(json_object_get(v, "id")), id) == 0)
-				return v;
-	ck_abort_msg("no result '%s'", id);
-	return NULL;
+	for (i = 0; i < n; i++)
+		sprintf(s + 2 * i, "%02x", p[i]);
+	s[2 * n] = '\0';
+	return s;
 }
 
-const char *tu_status(json_t *root, const char *id)
+void tu_assert_refused(const struct tu_bad *v, int rc, const char *msg)
 {
-	return json_string_value(json_object_get(tu_result(root, id), "status"));
+	ck_assert_int_eq(rc, v->code);
+	ck_assert_msg(strstr(msg, v->msg), "'%s': message '%s' lacks '%s'", v->in, msg, v->msg);
 }
 
 int tu_sha256_file(const char *path, char hex[65])
@@ -241,6 +240,26 @@ char *tu_read_file(const char *path, size_t *len)
 	if (len)
 		*len = n;
 	return b;
+}
+
+char *tu_which(const char *prog)
+{
+	const char *path = getenv("PATH");
+	char *copy, *dir, *save = NULL, *full = NULL;
+
+	if (!path)
+		return NULL;
+	copy = strdup(path);
+	for (dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		if (asprintf(&full, "%s/%s", dir, prog) < 0)
+			break;
+		if (access(full, X_OK) == 0)
+			break;
+		free(full);
+		full = NULL;
+	}
+	free(copy);
+	return full;
 }
 
 int tu_sh(const char *fmt, ...)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "bytes.h"
+#include "fixture_io.h"
 #include "gpt.h"
 
 #define MIB (1024ull * 1024)
@@ -19,48 +20,6 @@
 #define GPT_NENTRIES 128u
 #define GPT_ESIZE 128u
 #define GPT_EBYTES (GPT_NENTRIES * GPT_ESIZE)
-
-static int pwrite_all(int fd, const void *buf, size_t len, uint64_t off,
-		      struct err *err)
-{
-	const uint8_t *p = buf;
-
-	while (len > 0) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return err_set(err, -E_IO, "write at %llu: %s",
-				       (unsigned long long)off, strerror(errno));
-		}
-		p += n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int pread_all(int fd, void *buf, size_t len, uint64_t off,
-		     struct err *err)
-{
-	uint8_t *p = buf;
-
-	while (len > 0) {
-		ssize_t n = pread(fd, p, len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return err_set(err, -E_IO, "read at %llu: %s",
-				       (unsigned long long)off,
-				       n < 0 ? strerror(errno) : "end of file");
-		p += n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 static int is_zero(const uint8_t *p, size_t n)
 {
@@ -92,7 +51,7 @@ static int write_nonzero(int fd, const uint8_t *buf, size_t len, uint64_t off,
 				break;
 			i += n;
 		}
-		if (pwrite_all(fd, buf + run, i - run, off + run, err) < 0)
+		if (fixture_pwrite(fd, buf + run, i - run, off + run, err) < 0)
 			return err->code;
 	}
 	return 0;
@@ -141,7 +100,7 @@ static int copy_sparse(int fd, uint64_t off, const char *vol, uint64_t max,
 			size_t n = (size_t)(hole - data) < COPY_CHUNK ?
 				   (size_t)(hole - data) : COPY_CHUNK;
 
-			rc = pread_all(in, buf, n, (uint64_t)data, err);
+			rc = fixture_pread(in, buf, n, (uint64_t)data, err);
 			if (rc == 0)
 				rc = write_nonzero(fd, buf, n, off + (uint64_t)data, err);
 			if (rc < 0) {
@@ -272,11 +231,11 @@ static int write_mbr(int fd, const struct disk_layout *l,
 					return err->code;
 				mbr_entry_put(e + 0x1be + 16, 0, 0x05, a, b);
 			}
-			if (pwrite_all(fd, e, sizeof(e), ebr[i] * 512, err) < 0)
+			if (fixture_pwrite(fd, e, sizeof(e), ebr[i] * 512, err) < 0)
 				return err->code;
 		}
 	}
-	return pwrite_all(fd, s, sizeof(s), 0, err);
+	return fixture_pwrite(fd, s, sizeof(s), 0, err);
 }
 
 /* Deterministic GUIDs: "56535344-..." (VSSD) with a serial. */
@@ -341,19 +300,19 @@ static int write_gpt(int fd, const struct disk_layout *l, unsigned ss,
 			put_le16(e + 0x38 + 2 * j, (uint8_t)p->name[j]);
 	}
 	ecrc = gpt_crc32(ents, GPT_EBYTES);
-	rc = pwrite_all(fd, ents, GPT_EBYTES, 2 * (uint64_t)ss, err);
+	rc = fixture_pwrite(fd, ents, GPT_EBYTES, 2 * (uint64_t)ss, err);
 	if (rc == 0)
-		rc = pwrite_all(fd, ents, GPT_EBYTES, (last - esect) * ss, err);
+		rc = fixture_pwrite(fd, ents, GPT_EBYTES, (last - esect) * ss, err);
 	free(ents);
 	if (rc < 0)
 		return rc;
 	gpt_header_put(hdr, ss, 1, last, 2 + esect, last - esect - 1, 2, ecrc);
-	rc = pwrite_all(fd, hdr, ss, ss, err);
+	rc = fixture_pwrite(fd, hdr, ss, ss, err);
 	if (rc < 0)
 		return rc;
 	gpt_header_put(hdr, ss, last, 1, 2 + esect, last - esect - 1,
 		       last - esect, ecrc);
-	rc = pwrite_all(fd, hdr, ss, last * ss, err);
+	rc = fixture_pwrite(fd, hdr, ss, last * ss, err);
 	if (rc < 0)
 		return rc;
 	/* Protective MBR: one 0xEE entry over the whole disk. */
@@ -363,7 +322,7 @@ static int write_gpt(int fd, const struct disk_layout *l, unsigned ss,
 	pmbr[0x1be + 1] = 0x00; pmbr[0x1be + 2] = 0x02; pmbr[0x1be + 3] = 0x00;
 	pmbr[0x1fe] = 0x55;
 	pmbr[0x1ff] = 0xaa;
-	return pwrite_all(fd, pmbr, sizeof(pmbr), 0, err);
+	return fixture_pwrite(fd, pmbr, sizeof(pmbr), 0, err);
 }
 
 int disk_write(const char *path, struct disk_layout *l, struct err *err)
@@ -431,7 +390,7 @@ int disk_write(const char *path, struct disk_layout *l, struct err *err)
 			uint8_t s[512];
 
 			fat32_boot_sector(s, p->size, p->offset / 512);
-			rc = pwrite_all(fd, s, sizeof(s), p->offset, err);
+			rc = fixture_pwrite(fd, s, sizeof(s), p->offset, err);
 		}
 	}
 	if (rc == 0)
@@ -465,10 +424,10 @@ int disk_corrupt_gpt_primary(const char *path, unsigned sector_size,
 	if (fd < 0)
 		return err_set(err, -E_IO, "'%s': %s", path, strerror(errno));
 	/* 0x10: HeaderCRC32 of the header at LBA 1 */
-	rc = pread_all(fd, b, sizeof(b), sector_size + 0x10, err);
+	rc = fixture_pread(fd, b, sizeof(b), sector_size + 0x10, err);
 	if (rc == 0) {
 		b[0] ^= 0xff;
-		rc = pwrite_all(fd, b, sizeof(b), sector_size + 0x10, err);
+		rc = fixture_pwrite(fd, b, sizeof(b), sector_size + 0x10, err);
 	}
 	close(fd);
 	return rc;
@@ -484,7 +443,7 @@ static int gpt_entry_past_end(int fd, unsigned ss, uint64_t lba,
 	size_t bytes;
 	int rc;
 
-	rc = pread_all(fd, hdr, ss, lba * ss, err);
+	rc = fixture_pread(fd, hdr, ss, lba * ss, err);
 	if (rc < 0)
 		return rc;
 	if (memcmp(hdr, "EFI PART", 8) != 0)
@@ -499,7 +458,7 @@ static int gpt_entry_past_end(int fd, unsigned ss, uint64_t lba,
 	ents = malloc(bytes);
 	if (!ents)
 		return err_set(err, -E_NOMEM, "out of memory");
-	rc = pread_all(fd, ents, bytes, elba * ss, err);
+	rc = fixture_pread(fd, ents, bytes, elba * ss, err);
 	if (rc == 0) {
 		uint8_t *e = ents + (size_t)(index - 1) * esz;
 
@@ -512,9 +471,9 @@ static int gpt_entry_past_end(int fd, unsigned ss, uint64_t lba,
 		put_le32(hdr + 0x58, gpt_crc32(ents, bytes));
 		put_le32(hdr + 0x10, 0);
 		put_le32(hdr + 0x10, gpt_crc32(hdr, le32(hdr + 0x0c)));
-		rc = pwrite_all(fd, ents, bytes, elba * ss, err);
+		rc = fixture_pwrite(fd, ents, bytes, elba * ss, err);
 		if (rc == 0)
-			rc = pwrite_all(fd, hdr, ss, lba * ss, err);
+			rc = fixture_pwrite(fd, hdr, ss, lba * ss, err);
 	}
 	free(ents);
 	return rc;
@@ -531,7 +490,7 @@ int disk_set_entry_past_end(const char *path, unsigned index,
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return err_set(err, -E_IO, "'%s': %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0 || (rc = pread_all(fd, s, sizeof(s), 0, err)) < 0) {
+	if (fstat(fd, &st) < 0 || (rc = fixture_pread(fd, s, sizeof(s), 0, err)) < 0) {
 		close(fd);
 		return err_set(err, -E_IO, "'%s': cannot read", path);
 	}
@@ -547,7 +506,7 @@ int disk_set_entry_past_end(const char *path, unsigned index,
 		mbr_entry_put(e, 0, e[4] ? e[4] : 0x07,
 			      start > UINT32_MAX - 4096 ? UINT32_MAX - 4096 : (uint32_t)start,
 			      2048);
-		rc = pwrite_all(fd, s, sizeof(s), 0, err);
+		rc = fixture_pwrite(fd, s, sizeof(s), 0, err);
 	} else {
 		rc = err_set(err, -E_USAGE, "no MBR entry %u", index);
 	}
@@ -606,7 +565,7 @@ int disk_write_vhd_diff(const char *child, const char *parent,
 	if (pfd < 0)
 		return err_set(err, -E_IO, "'%s': %s", parent, strerror(errno));
 	rc = fstat(pfd, &st) < 0 || st.st_size < 512 ? -E_IO :
-	     pread_all(pfd, pf, sizeof(pf), (uint64_t)st.st_size - 512, err);
+	     fixture_pread(pfd, pf, sizeof(pf), (uint64_t)st.st_size - 512, err);
 	close(pfd);
 	if (rc < 0 || memcmp(pf, "conectix", 8) != 0)
 		return err_set(err, -E_FORMAT, "'%s': no VHD footer", parent);
@@ -670,9 +629,9 @@ int disk_write_vhd_diff(const char *child, const char *parent,
 		for (sct = (from - bstart) / 512; sct < (to - bstart) / 512; sct++)
 			bitmap[sct / 8] |= (uint8_t)(0x80 >> (sct % 8));
 		put_be32(bat + 4 * blk, (uint32_t)(pos / 512));
-		rc = pwrite_all(fd, bitmap, sizeof(bitmap), pos, err);
+		rc = fixture_pwrite(fd, bitmap, sizeof(bitmap), pos, err);
 		if (rc == 0)
-			rc = pwrite_all(fd, (const uint8_t *)data + (from - off),
+			rc = fixture_pwrite(fd, (const uint8_t *)data + (from - off),
 					(size_t)(to - from),
 					pos + VHD_BITMAP + (from - bstart), err);
 		pos += VHD_BITMAP + VHD_BLOCK;
@@ -680,13 +639,13 @@ int disk_write_vhd_diff(const char *child, const char *parent,
 	if (rc == 0 && ftruncate(fd, (off_t)pos) < 0)
 		rc = err_set(err, -E_IO, "'%s': %s", child, strerror(errno));
 	if (rc == 0)
-		rc = pwrite_all(fd, foot, sizeof(foot), 0, err);
+		rc = fixture_pwrite(fd, foot, sizeof(foot), 0, err);
 	if (rc == 0)
-		rc = pwrite_all(fd, dyn, sizeof(dyn), 512, err);
+		rc = fixture_pwrite(fd, dyn, sizeof(dyn), 512, err);
 	if (rc == 0)
-		rc = pwrite_all(fd, bat, batbytes, 512 + 1024, err);
+		rc = fixture_pwrite(fd, bat, batbytes, 512 + 1024, err);
 	if (rc == 0)
-		rc = pwrite_all(fd, foot, sizeof(foot), pos, err);
+		rc = fixture_pwrite(fd, foot, sizeof(foot), pos, err);
 	free(bat);
 	if (close(fd) < 0 && rc == 0)
 		rc = err_set(err, -E_IO, "'%s': %s", child, strerror(errno));

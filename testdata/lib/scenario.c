@@ -588,10 +588,9 @@ static int sddl_on(struct ntfs_builder *b, const char *path, const char *sddl,
 	size_t len = 0;
 	int rc = sd_bin(sddl, &bin, &len, err);
 
-	if (rc < 0)
-		return rc;
-	rc = ntfs_builder_set_sd(b, path, bin, len, err);
-	free(bin);
+	if (rc == 0)
+		rc = ntfs_builder_set_sd(b, path, bin, len, err);
+	free(bin);              /* NULL when sd_bin failed */
 	return rc;
 }
 

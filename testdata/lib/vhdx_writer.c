@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "bytes.h"
+#include "fixture_io.h"
 #include "gpt.h"
 #define KIB 1024u
 #define MIB (1024ull * 1024)
@@ -44,27 +45,6 @@
 static void put_guid(uint8_t *p, const char *text)
 {
 	gpt_guid_parse(text, p, NULL);
-}
-
-static int pwrite_exact(int fd, const void *buf, size_t len, uint64_t off,
-			struct err *err)
-{
-	const uint8_t *p = buf;
-
-	while (len > 0) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return err_set(err, -E_IO, "write at %llu: %s",
-				       (unsigned long long)off, strerror(errno));
-		}
-		p += n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 static uint64_t round_up(uint64_t v, uint64_t a)
@@ -287,7 +267,7 @@ int vhdx_write_diff_spec(const struct vhdx_diff_spec *s, struct err *err)
 		put_le64(bat + 8 * (b + chunk),
 			 (pos / MIB) << 20 |
 			 (full ? VHDX_PAYLOAD_FULLY_PRESENT : VHDX_PAYLOAD_PARTIALLY_PRESENT));
-		rc = pwrite_exact(fd, (const uint8_t *)s->data + (from - s->at),
+		rc = fixture_pwrite(fd, (const uint8_t *)s->data + (from - s->at),
 				  (size_t)(to - from), pos + (from - bstart), err);
 		if (rc < 0)
 			goto out;
@@ -299,7 +279,7 @@ int vhdx_write_diff_spec(const struct vhdx_diff_spec *s, struct err *err)
 		memset(bits, 0, bitmap_bytes);
 		for (sct = (from - bstart) / ls; sct < (to - bstart) / ls; sct++)
 			bits[sct / 8] |= (uint8_t)(1u << (sct % 8));
-		rc = pwrite_exact(fd, bits, bitmap_bytes,
+		rc = fixture_pwrite(fd, bits, bitmap_bytes,
 				  sb_off[chunk] + (b % chunk_ratio) * bitmap_bytes, err);
 		if (rc < 0)
 			goto out;
@@ -332,9 +312,9 @@ int vhdx_write_diff_spec(const struct vhdx_diff_spec *s, struct err *err)
 		meta_add(meta, &n, &next, VHDX_GUID_PARENT_LOCATOR, loc,  /* 2.6.2.6 */
 			 (uint32_t)loclen, VHDX_META_IS_REQUIRED);
 	put_le16(meta + 0x0a, (uint16_t)n);                     /* 0x0A EntryCount */
-	rc = pwrite_exact(fd, meta, next, CHILD_META_OFF, err);
+	rc = fixture_pwrite(fd, meta, next, CHILD_META_OFF, err);
 	if (rc == 0)
-		rc = pwrite_exact(fd, bat, bat_len, CHILD_BAT_OFF, err);
+		rc = fixture_pwrite(fd, bat, bat_len, CHILD_BAT_OFF, err);
 	if (rc < 0)
 		goto out;
 
@@ -350,9 +330,9 @@ int vhdx_write_diff_spec(const struct vhdx_diff_spec *s, struct err *err)
 	put_le32(region + 48 + 0x18, (uint32_t)CHILD_META_LEN);
 	put_le32(region + 48 + 0x1c, 1);
 	put_le32(region + 0x04, vhdx_crc32c(region, VHDX_REGION_SIZE));
-	rc = pwrite_exact(fd, region, VHDX_REGION_SIZE, VHDX_REGION1_OFF, err);
+	rc = fixture_pwrite(fd, region, VHDX_REGION_SIZE, VHDX_REGION1_OFF, err);
 	if (rc == 0)
-		rc = pwrite_exact(fd, region, VHDX_REGION_SIZE, VHDX_REGION2_OFF, err);
+		rc = fixture_pwrite(fd, region, VHDX_REGION_SIZE, VHDX_REGION2_OFF, err);
 	if (rc < 0)
 		goto out;
 
@@ -369,7 +349,7 @@ int vhdx_write_diff_spec(const struct vhdx_diff_spec *s, struct err *err)
 		put_le32(head + 0x44, (uint32_t)CHILD_LOG_LEN); /* 0x44 LogLength */
 		put_le64(head + 0x48, CHILD_LOG_OFF);           /* 0x48 LogOffset */
 		put_le32(head + 0x04, vhdx_crc32c(head, VHDX_HEADER_SIZE));
-		rc = pwrite_exact(fd, head, VHDX_HEADER_SIZE,
+		rc = fixture_pwrite(fd, head, VHDX_HEADER_SIZE,
 				  n ? VHDX_HEADER2_OFF : VHDX_HEADER1_OFF, err);
 		if (rc < 0)
 			goto out;
@@ -378,7 +358,7 @@ int vhdx_write_diff_spec(const struct vhdx_diff_spec *s, struct err *err)
 	memset(head, 0, VHDX_HEADER_SIZE);
 	memcpy(head, "vhdxfile", 8);
 	put_utf16(head + 8, "vssdoctor testdata vhdx_writer");
-	rc = pwrite_exact(fd, head, 8 + 512, 0, err);
+	rc = fixture_pwrite(fd, head, 8 + 512, 0, err);
 out:
 	if (fd >= 0 && close(fd) < 0 && rc == 0)
 		rc = err_set(err, -E_IO, "'%s': %s", s->child, strerror(errno));

@@ -57,12 +57,12 @@ static int w_errno(struct err *err, const char *what, const char *path)
 	return err_set(err, -E_IO, "%s '%s': %s", what, path, strerror(errno));
 }
 
-static int read_at(int fd, uint64_t off, void *buf, size_t len)
+/* Move all len bytes at off, one loop for both directions; 0, or -1 with
+ * errno set (EIO when the file ends first). */
+static int io_at(int fd, uint64_t off, uint8_t *p, size_t len, int writing)
 {
-	uint8_t *p = buf;
-
 	while (len > 0) {
-		ssize_t n = pread(fd, p, len, (off_t)off);
+		ssize_t n = writing ? pwrite(fd, p, len, (off_t)off) : pread(fd, p, len, (off_t)off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -78,25 +78,14 @@ static int read_at(int fd, uint64_t off, void *buf, size_t len)
 	return 0;
 }
 
+static int read_at(int fd, uint64_t off, void *buf, size_t len)
+{
+	return io_at(fd, off, buf, len, 0);
+}
+
 static int write_at(int fd, uint64_t off, const void *buf, size_t len)
 {
-	const uint8_t *p = buf;
-
-	while (len > 0) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = EIO;
-			return -1;
-		}
-		p += n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return io_at(fd, off, (uint8_t *)(uintptr_t)buf, len, 1);
 }
 
 static int all_zero(const uint8_t *p, size_t n)

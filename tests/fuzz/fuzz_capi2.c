@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "capi2.h"
+#include "fuzztext.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -23,11 +24,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *text;
 	int rc;
 
-	text = malloc(size + 1);
+	text = fuzz_text(data, size);
 	if (!text)
 		return 0;
-	memcpy(text, data, size);
-	text[size] = '\0';
 	err_init(&err);
 	rc = capi2_parse(text, &d, &err);
 	if (rc >= 0) {

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "mountdev.h"
+#include "fuzztext.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -24,11 +25,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n, vlen;
 	int rc;
 
-	name = malloc(size + 1);
+	name = fuzz_text(data, size);
 	if (!name)
 		return 0;
-	memcpy(name, data, size);
-	name[size] = '\0';
 	n = strlen(name);
 	val = n < size ? data + n + 1 : NULL;
 	vlen = n < size ? size - n - 1 : 0;

@@ -16,6 +16,7 @@
 
 #include "sddl.h"
 #include "secdesc.h"
+#include "fuzztext.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -28,11 +29,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct err err;
 	int rc;
 
-	text = malloc(size + 1);
+	text = fuzz_text(data, size);
 	if (!text)
 		return 0;
-	memcpy(text, data, size);
-	text[size] = '\0';
 	err_init(&err);
 	if (sddl_decode(text, &sd, &off, &err) < 0) {
 		if (!strstr(err.msg, "at offset ") || off > strlen(text))
