@@ -229,7 +229,6 @@ static const struct param_def blocks_params[] = {
 	{ NULL, 0, 0, NULL },
 };
 
-
 static const char *const service_sd_blocks_writer_vars[] = { "service", "fixed_sddl", "count", "services", NULL };
 const struct check_def check_def_service_sd_blocks_writer = {
 	"service_sd_blocks_writer", sd_blocks_writer, blocks_params, service_sd_blocks_writer_vars, 0,

@@ -371,13 +371,11 @@ out:
 	return rc;
 }
 
-
 static const struct param_def running_params[] = {
 	{ "services", PARAM_ARRAY, 0, "[s]" },
 	{ "start_types", PARAM_OBJECT, 0, "{s}" },
 	{ NULL, 0, 0, NULL },
 };
-
 
 static const char *const services_running_vars[] = { "broken_services", "service", "fix", NULL };
 const struct check_def check_def_services_running = {

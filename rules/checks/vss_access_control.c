@@ -69,7 +69,6 @@ static const struct param_def vssacl_params[] = {
 	{ NULL, 0, 0, NULL },
 };
 
-
 static const char *const vss_access_control_vars[] = { "account", "accounts", NULL };
 const struct check_def check_def_vss_access_control = {
 	"vss_access_control", vss_access_control, vssacl_params, vss_access_control_vars, 0,
