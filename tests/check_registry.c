@@ -13,6 +13,7 @@
 #include "regf_writer.h"
 #include "registry.h"
 #include "scenario.h"
+#include "service_keys.h"
 #include "services.h"
 #include "testutil.h"
 
@@ -323,6 +324,87 @@ START_TEST(test_svchost_group)
 	ck_assert_msg(svc_svchost_group(g->image_path, "C:\\Windows", buf, sizeof(buf)) == g->found,
 		      "'%s'", g->image_path);
 	ck_assert_str_eq(buf, g->group);
+}
+END_TEST
+
+/* Service registrations beyond Services\<name> (service_keys.h): the
+ * svchost groups of SOFTWARE, the System Writer's Diag values and the
+ * Event System's subscriptions, as the cause 2 and win2003 judges read
+ * them. */
+START_TEST(test_service_keys)
+{
+	static const char *const netsvcs[] = { "BITS", "CryptSvc" };
+	struct regf_writer *sysw = regf_writer_new("ROOT"), *sww = regf_writer_new("ROOT");
+	uint8_t older[16] = { 0 }, newer[20] = { 0 }, shortv[8] = { 0 };
+	/* 2024-06-01T10:00:00Z and 2024-06-02T10:00:00Z as FILETIME */
+	const uint64_t t1 = 133617096000000000ull, t2 = t1 + 864000000000ull;
+	struct hive *sys, *sw;
+	struct registry reg;
+	struct svchost_groups g;
+	struct subscriptions sc;
+	struct vss_diag d;
+	struct err err;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		older[8 + i] = (uint8_t)(t1 >> (8 * i));
+		newer[8 + i] = (uint8_t)(t2 >> (8 * i));
+	}
+	ck_assert_int_eq(regf_writer_set_binary(sysw, SVCS "VSS\\Diag\\System Writer", "IDENTIFY (Enter)",
+						older, sizeof(older)), 0);
+	ck_assert_int_eq(regf_writer_set_binary(sysw, SVCS "VSS\\Diag\\System Writer", "IDENTIFY (Leave)",
+						newer, sizeof(newer)), 0);
+	ck_assert_int_eq(regf_writer_set_binary(sysw, SVCS "VSS\\Diag\\System Writer", "short",
+						shortv, sizeof(shortv)), 0);
+	ck_assert_int_eq(regf_writer_set_multi_sz(sww, SVCHOST_KEY, "netsvcs", netsvcs, 2), 0);
+	ck_assert_int_eq(regf_writer_set_sz(sww, SUBSCRIPTIONS_KEY "\\{A}", "EventClassID", "x"), 0);
+	ck_assert_int_eq(regf_writer_set_sz(sww, SUBSCRIPTIONS_KEY "\\{A}", "SubscriberCLSID", "y"), 0);
+	ck_assert_int_eq(regf_writer_set_sz(sww, SUBSCRIPTIONS_KEY "\\{B}", "EventClassID", "z"), 0);
+	sys = open_writer(sysw, 5);
+	sw = open_writer(sww, 5);
+
+	/* the newest event wins, a value too short for a time is skipped */
+	ck_assert_int_eq(vss_diag_read(sys, CS, &d), 1);
+	ck_assert_str_eq(d.path, SVCS "VSS\\Diag\\System Writer");
+	ck_assert_uint_eq(d.n, 2);
+	ck_assert_str_eq(d.last_name, "IDENTIFY (Leave)");
+	ck_assert_uint_eq(json_array_size(d.events), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(d.events, 0), "time")),
+			 "2024-06-01T10:00:00Z");
+	vss_diag_release(&d);
+	ck_assert_int_eq(vss_diag_read(sys, "ControlSet002", &d), 0);
+	ck_assert_ptr_null(d.events);
+
+	err_init(&err);
+	ck_assert_int_eq(subscriptions_count(sw, &sc, &err), 0);
+	ck_assert_int_eq(sc.exists, 1);
+	ck_assert_uint_eq(sc.subs, 2);
+	ck_assert_uint_eq(sc.values, 3);
+	ck_assert_int_eq(subscriptions_count(sys, &sc, &err), 0);
+	ck_assert_int_eq(sc.exists, 0);
+
+	memset(&reg, 0, sizeof(reg));
+	reg.software.state = REG_HIVE_OK;
+	reg.software.hive = sw;
+	svchost_groups_init(&g, &reg);
+	ck_assert_int_eq(svchost_groups_lists(&g, "netsvcs", "cryptsvc"), 1);
+	ck_assert_int_eq(svchost_groups_lists(&g, "netsvcs", "VSS"), 0);
+	ck_assert_int_eq(svchost_groups_lists(&g, "swprv", "swprv"), -1);
+	svchost_groups_release(&g);
+	/* SOFTWARE unusable: unknown, with why */
+	reg.software.state = REG_HIVE_ABSENT;
+	reg.software.hive = NULL;
+	snprintf(reg.software.name, sizeof(reg.software.name), "SOFTWARE");
+	err_set(&reg.software.err, -E_NOTFOUND, "'Windows\\System32\\config\\SOFTWARE' is absent");
+	svchost_groups_init(&g, &reg);
+	ck_assert_int_eq(svchost_groups_lists(&g, "netsvcs", "CryptSvc"), -2);
+	ck_assert_msg(strstr(g.err.msg, "is absent") != NULL, "%s", g.err.msg);
+	svchost_groups_release(&g);
+
+	hive_free(sys);
+	hive_free(sw);
+	regf_writer_free(sysw);
+	regf_writer_free(sww);
 }
 END_TEST
 
@@ -886,6 +968,7 @@ Suite *registry_suite(void)
 	tcase_add_test(tc, test_service_model);
 	tcase_add_loop_test(tc, test_svchost_group, 0, (int)(sizeof(groups) / sizeof(groups[0])));
 	tcase_add_test(tc, test_binaries);
+	tcase_add_test(tc, test_service_keys);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("hostile");

@@ -1,6 +1,7 @@
-/* Every check the rules can name.  Each area's file defines its own
- * check_def (name, function, parameters): ntfs_checks.c, registry_checks.c,
- * event_checks.c. */
+/* Every check the rules can name.  Each check's file defines its own
+ * check_def (name, function, parameters), mostly one file per check named
+ * for it (services_running.c, service_descriptors.c, ...); table.c lists
+ * them all. */
 #ifndef VSSD_CHECKS_H
 #define VSSD_CHECKS_H
 

@@ -239,6 +239,84 @@ static void note_unreadable(struct com_ctx *c, const struct err *e, const char *
 	}
 }
 
+/* The Group Policy copy of value name (POLICY_KEY), which wins over
+ * Microsoft\\Ole's: 1 read into *pol (listed), 0 absent, <0 unreadable
+ * (listed, counted). */
+static int read_policy(struct com_ctx *c, const char *name, struct secdesc *pol)
+{
+	uint32_t ptype = 0;
+	char where[128];
+	struct err e;
+	json_t *pev;
+	int prc;
+
+	err_init(&e);
+	prc = read_sd(c, POLICY_KEY, name, pol, &ptype, &e);
+	if (prc == 0)
+		return 0;
+	pev = json_pack("{s:s, s:s, s:s, s:s}", "kind", "registry", "hive", "SOFTWARE",
+			"path", POLICY_KEY, "value", name);
+	if (prc < 0) {
+		json_object_set_new(pev, "error", json_string(e.msg));
+		snprintf(where, sizeof(where), "SOFTWARE\\" POLICY_KEY "\\%s", name);
+		note_unreadable(c, &e, where);
+	} else {
+		json_object_set_new(pev, "sddl", acl_sddl_json(pol));
+		json_object_set_new(pev, "note", json_string(
+			"Group Policy's copy: it wins over the Microsoft\\Ole value"));
+	}
+	json_array_append_new(c->res->evidence, pev);
+	return prc;
+}
+
+/* The rights each token gets from judged against what n[0..count) need:
+ * ev's effective, needs, missing and verdict, and the fix when denied
+ * (is_policy: the fix goes to the Group Policy value). */
+static void judge_rights(struct com_ctx *c, const char *name, const struct secdesc *judged,
+			 int is_policy, const struct need *n, size_t count, json_t *ev)
+{
+	json_t *eff = json_object(), *needs = json_object(), *missing = json_object();
+	size_t i;
+	int broken = 0;
+
+	for (i = 0; i < c->ntokens; i++)
+		json_object_set_new(eff, c->tokens[i].name,
+				    acl_rights_json(access_effective(judged, &c->tokens[i].t, ACCESS_COM) &
+						    COM_RIGHTS_ALL, ACCESS_COM));
+	for (i = 0; i < count; i++) {
+		uint32_t got = access_effective(judged, &n[i].who->t, ACCESS_COM);
+
+		json_object_set_new(needs, n[i].who->name, acl_rights_json(n[i].rights, ACCESS_COM));
+		if ((got & n[i].rights) != n[i].rights) {
+			json_object_set_new(missing, n[i].who->name,
+					    acl_rights_json(n[i].rights & ~got, ACCESS_COM));
+			broken = 1;
+		}
+	}
+	json_object_set_new(ev, "effective", eff);
+	json_object_set_new(ev, "needs", needs);
+	if (broken) {
+		int enough = 0;
+		char *fx = fixed_sddl(judged, n, count, &enough);
+
+		json_object_set_new(ev, "missing", missing);
+		json_object_set_new(ev, "verdict", json_string("denied"));
+		if (fx) {
+			json_object_set_new(ev, "fixed_sddl", json_string(fx));
+			if (!enough)
+				json_object_set_new(ev, "fix_note", json_string(
+					"appending allow ACEs is not enough: a deny ACE comes first; remove it"));
+			json_array_append_new(is_policy ? c->pol_value : c->bin_value, json_string(name));
+			json_array_append_new(is_policy ? c->pol_sddl : c->bin_sddl, json_string(fx));
+			free(fx);
+		}
+		json_array_append_new(c->broken, json_string(name));
+	} else {
+		json_decref(missing);
+		json_object_set_new(ev, "verdict", json_string("ok"));
+	}
+}
+
 /* One value of params.values: evidence and verdict. */
 static int judge_value(struct com_ctx *c, json_t *def, struct err *err)
 {
@@ -246,14 +324,14 @@ static int judge_value(struct com_ctx *c, json_t *def, struct err *err)
 	const char *dflt = json_string_value(json_object_get(def, "default_sddl"));
 	int policy = json_is_true(json_object_get(def, "policy"));
 	struct need n[NEEDS_MAX];
-	size_t count = 0, i;
+	size_t count = 0;
 	struct secdesc sd, pol;
 	const struct secdesc *judged = NULL;
-	uint32_t type = 0, ptype = 0;
+	uint32_t type = 0;
 	char where[128];
 	struct err e;
-	json_t *ev, *eff, *needs, *missing;
-	int rc, prc = 0, broken = 0;
+	json_t *ev;
+	int rc, prc = 0;
 
 	if (!name)
 		return err_set(err, -E_USAGE, "values: an element has no \"value\"");
@@ -281,25 +359,9 @@ static int judge_value(struct com_ctx *c, json_t *def, struct err *err)
 		json_object_set_new(ev, "exists", json_false());
 	}
 	if (policy) {
-		json_t *pev;
-
-		err_init(&e);
-		prc = read_sd(c, POLICY_KEY, name, &pol, &ptype, &e);
-		if (prc != 0) {
-			pev = json_pack("{s:s, s:s, s:s, s:s}", "kind", "registry", "hive", "SOFTWARE",
-					"path", POLICY_KEY, "value", name);
-			if (prc < 0) {
-				json_object_set_new(pev, "error", json_string(e.msg));
-				snprintf(where, sizeof(where), "SOFTWARE\\" POLICY_KEY "\\%s", name);
-				note_unreadable(c, &e, where);
-			} else {
-				json_object_set_new(pev, "sddl", acl_sddl_json(&pol));
-				json_object_set_new(pev, "note", json_string(
-					"Group Policy's copy: it wins over the Microsoft\\Ole value"));
-				judged = &pol;
-			}
-			json_array_append_new(c->res->evidence, pev);
-		}
+		prc = read_policy(c, name, &pol);
+		if (prc == 1)
+			judged = &pol;
 	}
 	if (judged == &pol)
 		json_object_set_new(ev, "note", json_string("overridden by the Group Policy value"));
@@ -331,45 +393,7 @@ static int judge_value(struct com_ctx *c, json_t *def, struct err *err)
 		secdesc_release(&pol);
 		return 0;
 	}
-	eff = json_object();
-	needs = json_object();
-	missing = json_object();
-	for (i = 0; i < c->ntokens; i++)
-		json_object_set_new(eff, c->tokens[i].name,
-				    acl_rights_json(access_effective(judged, &c->tokens[i].t, ACCESS_COM) &
-						    COM_RIGHTS_ALL, ACCESS_COM));
-	for (i = 0; i < count; i++) {
-		uint32_t got = access_effective(judged, &n[i].who->t, ACCESS_COM);
-
-		json_object_set_new(needs, n[i].who->name, acl_rights_json(n[i].rights, ACCESS_COM));
-		if ((got & n[i].rights) != n[i].rights) {
-			json_object_set_new(missing, n[i].who->name,
-					    acl_rights_json(n[i].rights & ~got, ACCESS_COM));
-			broken = 1;
-		}
-	}
-	json_object_set_new(ev, "effective", eff);
-	json_object_set_new(ev, "needs", needs);
-	if (broken) {
-		int enough = 0;
-		char *fx = fixed_sddl(judged, n, count, &enough);
-
-		json_object_set_new(ev, "missing", missing);
-		json_object_set_new(ev, "verdict", json_string("denied"));
-		if (fx) {
-			json_object_set_new(ev, "fixed_sddl", json_string(fx));
-			if (!enough)
-				json_object_set_new(ev, "fix_note", json_string(
-					"appending allow ACEs is not enough: a deny ACE comes first; remove it"));
-			json_array_append_new(judged == &pol ? c->pol_value : c->bin_value, json_string(name));
-			json_array_append_new(judged == &pol ? c->pol_sddl : c->bin_sddl, json_string(fx));
-			free(fx);
-		}
-		json_array_append_new(c->broken, json_string(name));
-	} else {
-		json_decref(missing);
-		json_object_set_new(ev, "verdict", json_string("ok"));
-	}
+	judge_rights(c, name, judged, judged == &pol, n, count, ev);
 	json_array_append_new(c->res->evidence, ev);
 	secdesc_release(&sd);
 	secdesc_release(&pol);

@@ -34,7 +34,7 @@ struct framework_scan;
 
 /* One typed slot per collector; NULL until its first use. */
 struct evidence_cache {
-	struct registry *registry;            /* registry.c */
+	struct registry *registry;            /* registry_load.c */
 	struct wsblogs *wsblogs;              /* wsblogs.c */
 	struct cached_log *logs[EVIDENCE_LOGS]; /* event_logs.c */
 	struct cached_names *svc_names;       /* event_logs.c */
@@ -58,7 +58,7 @@ struct evidence {
 	char windir[LIMIT_WINDIR_LEN];
 	char system_root[LIMIT_WINDIR_LEN + 4];
 	char system_letter;
-	json_t *windows;             /* object: product_name, ... (registry.c) */
+	json_t *windows;             /* object: product_name, ... (registry_load.c) */
 	/* what the user asked that collectors and judges read */
 	int no_replay;               /* --no-replay: leave hive logs alone */
 	long threshold_aspnet;       /* --threshold-aspnet N, -1 = the rule's */

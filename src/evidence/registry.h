@@ -220,6 +220,11 @@ int registry_windows_info_fs(struct fs *fs, json_t *out, struct err *err);
 /* The same from a loaded registry (what info and the report show). */
 void registry_windows_json(const struct registry *reg, json_t *out);
 
+/* The state of one hive as a JSON evidence item ({"kind": "hive",
+ * "hive", "path", "state", "dirty", "sequence", "logs", "view", ...});
+ * a new reference. */
+json_t *registry_hive_json(const struct reg_hive_info *hi);
+
 /* Called once by scan_open() after the volume is mounted: fill s->windows
  * (product_name, current_version, build, control_set) and add warnings
  * (dirty hives, control sets that differ).  Never fails the scan. */

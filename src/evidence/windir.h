@@ -10,7 +10,7 @@
  * So a volume holds Windows when a top-level folder holds that hive
  * (names compared case-insensitively, as NTFS does); SystemRoot confirms
  * the folder and gives its drive letter (without it, a Windows Boot Loader
- * of the volume's Boot\BCD naming the folder does: registry.c
+ * of the volume's Boot\BCD naming the folder does: registry_load.c
  * load_bcd_root); SYSTEM\MountedDevices gives the
  * letters of the other volumes (parsers/mountdev.h). */
 #ifndef VSSD_WINDIR_H
