@@ -102,7 +102,8 @@ deps:
 # newer than every object), instead of "up to date" with the old flags.
 FLAGS_NOW   = $(strip $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS))
 FLAGS_STAMP = $(O)/flags.stamp
-ifneq ($(MAKECMDGOALS),clean)
+# (goals that compile nothing leave the stamp alone)
+ifneq ($(filter-out clean layers deps,$(or $(MAKECMDGOALS),all)),)
 ifneq ($(FLAGS_NOW),$(strip $(file <$(FLAGS_STAMP))))
 $(shell mkdir -p $(O))
 $(file >$(FLAGS_STAMP),$(FLAGS_NOW))

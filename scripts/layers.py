@@ -66,36 +66,41 @@ MAX_FILE_LINES = 700
 MAX_FUNC_LINES = 120
 
 
-def sizes(root, rank):
-    """Files over MAX_FILE_LINES, functions over MAX_FUNC_LINES (a body
-    runs from a '{' alone at column 0 to the next '}' at column 0)."""
-    bad = []
+def sources(root, rank):
+    """(layer, file name, path) of every .c and .h directly in a layer."""
     for layer in rank:
         d = os.path.join(root, layer)
         if not os.path.isdir(d):
             continue
         for name in sorted(os.listdir(d)):
-            if not (name.endswith(".c") or name.endswith(".h")):
-                continue
-            shown = "%s/%s" % (layer, name)
-            with open(os.path.join(d, name), encoding="utf-8", errors="replace") as f:
-                lines = f.read().splitlines()
-            if len(lines) > MAX_FILE_LINES:
-                bad.append("%s: %d lines (at most %d)" % (shown, len(lines), MAX_FILE_LINES))
-            start = None
-            for no, line in enumerate(lines):
-                if line == "{":
-                    start = no
-                elif line.startswith("}") and start is not None:
-                    if no - start + 1 > MAX_FUNC_LINES:
-                        head = start - 1
-                        while head > 0 and "(" not in lines[head]:
-                            head -= 1
-                        m = re.search(r"(\w+)\s*\(", lines[head])
-                        bad.append("%s:%d: function %s: %d lines (at most %d)"
-                                   % (shown, head + 1, m.group(1) if m else "?",
-                                      no - start + 1, MAX_FUNC_LINES))
-                    start = None
+            if name.endswith(".c") or name.endswith(".h"):
+                yield layer, name, os.path.join(d, name)
+
+
+def sizes(root, rank):
+    """Files over MAX_FILE_LINES, functions over MAX_FUNC_LINES (a body
+    runs from a '{' alone at column 0 to the next '}' at column 0)."""
+    bad = []
+    for layer, name, path in sources(root, rank):
+        shown = "%s/%s" % (layer, name)
+        with open(path, encoding="utf-8", errors="replace") as f:
+            lines = f.read().splitlines()
+        if len(lines) > MAX_FILE_LINES:
+            bad.append("%s: %d lines (at most %d)" % (shown, len(lines), MAX_FILE_LINES))
+        start = None
+        for no, line in enumerate(lines):
+            if line == "{":
+                start = no
+            elif line.startswith("}") and start is not None:
+                if no - start + 1 > MAX_FUNC_LINES:
+                    head = start - 1
+                    while head > 0 and "(" not in lines[head]:
+                        head -= 1
+                    m = re.search(r"(\w+)\s*\(", lines[head])
+                    bad.append("%s:%d: function %s: %d lines (at most %d)"
+                               % (shown, head + 1, m.group(1) if m else "?",
+                                  no - start + 1, MAX_FUNC_LINES))
+                start = None
     return bad
 
 
@@ -128,51 +133,45 @@ def main(argv):
             else:
                 where[name] = layer
     nfiles = 0
-    for layer in rank:
+    for layer, name, path in sources(root, rank):
         d = os.path.join(root, layer)
-        if not os.path.isdir(d):
-            continue
-        for name in sorted(os.listdir(d)):
-            if not (name.endswith(".c") or name.endswith(".h")):
+        nfiles += 1
+        shown = "%s/%s" % (layer, name)
+        with open(path, encoding="utf-8", errors="replace") as f:
+            lines = f.read().splitlines()
+        banned = set()
+        for lay, below, why in CALLS:
+            if layer == lay:
+                banned = declared(root, below)
+                banned_why = why
+        for no, line in enumerate(lines, 1):
+            if banned and not line.lstrip().startswith(("*", "/*", "//")):
+                for c in re.findall(r"(?<![\w.>])([a-z_][a-z0-9_]*)\s*\(", line):
+                    if c in banned:
+                        bad.append("%s:%d: %s(): %s" % (shown, no, c, banned_why))
+            m = INC.match(line)
+            if not m:
                 continue
-            nfiles += 1
-            path = os.path.join(d, name)
-            shown = "%s/%s" % (layer, name)
-            with open(path, encoding="utf-8", errors="replace") as f:
-                lines = f.read().splitlines()
-            banned = set()
-            for lay, below, why in CALLS:
-                if layer == lay:
-                    banned = declared(root, below)
-                    banned_why = why
-            for no, line in enumerate(lines, 1):
-                if banned and not line.lstrip().startswith(("*", "/*", "//")):
-                    for c in re.findall(r"(?<![\w.>])([a-z_][a-z0-9_]*)\s*\(", line):
-                        if c in banned:
-                            bad.append("%s:%d: %s(): %s" % (shown, no, c, banned_why))
-                m = INC.match(line)
-                if not m:
-                    continue
-                kind, hdr = m.groups()
-                if kind == "<":
-                    for lay, pre, why in FOREIGN:
-                        if layer.startswith(lay) and hdr.startswith(pre):
-                            bad.append("%s:%d: <%s>: %s" % (shown, no, hdr, why))
-                    for pre, ok in ADAPTERS.items():
-                        if hdr.startswith(pre) and layer not in ok:
-                            bad.append("%s:%d: <%s> outside its adapter (%s)"
-                                       % (shown, no, hdr, ", ".join(ok)))
-                    continue
-                base = os.path.basename(hdr)
-                if os.path.exists(os.path.join(d, hdr)):
-                    continue        # its own layer
-                other = where.get(base)
-                if other is None:
-                    bad.append("%s:%d: \"%s\" is in no layer (testdata and tests are not the product)"
-                               % (shown, no, hdr))
-                elif rank[other] > rank[layer]:
-                    bad.append("%s:%d: \"%s\" is in %s, a layer above %s"
-                               % (shown, no, hdr, other, layer))
+            kind, hdr = m.groups()
+            if kind == "<":
+                for lay, pre, why in FOREIGN:
+                    if layer.startswith(lay) and hdr.startswith(pre):
+                        bad.append("%s:%d: <%s>: %s" % (shown, no, hdr, why))
+                for pre, ok in ADAPTERS.items():
+                    if hdr.startswith(pre) and layer not in ok:
+                        bad.append("%s:%d: <%s> outside its adapter (%s)"
+                                   % (shown, no, hdr, ", ".join(ok)))
+                continue
+            base = os.path.basename(hdr)
+            if os.path.exists(os.path.join(d, hdr)):
+                continue        # its own layer
+            other = where.get(base)
+            if other is None:
+                bad.append("%s:%d: \"%s\" is in no layer (testdata and tests are not the product)"
+                           % (shown, no, hdr))
+            elif rank[other] > rank[layer]:
+                bad.append("%s:%d: \"%s\" is in %s, a layer above %s"
+                           % (shown, no, hdr, other, layer))
     bad += sizes(root, rank)
     for b in bad:
         print(b)

@@ -13,10 +13,6 @@
 set -u
 N=${1:-200}
 FIRST=${2:-1}
-O=${O:-build}
-ASAN_O=${ASAN_O:-build-asan}
-MUT_O=${MUT_O:-build-mutate}
-JOBS=${JOBS:-2}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 TMP=${TMPDIR:-/tmp}/vssd-mutate.$$
 [ -d /dev/shm ] && TMP=/dev/shm/vssd-mutate.$$

@@ -23,10 +23,6 @@
 set -u
 N=${1:-100}
 FIRST=${2:-1}
-O=${O:-build}
-ASAN_O=${ASAN_O:-build-asan}
-MUT_O=${MUT_O:-build-mutate}
-JOBS=${JOBS:-2}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 TMP=${TMPDIR:-/tmp}/vssd-mutdirs.$$
 command -v strace >/dev/null || { echo "mutate-dirs: strace is not installed" >&2; exit 1; }

@@ -1,5 +1,11 @@
 # Shared by the mutation campaigns (sourced; POSIX sh).
 
+# Where the builds are and how many scans at once (the campaigns' environment).
+O=${O:-build}
+ASAN_O=${ASAN_O:-build-asan}
+MUT_O=${MUT_O:-build-mutate}
+JOBS=${JOBS:-2}
+
 # The sanitizer options: reports get their own exit codes, apart from ours.
 mutate_sanitizer_env() {
 	export ASAN_OPTIONS="exitcode=86:detect_leaks=1:abort_on_error=0:symbolize=1:fast_unwind_on_malloc=0"

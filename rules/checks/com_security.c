@@ -26,6 +26,7 @@
 
 #include "acl_util.h"
 #include "checks.h"
+#include "judge_util.h"
 #include "events.h"
 #include "limits.h"
 #include "registry.h"
@@ -470,14 +471,7 @@ static int com_security(const struct evidence *ev, const struct rule *r, struct 
 	json_object_set_new(res->vars, "policy_sddl", json_incref(c.pol_sddl));
 	json_object_set_new(res->vars, "callback_denied", json_boolean(c.event_seen));
 	json_object_set_new(res->vars, "windows_dir", json_string(evidence_windir(ev)));
-	rc = 0;
-	if (json_array_size(c.broken))
-		res->status = STATUS_PRESENT;
-	else if (c.unreadable)
-		rc = err_set(err, c.first_error.code ? c.first_error.code : -E_CORRUPT, "%s",
-			     c.first_error.msg);
-	else
-		res->status = STATUS_ABSENT;
+	rc = judge_verdict(res, json_array_size(c.broken) != 0, c.unreadable != 0, &c.first_error, err);
 out:
 	json_decref(c.bin_value);
 	json_decref(c.bin_sddl);

@@ -39,14 +39,35 @@ json_t *judge_param_list(const struct rule *r, const char *name,
 	return a;
 }
 
+char *judge_vprintf(const char *fmt, va_list ap)
+{
+	char *p = NULL;
+
+	if (vasprintf(&p, fmt, ap) < 0)
+		p = NULL;
+	return p;
+}
+
 char *judge_printf(const char *fmt, ...)
 {
 	va_list ap;
-	char *p = NULL;
+	char *p;
 
 	va_start(ap, fmt);
-	if (vasprintf(&p, fmt, ap) < 0)
-		p = NULL;
+	p = judge_vprintf(fmt, ap);
 	va_end(ap);
 	return p;
+}
+
+int judge_verdict(struct result *res, int bad, int unreadable,
+		  const struct err *why, struct err *err)
+{
+	if (bad) {
+		res->status = STATUS_PRESENT;
+		return 0;
+	}
+	if (unreadable)
+		return err_set(err, why->code ? why->code : -E_CORRUPT, "%s", why->msg);
+	res->status = STATUS_ABSENT;
+	return 0;
 }

@@ -5,6 +5,7 @@
 #define VSSD_JUDGE_UTIL_H
 
 #include <jansson.h>
+#include <stdarg.h>
 #include <stddef.h>
 
 #include "rules.h"
@@ -27,5 +28,11 @@ json_t *judge_param_list(const struct rule *r, const char *name,
 
 /* A malloc'd formatted string, NULL out of memory. */
 char *judge_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *judge_vprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+/* The usual end of a judge: present when bad, else (when unreadable)
+ * <0 with why's message (its code, or -E_CORRUPT), else absent. */
+int judge_verdict(struct result *res, int bad, int unreadable,
+		  const struct err *why, struct err *err);
 
 #endif

@@ -95,3 +95,17 @@ void checks_join_finish(char *buf, size_t size, size_t n)
 	if (n > 20)
 		snprintf(buf + l, size - l, " and %zu more", n - 20);
 }
+
+int checks_services_verdict(struct result *res, int bad, unsigned unreadable,
+			    const char *first_bad, struct err *err)
+{
+	if (bad) {
+		res->status = STATUS_PRESENT;
+		return 0;
+	}
+	if (unreadable)
+		return err_set(err, -E_CORRUPT, "%u service key(s) could not be read: %s",
+			       unreadable, first_bad);
+	res->status = STATUS_ABSENT;
+	return 0;
+}

@@ -46,6 +46,12 @@ json_t *checks_rights_json(uint32_t mask);
 int checks_rights_from(json_t *arr, uint32_t def, uint32_t *out,
 		       struct err *err);
 
+/* The end of a walk over every service: present when any was bad, else
+ * <0 "N service key(s) could not be read: FIRST" when some could not be
+ * read, else absent. */
+int checks_services_verdict(struct result *res, int bad, unsigned unreadable,
+			    const char *first_bad, struct err *err);
+
 /* "A, B, C" into buf, the first 20 items; *n counts every item.
  * checks_join_finish adds " and N more" past 20. */
 void checks_join_add(char *buf, size_t size, const char *item, size_t *n);

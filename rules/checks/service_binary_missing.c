@@ -127,13 +127,7 @@ static int binary_missing(const struct evidence *ev, const struct rule *r,
 	json_object_set_new(res->vars, "binary", json_incref(c.binary));
 	json_object_set_new(res->vars, "count", json_integer((json_int_t)c.nnames));
 	json_object_set_new(res->vars, "services", json_string(c.names));
-	if (c.nmissing)
-		res->status = STATUS_PRESENT;
-	else if (c.unreadable || unreadable)
-		rc = err_set(err, -E_CORRUPT, "%u service key(s) could not be read: %s",
-			     c.unreadable + unreadable, c.first_bad);
-	else
-		res->status = STATUS_ABSENT;
+	rc = checks_services_verdict(res, c.nmissing != 0, c.unreadable + unreadable, c.first_bad, err);
 out:
 	json_decref(c.service);
 	json_decref(c.binary);

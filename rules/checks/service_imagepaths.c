@@ -24,6 +24,7 @@
 #include "checks.h"
 #include "limits.h"
 #include "registry.h"
+#include "registry_util.h"
 #include "services.h"
 #include "svcpath.h"
 #include "windir.h"
@@ -328,14 +329,7 @@ static int imagepaths(const struct evidence *ev, const struct rule *r, struct re
 	json_object_set_new(res->vars, "services", json_string(c.names));
 	json_object_set_new(res->vars, "control_set", json_string(c.reg->control_set));
 	json_object_set_new(res->vars, "windows_dir", json_string(evidence_windir(ev)));
-	rc = 0;
-	if (c.nbad)
-		res->status = STATUS_PRESENT;
-	else if (c.unreadable || unreadable)
-		rc = err_set(err, -E_CORRUPT, "%u service key(s) could not be read: %s",
-			     c.unreadable + unreadable, c.first_bad);
-	else
-		res->status = STATUS_ABSENT;
+	rc = checks_services_verdict(res, c.nbad != 0, c.unreadable + unreadable, c.first_bad, err);
 out:
 	json_decref(c.service);
 	json_decref(c.fix_service);

@@ -32,9 +32,24 @@ struct blocks_ctx {
 
 /* A descriptor Windows would refuse locks the writer out as surely as a
  * DACL without its SIDs: listed, with the SCM default as the fix. */
-static int blocks_invalid(struct blocks_ctx *c, const struct svc *sv, const char *why)
+/* The evidence item for a service's Security value. */
+static json_t *security_item(const struct blocks_ctx *c, const struct svc *sv)
 {
 	char path[400];
+	json_t *ev;
+
+	snprintf(path, sizeof(path), "%s\\Security", sv->key);
+	ev = checks_registry_item(&c->reg->system, path);
+	json_object_set_new(ev, "value", json_string("Security"));
+	json_object_set_new(ev, "service", json_string(sv->name));
+	if (sv->display_name)
+		json_object_set_new(ev, "display_name", json_string(sv->display_name));
+	json_object_set_new(ev, "driver", json_boolean(svc_is_driver(sv)));
+	return ev;
+}
+
+static int blocks_invalid(struct blocks_ctx *c, const struct svc *sv, const char *why)
+{
 	json_t *ev;
 
 	c->nblocked++;
@@ -42,13 +57,7 @@ static int blocks_invalid(struct blocks_ctx *c, const struct svc *sv, const char
 	json_array_append_new(c->services, json_string(sv->name));
 	json_array_append_new(c->fixed, json_string(SCM_DEFAULT_SDDL));
 	if (c->nblocked <= LIMIT_EVIDENCE_ITEMS) {
-		snprintf(path, sizeof(path), "%s\\Security", sv->key);
-		ev = checks_registry_item(&c->reg->system, path);
-		json_object_set_new(ev, "value", json_string("Security"));
-		json_object_set_new(ev, "service", json_string(sv->name));
-		if (sv->display_name)
-			json_object_set_new(ev, "display_name", json_string(sv->display_name));
-		json_object_set_new(ev, "driver", json_boolean(svc_is_driver(sv)));
+		ev = security_item(c, sv);
 		json_object_set_new(ev, "sddl", json_null());
 		json_object_set_new(ev, "size", json_integer((json_int_t)sv->sd_len));
 		json_object_set_new(ev, "error", json_string(why));
@@ -72,7 +81,7 @@ static int blocks_one(void *ctx, struct svc *sv)
 	struct secdesc sd, fixed;
 	struct err e;
 	uint32_t got;
-	char path[400], *sddl = NULL, *fsddl = NULL;
+	char *sddl = NULL, *fsddl = NULL;
 	json_t *ev;
 
 	c->total++;
@@ -126,13 +135,7 @@ static int blocks_one(void *ctx, struct svc *sv)
 	json_array_append_new(c->services, json_string(sv->name));
 	json_array_append_new(c->fixed, fsddl ? json_string(fsddl) : json_string(""));
 	if (c->nblocked <= LIMIT_EVIDENCE_ITEMS) {
-		snprintf(path, sizeof(path), "%s\\Security", sv->key);
-		ev = checks_registry_item(&c->reg->system, path);
-		json_object_set_new(ev, "value", json_string("Security"));
-		json_object_set_new(ev, "service", json_string(sv->name));
-		if (sv->display_name)
-			json_object_set_new(ev, "display_name", json_string(sv->display_name));
-		json_object_set_new(ev, "driver", json_boolean(svc_is_driver(sv)));
+		ev = security_item(c, sv);
 		json_object_set_new(ev, "sddl", sddl ? json_string(sddl) : json_null());
 		json_object_set_new(ev, "effective", json_pack("{s:o}", "writer", checks_rights_json(got)));
 		json_object_set_new(ev, "lacking", json_pack("{s:o}", "writer", checks_rights_json(c->need & ~got)));

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "judge_util.h"
 #include "limits.h"
 #include "registry_util.h"
 #include "service_keys.h"
@@ -70,11 +71,10 @@ static void fixf(struct run_ctx *c, const char *fmt, ...)
 static void fixf(struct run_ctx *c, const char *fmt, ...)
 {
 	va_list ap;
-	char *line = NULL;
+	char *line;
 
 	va_start(ap, fmt);
-	if (vasprintf(&line, fmt, ap) < 0)
-		line = NULL;
+	line = judge_vprintf(fmt, ap);
 	va_end(ap);
 	if (line)
 		add_unique(c->fixes, line);
@@ -87,11 +87,10 @@ static void problemf(json_t *problems, const char *fmt, ...)
 static void problemf(json_t *problems, const char *fmt, ...)
 {
 	va_list ap;
-	char *line = NULL;
+	char *line;
 
 	va_start(ap, fmt);
-	if (vasprintf(&line, fmt, ap) < 0)
-		line = NULL;
+	line = judge_vprintf(fmt, ap);
 	va_end(ap);
 	if (line)
 		json_array_append_new(problems, json_string(line));

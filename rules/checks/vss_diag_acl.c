@@ -21,6 +21,7 @@
 
 #include "acl_util.h"
 #include "checks.h"
+#include "judge_util.h"
 #include "limits.h"
 #include "registry.h"
 #include "windir.h"
@@ -181,14 +182,7 @@ static int diag_acl(const struct evidence *ev, const struct rule *r, struct resu
 		json_object_set_new(res->vars, "paths", json_string(joined));
 	}
 	json_object_set_new(res->vars, "count", json_integer((json_int_t)json_array_size(c.denied)));
-	rc = 0;
-	if (json_array_size(c.denied))
-		res->status = STATUS_PRESENT;
-	else if (c.unreadable)
-		rc = err_set(err, c.first_error.code ? c.first_error.code : -E_CORRUPT, "%s",
-			     c.first_error.msg);
-	else
-		res->status = STATUS_ABSENT;
+	rc = judge_verdict(res, json_array_size(c.denied) != 0, c.unreadable != 0, &c.first_error, err);
 	json_decref(c.denied);
 	return rc < 0 ? rc : 0;
 }

@@ -50,6 +50,20 @@ static void note_bad(struct svc *s, const char *what, const struct err *e)
 
 /* A string value into *dst; a decode error goes to s->bad, a read error
  * is returned. */
+/* After a value read (rc, its error e): a value that does not decode
+ * goes to s->bad and is 0; another failure is returned in err. */
+static int value_read(struct svc *s, const char *name, int rc,
+		      const struct err *e, struct err *err)
+{
+	if (rc == -E_CORRUPT) {
+		note_bad(s, name, e);
+		return 0;
+	}
+	if (rc < 0)
+		*err = *e;
+	return rc;
+}
+
 static int get_str(struct svc *s, struct hkey *k, const char *name,
 		   char **dst, struct err *err)
 {
@@ -58,15 +72,7 @@ static int get_str(struct svc *s, struct hkey *k, const char *name,
 
 	err_init(&e);
 	rc = hkey_get_string(k, name, dst, &e);
-	if (rc == -E_CORRUPT) {
-		note_bad(s, name, &e);
-		return 0;
-	}
-	if (rc < 0) {
-		*err = e;
-		return rc;
-	}
-	return 0;
+	return rc < 0 ? value_read(s, name, rc, &e, err) : 0;
 }
 
 static int get_dword(struct svc *s, struct hkey *k, const char *name,
@@ -77,14 +83,8 @@ static int get_dword(struct svc *s, struct hkey *k, const char *name,
 
 	err_init(&e);
 	rc = hkey_get_dword(k, name, dst, &e);
-	if (rc == -E_CORRUPT) {
-		note_bad(s, name, &e);
-		return 0;
-	}
-	if (rc < 0) {
-		*err = e;
-		return rc;
-	}
+	if (rc < 0)
+		return value_read(s, name, rc, &e, err);
 	*has = rc == 1;
 	return 0;
 }
