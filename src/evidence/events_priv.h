@@ -1,10 +1,14 @@
 /* Shared by the event-log collector's files, not by its callers (they use
  * events.h):
- *   events.c        the libevtx adapter (events_log_load)
- *   events_index.c  the index: records, string pool, providers
- *   evtx_guard.c    hostile template counts checked before libevtx
- *   evtx_skim.c     our own bounded reader of the records' bytes
- *   events_match.c  specs matched against the index (events_log_collect) */
+ *   events.c         the libevtx adapter (events_log_load)
+ *   events_index.c   the index: records, string pool, providers
+ *   evtx_guard.c     hostile template counts checked before libevtx
+ *   evtx_skim.c      our own bounded reader of the records' bytes: the
+ *                    chunk walk and each record's verdict; with
+ *                    evtx_template.c and evtx_skim_text.c (evtx_skim_priv.h)
+ *   events_match.c   specs matched against the index (events_log_collect);
+ *   events_scm.c     the Service Control Manager history and service
+ *                    names (events_match_priv.h) */
 #ifndef VSSD_EVENTS_PRIV_H
 #define VSSD_EVENTS_PRIV_H
 
@@ -106,7 +110,7 @@ void evlog_index_reset(struct events_log *log);
 int evlog_copy_filter(struct events_log *log, const struct events_filter *f,
 		      const struct events_ids *fi, struct err *err);
 
-/* ---- events_match.c ---- */
+/* ---- events_scm.c ---- */
 
 /* The Service Control Manager's <Binary>: the service key name in
  * UTF-16LE, then "/" and a state digit for 7036, then a NUL.  1 and key
