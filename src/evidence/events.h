@@ -87,7 +87,7 @@ struct events_ids {
  * dropped), sorted by record number.  With a filter, the index holds the
  * records of its providers (with strings and binary data) and the boot
  * and shutdown markers (EventLog, Kernel-General, User32; numbers only);
- * the skim in events.c reads the markers and the Service Control
+ * the skim (evtx_skim.c) reads the markers and the Service Control
  * Manager's 7036 state changes itself (numbers and <Binary>, flagged
  * EVENTS_REC_SKIM), and libevtx reads only the other records that can be
  * kept.  NULL keeps every record with its strings, all read by libevtx.

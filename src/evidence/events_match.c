@@ -1,11 +1,10 @@
 /* Matching the rules' "events" specs against a log's index
  * (events_log_collect, events.h): plain specs grouped by provider, id and
- * text; Service Control Manager history per service; display names; the
- * evidence's text and times. */
+ * text; the evidence's text and times.  The Service Control Manager
+ * history per service and the display names are events_scm.c. */
 #define _GNU_SOURCE
-#include "events_priv.h"
+#include "events_match_priv.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,115 +164,7 @@ static void hex_text(const uint8_t *b, size_t n, char *out, size_t cap)
 	out[len] = '\0';
 }
 
-/* The Service Control Manager's <Binary>: the service key name in
- * UTF-16LE, then "/" and a state digit for 7036, then a NUL.  1 and key
- * (ASCII) / *state (-1 when none) when it has that shape, else 0. */
-int evlog_scm_binary(const uint8_t *b, size_t n, char *key, size_t cap,
-		     int *state)
-{
-	size_t i, len = 0;
-
-	*state = -1;
-	if (!b || n < 4 || n % 2)
-		return 0;
-	for (i = 0; i + 1 < n; i += 2) {
-		uint8_t c = b[i];
-
-		if (b[i + 1] != 0)
-			return 0;
-		if (c == 0)
-			break;
-		if (c == '/') {
-			if (i + 3 < n && b[i + 2] >= '0' && b[i + 2] <= '9' && b[i + 3] == 0 &&
-			    (i + 5 >= n || (b[i + 4] == 0 && b[i + 5] == 0))) {
-				*state = b[i + 2] - '0';
-				break;
-			}
-			return 0;
-		}
-		if (!(isalnum(c) || c == '_' || c == '-' || c == '.' || c == '$' ||
-		      c == ' ' || c == '{' || c == '}' || c == '~' || c == '@'))
-			return 0;
-		if (len + 1 >= cap)
-			return 0;
-		key[len++] = (char)c;
-	}
-	key[len] = '\0';
-	return len > 0;
-}
-
-static const char *state_name(int st)
-{
-	static const char *const names[] = { "unknown", "stopped", "start pending",
-		"stop pending", "running", "continue pending", "pause pending", "paused" };
-
-	return st >= 1 && st <= 7 ? names[st] : "unknown";
-}
-
-/* ---- display names ----------------------------------------------------- */
-
-void events_names_free(struct events_names *names)
-{
-	size_t i;
-
-	if (!names)
-		return;
-	for (i = 0; i < names->n; i++) {
-		free(names->v[i].key);
-		free(names->v[i].display);
-	}
-	free(names->v);
-	free(names);
-}
-
-/* equal ignoring case and a trailing '.' / blanks on either side */
-static int name_eq(const char *a, const char *b)
-{
-	size_t na = strlen(a), nb = strlen(b);
-
-	while (na && (a[na - 1] == '.' || isspace((unsigned char)a[na - 1])))
-		na--;
-	while (nb && (b[nb - 1] == '.' || isspace((unsigned char)b[nb - 1])))
-		nb--;
-	return na == nb && na > 0 && strncasecmp(a, b, na) == 0;
-}
-
-int events_map_display_name(const struct events_names *names,
-			    const char *display, const char **key,
-			    const char **how)
-{
-	size_t i;
-
-	if (!names || !display || !*display)
-		return 0;
-	for (i = 0; i < names->n; i++) {
-		if (names->v[i].display && name_eq(names->v[i].display, display)) {
-			*key = names->v[i].key;
-			*how = "matched on display name";
-			return 1;
-		}
-	}
-	for (i = 0; i < names->n; i++) {
-		if (name_eq(names->v[i].key, display)) {
-			*key = names->v[i].key;
-			*how = "matched on key name";
-			return 1;
-		}
-	}
-	return 0;
-}
-
 /* ---- specs ------------------------------------------------------------- */
-
-struct spec {
-	const char *provider;
-	uint16_t ids[LIMIT_EVENT_SPEC_IDS];
-	size_t nids;
-	int capi2;                  /* enum capi2_kind, -1 none */
-	const char *text_contains;
-	const char *label;
-	json_t *services;           /* array of key names, or NULL */
-};
 
 static int spec_parse(json_t *j, struct spec *sp, struct err *err)
 {
@@ -322,7 +213,7 @@ static int spec_parse(json_t *j, struct spec *sp, struct err *err)
 	return 0;
 }
 
-static int spec_has_id(const struct spec *sp, uint16_t id)
+int evmatch_spec_has_id(const struct spec *sp, uint16_t id)
 {
 	size_t i;
 
@@ -334,31 +225,7 @@ static int spec_has_id(const struct spec *sp, uint16_t id)
 
 /* ---- groups ------------------------------------------------------------ */
 
-struct group {
-	char *key;
-	char *text;
-	char *binary;               /* of the first record, or NULL */
-	char service[128];
-	const char *mapping;        /* how service was found, static */
-	struct capi2_details *capi2;
-	uint64_t first, last;       /* FILETIME */
-	uint64_t nums[LIMIT_EVENT_RECORD_NUMBERS];
-	size_t nnums, count, recovered;
-	uint32_t provider;
-	uint16_t event_id;
-	uint8_t level;
-	int after_boot;             /* services: -1 n/a, 0/1 */
-	int repaired;               /* services: a later "running" */
-};
-
-struct groups {
-	struct group *v;
-	size_t n, cap;
-	uint32_t *slots;
-	size_t nslots;
-};
-
-static void groups_release(struct groups *g)
+void evmatch_groups_release(struct groups *g)
 {
 	size_t i;
 
@@ -444,7 +311,20 @@ static struct group *group_get(struct groups *g, const char *key,
 	return gr;
 }
 
-static void group_add(struct group *gr, const struct events_record *rec)
+struct group *evmatch_group_for(struct groups *g, const struct scratch *sc,
+				const struct events_record *rec, int *created)
+{
+	struct group *gr = group_get(g, sc->key, sc->text, sc->bin, created);
+
+	if (gr && *created) {
+		gr->provider = rec->provider;
+		gr->event_id = rec->event_id;
+		gr->level = rec->level;
+	}
+	return gr;
+}
+
+void evmatch_group_add(struct group *gr, const struct events_record *rec)
 {
 	if (gr->count == 0 || rec->filetime < gr->first)
 		gr->first = rec->filetime;
@@ -455,11 +335,6 @@ static void group_add(struct group *gr, const struct events_record *rec)
 	if (rec->flags & EVENTS_REC_RECOVERED)
 		gr->recovered++;
 	gr->count++;
-}
-
-static int set_new(json_t *o, const char *k, json_t *v)
-{
-	return v ? json_object_set_new(o, k, v) : -1;
 }
 
 static json_t *group_json(const struct events_log *log, const char *file,
@@ -514,9 +389,9 @@ static json_t *group_json(const struct events_log *log, const char *file,
 }
 
 /* Append the groups (first LIMIT_EVIDENCE_ITEMS) to out. */
-static int emit_groups(const struct events_log *log, const char *file,
-		       const struct spec *sp, const struct groups *g, json_t *out,
-		       struct err *err)
+int evmatch_emit_groups(const struct events_log *log, const char *file,
+			const struct spec *sp, const struct groups *g, json_t *out,
+			struct err *err)
 {
 	size_t i;
 
@@ -539,15 +414,7 @@ static int emit_groups(const struct events_log *log, const char *file,
 
 /* ---- plain specs ------------------------------------------------------- */
 
-struct scratch {
-	char *raw;       /* LIMIT_CAPI2_TEXT: strings joined by "\n" */
-	char *text;      /* normalised text + binary text */
-	char *key;
-	char *bin;       /* LIMIT_EVENT_TEXT + 1: the binary data shown */
-	size_t cap;
-};
-
-static int scratch_init(struct scratch *sc, struct err *err)
+int evmatch_scratch_init(struct scratch *sc, struct err *err)
 {
 	sc->cap = LIMIT_CAPI2_TEXT;
 	sc->raw = malloc(sc->cap);
@@ -564,7 +431,7 @@ static int scratch_init(struct scratch *sc, struct err *err)
 	return 0;
 }
 
-static void scratch_release(struct scratch *sc)
+void evmatch_scratch_release(struct scratch *sc)
 {
 	free(sc->raw);
 	free(sc->text);
@@ -588,8 +455,8 @@ static int contains_ci(const char *hay, const char *needle)
  * collapsed, into sc->text; the binary data as text when printable, else
  * its first bytes in hex, into sc->bin ("" when none).  The binary data
  * stays out of the grouping: it carries process and thread ids. */
-static void record_text(const struct events_log *log,
-			const struct events_record *rec, struct scratch *sc)
+void evmatch_record_text(const struct events_log *log,
+			 const struct events_record *rec, struct scratch *sc)
 {
 	const uint8_t *b = events_log_binary(log, rec);
 
@@ -622,7 +489,7 @@ static int collect_plain(const struct events_log *log, const char *file,
 	if (!evlog_provider_find(log, sp->provider, &prov))
 		return 0;
 	memset(&g, 0, sizeof(g));
-	if (scratch_init(&sc, err) < 0)
+	if (evmatch_scratch_init(&sc, err) < 0)
 		return err->code;
 	for (i = 0; i < log->nrec; i++) {
 		const struct events_record *rec = &log->rec[i];
@@ -630,9 +497,9 @@ static int collect_plain(const struct events_log *log, const char *file,
 		struct group *gr;
 		int created;
 
-		if (rec->provider != prov || !spec_has_id(sp, rec->event_id))
+		if (rec->provider != prov || !evmatch_spec_has_id(sp, rec->event_id))
 			continue;
-		record_text(log, rec, &sc);
+		evmatch_record_text(log, rec, &sc);
 		if (sp->text_contains && !contains_ci(sc.text, sp->text_contains) &&
 		    !contains_ci(sc.bin, sp->text_contains))
 			continue;
@@ -649,15 +516,12 @@ static int collect_plain(const struct events_log *log, const char *file,
 			snprintf(sc.key, sc.cap + 64, "%u:%u:%s", rec->provider,
 				 rec->event_id, sc.text);
 		}
-		gr = group_get(&g, sc.key, sc.text, sc.bin, &created);
+		gr = evmatch_group_for(&g, &sc, rec, &created);
 		if (!gr) {
 			rc = err_set(err, -E_NOMEM, "out of memory");
 			goto out;
 		}
 		if (created) {
-			gr->provider = rec->provider;
-			gr->event_id = rec->event_id;
-			gr->level = rec->level;
 			if (sp->capi2 >= 0) {
 				gr->capi2 = malloc(sizeof(*gr->capi2));
 				if (!gr->capi2) {
@@ -690,299 +554,14 @@ static int collect_plain(const struct events_log *log, const char *file,
 				}
 			}
 		}
-		group_add(gr, rec);
+		evmatch_group_add(gr, rec);
 		matched++;
 	}
-	rc = emit_groups(log, file, sp, &g, out, err);
+	rc = evmatch_emit_groups(log, file, sp, &g, out, err);
 out:
-	groups_release(&g);
-	scratch_release(&sc);
+	evmatch_groups_release(&g);
+	evmatch_scratch_release(&sc);
 	return rc < 0 ? rc : matched;
-}
-
-/* ---- Service Control Manager history ----------------------------------- */
-
-struct svc_state {
-	const char *name;           /* from the spec */
-	size_t changes, since_boot, failures_before, config_changes;
-	long last;                  /* index of the last 7036, -1 */
-	int last_state;
-	long last_config;           /* index of the last 7040, -1 */
-	long last_running;          /* index of the last 7036 running, -1 */
-};
-
-static int is_failure_id(uint16_t id)
-{
-	switch (id) {
-	case 7000: case 7001: case 7009: case 7011: case 7022: case 7023:
-	case 7024: case 7026: case 7031: case 7034:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-static int svc_index(json_t *services, const char *key)
-{
-	size_t i;
-	json_t *v;
-
-	json_array_foreach(services, i, v)
-		if (strcasecmp(json_string_value(v), key) == 0)
-			return (int)i;
-	return -1;
-}
-
-/* The service index (in sp->services) that rec is about, -1 when none of
- * them; *state for 7036, *how when the key came from a display name. */
-static int scm_service(const struct events_log *log, const struct events_record *rec,
-		       const struct spec *sp, const struct events_env *env,
-		       const struct events_names **names, int *names_tried,
-		       int *state, const char **how)
-{
-	char key[256];
-	const char *k, *mapped;
-	int idx;
-
-	*state = -1;
-	*how = NULL;
-	if (evlog_scm_binary(events_log_binary(log, rec), rec->binary_len, key, sizeof(key), state))
-		return svc_index(sp->services, key);
-	if (rec->event_id == 7040 && rec->nstrings >= 4)
-		return svc_index(sp->services, events_log_string(log, rec, 3));
-	if (rec->event_id == 7026) {
-		/* boot-start drivers that failed to load, one a line */
-		char list[1024], *save = NULL, *t;
-
-		snprintf(list, sizeof(list), "%s", events_log_string(log, rec, 0));
-		for (t = strtok_r(list, "\r\n ", &save); t; t = strtok_r(NULL, "\r\n ", &save))
-			if ((idx = svc_index(sp->services, t)) >= 0)
-				return idx;
-		return -1;
-	}
-	/* no binary (Windows Server 2008 and older): the display name */
-	k = events_log_string(log, rec, 0);
-	if (!*k)
-		return -1;
-	if (!*names_tried && env && env->names) {
-		const char *why;
-
-		*names = env->names(env->ctx, &why);
-		*names_tried = 1;
-	}
-	if (!*names || !events_map_display_name(*names, k, &mapped, how))
-		return -1;
-	if (rec->event_id == 7036 && *state < 0) {
-		const char *st = events_log_string(log, rec, 1);
-
-		*state = strcasecmp(st, "running") == 0 ? 4 :
-			 strcasecmp(st, "stopped") == 0 ? 1 : -1;
-	}
-	return svc_index(sp->services, mapped);
-}
-
-static int is_shutdown(const struct events_record *rec, uint32_t p_el,
-		       uint32_t p_kg, uint32_t p_u32)
-{
-	return (rec->provider == p_el && rec->event_id == 6006) ||
-	       (rec->provider == p_kg && rec->event_id == 13) ||
-	       (rec->provider == p_u32 && rec->event_id == 1074);
-}
-
-#define SHUTDOWN_WINDOW (10ull * 60 * 10000000) /* 10 minutes in FILETIME */
-
-static int collect_services(const struct events_log *log, const char *file,
-			    const struct spec *sp, const struct events_env *env,
-			    json_t *out, struct err *err)
-{
-	size_t nsvc = json_array_size(sp->services), i, k;
-	struct svc_state *sv;
-	struct groups g;
-	struct scratch sc;
-	uint32_t p_scm = UINT32_MAX, p_el = UINT32_MAX, p_kg = UINT32_MAX, p_u32 = UINT32_MAX;
-	long boot = -1, shutdown = -1;
-	int *rec_svc = NULL, failures = 0, rc = 0, names_tried = 0;
-	const struct events_names *names = NULL;
-	char t[40];
-	json_t *o;
-
-	evlog_provider_find(log, sp->provider, &p_scm);
-	evlog_provider_find(log, PROV_EVENTLOG, &p_el);
-	evlog_provider_find(log, PROV_KERNEL_GENERAL, &p_kg);
-	evlog_provider_find(log, PROV_USER32, &p_u32);
-	/* the last boot: EventLog 6005 / 6009 or Kernel-General 12 */
-	for (i = 0; i < log->nrec; i++) {
-		const struct events_record *rec = &log->rec[i];
-
-		if ((rec->provider == p_el && (rec->event_id == 6005 || rec->event_id == 6009)) ||
-		    (rec->provider == p_kg && rec->event_id == 12))
-			boot = (long)i;
-	}
-	for (i = boot < 0 ? 0 : (size_t)boot + 1; i < log->nrec; i++)
-		if (is_shutdown(&log->rec[i], p_el, p_kg, p_u32)) {
-			shutdown = (long)i;
-			break;
-		}
-	sv = calloc(nsvc ? nsvc : 1, sizeof(*sv));
-	rec_svc = malloc((log->nrec ? log->nrec : 1) * sizeof(*rec_svc));
-	memset(&g, 0, sizeof(g));
-	if (!sv || !rec_svc) {
-		free(sv);
-		free(rec_svc);
-		return err_set(err, -E_NOMEM, "out of memory");
-	}
-	if (scratch_init(&sc, err) < 0) {
-		free(sv);
-		free(rec_svc);
-		return err->code;
-	}
-	for (k = 0; k < nsvc; k++) {
-		sv[k].name = json_string_value(json_array_get(sp->services, k));
-		sv[k].last = sv[k].last_config = sv[k].last_running = -1;
-		sv[k].last_state = -1;
-	}
-	/* pass 1: each SCM record's service and the per-service history */
-	for (i = 0; i < log->nrec; i++) {
-		const struct events_record *rec = &log->rec[i];
-		const char *how;
-		int st, s;
-
-		rec_svc[i] = -1;
-		if (rec->provider != p_scm || !spec_has_id(sp, rec->event_id))
-			continue;
-		s = scm_service(log, rec, sp, env, &names, &names_tried, &st, &how);
-		if (s < 0)
-			continue;
-		rec_svc[i] = s;
-		if (rec->event_id == 7036) {
-			sv[s].changes++;
-			if ((long)i > boot)
-				sv[s].since_boot++;
-			sv[s].last = (long)i;
-			sv[s].last_state = st;
-			if (st == 4)
-				sv[s].last_running = (long)i;
-		} else if (rec->event_id == 7040) {
-			sv[s].config_changes++;
-			sv[s].last_config = (long)i;
-		} else if (is_failure_id(rec->event_id) && (long)i <= boot) {
-			sv[s].failures_before++;
-		}
-	}
-	/* pass 2: failures after the last boot, grouped */
-	for (i = boot < 0 ? 0 : (size_t)boot + 1; i < log->nrec; i++) {
-		const struct events_record *rec = &log->rec[i];
-		struct group *gr;
-		int created, s = rec_svc[i], repaired;
-
-		if (s < 0 || !is_failure_id(rec->event_id))
-			continue;
-		repaired = sv[s].last_running > (long)i;
-		record_text(log, rec, &sc);
-		snprintf(sc.key, sc.cap + 64, "%d:%u:%d:%s", s, rec->event_id, repaired, sc.text);
-		gr = group_get(&g, sc.key, sc.text, sc.bin, &created);
-		if (!gr) {
-			rc = err_set(err, -E_NOMEM, "out of memory");
-			goto out;
-		}
-		if (created) {
-			gr->provider = rec->provider;
-			gr->event_id = rec->event_id;
-			gr->level = rec->level;
-			gr->after_boot = 1;
-			gr->repaired = repaired;
-			snprintf(gr->service, sizeof(gr->service), "%s", sv[s].name);
-		}
-		group_add(gr, rec);
-		if (!repaired)
-			failures++;
-	}
-	/* evidence: the boot, each service's state, the failures */
-	o = json_pack("{s:s, s:s}", "kind", "boot", "log", file);
-	if (!o) {
-		rc = err_set(err, -E_NOMEM, "out of memory");
-		goto out;
-	}
-	if (boot >= 0) {
-		set_new(o, "last_boot", json_string(events_iso8601(log->rec[boot].filetime, t, sizeof(t))));
-		set_new(o, "last_boot_record", json_integer((json_int_t)log->rec[boot].number));
-	} else {
-		set_new(o, "last_boot", json_null());
-		set_new(o, "note", json_string("no boot event (EventLog 6005, Kernel-General 12) in the log: every event counts as after the last boot"));
-	}
-	if (shutdown >= 0) {
-		set_new(o, "shutdown", json_string("orderly"));
-		set_new(o, "shutdown_at", json_string(events_iso8601(log->rec[shutdown].filetime, t, sizeof(t))));
-		set_new(o, "shutdown_record", json_integer((json_int_t)log->rec[shutdown].number));
-	} else {
-		set_new(o, "shutdown", json_string("none recorded after the last boot"));
-	}
-	if (sp->label)
-		set_new(o, "label", json_string(sp->label));
-	json_array_append_new(out, o);
-	for (k = 0; k < nsvc; k++) {
-		struct svc_state *s = &sv[k];
-
-		o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:I, s:I}", "kind", "service_state",
-			      "log", file, "service", s->name, "provider", sp->provider,
-			      "event_id", 7036, "count", (json_int_t)s->changes,
-			      "since_last_boot", (json_int_t)s->since_boot);
-		if (!o) {
-			rc = err_set(err, -E_NOMEM, "out of memory");
-			goto out;
-		}
-		if (s->last >= 0) {
-			const struct events_record *rec = &log->rec[s->last];
-			int at_shutdown = 0;
-
-			set_new(o, "last_state", json_string(state_name(s->last_state)));
-			set_new(o, "last_at", json_string(events_iso8601(rec->filetime, t, sizeof(t))));
-			set_new(o, "last_record", json_integer((json_int_t)rec->number));
-			if (s->last_state == 1 || s->last_state == 3) {
-				/* a stop inside an orderly shutdown: after the User32
-				 * 1074 that started it, or shortly before the EventLog
-				 * 6006 / Kernel-General 13 that ends it */
-				for (i = boot < 0 ? 0 : (size_t)boot + 1; (long)i < s->last; i++)
-					if (log->rec[i].provider == p_u32 && log->rec[i].event_id == 1074)
-						at_shutdown = 1;
-				for (i = (size_t)s->last + 1; !at_shutdown && i < log->nrec; i++) {
-					const struct events_record *r2 = &log->rec[i];
-
-					if (!is_shutdown(r2, p_el, p_kg, UINT32_MAX))
-						continue;
-					at_shutdown = r2->filetime >= rec->filetime &&
-						r2->filetime - rec->filetime <= SHUTDOWN_WINDOW;
-					break;
-				}
-				set_new(o, "at_shutdown", json_boolean(at_shutdown));
-				if (at_shutdown)
-					set_new(o, "note", json_string("stopped during an orderly shutdown (normal)"));
-			}
-			set_new(o, "after_last_boot", json_boolean(s->last > boot));
-		} else {
-			set_new(o, "last_state", json_string("unknown"));
-			set_new(o, "note", json_string("no state change of this service in the log"));
-		}
-		if (s->config_changes) {
-			const struct events_record *rec = &log->rec[s->last_config];
-
-			set_new(o, "start_type_changes", json_integer((json_int_t)s->config_changes));
-			if (rec->nstrings >= 3)
-				set_new(o, "last_start_type", json_string(events_log_string(log, rec, 2)));
-		}
-		if (s->failures_before)
-			set_new(o, "failures_before_last_boot", json_integer((json_int_t)s->failures_before));
-		if (sp->label)
-			set_new(o, "label", json_string(sp->label));
-		json_array_append_new(out, o);
-	}
-	rc = emit_groups(log, file, sp, &g, out, err);
-out:
-	groups_release(&g);
-	scratch_release(&sc);
-	free(sv);
-	free(rec_svc);
-	return rc < 0 ? rc : failures;
 }
 
 int events_log_collect(const struct events_log *log, const char *file,
@@ -996,6 +575,6 @@ int events_log_collect(const struct events_log *log, const char *file,
 	if (rc < 0)
 		return rc;
 	if (sp.services)
-		return collect_services(log, file, &sp, env, out, err);
+		return evmatch_collect_services(log, file, &sp, env, out, err);
 	return collect_plain(log, file, &sp, env, out, err);
 }

@@ -1,9 +1,14 @@
 /* Shared by the event-log collector's files, not by its callers (they use
  * events.h):
- *   events.c        the index and the libevtx adapter (events_log_load)
- *   evtx_guard.c    hostile template counts checked before libevtx
- *   evtx_skim.c     our own bounded reader of the records' bytes
- *   events_match.c  specs matched against the index (events_log_collect) */
+ *   events.c         the libevtx adapter (events_log_load)
+ *   events_index.c   the index: records, string pool, providers
+ *   evtx_guard.c     hostile template counts checked before libevtx
+ *   evtx_skim.c      our own bounded reader of the records' bytes: the
+ *                    chunk walk and each record's verdict; with
+ *                    evtx_template.c and evtx_skim_text.c (evtx_skim_priv.h)
+ *   events_match.c   specs matched against the index (events_log_collect);
+ *   events_scm.c     the Service Control Manager history and service
+ *                    names (events_match_priv.h) */
 #ifndef VSSD_EVENTS_PRIV_H
 #define VSSD_EVENTS_PRIV_H
 
@@ -50,7 +55,7 @@ struct events_log {
 	size_t scm_built;            /* 7036 records built by the skim */
 };
 
-/* ---- events.c ---- */
+/* ---- events_index.c ---- */
 
 /* name is in list (any case). */
 int evlog_listed(const char *name, const char *const *list, size_t n);
@@ -87,7 +92,25 @@ int evlog_merge(struct events_log *log, const struct events_log *sub,
 		struct err *err);
 void evlog_sub_free(struct events_log *sub);
 
-/* ---- events_match.c ---- */
+/* Room for n more bytes in the pool (LIMIT_EVTX_POOL).  0 or <0. */
+int evlog_pool_reserve(struct events_log *log, size_t n, struct err *err);
+/* The index of name in the provider table (*idx), added when new with
+ * its keep level.  0 or <0. */
+int evlog_provider_intern(struct events_log *log, const char *name,
+			  uint32_t *idx, struct err *err);
+/* Append a copy of e to the records.  0 or <0. */
+int evlog_push_record(struct events_log *log, const struct events_record *e,
+		      struct err *err);
+/* Sort by record number; drop recovered copies of listed records. */
+void evlog_sort_dedup(struct events_log *log);
+/* Forget what a read put in the index (the provider table stays). */
+void evlog_index_reset(struct events_log *log);
+/* The log remembers what it was loaded for (events_log_keeps): copies of
+ * f's providers and services and of fi's ids.  0 or <0. */
+int evlog_copy_filter(struct events_log *log, const struct events_filter *f,
+		      const struct events_ids *fi, struct err *err);
+
+/* ---- events_scm.c ---- */
 
 /* The Service Control Manager's <Binary>: the service key name in
  * UTF-16LE, then "/" and a state digit for 7036, then a NUL.  1 and key

@@ -29,7 +29,7 @@ struct cached_log;
 struct cached_names;
 struct framework_scan;
 
-/* The event logs a collector keeps (event_logs.c's log_defs, in order). */
+/* The event logs a collector keeps (event_logs.c's event_log_defs, in order). */
 #define EVIDENCE_LOGS 3
 
 /* One typed slot per collector; NULL until its first use. */
