@@ -159,6 +159,17 @@ $(foreach i,$(shell seq 1 $(words $(LAYERS))),$(eval $(call layer_flags,$(i))))
 ALL_INC := $(addprefix -iquote ,$(LAYERS)) -iquote testdata/lib
 $(O)/obj/testdata/%.o $(O)/obj/tests/%.o $(FUZZ_O)/obj/testdata/%.o $(FUZZ_O)/obj/tests/%.o: CPPFLAGS += $(ALL_INC)
 
+# The checks table: every `const struct check_def check_def_NAME` of
+# rules/checks/*.c as CHECK(NAME) (rules/checks/table.c), so a new check is
+# one new file.
+CHECK_SRC := $(sort $(wildcard rules/checks/*.c))
+$(O)/checks_table.h: $(CHECK_SRC) Makefile
+	@mkdir -p $(dir $@)
+	@sed -n 's/^const struct check_def check_def_\([a-z0-9_]*\) = .*/CHECK(\1)/p' $(CHECK_SRC) > $@.tmp && mv $@.tmp $@
+$(O)/obj/rules/checks/table.o $(FUZZ_O)/obj/rules/checks/table.o: $(O)/checks_table.h
+$(O)/obj/rules/checks/table.o $(FUZZ_O)/obj/rules/checks/table.o: CPPFLAGS += -iquote $(O)
+
+
 $(RUNNER): $(TEST_OBJ) $(TDLIBA) $(LIB)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ -Wl,--start-group $^ -Wl,--end-group $(PKG_LIBS) $(CHECK_LIBS) -lm

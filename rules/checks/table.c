@@ -1,27 +1,20 @@
-/* The table of checks rules can name. */
+/* The table of checks rules can name.  Every `const struct check_def
+ * check_def_NAME` defined in rules/checks is in it: the Makefile lists
+ * them into checks_table.h (one CHECK(NAME) a line, like the test runner's
+ * suites.h), so a new check is one new file and nothing to register by
+ * hand. */
 #include <string.h>
 
 #include "checks.h"
 
+#define CHECK(name) extern const struct check_def check_def_##name;
+#include "checks_table.h"
+#undef CHECK
+
 static const struct check_def *const table[] = {
-	&check_def_winsxs_acl,
-	&check_def_services_running,
-	&check_def_service_descriptors,
-	&check_def_framework_folders,
-	&check_def_service_sd_blocks_writer,
-	&check_def_service_binary_missing,
-	&check_def_vss_access_control,
-	&check_def_win2003,
-	&check_def_winsxs_junction,
-	&check_def_hive_state,
-	&check_def_events,
-	&check_def_baseline_drift,
-	&check_def_writer_errors,
-	&check_def_vss_diag_acl,
-	&check_def_com_security,
-	&check_def_service_imagepaths,
-	&check_def_profile_junction,
-	&check_def_wsb_logs,
+#define CHECK(name) &check_def_##name,
+#include "checks_table.h"
+#undef CHECK
 };
 
 const struct check_def *check_find(const char *name)
