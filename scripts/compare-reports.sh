@@ -67,6 +67,10 @@ mk binary 'size 96M\nos 2019\nbreak binary\nbreak vssacl\n'
 mk events 'size 128M\nos 2016\nevtx system bulk 8000 seed=2\nevtx application bulk 3000 seed=1\nevtx capi2 bulk 500 seed=5\n'
 mk dirty 'size 96M\nevtx system dirty 1\nevtx system bulk 2000 seed=4\nevtx application bulk 2000 seed=6\n'
 mk hivelog 'size 96M\nlog system new\nreg system dword ControlSet001\\Services\\CryptSvc Start 4\n'
+mk findings 'size 96M\nos 2022\nbreak diagacl comsec imagepath vssacl\n'
+mk winnt 'size 96M\nos 2008r2\nwindir WINNT\nbreak cause1 cause3\n'
+mk w2003 'size 64M\nos 2003\n'
+mk all 'size 128M\nos 2016\nbreak cause1 cause2 cause3 cause4 mslldp binary vssacl diagacl comsec imagepath\naspnet_folders 1100\n'
 mk issue 'size 256M\nos 2016\nbreak cause1\nfolders "Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\Temporary ASP.NET Files" 5000 t\nevtx system bulk 47000 seed=2\nevtx application bulk 5600 seed=1\n'
 "$NEW" demo "$F/demo" >/dev/null 2>&1
 DEMO=$(ls "$F"/demo/*.img 2>/dev/null | head -1)
