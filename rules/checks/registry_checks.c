@@ -17,6 +17,7 @@
 #include "acl_util.h"
 #include "bytes.h"
 #include "checks.h"
+#include "filetime.h"
 #include "limits.h"
 #include "registry.h"
 #include "sddl.h"
@@ -966,7 +967,8 @@ static int diag_value(void *ctx, const char *name, const struct reg_value *v)
 	if (v->len < 16)
 		return 0;
 	ft = le64(v->data + 8);
-	filetime_iso8601(ft, when, sizeof(when));
+	filetime_iso8601(ft, FILETIME_1970_9999 | FILETIME_EPOCH_UNSET, when,
+			 sizeof(when));
 	if (!when[0])
 		return 0;
 	if (ft > d->last) {
@@ -999,7 +1001,8 @@ static void diag_evidence(struct run_ctx *c)
 	}
 	hkey_free(k);
 	ev = ev_registry(&c->reg->system, path);
-	filetime_iso8601(d.last, when, sizeof(when));
+	filetime_iso8601(d.last, FILETIME_1970_9999 | FILETIME_EPOCH_UNSET, when,
+			 sizeof(when));
 	json_object_set_new(ev, "last", json_string(when));
 	json_object_set_new(ev, "last_event", json_string(d.last_name));
 	json_object_set_new(ev, "count", json_integer(d.n));

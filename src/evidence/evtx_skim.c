@@ -29,6 +29,7 @@
 
 #include "bytes.h"
 #include "limits.h"
+#include "utf16.h"
 
 #define REC_HEADER 24u               /* signature, size, number, time */
 #define SKIM_SPLIT_CHUNKS 32u        /* a log this big is skimmed on two threads */
@@ -131,23 +132,17 @@ struct skim_rec {
  * names are ASCII; others are left to libevtx. */
 static int utf16_ascii(const uint8_t *p, size_t size, char *out, size_t cap)
 {
-	size_t i, len = 0;
+	size_t i;
+	long len;
 
 	if (size % 2 || size == 0)
 		return 0;
-	for (i = 0; i < size; i += 2) {
-		uint16_t u = le16(p + i);
-
-		if (u == 0)
-			break;
-		if (u < 0x20 || u > 0x7e || len + 1 >= cap)
-			return 0;
-		out[len++] = (char)u;
-	}
+	len = utf16le_decode(p, size, UTF16_ASCII | UTF16_STRICT | UTF16_NUL_ENDS, out, cap, &i);
+	if (len < 0)
+		return 0;
 	for (; i < size; i += 2)
 		if (le16(p + i) != 0)
 			return 0;
-	out[len] = '\0';
 	return len > 0;
 }
 
@@ -657,37 +652,15 @@ static enum keep_level skim_keep(struct skim *sk, const char *name)
 static int utf16_utf8(struct skim *sk, const uint8_t *p, size_t n, int split,
 		      size_t *len, size_t *used)
 {
-	size_t i, o = *len, start = o;
+	unsigned flags = UTF16_UNITS | UTF16_STRICT | (split ? UTF16_NUL_ENDS : 0);
+	size_t read;
+	long o = utf16le_decode(p, n, flags, sk->text + *len, SKIM_TEXT - *len, &read);
 
-	for (i = 0; i + 1 < n; i += 2) {
-		unsigned u = le16(p + i);
-
-		if (u == 0) {
-			if (!split)
-				return 0;
-			i += 2;
-			break;
-		}
-		if (u >= 0xd800 && u <= 0xdfff)
-			return 0;
-		if (o + 4 >= SKIM_TEXT)
-			return 0;
-		if (u < 0x80) {
-			sk->text[o++] = (char)u;
-		} else if (u < 0x800) {
-			sk->text[o++] = (char)(0xc0 | (u >> 6));
-			sk->text[o++] = (char)(0x80 | (u & 0x3f));
-		} else {
-			sk->text[o++] = (char)(0xe0 | (u >> 12));
-			sk->text[o++] = (char)(0x80 | ((u >> 6) & 0x3f));
-			sk->text[o++] = (char)(0x80 | (u & 0x3f));
-		}
-	}
-	if (o - start + 1 > LIMIT_EVTX_STRING_LEN)
+	if (o < 0 || (size_t)o + 1 > LIMIT_EVTX_STRING_LEN)
 		return 0;
-	sk->text[o++] = '\0';
-	*len = o;
-	*used = i;
+	sk->text[*len + (size_t)o] = '\0';
+	*len += (size_t)o + 1;
+	*used = read;
 	return 1;
 }
 
