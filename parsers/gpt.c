@@ -6,6 +6,7 @@
 
 #include "bytes.h"
 #include "limits.h"
+#include "utf16.h"
 
 /* GPT header, UEFI 2.10 table 5-6. */
 #define GH_SIGNATURE     0x00  /* "EFI PART" */
@@ -147,52 +148,6 @@ int gpt_entries_check(const uint8_t *buf, size_t len,
 	return 0;
 }
 
-/* UTF-16LE (up to units code units, stopping at NUL) to UTF-8; unpaired
- * surrogates become U+FFFD.  out has room for units * 3 + 1 bytes. */
-static void utf16le_to_utf8(const uint8_t *p, unsigned units, char *out,
-			    size_t outlen)
-{
-	size_t o = 0;
-	unsigned i;
-
-	for (i = 0; i < units; i++) {
-		uint32_t c = le16(p + 2 * i);
-
-		if (c == 0)
-			break;
-		if (c >= 0xd800 && c <= 0xdbff && i + 1 < units) {
-			uint32_t lo = le16(p + 2 * (i + 1));
-
-			if (lo >= 0xdc00 && lo <= 0xdfff) {
-				c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
-				i++;
-			} else {
-				c = 0xfffd;
-			}
-		} else if (c >= 0xd800 && c <= 0xdfff) {
-			c = 0xfffd;
-		}
-		if (o + 5 > outlen)
-			break;
-		if (c < 0x80) {
-			out[o++] = (char)c;
-		} else if (c < 0x800) {
-			out[o++] = (char)(0xc0 | (c >> 6));
-			out[o++] = (char)(0x80 | (c & 0x3f));
-		} else if (c < 0x10000) {
-			out[o++] = (char)(0xe0 | (c >> 12));
-			out[o++] = (char)(0x80 | ((c >> 6) & 0x3f));
-			out[o++] = (char)(0x80 | (c & 0x3f));
-		} else {
-			out[o++] = (char)(0xf0 | (c >> 18));
-			out[o++] = (char)(0x80 | ((c >> 12) & 0x3f));
-			out[o++] = (char)(0x80 | ((c >> 6) & 0x3f));
-			out[o++] = (char)(0x80 | (c & 0x3f));
-		}
-	}
-	out[o] = '\0';
-}
-
 int gpt_entry_parse(const uint8_t *buf, size_t len,
 		    const struct gpt_header *h, uint32_t i,
 		    struct gpt_entry *e, struct err *err)
@@ -214,7 +169,9 @@ int gpt_entry_parse(const uint8_t *buf, size_t len,
 	e->first_lba = le64(p + GE_FIRST_LBA);
 	e->last_lba = le64(p + GE_LAST_LBA);
 	e->attributes = le64(p + GE_ATTRIBUTES);
-	utf16le_to_utf8(p + GE_NAME, GE_NAME_UNITS, e->name, sizeof(e->name));
+	/* the name up to its NUL; unpaired surrogates as U+FFFD */
+	utf16le_decode(p + GE_NAME, 2 * GE_NAME_UNITS, UTF16_NUL_ENDS, e->name,
+		       sizeof(e->name), NULL);
 	if (e->first_lba > e->last_lba)
 		return err_set(err, -E_CORRUPT,
 			       "GPT entry %u: first LBA %llu > last LBA %llu", i + 1,

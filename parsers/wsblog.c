@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf16.h"
+
 static int ieq_prefix(const char *s, const char *p)
 {
 	for (; *p; s++, p++)
@@ -19,31 +21,6 @@ static const char *find_ci(const char *s, const char *needle)
 		if (ieq_prefix(s, needle))
 			return s;
 	return NULL;
-}
-
-/* One code point as UTF-8 into out (room for 4 bytes checked by caller). */
-static size_t put_utf8(char *out, uint32_t cp)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xc0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xe0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	out[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
 }
 
 /* "0x" + up to 8 hex digits at s: 1 and *v, else 0. */
@@ -178,19 +155,12 @@ int wsblog_parse(const uint8_t *buf, size_t len, wsblog_fn fn, void *ctx,
 		int end = i + step > len;
 
 		if (!end) {
-			cp = utf16 ? (uint32_t)buf[i] | (uint32_t)buf[i + 1] << 8 : buf[i];
-			if (utf16 && cp >= 0xd800 && cp < 0xdc00 && i + 4 <= len) {
-				uint32_t lo = (uint32_t)buf[i + 2] | (uint32_t)buf[i + 3] << 8;
-
-				if (lo >= 0xdc00 && lo < 0xe000) {
-					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-					i += 2;
-				} else {
-					cp = 0xfffd;
-				}
-			} else if (utf16 && cp >= 0xd800 && cp < 0xe000) {
+			cp = buf[i];
+			/* a pair moves i on by its second unit */
+			if (utf16 && utf16le_next(buf + i, len - i, &cp) == 4)
+				i += 2;
+			else if (utf16 && cp >= 0xd800 && cp < 0xe000)
 				cp = 0xfffd;
-			}
 		}
 		if (end || cp == '\n' || cp == 0) {
 			line[n] = '\0';
@@ -210,7 +180,7 @@ int wsblog_parse(const uint8_t *buf, size_t len, wsblog_fn fn, void *ctx,
 		if (cp == '\r')
 			continue;
 		if (n + 4 <= LIMIT_WSBLOG_LINE)
-			n += put_utf8(line + n, cp < 0x20 && cp != '\t' ? ' ' : cp);
+			n += utf8_put(line + n, cp < 0x20 && cp != '\t' ? ' ' : cp);
 	}
 	free(e);
 	free(line);

@@ -17,6 +17,7 @@
 #include "bytes.h"
 #include "events.h"
 #include "evtx_writer.h"
+#include "filetime.h"
 #include "limits.h"
 #include "scenario.h"
 #include "testutil.h"
@@ -171,7 +172,7 @@ START_TEST(test_index_fields)
 	ck_assert_uint_eq(r->qualifiers, 16384);
 	ck_assert_uint_eq(r->level, 4);
 	ck_assert_uint_eq(r->number, 1);
-	ck_assert_str_eq(events_iso8601(r->filetime, t, sizeof(t)), "2024-06-01T10:00:00Z");
+	ck_assert_str_eq(filetime_iso8601(r->filetime, 0, t, sizeof(t)), "2024-06-01T10:00:00Z");
 	ck_assert_uint_eq(r->nstrings, 2);
 	ck_assert_str_eq(events_log_string(log, r, 0), "Cryptographic Services");
 	ck_assert_str_eq(events_log_string(log, r, 1), "running");
@@ -323,9 +324,9 @@ START_TEST(test_iso8601)
 	size_t i;
 
 	for (i = 0; i < sizeof(times) / sizeof(times[0]); i++)
-		ck_assert_str_eq(events_iso8601(evtx_filetime(times[i]), t, sizeof(t)), times[i]);
-	ck_assert_str_eq(events_iso8601(0, t, sizeof(t)), "1601-01-01T00:00:00Z");
-	ck_assert_str_eq(events_iso8601(evtx_filetime("2024-06-01T10:00:00.9999999Z"), t, sizeof(t)),
+		ck_assert_str_eq(filetime_iso8601(evtx_filetime(times[i]), 0, t, sizeof(t)), times[i]);
+	ck_assert_str_eq(filetime_iso8601(0, 0, t, sizeof(t)), "1601-01-01T00:00:00Z");
+	ck_assert_str_eq(filetime_iso8601(evtx_filetime("2024-06-01T10:00:00.9999999Z"), 0, t, sizeof(t)),
 			 "2024-06-01T10:00:00Z");
 }
 END_TEST

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "filetime.h"
 #include "fs.h"
 #include "limits.h"
 #include "regf_writer.h"
@@ -16,6 +17,7 @@
 #include "service_keys.h"
 #include "services.h"
 #include "testutil.h"
+#include "utf16.h"
 
 #define CS "ControlSet001"
 #define SVCS CS "\\Services\\"
@@ -212,14 +214,14 @@ START_TEST(test_decoding)
 
 	err_init(&err);
 	/* U+1F600 as a pair, a lone low surrogate, stop at NUL */
-	s = utf16le_to_utf8(surrogates, sizeof(surrogates));
+	s = utf16le_to_utf8(surrogates, sizeof(surrogates), NULL);
 	ck_assert_str_eq(s, "a\xf0\x9f\x98\x80\xef\xbf\xbd" "b");
 	free(s);
-	s = utf16le_to_utf8(unpaired_high_last, sizeof(unpaired_high_last));
+	s = utf16le_to_utf8(unpaired_high_last, sizeof(unpaired_high_last), NULL);
 	ck_assert_str_eq(s, "x\xef\xbf\xbd");
 	free(s);
 	/* an odd byte count ignores the last byte */
-	s = utf16le_to_utf8((const uint8_t *)"A\0B", 3);
+	s = utf16le_to_utf8((const uint8_t *)"A\0B", 3, NULL);
 	ck_assert_str_eq(s, "A");
 	free(s);
 	/* REG_DWORD sizes */
@@ -250,11 +252,11 @@ START_TEST(test_decoding)
 	v.type = REGV_DWORD;
 	ck_assert_int_eq(reg_value_multi(&v, &list, &n, &err), -E_CORRUPT);
 	/* FILETIME */
-	filetime_iso8601(REGF_WRITER_FILETIME, when, sizeof(when));
+	filetime_iso8601(REGF_WRITER_FILETIME, FILETIME_1970_9999 | FILETIME_EPOCH_UNSET, when, sizeof(when));
 	ck_assert_str_eq(when, "2024-01-01T00:00:00Z");
-	filetime_iso8601(0, when, sizeof(when));
+	filetime_iso8601(0, FILETIME_1970_9999 | FILETIME_EPOCH_UNSET, when, sizeof(when));
 	ck_assert_str_eq(when, "");
-	filetime_iso8601(~0ull, when, sizeof(when));
+	filetime_iso8601(~0ull, FILETIME_1970_9999 | FILETIME_EPOCH_UNSET, when, sizeof(when));
 	ck_assert_str_eq(when, "");
 }
 END_TEST

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "filetime.h"
 #include "judge_util.h"
 #include "limits.h"
 #include "registry_util.h"
@@ -306,7 +307,8 @@ static void diag_evidence(struct run_ctx *c)
 	if (vss_diag_read(c->sys, c->reg->control_set, &d) != 1)
 		return;
 	ev = checks_registry_item(&c->reg->system, d.path);
-	filetime_iso8601(d.last, when, sizeof(when));
+	filetime_iso8601(d.last, FILETIME_1970_9999 | FILETIME_EPOCH_UNSET, when,
+			 sizeof(when));
 	json_object_set_new(ev, "last", json_string(when));
 	json_object_set_new(ev, "last_event", json_string(d.last_name));
 	json_object_set_new(ev, "count", json_integer(d.n));

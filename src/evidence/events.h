@@ -182,7 +182,4 @@ int events_log_collect(const struct events_log *log, const char *file,
 		       json_t *spec, const struct events_env *env, json_t *out,
 		       struct err *err);
 
-/* "2024-06-01T10:00:00Z" for a FILETIME (buf of at least 32 bytes). */
-const char *events_iso8601(uint64_t filetime, char *buf, size_t size);
-
 #endif

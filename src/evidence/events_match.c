@@ -12,41 +12,8 @@
 
 #include "bytes.h"
 #include "capi2.h"
+#include "filetime.h"
 #include "limits.h"
-
-/* ---- time -------------------------------------------------------------- */
-
-/* days since 1970-01-01 -> civil date (H. Hinnant's algorithm) */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-	int64_t era, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doy = z - era * 146097;                               /* day of era */
-	yoe = (doy - doy / 1460 + doy / 36524 - doy / 146096) / 365;
-	*y = yoe + era * 400;
-	doy = doy - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
-	if (*m <= 2)
-		(*y)++;
-}
-
-const char *events_iso8601(uint64_t filetime, char *buf, size_t size)
-{
-	/* FILETIME: 100 ns since 1601-01-01; 11644473600 s to 1970 */
-	int64_t secs = (int64_t)(filetime / 10000000u) - 11644473600ll;
-	int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
-	int64_t rem = secs - days * 86400, y;
-	unsigned m, d;
-
-	civil_from_days(days, &y, &m, &d);
-	snprintf(buf, size, "%04lld-%02u-%02uT%02u:%02u:%02uZ", (long long)y, m, d,
-		 (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60), (unsigned)(rem % 60));
-	return buf;
-}
 
 /* ---- text -------------------------------------------------------------- */
 
@@ -355,8 +322,8 @@ static json_t *group_json(const struct events_log *log, const char *file,
 	set_new(o, "event_id", json_integer(gr->event_id));
 	set_new(o, "level", json_integer(gr->level));
 	set_new(o, "count", json_integer((json_int_t)gr->count));
-	set_new(o, "first", json_string(events_iso8601(gr->first, t, sizeof(t))));
-	set_new(o, "last", json_string(events_iso8601(gr->last, t, sizeof(t))));
+	set_new(o, "first", json_string(filetime_iso8601(gr->first, 0, t, sizeof(t))));
+	set_new(o, "last", json_string(filetime_iso8601(gr->last, 0, t, sizeof(t))));
 	for (i = 0; i < gr->nnums; i++)
 		json_array_append_new(nums, json_integer((json_int_t)gr->nums[i]));
 	set_new(o, "records", nums);

@@ -6,6 +6,8 @@
 #define _GNU_SOURCE
 #include "events_match_priv.h"
 
+#include "filetime.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -324,7 +326,7 @@ static int boot_json(const struct scm_run *h, json_t *out, struct err *err)
 	if (!o)
 		return err_set(err, -E_NOMEM, "out of memory");
 	if (h->boot >= 0) {
-		set_new(o, "last_boot", json_string(events_iso8601(log->rec[h->boot].filetime, t, sizeof(t))));
+		set_new(o, "last_boot", json_string(filetime_iso8601(log->rec[h->boot].filetime, 0, t, sizeof(t))));
 		set_new(o, "last_boot_record", json_integer((json_int_t)log->rec[h->boot].number));
 	} else {
 		set_new(o, "last_boot", json_null());
@@ -332,7 +334,7 @@ static int boot_json(const struct scm_run *h, json_t *out, struct err *err)
 	}
 	if (h->shutdown >= 0) {
 		set_new(o, "shutdown", json_string("orderly"));
-		set_new(o, "shutdown_at", json_string(events_iso8601(log->rec[h->shutdown].filetime, t, sizeof(t))));
+		set_new(o, "shutdown_at", json_string(filetime_iso8601(log->rec[h->shutdown].filetime, 0, t, sizeof(t))));
 		set_new(o, "shutdown_record", json_integer((json_int_t)log->rec[h->shutdown].number));
 	} else {
 		set_new(o, "shutdown", json_string("none recorded after the last boot"));
@@ -387,7 +389,7 @@ static int state_json(const struct scm_run *h, const struct svc_state *s,
 		const struct events_record *rec = &log->rec[s->last];
 
 		set_new(o, "last_state", json_string(state_name(s->last_state)));
-		set_new(o, "last_at", json_string(events_iso8601(rec->filetime, t, sizeof(t))));
+		set_new(o, "last_at", json_string(filetime_iso8601(rec->filetime, 0, t, sizeof(t))));
 		set_new(o, "last_record", json_integer((json_int_t)rec->number));
 		if (s->last_state == 1 || s->last_state == 3) {
 			int at_shutdown = stopped_at_shutdown(h, s);

@@ -30,6 +30,7 @@
 
 #include "bytes.h"
 #include "limits.h"
+#include "utf16.h"
 
 #define REC_HEADER 24u               /* signature, size, number, time */
 #define SKIM_SPLIT_CHUNKS 32u        /* a log this big is skimmed on two threads */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "utf16.h"
 
 /* libevtx 20181227 gives a record's strings as the values of its
  * <EventData> children in order, a string array one string per element,
@@ -25,37 +26,15 @@
 static int utf16_utf8(struct skim *sk, const uint8_t *p, size_t n, int split,
 		      size_t *len, size_t *used)
 {
-	size_t i, o = *len, start = o;
+	unsigned flags = UTF16_UNITS | UTF16_STRICT | (split ? UTF16_NUL_ENDS : 0);
+	size_t read;
+	long o = utf16le_decode(p, n, flags, sk->text + *len, SKIM_TEXT - *len, &read);
 
-	for (i = 0; i + 1 < n; i += 2) {
-		unsigned u = le16(p + i);
-
-		if (u == 0) {
-			if (!split)
-				return 0;
-			i += 2;
-			break;
-		}
-		if (u >= 0xd800 && u <= 0xdfff)
-			return 0;
-		if (o + 4 >= SKIM_TEXT)
-			return 0;
-		if (u < 0x80) {
-			sk->text[o++] = (char)u;
-		} else if (u < 0x800) {
-			sk->text[o++] = (char)(0xc0 | (u >> 6));
-			sk->text[o++] = (char)(0x80 | (u & 0x3f));
-		} else {
-			sk->text[o++] = (char)(0xe0 | (u >> 12));
-			sk->text[o++] = (char)(0x80 | ((u >> 6) & 0x3f));
-			sk->text[o++] = (char)(0x80 | (u & 0x3f));
-		}
-	}
-	if (o - start + 1 > LIMIT_EVTX_STRING_LEN)
+	if (o < 0 || (size_t)o + 1 > LIMIT_EVTX_STRING_LEN)
 		return 0;
-	sk->text[o++] = '\0';
-	*len = o;
-	*used = i;
+	sk->text[*len + (size_t)o] = '\0';
+	*len += (size_t)o + 1;
+	*used = read;
 	return 1;
 }
 

@@ -10,29 +10,24 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "utf16.h"
 
 /* UTF-16LE (size bytes) as ASCII into out: printable code units, then
  * only NULs; 0 when it is anything else, empty or does not fit.  Provider
  * names are ASCII; others are left to libevtx. */
 static int utf16_ascii(const uint8_t *p, size_t size, char *out, size_t cap)
 {
-	size_t i, len = 0;
+	size_t i;
+	long len;
 
 	if (size % 2 || size == 0)
 		return 0;
-	for (i = 0; i < size; i += 2) {
-		uint16_t u = le16(p + i);
-
-		if (u == 0)
-			break;
-		if (u < 0x20 || u > 0x7e || len + 1 >= cap)
-			return 0;
-		out[len++] = (char)u;
-	}
+	len = utf16le_decode(p, size, UTF16_ASCII | UTF16_STRICT | UTF16_NUL_ENDS, out, cap, &i);
+	if (len < 0)
+		return 0;
 	for (; i < size; i += 2)
 		if (le16(p + i) != 0)
 			return 0;
-	out[len] = '\0';
 	return len > 0;
 }
 

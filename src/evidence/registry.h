@@ -124,13 +124,6 @@ int hkey_get_string(struct hkey *k, const char *name, char **out,
 int hkey_get_multi(struct hkey *k, const char *name, char ***out, size_t *n,
 		   struct err *err);
 
-/* UTF-16LE (len bytes, stops at a NUL unit) -> UTF-8, malloc'd. */
-char *utf16le_to_utf8(const uint8_t *p, size_t len);
-
-/* FILETIME (100 ns since 1601) as "2024-06-01T10:00:00Z" into buf
- * (>= 32 bytes); "" for 0 or a time out of range. */
-void filetime_iso8601(uint64_t ft, char *buf, size_t size);
-
 /* ---- the volume's registry --------------------------------------------- */
 
 enum reg_hive_state { REG_HIVE_OK = 0, REG_HIVE_ABSENT, REG_HIVE_BAD };

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "bytes.h"
+#include "filetime.h"
 #include "limits.h"
 
 /* ---- svchost groups ------------------------------------------------------ */
@@ -75,7 +76,8 @@ static int diag_value(void *ctx, const char *name, const struct reg_value *v)
 	if (v->len < 16)
 		return 0;
 	ft = le64(v->data + 8);
-	filetime_iso8601(ft, when, sizeof(when));
+	filetime_iso8601(ft, FILETIME_1970_9999 | FILETIME_EPOCH_UNSET, when,
+			 sizeof(when));
 	if (!when[0])
 		return 0;
 	if (ft > d->last) {

@@ -5,43 +5,9 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "utf16.h"
 
 #define SVC_NAME_MAX 256  /* Windows: a service name has at most 256 chars */
-
-/* Decode one UTF-8 code point at *p; -1 when invalid. */
-static long utf8_next(const unsigned char **p)
-{
-	const unsigned char *s = *p;
-	long c;
-	int n, i;
-
-	if (s[0] < 0x80) {
-		*p = s + 1;
-		return s[0];
-	}
-	if ((s[0] & 0xe0) == 0xc0) {
-		c = s[0] & 0x1f;
-		n = 1;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		c = s[0] & 0x0f;
-		n = 2;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		c = s[0] & 0x07;
-		n = 3;
-	} else {
-		return -1;
-	}
-	for (i = 1; i <= n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return -1;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 1 && c < 0x80) || (n == 2 && c < 0x800) || (n == 3 && c < 0x10000) ||
-	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return -1;
-	*p = s + n + 1;
-	return c;
-}
 
 static long upcase(long c)
 {
@@ -58,32 +24,22 @@ int svcsid_from_name(const char *service_name, struct sid *out, struct err *err)
 	uint8_t utf16[SVC_NAME_MAX * 4], digest[SHA1_DIGEST_SIZE];
 	const unsigned char *p = (const unsigned char *)service_name;
 	struct sha1_ctx ctx;
-	uint32_t subs[6];
-	size_t len = 0, chars = 0;
-	long c;
+	uint32_t subs[6], cp;
+	size_t len = 0, chars = 0, left, k;
 	int i;
 
 	memset(out, 0, sizeof(*out));
 	if (!service_name || !*service_name)
 		return err_set(err, -E_CORRUPT, "empty service name");
-	while (*p) {
-		c = utf8_next(&p);
-		if (c < 0)
+	for (left = strlen(service_name); left > 0; p += k, left -= k) {
+		k = utf8_next(p, left, &cp);
+		if (k == 0)
 			return err_set(err, -E_CORRUPT, "service name '%.100s' is not utf-8",
 				       service_name);
 		if (++chars > SVC_NAME_MAX)
 			return err_set(err, -E_LIMIT, "service name longer than %d characters",
 				       SVC_NAME_MAX);
-		c = upcase(c);
-		if (c >= 0x10000) {
-			c -= 0x10000;
-			put_le16(utf16 + len, (uint16_t)(0xd800 + (c >> 10)));
-			put_le16(utf16 + len + 2, (uint16_t)(0xdc00 + (c & 0x3ff)));
-			len += 4;
-		} else {
-			put_le16(utf16 + len, (uint16_t)c);
-			len += 2;
-		}
+		len += utf16le_put(utf16 + len, (uint32_t)upcase((long)cp));
 	}
 	sha1_init(&ctx);
 	sha1_update(&ctx, len, utf16);

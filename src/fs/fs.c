@@ -6,6 +6,7 @@
 
 #include "bytes.h"
 #include "limits.h"
+#include "utf16.h"
 
 int fs_wrap(struct fs **out, const struct fs_ops *ops, void *priv,
 	    const struct fs_info *info, struct err *err)
@@ -59,7 +60,7 @@ int fs_parse_reparse(const uint8_t *d, size_t len, uint32_t *tag,
 		     char *target, size_t size)
 {
 	uint16_t data_len, pn_off, pn_len;
-	size_t path_base, i, o = 0;
+	size_t path_base;
 
 	if (size)
 		target[0] = '\0';
@@ -81,23 +82,8 @@ int fs_parse_reparse(const uint8_t *d, size_t len, uint32_t *tag,
 	pn_len = le16(d + 14);              /* 0x0e PrintNameLength */
 	if (path_base + pn_off + pn_len > len)
 		return -1;
-	/* UTF-16LE to UTF-8, BMP only (paths); enough for a report */
-	for (i = 0; i + 1 < pn_len && o + 4 < size; i += 2) {
-		uint16_t c = le16(d + path_base + pn_off + i);
-
-		if (c < 0x80) {
-			target[o++] = (char)c;
-		} else if (c < 0x800) {
-			target[o++] = (char)(0xC0 | (c >> 6));
-			target[o++] = (char)(0x80 | (c & 0x3F));
-		} else {
-			target[o++] = (char)(0xE0 | (c >> 12));
-			target[o++] = (char)(0x80 | ((c >> 6) & 0x3F));
-			target[o++] = (char)(0x80 | (c & 0x3F));
-		}
-	}
-	if (size)
-		target[o] = '\0';
+	/* UTF-16LE to UTF-8 unit by unit (paths); enough for a report */
+	utf16le_decode(d + path_base + pn_off, pn_len, UTF16_UNITS, target, size, NULL);
 	return 1;
 }
 

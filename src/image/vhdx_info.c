@@ -12,6 +12,7 @@
 
 #include "bytes.h"
 #include "gpt.h"
+#include "utf16.h"
 
 uint32_t vhdx_crc32c(const void *buf, size_t len)
 {
@@ -71,21 +72,6 @@ static int is_pow2(uint64_t v)
 	return v && !(v & (v - 1));
 }
 
-/* UTF-16LE (len bytes) to ASCII, '?' for anything else; always
- * NUL-terminated within cap. */
-static void utf16_to_ascii(char *out, size_t cap, const uint8_t *p,
-			   size_t len)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i + 1 < len && o + 1 < cap; i += 2) {
-		uint16_t c = le16(p + i);
-
-		out[o++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
-	}
-	out[o] = '\0';
-}
-
 /* 2.2.2, 2.2.3: a header (4 KiB) or region table (64 KiB) is valid when
  * its signature and its CRC-32C over size bytes, with the checksum field
  * at 0x04 taken as 0, match.  Returns 1 valid, 0 not. */
@@ -138,8 +124,9 @@ static int parse_locator(struct vhdx_info *info, const uint8_t *p,
 
 		if (ko > len || kl > len - ko || vo > len || vl > len - vo)
 			return err_set(err, -E_CORRUPT, "parent locator entry %u is outside the item", i);
-		utf16_to_ascii(key, sizeof(key), p + ko, kl);
-		utf16_to_ascii(val, sizeof(val), p + vo, vl);
+		/* as ASCII, '?' for anything else */
+		utf16le_decode(p + ko, kl, UTF16_ASCII | UTF16_UNITS, key, sizeof(key), NULL);
+		utf16le_decode(p + vo, vl, UTF16_ASCII | UTF16_UNITS, val, sizeof(val), NULL);
 		if (strcmp(key, "parent_linkage") == 0)
 			snprintf(info->parent_linkage, sizeof(info->parent_linkage), "%.63s", val);
 		else if (strcmp(key, "relative_path") == 0)

@@ -12,13 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <libbfio.h>
 #include <libvshadow.h>
 
 #include "bcache.h"
 #include "bytes.h"
+#include "filetime.h"
 #include "image_priv.h"
 
 /* VSS identifier {3808876b-c176-4e48-b7ae-04046e6cc752} as stored (the
@@ -260,23 +260,6 @@ static void guid_text(const uint8_t g[16], char out[40])
 		 g[12], g[13], g[14], g[15]);
 }
 
-static void filetime_text(uint64_t ft, char *out, size_t size)
-{
-	/* FILETIME: 100 ns since 1601-01-01; 11644473600 s before 1970 */
-	const uint64_t to_unix = 11644473600ull;
-	uint64_t secs = ft / 10000000u;
-	struct tm tm;
-	time_t t;
-
-	if (secs < to_unix || secs - to_unix > 253402300799ull) {
-		snprintf(out, size, "unknown");
-		return;
-	}
-	t = (time_t)(secs - to_unix);
-	if (!gmtime_r(&t, &tm) || strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(out, size, "unknown");
-}
-
 /* Read what libvshadow says of store index; 0, or <0 with err set. */
 static int store_read_info(struct vss *v, int index, struct vss_entry *ent,
 			   struct err *err)
@@ -313,7 +296,10 @@ static int store_read_info(struct vss *v, int index, struct vss_entry *ent,
 		rc = vss_err(v, err, -E_CORRUPT, "creation time", &e);
 		goto fail;
 	}
-	filetime_text(ent->info.filetime, ent->info.created, sizeof(ent->info.created));
+	/* "unknown" outside 1970..9999, as gmtime_r and strftime printed it */
+	if (!*filetime_iso8601(ent->info.filetime, FILETIME_1970_9999, ent->info.created,
+			       sizeof(ent->info.created)))
+		snprintf(ent->info.created, sizeof(ent->info.created), "unknown");
 	if (K.store_get_volume_size(ent->store, &vsize, &e) != 1) {
 		rc = vss_err(v, err, -E_CORRUPT, "volume size", &e);
 		goto fail;
