@@ -149,7 +149,7 @@ END_TEST
  * KB 2009272's with the real paths. */
 START_TEST(test_broken_evidence_and_fix)
 {
-	char *img = build("cause1-broken", "break cause1\n");
+	char *img = build("cause1-broken", tu_scenario("cause1/broken"));
 	json_t *root = scan(img, NULL), *c1, *e, *rem, *sum;
 
 	c1 = tu_result(root, "cause1");
@@ -183,7 +183,7 @@ END_TEST
 
 START_TEST(test_pendingrenames_absent)
 {
-	char *img = build("cause1-nopr", "pendingrenames absent\n");
+	char *img = build("cause1-nopr", tu_scenario("cause1/no-pendingrenames"));
 	json_t *root = scan(img, NULL), *c1, *e;
 
 	c1 = tu_result(root, "cause1");
@@ -221,7 +221,7 @@ END_TEST
 
 START_TEST(test_filemaps_one_of_2000)
 {
-	char *img = build("cause1-fm", "filemaps_files 2000\nfilemaps_deny 1234\n");
+	char *img = build("cause1-fm", tu_scenario("cause1/filemaps-deny"));
 	json_t *root = scan(img, NULL), *c1, *e, *sum, *ev, *v;
 	size_t i, files = 0;
 
@@ -295,7 +295,7 @@ END_TEST
 
 START_TEST(test_junction_users)
 {
-	char *img = build("junction", "junction \"Program Files\" D:\\Program Files\n");
+	char *img = build("junction", tu_scenario("cause1/junction"));
 	json_t *root = scan(img, NULL), *f, *e, *rem;
 
 	f = tu_result(root, "winsxs-junction");

@@ -321,7 +321,7 @@ START_TEST(test_cryptsvc_disabled)
 	struct scanned sc;
 	json_t *ev;
 
-	run("c23-c2", "os 2016\nbreak cause2\n", &sc);
+	run("c23-c2", tu_scenario("causes23/cause2"), &sc);
 	assert_status(&sc, "cause2", "present");
 	ck_assert_str_eq(summary(&sc, "cause2"), "CryptSvc cannot run as configured");
 	ev = evidence_by(&sc, "cause2", "service", "CryptSvc");
@@ -343,7 +343,7 @@ START_TEST(test_dependency_disabled)
 	struct scanned sc;
 	json_t *ev;
 
-	run("c23-dep", "os 2016\nreg system dword " SVC "RpcSs Start 4\n", &sc);
+	run("c23-dep", tu_scenario("causes23/rpcss-disabled"), &sc);
 	assert_status(&sc, "cause2", "present");
 	/* every service that needs RpcSs, and RpcSs named with its fix */
 	ck_assert_ptr_nonnull(strstr(summary(&sc, "cause2"), "CryptSvc, EventSystem, VSS, swprv"));
@@ -364,7 +364,7 @@ START_TEST(test_dependency_disabled)
 	json_decref(sc.root);
 
 	/* a dependency that is not installed */
-	run("c23-dep3", "os 2016\nreg system multi_sz " SVC "VSS DependOnService RPCSS|NoSuchSvc\n", &sc);
+	run("c23-dep3", tu_scenario("causes23/dependency-missing"), &sc);
 	assert_status(&sc, "cause2", "present");
 	ck_assert_str_eq(summary(&sc, "cause2"), "VSS cannot run as configured");
 	ev = evidence_by(&sc, "cause2", "service", "NoSuchSvc");
@@ -372,7 +372,7 @@ START_TEST(test_dependency_disabled)
 	json_decref(sc.root);
 
 	/* a dependency cycle is not a hang */
-	run("c23-cycle", "os 2016\nreg system multi_sz " SVC "RpcSs DependOnService CryptSvc\n", &sc);
+	run("c23-cycle", tu_scenario("causes23/dependency-cycle"), &sc);
 	assert_status(&sc, "cause2", "absent");
 	json_decref(sc.root);
 }
@@ -383,7 +383,7 @@ START_TEST(test_servicedll_missing)
 	struct scanned sc;
 	json_t *ev;
 
-	run("c23-bin", "os 2016\nbreak binary\n", &sc);
+	run("c23-bin", tu_scenario("causes23/binary"), &sc);
 	/* cause 2: EventSystem cannot load es.dll */
 	assert_status(&sc, "cause2", "present");
 	ev = evidence_by(&sc, "cause2", "service", "EventSystem");
@@ -419,7 +419,7 @@ START_TEST(test_svchost_group)
 	json_decref(sc.root);
 
 	/* swprv without its ServiceDll value */
-	run("c23-nodll", "os 2016\nreg system delete " SVC "swprv\\Parameters ServiceDll\n", &sc);
+	run("c23-nodll", tu_scenario("causes23/no-servicedll"), &sc);
 	assert_status(&sc, "cause2", "present");
 	ev = evidence_by(&sc, "cause2", "service", "swprv");
 	ck_assert(array_has(json_object_get(ev, "problems"), "no Parameters\\ServiceDll"));
@@ -486,7 +486,7 @@ START_TEST(test_mslldp)
 	json_t *ev;
 	const char *fixed;
 
-	run("c23-lldp", "os 2016\nbreak mslldp\n", &sc);
+	run("c23-lldp", tu_scenario("causes23/mslldp"), &sc);
 	assert_status(&sc, "service-sd-blocks-writer", "present");
 	ck_assert_str_eq(summary(&sc, "service-sd-blocks-writer"),
 			 "1 service(s) give the System Writer no query access: MsLldp");
@@ -549,7 +549,7 @@ START_TEST(test_vss_access_control)
 	struct scanned sc;
 	json_t *ev;
 
-	run("c23-vssacl", "os 2016\nbreak vssacl\n", &sc);
+	run("c23-vssacl", tu_scenario("causes23/vssacl"), &sc);
 	assert_status(&sc, "vss-access-control", "present");
 	ev = evidence_by(&sc, "vss-access-control", "path", SVC "VSS\\VssAccessControl");
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(ev, "values"),
@@ -572,7 +572,7 @@ START_TEST(test_win2003)
 	struct scanned sc;
 	json_t *ev;
 
-	run("c23-2003", "os 2003\n", &sc);
+	run("c23-2003", tu_scenario("causes23/2003"), &sc);
 	assert_status(&sc, "win2003", "present");
 	ck_assert_ptr_nonnull(strstr(summary(&sc, "win2003"), "causes 1-4 do not apply"));
 	ev = evidence_by(&sc, "win2003", "path",
@@ -592,7 +592,7 @@ START_TEST(test_garbage_hives)
 {
 	struct scanned sc;
 
-	run("c23-garbage", "os 2016\nvol file Windows\\System32\\config\\SYSTEM this is not a hive\n", &sc);
+	run("c23-garbage", tu_scenario("causes23/system-not-a-hive"), &sc);
 	assert_status(&sc, "cause2", "unknown");
 	assert_status(&sc, "cause3", "unknown");
 	ck_assert_ptr_nonnull(strstr(summary(&sc, "cause3"), "hive SYSTEM: not a registry hive"));
@@ -603,7 +603,7 @@ START_TEST(test_garbage_hives)
 	json_decref(sc.root);
 
 	/* without SOFTWARE: the svchost groups cannot be checked */
-	run("c23-nosw", "os 2016\nvol file Windows\\System32\\config\\SOFTWARE x\n", &sc);
+	run("c23-nosw", tu_scenario("causes23/software-not-a-hive"), &sc);
 	assert_status(&sc, "cause2", "unknown");
 	ck_assert_ptr_nonnull(strstr(summary(&sc, "cause2"), "svchost groups not checked"));
 	assert_status(&sc, "cause3", "absent");
@@ -616,9 +616,7 @@ END_TEST
 
 START_TEST(test_dirty_new_log)
 {
-	char *img = build("c23-dirty-new",
-			  "os 2016\nlog system new\n"
-			  "reg system sddl " SVC "CryptSvc\\Security Security D:(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)\n");
+	char *img = build("c23-dirty-new", tu_scenario("causes23/dirty-new"));
 	struct scanned sc;
 	json_t *ev;
 
@@ -651,7 +649,7 @@ END_TEST
 
 START_TEST(test_dirty_old_log)
 {
-	char *img = build("c23-dirty-old", "os 2008r2\nlog system old\nreg system dword " SVC "CryptSvc Start 4\n");
+	char *img = build("c23-dirty-old", tu_scenario("causes23/dirty-old"));
 	struct scanned sc;
 
 	scan_img(img, NULL, &sc);
@@ -673,7 +671,7 @@ START_TEST(test_dirty_bad_log)
 	json_t *ev;
 
 	/* a log whose only entry fails its hash applies nothing */
-	run("c23-dirty-bad", "os 2016\nlog system new corrupt 0\nreg system dword " SVC "CryptSvc Start 4\n", &sc);
+	run("c23-dirty-bad", tu_scenario("causes23/dirty-corrupt"), &sc);
 	assert_status(&sc, "cause2", "absent");
 	assert_status(&sc, "hive-dirty", "present");
 	ev = evidence_by(&sc, "hive-dirty", "hive", "SYSTEM");

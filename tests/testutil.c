@@ -319,7 +319,7 @@ char *tu_wrap(const struct tu_format *f, const char *vol, const char *stem)
 #define CAPI2_513 "provider=Microsoft-Windows-CAPI2 id=513"
 #define SCM_EV "provider=\"Service Control Manager\""
 #define CRYPT_RUNNING "\"data=param1:Cryptographic Services\" data=param2:running binary_utf16=CryptSvc/4\n"
-#define EVSYS_DENIED "\"data=param1:COM+ Event System\" data=param2:%1058 binary_utf16=EventSystem\n"
+#define EVSYS_DENIED "\"data=param1:COM+ Event System\" data=param2:%%1058 binary_utf16=EventSystem\n"
 #define D_CORE_DENIED "Details:\\r\\nAddCoreCsiFiles: BeginFileEnumeration() failed.\\r\\n\\r\\nSystem Error:\\r\\nAccess is denied.\\r\\n"
 #define D_JUNCTION "Details:\\r\\nAddCoreCsiFiles : RtlConvertNtFilePathToWin32Path() failed.\\r\\n\\r\\nSystem Error:\\r\\nUnknown error (0xc0000039)\\r\\n"
 #define D_MSLLDP "Details:\\r\\nAddLegacyDriverFiles: Unable to back up image of binary Microsoft Link-Layer Discovery Protocol.\\r\\n\\r\\nSystem Error:\\r\\nAccess is denied.\\r\\n"
@@ -405,13 +405,17 @@ const struct tu_scenario tu_scenarios[] = {
 	{ "findings/profile-junction", "os 2012r2\n" HEALTHY_LOGS "junction Users D:\\Users\n", NULL, NULL },
 	{ "findings/wsb-log", "os 2012r2\n" HEALTHY_LOGS WSB_WINSXS, NULL, NULL },
 	{ "findings/healthy-2008r2", "os 2008r2\nservices 60\n" HEALTHY_LOGS, NULL, NULL },
+	{ "findings/healthy-2012r2", "os 2012r2\nservices 60\n" HEALTHY_LOGS, NULL, NULL },
+	{ "findings/healthy-2016", "os 2016\nservices 60\n" HEALTHY_LOGS, NULL, NULL },
 	{ "findings/healthy-2022", "os 2022\nservices 60\n" HEALTHY_LOGS, NULL, NULL },
 	{ "findings/together", "os 2008r2\nbreak cause1 cause2 cause3 cause4\n" HEALTHY_LOGS VSS_TIMEOUT
 	  "break diagacl comsec imagepath\njunction Users D:\\Users\n" WSB_WINSXS WSB_IMAGEPATH, NULL, NULL },
 	{ "findings/diag-event", "os 2008r2\n"
 	  "event application provider=VSS id=8193 time=2024-06-01T10:00:00Z \"text=Volume Shadow Copy Service error: "
 	  "Unexpected error calling routine RegOpenKeyExW(-2147483646,SYSTEM\\\\CurrentControlSet\\\\Services\\\\VSS\\\\Diag,...). "
-	  "hr = 0x80070005, Access is denied.\"\n", NULL, NULL },
+	  "hr = 0x80070005, Access is denied.\"\n"
+	  "event application provider=VSS id=8193 time=2024-06-01T11:00:00Z \"text=Volume Shadow Copy Service error: "
+	  "Unexpected error calling routine CoCreateInstance. hr = 0x80070005, Access is denied.\"\n", NULL, NULL },
 	{ "findings/imagepath-event", "os 2008r2\n"
 	  "event application " CAPI2_513 " time=2024-06-01T10:00:00Z \"text=Details:\\r\\n"
 	  "AddLegacyDriverFiles: Unable to back up image of binary Foo Backup Agent.\\r\\n\\r\\nSystem Error:\\r\\n"
@@ -470,19 +474,35 @@ const struct tu_scenario tu_scenarios[] = {
 	  "event system " SCM_EV " id=7036 time=2024-06-01T08:00:10Z " CRYPT_RUNNING
 	  "event system " SCM_EV " id=7000 time=2024-06-01T08:00:20Z " EVSYS_DENIED, NULL, NULL },
 	{ "events/none", "break cause3\n", NULL, NULL },
-	/* everything at once (the reports' fixture) */
+	/* a healthy server with no logs; everything at once (the reports'
+	 * fixtures) */
+	{ "reports/healthy", "os 2008r2\n", NULL, NULL },
 	{ "reports/all", "os 2016\n"
 	  "break cause1 cause2 cause3 cause4 mslldp binary vssacl diagacl comsec imagepath\n"
-	  "aspnet_folders 1100\njunction Users D:\\Users\nfilemaps_files 3\nfilemaps_deny 2\n"
+	  "aspnet_folders 1100\n"
+	  "junction Users D:\\Users\n"
+	  "filemaps_files 3\n"
+	  "filemaps_deny 2\n"
 	  "event system provider=EventLog id=6005 time=2024-06-03T07:58:00Z\n"
 	  "event system " SCM_EV " id=7036 time=2024-06-03T07:58:20Z " CRYPT_RUNNING
 	  "event system " SCM_EV " id=7000 time=2024-06-03T08:00:20Z " EVSYS_DENIED
-	  "event application " CAPI2_513 " time=2024-06-03T23:00:05Z \"text=" D_CORE_DENIED "\"\n"
+	  "event system " SCM_EV " id=7036 time=2024-06-03T09:58:20Z "
+	  "\"data=param1:Volume Shadow Copy\" data=param2:stopped binary_utf16=VSS/1\n"
+	  "event application " CAPI2_513 " time=2024-06-03T23:00:05Z "
+	  "\"text=Details:\\r\\nAddCoreCsiFiles : BeginFileEnumeration() failed.\\r\\n\\r\\nSystem Error:\\r\\nAccess is denied.\\r\\n\"\n"
+	  "event application " CAPI2_513 " time=2024-06-04T23:00:05Z "
+	  "\"text=Details:\\r\\nAddCoreCsiFiles : BeginFileEnumeration() failed.\\r\\n\\r\\nSystem Error:\\r\\nAccess is denied.\\r\\n\"\n"
 	  "event application provider=VSS id=8193 time=2024-06-04T23:00:09Z "
 	  "\"text=XML document is too long\" \"text=0x80070018, The data is invalid.\" text=\n"
-	  "event application provider=VSS id=8194 time=2024-06-04T23:00:11Z \"text=Unexpected error querying for "
-	  "the IVssWriterCallback interface. hr = 0x80070005, Access is denied.\"\n"
-	  "log system new\nreg system dword " SVC "swprv Start 4\n", NULL, NULL },
+	  "event application provider=VSS id=12289 time=2024-06-04T23:00:10Z "
+	  "\"text=Volume Shadow Copy Service error: Unexpected error\" text=0x80042302\n"
+	  "event application provider=VSS id=8194 time=2024-06-04T23:00:11Z "
+	  "\"text=Unexpected error querying for the IVssWriterCallback interface. hr = 0x80070005, Access is denied.\"\n"
+	  "event application provider=Microsoft-Windows-Backup id=517 time=2024-06-04T23:01:00Z "
+	  "data=BackupTime:2024-06-04T23:00:00Z data=ErrorCode:0x80780102 "
+	  "\"data=ErrorMessage:System writer is not found in the backup.\"\n"
+	  "log system new\n"
+	  "reg system dword ControlSet001\\Services\\swprv Start 4\n", NULL, NULL },
 	/* a volume Windows did not close (NTFS dirty flag), the mount suites' mix */
 	{ "repair/ntfs-dirty", "break cause3\nvol flag dirty\n", NULL, NULL },
 	{ "dirmode/mixed", "break cause1\nbreak cause4\naspnet_folders 1000\nfilemaps_files 300\nfilemaps_deny 77\n"
