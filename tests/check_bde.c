@@ -270,6 +270,35 @@ START_TEST(test_suspended)
 }
 END_TEST
 
+/* The key file from VSSD_KEY_FILE opens its volume; another volume's key
+ * file is a locked volume: exit 2, one line naming the protectors. */
+START_TEST(test_key_file_env)
+{
+	char *img = unpack("startup_key"), *bek, *other;
+	struct tu_run r;
+
+	if (!img)
+		return;
+	bek = tu_sample("bitlocker/startup_key.bek");
+	other = tu_sample("bitlocker/recovery_key.bek");
+	ck_assert_ptr_nonnull(bek);
+	ck_assert_ptr_nonnull(other);
+	setenv("VSSD_KEY_FILE", bek, 1);
+	ck_assert_int_eq(tu_vssdoctor(&r, "info", img, NULL), 0);
+	unsetenv("VSSD_KEY_FILE");
+	ck_assert_msg(r.status == 0 && strstr(r.out, "unlocked"), "exit %d: %s", r.status, r.err);
+	tu_run_free(&r);
+	ck_assert_int_eq(tu_vssdoctor(&r, "scan", "--key-file", other, img, NULL), 0);
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_msg(one_line(r.err) && strstr(r.err, "does not open it") &&
+		      strstr(r.err, "startup key"), "%s", r.err);
+	tu_run_free(&r);
+	free(other);
+	free(bek);
+	free(img);
+}
+END_TEST
+
 START_TEST(test_recovery_password_shape)
 {
 	struct err err;
@@ -372,15 +401,22 @@ static json_t *report(const char *img, const char *opt, const char *val, int *st
 		no_secret_in(&r, val);
 	d = json_loads(r.out, 0, NULL);
 	if (d) {
+		int bde = 0;
+
 		json_object_del(d, "timing_ms");
 		src = json_object_get(d, "source");
 		json_object_del(src, "path");
 		json_object_del(src, "format");
 		json_object_del(src, "size");
 		json_array_foreach(json_object_get(src, "volumes"), i, v) {
+			const char *fs = json_string_value(json_object_get(v, "filesystem"));
+
+			bde |= fs && strcmp(fs, "bitlocker") == 0;
 			json_object_del(v, "size");
 			json_object_del(v, "filesystem");
 		}
+		/* the BitLocker source was read as one (not as the plain volume) */
+		ck_assert_msg(bde == (opt != NULL), "%s: %s BitLocker volume", img, bde ? "a" : "no");
 	}
 	tu_run_free(&r);
 	return d;
@@ -520,20 +556,15 @@ START_TEST(test_scenario_through_bitlocker)
 }
 END_TEST
 
-/* --fvek (what mkbde --print-fvek gives, key and tweak key in one) opens
- * the volume with no protector secret; a wrong FVEK, or another volume's
- * recovery password, is a locked volume: exit 2, one line, the key not in
- * it. */
-START_TEST(test_fvek)
+/* mkbde's volume of plain written to out, its FVEK (64 hex digits)
+ * into fvek. */
+static void make_with_fvek(const char *plain, const char *out, char fvek[65])
 {
-	char *dir = tu_tmpdir("bde-fvek"), *plain, *enc, *fvek = NULL, *bad, *nl;
-	struct tu_run r;
+	char cmd[1024], line[200] = "", *nl;
 	FILE *p;
-	char cmd[1024], line[200] = "";
 
-	make_pair(dir, 0, &plain, &enc);
-	snprintf(cmd, sizeof(cmd), "'%s/mkbde' --volume '%s' --out '%s.2' --recovery-password %s --print-fvek",
-		 tu_env("VSSD_TOOLS"), plain, enc, MK_RP);
+	snprintf(cmd, sizeof(cmd), "'%s/mkbde' --volume '%s' --out '%s' --recovery-password %s --print-fvek",
+		 tu_env("VSSD_TOOLS"), plain, out, MK_RP);
 	p = popen(cmd, "r");
 	ck_assert_ptr_nonnull(p);
 	ck_assert_ptr_nonnull(fgets(line, sizeof(line), p));
@@ -541,7 +572,25 @@ START_TEST(test_fvek)
 	if ((nl = strchr(line, '\n')))
 		*nl = 0;
 	ck_assert_int_eq(strlen(line), 64);
-	fvek = strdup(line);
+	memcpy(fvek, line, 65);
+}
+
+/* --fvek (what mkbde --print-fvek gives, key and tweak key in one) opens
+ * the volume with no protector secret; a wrong FVEK, or another volume's
+ * recovery password, is a locked volume: exit 2, one line, the key not in
+ * it. */
+START_TEST(test_fvek)
+{
+	char *dir = tu_tmpdir("bde-fvek"), *plain, *enc, *enc2 = NULL, *fvek, *bad;
+	struct tu_run r;
+	char key[65];
+
+	make_pair(dir, 0, &plain, &enc);
+	/* the key of another run of mkbde on the same volume */
+	ck_assert_int_ge(asprintf(&enc2, "%s.2", enc), 0);
+	make_with_fvek(plain, enc2, key);
+	free(enc2);
+	fvek = strdup(key);
 	ck_assert_int_eq(tu_vssdoctor(&r, "info", "--format", "json", "--fvek", fvek, enc, NULL), 0);
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
 	ck_assert_msg(strstr(r.out, "\"ntfs\""), "%s", r.out);
@@ -574,6 +623,108 @@ START_TEST(test_fvek)
 	tu_sh("rm -rf '%s'", dir);
 	free(bad);
 	free(fvek);
+	free(plain);
+	free(enc);
+	free(dir);
+}
+END_TEST
+
+/* Every way to give a secret: the option, --OPTION-file (its first line)
+ * and the VSSD_* variable, for the recovery password and the FVEK, each
+ * for info and for scan: the volume opens (info: unlocked; scan: the
+ * plain volume's verdict); the secret is in no output; nothing is
+ * written beside the source or into TMPDIR (no decrypted copy). */
+static const struct secret_form {
+	const char *opt;        /* NULL: the environment variable */
+	const char *env;
+	int fvek;               /* the secret is the FVEK, not the password */
+} forms[] = {
+	{ "--recovery-password", NULL, 0 },
+	{ "--recovery-password-file", NULL, 0 },
+	{ NULL, "VSSD_RECOVERY_PASSWORD", 0 },
+	{ "--fvek", NULL, 1 },
+	{ "--fvek-file", NULL, 1 },
+	{ NULL, "VSSD_FVEK", 1 },
+};
+
+/* The files in dir and in tmp, with sizes and modification times
+ * (malloc'd). */
+static char *listing(const char *dir, const char *tmp)
+{
+	char *path = NULL, *text;
+
+	ck_assert_int_ge(asprintf(&path, "%s.ls", dir), 0);
+	ck_assert_int_eq(tu_sh("ls -la --time-style=+%%s '%s' '%s' > '%s'", dir, tmp, path), 0);
+	text = tu_read_file(path, NULL);
+	ck_assert_ptr_nonnull(text);
+	unlink(path);
+	free(path);
+	return text;
+}
+
+START_TEST(test_secret_forms)
+{
+	const struct secret_form *f = &forms[_i];
+	char *dir = tu_tmpdir("bde-forms"), *plain, *enc, *file = NULL, *tmp = NULL;
+	char fvek[65], *before, *after;
+	const char *secret, *val;
+	struct tu_run r;
+	unsigned cmd;
+	int plain_status;
+
+	make_pair(dir, 0, &plain, &enc);
+	make_with_fvek(plain, enc, fvek);
+	secret = f->fvek ? fvek : MK_RP;
+	val = secret;
+	if (f->opt && strstr(f->opt, "-file")) {
+		ck_assert_int_ge(asprintf(&file, "%s/secret.txt", dir), 0);
+		ck_assert_int_eq(tu_sh("printf '%%s\\n' '%s' > '%s'", secret, file), 0);
+		val = file;
+	}
+	ck_assert_int_ge(asprintf(&tmp, "%s/tmp", dir), 0);
+	ck_assert_int_eq(tu_sh("mkdir '%s'", tmp), 0);
+	/* the scan's verdict: the plain volume's (no logs: exit 3) */
+	ck_assert_int_eq(tu_vssdoctor(&r, "scan", "--rules", tu_env("VSSD_RULES"), plain, NULL), 0);
+	plain_status = r.status;
+	tu_run_free(&r);
+	before = listing(dir, tmp);
+	setenv("TMPDIR", tmp, 1);
+	for (cmd = 0; cmd < 2; cmd++) {
+		const char *a[7] = { cmd ? "scan" : "info" };
+		unsigned n = 1;
+
+		if (cmd) {
+			a[n++] = "--rules";
+			a[n++] = tu_env("VSSD_RULES");
+		}
+		if (f->opt) {
+			a[n++] = f->opt;
+			a[n++] = val;
+		}
+		a[n] = enc;
+		if (f->env)
+			setenv(f->env, secret, 1);
+		ck_assert_int_eq(tu_vssdoctor(&r, a[0], a[1], a[2], a[3], a[4], a[5], a[6], NULL), 0);
+		if (f->env)
+			unsetenv(f->env);
+		ck_assert_msg(r.status == (cmd ? plain_status : 0), "%s %s: exit %d: %s", a[0],
+			      f->opt ? f->opt : f->env, r.status, r.err);
+		if (!cmd)
+			ck_assert_msg(strstr(r.out, "unlocked") && strstr(r.out, "ntfs"), "%s", r.out);
+		else
+			ck_assert_msg(strstr(r.out, "Windows Server 2012 R2"), "%s", r.out);
+		no_secret_in(&r, secret);
+		tu_run_free(&r);
+	}
+	unsetenv("TMPDIR");
+	after = listing(dir, tmp);
+	ck_assert_msg(strcmp(before, after) == 0,
+		      "files written beside the source or in TMPDIR:\n%s\n-- now --\n%s", before, after);
+	tu_sh("rm -rf '%s'", dir);
+	free(before);
+	free(after);
+	free(tmp);
+	free(file);
 	free(plain);
 	free(enc);
 	free(dir);
@@ -830,6 +981,7 @@ Suite *bde_suite(void)
 	tcase_add_test(tc, test_locked);
 	tcase_add_test(tc, test_secret_sources);
 	tcase_add_test(tc, test_suspended);
+	tcase_add_test(tc, test_key_file_env);
 	tcase_add_test(tc, test_recovery_password_shape);
 	tcase_add_test(tc, test_hostile_metadata);
 	suite_add_tcase(s, tc);
@@ -837,6 +989,7 @@ Suite *bde_suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_loop_test(tc, test_scenario_through_bitlocker, 0, (int)tu_nscenarios);
 	tcase_add_test(tc, test_fvek);
+	tcase_add_loop_test(tc, test_secret_forms, 0, (int)(sizeof(forms) / sizeof(forms[0])));
 	tcase_add_test(tc, test_dislocker_reads_mkbde);
 	tcase_add_test(tc, test_unreadable_part);
 	tcase_add_test(tc, test_partial);
