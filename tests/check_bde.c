@@ -647,14 +647,15 @@ static const struct secret_form {
 	{ NULL, "VSSD_FVEK", 1 },
 };
 
-/* The files in dir and in tmp, with sizes and modification times
- * (malloc'd). */
+/* The files in dir and in tmp, with sizes and modification times, and
+ * the two folders' own (a file made and removed again) (malloc'd). */
 static char *listing(const char *dir, const char *tmp)
 {
 	char *path = NULL, *text;
 
 	ck_assert_int_ge(asprintf(&path, "%s.ls", dir), 0);
-	ck_assert_int_eq(tu_sh("ls -la --time-style=+%%s '%s' '%s' > '%s'", dir, tmp, path), 0);
+	ck_assert_int_eq(tu_sh("ls -lA --time-style=+%%s '%s' '%s' > '%s' && stat -c '%%n %%Y' '%s' '%s' >> '%s'",
+			       dir, tmp, path, dir, tmp, path), 0);
 	text = tu_read_file(path, NULL);
 	ck_assert_ptr_nonnull(text);
 	unlink(path);
