@@ -22,6 +22,7 @@
 
 #include "bde.h"
 #include "image.h"
+#include "ntfs_builder.h"
 #include "scenario.h"
 
 #define RP "284867-596541-514998-422114-660297-261613-215424-199408"
@@ -269,6 +270,35 @@ START_TEST(test_suspended)
 }
 END_TEST
 
+/* The key file from VSSD_KEY_FILE opens its volume; another volume's key
+ * file is a locked volume: exit 2, one line naming the protectors. */
+START_TEST(test_key_file_env)
+{
+	char *img = unpack("startup_key"), *bek, *other;
+	struct tu_run r;
+
+	if (!img)
+		return;
+	bek = tu_sample("bitlocker/startup_key.bek");
+	other = tu_sample("bitlocker/recovery_key.bek");
+	ck_assert_ptr_nonnull(bek);
+	ck_assert_ptr_nonnull(other);
+	setenv("VSSD_KEY_FILE", bek, 1);
+	ck_assert_int_eq(tu_vssdoctor(&r, "info", img, NULL), 0);
+	unsetenv("VSSD_KEY_FILE");
+	ck_assert_msg(r.status == 0 && strstr(r.out, "unlocked"), "exit %d: %s", r.status, r.err);
+	tu_run_free(&r);
+	ck_assert_int_eq(tu_vssdoctor(&r, "scan", "--key-file", other, img, NULL), 0);
+	ck_assert_int_eq(r.status, 2);
+	ck_assert_msg(one_line(r.err) && strstr(r.err, "does not open it") &&
+		      strstr(r.err, "startup key"), "%s", r.err);
+	tu_run_free(&r);
+	free(other);
+	free(bek);
+	free(img);
+}
+END_TEST
+
 START_TEST(test_recovery_password_shape)
 {
 	struct err err;
@@ -343,21 +373,22 @@ END_TEST
 
 #define MK_RP "111111-222222-333333-444444-555555-666666-000000-123453"
 
+/* the volumes the other writer cases wrap: healthy, and cause 1 broken */
 static const char *const scen[] = {
 	"size 24M\nos 2012r2\n",
 	"size 24M\nos 2012r2\nbreak cause1\n",
-	"size 24M\nos 2016\nbreak cause2\n",
-	"size 24M\nos 2012r2\nbreak cause3\n",
-	"size 40M\nos 2012r2\nbreak cause4\naspnet_folders 1100\n",
-	"size 24M\nos 2012r2\nbreak mslldp\n",
-	"size 24M\nos 2008r2\nbreak cause1 cause2 cause3 mslldp binary vssacl\n",
 };
 
-/* the report without what legitimately differs: the source and timing */
+/* The report without what legitimately differs between a plain and a
+ * BitLocker source: the path, container format and size, the timing, and
+ * each volume's size and file system ("bitlocker" against "ntfs"); the
+ * rest (the volume judged, its letter, the Windows folder, every cause and
+ * finding with its status, evidence and fix, the warnings) stays. */
 static json_t *report(const char *img, const char *opt, const char *val, int *status)
 {
 	struct tu_run r;
-	json_t *d;
+	json_t *d, *src, *v;
+	size_t i;
 
 	if (opt)
 		tu_vssdoctor(&r, "scan", "--format", "json", "--rules", tu_env("VSSD_RULES"),
@@ -370,24 +401,43 @@ static json_t *report(const char *img, const char *opt, const char *val, int *st
 		no_secret_in(&r, val);
 	d = json_loads(r.out, 0, NULL);
 	if (d) {
-		json_object_del(d, "source");
+		int bde = 0;
+
 		json_object_del(d, "timing_ms");
+		src = json_object_get(d, "source");
+		json_object_del(src, "path");
+		json_object_del(src, "format");
+		json_object_del(src, "size");
+		json_array_foreach(json_object_get(src, "volumes"), i, v) {
+			const char *fs = json_string_value(json_object_get(v, "filesystem"));
+
+			bde |= fs && strcmp(fs, "bitlocker") == 0;
+			json_object_del(v, "size");
+			json_object_del(v, "filesystem");
+		}
+		/* the BitLocker source was read as one (not as the plain volume) */
+		ck_assert_msg(bde == (opt != NULL), "%s: %s BitLocker volume", img, bde ? "a" : "no");
 	}
 	tu_run_free(&r);
 	return d;
 }
 
 /* A scenario volume in dir: plain and BitLocker volume files. */
-static void make_pair(const char *dir, unsigned i, char **plain, char **enc)
+static void make_pair_text(const char *dir, const char *text, char **plain, char **enc)
 {
 	struct err err;
 
 	err_init(&err);
-	ck_assert_int_ge(asprintf(plain, "%s/s%u.img", dir, i), 0);
-	ck_assert_int_ge(asprintf(enc, "%s/s%u.bde", dir, i), 0);
-	ck_assert_msg(scenario_build(scen[i], *plain, &err) == 0, "%s", err.msg);
+	ck_assert_int_ge(asprintf(plain, "%s/s.img", dir), 0);
+	ck_assert_int_ge(asprintf(enc, "%s/s.bde", dir), 0);
+	ck_assert_msg(scenario_build(text, *plain, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(tu_sh("'%s/mkbde' --volume '%s' --out '%s' --recovery-password %s",
 			       tu_env("VSSD_TOOLS"), *plain, *enc, MK_RP), 0);
+}
+
+static void make_pair(const char *dir, unsigned i, char **plain, char **enc)
+{
+	make_pair_text(dir, scen[i], plain, enc);
 }
 
 /* make_pair, and a copy of the plain volume encrypted up to its first
@@ -421,7 +471,7 @@ static void same_report(const char *a, const char *b, const char *what)
 	want = report(a, NULL, NULL, &sa);
 	got = report(b, "--recovery-password", MK_RP, &sb);
 	ck_assert_msg(want && got, "%s: exit %d / %d", what, sa, sb);
-	ck_assert_int_eq(sa, sb);
+	ck_assert_msg(sa == sb, "%s: exit %d plain, %d through BitLocker", what, sa, sb);
 	if (!json_equal(want, got)) {
 		char *x = json_dumps(want, JSON_COMPACT), *y = json_dumps(got, JSON_COMPACT);
 		size_t k = 0;
@@ -435,63 +485,109 @@ static void same_report(const char *a, const char *b, const char *what)
 	json_decref(got);
 }
 
-/* Every scenario: the scan through BitLocker gives the plain image's
- * report (verdict, causes, findings, evidence), as a GPT raw disk and as
- * a dynamic VHDX; the source file is not changed. */
+/* The scenario's text at the size it is judged at through BitLocker: its
+ * own, else 24 MiB (mkbde encrypts every byte; the verdicts do not
+ * depend on the free space). */
+static char *sized(const char *text)
+{
+	char *t = NULL;
+
+	if (strncmp(text, "size ", 5) == 0 || strstr(text, "\nsize "))
+		t = strdup(text);
+	else
+		ck_assert_int_ge(asprintf(&t, "size 24M\n%s", text), 0);
+	ck_assert_ptr_nonnull(t);
+	return t;
+}
+
+/* The disk a scenario is judged in (testutil.h: struct tu_scenario),
+ * holding vol; returns the disk's path (malloc'd), or vol's copy for a
+ * bare volume. */
+static char *in_disk(const struct tu_scenario *sc, const char *vol, const char *data,
+		     const char *out)
+{
+	char *disk = NULL;
+
+	if (sc->disk && strcmp(sc->disk, "bare") == 0)
+		return strdup(vol);
+	ck_assert_int_ge(asprintf(&disk, "%s.raw", out), 0);
+	ck_assert_msg(tu_sh("'%s/mkdisk' %s %s%s%s --volume '%s' --out '%s' >/dev/null",
+			    tu_env("VSSD_TOOLS"), sc->disk ? sc->disk : "--gpt --before-mib 100",
+			    data ? "--data-volume '" : "", data ? data : "", data ? "'" : "",
+			    vol, disk) == 0, "%s: mkdisk %s", sc->name, sc->disk);
+	return disk;
+}
+
+/* path's size and modification and change times are still st's */
+static void unchanged(const char *path, const struct stat *st)
+{
+	struct stat now;
+
+	ck_assert_int_eq(stat(path, &now), 0);
+	ck_assert_msg(now.st_size == st->st_size &&
+		      now.st_mtim.tv_sec == st->st_mtim.tv_sec && now.st_mtim.tv_nsec == st->st_mtim.tv_nsec &&
+		      now.st_ctim.tv_sec == st->st_ctim.tv_sec && now.st_ctim.tv_nsec == st->st_ctim.tv_nsec,
+		      "%s was changed", path);
+}
+
+/* Every scenario the end-to-end suites build (tu_scenarios): the scan
+ * through BitLocker (mkbde: AES-XTS 128, a recovery password protector)
+ * gives the plain image's report (the volume judged, the Windows folder,
+ * the drive letters, every cause and finding with its status, evidence
+ * and fix, the warnings) and exit status, in the disk the suite judges it
+ * in as a raw file and as a dynamic VHDX; the source is not changed. */
 START_TEST(test_scenario_through_bitlocker)
 {
-	char *dir = tu_tmpdir("bde-scen"), *plain, *enc, *pd = NULL, *ed = NULL;
-	char before[65], after[65];
-	const char *tools = tu_env("VSSD_TOOLS");
+	const struct tu_scenario *sc = &tu_scenarios[_i];
+	char *dir = tu_tmpdir("bde-scen"), *text = sized(sc->text), *plain, *enc;
+	char *data = NULL, *p, *e, *vhdx = NULL, *what = NULL;
+	struct stat before[2];
+	struct err err;
 
-	make_pair(dir, (unsigned)_i, &plain, &enc);
-	ck_assert_int_ge(asprintf(&pd, "%s/p%d", dir, _i), 0);
-	ck_assert_int_ge(asprintf(&ed, "%s/e%d", dir, _i), 0);
-	ck_assert_int_eq(tu_sh("'%s/mkdisk' --gpt --before-mib 100 --volume '%s' --out '%s.raw' >/dev/null && "
-			       "'%s/mkdisk' --gpt --before-mib 100 --volume '%s' --out '%s.raw' >/dev/null && "
-			       "qemu-img convert -q -f raw -O vhdx -o subformat=dynamic '%s.raw' '%s.vhdx' && "
-			       "qemu-img convert -q -f raw -O vhdx -o subformat=dynamic '%s.raw' '%s.vhdx'",
-			       tools, plain, pd, tools, enc, ed, pd, pd, ed, ed), 0);
-	{
-		char *a = NULL, *b = NULL;
-
-		ck_assert_int_ge(asprintf(&a, "%s.raw", pd), 0);
-		ck_assert_int_ge(asprintf(&b, "%s.raw", ed), 0);
-		ck_assert_int_eq(tu_sha256_file(b, before), 0);
-		same_report(a, b, "raw");
-		ck_assert_int_eq(tu_sha256_file(b, after), 0);
-		ck_assert_str_eq(before, after);
-		free(a);
-		free(b);
-		ck_assert_int_ge(asprintf(&a, "%s.vhdx", pd), 0);
-		ck_assert_int_ge(asprintf(&b, "%s.vhdx", ed), 0);
-		same_report(a, b, "vhdx");
-		free(a);
-		free(b);
+	make_pair_text(dir, text, &plain, &enc);
+	if (sc->data) {
+		err_init(&err);
+		ck_assert_int_ge(asprintf(&data, "%s/data.img", dir), 0);
+		ck_assert_msg(ntfs_builder_run_spec(data, sc->data, NULL, &err) == 0, "%s", err.msg);
 	}
+	p = in_disk(sc, plain, data, plain);
+	e = in_disk(sc, enc, data, enc);
+	ck_assert_int_ge(asprintf(&vhdx, "%s.vhdx", e), 0);
+	ck_assert_int_eq(tu_sh("qemu-img convert -q -f raw -O vhdx -o subformat=dynamic '%s' '%s'",
+			       e, vhdx), 0);
+	ck_assert_int_eq(stat(e, &before[0]), 0);
+	ck_assert_int_eq(stat(vhdx, &before[1]), 0);
+	ck_assert_int_ge(asprintf(&what, "%s (raw)", sc->name), 0);
+	same_report(p, e, what);
+	free(what);
+	ck_assert_int_ge(asprintf(&what, "%s (VHDX)", sc->name), 0);
+	same_report(p, vhdx, what);
+	/* nothing written to either source (a SHA-256 of each would double
+	 * this case's time; test_sample_unlocks hashes) */
+	unchanged(e, &before[0]);
+	unchanged(vhdx, &before[1]);
 	tu_sh("rm -rf '%s'", dir);
+	free(what);
+	free(vhdx);
+	free(p);
+	free(e);
+	free(data);
 	free(plain);
 	free(enc);
-	free(pd);
-	free(ed);
+	free(text);
 	free(dir);
 }
 END_TEST
 
-/* --fvek (what mkbde --print-fvek gives, key and tweak key in one) opens
- * the volume with no protector secret; a wrong FVEK, or another volume's
- * recovery password, is a locked volume: exit 2, one line, the key not in
- * it. */
-START_TEST(test_fvek)
+/* mkbde's volume of plain written to out, its FVEK (64 hex digits)
+ * into fvek. */
+static void make_with_fvek(const char *plain, const char *out, char fvek[65])
 {
-	char *dir = tu_tmpdir("bde-fvek"), *plain, *enc, *fvek = NULL, *bad, *nl;
-	struct tu_run r;
+	char cmd[1024], line[200] = "", *nl;
 	FILE *p;
-	char cmd[1024], line[200] = "";
 
-	make_pair(dir, 0, &plain, &enc);
-	snprintf(cmd, sizeof(cmd), "'%s/mkbde' --volume '%s' --out '%s.2' --recovery-password %s --print-fvek",
-		 tu_env("VSSD_TOOLS"), plain, enc, MK_RP);
+	snprintf(cmd, sizeof(cmd), "'%s/mkbde' --volume '%s' --out '%s' --recovery-password %s --print-fvek",
+		 tu_env("VSSD_TOOLS"), plain, out, MK_RP);
 	p = popen(cmd, "r");
 	ck_assert_ptr_nonnull(p);
 	ck_assert_ptr_nonnull(fgets(line, sizeof(line), p));
@@ -499,7 +595,25 @@ START_TEST(test_fvek)
 	if ((nl = strchr(line, '\n')))
 		*nl = 0;
 	ck_assert_int_eq(strlen(line), 64);
-	fvek = strdup(line);
+	memcpy(fvek, line, 65);
+}
+
+/* --fvek (what mkbde --print-fvek gives, key and tweak key in one) opens
+ * the volume with no protector secret; a wrong FVEK, or another volume's
+ * recovery password, is a locked volume: exit 2, one line, the key not in
+ * it. */
+START_TEST(test_fvek)
+{
+	char *dir = tu_tmpdir("bde-fvek"), *plain, *enc, *enc2 = NULL, *fvek, *bad;
+	struct tu_run r;
+	char key[65];
+
+	make_pair(dir, 0, &plain, &enc);
+	/* the key of another run of mkbde on the same volume */
+	ck_assert_int_ge(asprintf(&enc2, "%s.2", enc), 0);
+	make_with_fvek(plain, enc2, key);
+	free(enc2);
+	fvek = strdup(key);
 	ck_assert_int_eq(tu_vssdoctor(&r, "info", "--format", "json", "--fvek", fvek, enc, NULL), 0);
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
 	ck_assert_msg(strstr(r.out, "\"ntfs\""), "%s", r.out);
@@ -532,6 +646,109 @@ START_TEST(test_fvek)
 	tu_sh("rm -rf '%s'", dir);
 	free(bad);
 	free(fvek);
+	free(plain);
+	free(enc);
+	free(dir);
+}
+END_TEST
+
+/* Every way to give a secret: the option, --OPTION-file (its first line)
+ * and the VSSD_* variable, for the recovery password and the FVEK, each
+ * for info and for scan: the volume opens (info: unlocked; scan: the
+ * plain volume's verdict); the secret is in no output; nothing is
+ * written beside the source or into TMPDIR (no decrypted copy). */
+static const struct secret_form {
+	const char *opt;        /* NULL: the environment variable */
+	const char *env;
+	int fvek;               /* the secret is the FVEK, not the password */
+} forms[] = {
+	{ "--recovery-password", NULL, 0 },
+	{ "--recovery-password-file", NULL, 0 },
+	{ NULL, "VSSD_RECOVERY_PASSWORD", 0 },
+	{ "--fvek", NULL, 1 },
+	{ "--fvek-file", NULL, 1 },
+	{ NULL, "VSSD_FVEK", 1 },
+};
+
+/* The files in dir and in tmp, with sizes and modification times, and
+ * the two folders' own (a file made and removed again) (malloc'd). */
+static char *listing(const char *dir, const char *tmp)
+{
+	char *path = NULL, *text;
+
+	ck_assert_int_ge(asprintf(&path, "%s.ls", dir), 0);
+	ck_assert_int_eq(tu_sh("ls -lA --time-style=+%%s '%s' '%s' > '%s' && stat -c '%%n %%Y' '%s' '%s' >> '%s'",
+			       dir, tmp, path, dir, tmp, path), 0);
+	text = tu_read_file(path, NULL);
+	ck_assert_ptr_nonnull(text);
+	unlink(path);
+	free(path);
+	return text;
+}
+
+START_TEST(test_secret_forms)
+{
+	const struct secret_form *f = &forms[_i];
+	char *dir = tu_tmpdir("bde-forms"), *plain, *enc, *file = NULL, *tmp = NULL;
+	char fvek[65], *before, *after;
+	const char *secret, *val;
+	struct tu_run r;
+	unsigned cmd;
+	int plain_status;
+
+	make_pair(dir, 0, &plain, &enc);
+	make_with_fvek(plain, enc, fvek);
+	secret = f->fvek ? fvek : MK_RP;
+	val = secret;
+	if (f->opt && strstr(f->opt, "-file")) {
+		ck_assert_int_ge(asprintf(&file, "%s/secret.txt", dir), 0);
+		ck_assert_int_eq(tu_sh("printf '%%s\\n' '%s' > '%s'", secret, file), 0);
+		val = file;
+	}
+	ck_assert_int_ge(asprintf(&tmp, "%s/tmp", dir), 0);
+	ck_assert_int_eq(tu_sh("mkdir '%s'", tmp), 0);
+	/* the scan's verdict: the plain volume's (no logs: exit 3) */
+	ck_assert_int_eq(tu_vssdoctor(&r, "scan", "--rules", tu_env("VSSD_RULES"), plain, NULL), 0);
+	plain_status = r.status;
+	tu_run_free(&r);
+	before = listing(dir, tmp);
+	setenv("TMPDIR", tmp, 1);
+	for (cmd = 0; cmd < 2; cmd++) {
+		const char *a[7] = { cmd ? "scan" : "info" };
+		unsigned n = 1;
+
+		if (cmd) {
+			a[n++] = "--rules";
+			a[n++] = tu_env("VSSD_RULES");
+		}
+		if (f->opt) {
+			a[n++] = f->opt;
+			a[n++] = val;
+		}
+		a[n] = enc;
+		if (f->env)
+			setenv(f->env, secret, 1);
+		ck_assert_int_eq(tu_vssdoctor(&r, a[0], a[1], a[2], a[3], a[4], a[5], a[6], NULL), 0);
+		if (f->env)
+			unsetenv(f->env);
+		ck_assert_msg(r.status == (cmd ? plain_status : 0), "%s %s: exit %d: %s", a[0],
+			      f->opt ? f->opt : f->env, r.status, r.err);
+		if (!cmd)
+			ck_assert_msg(strstr(r.out, "unlocked") && strstr(r.out, "ntfs"), "%s", r.out);
+		else
+			ck_assert_msg(strstr(r.out, "Windows Server 2012 R2"), "%s", r.out);
+		no_secret_in(&r, secret);
+		tu_run_free(&r);
+	}
+	unsetenv("TMPDIR");
+	after = listing(dir, tmp);
+	ck_assert_msg(strcmp(before, after) == 0,
+		      "files written beside the source or in TMPDIR:\n%s\n-- now --\n%s", before, after);
+	tu_sh("rm -rf '%s'", dir);
+	free(before);
+	free(after);
+	free(tmp);
+	free(file);
 	free(plain);
 	free(enc);
 	free(dir);
@@ -774,14 +991,15 @@ Suite *bde_suite(void)
 	tcase_add_test(tc, test_locked);
 	tcase_add_test(tc, test_secret_sources);
 	tcase_add_test(tc, test_suspended);
+	tcase_add_test(tc, test_key_file_env);
 	tcase_add_test(tc, test_recovery_password_shape);
 	tcase_add_test(tc, test_hostile_metadata);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("writer");
 	tcase_set_timeout(tc, 300);
-	tcase_add_loop_test(tc, test_scenario_through_bitlocker, 0,
-			    (int)(sizeof(scen) / sizeof(scen[0])));
+	tcase_add_loop_test(tc, test_scenario_through_bitlocker, 0, (int)tu_nscenarios);
 	tcase_add_test(tc, test_fvek);
+	tcase_add_loop_test(tc, test_secret_forms, 0, (int)(sizeof(forms) / sizeof(forms[0])));
 	tcase_add_test(tc, test_dislocker_reads_mkbde);
 	tcase_add_test(tc, test_unreadable_part);
 	tcase_add_test(tc, test_partial);

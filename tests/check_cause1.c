@@ -94,7 +94,7 @@ END_TEST
  * KB 2009272's with the real paths. */
 START_TEST(test_broken_evidence_and_fix)
 {
-	char *img = tu_build("cause1-broken", "break cause1\n");
+	char *img = tu_build("cause1-broken", tu_scenario("cause1/broken"));
 	json_t *root = tu_scan_image(img, NULL, NULL), *c1, *e, *rem, *sum;
 
 	c1 = tu_result(root, "cause1");
@@ -128,7 +128,7 @@ END_TEST
 
 START_TEST(test_pendingrenames_absent)
 {
-	char *img = tu_build("cause1-nopr", "pendingrenames absent\n");
+	char *img = tu_build("cause1-nopr", tu_scenario("cause1/no-pendingrenames"));
 	json_t *root = tu_scan_image(img, NULL, NULL), *c1, *e;
 
 	c1 = tu_result(root, "cause1");
@@ -166,7 +166,7 @@ END_TEST
 
 START_TEST(test_filemaps_one_of_2000)
 {
-	char *img = tu_build("cause1-fm", "filemaps_files 2000\nfilemaps_deny 1234\n");
+	char *img = tu_build("cause1-fm", tu_scenario("cause1/filemaps-deny"));
 	json_t *root = tu_scan_image(img, NULL, NULL), *c1, *e, *sum, *ev, *v;
 	size_t i, files = 0;
 
@@ -240,7 +240,7 @@ END_TEST
 
 START_TEST(test_junction_users)
 {
-	char *img = tu_build("junction", "junction \"Program Files\" D:\\Program Files\n");
+	char *img = tu_build("junction", tu_scenario("cause1/junction"));
 	json_t *root = tu_scan_image(img, NULL, NULL), *f, *e, *rem;
 
 	f = tu_result(root, "winsxs-junction");

@@ -329,13 +329,7 @@ END_TEST
 
 START_TEST(test_webconfig_reported)
 {
-	const char *text =
-		"webconfig v2.0.50727 <?xml version=\"1.0\"?>\\n<configuration>\\n <system.web>\\n"
-		"  <compilation debug=\"false\" tempDirectory=\"c:\\\\ASPTEMP\" />\\n </system.web>\\n</configuration>\\n\n"
-		"folders ASPTEMP 2\n"
-		"webconfig v4.0.30319 <configuration><system.web><compilation tempDirectory=\"C:\\\\nowhere\"/></system.web></configuration>\n"
-		"webconfig Framework64\\v4.0.30319 <configuration><system.web><compilation tempDirectory=\"D:\\\\asp\"/></system.web></configuration>\n";
-	char *img = tu_build("cause4-webconfig", text);
+	char *img = tu_build("cause4-webconfig", tu_scenario("cause4/webconfig"));
 	json_t *root = tu_scan_image(img, NULL, NULL), *c, *e;
 
 	c = cause4(root);

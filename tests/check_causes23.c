@@ -215,7 +215,7 @@ START_TEST(test_cryptsvc_disabled)
 	struct tu_scan sc;
 	json_t *ev;
 
-	tu_scan_run("c23-c2", "os 2016\nbreak cause2\n", &sc);
+	tu_scan_run("c23-c2", tu_scenario("causes23/cause2"), &sc);
 	tu_scan_assert(&sc, "cause2", "present");
 	ck_assert_str_eq(tu_scan_summary(&sc, "cause2"), "CryptSvc cannot run as configured");
 	ev = tu_scan_must_evidence(&sc, "cause2", "service", "CryptSvc");
@@ -237,7 +237,7 @@ START_TEST(test_dependency_disabled)
 	struct tu_scan sc;
 	json_t *ev;
 
-	tu_scan_run("c23-dep", "os 2016\nreg system dword " SVC "RpcSs Start 4\n", &sc);
+	tu_scan_run("c23-dep", tu_scenario("causes23/rpcss-disabled"), &sc);
 	tu_scan_assert(&sc, "cause2", "present");
 	/* every service that needs RpcSs, and RpcSs named with its fix */
 	ck_assert_ptr_nonnull(strstr(tu_scan_summary(&sc, "cause2"), "CryptSvc, EventSystem, VSS, swprv"));
@@ -258,7 +258,7 @@ START_TEST(test_dependency_disabled)
 	json_decref(sc.root);
 
 	/* a dependency that is not installed */
-	tu_scan_run("c23-dep3", "os 2016\nreg system multi_sz " SVC "VSS DependOnService RPCSS|NoSuchSvc\n", &sc);
+	tu_scan_run("c23-dep3", tu_scenario("causes23/dependency-missing"), &sc);
 	tu_scan_assert(&sc, "cause2", "present");
 	ck_assert_str_eq(tu_scan_summary(&sc, "cause2"), "VSS cannot run as configured");
 	ev = tu_scan_must_evidence(&sc, "cause2", "service", "NoSuchSvc");
@@ -266,7 +266,7 @@ START_TEST(test_dependency_disabled)
 	json_decref(sc.root);
 
 	/* a dependency cycle is not a hang */
-	tu_scan_run("c23-cycle", "os 2016\nreg system multi_sz " SVC "RpcSs DependOnService CryptSvc\n", &sc);
+	tu_scan_run("c23-cycle", tu_scenario("causes23/dependency-cycle"), &sc);
 	tu_scan_assert(&sc, "cause2", "absent");
 	json_decref(sc.root);
 }
@@ -277,7 +277,7 @@ START_TEST(test_servicedll_missing)
 	struct tu_scan sc;
 	json_t *ev;
 
-	tu_scan_run("c23-bin", "os 2016\nbreak binary\n", &sc);
+	tu_scan_run("c23-bin", tu_scenario("causes23/binary"), &sc);
 	/* cause 2: EventSystem cannot load es.dll */
 	tu_scan_assert(&sc, "cause2", "present");
 	ev = tu_scan_must_evidence(&sc, "cause2", "service", "EventSystem");
@@ -313,7 +313,7 @@ START_TEST(test_svchost_group)
 	json_decref(sc.root);
 
 	/* swprv without its ServiceDll value */
-	tu_scan_run("c23-nodll", "os 2016\nreg system delete " SVC "swprv\\Parameters ServiceDll\n", &sc);
+	tu_scan_run("c23-nodll", tu_scenario("causes23/no-servicedll"), &sc);
 	tu_scan_assert(&sc, "cause2", "present");
 	ev = tu_scan_must_evidence(&sc, "cause2", "service", "swprv");
 	ck_assert(tu_array_has(json_object_get(ev, "problems"), "no Parameters\\ServiceDll"));
@@ -380,7 +380,7 @@ START_TEST(test_mslldp)
 	json_t *ev;
 	const char *fixed;
 
-	tu_scan_run("c23-lldp", "os 2016\nbreak mslldp\n", &sc);
+	tu_scan_run("c23-lldp", tu_scenario("causes23/mslldp"), &sc);
 	tu_scan_assert(&sc, "service-sd-blocks-writer", "present");
 	ck_assert_str_eq(tu_scan_summary(&sc, "service-sd-blocks-writer"),
 			 "1 service(s) give the System Writer no query access: MsLldp");
@@ -443,7 +443,7 @@ START_TEST(test_vss_access_control)
 	struct tu_scan sc;
 	json_t *ev;
 
-	tu_scan_run("c23-vssacl", "os 2016\nbreak vssacl\n", &sc);
+	tu_scan_run("c23-vssacl", tu_scenario("causes23/vssacl"), &sc);
 	tu_scan_assert(&sc, "vss-access-control", "present");
 	ev = tu_scan_must_evidence(&sc, "vss-access-control", "path", SVC "VSS\\VssAccessControl");
 	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(ev, "values"),
@@ -466,7 +466,7 @@ START_TEST(test_win2003)
 	struct tu_scan sc;
 	json_t *ev;
 
-	tu_scan_run("c23-2003", "os 2003\n", &sc);
+	tu_scan_run("c23-2003", tu_scenario("causes23/2003"), &sc);
 	tu_scan_assert(&sc, "win2003", "present");
 	ck_assert_ptr_nonnull(strstr(tu_scan_summary(&sc, "win2003"), "causes 1-4 do not apply"));
 	ev = tu_scan_must_evidence(&sc, "win2003", "path",
@@ -486,7 +486,7 @@ START_TEST(test_garbage_hives)
 {
 	struct tu_scan sc;
 
-	tu_scan_run("c23-garbage", "os 2016\nvol file Windows\\System32\\config\\SYSTEM this is not a hive\n", &sc);
+	tu_scan_run("c23-garbage", tu_scenario("causes23/system-not-a-hive"), &sc);
 	tu_scan_assert(&sc, "cause2", "unknown");
 	tu_scan_assert(&sc, "cause3", "unknown");
 	ck_assert_ptr_nonnull(strstr(tu_scan_summary(&sc, "cause3"), "hive SYSTEM: not a registry hive"));
@@ -497,7 +497,7 @@ START_TEST(test_garbage_hives)
 	json_decref(sc.root);
 
 	/* without SOFTWARE: the svchost groups cannot be checked */
-	tu_scan_run("c23-nosw", "os 2016\nvol file Windows\\System32\\config\\SOFTWARE x\n", &sc);
+	tu_scan_run("c23-nosw", tu_scenario("causes23/software-not-a-hive"), &sc);
 	tu_scan_assert(&sc, "cause2", "unknown");
 	ck_assert_ptr_nonnull(strstr(tu_scan_summary(&sc, "cause2"), "svchost groups not checked"));
 	tu_scan_assert(&sc, "cause3", "absent");
@@ -511,8 +511,7 @@ END_TEST
 START_TEST(test_dirty_new_log)
 {
 	char *img = tu_build("c23-dirty-new",
-			  "os 2016\nlog system new\n"
-			  "reg system sddl " SVC "CryptSvc\\Security Security D:(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)\n");
+			  tu_scenario("causes23/dirty-new"));
 	struct tu_scan sc;
 	json_t *ev;
 
@@ -545,7 +544,7 @@ END_TEST
 
 START_TEST(test_dirty_old_log)
 {
-	char *img = tu_build("c23-dirty-old", "os 2008r2\nlog system old\nreg system dword " SVC "CryptSvc Start 4\n");
+	char *img = tu_build("c23-dirty-old", tu_scenario("causes23/dirty-old"));
 	struct tu_scan sc;
 
 	sc.root = tu_scan_image(img, &sc.status, NULL);
@@ -567,7 +566,7 @@ START_TEST(test_dirty_bad_log)
 	json_t *ev;
 
 	/* a log whose only entry fails its hash applies nothing */
-	tu_scan_run("c23-dirty-bad", "os 2016\nlog system new corrupt 0\nreg system dword " SVC "CryptSvc Start 4\n", &sc);
+	tu_scan_run("c23-dirty-bad", tu_scenario("causes23/dirty-corrupt"), &sc);
 	tu_scan_assert(&sc, "cause2", "absent");
 	tu_scan_assert(&sc, "hive-dirty", "present");
 	ev = tu_scan_must_evidence(&sc, "hive-dirty", "hive", "SYSTEM");

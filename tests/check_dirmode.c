@@ -90,13 +90,11 @@ static void verdicts_of(json_t *root, struct verdicts *v)
 		 json_string_value(json_object_get(c1, "summary")));
 }
 
+/* tu_scenarios' names */
 static const char *const mount_scenarios[] = {
-	"os 2008r2\n",
-	("break cause1\nbreak cause4\naspnet_folders 1000\nfilemaps_files 300\nfilemaps_deny 77\n"
-	 "folders Big 1500\njunction \"" V2 "\\Temporary ASP.NET Files\\link\" C:\\Big\n"
-	 "junction Users D:\\Users\n"),
-	("break cause4\naspnet_folders 999\n"
-	 "pendingrenames O:BAG:SYD:PAI(D;;FA;;;WD)(A;;FA;;;BU)\n"),
+	"reports/healthy",
+	"dirmode/mixed",
+	"dirmode/deny-everyone",
 };
 
 START_TEST(test_ntfs3g_same_verdicts)
@@ -115,7 +113,7 @@ START_TEST(test_ntfs3g_same_verdicts)
 	if (asprintf(&img, "%s/vol.img", dir) < 0 || asprintf(&mnt, "%s/mnt", dir) < 0)
 		abort();
 	err_init(&err);
-	ck_assert_msg(scenario_build(mount_scenarios[_i], img, &err) == 0, "%s", err.msg);
+	ck_assert_msg(scenario_build(tu_scenario(mount_scenarios[_i]), img, &err) == 0, "%s", err.msg);
 	root = tu_scan_image(img, NULL, NULL);
 	verdicts_of(root, &a);
 	json_decref(root);

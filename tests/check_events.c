@@ -818,10 +818,7 @@ START_TEST(test_e2e_scm)
 	size_t i;
 	int status, found = 0;
 
-	img = tu_build("events-scm-fail",
-		    SBOOT("2024-06-01T08:00:00Z")
-		    "event system " SCM " id=7036 time=2024-06-01T08:00:10Z \"data=param1:Cryptographic Services\" data=param2:running binary_utf16=CryptSvc/4\n"
-		    "event system " SCM " id=7000 time=2024-06-01T08:00:20Z \"data=param1:COM+ Event System\" data=param2:%%1058 binary_utf16=EventSystem\n");
+	img = tu_build("events-scm-fail", tu_scenario("events/scm-failure"));
 	root = tu_scan_image(img, &status, NULL);
 	ck_assert_str_eq(tu_status(root, "cause2"), "present");
 	ck_assert_int_eq(status, 1);
@@ -874,7 +871,7 @@ END_TEST
 
 START_TEST(test_e2e_logs_absent)
 {
-	char *img = tu_build("events-absent", "break cause3\n");
+	char *img = tu_build("events-absent", tu_scenario("events/none"));
 	json_t *root;
 	int status;
 

@@ -215,12 +215,7 @@ START_TEST(test_diag_event)
 {
 	struct tu_scan sc;
 
-	tu_scan_run("diag-ev", "os 2008r2\n"
-	    "event application provider=VSS id=8193 time=2024-06-01T10:00:00Z \"text=Volume Shadow Copy Service error: "
-	    "Unexpected error calling routine RegOpenKeyExW(-2147483646,SYSTEM\\\\CurrentControlSet\\\\Services\\\\VSS\\\\Diag,...). "
-	    "hr = 0x80070005, Access is denied.\"\n"
-	    "event application provider=VSS id=8193 time=2024-06-01T11:00:00Z \"text=Volume Shadow Copy Service error: "
-	    "Unexpected error calling routine CoCreateInstance. hr = 0x80070005, Access is denied.\"\n", &sc);
+	tu_scan_run("diag-ev", tu_scenario("findings/diag-event"), &sc);
 	tu_scan_assert(&sc, "vss-diag-key-acl", "present");
 	ck_assert_ptr_nonnull(strstr(tu_str(tu_result(sc.root, "vss-diag-key-acl"), "summary"), "the event logs show it"));
 	/* only the record naming Diag */
@@ -258,7 +253,7 @@ START_TEST(test_com_healthy)
 	struct tu_scan sc;
 	json_t *e;
 
-	tu_scan_run("com-ok", "os 2008r2\n", &sc);
+	tu_scan_run("com-ok", tu_scenario("reports/healthy"), &sc);
 	tu_scan_assert(&sc, "com-access-denied", "absent");
 	e = com_item(&sc, OLE, "MachineAccessRestriction");
 	ck_assert_str_eq(tu_str(e, "verdict"), "ok");
@@ -507,10 +502,7 @@ START_TEST(test_imagepath_events)
 	ck_assert_int_eq(tu_num(e, "event_id"), 517);
 	json_decref(sc.root);
 
-	tu_scan_run("ip-ev2", "os 2008r2\n"
-	    "event application provider=Microsoft-Windows-CAPI2 id=513 time=2024-06-01T10:00:00Z \"text=Details:\\r\\n"
-	    "AddLegacyDriverFiles: Unable to back up image of binary Foo Backup Agent.\\r\\n\\r\\nSystem Error:\\r\\n"
-	    "The filename, directory name, or volume label syntax is incorrect.\\r\\n\"\n", &sc);
+	tu_scan_run("ip-ev2", tu_scenario("findings/imagepath-event"), &sc);
 	tu_scan_assert(&sc, "service-imagepath-invalid", "present");
 	e = tu_scan_must_evidence(&sc, "service-imagepath-invalid", "kind", "event");
 	ck_assert_str_eq(tu_str(e, "proves"), "service-imagepath-invalid");
@@ -553,10 +545,7 @@ START_TEST(test_profile_junction_event)
 	struct tu_scan sc;
 	json_t *e;
 
-	tu_scan_run("pj-ev", "os 2008r2\n"
-	    "event application provider=Microsoft-Windows-CAPI2 id=513 time=2024-06-01T10:00:00Z \"text=Details:\\r\\n"
-	    "AddCoreCsiFiles : RtlConvertNtFilePathToWin32Path() failed.\\r\\n\\r\\nSystem Error:\\r\\n"
-	    "0xC0000039 (unresolvable).\\r\\n\"\n", &sc);
+	tu_scan_run("pj-ev", tu_scenario("findings/profile-junction-event"), &sc);
 	tu_scan_assert(&sc, "profile-junction", "present");
 	e = tu_scan_must_evidence(&sc, "profile-junction", "kind", "event");
 	ck_assert_str_eq(tu_str(e, "proves"), "profile-junction");
@@ -667,7 +656,7 @@ START_TEST(test_wsb_logs_winnt)
 	struct tu_scan sc;
 	json_t *e;
 
-	tu_scan_run("wsb-winnt", "os 2008r2\nwindir WINNT\n" WSB_WINSXS "\n", &sc);
+	tu_scan_run("wsb-winnt", tu_scenario("findings/wsb-winnt"), &sc);
 	tu_scan_assert(&sc, "wsb-log-errors", "present");
 	e = tu_scan_must_evidence(&sc, "wsb-log-errors", "kind", "summary");
 	ck_assert_str_eq(tu_str(e, "path"), "WINNT\\Logs\\WindowsServerBackup");
@@ -683,7 +672,7 @@ START_TEST(test_wsb_logs_none)
 	struct tu_scan sc;
 	json_t *e;
 
-	tu_scan_run("wsb-none", "os 2008r2\n", &sc);
+	tu_scan_run("wsb-none", tu_scenario("reports/healthy"), &sc);
 	tu_scan_assert(&sc, "wsb-log-errors", "absent");
 	e = tu_scan_must_evidence(&sc, "wsb-log-errors", "kind", "summary");
 	ck_assert(json_is_false(json_object_get(e, "folder")));
@@ -709,35 +698,18 @@ static const char *const new_ids[] = {
 };
 #define NNEW (sizeof(new_ids) / sizeof(new_ids[0]))
 
-/* Logs a healthy server has: a boot, CryptSvc running, VSS idle, a
- * successful backup. */
-#define HEALTHY_LOGS \
-	"event system provider=EventLog id=6005 time=2024-06-01T08:00:00Z\n" \
-	"event system provider=Service\\ Control\\ Manager id=7036 time=2024-06-01T08:00:10Z " \
-	"\"data=param1:Cryptographic Services\" data=param2:running binary_utf16=CryptSvc/4\n" \
-	"event application provider=VSS id=8224 time=2024-06-01T09:00:00Z text=idle\n" \
-	"event application provider=Microsoft-Windows-Backup id=4 time=2024-06-01T10:00:00Z " \
-	"data=BackupTime:2024-06-01T09:59:00Z\n" \
-	"wsblog Backup-01-06-2024_09-59-00.log Backup of volume C: succeeded.\\r\\n\n"
-
+/* each finding alone on a server with healthy logs (tu_scenarios) */
 static const char *const alone[NNEW] = {
-	"event application provider=VSS id=12289 time=2024-06-01T10:00:00Z \"text=" VSS_TIMEOUT_TEXT "\"\n",
-	"break diagacl\n",
-	"break comsec\n",
-	"break imagepath\n",
-	"junction Users D:\\Users\n",
-	WSB_WINSXS "\n",
+	"findings/writer-timeout", "findings/diagacl", "findings/comsec", "findings/imagepath",
+	"findings/profile-junction", "findings/wsb-log",
 };
 
 START_TEST(test_each_alone)
 {
 	struct tu_scan sc;
-	char *text = NULL;
 	size_t k;
 
-	ck_assert_int_ge(asprintf(&text, "os 2012r2\n" HEALTHY_LOGS "%s", alone[_i]), 0);
-	tu_scan_run("alone", text, &sc);
-	free(text);
+	tu_scan_run("alone", tu_scenario(alone[_i]), &sc);
 	for (k = 0; k < NNEW; k++)
 		tu_scan_assert(&sc, new_ids[k], k == (size_t)_i ? "present" : "absent");
 	for (k = 1; k <= 4; k++) {
@@ -754,14 +726,13 @@ END_TEST
 
 START_TEST(test_healthy_none)
 {
-	static const char *const oses[] = { "2008r2", "2012r2", "2016", "2022" };
+	static const char *const oses[] = {
+		"findings/healthy-2008r2", "findings/healthy-2012r2", "findings/healthy-2016", "findings/healthy-2022"
+	};
 	struct tu_scan sc;
-	char *text = NULL;
 	size_t k;
 
-	ck_assert_int_ge(asprintf(&text, "os %s\nservices 60\n" HEALTHY_LOGS, oses[_i]), 0);
-	tu_scan_run("healthy", text, &sc);
-	free(text);
+	tu_scan_run("healthy", tu_scenario(oses[_i]), &sc);
 	for (k = 0; k < NNEW; k++)
 		tu_scan_assert(&sc, new_ids[k], "absent");
 	/* nothing present, nothing unknown */
@@ -777,9 +748,7 @@ START_TEST(test_all_together)
 	struct tu_run r;
 	size_t k;
 
-	img = tu_build("together", "os 2008r2\nbreak cause1 cause2 cause3 cause4\n" HEALTHY_LOGS
-		    "event application provider=VSS id=12289 time=2024-06-01T10:00:00Z \"text=" VSS_TIMEOUT_TEXT "\"\n"
-		    "break diagacl comsec imagepath\njunction Users D:\\Users\n" WSB_WINSXS "\n" WSB_IMAGEPATH "\n");
+	img = tu_build("together", tu_scenario("findings/together"));
 	sc.root = tu_scan_image(img, &sc.status, NULL);
 	for (k = 1; k <= 4; k++) {
 		char id[8];

@@ -452,7 +452,7 @@ END_TEST
 
 START_TEST(test_refuse_ntfs_dirty)
 {
-	char *img = tu_build("repair-ntfsdirty", "break cause3\nvol flag dirty\n");
+	char *img = tu_build("repair-ntfsdirty", tu_scenario("repair/ntfs-dirty"));
 
 	assert_refused(img, "marked dirty", NULL);
 	free(img);

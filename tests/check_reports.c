@@ -25,36 +25,6 @@ static char *healthy_img;
 static char *w2003_img;
 static char *golden_json;     /* a baseline of healthy_img */
 
-#define ALL_SCENARIO \
-	"os 2016\n" \
-	"break cause1 cause2 cause3 cause4 mslldp binary vssacl diagacl comsec imagepath\n" \
-	"aspnet_folders 1100\n" \
-	"junction Users D:\\Users\n" \
-	"filemaps_files 3\n" \
-	"filemaps_deny 2\n" \
-	"event system provider=EventLog id=6005 time=2024-06-03T07:58:00Z\n" \
-	"event system provider=\"Service Control Manager\" id=7036 time=2024-06-03T07:58:20Z " \
-	"\"data=param1:Cryptographic Services\" data=param2:running binary_utf16=CryptSvc/4\n" \
-	"event system provider=\"Service Control Manager\" id=7000 time=2024-06-03T08:00:20Z " \
-	"\"data=param1:COM+ Event System\" data=param2:%%1058 binary_utf16=EventSystem\n" \
-	"event system provider=\"Service Control Manager\" id=7036 time=2024-06-03T09:58:20Z " \
-	"\"data=param1:Volume Shadow Copy\" data=param2:stopped binary_utf16=VSS/1\n" \
-	"event application provider=Microsoft-Windows-CAPI2 id=513 time=2024-06-03T23:00:05Z " \
-	"\"text=Details:\\r\\nAddCoreCsiFiles : BeginFileEnumeration() failed.\\r\\n\\r\\nSystem Error:\\r\\nAccess is denied.\\r\\n\"\n" \
-	"event application provider=Microsoft-Windows-CAPI2 id=513 time=2024-06-04T23:00:05Z " \
-	"\"text=Details:\\r\\nAddCoreCsiFiles : BeginFileEnumeration() failed.\\r\\n\\r\\nSystem Error:\\r\\nAccess is denied.\\r\\n\"\n" \
-	"event application provider=VSS id=8193 time=2024-06-04T23:00:09Z " \
-	"\"text=XML document is too long\" \"text=0x80070018, The data is invalid.\" text=\n" \
-	"event application provider=VSS id=12289 time=2024-06-04T23:00:10Z " \
-	"\"text=Volume Shadow Copy Service error: Unexpected error\" text=0x80042302\n" \
-	"event application provider=VSS id=8194 time=2024-06-04T23:00:11Z " \
-	"\"text=Unexpected error querying for the IVssWriterCallback interface. hr = 0x80070005, Access is denied.\"\n" \
-	"event application provider=Microsoft-Windows-Backup id=517 time=2024-06-04T23:01:00Z " \
-	"data=BackupTime:2024-06-04T23:00:00Z data=ErrorCode:0x80780102 " \
-	"\"data=ErrorMessage:System writer is not found in the backup.\"\n" \
-	"log system new\n" \
-	"reg system dword ControlSet001\\Services\\swprv Start 4\n"
-
 static char *build(const char *name, const char *text)
 {
 	struct err err;
@@ -88,9 +58,9 @@ static void build_fixtures(void)
 	}
 	tu_run_free(&r);
 	free(demo_dir);
-	all_img = build("all", ALL_SCENARIO);
-	healthy_img = build("healthy", "os 2008r2\n");
-	w2003_img = build("w2003", "os 2003\n");
+	all_img = build("all", tu_scenario("reports/all"));
+	healthy_img = build("healthy", tu_scenario("reports/healthy"));
+	w2003_img = build("w2003", tu_scenario("causes23/2003"));
 	tu_vssdoctor(&r, "scan", "-q", "--save-baseline", golden_json, healthy_img, NULL);
 	if (r.status == 2) {
 		fprintf(stderr, "fixture baseline: %s\n", r.err);

@@ -323,13 +323,12 @@ START_TEST(test_winnt)
 {
 	char *dir = tu_tmpdir("windir-winnt");
 	const char *common = "size 24M\nos 2012r2\nbreak cause1 cause3 diagacl comsec imagepath\n" CAUSE4_EVENT;
-	char *text = NULL, *img, *ref;
+	char *img, *ref;
 	json_t *root, *base, *c1, *c4, *w, *v;
 	size_t i;
 	int st, st_ref;
 
-	ck_assert_int_ge(asprintf(&text, "windir WINNT\n%s", common), 0);
-	img = build(dir, "winnt.img", text);
+	img = build(dir, "winnt.img", tu_scenario("windir/winnt"));
 	ref = build(dir, "windows.img", common);
 	root = tu_scan_image(img, &st, NULL);
 	base = tu_scan_image(ref, &st_ref, NULL);
@@ -421,7 +420,6 @@ START_TEST(test_winnt)
 	json_decref(base);
 	free(img);
 	free(ref);
-	free(text);
 	free(dir);
 }
 END_TEST
@@ -435,8 +433,7 @@ START_TEST(test_systemroot_decides)
 	json_t *root, *w;
 	int st;
 
-	img = build(dir, "two.img", "size 24M\nwindir WINNT\nbreak cause1\n"
-		    "vol file Windows\\System32\\config\\SYSTEM not a hive\n");
+	img = build(dir, "two.img", tu_scenario("windir/system-copy"));
 	root = tu_scan_image(img, &st, NULL);
 	w = json_object_get(json_object_get(root, "source"), "windows");
 	ck_assert_str_eq(tu_str(w, "windows_dir"), "WINNT");
@@ -446,8 +443,7 @@ START_TEST(test_systemroot_decides)
 	free(img);
 
 	/* SOFTWARE says C:\Windows, the hives are in WINNT */
-	img = build(dir, "moved.img", "size 24M\nwindir WINNT\nbreak cause1\n"
-		    "reg software sz \"Microsoft\\Windows NT\\CurrentVersion\" SystemRoot C:\\Windows\n");
+	img = build(dir, "moved.img", tu_scenario("windir/systemroot-other"));
 	root = tu_scan_image(img, &st, NULL);
 	w = json_object_get(json_object_get(root, "source"), "windows");
 	ck_assert_str_eq(tu_str(w, "system_root"), "C:\\WINNT");
@@ -472,14 +468,6 @@ static char *data_volume(const char *dir)
 					    NULL, &err) == 0, "%s", err.msg);
 	return img;
 }
-
-#define SERVICES \
-	"reg system expand_sz ControlSet001\\Services\\AppSvc ImagePath \"D:\\Apps\\svc.exe\" -service\n" \
-	"reg system dword ControlSet001\\Services\\AppSvc Type 16\n" \
-	"reg system dword ControlSet001\\Services\\AppSvc Start 2\n" \
-	"reg system expand_sz ControlSet001\\Services\\OffSvc ImagePath E:\\Tools\\off.exe\n" \
-	"reg system dword ControlSet001\\Services\\OffSvc Type 16\n" \
-	"reg system dword ControlSet001\\Services\\OffSvc Start 3\n"
 
 static void check_two_volumes(json_t *root, int gone)
 {
@@ -658,7 +646,7 @@ END_TEST
 
 START_TEST(test_two_volumes_mbr)
 {
-	char *dir = tu_tmpdir("windir-mbr"), *data = data_volume(dir), *win, *text = NULL;
+	char *dir = tu_tmpdir("windir-mbr"), *data = data_volume(dir), *win;
 	char *disk = NULL;
 	static struct disk_layout l;
 	uint64_t off2 = MIB + 8 * MIB;     /* 1 MiB alignment, 8 MiB data volume */
@@ -666,10 +654,8 @@ START_TEST(test_two_volumes_mbr)
 	json_t *root;
 	int st;
 
-	ck_assert_int_ge(asprintf(&text, "size 24M\nbreak cause1\n"
-				  "letter C: mbr 5EC0DE01 %llu\nletter D: mbr 5EC0DE01 1048576\nletter E: device\n"
-				  SERVICES, (unsigned long long)off2), 0);
-	win = build(dir, "win.img", text);
+	/* C: at off2 */
+	win = build(dir, "win.img", tu_scenario("windir/two-volumes-mbr"));
 	memset(&l, 0, sizeof(l));
 	l.scheme = DISK_MBR;
 	l.mbr_signature = 0x5ec0de01;
@@ -698,7 +684,6 @@ START_TEST(test_two_volumes_mbr)
 	free(disk);
 	free(win);
 	free(data);
-	free(text);
 	free(dir);
 }
 END_TEST
@@ -716,12 +701,7 @@ START_TEST(test_two_volumes_gpt)
 	int st;
 
 	old = build(dir, "old.img", "size 24M\nos 2003\nvol file Apps\\svc.exe MZ\n");
-	win = build(dir, "win.img", "size 24M\nwindir WINNT\nbreak cause1\n"
-		    "letter C: gpt 56535344-0000-4000-8000-000000000002\n"
-		    "letter D: gpt 56535344-0000-4000-8000-000000000001\n"
-		    "letter E: mbr 0badd15c 1048576\n" SERVICES
-		    "reg system expand_sz ControlSet001\\Services\\GoneSvc ImagePath D:\\Apps\\gone.exe\n"
-		    "reg system dword ControlSet001\\Services\\GoneSvc Type 16\n");
+	win = build(dir, "win.img", tu_scenario("windir/two-volumes-gpt"));
 	memset(&l, 0, sizeof(l));
 	l.scheme = DISK_GPT;
 	l.count = 2;
@@ -755,7 +735,7 @@ START_TEST(test_bare_volume)
 	json_t *root, *src;
 	int st;
 
-	img = build(dir, "vol.img", "size 24M\nletter C: mbr 5EC0DE01 1048576\nletter D: mbr 5EC0DE01 99614720\n" SERVICES);
+	img = build(dir, "vol.img", tu_scenario("windir/bare-volume"));
 	root = tu_scan_image(img, &st, NULL);
 	src = json_object_get(root, "source");
 	ck_assert_str_eq(tu_str(json_object_get(src, "volume"), "letter"), "C:");

@@ -331,3 +331,214 @@ char *tu_wrap(const struct tu_format *f, const char *vol, const char *stem)
 		return NULL;
 	return img;
 }
+
+/* ---- the end-to-end scenarios (testutil.h: struct tu_scenario) ---- */
+
+#define SVC "ControlSet001\\Services\\"
+#define CAPI2_513 "provider=Microsoft-Windows-CAPI2 id=513"
+#define SCM_EV "provider=\"Service Control Manager\""
+#define CRYPT_RUNNING "\"data=param1:Cryptographic Services\" data=param2:running binary_utf16=CryptSvc/4\n"
+#define EVSYS_DENIED "\"data=param1:COM+ Event System\" data=param2:%%1058 binary_utf16=EventSystem\n"
+#define D_CORE_DENIED "Details:\\r\\nAddCoreCsiFiles: BeginFileEnumeration() failed.\\r\\n\\r\\nSystem Error:\\r\\nAccess is denied.\\r\\n"
+#define D_JUNCTION "Details:\\r\\nAddCoreCsiFiles : RtlConvertNtFilePathToWin32Path() failed.\\r\\n\\r\\nSystem Error:\\r\\nUnknown error (0xc0000039)\\r\\n"
+#define D_MSLLDP "Details:\\r\\nAddLegacyDriverFiles: Unable to back up image of binary Microsoft Link-Layer Discovery Protocol.\\r\\n\\r\\nSystem Error:\\r\\nAccess is denied.\\r\\n"
+#define D_NOT_FOUND "Details:\\r\\nAddLegacyDriverFiles: Unable to back up image of binary COM+ Event System.\\r\\n\\r\\nSystem Error:\\r\\nThe system cannot find the file specified.\\r\\n"
+#define VSS_TIMEOUT "event application provider=VSS id=12289 time=2024-06-01T10:00:00Z \"text=Volume Shadow Copy " \
+	"Service error: Unexpected error calling routine. hr = 0x800423f2, The writer's timeout expired between the " \
+	"Freeze and Thaw events.\"\n"
+#define WSB_IMAGEPATH "wsblog SystemStateBackup_Error-06-06-2024_10-00-00.log Backup started\\r\\n" \
+	"Error in backup of C:\\\\windows\\\\\\\\systemroot\\\\ during enumerate: Error [0x8007007b] The filename, " \
+	"directory name, or volume label syntax is incorrect.\\r\\n\n"
+#define WSB_WINSXS "wsblog Backup_Error-05-06-2024_10-00-00.log Error in backup of " \
+	"C:\\\\Windows\\\\WinSxS\\\\Temp\\\\PendingRenames during read: Error [0x80070005] Access is denied.\\r\\n\n"
+/* the logs a healthy server has: a boot, CryptSvc running, VSS idle, a
+ * successful backup */
+#define HEALTHY_LOGS \
+	"event system provider=EventLog id=6005 time=2024-06-01T08:00:00Z\n" \
+	"event system provider=Service\\ Control\\ Manager id=7036 time=2024-06-01T08:00:10Z " CRYPT_RUNNING \
+	"event application provider=VSS id=8224 time=2024-06-01T09:00:00Z text=idle\n" \
+	"event application provider=Microsoft-Windows-Backup id=4 time=2024-06-01T10:00:00Z " \
+	"data=BackupTime:2024-06-01T09:59:00Z\n" \
+	"wsblog Backup-01-06-2024_09-59-00.log Backup of volume C: succeeded.\\r\\n\n"
+#define CAUSE4_EVENT "event application provider=VSS id=8193 time=2024-06-01T09:00:00Z " \
+	"\"text=Volume Shadow Copy Service error: Unexpected error calling routine. hr = 0x80070018, " \
+	"The XML document is too long.\"\n"
+/* services whose binaries are on D: (partition 1 of a two-volume disk) and
+ * on E: (not in the image) */
+#define APP_SERVICES \
+	"reg system expand_sz " SVC "AppSvc ImagePath \"D:\\Apps\\svc.exe\" -service\n" \
+	"reg system dword " SVC "AppSvc Type 16\n" \
+	"reg system dword " SVC "AppSvc Start 2\n" \
+	"reg system expand_sz " SVC "OffSvc ImagePath E:\\Tools\\off.exe\n" \
+	"reg system dword " SVC "OffSvc Type 16\n" \
+	"reg system dword " SVC "OffSvc Start 3\n"
+#define DATA_VOLUME "size 8M\nlabel Data\nfile Apps\\svc.exe MZ\n"
+#define NO_SYSTEMROOT "reg software delete \"Microsoft\\Windows NT\\CurrentVersion\" SystemRoot\n"
+
+const struct tu_scenario tu_scenarios[] = {
+	/* each cause, and what stands for it or hides it */
+	{ "cause1/broken", "break cause1\n", NULL, NULL },
+	{ "cause1/no-pendingrenames", "pendingrenames absent\n", NULL, NULL },
+	{ "cause1/filemaps-deny", "filemaps_files 2000\nfilemaps_deny 1234\n", NULL, NULL },
+	{ "cause1/junction", "junction \"Program Files\" D:\\Program Files\n", NULL, NULL },
+	{ "causes23/cause2", "os 2016\nbreak cause2\n", NULL, NULL },
+	{ "causes23/cause3", "os 2012r2\nbreak cause3\n", NULL, NULL },
+	{ "causes23/rpcss-disabled", "os 2016\nreg system dword " SVC "RpcSs Start 4\n", NULL, NULL },
+	{ "causes23/dependency-missing", "os 2016\nreg system multi_sz " SVC "VSS DependOnService RPCSS|NoSuchSvc\n",
+	  NULL, NULL },
+	{ "causes23/dependency-cycle", "os 2016\nreg system multi_sz " SVC "RpcSs DependOnService CryptSvc\n",
+	  NULL, NULL },
+	{ "causes23/binary", "os 2016\nbreak binary\n", NULL, NULL },
+	{ "causes23/no-servicedll", "os 2016\nreg system delete " SVC "swprv\\Parameters ServiceDll\n", NULL, NULL },
+	{ "causes23/mslldp", "os 2016\nbreak mslldp\n", NULL, NULL },
+	{ "causes23/vssacl", "os 2016\nbreak vssacl\n", NULL, NULL },
+	{ "causes23/2003", "os 2003\n", NULL, NULL },
+	{ "causes23/system-not-a-hive", "os 2016\nvol file Windows\\System32\\config\\SYSTEM this is not a hive\n",
+	  NULL, NULL },
+	{ "causes23/software-not-a-hive", "os 2016\nvol file Windows\\System32\\config\\SOFTWARE x\n", NULL, NULL },
+	/* dirty hives: the change only in the log, new and old formats, a bad log */
+	{ "causes23/dirty-new", "os 2016\nlog system new\n"
+	  "reg system sddl " SVC "CryptSvc\\Security Security D:(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)\n", NULL, NULL },
+	{ "causes23/dirty-old", "os 2008r2\nlog system old\nreg system dword " SVC "CryptSvc Start 4\n", NULL, NULL },
+	{ "causes23/dirty-corrupt", "os 2016\nlog system new corrupt 0\nreg system dword " SVC "CryptSvc Start 4\n",
+	  NULL, NULL },
+	{ "cause4/broken", "size 40M\nbreak cause4\naspnet_folders 1200\n", NULL, NULL },
+	{ "cause4/threshold", "size 40M\nbreak cause4\naspnet_folders 1000\n", NULL, NULL },
+	{ "cause4/webconfig",
+	  "webconfig v2.0.50727 <?xml version=\"1.0\"?>\\n<configuration>\\n <system.web>\\n"
+	  "  <compilation debug=\"false\" tempDirectory=\"c:\\\\ASPTEMP\" />\\n </system.web>\\n</configuration>\\n\n"
+	  "folders ASPTEMP 2\n"
+	  "webconfig v4.0.30319 <configuration><system.web><compilation tempDirectory=\"C:\\\\nowhere\"/></system.web></configuration>\n"
+	  "webconfig Framework64\\v4.0.30319 <configuration><system.web><compilation tempDirectory=\"D:\\\\asp\"/></system.web></configuration>\n",
+	  NULL, NULL },
+	{ "cause4/junctions", "size 32M\nfolders Big 1500\n"
+	  "junction \"Windows\\Microsoft.NET\\Framework\\v2.0.50727\\Temporary ASP.NET Files\\link\" C:\\Big\n"
+	  "junction \"Windows\\Microsoft.NET\\Framework\\v4.0.30319\\loop\" C:\\Windows\\Microsoft.NET\\Framework\n",
+	  NULL, NULL },
+	/* issue 18's findings: each alone on a server with healthy logs, a
+	 * healthy server, all of them with the four causes */
+	{ "findings/writer-timeout", "os 2012r2\n" HEALTHY_LOGS VSS_TIMEOUT, NULL, NULL },
+	{ "findings/diagacl", "os 2012r2\n" HEALTHY_LOGS "break diagacl\n", NULL, NULL },
+	{ "findings/comsec", "os 2012r2\n" HEALTHY_LOGS "break comsec\n", NULL, NULL },
+	{ "findings/imagepath", "os 2012r2\n" HEALTHY_LOGS "break imagepath\n", NULL, NULL },
+	{ "findings/profile-junction", "os 2012r2\n" HEALTHY_LOGS "junction Users D:\\Users\n", NULL, NULL },
+	{ "findings/wsb-log", "os 2012r2\n" HEALTHY_LOGS WSB_WINSXS, NULL, NULL },
+	{ "findings/healthy-2008r2", "os 2008r2\nservices 60\n" HEALTHY_LOGS, NULL, NULL },
+	{ "findings/healthy-2012r2", "os 2012r2\nservices 60\n" HEALTHY_LOGS, NULL, NULL },
+	{ "findings/healthy-2016", "os 2016\nservices 60\n" HEALTHY_LOGS, NULL, NULL },
+	{ "findings/healthy-2022", "os 2022\nservices 60\n" HEALTHY_LOGS, NULL, NULL },
+	{ "findings/together", "os 2008r2\nbreak cause1 cause2 cause3 cause4\n" HEALTHY_LOGS VSS_TIMEOUT
+	  "break diagacl comsec imagepath\njunction Users D:\\Users\n" WSB_WINSXS WSB_IMAGEPATH, NULL, NULL },
+	{ "findings/diag-event", "os 2008r2\n"
+	  "event application provider=VSS id=8193 time=2024-06-01T10:00:00Z \"text=Volume Shadow Copy Service error: "
+	  "Unexpected error calling routine RegOpenKeyExW(-2147483646,SYSTEM\\\\CurrentControlSet\\\\Services\\\\VSS\\\\Diag,...). "
+	  "hr = 0x80070005, Access is denied.\"\n"
+	  "event application provider=VSS id=8193 time=2024-06-01T11:00:00Z \"text=Volume Shadow Copy Service error: "
+	  "Unexpected error calling routine CoCreateInstance. hr = 0x80070005, Access is denied.\"\n", NULL, NULL },
+	{ "findings/imagepath-event", "os 2008r2\n"
+	  "event application " CAPI2_513 " time=2024-06-01T10:00:00Z \"text=Details:\\r\\n"
+	  "AddLegacyDriverFiles: Unable to back up image of binary Foo Backup Agent.\\r\\n\\r\\nSystem Error:\\r\\n"
+	  "The filename, directory name, or volume label syntax is incorrect.\\r\\n\"\n", NULL, NULL },
+	{ "findings/profile-junction-event", "os 2008r2\n"
+	  "event application " CAPI2_513 " time=2024-06-01T10:00:00Z \"text=Details:\\r\\n"
+	  "AddCoreCsiFiles : RtlConvertNtFilePathToWin32Path() failed.\\r\\n\\r\\nSystem Error:\\r\\n"
+	  "0xC0000039 (unresolvable).\\r\\n\"\n", NULL, NULL },
+	/* the junction's target volume: a partition of this disk (MBR, GPT) */
+	{ "findings/profile-junction-mbr", "os 2016\njunction Users D:\\Users\n"
+	  "reg system hex MountedDevices \\DosDevices\\D: 78563412 0000100000000000\n", "--mbr --before-mib 100", NULL },
+	{ "findings/profile-junction-gpt", "os 2016\njunction Users D:\\Users\n"
+	  "reg system hex MountedDevices \\DosDevices\\D: 444d494f3a49443a 44535356 0000 0040 8000000000000001\n",
+	  "--gpt --before-mib 100 --before-mib 16", NULL },
+	{ "findings/wsb-winnt", "os 2008r2\nwindir WINNT\n" WSB_WINSXS, NULL, NULL },
+	/* the Windows folder: WINNT, SystemRoot from SOFTWARE, BCD or the folder */
+	{ "windir/winnt", "windir WINNT\nsize 24M\nos 2012r2\nbreak cause1 cause3 diagacl comsec imagepath\n"
+	  CAUSE4_EVENT, NULL, NULL },
+	{ "windir/system-copy", "size 24M\nwindir WINNT\nbreak cause1\n"
+	  "vol file Windows\\System32\\config\\SYSTEM not a hive\n", NULL, NULL },
+	{ "windir/systemroot-other", "size 24M\nwindir WINNT\nbreak cause1\n"
+	  "reg software sz \"Microsoft\\Windows NT\\CurrentVersion\" SystemRoot C:\\Windows\n", NULL, NULL },
+	{ "windir/bcd", "size 24M\nwindir WINNT\nbreak cause1 diagacl\n" NO_SYSTEMROOT "bcd \\Windows \\WINNT\n",
+	  NULL, NULL },
+	{ "windir/no-bcd", "size 24M\nwindir WINNT\nbreak cause1 diagacl\n" NO_SYSTEMROOT, NULL, NULL },
+	/* drive letters: MountedDevices against the disk's partitions */
+	{ "windir/two-volumes-mbr", "size 24M\nbreak cause1\n"
+	  "letter C: mbr 5EC0DE01 9437184\nletter D: mbr 5EC0DE01 1048576\nletter E: device\n" APP_SERVICES,
+	  "--mbr --mbr-signature 5EC0DE01", DATA_VOLUME },
+	{ "windir/two-volumes-gpt", "size 24M\nwindir WINNT\nbreak cause1\n"
+	  "letter C: gpt 56535344-0000-4000-8000-000000000002\n"
+	  "letter D: gpt 56535344-0000-4000-8000-000000000001\n"
+	  "letter E: mbr 0badd15c 1048576\n" APP_SERVICES
+	  "reg system expand_sz " SVC "GoneSvc ImagePath D:\\Apps\\gone.exe\n"
+	  "reg system dword " SVC "GoneSvc Type 16\n", "--gpt", DATA_VOLUME },
+	{ "windir/bare-volume", "size 24M\nletter C: mbr 5EC0DE01 1048576\nletter D: mbr 5EC0DE01 99614720\n"
+	  APP_SERVICES, "bare", NULL },
+	/* the logs: CAPI2, VSS, Backup and SCM events, a dirty log */
+	{ "events/classify", "os 2016\n"
+	  "evtx application dirty 1\n"
+	  "event application " CAPI2_513 " time=2024-06-01T10:00:00Z \"text=" D_CORE_DENIED "\"\n"
+	  "event application " CAPI2_513 " time=2024-06-01T10:01:00Z \"text=" D_MSLLDP "\"\n"
+	  "event application " CAPI2_513 " time=2024-06-01T10:02:00Z \"text=" D_JUNCTION "\"\n"
+	  "event application " CAPI2_513 " time=2024-06-02T10:01:00Z \"text=" D_MSLLDP "\"\n"
+	  "event application " CAPI2_513 " time=2024-06-02T10:02:00Z \"text=" D_NOT_FOUND "\"\n"
+	  "event application provider=VSS id=8193 time=2024-06-02T11:00:00Z \"text=XML document is too long\" "
+	  "\"text=0x80070018, The data is invalid.\" text=\n"
+	  "event application provider=Microsoft-Windows-Backup id=517 time=2024-06-02T12:00:00Z "
+	  "data=BackupTime:2024-06-02T11:59:00Z data=ErrorCode:0x80780102 "
+	  "\"data=ErrorMessage:System writer is not found in the backup.\"\n"
+	  "event system provider=EventLog id=6005 time=2024-06-01T08:00:00Z\n"
+	  "event system " SCM_EV " id=7036 time=2024-06-01T08:00:10Z " CRYPT_RUNNING, NULL, NULL },
+	{ "events/scm-failure",
+	  "event system provider=EventLog id=6005 time=2024-06-01T08:00:00Z\n"
+	  "event system provider=Microsoft-Windows-Kernel-General id=12 time=2024-06-01T08:00:00Z\n"
+	  "event system " SCM_EV " id=7036 time=2024-06-01T08:00:10Z " CRYPT_RUNNING
+	  "event system " SCM_EV " id=7000 time=2024-06-01T08:00:20Z " EVSYS_DENIED, NULL, NULL },
+	{ "events/none", "break cause3\n", NULL, NULL },
+	/* a healthy server with no logs; everything at once (the reports'
+	 * fixtures) */
+	{ "reports/healthy", "os 2008r2\n", NULL, NULL },
+	{ "reports/all", "os 2016\n"
+	  "break cause1 cause2 cause3 cause4 mslldp binary vssacl diagacl comsec imagepath\n"
+	  "aspnet_folders 1100\n"
+	  "junction Users D:\\Users\n"
+	  "filemaps_files 3\n"
+	  "filemaps_deny 2\n"
+	  "event system provider=EventLog id=6005 time=2024-06-03T07:58:00Z\n"
+	  "event system " SCM_EV " id=7036 time=2024-06-03T07:58:20Z " CRYPT_RUNNING
+	  "event system " SCM_EV " id=7000 time=2024-06-03T08:00:20Z " EVSYS_DENIED
+	  "event system " SCM_EV " id=7036 time=2024-06-03T09:58:20Z "
+	  "\"data=param1:Volume Shadow Copy\" data=param2:stopped binary_utf16=VSS/1\n"
+	  "event application " CAPI2_513 " time=2024-06-03T23:00:05Z "
+	  "\"text=Details:\\r\\nAddCoreCsiFiles : BeginFileEnumeration() failed.\\r\\n\\r\\nSystem Error:\\r\\nAccess is denied.\\r\\n\"\n"
+	  "event application " CAPI2_513 " time=2024-06-04T23:00:05Z "
+	  "\"text=Details:\\r\\nAddCoreCsiFiles : BeginFileEnumeration() failed.\\r\\n\\r\\nSystem Error:\\r\\nAccess is denied.\\r\\n\"\n"
+	  "event application provider=VSS id=8193 time=2024-06-04T23:00:09Z "
+	  "\"text=XML document is too long\" \"text=0x80070018, The data is invalid.\" text=\n"
+	  "event application provider=VSS id=12289 time=2024-06-04T23:00:10Z "
+	  "\"text=Volume Shadow Copy Service error: Unexpected error\" text=0x80042302\n"
+	  "event application provider=VSS id=8194 time=2024-06-04T23:00:11Z "
+	  "\"text=Unexpected error querying for the IVssWriterCallback interface. hr = 0x80070005, Access is denied.\"\n"
+	  "event application provider=Microsoft-Windows-Backup id=517 time=2024-06-04T23:01:00Z "
+	  "data=BackupTime:2024-06-04T23:00:00Z data=ErrorCode:0x80780102 "
+	  "\"data=ErrorMessage:System writer is not found in the backup.\"\n"
+	  "log system new\n"
+	  "reg system dword ControlSet001\\Services\\swprv Start 4\n", NULL, NULL },
+	/* a volume Windows did not close (NTFS dirty flag), the mount suites' mix */
+	{ "repair/ntfs-dirty", "break cause3\nvol flag dirty\n", NULL, NULL },
+	{ "dirmode/mixed", "break cause1\nbreak cause4\naspnet_folders 1000\nfilemaps_files 300\nfilemaps_deny 77\n"
+	  "folders Big 1500\njunction \"Windows\\Microsoft.NET\\Framework\\v2.0.50727\\Temporary ASP.NET Files\\link\" C:\\Big\n"
+	  "junction Users D:\\Users\n", NULL, NULL },
+	{ "dirmode/deny-everyone", "break cause4\naspnet_folders 999\n"
+	  "pendingrenames O:BAG:SYD:PAI(D;;FA;;;WD)(A;;FA;;;BU)\n", NULL, NULL },
+};
+const size_t tu_nscenarios = sizeof(tu_scenarios) / sizeof(tu_scenarios[0]);
+
+const char *tu_scenario(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < tu_nscenarios; i++)
+		if (strcmp(tu_scenarios[i].name, name) == 0)
+			return tu_scenarios[i].text;
+	ck_abort_msg("no scenario '%s' in tu_scenarios", name);
+	return NULL;
+}

@@ -212,4 +212,24 @@ uint8_t *tu_regf_data(struct tu_regf *l, const char *path, const char *name, siz
 int tu_regf_has_key(struct tu_regf *l, const char *path);
 int tu_regf_nsub(struct tu_regf *l, const char *path);
 
+/* The scenarios the end-to-end suites build (testdata/lib/scenario.h's
+ * language), one table: the suites that define them take their text from
+ * it by name, and check_bde judges every one through BitLocker.  name is
+ * "suite/what"; disk says how the volume is laid out when a suite judges
+ * it inside a disk (mkdisk's options, with --data-volume DATA first when
+ * data is set; NULL: GPT after a 100 MiB EFI partition; "bare": the
+ * volume alone); data, when set, is a second volume (testdata/mkfixture
+ * spec) placed before the Windows one. */
+struct tu_scenario {
+	const char *name;
+	const char *text;
+	const char *disk;
+	const char *data;
+};
+extern const struct tu_scenario tu_scenarios[];
+extern const size_t tu_nscenarios;
+/* The text of the scenario called name (the test fails when there is
+ * none). */
+const char *tu_scenario(const char *name);
+
 #endif

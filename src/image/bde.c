@@ -1166,6 +1166,39 @@ static void state_read(struct image *outer, uint64_t offset, uint64_t size,
 	}
 }
 
+/* The locked volume's one line: whether a secret was given, the
+ * protectors (info) and the options that would open it (opts, from
+ * info_fill).  Returns -E_USAGE. */
+static int locked_error(const struct bde_info *info, const char *opts, int given, struct err *err)
+{
+	char prot[256] = "";
+	unsigned i;
+
+	for (i = 0; i < info->nprotectors; i++) {
+		size_t l = strlen(prot);
+
+		snprintf(prot + l, sizeof(prot) - l, "%s%s", i ? ", " : "",
+			 info->protectors[i].type);
+	}
+	return err_set(err, -E_USAGE, "BitLocker volume is locked: %s; protectors: %s; open it with %s%s",
+		       given ? "the secret given does not open it" : "no secret given",
+		       prot[0] ? prot : "none readable",
+		       opts[0] ? opts : "--fvek", opts[0] ? " (or --fvek)" : "");
+}
+
+/* libbde refused the volume with the key given and read no metadata: read
+ * it again with no key, so that info still shows method, id and
+ * protectors (and opts the options that would open it). */
+static void reread_keyless(struct bde_src *b, struct bde_info *info, char *opts, size_t n)
+{
+	b->vol = NULL;
+	if (B.volume_initialize(&b->vol, NULL) == 1 &&
+	    B.volume_open_file_io_handle(b->vol, b->fh, LIBBDE_OPEN_READ, NULL) >= 0)
+		info_fill(b, info, opts, n);
+	else if (b->vol)
+		B.volume_free(&b->vol, NULL);
+}
+
 int bde_open(struct image **out, struct bde_info *info, struct image *outer,
 	     uint64_t offset, uint64_t size, struct err *err)
 {
@@ -1173,7 +1206,7 @@ int bde_open(struct image **out, struct bde_info *info, struct image *outer,
 	struct bde_src *b;
 	libbde_error_t *e = NULL;
 	libbfio_error_t *fe = NULL;
-	char opts[96];
+	char opts[96] = "";
 	size64_t vsize = 0;
 	int rc, given;
 
@@ -1224,14 +1257,12 @@ int bde_open(struct image **out, struct bde_info *info, struct image *outer,
 		if (S.v[BDE_FVEK] && strstr(trace, "unable to determine volume size")) {
 			rc = err_set(err, -E_USAGE,
 				     "BitLocker volume is locked: the --fvek given does not decrypt it (no NTFS boot sector behind it)");
-			/* libbde read no metadata: read it again with no key so
-			 * that info still shows method, id and protectors */
-			b->vol = NULL;
-			if (B.volume_initialize(&b->vol, NULL) == 1 &&
-			    B.volume_open_file_io_handle(b->vol, b->fh, LIBBDE_OPEN_READ, NULL) >= 0)
-				info_fill(b, info, opts, sizeof(opts));
-			else if (b->vol)
-				B.volume_free(&b->vol, NULL);
+			reread_keyless(b, info, opts, sizeof(opts));
+		} else if (S.v[BDE_KEY_FILE] && strstr(trace, "missing startup key volume master key")) {
+			/* a .BEK of another volume: libbde stops at the
+			 * metadata instead of calling the volume locked */
+			reread_keyless(b, info, opts, sizeof(opts));
+			rc = locked_error(info, opts, 1, err);
 		} else if (strstr(trace, "unsupported FVE metadata entry version"))
 			rc = err_set(err, -E_UNSUPPORTED,
 				     "BitLocker metadata of a version libbde 20190102 does not read (e.g. protection suspended, a clear key): decrypt it with dislocker-fuse, then scan the decrypted file");
@@ -1242,19 +1273,7 @@ int bde_open(struct image **out, struct bde_info *info, struct image *outer,
 	}
 	info_fill(b, info, opts, sizeof(opts));
 	if (rc == 0 || B.volume_is_locked(b->vol, NULL) != 0) {
-		char prot[256] = "";
-		unsigned i;
-
-		for (i = 0; i < info->nprotectors; i++) {
-			size_t l = strlen(prot);
-
-			snprintf(prot + l, sizeof(prot) - l, "%s%s", i ? ", " : "",
-				 info->protectors[i].type);
-		}
-		rc = err_set(err, -E_USAGE, "BitLocker volume is locked: %s; protectors: %s; open it with %s%s",
-			     given ? "the secret given does not open it" : "no secret given",
-			     prot[0] ? prot : "none readable",
-			     opts[0] ? opts : "--fvek", opts[0] ? " (or --fvek)" : "");
+		rc = locked_error(info, opts, given, err);
 		bde_src_free(b);
 		return rc;
 	}
