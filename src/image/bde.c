@@ -32,6 +32,7 @@
 #include "bytes.h"
 #include "limits.h"
 #include "image_priv.h"
+#include "yal_err.h"
 
 /* libbfio as libbde's copy sees it (same namespace). */
 typedef int (*bfio_init_fn)(
@@ -435,13 +436,7 @@ static void bde_close(void *priv)
 
 static int bde_err(struct err *err, int code, const char *what, libbde_error_t **e)
 {
-	char trace[2048] = "";
-
-	if (e && *e) {
-		B.error_backtrace_sprint(*e, trace, sizeof(trace));
-		B.error_free(e);
-	}
-	return image_lib_error(err, code, what, trace);
+	return yal_err(err, code, what, e, B.error_backtrace_sprint, B.error_free);
 }
 
 /* ---- sectors decrypted here (AES-XTS, FVEK known) ---- */
@@ -1213,8 +1208,7 @@ int bde_open(struct image **out, struct bde_info *info, struct image *outer,
 	if (rc < 0) {
 		char trace[2048] = "";
 
-		B.error_backtrace_sprint(e, trace, sizeof(trace));
-		B.error_free(&e);
+		yal_err_take(&e, B.error_backtrace_sprint, NULL, B.error_free, trace, sizeof(trace));
 		B.volume_free(&b->vol, NULL);
 		if (strstr(trace, "unsupported FVE metadata entry version") &&
 		    (rc = dis_open_clear(out, info, outer, offset, size, err)) != 0) {
@@ -1236,7 +1230,7 @@ int bde_open(struct image **out, struct bde_info *info, struct image *outer,
 			rc = err_set(err, -E_UNSUPPORTED,
 				     "BitLocker metadata of a version libbde 20190102 does not read (e.g. protection suspended, a clear key): decrypt it with dislocker-fuse, then scan the decrypted file");
 		else
-			rc = image_lib_error(err, -E_CORRUPT, "BitLocker metadata", trace);
+			rc = yal_err_trace(err, -E_CORRUPT, "BitLocker metadata", trace);
 		bde_src_free(b);
 		return rc;
 	}

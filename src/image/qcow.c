@@ -18,6 +18,7 @@
 #include "bytes.h"
 #include "limits.h"
 #include "image_priv.h"
+#include "yal_err.h"
 
 /* libqcow entry points, resolved in its own namespace (image_priv.h). */
 static struct {
@@ -77,13 +78,7 @@ struct qcow_src {
 static int qcow_err(struct err *err, int code, const char *what,
 		    libqcow_error_t **e)
 {
-	char trace[2048] = "";
-
-	if (e && *e) {
-		Q.error_backtrace_sprint(*e, trace, sizeof(trace));
-		Q.error_free(e);
-	}
-	return image_lib_error(err, code, what, trace);
+	return yal_err(err, code, what, e, Q.error_backtrace_sprint, Q.error_free);
 }
 
 static void qcow_close(void *priv)

@@ -23,6 +23,7 @@
 #include "bytes.h"
 #include "limits.h"
 #include "image_priv.h"
+#include "yal_err.h"
 #include "image_map.h"
 #include "vhdx_info.h"
 #include "vhdx_map.h"
@@ -127,13 +128,7 @@ struct vhdi_src {
 static int vhdi_err(struct err *err, int code, const char *what,
 		    libvhdi_error_t **e)
 {
-	char trace[2048] = "";
-
-	if (e && *e) {
-		V.error_backtrace_sprint(*e, trace, sizeof(trace));
-		V.error_free(e);
-	}
-	return image_lib_error(err, code, what, trace);
+	return yal_err(err, code, what, e, V.error_backtrace_sprint, V.error_free);
 }
 
 static void vhdi_close(void *priv)

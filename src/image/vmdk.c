@@ -15,6 +15,7 @@
 
 #include "limits.h"
 #include "image_priv.h"
+#include "yal_err.h"
 
 /* libvmdk entry points, resolved in its own namespace (image_priv.h). */
 static struct {
@@ -70,13 +71,7 @@ struct vmdk_src {
 static int vmdk_err(struct err *err, int code, const char *what,
 		    libvmdk_error_t **e)
 {
-	char trace[2048] = "";
-
-	if (e && *e) {
-		K.error_backtrace_sprint(*e, trace, sizeof(trace));
-		K.error_free(e);
-	}
-	return image_lib_error(err, code, what, trace);
+	return yal_err(err, code, what, e, K.error_backtrace_sprint, K.error_free);
 }
 
 static void vmdk_close(void *priv)

@@ -20,6 +20,7 @@
 #include "bcache.h"
 #include "bytes.h"
 #include "image_priv.h"
+#include "yal_err.h"
 
 /* VSS identifier {3808876b-c176-4e48-b7ae-04046e6cc752} as stored (the
  * libyal "Volume Shadow Snapshot (VSS) format" document, "Volume header":
@@ -124,14 +125,11 @@ static int vss_err(struct vss *v, struct err *err, int code, const char *what,
 {
 	char trace[2048] = "";
 
-	if (e && *e) {
-		K.error_backtrace_sprint(*e, trace, sizeof(trace));
-		K.error_free(e);
-	}
+	yal_err_take(e, K.error_backtrace_sprint, NULL, K.error_free, trace, sizeof(trace));
 	/* our own read error says more than libbfio's "unable to read" */
 	if (v && v->io.last.code < 0)
 		return err_set(err, v->io.last.code, "%s: %s", what, v->io.last.msg);
-	return image_lib_error(err, code, what, trace);
+	return yal_err_trace(err, code, what, trace);
 }
 
 static void vss_warn(struct vss *v, const char *fmt, ...)
