@@ -374,27 +374,14 @@ static int vhdi_open_one(libvhdi_file_t **out, const char *path,
 }
 
 /* The parent's file name as file records it: 1 (name set), 0 (none). */
-static int vhdi_parent_name(libvhdi_file_t *file, char *name, size_t len,
-			    struct err *err)
+static int vhdi_parent_name(libvhdi_file_t *file, char *name, size_t len, struct err *err)
 {
-	libvhdi_error_t *e = NULL;
-	size_t size = 0;
-	int rc;
+	const struct image_lib_name fns = {
+		V.file_get_utf8_parent_filename_size, V.file_get_utf8_parent_filename,
+		V.error_backtrace_sprint, V.error_free,
+	};
 
-	rc = V.file_get_utf8_parent_filename_size(file, &size, &e);
-	if (rc < 0)
-		return vhdi_err(err, -E_CORRUPT, "parent file name", &e);
-	if (rc == 0 || size <= 1)
-		return 0;
-	if (size > len)
-		return err_set(err, -E_LIMIT,
-			       "parent file name of %zu bytes > LIMIT_IMAGE_NAME_LEN %zu",
-			       size, len);
-	if (V.file_get_utf8_parent_filename(file, (uint8_t *)name, size,
-						  &e) != 1)
-		return vhdi_err(err, -E_CORRUPT, "parent file name", &e);
-	name[size - 1] = '\0';
-	return 1;
+	return image_lib_parent_name(file, "parent file name", &fns, name, len, err);
 }
 
 /* Open the parent of v->files[v->count - 1] (child_path) and chain it. */
