@@ -149,50 +149,95 @@ static int vhdi_lib_read(struct vhdi_src *v, unsigned lvl, uint64_t off,
 static int vhdi_chain_read(struct vhdi_src *v, unsigned lvl, uint64_t off,
 			   uint8_t *p, size_t len, struct err *err);
 
+/* One run of a differencing level: at most len bytes at off into p, from
+ * the level or the next one down.  Returns the bytes read (> 0) or <0. */
+typedef ssize_t (*vhdi_run_fn)(struct vhdi_src *v, unsigned lvl, uint64_t off,
+			       uint8_t *p, size_t len, struct err *err);
+
+/* len bytes at off of level lvl, run after run. */
+static int vhdi_runs_read(vhdi_run_fn run, struct vhdi_src *v, unsigned lvl,
+			  uint64_t off, uint8_t *p, size_t len, struct err *err)
+{
+	while (len > 0) {
+		ssize_t n = run(v, lvl, off, p, len, err);
+
+		if (n < 0)
+			return (int)n;
+		p += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 /* Level lvl is a VHDX differencing file: each block by its BAT state. */
-static int vhdx_chain_read(struct vhdi_src *v, unsigned lvl, uint64_t off,
-			   uint8_t *p, size_t len, struct err *err)
+static ssize_t vhdx_run(struct vhdi_src *v, unsigned lvl, uint64_t off,
+			uint8_t *p, size_t len, struct err *err)
 {
 	struct vhd_diff *d = &v->diff[lvl];
 	const uint64_t bs = d->vhdx->block_size;
+	uint64_t b = off / bs, in = off % bs;
+	size_t n = bs - in < len ? (size_t)(bs - in) : len;
+	int rc;
 
-	while (len > 0) {
-		uint64_t b = off / bs, in = off % bs;
-		size_t n = bs - in < len ? (size_t)(bs - in) : len;
-		int rc;
-
-		if (d->cached_block != (int64_t)b) {
-			d->cached_block = -1;
-			rc = vhdx_payload_state(d->fd, d->vhdx, b, &d->cached_state, err);
-			if (rc < 0)
-				return rc;
-			d->cached_block = (int64_t)b;
-		}
-		switch (d->cached_state) {
-		case VHDX_PAYLOAD_FULLY_PRESENT:
-		case VHDX_PAYLOAD_PARTIALLY_PRESENT:
-			rc = vhdi_lib_read(v, lvl, off, p, n, err);
-			break;
-		case VHDX_PAYLOAD_ZERO:
-			memset(p, 0, n);
-			rc = 0;
-			break;
-		case VHDX_PAYLOAD_NOT_PRESENT:
-		case VHDX_PAYLOAD_UNDEFINED:
-		case VHDX_PAYLOAD_UNMAPPED:
-			rc = vhdi_chain_read(v, lvl + 1, off, p, n, err);
-			break;
-		default:
-			rc = err_set(err, -E_CORRUPT, "VHDX block %llu: BAT state %u is not a payload state",
-				     (unsigned long long)b, d->cached_state);
-		}
+	if (d->cached_block != (int64_t)b) {
+		d->cached_block = -1;
+		rc = vhdx_payload_state(d->fd, d->vhdx, b, &d->cached_state, err);
 		if (rc < 0)
 			return rc;
-		p += n;
-		off += n;
-		len -= n;
+		d->cached_block = (int64_t)b;
 	}
-	return 0;
+	switch (d->cached_state) {
+	case VHDX_PAYLOAD_FULLY_PRESENT:
+	case VHDX_PAYLOAD_PARTIALLY_PRESENT:
+		rc = vhdi_lib_read(v, lvl, off, p, n, err);
+		break;
+	case VHDX_PAYLOAD_ZERO:
+		memset(p, 0, n);
+		rc = 0;
+		break;
+	case VHDX_PAYLOAD_NOT_PRESENT:
+	case VHDX_PAYLOAD_UNDEFINED:
+	case VHDX_PAYLOAD_UNMAPPED:
+		rc = vhdi_chain_read(v, lvl + 1, off, p, n, err);
+		break;
+	default:
+		rc = err_set(err, -E_CORRUPT, "VHDX block %llu: BAT state %u is not a payload state",
+			     (unsigned long long)b, d->cached_state);
+	}
+	return rc < 0 ? rc : (ssize_t)n;
+}
+
+/* Level lvl is a VHD differencing file: a run of sectors its bitmap says
+ * the same of, from it or from the next level. */
+static ssize_t vhd_run(struct vhdi_src *v, unsigned lvl, uint64_t off,
+		       uint8_t *p, size_t len, struct err *err)
+{
+	struct vhd_diff *d = &v->diff[lvl];
+	uint64_t b = off / d->block_size, in = off % d->block_size;
+	uint64_t sec = in / 512, run_end = in;
+	size_t n;
+	int here, rc;
+
+	rc = vhd_diff_bitmap(d, b, err);
+	if (rc < 0)
+		return rc;
+	here = d->cached_present &&
+	       (d->bitmap[sec / 8] & (0x80 >> (sec % 8)));
+	/* extend the run of sectors with the same answer */
+	while (run_end < d->block_size && run_end < in + len) {
+		uint64_t s2 = run_end / 512;
+		int h2 = d->cached_present &&
+			 (d->bitmap[s2 / 8] & (0x80 >> (s2 % 8)));
+
+		if (h2 != here)
+			break;
+		run_end = (s2 + 1) * 512;
+	}
+	n = (size_t)(run_end - in) < len ? (size_t)(run_end - in) : len;
+	rc = here ? vhdi_lib_read(v, lvl, off, p, n, err) :
+	     vhdi_chain_read(v, lvl + 1, off, p, n, err);
+	return rc < 0 ? rc : (ssize_t)n;
 }
 
 /* Read through level lvl of the chain, correcting libvhdi's VHD bitmaps. */
@@ -203,39 +248,7 @@ static int vhdi_chain_read(struct vhdi_src *v, unsigned lvl, uint64_t off,
 
 	if (d->fd < 0 || lvl + 1 >= v->count)
 		return vhdi_lib_read(v, lvl, off, p, len, err);
-	if (d->vhdx)
-		return vhdx_chain_read(v, lvl, off, p, len, err);
-	while (len > 0) {
-		uint64_t b = off / d->block_size, in = off % d->block_size;
-		uint64_t sec = in / 512, run_end = in;
-		size_t n;
-		int here, rc;
-
-		rc = vhd_diff_bitmap(d, b, err);
-		if (rc < 0)
-			return rc;
-		here = d->cached_present &&
-		       (d->bitmap[sec / 8] & (0x80 >> (sec % 8)));
-		/* extend the run of sectors with the same answer */
-		while (run_end < d->block_size && run_end < in + len) {
-			uint64_t s2 = run_end / 512;
-			int h2 = d->cached_present &&
-				 (d->bitmap[s2 / 8] & (0x80 >> (s2 % 8)));
-
-			if (h2 != here)
-				break;
-			run_end = (s2 + 1) * 512;
-		}
-		n = (size_t)(run_end - in) < len ? (size_t)(run_end - in) : len;
-		rc = here ? vhdi_lib_read(v, lvl, off, p, n, err) :
-		     vhdi_chain_read(v, lvl + 1, off, p, n, err);
-		if (rc < 0)
-			return rc;
-		p += n;
-		off += n;
-		len -= n;
-	}
-	return 0;
+	return vhdi_runs_read(d->vhdx ? vhdx_run : vhd_run, v, lvl, off, p, len, err);
 }
 
 static int vhdi_read(void *priv, uint64_t off, void *buf, size_t len,
