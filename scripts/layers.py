@@ -42,6 +42,9 @@ CALLS = [
     ("src/report", ("src/image", "src/volume", "src/fs", "src/evidence"),
      "the reports read results only"),
 ]
+KEYWORDS = {"void", "int", "char", "long", "short", "unsigned", "signed", "const",
+            "struct", "enum", "union", "static", "sizeof", "return", "if", "while",
+            "for", "switch", "typedef", "extern", "inline"}
 DECL = re.compile(r"^[a-z][^(;=]*?\b([a-z_][a-z0-9_]*)\s*\(", re.M)
 
 
@@ -56,7 +59,7 @@ def declared(root, layers):
             if name.endswith(".h"):
                 with open(os.path.join(d, name), encoding="utf-8", errors="replace") as f:
                     names.update(DECL.findall(f.read()))
-    return names
+    return names - KEYWORDS
 
 
 # headers the build generates (in $(O), not in a layer): the checks table

@@ -20,6 +20,7 @@
 #include "disk_writer.h"
 #include "image.h"
 #include "volume.h"
+#include "yal_err.h"
 
 #define MIB (1024u * 1024)
 #define RAW_SIZE (6u * MIB)
@@ -676,13 +677,13 @@ START_TEST(test_lib_error)
 	struct err err;
 
 	err_init(&err);
-	ck_assert_int_eq(image_lib_error(&err, -E_CORRUPT, "not a valid VHDX",
+	ck_assert_int_eq(yal_err_trace(&err, -E_CORRUPT, "not a valid VHDX",
 		"libvhdi_region_table_read_file_io_handle: unable to read region table data at offset: 262144 (0x00040000).\n"
 		"libvhdi_file_open: unable to open file: x.vhdx."), -E_CORRUPT);
 	ck_assert_str_eq(err.msg, "not a valid VHDX: unable to read region table data at offset: 262144 (0x00040000)");
-	image_lib_error(&err, -E_IO, "read", NULL);
+	yal_err_trace(&err, -E_IO, "read", NULL);
 	ck_assert_str_eq(err.msg, "read");
-	image_lib_error(&err, -E_IO, "read", "plain text without a function.");
+	yal_err_trace(&err, -E_IO, "read", "plain text without a function.");
 	ck_assert_str_eq(err.msg, "read: plain text without a function");
 }
 END_TEST

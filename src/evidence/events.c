@@ -27,6 +27,7 @@
 #include "bytes.h"
 #include "gpt.h"
 #include "limits.h"
+#include "yal_err.h"
 
 /* ---- libevtx errors ---------------------------------------------------- */
 
@@ -35,15 +36,8 @@ static int evtx_err(struct err *err, libevtx_error_t **le, int code,
 {
 	char msg[256] = "";
 
-	if (le && *le) {
-		libevtx_error_sprint(*le, msg, sizeof(msg));
-		libevtx_error_free(le);
-	}
-	/* libevtx's messages span lines: keep the first, it names the cause */
-	msg[strcspn(msg, "\r\n")] = '\0';
-	if (msg[0])
-		return err_set(err, code, "%s: %s", what, msg);
-	return err_set(err, code, "%s", what);
+	yal_err_take(le, libevtx_error_sprint, NULL, libevtx_error_free, msg, sizeof(msg));
+	return yal_err_first(err, code, what, msg);
 }
 
 /* ---- hex and binary ---------------------------------------------------- */

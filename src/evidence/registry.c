@@ -18,6 +18,7 @@
 #include <libregf.h>
 
 #include "limits.h"
+#include "yal_err.h"
 
 struct hive {
 	char name[16];
@@ -37,55 +38,16 @@ struct hkey {
 	libregf_key_t *k;
 };
 
-/* ---- libyal errors -> err_set ------------------------------------------ */
-
-/* One line from a libyal backtrace: the outermost message (what failed)
- * and the innermost (why), without the "libregf_function: " prefixes and
- * the trailing periods. */
-static void yal_line(const char *bt, char *out, size_t size)
-{
-	char first[512] = "", last[512] = "";
-	const char *p = bt;
-
-	while (*p) {
-		const char *nl = strchr(p, '\n'), *end = nl ? nl : p + strlen(p);
-		const char *colon = memchr(p, ':', (size_t)(end - p));
-		const char *msg = p;
-		size_t n;
-
-		if (colon && colon[1] == ' ' && strncmp(p, "lib", 3) == 0)
-			msg = colon + 2;
-		n = (size_t)(end - msg);
-		while (n > 0 && (msg[n - 1] == '.' || msg[n - 1] == ' ' || msg[n - 1] == '\r'))
-			n--;
-		if (n > 0) {
-			if (!first[0])
-				snprintf(first, sizeof(first), "%.*s", (int)n, msg);
-			snprintf(last, sizeof(last), "%.*s", (int)n, msg);
-		}
-		if (!nl)
-			break;
-		p = nl + 1;
-	}
-	if (!last[0])
-		snprintf(out, size, "unknown libregf error");
-	else if (strcmp(first, last) == 0)
-		snprintf(out, size, "%s", last);
-	else
-		snprintf(out, size, "%s: %s", last, first);
-}
+/* ---- libyal errors -> err_set (yal_err.h) ---------------------------- */
 
 static int regf_fail(struct err *err, int code, libregf_error_t **e,
 		     const char *what)
 {
 	char bt[4096] = "", line[1024];
 
-	if (e && *e) {
-		if (libregf_error_backtrace_sprint(*e, bt, sizeof(bt)) < 0)
-			libregf_error_sprint(*e, bt, sizeof(bt));
-		libregf_error_free(e);
-	}
-	yal_line(bt, line, sizeof(line));
+	yal_err_take(e, libregf_error_backtrace_sprint, libregf_error_sprint,
+		     libregf_error_free, bt, sizeof(bt));
+	yal_err_ends(bt, line, sizeof(line));
 	if (!what)
 		return err_set(err, code, "%s", line);
 	return err_set(err, code, "%s: %s", what, line);
@@ -95,11 +57,8 @@ static int bfio_fail(struct err *err, libbfio_error_t **e, const char *what)
 {
 	char bt[2048] = "", line[1024];
 
-	if (e && *e) {
-		libbfio_error_sprint(*e, bt, sizeof(bt));
-		libbfio_error_free(e);
-	}
-	yal_line(bt, line, sizeof(line));
+	yal_err_take(e, libbfio_error_sprint, NULL, libbfio_error_free, bt, sizeof(bt));
+	yal_err_ends(bt, line, sizeof(line));
 	return err_set(err, -E_INTERNAL, "%s: %s", what, line);
 }
 

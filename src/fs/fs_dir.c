@@ -104,6 +104,146 @@ static int reopen(struct dir_fs *d, const char *dpath, struct err *err)
 	return cur;
 }
 
+/* Where a walk is: the folder reached (cur, open) and the real names of
+ * the path to it; what is left to walk (p, into pend). */
+struct walk_pos {
+	struct dir_fs *d;
+	char dpath[LIMIT_PATH_LEN + 1];   /* the real names walked so far */
+	char pend[LIMIT_PATH_LEN * 2 + 2];
+	char *p;
+	size_t nd, dlen, hops;
+	int cur;
+};
+
+/* The next component of w->p into tok (*last: nothing after it).  1 a
+ * component, 0 none left, <0 error (cur closed). */
+static int walk_token(struct walk_pos *w, char *tok, int *last, struct err *err)
+{
+	char *slash;
+	size_t n;
+
+	while (*w->p == '/')
+		w->p++;
+	if (!*w->p)
+		return 0;
+	slash = strchr(w->p, '/');
+	n = slash ? (size_t)(slash - w->p) : strlen(w->p);
+	if (n > LIMIT_NAME_LEN) {
+		close(w->cur);
+		return err_set(err, -E_LIMIT, "name longer than %u bytes",
+			       LIMIT_NAME_LEN);
+	}
+	memcpy(tok, w->p, n);
+	tok[n] = '\0';
+	w->p += n;
+	while (*w->p == '/')
+		w->p++;
+	*last = *w->p == '\0';
+	return 1;
+}
+
+/* "..": back to the parent folder.  1 done, else what walk returns (cur
+ * closed). */
+static int walk_up(struct walk_pos *w, struct err *err)
+{
+	/* only a link's text may climb; a path asked for may not */
+	if (w->hops == 0 || w->nd == 0) {
+		close(w->cur);
+		if (w->hops == 0)
+			return 0;
+		return err_set(err, -E_IO, "link leaves the source");
+	}
+	close(w->cur);
+	w->nd--;
+	while (w->dlen > 0 && w->dpath[w->dlen - 1] != '/')
+		w->dlen--;
+	w->dlen -= w->dlen > 0;
+	w->dpath[w->dlen] = '\0';
+	w->cur = reopen(w->d, w->dpath, err);
+	return w->cur < 0 ? w->cur : 1;
+}
+
+/* Follow the link real in w->cur: what is left to walk becomes its text
+ * then the rest.  0, or <0 (cur closed). */
+static int walk_link(struct walk_pos *w, const char *real, struct err *err)
+{
+	char link[LIMIT_PATH_LEN + 1];
+	size_t rest = strlen(w->p);
+	ssize_t ln;
+
+	if (++w->hops > LIMIT_LINK_HOPS) {
+		close(w->cur);
+		return err_set(err, -E_LIMIT, "more than %u links in a path",
+			       LIMIT_LINK_HOPS);
+	}
+	ln = readlinkat(w->cur, real, link, sizeof(link) - 1);
+	if (ln <= 0) {
+		close(w->cur);
+		return err_set(err, -E_IO, "link: %s",
+			       ln < 0 ? strerror(errno) : "empty");
+	}
+	link[ln] = '\0';
+	if (link[0] == '/') {
+		/* ntfs-3g shows a junction as an absolute link
+		 * into its own mount point: that one stays in */
+		size_t rl = strlen(w->d->root);
+
+		if (strncmp(link, w->d->root, rl) != 0 ||
+		    (link[rl] != '/' && link[rl] != '\0')) {
+			close(w->cur);
+			return err_set(err, -E_IO, "link leaves the source");
+		}
+		memmove(link, link + rl, (size_t)ln - rl + 1);
+		ln -= (ssize_t)rl;
+		close(w->cur);
+		w->nd = w->dlen = 0;
+		w->dpath[0] = '\0';
+		w->cur = reopen(w->d, w->dpath, err);
+		if (w->cur < 0)
+			return w->cur;
+	}
+	if ((size_t)ln + 1 + rest + 1 > sizeof(w->pend)) {
+		close(w->cur);
+		return err_set(err, -E_LIMIT, "path longer than %zu bytes",
+			       sizeof(w->pend) - 1);
+	}
+	/* pending = link text "/" what was left; the link's
+	 * folder (cur) stays the base */
+	memmove(w->pend + ln + 1, w->p, rest + 1);
+	memcpy(w->pend, link, (size_t)ln);
+	w->pend[ln] = '/';
+	w->p = w->pend;
+	return 0;
+}
+
+/* Into the folder real (st its stat) of w->cur.  1 done, else what walk
+ * returns (cur closed). */
+static int walk_down(struct walk_pos *w, const char *real,
+		     const struct stat *st, struct err *err)
+{
+	int next;
+
+	if (!S_ISDIR(st->st_mode)) {
+		close(w->cur);
+		return 0;
+	}
+	if (w->dlen + 1 + strlen(real) >= sizeof(w->dpath)) {
+		close(w->cur);
+		return err_set(err, -E_LIMIT, "path longer than %u bytes",
+			       LIMIT_PATH_LEN);
+	}
+	next = open_dir_at(w->cur, real);
+	close(w->cur);
+	if (next < 0)
+		return errno == ENOENT ? 0 :
+		       err_set(err, -E_IO, "'%s': %s", real, strerror(errno));
+	w->dlen += (size_t)snprintf(w->dpath + w->dlen, sizeof(w->dpath) - w->dlen,
+				    "%s%s", w->dlen ? "/" : "", real);
+	w->nd++;
+	w->cur = next;
+	return 1;
+}
+
 /* Walk path from the root one component at a time, never leaving it:
  * directories are opened with O_NOFOLLOW from their parent's fd; a link is
  * followed only when its text, taken from the link's own folder, stays
@@ -115,153 +255,66 @@ static int reopen(struct dir_fs *d, const char *dpath, struct err *err)
 static int walk(struct dir_fs *d, const char *path, int follow_last,
 		int *dirfd, char *name, size_t nsize, struct err *err)
 {
-	char dpath[LIMIT_PATH_LEN + 1];   /* the real names walked so far */
-	char pend[LIMIT_PATH_LEN * 2 + 2], link[LIMIT_PATH_LEN + 1];
+	struct walk_pos w = { .d = d };
 	char tok[LIMIT_NAME_LEN + 1], real[LIMIT_NAME_LEN + 1];
-	size_t nd = 0, dlen = 0, hops = 0;
-	char *p;
-	int cur, rc;
+	int rc;
 
 	*dirfd = -1;
-	rc = fs_norm_path(path, pend, sizeof(pend), err);
+	rc = fs_norm_path(path, w.pend, sizeof(w.pend), err);
 	if (rc < 0)
 		return rc;
-	dpath[0] = '\0';
-	cur = reopen(d, dpath, err);
-	if (cur < 0)
-		return cur;
-	p = pend;
+	w.dpath[0] = '\0';
+	w.cur = reopen(d, w.dpath, err);
+	if (w.cur < 0)
+		return w.cur;
+	w.p = w.pend;
 	for (;;) {
 		struct stat st;
-		size_t n;
-		char *slash;
-		int last, next;
+		int last = 0;
 
-		while (*p == '/')
-			p++;
-		if (!*p) {                      /* the root (or a link to it) */
-			*dirfd = cur;
+		rc = walk_token(&w, tok, &last, err);
+		if (rc < 0)
+			return rc;
+		if (rc == 0) {                  /* the root (or a link to it) */
+			*dirfd = w.cur;
 			snprintf(name, nsize, ".");
 			return 1;
 		}
-		slash = strchr(p, '/');
-		n = slash ? (size_t)(slash - p) : strlen(p);
-		if (n > LIMIT_NAME_LEN) {
-			close(cur);
-			return err_set(err, -E_LIMIT, "name longer than %u bytes",
-				       LIMIT_NAME_LEN);
-		}
-		memcpy(tok, p, n);
-		tok[n] = '\0';
-		p += n;
-		while (*p == '/')
-			p++;
-		last = *p == '\0';
 		if (strcmp(tok, ".") == 0)
 			continue;
 		if (strcmp(tok, "..") == 0) {
-			/* only a link's text may climb; a path asked for may not */
-			if (hops == 0 || nd == 0) {
-				close(cur);
-				if (hops == 0)
-					return 0;
-				return err_set(err, -E_IO, "link leaves the source");
-			}
-			close(cur);
-			nd--;
-			while (dlen > 0 && dpath[dlen - 1] != '/')
-				dlen--;
-			dlen -= dlen > 0;
-			dpath[dlen] = '\0';
-			cur = reopen(d, dpath, err);
-			if (cur < 0)
-				return cur;
+			rc = walk_up(&w, err);
+			if (rc <= 0)
+				return rc;
 			continue;
 		}
-		rc = find_name(cur, tok, real, sizeof(real), err);
+		rc = find_name(w.cur, tok, real, sizeof(real), err);
 		if (rc <= 0) {
-			close(cur);
+			close(w.cur);
 			return rc;
 		}
-		if (fstatat(cur, real, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			close(cur);
+		if (fstatat(w.cur, real, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			close(w.cur);
 			return errno == ENOENT ? 0 : err_set(err, -E_IO, "%s", strerror(errno));
 		}
 		if (S_ISLNK(st.st_mode) && (!last || follow_last)) {
-			ssize_t ln;
-			size_t rest = strlen(p);
-
-			if (++hops > LIMIT_LINK_HOPS) {
-				close(cur);
-				return err_set(err, -E_LIMIT, "more than %u links in a path",
-					       LIMIT_LINK_HOPS);
-			}
-			ln = readlinkat(cur, real, link, sizeof(link) - 1);
-			if (ln <= 0) {
-				close(cur);
-				return err_set(err, -E_IO, "link: %s",
-					       ln < 0 ? strerror(errno) : "empty");
-			}
-			link[ln] = '\0';
-			if (link[0] == '/') {
-				/* ntfs-3g shows a junction as an absolute link
-				 * into its own mount point: that one stays in */
-				size_t rl = strlen(d->root);
-
-				if (strncmp(link, d->root, rl) != 0 ||
-				    (link[rl] != '/' && link[rl] != '\0')) {
-					close(cur);
-					return err_set(err, -E_IO, "link leaves the source");
-				}
-				memmove(link, link + rl, (size_t)ln - rl + 1);
-				ln -= (ssize_t)rl;
-				close(cur);
-				nd = dlen = 0;
-				dpath[0] = '\0';
-				cur = reopen(d, dpath, err);
-				if (cur < 0)
-					return cur;
-			}
-			if ((size_t)ln + 1 + rest + 1 > sizeof(pend)) {
-				close(cur);
-				return err_set(err, -E_LIMIT, "path longer than %zu bytes",
-					       sizeof(pend) - 1);
-			}
-			/* pending = link text "/" what was left; the link's
-			 * folder (cur) stays the base */
-			memmove(pend + ln + 1, p, rest + 1);
-			memcpy(pend, link, (size_t)ln);
-			pend[ln] = '/';
-			p = pend;
+			rc = walk_link(&w, real, err);
+			if (rc < 0)
+				return rc;
 			continue;
 		}
 		if (last) {
 			if (strlen(real) >= nsize) {
-				close(cur);
+				close(w.cur);
 				return err_set(err, -E_LIMIT, "name too long");
 			}
 			memcpy(name, real, strlen(real) + 1);
-			*dirfd = cur;
+			*dirfd = w.cur;
 			return 1;
 		}
-		if (!S_ISDIR(st.st_mode)) {
-			close(cur);
-			return 0;
-		}
-		if (dlen + 1 + strlen(real) >= sizeof(dpath)) {
-			close(cur);
-			return err_set(err, -E_LIMIT, "path longer than %u bytes",
-				       LIMIT_PATH_LEN);
-		}
-		next = open_dir_at(cur, real);
-		close(cur);
-		if (next < 0)
-			return errno == ENOENT ? 0 :
-			       err_set(err, -E_IO, "'%s': %s", real, strerror(errno));
-		dlen += (size_t)snprintf(dpath + dlen, sizeof(dpath) - dlen, "%s%s",
-					 dlen ? "/" : "", real);
-		nd++;
-		cur = next;
+		rc = walk_down(&w, real, &st, err);
+		if (rc <= 0)
+			return rc;
 	}
 }
 

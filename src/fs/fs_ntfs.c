@@ -34,194 +34,13 @@
 #include <ntfs-3g/unistr.h>
 #include <ntfs-3g/volume.h>
 
-#include "fs_priv.h"
+#include "fs_ntfs_priv.h"
 #include "limits.h"
-
-struct ntfs_src {
-	struct image *img;
-	uint64_t offset;
-	uint64_t size;
-	int64_t pos;
-};
 
 struct ntfs_fs {
 	ntfs_volume *vol;
 	struct ntfs_src *src;
 };
-
-/* --- libntfs-3g logging: keep the last error line for our messages (per
- * thread: `scan -j` mounts several volumes at once) */
-static _Thread_local char ntfs_last_msg[256];
-
-/* the format comes from libntfs-3g itself */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-static int ntfs_log_capture(const char *function, const char *file, int line,
-			    u32 level, void *data, const char *format,
-			    va_list args)
-{
-	size_t n;
-
-	(void)function; (void)file; (void)line; (void)data;
-	if (!(level & (NTFS_LOG_LEVEL_ERROR | NTFS_LOG_LEVEL_PERROR |
-		       NTFS_LOG_LEVEL_CRITICAL)))
-		return 0;
-	vsnprintf(ntfs_last_msg, sizeof(ntfs_last_msg), format, args);
-	n = strlen(ntfs_last_msg);
-	while (n > 0 && (ntfs_last_msg[n - 1] == '\n' || ntfs_last_msg[n - 1] == '.'))
-		ntfs_last_msg[--n] = '\0';
-	return 0;
-}
-
-#pragma GCC diagnostic pop
-
-static void ntfs_logging_once(void)
-{
-	ntfs_log_set_handler(ntfs_log_capture);
-	ntfs_log_set_levels(NTFS_LOG_LEVEL_ERROR | NTFS_LOG_LEVEL_PERROR |
-			    NTFS_LOG_LEVEL_CRITICAL);
-}
-
-/* once per process: `scan -j` mounts volumes on several threads */
-static void ntfs_logging_init(void)
-{
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-
-	pthread_once(&once, ntfs_logging_once);
-}
-
-/* --- device operations over the image layer (read-only) */
-static int dev_open(struct ntfs_device *dev, int flags)
-{
-	if ((flags & O_ACCMODE) != O_RDONLY) {
-		errno = EROFS;
-		return -1;
-	}
-	NDevSetOpen(dev);
-	NDevSetReadOnly(dev);
-	((struct ntfs_src *)dev->d_private)->pos = 0;
-	return 0;
-}
-
-static int dev_close(struct ntfs_device *dev)
-{
-	NDevClearOpen(dev);
-	return 0;
-}
-
-static s64 dev_seek(struct ntfs_device *dev, s64 offset, int whence)
-{
-	struct ntfs_src *s = dev->d_private;
-	s64 base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? s->pos :
-		   (s64)s->size;
-
-	if (whence != SEEK_SET && whence != SEEK_CUR && whence != SEEK_END) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (base + offset < 0) {
-		errno = EINVAL;
-		return -1;
-	}
-	s->pos = base + offset;
-	return s->pos;
-}
-
-static s64 dev_pread(struct ntfs_device *dev, void *buf, s64 count, s64 offset)
-{
-	struct ntfs_src *s = dev->d_private;
-
-	if (count < 0 || offset < 0) {
-		errno = EINVAL;
-		return -1;
-	}
-	if ((uint64_t)offset >= s->size)
-		return 0;
-	if ((uint64_t)count > s->size - (uint64_t)offset)
-		count = (s64)(s->size - (uint64_t)offset);
-	if (image_read(s->img, s->offset + (uint64_t)offset, buf, (size_t)count,
-		       NULL) < 0) {
-		errno = EIO;
-		return -1;
-	}
-	return count;
-}
-
-static s64 dev_read(struct ntfs_device *dev, void *buf, s64 count)
-{
-	struct ntfs_src *s = dev->d_private;
-	s64 n = dev_pread(dev, buf, count, s->pos);
-
-	if (n > 0)
-		s->pos += n;
-	return n;
-}
-
-static s64 dev_write(struct ntfs_device *dev, const void *buf, s64 count)
-{
-	(void)dev; (void)buf; (void)count;
-	errno = EROFS;
-	return -1;
-}
-
-static s64 dev_pwrite(struct ntfs_device *dev, const void *buf, s64 count,
-		      s64 offset)
-{
-	(void)dev; (void)buf; (void)count; (void)offset;
-	errno = EROFS;
-	return -1;
-}
-
-static int dev_sync(struct ntfs_device *dev)
-{
-	(void)dev;
-	return 0;
-}
-
-static int dev_stat(struct ntfs_device *dev, struct stat *st)
-{
-	struct ntfs_src *s = dev->d_private;
-
-	memset(st, 0, sizeof(*st));
-	st->st_mode = S_IFREG | 0444;
-	st->st_size = (off_t)s->size;
-	return 0;
-}
-
-static int dev_ioctl(struct ntfs_device *dev, unsigned long request, void *argp)
-{
-	struct ntfs_src *s = dev->d_private;
-
-	if (request == BLKGETSIZE64) {
-		*(uint64_t *)argp = s->size;
-		return 0;
-	}
-	if (request == BLKSSZGET) {
-		*(int *)argp = 512;
-		return 0;
-	}
-	errno = ENOTTY;
-	return -1;
-}
-
-static struct ntfs_device_operations dev_ops = {
-	.open = dev_open, .close = dev_close, .seek = dev_seek,
-	.read = dev_read, .write = dev_write, .pread = dev_pread,
-	.pwrite = dev_pwrite, .sync = dev_sync, .stat = dev_stat,
-	.ioctl = dev_ioctl,
-};
-
-/* --- helpers */
-static int ntfs_errno(struct err *err, const char *what)
-{
-	int e = errno;
-
-	if (ntfs_last_msg[0])
-		return err_set(err, e == EIO ? -E_IO : -E_CORRUPT, "%s: %s",
-			       what, ntfs_last_msg);
-	return err_set(err, e == EIO ? -E_IO : e == ENOMEM ? -E_NOMEM : -E_CORRUPT,
-		       "%s: %s", what, strerror(e ? e : EIO));
-}
 
 /* 1 opened, 0 absent, <0 error */
 static int open_path(struct ntfs_fs *n, const char *path, ntfs_inode **ni,
@@ -234,7 +53,7 @@ static int open_path(struct ntfs_fs *n, const char *path, ntfs_inode **ni,
 	rc = fs_norm_path(path, p, sizeof(p), err);
 	if (rc < 0)
 		return rc;
-	ntfs_last_msg[0] = '\0';
+	ntfs_msg_clear();
 	errno = 0;
 	*ni = ntfs_pathname_to_inode(n->vol, NULL, p[0] ? p : "/");
 	if (*ni)
@@ -347,7 +166,7 @@ static int readdir_ni(struct ntfs_fs *n, ntfs_inode *ni, fs_dirent_fn fn,
 
 	if (!(ni->mrec->flags & MFT_RECORD_IS_DIRECTORY))
 		return err_set(err, -E_CORRUPT, "not a directory");
-	ntfs_last_msg[0] = '\0';
+	ntfs_msg_clear();
 	rc = ntfs_readdir(ni, &pos, &w, filldir);
 	if (w.rc > 0)
 		return w.rc;
@@ -385,7 +204,7 @@ static int n_readdir_inode(void *p, uint64_t inode, fs_dirent_fn fn, void *ctx,
 	ntfs_inode *ni;
 	int rc;
 
-	ntfs_last_msg[0] = '\0';
+	ntfs_msg_clear();
 	ni = ntfs_inode_open(n->vol, (MFT_REF)inode);
 	if (!ni)
 		return ntfs_errno(err, "inode");
@@ -394,21 +213,33 @@ static int n_readdir_inode(void *p, uint64_t inode, fs_dirent_fn fn, void *ctx,
 	return rc;
 }
 
+/* The unnamed $DATA of path: 1 (*ni and *na open), 0 absent, <0. */
+static int open_data(struct ntfs_fs *n, const char *path, ntfs_inode **ni,
+		     ntfs_attr **na, struct err *err)
+{
+	int rc = open_path(n, path, ni, err);
+
+	if (rc <= 0)
+		return rc;
+	*na = ntfs_attr_open(*ni, AT_DATA, AT_UNNAMED, 0);
+	if (!*na) {
+		rc = ntfs_errno(err, "data attribute");
+		ntfs_inode_close(*ni);
+		return rc;
+	}
+	return 1;
+}
+
 static int n_read_file(void *p, const char *path, size_t max, uint8_t **buf,
 		       size_t *len, struct err *err)
 {
 	ntfs_inode *ni;
 	ntfs_attr *na;
 	s64 got;
-	int rc = open_path(p, path, &ni, err);
+	int rc = open_data(p, path, &ni, &na, err);
 
 	if (rc <= 0)
 		return rc;
-	na = ntfs_attr_open(ni, AT_DATA, AT_UNNAMED, 0);
-	if (!na) {
-		rc = ntfs_errno(err, "data attribute");
-		goto close_inode;
-	}
 	if (na->data_size < 0 || (uint64_t)na->data_size > max) {
 		rc = err_set(err, -E_LIMIT, "file of %lld bytes exceeds the limit of %zu",
 			     (long long)na->data_size, max);
@@ -431,7 +262,6 @@ static int n_read_file(void *p, const char *path, size_t max, uint8_t **buf,
 	rc = 1;
 close_attr:
 	ntfs_attr_close(na);
-close_inode:
 	ntfs_inode_close(ni);
 	return rc;
 }
@@ -499,15 +329,10 @@ static int n_extents(void *p, const char *path, struct fs_extent **runs,
 	runlist_element *rl;
 	uint64_t cs = n->vol->cluster_size, need, have = 0;
 	size_t cnt = 0;
-	int rc = open_path(n, path, &ni, err);
+	int rc = open_data(n, path, &ni, &na, err);
 
 	if (rc <= 0)
 		return rc;
-	na = ntfs_attr_open(ni, AT_DATA, AT_UNNAMED, 0);
-	if (!na) {
-		rc = ntfs_errno(err, "data attribute");
-		goto close_inode;
-	}
 	if (!NAttrNonResident(na) || NAttrCompressed(na) || NAttrEncrypted(na) ||
 	    NAttrSparse(na) || na->data_size <= 0 ||
 	    na->initialized_size != na->data_size || cs == 0) {
@@ -563,7 +388,6 @@ static int n_extents(void *p, const char *path, struct fs_extent **runs,
 close_attr:
 	if (na)
 		ntfs_attr_close(na);
-close_inode:
 	ntfs_inode_close(ni);
 	return rc;
 }
@@ -576,7 +400,7 @@ static int security_of(struct ntfs_fs *n, ntfs_inode *ni, uint8_t **sd,
 
 	memset(&scx, 0, sizeof(scx));
 	scx.vol = n->vol;
-	ntfs_last_msg[0] = '\0';
+	ntfs_msg_clear();
 	size = ntfs_get_ntfs_acl(&scx, ni, NULL, 0);
 	if (size <= 0)
 		return ntfs_errno(err, "security descriptor");
@@ -716,12 +540,12 @@ int fs_open_ntfs(struct fs **out, struct image *img, uint64_t offset,
 	n->src->img = img;
 	n->src->offset = offset;
 	n->src->size = size;
-	dev = ntfs_device_alloc(image_path(img), 0, &dev_ops, n->src);
+	dev = ntfs_device_alloc(image_path(img), 0, &ntfs_dev_ops, n->src);
 	if (!dev) {
 		n_close(n);
 		return err_set(err, -E_NOMEM, "out of memory");
 	}
-	ntfs_last_msg[0] = '\0';
+	ntfs_msg_clear();
 	errno = 0;
 	n->vol = ntfs_device_mount(dev, NTFS_MNT_RDONLY | NTFS_MNT_IGNORE_HIBERFILE);
 	if (!n->vol) {
@@ -740,7 +564,7 @@ int fs_open_ntfs(struct fs **out, struct image *img, uint64_t offset,
 	snprintf(info.label, sizeof(info.label), "%s",
 		 n->vol->vol_name ? n->vol->vol_name : "");
 	info.dirty = (n->vol->flags & VOLUME_IS_DIRTY) != 0;
-	ntfs_last_msg[0] = '\0';
+	ntfs_msg_clear();
 	info.hibernated = ntfs_volume_check_hiberfile(n->vol, 0) != 0 &&
 			  errno == EPERM;
 	info.descriptors = 1;

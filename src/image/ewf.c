@@ -14,6 +14,7 @@
 
 #include <libewf.h>
 #include "image_priv.h"
+#include "yal_err.h"
 
 /* libewf entry points, resolved in its own namespace (image_priv.h). */
 static struct {
@@ -63,13 +64,7 @@ struct ewf_src {
 static int ewf_err(struct err *err, int code, const char *what,
 		   libewf_error_t **e)
 {
-	char trace[2048] = "";
-
-	if (e && *e) {
-		W.error_backtrace_sprint(*e, trace, sizeof(trace));
-		W.error_free(e);
-	}
-	return image_lib_error(err, code, what, trace);
+	return yal_err(err, code, what, e, W.error_backtrace_sprint, W.error_free);
 }
 
 static void ewf_close(void *priv)

@@ -3,7 +3,6 @@
 #define _GNU_SOURCE
 #include "image.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -265,33 +264,4 @@ int image_sibling_path(char *out, size_t outlen, const char *sibling,
 		return err_set(err, -E_IO, "'%s': %s", out, strerror(errno));
 	}
 	return 0;
-}
-
-int image_lib_error(struct err *err, int code, const char *what,
-		    const char *trace)
-{
-	const char *line = trace, *end, *colon;
-	size_t len;
-
-	if (!trace || !*trace)
-		return err_set(err, code, "%s", what);
-	end = strchr(line, '\n');
-	len = end ? (size_t)(end - line) : strlen(line);
-	/* libyal prefixes every message with the function's name. */
-	colon = memchr(line, ':', len);
-	if (colon && colon[1] == ' ') {
-		const char *q;
-
-		for (q = line; q < colon && (isalnum((unsigned char)*q) || *q == '_'); q++)
-			;
-		if (q == colon) {
-			len -= (size_t)(colon + 2 - line);
-			line = colon + 2;
-		}
-	}
-	while (len > 0 && (line[len - 1] == '.' || isspace((unsigned char)line[len - 1])))
-		len--;
-	if (len == 0)
-		return err_set(err, code, "%s", what);
-	return err_set(err, code, "%s: %.*s", what, (int)len, line);
 }

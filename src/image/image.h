@@ -99,11 +99,4 @@ int image_probe_raw(struct image **out, const char *path, struct err *err);
 int image_sibling_path(char *out, size_t outlen, const char *sibling,
 		       const char *name, struct err *err);
 
-/* For adapters: translate a libyal error backtrace (lines "function: text.",
- * deepest cause first) into one line "what: text" (the deepest cause, without
- * the function name and the final period).  trace may be NULL or empty.
- * Returns code. */
-int image_lib_error(struct err *err, int code, const char *what,
-		    const char *trace);
-
 #endif

@@ -95,3 +95,26 @@ int image_lib_sym(void *lib, const char *name, void *fn, size_t fn_size,
 	memcpy(fn, &p, sizeof(p));
 	return 0;
 }
+
+int image_lib_parent_name(intptr_t *h, const char *what,
+			  const struct image_lib_name *fns, char *name,
+			  size_t len, struct err *err)
+{
+	intptr_t *e = NULL;
+	size_t size = 0;
+	int rc;
+
+	rc = fns->size(h, &size, &e);
+	if (rc < 0)
+		return yal_err(err, -E_CORRUPT, what, &e, fns->backtrace_sprint, fns->efree);
+	if (rc == 0 || size <= 1)
+		return 0;
+	if (size > len)
+		return err_set(err, -E_LIMIT,
+			       "%s of %zu bytes > LIMIT_IMAGE_NAME_LEN %zu",
+			       what, size, len);
+	if (fns->get(h, (uint8_t *)name, size, &e) != 1)
+		return yal_err(err, -E_CORRUPT, what, &e, fns->backtrace_sprint, fns->efree);
+	name[size - 1] = '\0';
+	return 1;
+}

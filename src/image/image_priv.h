@@ -21,8 +21,10 @@
 #define VSSD_IMAGE_PRIV_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
+#include "yal_err.h"
 
 /* Load soname (e.g. "libewf.so.2") isolated as above, once per process
  * (later calls return the same handle; it is never unloaded).  Returns the
@@ -33,5 +35,22 @@ void *image_lib_load(const char *soname, struct err *err);
  * fn (fn_size bytes).  Returns 0 or -E_UNSUPPORTED. */
 int image_lib_sym(void *lib, const char *name, void *fn, size_t fn_size,
 		  struct err *err);
+
+/* A libyal image library's getters of the file name a child records for
+ * its parent (or backing file), with its error functions; a handle of any
+ * libyal library is an intptr_t, like its errors (yal_err.h). */
+struct image_lib_name {
+	int (*size)(intptr_t *h, size_t *size, intptr_t **e);
+	int (*get)(intptr_t *h, uint8_t *name, size_t size, intptr_t **e);
+	yal_sprint_fn backtrace_sprint;
+	yal_free_fn efree;
+};
+
+/* The parent's file name as h records it into name (len bytes); what
+ * names it in messages ("parent file name").  Returns 1 (name set), 0
+ * (none) or <0 (-E_CORRUPT, -E_LIMIT). */
+int image_lib_parent_name(intptr_t *h, const char *what,
+			  const struct image_lib_name *fns, char *name,
+			  size_t len, struct err *err);
 
 #endif

@@ -18,6 +18,7 @@
 #include "bytes.h"
 #include "limits.h"
 #include "image_priv.h"
+#include "yal_err.h"
 
 /* libqcow entry points, resolved in its own namespace (image_priv.h). */
 static struct {
@@ -77,13 +78,7 @@ struct qcow_src {
 static int qcow_err(struct err *err, int code, const char *what,
 		    libqcow_error_t **e)
 {
-	char trace[2048] = "";
-
-	if (e && *e) {
-		Q.error_backtrace_sprint(*e, trace, sizeof(trace));
-		Q.error_free(e);
-	}
-	return image_lib_error(err, code, what, trace);
+	return yal_err(err, code, what, e, Q.error_backtrace_sprint, Q.error_free);
 }
 
 static void qcow_close(void *priv)
@@ -185,24 +180,12 @@ fail:
 static int qcow_backing_name(libqcow_file_t *f, char *name, size_t len,
 			     struct err *err)
 {
-	libqcow_error_t *e = NULL;
-	size_t size = 0;
-	int rc;
+	const struct image_lib_name fns = {
+		Q.file_get_utf8_backing_filename_size, Q.file_get_utf8_backing_filename,
+		Q.error_backtrace_sprint, Q.error_free,
+	};
 
-	rc = Q.file_get_utf8_backing_filename_size(f, &size, &e);
-	if (rc < 0)
-		return qcow_err(err, -E_CORRUPT, "backing file name", &e);
-	if (rc == 0 || size <= 1)
-		return 0;
-	if (size > len)
-		return err_set(err, -E_LIMIT,
-			       "backing file name of %zu bytes > LIMIT_IMAGE_NAME_LEN %zu",
-			       size, len);
-	if (Q.file_get_utf8_backing_filename(f, (uint8_t *)name, size,
-						   &e) != 1)
-		return qcow_err(err, -E_CORRUPT, "backing file name", &e);
-	name[size - 1] = '\0';
-	return 1;
+	return image_lib_parent_name(f, "backing file name", &fns, name, len, err);
 }
 
 int image_probe_qcow(struct image **out, const char *path, struct err *err)

@@ -7,7 +7,7 @@
  * libvhdi is loaded into a link-map namespace of its own and called
  * through the table V (image_priv.h says why). */
 #define _GNU_SOURCE
-#include "image.h"
+#include "vhdi_priv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,8 +23,8 @@
 #include "bytes.h"
 #include "limits.h"
 #include "image_priv.h"
+#include "yal_err.h"
 #include "image_map.h"
-#include "vhdx_info.h"
 #include "vhdx_map.h"
 
 /* libvhdi entry points, resolved in its own namespace (image_priv.h). */
@@ -73,40 +73,6 @@ static int vhdi_load(struct err *err)
 	return 0;
 }
 
-/* A differencing VHD's own view of which sectors it holds.
- *
- * libvhdi 20210425 (and libyal master as of 2024) turns a VHD sector
- * bitmap byte into sector ranges with `byte >> (7 - bit)` and no `& 1`, so
- * every sector after the first present one in the same byte counts as
- * present: the child's unwritten (zero) bytes came back instead of the
- * parent's (tests/check_image.c test_vhd_partial_bitmap).  For VHD
- * differencing files the adapter therefore reads the bitmaps itself (VHD
- * specification 1.0, "Block Allocation Table and Data Blocks"): sectors the
- * child holds are read through libvhdi from the child (right for those),
- * the others from the next file down the chain.
- *
- * VHDX differencing files: a chunk whose payload blocks are all
- * NOT_PRESENT may have no sector bitmap block (SB_BLOCK_NOT_PRESENT,
- * MS-VHDX 2.5.1.2; a fresh Hyper-V child has none at all), and libvhdi
- * 20210425 then takes that chunk's bitmap bits from file offset 0 (the
- * "vhdxfile" signature), so sectors of its first block came from the
- * child's header instead of the parent (tests/check_vhdx_diff.c).  The
- * adapter reads the BAT itself: blocks FULLY or PARTIALLY_PRESENT go
- * through libvhdi (whose VHDX bitmaps are right where they exist), ZERO
- * blocks read as zeros, and the others from the next file down. */
-struct vhd_diff {
-	int fd;                 /* -1: not a differencing file read here */
-	struct vhdx_info *vhdx; /* set: a VHDX differencing file (below) */
-	unsigned cached_state;  /* VHDX: the cached block's BAT state */
-	uint64_t bat_offset;    /* file offset of the BAT (u32 BE entries) */
-	uint32_t bat_entries;
-	uint32_t block_size;    /* bytes, a power of two >= 512 */
-	uint32_t bitmap_size;   /* bytes before each block's data */
-	int64_t cached_block;   /* block whose bitmap is in bitmap, or -1 */
-	int cached_present;     /* 0: that block is not allocated */
-	uint8_t *bitmap;
-};
-
 struct vhdi_src {
 	/* [0] is the image opened, [i + 1] the parent of [i]. */
 	libvhdi_file_t *files[LIMIT_IMAGE_PARENTS + 1];
@@ -127,13 +93,7 @@ struct vhdi_src {
 static int vhdi_err(struct err *err, int code, const char *what,
 		    libvhdi_error_t **e)
 {
-	char trace[2048] = "";
-
-	if (e && *e) {
-		V.error_backtrace_sprint(*e, trace, sizeof(trace));
-		V.error_free(e);
-	}
-	return image_lib_error(err, code, what, trace);
+	return yal_err(err, code, what, e, V.error_backtrace_sprint, V.error_free);
 }
 
 static void vhdi_close(void *priv)
@@ -186,79 +146,98 @@ static int vhdi_lib_read(struct vhdi_src *v, unsigned lvl, uint64_t off,
 	return 0;
 }
 
-/* Load the bitmap of block b of differencing level d (cached). */
-static int vhd_diff_bitmap(struct vhd_diff *d, uint64_t b, struct err *err)
-{
-	uint8_t ent[4];
-	uint32_t sector;
-
-	if (d->cached_block == (int64_t)b)
-		return 0;
-	d->cached_block = -1;
-	if (b >= d->bat_entries)
-		return err_set(err, -E_CORRUPT, "VHD block %llu is outside the BAT",
-			       (unsigned long long)b);
-	if (pread(d->fd, ent, 4, (off_t)(d->bat_offset + 4 * b)) != 4)
-		return err_set(err, -E_IO, "VHD BAT entry %llu: %s",
-			       (unsigned long long)b, strerror(errno));
-	sector = be32(ent);
-	d->cached_present = sector != 0xffffffffu;
-	if (d->cached_present &&
-	    pread(d->fd, d->bitmap, d->bitmap_size, (off_t)sector * 512) !=
-	    (ssize_t)d->bitmap_size)
-		return err_set(err, -E_CORRUPT, "VHD block %llu: sector bitmap at sector %u cannot be read",
-			       (unsigned long long)b, sector);
-	d->cached_block = (int64_t)b;
-	return 0;
-}
-
 static int vhdi_chain_read(struct vhdi_src *v, unsigned lvl, uint64_t off,
 			   uint8_t *p, size_t len, struct err *err);
 
+/* One run of a differencing level: at most len bytes at off into p, from
+ * the level or the next one down.  Returns the bytes read (> 0) or <0. */
+typedef ssize_t (*vhdi_run_fn)(struct vhdi_src *v, unsigned lvl, uint64_t off,
+			       uint8_t *p, size_t len, struct err *err);
+
+/* len bytes at off of level lvl, run after run. */
+static int vhdi_runs_read(vhdi_run_fn run, struct vhdi_src *v, unsigned lvl,
+			  uint64_t off, uint8_t *p, size_t len, struct err *err)
+{
+	while (len > 0) {
+		ssize_t n = run(v, lvl, off, p, len, err);
+
+		if (n < 0)
+			return (int)n;
+		p += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 /* Level lvl is a VHDX differencing file: each block by its BAT state. */
-static int vhdx_chain_read(struct vhdi_src *v, unsigned lvl, uint64_t off,
-			   uint8_t *p, size_t len, struct err *err)
+static ssize_t vhdx_run(struct vhdi_src *v, unsigned lvl, uint64_t off,
+			uint8_t *p, size_t len, struct err *err)
 {
 	struct vhd_diff *d = &v->diff[lvl];
 	const uint64_t bs = d->vhdx->block_size;
+	uint64_t b = off / bs, in = off % bs;
+	size_t n = bs - in < len ? (size_t)(bs - in) : len;
+	int rc;
 
-	while (len > 0) {
-		uint64_t b = off / bs, in = off % bs;
-		size_t n = bs - in < len ? (size_t)(bs - in) : len;
-		int rc;
-
-		if (d->cached_block != (int64_t)b) {
-			d->cached_block = -1;
-			rc = vhdx_payload_state(d->fd, d->vhdx, b, &d->cached_state, err);
-			if (rc < 0)
-				return rc;
-			d->cached_block = (int64_t)b;
-		}
-		switch (d->cached_state) {
-		case VHDX_PAYLOAD_FULLY_PRESENT:
-		case VHDX_PAYLOAD_PARTIALLY_PRESENT:
-			rc = vhdi_lib_read(v, lvl, off, p, n, err);
-			break;
-		case VHDX_PAYLOAD_ZERO:
-			memset(p, 0, n);
-			rc = 0;
-			break;
-		case VHDX_PAYLOAD_NOT_PRESENT:
-		case VHDX_PAYLOAD_UNDEFINED:
-		case VHDX_PAYLOAD_UNMAPPED:
-			rc = vhdi_chain_read(v, lvl + 1, off, p, n, err);
-			break;
-		default:
-			rc = err_set(err, -E_CORRUPT, "VHDX block %llu: BAT state %u is not a payload state",
-				     (unsigned long long)b, d->cached_state);
-		}
+	if (d->cached_block != (int64_t)b) {
+		d->cached_block = -1;
+		rc = vhdx_payload_state(d->fd, d->vhdx, b, &d->cached_state, err);
 		if (rc < 0)
 			return rc;
-		p += n;
-		off += n;
-		len -= n;
+		d->cached_block = (int64_t)b;
 	}
-	return 0;
+	switch (d->cached_state) {
+	case VHDX_PAYLOAD_FULLY_PRESENT:
+	case VHDX_PAYLOAD_PARTIALLY_PRESENT:
+		rc = vhdi_lib_read(v, lvl, off, p, n, err);
+		break;
+	case VHDX_PAYLOAD_ZERO:
+		memset(p, 0, n);
+		rc = 0;
+		break;
+	case VHDX_PAYLOAD_NOT_PRESENT:
+	case VHDX_PAYLOAD_UNDEFINED:
+	case VHDX_PAYLOAD_UNMAPPED:
+		rc = vhdi_chain_read(v, lvl + 1, off, p, n, err);
+		break;
+	default:
+		rc = err_set(err, -E_CORRUPT, "VHDX block %llu: BAT state %u is not a payload state",
+			     (unsigned long long)b, d->cached_state);
+	}
+	return rc < 0 ? rc : (ssize_t)n;
+}
+
+/* Level lvl is a VHD differencing file: a run of sectors its bitmap says
+ * the same of, from it or from the next level. */
+static ssize_t vhd_run(struct vhdi_src *v, unsigned lvl, uint64_t off,
+		       uint8_t *p, size_t len, struct err *err)
+{
+	struct vhd_diff *d = &v->diff[lvl];
+	uint64_t b = off / d->block_size, in = off % d->block_size;
+	uint64_t sec = in / 512, run_end = in;
+	size_t n;
+	int here, rc;
+
+	rc = vhd_diff_bitmap(d, b, err);
+	if (rc < 0)
+		return rc;
+	here = d->cached_present &&
+	       (d->bitmap[sec / 8] & (0x80 >> (sec % 8)));
+	/* extend the run of sectors with the same answer */
+	while (run_end < d->block_size && run_end < in + len) {
+		uint64_t s2 = run_end / 512;
+		int h2 = d->cached_present &&
+			 (d->bitmap[s2 / 8] & (0x80 >> (s2 % 8)));
+
+		if (h2 != here)
+			break;
+		run_end = (s2 + 1) * 512;
+	}
+	n = (size_t)(run_end - in) < len ? (size_t)(run_end - in) : len;
+	rc = here ? vhdi_lib_read(v, lvl, off, p, n, err) :
+	     vhdi_chain_read(v, lvl + 1, off, p, n, err);
+	return rc < 0 ? rc : (ssize_t)n;
 }
 
 /* Read through level lvl of the chain, correcting libvhdi's VHD bitmaps. */
@@ -269,39 +248,7 @@ static int vhdi_chain_read(struct vhdi_src *v, unsigned lvl, uint64_t off,
 
 	if (d->fd < 0 || lvl + 1 >= v->count)
 		return vhdi_lib_read(v, lvl, off, p, len, err);
-	if (d->vhdx)
-		return vhdx_chain_read(v, lvl, off, p, len, err);
-	while (len > 0) {
-		uint64_t b = off / d->block_size, in = off % d->block_size;
-		uint64_t sec = in / 512, run_end = in;
-		size_t n;
-		int here, rc;
-
-		rc = vhd_diff_bitmap(d, b, err);
-		if (rc < 0)
-			return rc;
-		here = d->cached_present &&
-		       (d->bitmap[sec / 8] & (0x80 >> (sec % 8)));
-		/* extend the run of sectors with the same answer */
-		while (run_end < d->block_size && run_end < in + len) {
-			uint64_t s2 = run_end / 512;
-			int h2 = d->cached_present &&
-				 (d->bitmap[s2 / 8] & (0x80 >> (s2 % 8)));
-
-			if (h2 != here)
-				break;
-			run_end = (s2 + 1) * 512;
-		}
-		n = (size_t)(run_end - in) < len ? (size_t)(run_end - in) : len;
-		rc = here ? vhdi_lib_read(v, lvl, off, p, n, err) :
-		     vhdi_chain_read(v, lvl + 1, off, p, n, err);
-		if (rc < 0)
-			return rc;
-		p += n;
-		off += n;
-		len -= n;
-	}
-	return 0;
+	return vhdi_runs_read(d->vhdx ? vhdx_run : vhd_run, v, lvl, off, p, len, err);
 }
 
 static int vhdi_read(void *priv, uint64_t off, void *buf, size_t len,
@@ -387,96 +334,6 @@ static int vhdx_damaged(void *priv)
 	return v->map ? vhdx_map_damaged(v->map) : 0;
 }
 
-/* d for the VHDX differencing file at path, open as fd (taken). */
-static int vhdx_diff_open(struct vhd_diff *d, int fd, const char *path,
-			  struct err *err)
-{
-	int rc;
-
-	d->vhdx = calloc(1, sizeof(*d->vhdx));
-	if (!d->vhdx) {
-		close(fd);
-		return err_set(err, -E_NOMEM, "out of memory");
-	}
-	rc = vhdx_read_info(path, d->vhdx, err);
-	if (rc < 0) {
-		close(fd);
-		return rc;
-	}
-	if (!d->vhdx->has_parent || d->vhdx->chunk_ratio == 0) {
-		/* a chain member that is not differencing: libvhdi reads it */
-		free(d->vhdx);
-		d->vhdx = NULL;
-		close(fd);
-		return 0;
-	}
-	d->fd = fd;
-	d->cached_block = -1;
-	return 0;
-}
-
-/* If path is a VHD or VHDX differencing disk, set d up to read which
- * sectors it holds itself; another file leaves d->fd at -1.  Returns 0 or
- * <0. */
-static int vhd_diff_open(struct vhd_diff *d, const char *path,
-			 uint64_t media_size, struct err *err)
-{
-	uint8_t foot[512], dyn[1024];
-	struct stat st;
-	uint64_t dyn_off, nblocks;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0 && pread(fd, foot, 8, 0) == 8 && memcmp(foot, "vhdxfile", 8) == 0)
-		return vhdx_diff_open(d, fd, path, err);
-	if (fd < 0 || fstat(fd, &st) < 0 || st.st_size < 512 + 1024 ||
-	    pread(fd, foot, sizeof(foot), st.st_size - 512) != (ssize_t)sizeof(foot) ||
-	    memcmp(foot, "conectix", 8) != 0 ||
-	    /* 0x3C disk type */ be32(foot + 0x3c) != LIBVHDI_DISK_TYPE_DIFFERENTIAL) {
-		if (fd >= 0)
-			close(fd);
-		return 0;
-	}
-	/* 0x10 data offset: the dynamic disk header */
-	dyn_off = be64(foot + 0x10);
-	if (dyn_off > (uint64_t)st.st_size - sizeof(dyn) ||
-	    pread(fd, dyn, sizeof(dyn), (off_t)dyn_off) != (ssize_t)sizeof(dyn) ||
-	    memcmp(dyn, "cxsparse", 8) != 0) {
-		close(fd);
-		return err_set(err, -E_CORRUPT, "VHD dynamic disk header not found");
-	}
-	d->bat_offset = be64(dyn + 0x10);      /* 0x10 table offset */
-	d->bat_entries = be32(dyn + 0x1c);     /* 0x1C max table entries */
-	d->block_size = be32(dyn + 0x20);      /* 0x20 block size */
-	if (d->block_size < 512 || d->block_size > LIMIT_VHD_BLOCK_SIZE ||
-	    (d->block_size & (d->block_size - 1)) != 0) {
-		close(fd);
-		return err_set(err, -E_CORRUPT, "VHD block size %u is not a power of two in 512..LIMIT_VHD_BLOCK_SIZE",
-			       d->block_size);
-	}
-	nblocks = (media_size + d->block_size - 1) / d->block_size;
-	if (d->bat_offset > (uint64_t)st.st_size ||
-	    (uint64_t)d->bat_entries * 4 > (uint64_t)st.st_size - d->bat_offset) {
-		close(fd);
-		return err_set(err, -E_CORRUPT, "VHD BAT (%u entries at %llu) is past the end of the file",
-			       d->bat_entries, (unsigned long long)d->bat_offset);
-	}
-	if (d->bat_entries < nblocks) {
-		close(fd);
-		return err_set(err, -E_CORRUPT, "VHD BAT has %u entries for %llu blocks",
-			       d->bat_entries, (unsigned long long)nblocks);
-	}
-	d->bitmap_size = (d->block_size / 512 / 8 + 511) / 512 * 512;
-	d->bitmap = malloc(d->bitmap_size);
-	if (!d->bitmap) {
-		close(fd);
-		return err_set(err, -E_NOMEM, "out of memory");
-	}
-	d->fd = fd;
-	d->cached_block = -1;
-	return 0;
-}
-
 static const struct image_ops vhd_ops = {
 	.format = "vhd", .read = vhdi_read, .close = vhdi_close,
 	.borrow = vhd_borrow, .damaged = vhd_damaged,
@@ -530,27 +387,14 @@ static int vhdi_open_one(libvhdi_file_t **out, const char *path,
 }
 
 /* The parent's file name as file records it: 1 (name set), 0 (none). */
-static int vhdi_parent_name(libvhdi_file_t *file, char *name, size_t len,
-			    struct err *err)
+static int vhdi_parent_name(libvhdi_file_t *file, char *name, size_t len, struct err *err)
 {
-	libvhdi_error_t *e = NULL;
-	size_t size = 0;
-	int rc;
+	const struct image_lib_name fns = {
+		V.file_get_utf8_parent_filename_size, V.file_get_utf8_parent_filename,
+		V.error_backtrace_sprint, V.error_free,
+	};
 
-	rc = V.file_get_utf8_parent_filename_size(file, &size, &e);
-	if (rc < 0)
-		return vhdi_err(err, -E_CORRUPT, "parent file name", &e);
-	if (rc == 0 || size <= 1)
-		return 0;
-	if (size > len)
-		return err_set(err, -E_LIMIT,
-			       "parent file name of %zu bytes > LIMIT_IMAGE_NAME_LEN %zu",
-			       size, len);
-	if (V.file_get_utf8_parent_filename(file, (uint8_t *)name, size,
-						  &e) != 1)
-		return vhdi_err(err, -E_CORRUPT, "parent file name", &e);
-	name[size - 1] = '\0';
-	return 1;
+	return image_lib_parent_name(file, "parent file name", &fns, name, len, err);
 }
 
 /* Open the parent of v->files[v->count - 1] (child_path) and chain it. */

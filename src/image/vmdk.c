@@ -15,6 +15,7 @@
 
 #include "limits.h"
 #include "image_priv.h"
+#include "yal_err.h"
 
 /* libvmdk entry points, resolved in its own namespace (image_priv.h). */
 static struct {
@@ -70,13 +71,7 @@ struct vmdk_src {
 static int vmdk_err(struct err *err, int code, const char *what,
 		    libvmdk_error_t **e)
 {
-	char trace[2048] = "";
-
-	if (e && *e) {
-		K.error_backtrace_sprint(*e, trace, sizeof(trace));
-		K.error_free(e);
-	}
-	return image_lib_error(err, code, what, trace);
+	return yal_err(err, code, what, e, K.error_backtrace_sprint, K.error_free);
 }
 
 static void vmdk_close(void *priv)
@@ -152,27 +147,14 @@ fail:
 	return rc;
 }
 
-static int vmdk_parent_name(libvmdk_handle_t *h, char *name, size_t len,
-			    struct err *err)
+static int vmdk_parent_name(libvmdk_handle_t *h, char *name, size_t len, struct err *err)
 {
-	libvmdk_error_t *e = NULL;
-	size_t size = 0;
-	int rc;
+	const struct image_lib_name fns = {
+		K.handle_get_utf8_parent_filename_size, K.handle_get_utf8_parent_filename,
+		K.error_backtrace_sprint, K.error_free,
+	};
 
-	rc = K.handle_get_utf8_parent_filename_size(h, &size, &e);
-	if (rc < 0)
-		return vmdk_err(err, -E_CORRUPT, "parent file name", &e);
-	if (rc == 0 || size <= 1)
-		return 0;
-	if (size > len)
-		return err_set(err, -E_LIMIT,
-			       "parent file name of %zu bytes > LIMIT_IMAGE_NAME_LEN %zu",
-			       size, len);
-	if (K.handle_get_utf8_parent_filename(h, (uint8_t *)name, size,
-						    &e) != 1)
-		return vmdk_err(err, -E_CORRUPT, "parent file name", &e);
-	name[size - 1] = '\0';
-	return 1;
+	return image_lib_parent_name(h, "parent file name", &fns, name, len, err);
 }
 
 int image_probe_vmdk(struct image **out, const char *path, struct err *err)

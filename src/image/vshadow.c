@@ -6,7 +6,7 @@
  * the libbfio functions come from the same namespace (image_priv.h says
  * why), so the handle and libvshadow agree on one libbfio. */
 #define _GNU_SOURCE
-#include "vshadow.h"
+#include "vshadow_priv.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,20 +16,10 @@
 #include <libbfio.h>
 #include <libvshadow.h>
 
-#include "bcache.h"
 #include "bytes.h"
 #include "filetime.h"
 #include "image_priv.h"
-
-/* VSS identifier {3808876b-c176-4e48-b7ae-04046e6cc752} as stored (the
- * libyal "Volume Shadow Snapshot (VSS) format" document, "Volume header":
- * at volume offset 0x1e00). */
-static const uint8_t vss_guid[16] = {
-	0x6b, 0x87, 0x08, 0x38, 0x76, 0xc1, 0x48, 0x4e,
-	0xb7, 0xae, 0x04, 0x04, 0x6e, 0x6c, 0xc7, 0x52,
-};
-#define VSS_HEADER_OFFSET 0x1e00u
-#define VSS_BLOCK 0x4000u
+#include "yal_err.h"
 
 static struct {
 	int loaded;
@@ -84,54 +74,16 @@ static int vshadow_load(struct err *err)
 	return 0;
 }
 
-/* What libbfio's callbacks read: the volume through the block cache. */
-struct vss_io {
-	struct bcache *cache;
-	uint64_t pos;
-	int open;
-	struct err last;        /* our last read error, for the message */
-};
-
-struct vss_entry {
-	struct vss_store info;
-	uint8_t id[16];             /* the store identifier as stored */
-	libvshadow_store_t *store;
-};
-
-/* A store's chains as the catalog (entry type 0x03) gives them. */
-struct vss_chains {
-	uint8_t id[16];
-	uint64_t list, ranges, bitmap, prev_bitmap;
-	char bad[ERR_MSG_MAX];  /* "" or why libvshadow must not read it */
-};
-
-struct vss {
-	struct image *img;
-	struct vss_chains *chains;
-	unsigned nchains;
-	uint64_t offset, size;
-	struct vss_io io;
-	libbfio_handle_t *bfio;
-	libvshadow_volume_t *vol;
-	int vol_open;
-	struct vss_entry *stores;
-	unsigned count;
-	char warning[1024];
-};
-
 static int vss_err(struct vss *v, struct err *err, int code, const char *what,
 		   libvshadow_error_t **e)
 {
 	char trace[2048] = "";
 
-	if (e && *e) {
-		K.error_backtrace_sprint(*e, trace, sizeof(trace));
-		K.error_free(e);
-	}
+	yal_err_take(e, K.error_backtrace_sprint, NULL, K.error_free, trace, sizeof(trace));
 	/* our own read error says more than libbfio's "unable to read" */
 	if (v && v->io.last.code < 0)
 		return err_set(err, v->io.last.code, "%s: %s", what, v->io.last.msg);
-	return image_lib_error(err, code, what, trace);
+	return yal_err_trace(err, code, what, trace);
 }
 
 static void vss_warn(struct vss *v, const char *fmt, ...)
@@ -315,222 +267,6 @@ fail:
 	return rc;
 }
 
-/* ---- the chains libvshadow would follow without a bound ----------------- *
- * libvshadow 20190323 follows the catalog's and every store's block lists,
- * range lists and bitmaps by their "next offset" until 0, with no bound: a
- * loop hangs it.  So we walk each chain first (Brent's cycle detection, a
- * count limit, every block inside the volume and with the VSS identifier
- * and its record type), and keep libvshadow away from what fails. */
-
-/* Read the block at off into blk: inside the volume, the VSS identifier,
- * record type; a block list's descriptors point inside the volume. */
-static int block_check(struct vss *v, uint64_t off, uint32_t type,
-		       const char *what, uint8_t *blk, struct err *err)
-{
-	size_t k;
-
-	if (off > v->size || v->size - off < VSS_BLOCK)
-		return err_set(err, -E_CORRUPT,
-			       "%s: block at offset %llu past the end of the volume",
-			       what, (unsigned long long)off);
-	if (bcache_read(v->io.cache, off, blk, VSS_BLOCK, err) < 0)
-		return err_wrap(err, "%s", what);
-	/* 0x00 VSS identifier, 0x14 record type */
-	if (memcmp(blk, vss_guid, sizeof(vss_guid)) != 0 || le32(blk + 0x14) != type)
-		return err_set(err, -E_CORRUPT,
-			       "%s: block at offset %llu is not a VSS block of type %u",
-			       what, (unsigned long long)off, type);
-	if (type != 3)
-		return 0;
-	/* block descriptors (32 bytes from 0x80): 0x10 store data offset,
-	 * 0x18 flags (0x01 forwarder, 0x04 not used) */
-	for (k = 0x80; k + 32 <= VSS_BLOCK; k += 32) {
-		uint64_t data = le64(blk + k + 0x10);
-
-		if (data != 0 && !(le32(blk + k + 0x18) & 0x5) &&
-		    (data > v->size || v->size - data < VSS_BLOCK))
-			return err_set(err, -E_CORRUPT,
-				       "%s: store data at offset %llu past the end of the volume",
-				       what, (unsigned long long)data);
-	}
-	return 0;
-}
-
-/* Walk the chain of record type from first: 0 or <0 with err set. */
-static int chain_check(struct vss *v, uint64_t first, uint32_t type,
-		       unsigned limit, const char *what, uint8_t *blk,
-		       struct err *err)
-{
-	uint64_t off = first, tortoise = first;
-	unsigned power = 1, lam = 0, n = 0;
-
-	while (off != 0) {
-		uint64_t next;
-		int rc;
-
-		if (++n > limit)
-			return err_set(err, -E_LIMIT, "%s: more than %u blocks", what, limit);
-		rc = block_check(v, off, type, what, blk, err);
-		if (rc < 0)
-			return rc;
-		/* 0x28 next offset */
-		next = le64(blk + 0x28);
-		if (next != 0 && next == tortoise)
-			return err_set(err, -E_CORRUPT, "%s: the blocks loop (at offset %llu)",
-				       what, (unsigned long long)next);
-		if (power == lam) {
-			tortoise = next;
-			power *= 2;
-			lam = 0;
-		}
-		lam++;
-		off = next;
-	}
-	return 0;
-}
-
-/* Each store's chains; a failure is kept in its bad[]. */
-static void store_chains_check(struct vss *v, struct vss_chains *c, uint8_t *blk)
-{
-	uint64_t bitmap_blocks = v->size / VSS_BLOCK / ((VSS_BLOCK - 0x80) * 8ull) + 2;
-	struct err e;
-
-	err_init(&e);
-	if (chain_check(v, c->list, 3, LIMIT_VSS_LIST_BLOCKS, "block list", blk, &e) < 0 ||
-	    chain_check(v, c->ranges, 5, LIMIT_VSS_LIST_BLOCKS, "block range list", blk, &e) < 0 ||
-	    chain_check(v, c->bitmap, 6, (unsigned)bitmap_blocks, "bitmap", blk, &e) < 0 ||
-	    chain_check(v, c->prev_bitmap, 6, (unsigned)bitmap_blocks, "previous bitmap", blk, &e) < 0)
-		snprintf(c->bad, sizeof(c->bad), "%s", e.msg);
-}
-
-/* The catalog from the volume header: its chain and the 0x03 entries. */
-static int catalog_check(struct vss *v, struct err *err)
-{
-	uint8_t hdr[0x38], *blk = malloc(VSS_BLOCK);
-	uint64_t off, tortoise;
-	unsigned power = 1, lam = 0, n = 0, i;
-	int rc = 0;
-
-	if (!blk)
-		return err_set(err, -E_NOMEM, "out of memory");
-	if (bcache_read(v->io.cache, VSS_HEADER_OFFSET, hdr, sizeof(hdr), err) < 0) {
-		rc = err_wrap(err, "VSS volume header");
-		goto out;
-	}
-	off = tortoise = le64(hdr + 0x30);   /* 0x30 catalog offset */
-	while (off != 0) {
-		size_t k;
-		uint64_t next;
-
-		err_init(err);
-		rc = block_check(v, off, 2, "VSS catalog", blk, err);
-		if (rc < 0)
-			goto out;
-		if (++n > LIMIT_VSS_CATALOG_BLOCKS) {
-			rc = err_set(err, -E_LIMIT, "VSS catalog: more than %u blocks",
-				     LIMIT_VSS_CATALOG_BLOCKS);
-			goto out;
-		}
-		/* 128-byte entries from 0x80; type 0x03: 0x08 block list,
-		 * 0x10 store identifier, 0x28 block range list, 0x30 bitmap,
-		 * 0x48 previous bitmap */
-		for (k = 0x80; k + 128 <= VSS_BLOCK; k += 128) {
-			const uint8_t *e = blk + k;
-			struct vss_chains *c;
-
-			if (le64(e) != 3)
-				continue;
-			if (v->nchains == LIMIT_VSS_STORES) {
-				rc = err_set(err, -E_LIMIT, "VSS catalog: more than %u stores",
-					     LIMIT_VSS_STORES);
-				goto out;
-			}
-			if (!v->chains) {
-				v->chains = calloc(LIMIT_VSS_STORES, sizeof(*v->chains));
-				if (!v->chains) {
-					rc = err_set(err, -E_NOMEM, "out of memory");
-					goto out;
-				}
-			}
-			c = &v->chains[v->nchains++];
-			memcpy(c->id, e + 0x10, 16);
-			c->list = le64(e + 0x08);
-			c->ranges = le64(e + 0x28);
-			c->bitmap = le64(e + 0x30);
-			c->prev_bitmap = le64(e + 0x48);
-		}
-		next = le64(blk + 0x28);
-		if (next != 0 && next == tortoise) {
-			rc = err_set(err, -E_CORRUPT, "VSS catalog: the blocks loop (at offset %llu)",
-				     (unsigned long long)next);
-			goto out;
-		}
-		if (power == lam) {
-			tortoise = next;
-			power *= 2;
-			lam = 0;
-		}
-		lam++;
-		off = next;
-	}
-	for (i = 0; i < v->nchains; i++)
-		store_chains_check(v, &v->chains[i], blk);
-out:
-	free(blk);
-	return rc;
-}
-
-/* The chains of the store with identifier g, or NULL. */
-static const struct vss_chains *chains_of(const struct vss *v, const uint8_t g[16])
-{
-	unsigned i;
-
-	for (i = 0; i < v->nchains; i++)
-		if (memcmp(v->chains[i].id, g, 16) == 0)
-			return &v->chains[i];
-	return NULL;
-}
-
-/* libvshadow 20190323 (libvshadow_io_handle_read_ntfs_volume_header)
- * divides by bytes per sector x sectors per cluster of an NTFS boot
- * sector with a sector count: a zero there is SIGFPE (found by fuzz_vss).
- * Refuse such a volume before libvshadow sees it.  0 or <0. */
-static int boot_sector_check(struct vss *v, struct err *err)
-{
-	uint8_t b[0x30];
-	uint64_t sectors;
-
-	if (bcache_read(v->io.cache, 0, b, sizeof(b), err) < 0)
-		return err_wrap(err, "NTFS boot sector");
-	/* 0x03 "NTFS    ", 0x0b bytes per sector, 0x0d sectors per cluster,
-	 * 0x13 / 0x20 / 0x28 total sectors (16, 32, 64 bits: the first not 0) */
-	if (memcmp(b + 3, "NTFS    ", 8) != 0)
-		return 0;
-	sectors = le16(b + 0x13);
-	if (sectors == 0)
-		sectors = le32(b + 0x20);
-	if (sectors == 0)
-		sectors = le64(b + 0x28);
-	if (sectors != 0 && (le16(b + 0x0b) == 0 || b[0x0d] == 0))
-		return err_set(err, -E_CORRUPT,
-			       "NTFS boot sector: %u bytes per sector, %u sectors per cluster",
-			       le16(b + 0x0b), b[0x0d]);
-	return 0;
-}
-
-/* 1: the volume has a VSS volume header; 0: not; <0 read error. */
-static int has_vss_header(struct image *img, uint64_t offset, uint64_t size,
-			  struct err *err)
-{
-	uint8_t h[16];
-
-	if (size < VSS_HEADER_OFFSET + sizeof(h))
-		return 0;
-	if (image_read(img, offset + VSS_HEADER_OFFSET, h, sizeof(h), err) < 0)
-		return err_wrap(err, "VSS volume header");
-	return memcmp(h, vss_guid, sizeof(h)) == 0;
-}
-
 /* A store whose chains failed the check is left out, and so is every
  * older store: libvshadow reads an older store through the newer ones
  * (their saved blocks are the older state too). */
@@ -540,7 +276,7 @@ static void drop_bad_stores(struct vss *v)
 	const struct vss_chains *c;
 
 	for (i = v->count; i-- > 0;) {
-		c = chains_of(v, v->stores[i].id);
+		c = vss_chains_of(v, v->stores[i].id);
 		if (c && c->bad[0] && !bad) {
 			bad = v->stores[i].info.number;
 			vss_warn(v, "shadow copy store %u (%s) skipped: %s", bad,
@@ -570,7 +306,7 @@ int vss_open(struct vss **out, struct image *img, uint64_t offset,
 	int n = 0, i, rc;
 
 	*out = NULL;
-	rc = has_vss_header(img, offset, size, err);
+	rc = vss_has_header(img, offset, size, err);
 	if (rc <= 0)
 		return rc;
 	rc = vshadow_load(err);
@@ -595,10 +331,10 @@ int vss_open(struct vss **out, struct image *img, uint64_t offset,
 		rc = err_set(err, -E_NOMEM, "cannot create a libbfio handle");
 		goto fail;
 	}
-	rc = boot_sector_check(v, err);
+	rc = vss_boot_sector_check(v, err);
 	if (rc < 0)
 		goto fail;
-	rc = catalog_check(v, err);
+	rc = vss_catalog_check(v, err);
 	if (rc < 0)
 		goto fail;
 	if (K.volume_initialize(&v->vol, &e) != 1) {

@@ -1,0 +1,87 @@
+/* The BitLocker adapter's parts (bde.c the volume through libbde,
+ * bde_secret.c the secrets, bde_meta.c the FVE metadata read here,
+ * bde_unwrap.c the recovery password unwrapped with nettle, bde_xts.c the
+ * sectors decrypted here, bde_dis.c dislocker for clear keys): what they
+ * share.  bde.h is the API. */
+#ifndef VSSD_BDE_PRIV_H
+#define VSSD_BDE_PRIV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libbde.h>
+
+#include <nettle/xts.h>
+
+#include "bde.h"
+
+/* The libbfio handle's state: the outer image read at offset. */
+struct bde_io {
+	struct image *outer;
+	uint64_t offset, size, pos;
+};
+
+/* Where a Windows 7+ BitLocker volume keeps what is not plain sectors
+ * (FVE metadata block header): the first sectors' relocated copy, the
+ * three metadata areas, and how far it is encrypted. */
+#define BDE_AREA 65536u          /* bytes of one FVE metadata area */
+struct bde_geom {
+	unsigned ss;                 /* bytes per sector (volume header 0x0b) */
+	uint64_t vh_off, vh_size;    /* 0x38, 0x1c x ss */
+	uint64_t meta[3];            /* 0x20, 0x28, 0x30 */
+	uint64_t enc_size;           /* 0x10 */
+};
+
+struct bde_src {
+	struct bde_io io;
+	libbfio_handle_t *fh;
+	libbde_volume_t *vol;
+	/* AES-XTS with a known FVEK: sectors decrypted here with nettle
+	 * (AES-NI where the CPU has it) instead of libbde's software AES */
+	int own;
+	unsigned keylen;             /* 32 (XTS 128) or 64 (XTS 256) */
+	uint8_t fvek[64];
+	struct xts_aes128_key x128;
+	struct xts_aes256_key x256;
+	struct bde_geom g;
+};
+
+
+/* bde_secret.c */
+/* Zero n bytes at p (not optimised away). */
+void bde_wipe(void *p, size_t n);
+/* The stored secret which, or NULL; valid until bde_secrets_clear(). */
+const char *bde_secret_value(enum bde_secret which);
+/* Hex FVEK s (32, 64 or 128 digits) into key (64 bytes); 0, or -1. */
+int bde_fvek_parse(const char *s, uint8_t *key, size_t *len);
+
+/* bde_meta.c */
+/* The volume header at offset of outer (size bytes) read into vh: 0 when
+ * it is BitLocker's and its first FVE metadata block (0xb0) has need
+ * bytes inside size (*moff its offset), else -1. */
+int bde_fve_locate(struct image *outer, uint64_t offset, uint64_t size,
+		   size_t need, uint8_t vh[512], uint64_t *moff);
+/* Metadata entry at e (n bytes left): its size, or 0 when malformed. */
+size_t bde_entry_size(const uint8_t *e, size_t n);
+const char *bde_method_name(uint16_t m);
+void bde_guid_str(char *out, size_t n, const uint8_t g[16]);
+int bde_geom_read(struct image *outer, uint64_t offset, uint64_t size,
+		  struct bde_geom *g);
+void bde_state_read(struct image *outer, uint64_t offset, uint64_t size,
+		    struct bde_info *info);
+
+/* bde_unwrap.c: the FVEK behind recovery password pw, or 0. */
+size_t bde_recovery_fvek(struct image *outer, uint64_t offset, uint64_t size,
+			 const char *pw, uint8_t fvek[64]);
+
+/* bde_xts.c: len bytes at off of the volume b, decrypted here (b->own). */
+int bde_own_read(struct bde_src *b, uint64_t off, uint8_t *buf, size_t len,
+		 struct err *err);
+
+/* bde_dis.c: a clear-key volume of a raw file through dislocker; 1
+ * opened, 0 not possible, <0 error. */
+int bde_dis_open_clear(struct image **out, struct bde_info *info,
+		       struct image *outer, uint64_t offset, uint64_t size,
+		       struct err *err);
+
+#endif
