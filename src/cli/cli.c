@@ -24,7 +24,7 @@
 #include "demo.h"
 #include "history.h"
 #include "sddl_cmd.h"
-#include "repair.h"
+#include "cmd_repair.h"
 
 static void usage(FILE *f)
 {

@@ -1,0 +1,263 @@
+/* Applying a plan: the hive file is read whole, edited in memory
+ * (parsers/hiveedit.c: same size, sequence numbers advanced, checksum),
+ * compared with the old bytes cluster by cluster, and the changed clusters
+ * are written into a qcow2 overlay of SOURCE at the disk offsets
+ * libntfs-3g's runlist gives; then TARGET is scanned again. */
+#define _GNU_SOURCE
+#include "repair_priv.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fs.h"
+#include "hiveedit.h"
+#include "image.h"
+
+static int hive_apply(struct plan *p, uint8_t *buf, size_t len, struct err *err)
+{
+	struct hive_edit h;
+	size_t i;
+	struct timespec ts;
+
+	if (hive_edit_open(&h, buf, len, err) < 0)
+		return -1;
+	for (i = 0; i < p->n; i++) {
+		struct change *c = &p->c[i];
+		uint32_t nk, vk, type, olen;
+		const uint8_t *old;
+		int rc = hive_edit_find_key(&h, c->key, &nk, err);
+
+		if (rc == 0)
+			return err_set(err, -E_NOTFOUND, "key %s is absent", c->key);
+		if (rc < 0 || (rc = hive_edit_find_value(&h, nk, c->value, &vk, err)) < 0)
+			return err_wrap(err, "%s", c->key);
+		if (rc == 0)
+			return err_set(err, -E_NOTFOUND, "%s has no value %s", c->key, c->value);
+		if (hive_edit_value(&h, vk, &type, &old, &olen, err) < 0 ||
+		    hive_edit_set_value(&h, vk, c->data, c->len, err) < 0)
+			return err_wrap(err, "%s\\%s", c->key, c->value);
+		/* read back what was written */
+		if (hive_edit_value(&h, vk, &type, &old, &olen, err) < 0)
+			return err_wrap(err, "%s\\%s", c->key, c->value);
+		if (olen != c->len || memcmp(old, c->data, olen) != 0)
+			return err_set(err, -E_INTERNAL, "%s\\%s did not read back", c->key, c->value);
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	hive_edit_seal(&h, ((uint64_t)ts.tv_sec + 11644473600ull) * 10000000ull +
+		       (uint64_t)ts.tv_nsec / 100);
+	return 0;
+}
+
+/* The changed bytes of old -> neu (len bytes of a file laid out in runs on
+ * a volume at vol_off on the disk), widened to 4096-byte pages, split at
+ * run boundaries.  *nr ranges, malloc'd; NULL out of memory. */
+static struct range *changed_ranges(const uint8_t *old, const uint8_t *neu, size_t len,
+				    const struct fs_extent *runs, size_t nruns,
+				    uint64_t vol_off, size_t *nr)
+{
+	struct range *ranges = calloc(len / 4096 + nruns + 1, sizeof(*ranges));
+	size_t i, n = 0;
+
+	if (!ranges)
+		return NULL;
+	for (i = 0; i < nruns; i++) {
+		uint64_t off;
+
+		for (off = 0; off < runs[i].len; off += 4096) {
+			uint64_t fo = runs[i].file_off + off, sz = 4096;
+			uint64_t disk = vol_off + runs[i].vol_off + off;
+
+			if (fo >= len)
+				break;
+			if (sz > runs[i].len - off)    /* clusters under 4 KiB */
+				sz = runs[i].len - off;
+			if (sz > len - fo)
+				sz = len - fo;
+			if (memcmp(old + fo, neu + fo, sz) == 0)
+				continue;
+			if (n && ranges[n - 1].file_off + ranges[n - 1].len == fo &&
+			    ranges[n - 1].disk_off + ranges[n - 1].len == disk) {
+				ranges[n - 1].len += sz;
+			} else {
+				ranges[n].file_off = fo;
+				ranges[n].disk_off = disk;
+				ranges[n].len = sz;
+				n++;
+			}
+		}
+	}
+	*nr = n;
+	return ranges;
+}
+
+/* The cause ids of p->fixing still present in s: a JSON object id ->
+ * status, and whether any is present. */
+static json_t *statuses(struct scan *s, json_t *ids, int *any_present)
+{
+	json_t *o = json_object(), *v;
+	size_t i, k;
+
+	json_array_foreach(ids, k, v) {
+		const char *id = json_string_value(v);
+
+		for (i = 0; i < s->nresults; i++)
+			if (strcmp(result_id(&s->results[i], i), id) == 0) {
+				json_object_set_new(o, id, json_string(status_name(s->results[i].status)));
+				if (s->results[i].status != STATUS_ABSENT)
+					*any_present = 1;
+			}
+	}
+	return o;
+}
+
+/* What was written and the causes before and after, on stdout. */
+static void apply_report(const struct plan *p, const struct repair_opts *o, const char *journal,
+			 size_t nr, uint64_t written, json_t *before, json_t *after, int present)
+{
+	size_t i;
+
+	if (o->json) {
+		json_t *root = json_object(), *arr = json_array();
+
+		for (i = 0; i < p->n; i++)
+			json_array_append_new(arr, change_json(&p->c[i]));
+		json_object_set_new(root, "source", json_string(o->source));
+		json_object_set_new(root, "target", json_string(o->target));
+		json_object_set_new(root, "journal", json_string(journal));
+		json_object_set_new(root, "changes", arr);
+		json_object_set_new(root, "ranges_written", json_integer((json_int_t)nr));
+		json_object_set_new(root, "bytes_written", json_integer((json_int_t)written));
+		json_object_set(root, "before", before);
+		json_object_set(root, "after", after);
+		json_object_set(root, "not_repaired", p->manual);
+		json_object_set_new(root, "fixed", json_boolean(!present));
+		json_dumpf(root, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+		json_decref(root);
+	} else {
+		const char *id;
+		json_t *v;
+
+		plan_print(stdout, p, 0, o->source);
+		printf("\nwritten into %s (%llu bytes in %zu range%s of the SYSTEM hive); undo journal %s\n",
+		       o->target, (unsigned long long)written, nr, nr == 1 ? "" : "s", journal);
+		json_object_foreach(after, id, v)
+			printf("  %-26s before: %-8s after: %s\n", id,
+			       json_string_value(json_object_get(before, id)), json_string_value(v));
+	}
+}
+
+/* The hive as it is (*old) and as the plan makes it (*neu), both *len
+ * bytes, malloc'd; 0, else the exit status (said). */
+static int hive_edit_copy(struct scan *s, struct plan *p, uint8_t **old, uint8_t **neu,
+			  size_t *len)
+{
+	struct err err;
+
+	err_init(&err);
+	if (fs_read_file(s->fs, p->hive_path, LIMIT_HIVE_SIZE, old, len, &err) <= 0) {
+		fprintf(stderr, "vssdoctor: cannot read %s: %s\n", p->hive_path, err.msg);
+		return 2;
+	}
+	*neu = malloc(*len ? *len : 1);
+	if (!*neu)
+		return 2;
+	memcpy(*neu, *old, *len);
+	err_init(&err);
+	if (hive_apply(p, *neu, *len, &err) < 0)
+		return repair_refuse("%s: %s", p->hive_path, err.msg);
+	return 0;
+}
+
+/* The journal beside TARGET, then TARGET, then the ranges into it; 0 or
+ * the exit status (said). */
+static int write_target(const struct plan *p, const struct repair_opts *o, const char *qfmt,
+			const char *abs_src, const char *journal, const struct range *ranges,
+			size_t nr, const uint8_t *old, const uint8_t *neu, uint64_t *written)
+{
+	json_t *jr = journal_new(p, abs_src, o->target, ranges, nr, old, neu);
+	struct err err;
+	size_t i;
+	int rc = 2;
+
+	if (!jr)
+		return 2;
+	if (overlay_create(o->target, abs_src, qfmt) < 0)
+		goto out;
+	if (json_dump_file(jr, journal, JSON_INDENT(1)) != 0) {
+		fprintf(stderr, "vssdoctor: cannot write the journal '%s'\n", journal);
+		unlink(o->target);
+		goto out;
+	}
+	for (i = 0; i < nr; i++) {
+		err_init(&err);
+		if (overlay_write(o->target, ranges[i].disk_off, neu + ranges[i].file_off,
+				  ranges[i].len, &err) < 0) {
+			fprintf(stderr, "vssdoctor: %s\n", err.msg);
+			goto out;
+		}
+		*written += ranges[i].len;
+	}
+	rc = 0;
+out:
+	json_decref(jr);
+	return rc;
+}
+
+int repair_apply(struct scan *s, struct plan *p, const struct repair_opts *o,
+		 const struct rule *rules, size_t nrules)
+{
+	struct err err;
+	uint8_t *old = NULL, *neu = NULL;
+	size_t len = 0, nruns = 0, nr = 0;
+	struct fs_extent *runs = NULL;
+	uint64_t alloc = 0, written = 0;
+	struct range *ranges = NULL;
+	const char *qfmt = qemu_format(image_format(s->img));
+	char journal[LIMIT_PATH_LEN + 16], abs_src[LIMIT_PATH_LEN];
+	json_t *before = NULL, *after = NULL;
+	struct scan *t = NULL;
+	int rc = 2, present = 0, dummy = 0;
+
+	if (!qfmt)
+		return repair_refuse("a %s source cannot back a qcow2 overlay and is never modified in place (E01 is evidence); a raw copy target is not implemented yet",
+				     image_format(s->img));
+	if (!realpath(o->source, abs_src))
+		return repair_refuse("'%s': %s", o->source, strerror(errno));
+	snprintf(journal, sizeof(journal), "%s.undo.json", o->target);
+	rc = hive_edit_copy(s, p, &old, &neu, &len);
+	if (rc != 0)
+		goto out;
+	rc = 2;
+	err_init(&err);
+	if (fs_file_extents(s->fs, p->hive_path, &runs, &nruns, &alloc, &err) <= 0) {
+		rc = repair_refuse("%s: %s", p->hive_path, err.msg);
+		goto out;
+	}
+	ranges = changed_ranges(old, neu, len, runs, nruns, s->vol.offset, &nr);
+	if (!ranges || write_target(p, o, qfmt, abs_src, journal, ranges, nr, old, neu, &written) != 0)
+		goto out;
+	/* rescan TARGET */
+	before = statuses(s, p->fixing, &dummy);
+	t = calloc(1, sizeof(*t));
+	if (!t || repair_scan_source(t, &o->scan, o->target, rules, nrules) != 0)
+		goto out;
+	after = statuses(t, p->fixing, &present);
+	apply_report(p, o, journal, nr, written, before, after, present);
+	rc = present ? 1 : 0;
+out:
+	if (t) {
+		scan_release(t);
+		free(t);
+	}
+	json_decref(before);
+	json_decref(after);
+	free(ranges);
+	free(runs);
+	free(old);
+	free(neu);
+	return rc;
+}

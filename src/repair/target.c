@@ -1,0 +1,89 @@
+/* Writing TARGET: a qcow2 overlay backed by SOURCE (`qemu-img create -b`),
+ * bytes written into it at disk offsets (`qemu-io write -s`).  SOURCE is
+ * only ever read. */
+#define _GNU_SOURCE
+#include "repair_priv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Run argv with stdout to /dev/null; its exit status, 127 not found, 128
+ * killed, -1 no fork. */
+int run_quiet(const char *const argv[])
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int fd = open("/dev/null", 0);
+
+		if (fd >= 0) {
+			dup2(fd, 1);
+			close(fd);
+		}
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) < 0)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/* Write len bytes at disk offset off of the qcow2 TARGET. */
+int overlay_write(const char *target, uint64_t off, const uint8_t *data,
+		  size_t len, struct err *err)
+{
+	char tmp[] = "/tmp/vssdoctor-repair-XXXXXX", cmd[128];
+	int fd = mkstemp(tmp), rc;
+	FILE *f;
+
+	if (fd < 0 || !(f = fdopen(fd, "wb")))
+		return err_set(err, -E_IO, "temporary file: %s", strerror(errno));
+	rc = fwrite(data, 1, len, f) == len ? 0 : -1;
+	if (fclose(f) != 0 || rc < 0) {
+		unlink(tmp);
+		return err_set(err, -E_IO, "temporary file: %s", strerror(errno));
+	}
+	snprintf(cmd, sizeof(cmd), "write -s %s %llu %zu", tmp, (unsigned long long)off, len);
+	{
+		const char *argv[] = { "qemu-io", "-f", "qcow2", "-c", cmd, target, NULL };
+
+		rc = run_quiet(argv);
+	}
+	unlink(tmp);
+	if (rc != 0)
+		return err_set(err, -E_IO, "qemu-io could not write %zu bytes at %llu into '%s' (exit %d)",
+			       len, (unsigned long long)off, target, rc);
+	return 0;
+}
+
+/* qemu's name of our image format when qemu can back an overlay with it,
+ * else NULL (e01). */
+const char *qemu_format(const char *fmt)
+{
+	if (strcmp(fmt, "raw") == 0 || strcmp(fmt, "qcow2") == 0 || strcmp(fmt, "qcow") == 0 ||
+	    strcmp(fmt, "vmdk") == 0 || strcmp(fmt, "vhdx") == 0)
+		return fmt;
+	if (strcmp(fmt, "vhd") == 0)
+		return "vpc";
+	return NULL;
+}
+
+/* qemu-img create -f qcow2 -b abs_src -F qfmt target; 0 or -1 (said). */
+int overlay_create(const char *target, const char *abs_src, const char *qfmt)
+{
+	const char *argv[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-b", abs_src,
+			       "-F", qfmt, target, NULL };
+
+	if (run_quiet(argv) != 0) {
+		fprintf(stderr, "vssdoctor: qemu-img could not create the overlay '%s'\n", target);
+		return -1;
+	}
+	return 0;
+}
