@@ -90,6 +90,18 @@ static void ntfs_logging_init(void)
 	pthread_once(&once, ntfs_logging_once);
 }
 
+/* for the writer (fs_ntfs_write.c): the same logging, its last error */
+void fs_ntfs_logging(void)
+{
+	ntfs_logging_init();
+	ntfs_last_msg[0] = '\0';
+}
+
+const char *fs_ntfs_last_msg(void)
+{
+	return ntfs_last_msg;
+}
+
 /* --- device operations over the image layer (read-only) */
 static int dev_open(struct ntfs_device *dev, int flags)
 {

@@ -28,7 +28,11 @@ static int hive_apply(struct plan *p, uint8_t *buf, size_t len, struct err *err)
 		struct change *c = &p->c[i];
 		uint32_t nk, vk, type, olen;
 		const uint8_t *old;
-		int rc = hive_edit_find_key(&h, c->key, &nk, err);
+		int rc;
+
+		if (c->kind != CHANGE_VALUE)
+			continue;
+		rc = hive_edit_find_key(&h, c->key, &nk, err);
 
 		if (rc == 0)
 			return err_set(err, -E_NOTFOUND, "key %s is absent", c->key);
@@ -85,6 +89,8 @@ static struct range *changed_ranges(const uint8_t *old, const uint8_t *neu, size
 				ranges[n].file_off = fo;
 				ranges[n].disk_off = disk;
 				ranges[n].len = sz;
+				ranges[n].old = old + fo;
+				ranges[n].neu = neu + fo;
 				n++;
 			}
 		}
@@ -142,7 +148,7 @@ static void apply_report(const struct plan *p, const struct repair_opts *o, cons
 		json_t *v;
 
 		plan_print(stdout, p, 0, o->source);
-		printf("\nwritten into %s (%llu bytes in %zu range%s of the SYSTEM hive); undo journal %s\n",
+		printf("\nwritten into %s (%llu bytes in %zu range%s of the SYSTEM hive and NTFS metadata); undo journal %s\n",
 		       o->target, (unsigned long long)written, nr, nr == 1 ? "" : "s", journal);
 		json_object_foreach(after, id, v)
 			printf("  %-26s before: %-8s after: %s\n", id,
@@ -176,9 +182,9 @@ static int hive_edit_copy(struct scan *s, struct plan *p, uint8_t **old, uint8_t
  * the exit status (said). */
 static int write_target(const struct plan *p, const struct repair_opts *o, const char *qfmt,
 			const char *abs_src, const char *journal, const struct range *ranges,
-			size_t nr, const uint8_t *old, const uint8_t *neu, uint64_t *written)
+			size_t nr, uint64_t *written)
 {
-	json_t *jr = journal_new(p, abs_src, o->target, ranges, nr, old, neu);
+	json_t *jr = journal_new(p, abs_src, o->target, ranges, nr);
 	struct err err;
 	size_t i;
 	int rc = 2;
@@ -194,7 +200,7 @@ static int write_target(const struct plan *p, const struct repair_opts *o, const
 	}
 	for (i = 0; i < nr; i++) {
 		err_init(&err);
-		if (overlay_write(o->target, ranges[i].disk_off, neu + ranges[i].file_off,
+		if (overlay_write(o->target, ranges[i].disk_off, ranges[i].neu,
 				  ranges[i].len, &err) < 0) {
 			fprintf(stderr, "vssdoctor: %s\n", err.msg);
 			goto out;
@@ -207,15 +213,83 @@ out:
 	return rc;
 }
 
+/* The hive's changed ranges (none when the plan changes no value): 0,
+ * else the exit status (said).  *old and *neu hold the hive's bytes. */
+static int hive_ranges(struct scan *s, struct plan *p, struct range **ranges, size_t *nr,
+		       uint8_t **old, uint8_t **neu)
+{
+	struct fs_extent *runs = NULL;
+	size_t len = 0, nruns = 0, i;
+	uint64_t alloc = 0;
+	struct err err;
+	int rc;
+
+	for (i = 0; i < p->n && p->c[i].kind != CHANGE_VALUE; i++)
+		;
+	if (i == p->n)
+		return 0;
+	rc = hive_edit_copy(s, p, old, neu, &len);
+	if (rc != 0)
+		return rc;
+	err_init(&err);
+	if (fs_file_extents(s->fs, p->hive_path, &runs, &nruns, &alloc, &err) <= 0)
+		return repair_refuse("%s: %s", p->hive_path, err.msg);
+	*ranges = changed_ranges(*old, *neu, len, runs, nruns, s->vol.offset, nr);
+	free(runs);
+	return *ranges ? 0 : 2;
+}
+
+/* a and b, sorted by disk offset, into one array (malloc'd); NULL when
+ * out of memory or when two overlap (said) */
+static struct range *ranges_merge(const struct range *a, size_t na, const struct range *b,
+				  size_t nb)
+{
+	struct range *all = malloc((na + nb + 1) * sizeof(*all));
+	size_t i;
+
+	if (!all)
+		return NULL;
+	if (na)
+		memcpy(all, a, na * sizeof(*a));
+	if (nb)
+		memcpy(all + na, b, nb * sizeof(*b));
+	for (i = 0; i < na + nb; i++) {
+		size_t k;
+
+		for (k = i + 1; k < na + nb; k++)
+			if (all[k].disk_off < all[i].disk_off + all[i].len &&
+			    all[i].disk_off < all[k].disk_off + all[k].len) {
+				fprintf(stderr, "vssdoctor: repair: the hive and NTFS changes overlap at %llu\n",
+					(unsigned long long)all[k].disk_off);
+				free(all);
+				return NULL;
+			}
+	}
+	return all;
+}
+
+struct apply_bytes {
+	uint8_t *hold, *hneu, *fold, *fneu;
+	struct range *hive, *files, *all;
+	size_t nh, nf;
+};
+
+static void apply_bytes_free(struct apply_bytes *b)
+{
+	free(b->hold);
+	free(b->hneu);
+	free(b->fold);
+	free(b->fneu);
+	free(b->hive);
+	free(b->files);
+	free(b->all);
+}
+
 int repair_apply(struct scan *s, struct plan *p, const struct repair_opts *o,
 		 const struct rule *rules, size_t nrules)
 {
-	struct err err;
-	uint8_t *old = NULL, *neu = NULL;
-	size_t len = 0, nruns = 0, nr = 0;
-	struct fs_extent *runs = NULL;
-	uint64_t alloc = 0, written = 0;
-	struct range *ranges = NULL;
+	struct apply_bytes b;
+	uint64_t written = 0;
 	const char *qfmt = qemu_format(image_format(s->img));
 	char journal[LIMIT_PATH_LEN + 16], abs_src[LIMIT_PATH_LEN];
 	json_t *before = NULL, *after = NULL;
@@ -228,17 +302,15 @@ int repair_apply(struct scan *s, struct plan *p, const struct repair_opts *o,
 	if (!realpath(o->source, abs_src))
 		return repair_refuse("'%s': %s", o->source, strerror(errno));
 	snprintf(journal, sizeof(journal), "%s.undo.json", o->target);
-	rc = hive_edit_copy(s, p, &old, &neu, &len);
+	memset(&b, 0, sizeof(b));
+	rc = hive_ranges(s, p, &b.hive, &b.nh, &b.hold, &b.hneu);
+	if (rc == 0)
+		rc = plan_files_apply(s, p, &b.files, &b.nf, &b.fold, &b.fneu);
 	if (rc != 0)
 		goto out;
 	rc = 2;
-	err_init(&err);
-	if (fs_file_extents(s->fs, p->hive_path, &runs, &nruns, &alloc, &err) <= 0) {
-		rc = repair_refuse("%s: %s", p->hive_path, err.msg);
-		goto out;
-	}
-	ranges = changed_ranges(old, neu, len, runs, nruns, s->vol.offset, &nr);
-	if (!ranges || write_target(p, o, qfmt, abs_src, journal, ranges, nr, old, neu, &written) != 0)
+	b.all = ranges_merge(b.hive, b.nh, b.files, b.nf);
+	if (!b.all || write_target(p, o, qfmt, abs_src, journal, b.all, b.nh + b.nf, &written) != 0)
 		goto out;
 	/* rescan TARGET */
 	before = statuses(s, p->fixing, &dummy);
@@ -246,7 +318,7 @@ int repair_apply(struct scan *s, struct plan *p, const struct repair_opts *o,
 	if (!t || repair_scan_source(t, &o->scan, o->target, rules, nrules) != 0)
 		goto out;
 	after = statuses(t, p->fixing, &present);
-	apply_report(p, o, journal, nr, written, before, after, present);
+	apply_report(p, o, journal, b.nh + b.nf, written, before, after, present);
 	rc = present ? 1 : 0;
 out:
 	if (t) {
@@ -255,9 +327,6 @@ out:
 	}
 	json_decref(before);
 	json_decref(after);
-	free(ranges);
-	free(runs);
-	free(old);
-	free(neu);
+	apply_bytes_free(&b);
 	return rc;
 }

@@ -49,8 +49,7 @@ static uint8_t *unhex(const char *s, size_t *n)
 
 /* The journal object (new reference), NULL out of memory. */
 json_t *journal_new(const struct plan *p, const char *abs_src, const char *target,
-		    const struct range *ranges, size_t nr,
-		    const uint8_t *old, const uint8_t *neu)
+		    const struct range *ranges, size_t nr)
 {
 	json_t *jr = json_object(), *jranges = json_array(), *vals = json_array();
 	size_t i;
@@ -65,8 +64,9 @@ json_t *journal_new(const struct plan *p, const char *abs_src, const char *targe
 	json_object_set_new(jr, "values", vals);
 	json_object_set_new(jr, "ranges", jranges);
 	for (i = 0; i < nr; i++) {
-		char *oh = hex_of(old + ranges[i].file_off, ranges[i].len);
-		char *nh = hex_of(neu + ranges[i].file_off, ranges[i].len);
+		char *oh = hex_of(ranges[i].old, ranges[i].len);
+		char *nh = hex_of(ranges[i].neu, ranges[i].len);
+		json_t *r;
 
 		if (!oh || !nh) {
 			free(oh);
@@ -74,10 +74,12 @@ json_t *journal_new(const struct plan *p, const char *abs_src, const char *targe
 			json_decref(jr);
 			return NULL;
 		}
-		json_array_append_new(jranges, json_pack("{s:I,s:I,s:I,s:s,s:s}",
-			"hive_offset", (json_int_t)ranges[i].file_off,
+		r = ranges[i].ntfs ? json_pack("{s:s}", "ntfs", "metadata") :
+		    json_pack("{s:I}", "hive_offset", (json_int_t)ranges[i].file_off);
+		json_object_update_missing_new(r, json_pack("{s:I,s:I,s:s,s:s}",
 			"disk_offset", (json_int_t)ranges[i].disk_off,
 			"length", (json_int_t)ranges[i].len, "old", oh, "new", nh));
+		json_array_append_new(jranges, r);
 		free(oh);
 		free(nh);
 	}
@@ -125,7 +127,7 @@ int repair_undo(const char *journal, const char *target)
 	json_t *jr = json_load_file(journal, 0, &je), *r;
 	struct image *img = NULL;
 	struct err err;
-	size_t i;
+	size_t i, ntfs = 0;
 	int rc = 2;
 
 	if (!jr || !json_is_array(json_object_get(jr, "ranges")))
@@ -154,9 +156,14 @@ int repair_undo(const char *journal, const char *target)
 		}
 		free(o);
 	}
-	printf("restored %zu range%s of %s in %s\n", json_array_size(json_object_get(jr, "ranges")),
+	printf("restored %zu range%s of %s", json_array_size(json_object_get(jr, "ranges")),
 	       json_array_size(json_object_get(jr, "ranges")) == 1 ? "" : "s",
-	       json_string_value(json_object_get(jr, "hive")), target);
+	       json_string_value(json_object_get(jr, "hive")));
+	json_array_foreach(json_object_get(jr, "ranges"), i, r)
+		ntfs += json_object_get(r, "ntfs") != NULL;
+	if (ntfs)
+		printf(" and NTFS metadata (%zu of them)", ntfs);
+	printf(" in %s\n", target);
 	rc = 0;
 out:
 	if (img)

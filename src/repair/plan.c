@@ -46,7 +46,7 @@ static int has_change(const struct plan *p, const char *key, const char *value)
 	return 0;
 }
 
-static struct change *change_add(struct plan *p, const char *cause,
+struct change *change_add(struct plan *p, const char *cause,
 				 const char *service, const char *value)
 {
 	struct change *c, *grown;
@@ -68,7 +68,7 @@ static struct change *change_add(struct plan *p, const char *cause,
 	return c;
 }
 
-static void fixing_add(struct plan *p, const char *id)
+void fixing_add(struct plan *p, const char *id)
 {
 	size_t i;
 	json_t *v;
@@ -198,6 +198,10 @@ int plan_build(struct scan *s, struct plan *p, struct err *err)
 				fixing_add(p, id);
 				handled = 1;
 			}
+		} else if (strcmp(id, "cause1") == 0) {
+			handled = plan_winsxs(s, p, res, &rest, err);
+			if (handled < 0)
+				return -1;
 		} else {
 			rest = 1;
 		}
@@ -212,6 +216,11 @@ int plan_build(struct scan *s, struct plan *p, struct err *err)
 
 json_t *change_json(const struct change *c)
 {
+	if (c->kind == CHANGE_FILE_SD)
+		return json_pack("{s:s,s:s,s:s,s:s,s:s}", "fixes", c->cause,
+				 "path", c->key, "value", c->value,
+				 "before", c->before ? c->before : "",
+				 "after", c->after ? c->after : "");
 	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "fixes", c->cause,
 			 "hive", "SYSTEM", "service", c->service, "key", c->key,
 			 "value", c->value, "before", c->before ? c->before : "",
@@ -243,8 +252,12 @@ void plan_print(FILE *f, const struct plan *p, int json, const char *source)
 	for (i = 0; i < p->n; i++) {
 		const struct change *c = &p->c[i];
 
-		fprintf(f, "\n  [%s] HKLM\\SYSTEM\\%s  value %s\n    before: %s\n    after:  %s\n",
-			c->cause, c->key, c->value, c->before, c->after);
+		if (c->kind == CHANGE_FILE_SD)
+			fprintf(f, "\n  [%s] %s  %s\n    before: %s\n    after:  %s\n",
+				c->cause, c->key, c->value, c->before, c->after);
+		else
+			fprintf(f, "\n  [%s] HKLM\\SYSTEM\\%s  value %s\n    before: %s\n    after:  %s\n",
+				c->cause, c->key, c->value, c->before, c->after);
 	}
 	json_array_foreach(p->manual, i, m) {
 		size_t k;

@@ -17,11 +17,19 @@
 #define REPAIR_CHANGES_MAX 4096u      /* changes of one plan */
 #define JOURNAL_MAX (64u * 1024 * 1024)
 
+enum change_kind {
+	CHANGE_VALUE,                /* a value of the SYSTEM hive */
+	CHANGE_FILE_SD,              /* a file's or folder's security descriptor */
+};
+
 struct change {
+	enum change_kind kind;
 	char cause[48];              /* rule id the change fixes */
-	char service[256];
-	char key[LIMIT_PATH_LEN];    /* below the SYSTEM root */
-	char value[32];              /* "Security", "Start" */
+	char service[256];           /* CHANGE_VALUE */
+	char key[LIMIT_PATH_LEN];    /* below the SYSTEM root; the path on the
+				      * volume for a file */
+	char value[32];              /* "Security", "Start"; for a file
+				      * "security descriptor" */
 	char *before, *after;        /* for people: SDDL or number (malloc'd) */
 	uint8_t *data;               /* new value data (malloc'd) */
 	uint32_t len;
@@ -36,16 +44,36 @@ struct plan {
 	char control_set[16];
 };
 
-/* A changed stretch of the hive file and where it lies on the disk. */
+/* A changed stretch of the disk: of the hive file (hive_off its offset in
+ * the file) or of NTFS metadata the file changes wrote. */
 struct range {
 	uint64_t file_off, disk_off, len;
+	int ntfs;                    /* 1: NTFS (file_off unused) */
+	const uint8_t *old, *neu;    /* len bytes each, borrowed */
 };
 
 /* plan.c */
+/* a new change of p for service's value (CHANGE_VALUE, its key filled);
+ * NULL out of memory or too many */
+struct change *change_add(struct plan *p, const char *cause, const char *service,
+			  const char *value);
+/* id added to the causes p fixes, once */
+void fixing_add(struct plan *p, const char *id);
 void plan_free(struct plan *p);
 int plan_build(struct scan *s, struct plan *p, struct err *err);
 json_t *change_json(const struct change *c);
 void plan_print(FILE *f, const struct plan *p, int json, const char *source);
+
+/* plan_files.c: cause 1's WinSxS descriptors set as KB 2009272 sets
+ * them; *rest set when some are left to the manual fix; 1 planned
+ * something, 0 nothing, <0 error */
+int plan_winsxs(struct scan *s, struct plan *p, const struct result *res, int *rest,
+		struct err *err);
+/* the file changes of p written through libntfs-3g into a block map over
+ * SOURCE: the changed stretches as ranges (*old, *neu hold their bytes,
+ * malloc'd); 0, else the exit status (said) */
+int plan_files_apply(struct scan *s, const struct plan *p, struct range **ranges,
+		     size_t *nr, uint8_t **old, uint8_t **neu);
 
 /* apply.c */
 int repair_apply(struct scan *s, struct plan *p, const struct repair_opts *o,
@@ -56,8 +84,7 @@ int repair_scan_source(struct scan *s, const struct scan_opts *o, const char *sr
 
 /* journal.c: the undo journal of the ranges old -> neu (hive file bytes) */
 json_t *journal_new(const struct plan *p, const char *abs_src, const char *target,
-		    const struct range *ranges, size_t nr,
-		    const uint8_t *old, const uint8_t *neu);
+		    const struct range *ranges, size_t nr);
 
 /* target.c */
 int run_quiet(const char *const argv[]);
