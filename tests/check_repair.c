@@ -218,6 +218,8 @@ static const struct {
 	{ "break cause1\nbreak cause3\n", { "cause1", "cause3" }, "mbr" },
 	{ "filemaps_files 3\nfilemaps_deny 2 " SCN_SDDL_WINSXS_BROKEN "\n"
 	  "sddl Windows\\WinSxS\\FileMaps " SCN_SDDL_WINSXS_BROKEN "\n", { "cause1" }, "vhdx-dynamic" },
+	{ "break cause4\n", { "cause4" }, NULL },
+	{ "break cause4\nbreak cause1\nbreak cause2\n", { "cause4", "cause1", "cause2" }, "gpt-p3" },
 };
 
 START_TEST(test_apply)
@@ -268,7 +270,8 @@ START_TEST(test_apply)
 	tu_run_free(&r);
 	/* NTFS written through libntfs-3g is left consistent: ntfsfix -n
 	 * (nothing written) reads TARGET's volume clean */
-	if (!applies[_i].format && strstr(applies[_i].scenario, "cause1")) {
+	if (!applies[_i].format && (strstr(applies[_i].scenario, "cause1") ||
+				    strstr(applies[_i].scenario, "cause4"))) {
 		char *raw = path_beside(vol, "t.raw");
 
 		ck_assert_int_eq(tu_sh("qemu-img convert -O raw '%s' '%s'", target, raw), 0);

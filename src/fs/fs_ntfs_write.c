@@ -411,7 +411,7 @@ static void names_free(struct names *l)
 	free(l->v);
 }
 
-static int delete_path(struct fs_writer *w, const char *path, unsigned depth,
+static int delete_path(struct fs_writer *w, const char *path, unsigned depth, int keep,
 		       unsigned long *count, struct err *err);
 
 /* Every entry of the folder ni (closed here) deleted. */
@@ -429,8 +429,7 @@ static int delete_children(struct fs_writer *w, const char *path, ntfs_inode *ni
 	ntfs_inode_close(ni);
 	if (l.rc) {
 		names_free(&l);
-		return l.rc < 0 && err->code == 0 ?
-		       err_set(err, l.rc, "'%s': listing failed", path) : l.rc;
+		return err->code ? l.rc : err_set(err, l.rc, "'%s': listing failed", path);
 	}
 	for (i = 0; i < l.n && rc >= 0; i++) {
 		char *child = NULL;
@@ -439,7 +438,7 @@ static int delete_children(struct fs_writer *w, const char *path, ntfs_inode *ni
 			rc = err_set(err, -E_NOMEM, "out of memory");
 			break;
 		}
-		rc = delete_path(w, child, depth + 1, count, err);
+		rc = delete_path(w, child, depth + 1, 0, count, err);
 		if (rc == 0)
 			rc = err_set(err, -E_CORRUPT, "'%s' listed but absent", child);
 		free(child);
@@ -448,7 +447,7 @@ static int delete_children(struct fs_writer *w, const char *path, ntfs_inode *ni
 	return rc < 0 ? rc : 0;
 }
 
-static int delete_path(struct fs_writer *w, const char *path, unsigned depth,
+static int delete_path(struct fs_writer *w, const char *path, unsigned depth, int keep,
 		       unsigned long *count, struct err *err)
 {
 	ntfs_inode *ni = NULL, *dir_ni = NULL;
@@ -465,8 +464,14 @@ static int delete_path(struct fs_writer *w, const char *path, unsigned depth,
 			return err_set(err, -E_LIMIT, "'%s': more than %u folders deep", path, WRITER_DEPTH_MAX);
 		}
 		rc = delete_children(w, path, ni, depth, count, err);
+		if (rc == 0 && keep)
+			return 1;
 		if (rc < 0 || (rc = writer_inode(w, path, &ni, err)) <= 0)
 			return rc < 0 ? rc : err_set(err, -E_CORRUPT, "'%s' vanished", path);
+	}
+	if (keep) {                          /* not a folder: nothing under it */
+		ntfs_inode_close(ni);
+		return 1;
 	}
 	if (!base || (size_t)(base - path) >= sizeof(parent)) {
 		ntfs_inode_close(ni);
@@ -491,7 +496,7 @@ static int delete_path(struct fs_writer *w, const char *path, unsigned depth,
 	return 1;
 }
 
-int fs_writer_delete_tree(struct fs_writer *w, const char *path,
+int fs_writer_delete_tree(struct fs_writer *w, const char *path, int keep_top,
 			  unsigned long *count, struct err *err)
 {
 	char p[LIMIT_PATH_LEN + 1];
@@ -504,7 +509,7 @@ int fs_writer_delete_tree(struct fs_writer *w, const char *path,
 	for (i = 0; p[i]; i++)           /* delete_path splits at '\' */
 		if (p[i] == '/')
 			p[i] = '\\';
-	return delete_path(w, p, 0, count, err);
+	return delete_path(w, p, 0, keep_top, count, err);
 }
 
 /* --- closing, the blocks */

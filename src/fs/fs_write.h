@@ -30,9 +30,10 @@ int fs_writer_set_security(struct fs_writer *w, const char *path,
 			   const uint8_t *sd, size_t len, struct err *err);
 
 /* Delete path and, for a folder, everything under it (junctions and
- * symlinks are deleted, never followed).  *count: objects deleted.
- * 1 deleted, 0 absent, <0 error (some may be deleted already). */
-int fs_writer_delete_tree(struct fs_writer *w, const char *path,
+ * symlinks are deleted, never followed); with keep_top the folder path
+ * itself stays, emptied.  *count: objects deleted.  1 deleted, 0 absent,
+ * <0 error (some may be deleted already). */
+int fs_writer_delete_tree(struct fs_writer *w, const char *path, int keep_top,
 			  unsigned long *count, struct err *err);
 
 /* Unmount, flushing libntfs-3g's caches into the map.  0 or <0. */

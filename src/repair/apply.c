@@ -121,8 +121,10 @@ static json_t *statuses(struct scan *s, json_t *ids, int *any_present)
 
 /* What was written and the causes before and after, on stdout. */
 static void apply_report(const struct plan *p, const struct repair_opts *o, const char *journal,
-			 size_t nr, uint64_t written, json_t *before, json_t *after, int present)
+			 size_t nh, size_t nf, uint64_t written, json_t *before, json_t *after,
+			 int present)
 {
+	size_t nr = nh + nf;
 	size_t i;
 
 	if (o->json) {
@@ -148,8 +150,13 @@ static void apply_report(const struct plan *p, const struct repair_opts *o, cons
 		json_t *v;
 
 		plan_print(stdout, p, 0, o->source);
-		printf("\nwritten into %s (%llu bytes in %zu range%s of the SYSTEM hive and NTFS metadata); undo journal %s\n",
-		       o->target, (unsigned long long)written, nr, nr == 1 ? "" : "s", journal);
+		printf("\nwritten into %s (%llu bytes in %zu range%s", o->target,
+		       (unsigned long long)written, nr, nr == 1 ? "" : "s");
+		if (nf == 0)
+			printf(" of the SYSTEM hive");
+		else
+			printf(": %zu of the SYSTEM hive, %zu of NTFS metadata", nh, nf);
+		printf("); undo journal %s\n", journal);
 		json_object_foreach(after, id, v)
 			printf("  %-26s before: %-8s after: %s\n", id,
 			       json_string_value(json_object_get(before, id)), json_string_value(v));
@@ -318,7 +325,7 @@ int repair_apply(struct scan *s, struct plan *p, const struct repair_opts *o,
 	if (!t || repair_scan_source(t, &o->scan, o->target, rules, nrules) != 0)
 		goto out;
 	after = statuses(t, p->fixing, &present);
-	apply_report(p, o, journal, b.nh + b.nf, written, before, after, present);
+	apply_report(p, o, journal, b.nh, b.nf, written, before, after, present);
 	rc = present ? 1 : 0;
 out:
 	if (t) {

@@ -156,14 +156,16 @@ int repair_undo(const char *journal, const char *target)
 		}
 		free(o);
 	}
-	printf("restored %zu range%s of %s", json_array_size(json_object_get(jr, "ranges")),
-	       json_array_size(json_object_get(jr, "ranges")) == 1 ? "" : "s",
-	       json_string_value(json_object_get(jr, "hive")));
 	json_array_foreach(json_object_get(jr, "ranges"), i, r)
 		ntfs += json_object_get(r, "ntfs") != NULL;
-	if (ntfs)
-		printf(" and NTFS metadata (%zu of them)", ntfs);
-	printf(" in %s\n", target);
+	i = json_array_size(json_object_get(jr, "ranges"));
+	if (ntfs == 0)
+		printf("restored %zu range%s of %s in %s\n", i, i == 1 ? "" : "s",
+		       json_string_value(json_object_get(jr, "hive")), target);
+	else
+		printf("restored %zu range%s in %s (%zu of %s, %zu of NTFS metadata)\n", i,
+		       i == 1 ? "" : "s", target, i - ntfs,
+		       json_string_value(json_object_get(jr, "hive")), ntfs);
 	rc = 0;
 out:
 	if (img)

@@ -198,8 +198,9 @@ int plan_build(struct scan *s, struct plan *p, struct err *err)
 				fixing_add(p, id);
 				handled = 1;
 			}
-		} else if (strcmp(id, "cause1") == 0) {
-			handled = plan_winsxs(s, p, res, &rest, err);
+		} else if (strcmp(id, "cause1") == 0 || strcmp(id, "cause4") == 0) {
+			handled = strcmp(id, "cause1") == 0 ? plan_winsxs(s, p, res, &rest, err) :
+				  plan_aspnet(p, res, &rest, err);
 			if (handled < 0)
 				return -1;
 		} else {
@@ -216,7 +217,7 @@ int plan_build(struct scan *s, struct plan *p, struct err *err)
 
 json_t *change_json(const struct change *c)
 {
-	if (c->kind == CHANGE_FILE_SD)
+	if (c->kind != CHANGE_VALUE)
 		return json_pack("{s:s,s:s,s:s,s:s,s:s}", "fixes", c->cause,
 				 "path", c->key, "value", c->value,
 				 "before", c->before ? c->before : "",
@@ -252,7 +253,7 @@ void plan_print(FILE *f, const struct plan *p, int json, const char *source)
 	for (i = 0; i < p->n; i++) {
 		const struct change *c = &p->c[i];
 
-		if (c->kind == CHANGE_FILE_SD)
+		if (c->kind != CHANGE_VALUE)
 			fprintf(f, "\n  [%s] %s  %s\n    before: %s\n    after:  %s\n",
 				c->cause, c->key, c->value, c->before, c->after);
 		else

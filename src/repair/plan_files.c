@@ -7,12 +7,20 @@
  *           NT Service\TrustedInstaller:(F), BUILTIN\Users:(RX): each
  *           right added to the SID's explicit allow ACE, or a new explicit
  *           ACE before the inherited ones).  A deny ACE stays: the KB does
- *           not remove one, and the rescan then still finds the cause. */
+ *           not remove one, and the rescan then still finds the cause.
+ *   cause4  the Temporary ASP.NET Files folder that puts a Framework
+ *           version over the folder limit emptied (KB 2009272: "move or
+ *           delete the contents"; ASP.NET rebuilds them); the folder
+ *           itself stays.  The undo journal holds every metadata block
+ *           the deletion changed, so undo gives the folders back as long
+ *           as TARGET was not used (clusters freed by the deletion are
+ *           then still unwritten). */
 #define _GNU_SOURCE
 #include "repair_priv.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fs.h"
 #include "fs_write.h"
@@ -163,6 +171,65 @@ int plan_winsxs(struct scan *s, struct plan *p, const struct result *res, int *r
 	return handled;
 }
 
+/* One Temporary ASP.NET Files folder of a count evidence: its change. */
+static int plan_aspnet_one(struct plan *p, const char *root, json_t *top, struct err *err)
+{
+	const char *sub = json_string_value(json_object_get(top, "path"));
+	json_int_t n = json_integer_value(json_object_get(top, "folders"));
+	const char *last = sub ? strrchr(sub, '\\') : NULL;
+	struct change *c;
+	char buf[64];
+
+	if (!sub || n <= 0 || strcasecmp(last ? last + 1 : sub, "Temporary ASP.NET Files") != 0)
+		return 0;
+	c = change_add(p, "cause4", "", "contents deleted");
+	if (!c || !(c->before = malloc(64)) || !(c->after = strdup("(empty folder)")))
+		return err_set(err, -E_NOMEM, "out of memory or too many changes");
+	c->kind = CHANGE_EMPTY_DIR;
+	if (snprintf(c->key, sizeof(c->key), "%s\\%s", root, sub) >= (int)sizeof(c->key))
+		return err_set(err, -E_LIMIT, "'%s\\%s': path too long", root, sub);
+	snprintf(buf, sizeof(buf), "%lld folder%s (and their files)", (long long)n, n == 1 ? "" : "s");
+	memcpy(c->before, buf, strlen(buf) + 1);
+	return 1;
+}
+
+int plan_aspnet(struct plan *p, const struct result *res, int *rest, struct err *err)
+{
+	json_t *ev, *top;
+	size_t k, t;
+	int handled = 0;
+
+	json_array_foreach(res->evidence, k, ev) {
+		const char *kind = json_string_value(json_object_get(ev, "kind"));
+		const char *path = json_string_value(json_object_get(ev, "path"));
+		const char *cut = path ? strrchr(path, '\\') : NULL;
+		json_int_t folders = json_integer_value(json_object_get(ev, "folders"));
+		json_int_t limit = json_integer_value(json_object_get(ev, "limit"));
+		char root[LIMIT_PATH_LEN];
+
+		if (!kind || strcmp(kind, "count") != 0 || !cut || folders < limit ||
+		    (size_t)(cut - path) >= sizeof(root))
+			continue;
+		memcpy(root, path, (size_t)(cut - path));   /* top paths start at the version */
+		root[cut - path] = '\0';
+		json_array_foreach(json_object_get(ev, "top"), t, top) {
+			int rc = plan_aspnet_one(p, root, top, err);
+
+			if (rc < 0)
+				return -1;
+			if (rc > 0) {
+				folders -= json_integer_value(json_object_get(top, "folders"));
+				handled = 1;
+			}
+		}
+		if (folders >= limit)
+			*rest = 1;               /* other folders keep it over */
+	}
+	if (handled)
+		fixing_add(p, "cause4");
+	return handled;
+}
+
 /* The changed blocks of w against SOURCE as ranges (disk offsets),
  * adjacent ones joined; their bytes in *old and *neu. */
 static int writer_ranges(struct scan *s, struct fs_writer *w, struct range **ranges,
@@ -213,7 +280,7 @@ int plan_files_apply(struct scan *s, const struct plan *p, struct range **ranges
 	int rc = 0, any = 0;
 
 	for (i = 0; i < p->n; i++)
-		any |= p->c[i].kind == CHANGE_FILE_SD;
+		any |= p->c[i].kind != CHANGE_VALUE;
 	if (!any)
 		return 0;
 	err_init(&err);
@@ -221,10 +288,12 @@ int plan_files_apply(struct scan *s, const struct plan *p, struct range **ranges
 		return repair_refuse("the NTFS volume: %s", err.msg);
 	for (i = 0; i < p->n && rc >= 0; i++) {
 		const struct change *c = &p->c[i];
+		unsigned long gone = 0;
 
-		if (c->kind != CHANGE_FILE_SD)
+		if (c->kind == CHANGE_VALUE)
 			continue;
-		rc = fs_writer_set_security(w, c->key, c->data, c->len, &err);
+		rc = c->kind == CHANGE_FILE_SD ? fs_writer_set_security(w, c->key, c->data, c->len, &err) :
+		     fs_writer_delete_tree(w, c->key, 1, &gone, &err);
 		if (rc == 0)
 			rc = err_set(&err, -E_NOTFOUND, "absent");
 		if (rc < 0)

@@ -20,6 +20,7 @@
 enum change_kind {
 	CHANGE_VALUE,                /* a value of the SYSTEM hive */
 	CHANGE_FILE_SD,              /* a file's or folder's security descriptor */
+	CHANGE_EMPTY_DIR,            /* everything under a folder deleted */
 };
 
 struct change {
@@ -69,6 +70,9 @@ void plan_print(FILE *f, const struct plan *p, int json, const char *source);
  * something, 0 nothing, <0 error */
 int plan_winsxs(struct scan *s, struct plan *p, const struct result *res, int *rest,
 		struct err *err);
+/* cause 4: the Temporary ASP.NET Files folders that put a Framework
+ * version over the limit emptied; as plan_winsxs */
+int plan_aspnet(struct plan *p, const struct result *res, int *rest, struct err *err);
 /* the file changes of p written through libntfs-3g into a block map over
  * SOURCE: the changed stretches as ranges (*old, *neu hold their bytes,
  * malloc'd); 0, else the exit status (said) */
