@@ -16,7 +16,7 @@
 #include "repair.h"
 
 enum { O_PLAN = 256, O_APPLY, O_UNDO, O_FORMAT, O_RULES, O_PARTITION, O_OFFSET,
-       O_IN_PLACE, O_BDE };
+       O_IN_PLACE, O_BDE, O_BACKUP, O_COPY, O_SHADOWS };
 
 static const struct option longopts[] = {
 	{ "plan", no_argument, NULL, O_PLAN },
@@ -28,6 +28,9 @@ static const struct option longopts[] = {
 	{ "partition", required_argument, NULL, O_PARTITION },
 	{ "offset", required_argument, NULL, O_OFFSET },
 	{ "in-place", no_argument, NULL, O_IN_PLACE },
+	{ "i-have-a-backup", no_argument, NULL, O_BACKUP },
+	{ "copy", no_argument, NULL, O_COPY },
+	{ "shadows", no_argument, NULL, O_SHADOWS },
 	{ "recovery-password", required_argument, NULL, O_BDE },
 	{ "recovery-password-file", required_argument, NULL, O_BDE },
 	{ "password", required_argument, NULL, O_BDE },
@@ -81,6 +84,9 @@ static int parse_option(int c, int li, struct repair_opts *o, int *plan, int *ap
 	case O_PARTITION: o->scan.partition = atoi(optarg); return 0;
 	case O_OFFSET: o->scan.offset = atoll(optarg); return 0;
 	case O_IN_PLACE: o->in_place = 1; return 0;
+	case O_BACKUP: o->have_backup = 1; return 0;
+	case O_COPY: o->copy = 1; return 0;
+	case O_SHADOWS: o->scan.shadows = -1; return 0;
 	case O_BDE:
 		err_init(&err);
 		if (bde_secret_option_parse(longopts[li].name, optarg, &err) < 0) {
@@ -89,8 +95,9 @@ static int parse_option(int c, int li, struct repair_opts *o, int *plan, int *ap
 		}
 		return 0;
 	case 'h':
-		puts("usage: vssdoctor repair --plan [--format text|json] SOURCE\n"
-		     "       vssdoctor repair --apply --output TARGET [--format text|json] SOURCE\n"
+		puts("usage: vssdoctor repair --plan [--shadows] [--format text|json] SOURCE\n"
+		     "       vssdoctor repair --apply --output TARGET [--copy] [--shadows] [--format text|json] SOURCE\n"
+		     "       vssdoctor repair --apply --in-place --i-have-a-backup [--shadows] SOURCE\n"
 		     "       vssdoctor repair --undo JOURNAL TARGET");
 		return 1;
 	default:
@@ -123,7 +130,8 @@ int cmd_repair(int argc, char **argv)
 	}
 	if (undo)
 		return argc - optind != 1 ? usage() : repair_undo(undo, argv[optind]);
-	if (argc - optind != 1 || plan + apply != 1 || (apply && !o.target && !o.in_place))
+	if (argc - optind != 1 || plan + apply != 1 || (apply && !o.target == !o.in_place) ||
+	    (o.copy && !o.target))
 		return usage();
 	o.source = argv[optind];
 	o.mode = apply ? REPAIR_APPLY : REPAIR_PLAN;

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -119,8 +120,16 @@ static json_t *statuses(struct scan *s, json_t *ids, int *any_present)
 	return o;
 }
 
+/* Where and how the repair writes. */
+struct dest {
+	const char *path;            /* TARGET, or SOURCE in place */
+	int raw;                     /* pwrite (--copy, --in-place), else qemu-io */
+	char journal[LIMIT_PATH_LEN + 16];
+	char abs_src[LIMIT_PATH_LEN];
+};
+
 /* What was written and the causes before and after, on stdout. */
-static void apply_report(const struct plan *p, const struct repair_opts *o, const char *journal,
+static void apply_report(const struct plan *p, const struct repair_opts *o, const struct dest *d,
 			 size_t nh, size_t nf, uint64_t written, json_t *before, json_t *after,
 			 int present)
 {
@@ -133,8 +142,9 @@ static void apply_report(const struct plan *p, const struct repair_opts *o, cons
 		for (i = 0; i < p->n; i++)
 			json_array_append_new(arr, change_json(&p->c[i]));
 		json_object_set_new(root, "source", json_string(o->source));
-		json_object_set_new(root, "target", json_string(o->target));
-		json_object_set_new(root, "journal", json_string(journal));
+		json_object_set_new(root, "target", json_string(d->path));
+		json_object_set_new(root, "target_format", json_string(d->raw ? "raw" : "qcow2"));
+		json_object_set_new(root, "journal", json_string(d->journal));
 		json_object_set_new(root, "changes", arr);
 		json_object_set_new(root, "ranges_written", json_integer((json_int_t)nr));
 		json_object_set_new(root, "bytes_written", json_integer((json_int_t)written));
@@ -149,14 +159,13 @@ static void apply_report(const struct plan *p, const struct repair_opts *o, cons
 		const char *id;
 		json_t *v;
 
-		plan_print(stdout, p, 0, o->source);
-		printf("\nwritten into %s (%llu bytes in %zu range%s", o->target,
+		printf("\nwritten into %s (%llu bytes in %zu range%s", d->path,
 		       (unsigned long long)written, nr, nr == 1 ? "" : "s");
 		if (nf == 0)
 			printf(" of the SYSTEM hive");
 		else
 			printf(": %zu of the SYSTEM hive, %zu of NTFS metadata", nh, nf);
-		printf("); undo journal %s\n", journal);
+		printf("); undo journal %s\n", d->journal);
 		json_object_foreach(after, id, v)
 			printf("  %-26s before: %-8s after: %s\n", id,
 			       json_string_value(json_object_get(before, id)), json_string_value(v));
@@ -185,30 +194,74 @@ static int hive_edit_copy(struct scan *s, struct plan *p, uint8_t **old, uint8_t
 	return 0;
 }
 
+
+/* 0 with d filled, else the refusal's exit status (said). */
+static int dest_decide(struct scan *s, const struct repair_opts *o, struct dest *d)
+{
+	const char *fmt = image_format(s->img), *base = strrchr(o->source, '/');
+	struct stat st;
+
+	memset(d, 0, sizeof(*d));
+	if (!realpath(o->source, d->abs_src))
+		return repair_refuse("'%s': %s", o->source, strerror(errno));
+	d->path = o->target;
+	d->raw = o->copy;
+	if (o->in_place) {
+		if (!o->have_backup)
+			return repair_refuse("--in-place writes SOURCE itself: make a backup, then add --i-have-a-backup");
+		if (strcmp(fmt, "raw") != 0)
+			return repair_refuse("--in-place writes only a raw image or block device, '%s' is %s (use --output TARGET)",
+					     o->source, fmt);
+		d->path = o->source;
+		d->raw = 1;
+		/* a block device's journal goes to the current folder */
+		if (stat(o->source, &st) == 0 && S_ISREG(st.st_mode))
+			snprintf(d->journal, sizeof(d->journal), "%s.undo.json", o->source);
+		else
+			snprintf(d->journal, sizeof(d->journal), "%s.undo.json", base ? base + 1 : o->source);
+		if (lstat(d->journal, &st) == 0)
+			return repair_refuse("the journal '%s' exists already", d->journal);
+		return 0;
+	}
+	if (!o->copy && !qemu_format(fmt))
+		return repair_refuse("a %s source cannot back a qcow2 overlay and is never modified in place (E01 is evidence): use --copy for a raw copy",
+				     fmt);
+	snprintf(d->journal, sizeof(d->journal), "%s.undo.json", o->target);
+	return 0;
+}
+
 /* The journal beside TARGET, then TARGET, then the ranges into it; 0 or
  * the exit status (said). */
-static int write_target(const struct plan *p, const struct repair_opts *o, const char *qfmt,
-			const char *abs_src, const char *journal, const struct range *ranges,
-			size_t nr, uint64_t *written)
+static int write_target(struct scan *s, const struct plan *p, const struct repair_opts *o,
+			const struct dest *d, const struct range *ranges, size_t nr,
+			uint64_t *written)
 {
-	json_t *jr = journal_new(p, abs_src, o->target, ranges, nr);
+	json_t *jr = journal_new(p, d->abs_src, d->path, ranges, nr);
 	struct err err;
 	size_t i;
 	int rc = 2;
 
 	if (!jr)
 		return 2;
-	if (overlay_create(o->target, abs_src, qfmt) < 0)
+	json_object_set_new(jr, "target_format", json_string(d->raw ? "raw" : "qcow2"));
+	json_object_set_new(jr, "in_place", json_boolean(o->in_place));
+	err_init(&err);
+	if (o->copy && target_copy_sparse(s->img, d->path, &err) < 0) {
+		fprintf(stderr, "vssdoctor: cannot copy '%s' to '%s': %s\n", o->source, d->path, err.msg);
 		goto out;
-	if (json_dump_file(jr, journal, JSON_INDENT(1)) != 0) {
-		fprintf(stderr, "vssdoctor: cannot write the journal '%s'\n", journal);
-		unlink(o->target);
+	}
+	if (!d->raw && overlay_create(d->path, d->abs_src, qemu_format(image_format(s->img))) < 0)
+		goto out;
+	if (json_dump_file(jr, d->journal, JSON_INDENT(1)) != 0) {
+		fprintf(stderr, "vssdoctor: cannot write the journal '%s'\n", d->journal);
+		if (!o->in_place)
+			unlink(d->path);
 		goto out;
 	}
 	for (i = 0; i < nr; i++) {
 		err_init(&err);
-		if (overlay_write(o->target, ranges[i].disk_off, ranges[i].neu,
-				  ranges[i].len, &err) < 0) {
+		if (target_write(d->path, d->raw, ranges[i].disk_off, ranges[i].neu,
+				 ranges[i].len, &err) < 0) {
 			fprintf(stderr, "vssdoctor: %s\n", err.msg);
 			goto out;
 		}
@@ -296,19 +349,17 @@ int repair_apply(struct scan *s, struct plan *p, const struct repair_opts *o,
 		 const struct rule *rules, size_t nrules)
 {
 	struct apply_bytes b;
+	struct dest d;
 	uint64_t written = 0;
-	const char *qfmt = qemu_format(image_format(s->img));
-	char journal[LIMIT_PATH_LEN + 16], abs_src[LIMIT_PATH_LEN];
 	json_t *before = NULL, *after = NULL;
 	struct scan *t = NULL;
-	int rc = 2, present = 0, dummy = 0;
+	int rc, present = 0, dummy = 0;
 
-	if (!qfmt)
-		return repair_refuse("a %s source cannot back a qcow2 overlay and is never modified in place (E01 is evidence); a raw copy target is not implemented yet",
-				     image_format(s->img));
-	if (!realpath(o->source, abs_src))
-		return repair_refuse("'%s': %s", o->source, strerror(errno));
-	snprintf(journal, sizeof(journal), "%s.undo.json", o->target);
+	rc = dest_decide(s, o, &d);
+	if (rc != 0)
+		return rc;
+	if (!o->json)                    /* what will change, before writing */
+		plan_print(stdout, p, 0, o->source, d.path);
 	memset(&b, 0, sizeof(b));
 	rc = hive_ranges(s, p, &b.hive, &b.nh, &b.hold, &b.hneu);
 	if (rc == 0)
@@ -317,15 +368,15 @@ int repair_apply(struct scan *s, struct plan *p, const struct repair_opts *o,
 		goto out;
 	rc = 2;
 	b.all = ranges_merge(b.hive, b.nh, b.files, b.nf);
-	if (!b.all || write_target(p, o, qfmt, abs_src, journal, b.all, b.nh + b.nf, &written) != 0)
+	if (!b.all || write_target(s, p, o, &d, b.all, b.nh + b.nf, &written) != 0)
 		goto out;
 	/* rescan TARGET */
 	before = statuses(s, p->fixing, &dummy);
 	t = calloc(1, sizeof(*t));
-	if (!t || repair_scan_source(t, &o->scan, o->target, rules, nrules) != 0)
+	if (!t || repair_scan_source(t, &o->scan, d.path, rules, nrules) != 0)
 		goto out;
 	after = statuses(t, p->fixing, &present);
-	apply_report(p, o, journal, b.nh, b.nf, written, before, after, present);
+	apply_report(p, o, &d, b.nh, b.nf, written, before, after, present);
 	rc = present ? 1 : 0;
 out:
 	if (t) {

@@ -128,13 +128,17 @@ int repair_undo(const char *journal, const char *target)
 	struct image *img = NULL;
 	struct err err;
 	size_t i, ntfs = 0;
-	int rc = 2;
+	int rc = 2, raw;
 
 	if (!jr || !json_is_array(json_object_get(jr, "ranges")))
 		return repair_refuse("'%s' is not a repair journal: %s", journal, jr ? "no ranges" : je.text);
+	raw = json_is_string(json_object_get(jr, "target_format")) &&
+	      strcmp(json_string_value(json_object_get(jr, "target_format")), "raw") == 0;
 	err_init(&err);
-	if (image_open(&img, target, &err) < 0 || strcmp(image_format(img), "qcow2") != 0) {
-		rc = repair_refuse("'%s': %s", target, img ? "not a qcow2 overlay" : err.msg);
+	if (image_open(&img, target, &err) < 0 ||
+	    strcmp(image_format(img), raw ? "raw" : "qcow2") != 0) {
+		rc = repair_refuse("'%s': %s", target, !img ? err.msg :
+				   raw ? "not a raw image" : "not a qcow2 overlay");
 		goto out;
 	}
 	rc = undo_check(journal, target, jr, img);
@@ -148,8 +152,8 @@ int repair_undo(const char *journal, const char *target)
 		uint8_t *o = unhex(json_string_value(json_object_get(r, "old")), &on);
 
 		err_init(&err);
-		if (!o || overlay_write(target, (uint64_t)json_integer_value(json_object_get(r, "disk_offset")),
-					o, on, &err) < 0) {
+		if (!o || target_write(target, raw, (uint64_t)json_integer_value(json_object_get(r, "disk_offset")),
+				       o, on, &err) < 0) {
 			free(o);
 			fprintf(stderr, "vssdoctor: undo: %s\n", err.msg);
 			goto out;

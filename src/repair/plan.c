@@ -228,7 +228,7 @@ json_t *change_json(const struct change *c)
 			 "after", c->after ? c->after : "");
 }
 
-void plan_print(FILE *f, const struct plan *p, int json, const char *source)
+void plan_print(FILE *f, const struct plan *p, int json, const char *source, const char *into)
 {
 	size_t i;
 	json_t *m;
@@ -248,8 +248,12 @@ void plan_print(FILE *f, const struct plan *p, int json, const char *source)
 		json_decref(root);
 		return;
 	}
-	fprintf(f, "repair plan for %s (%zu change%s, nothing written)\n", source, p->n,
-		p->n == 1 ? "" : "s");
+	if (into)
+		fprintf(f, "repair of %s into %s (%zu change%s)\n", source, into, p->n,
+			p->n == 1 ? "" : "s");
+	else
+		fprintf(f, "repair plan for %s (%zu change%s, nothing written)\n", source, p->n,
+			p->n == 1 ? "" : "s");
 	for (i = 0; i < p->n; i++) {
 		const struct change *c = &p->c[i];
 

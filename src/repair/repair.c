@@ -53,10 +53,8 @@ static int repair_safe(struct scan *s, const struct repair_opts *o, struct plan 
 	struct err err;
 	int apply = o->mode == REPAIR_APPLY;
 
-	if (o->in_place)
-		return s->img && strcmp(image_format(s->img), "e01") == 0 ?
-		       repair_refuse("'%s' is an E01 image: evidence is never modified in place", o->source) :
-		       repair_refuse("--in-place is not implemented yet: use --output TARGET (a qcow2 overlay)");
+	if (o->in_place && s->img && strcmp(image_format(s->img), "e01") == 0)
+		return repair_refuse("'%s' is an E01 image: evidence is never modified in place", o->source);
 	if (s->is_dir && apply)
 		return repair_refuse("'%s' is a directory: repair needs the disk or volume image", o->source);
 	if (s->bde_img && apply)
@@ -105,7 +103,7 @@ int repair_run(const struct repair_opts *o)
 		goto out;
 	}
 	if (o->mode == REPAIR_PLAN) {
-		plan_print(stdout, &p, o->json, o->source);
+		plan_print(stdout, &p, o->json, o->source, NULL);
 		rc = 0;
 	} else if (p.n == 0) {
 		rc = repair_refuse("nothing to repair automatically in '%s' (see 'repair --plan')", o->source);

@@ -2,8 +2,9 @@
  * src/cli/cmd_repair.c.
  *   plan    the changes, before and after; nothing written
  *   apply   TARGET: a qcow2 overlay backed by SOURCE holding the changed
- *           clusters; rescanned; an undo journal beside it
- *           (TARGET.undo.json)
+ *           clusters, or (copy) a sparse raw copy of SOURCE, or (in_place
+ *           with have_backup) SOURCE itself when raw; rescanned; an undo
+ *           journal beside it (TARGET.undo.json)
  *   undo    put the journal's old bytes back */
 #ifndef VSSD_REPAIR_H
 #define VSSD_REPAIR_H
@@ -17,7 +18,9 @@ struct repair_opts {
 	const char *source;
 	const char *target;          /* --output TARGET, NULL with --in-place */
 	int json;                    /* --format json */
-	int in_place;
+	int in_place;                /* --in-place: SOURCE (raw) written */
+	int have_backup;             /* --i-have-a-backup */
+	int copy;                    /* --copy: TARGET a sparse raw copy */
 	struct scan_opts scan;       /* rules_dir set; quiet */
 };
 

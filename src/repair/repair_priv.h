@@ -63,7 +63,9 @@ void fixing_add(struct plan *p, const char *id);
 void plan_free(struct plan *p);
 int plan_build(struct scan *s, struct plan *p, struct err *err);
 json_t *change_json(const struct change *c);
-void plan_print(FILE *f, const struct plan *p, int json, const char *source);
+/* the plan for people (text) or scripts (json); into: where it is about
+ * to be written (apply), NULL for --plan */
+void plan_print(FILE *f, const struct plan *p, int json, const char *source, const char *into);
 
 /* plan_files.c: cause 1's WinSxS descriptors set as KB 2009272 sets
  * them; *rest set when some are left to the manual fix; 1 planned
@@ -96,5 +98,13 @@ const char *qemu_format(const char *fmt);
 int overlay_create(const char *target, const char *abs_src, const char *qfmt);
 int overlay_write(const char *target, uint64_t off, const uint8_t *data,
 		  size_t len, struct err *err);
+/* len bytes at disk offset off of TARGET: raw (an image or a block
+ * device, pwrite then fsync) or a qcow2 overlay (qemu-io) */
+int target_write(const char *target, int raw, uint64_t off, const uint8_t *data,
+		 size_t len, struct err *err);
+struct image;
+/* A new sparse raw file target holding every byte of img (runs of zeros
+ * left as holes); removed again on failure */
+int target_copy_sparse(struct image *img, const char *target, struct err *err);
 
 #endif
