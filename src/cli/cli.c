@@ -38,6 +38,8 @@ static void usage(FILE *f)
 	      "       vssdoctor repair --apply --output TARGET SOURCE\n"
 	      "                                          write them into TARGET, a qcow2 overlay of\n"
 	      "                                          SOURCE (never written); rescan; undo journal\n"
+	      "                                          (--copy: a sparse raw copy; --in-place\n"
+	      "                                          --i-have-a-backup: SOURCE itself, raw only)\n"
 	      "       vssdoctor repair --undo JOURNAL TARGET  put the old bytes back\n"
 	      "       vssdoctor --version | --help\n"
 	      "\n"

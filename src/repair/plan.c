@@ -28,6 +28,7 @@ void plan_free(struct plan *p)
 	for (i = 0; i < p->n; i++) {
 		free(p->c[i].before);
 		free(p->c[i].after);
+		free(p->c[i].why);
 		free(p->c[i].data);
 	}
 	free(p->c);
@@ -81,7 +82,7 @@ void fixing_add(struct plan *p, const char *id)
 
 /* A Security value set to sddl (already judged by the scan). */
 static int plan_sd(struct plan *p, const char *cause, const char *service,
-		   const char *before, const char *sddl, struct err *err)
+		   const char *before, const char *sddl, const char *why, struct err *err)
 {
 	struct secdesc sd;
 	struct change *c;
@@ -112,6 +113,7 @@ static int plan_sd(struct plan *p, const char *cause, const char *service,
 	c->len = (uint32_t)len;
 	c->before = strdup(before ? before : "(not a valid descriptor)");
 	c->after = strdup(sddl);
+	c->why = why ? strdup(why) : NULL;
 	fixing_add(p, cause);
 	return 0;
 }
@@ -125,6 +127,77 @@ static int start_code(const char *name)
 		if (name && strcmp(name, names[i]) == 0)
 			return i;
 	return -1;
+}
+
+/* The last good descriptor of service from the shadow copies (scan
+ * --shadows: history.c's last_good), with *why saying where it comes from
+ * (malloc'd); NULL when none (or when the SCM default applied then). */
+static const char *last_good_sddl(const struct result *res, const char *service, char **why)
+{
+	json_t *lg;
+	size_t i;
+
+	*why = NULL;
+	json_array_foreach(res->last_good, i, lg) {
+		const char *kind = json_string_value(json_object_get(lg, "kind"));
+		const char *svc = json_string_value(json_object_get(lg, "service"));
+		const char *sddl = json_string_value(json_object_get(lg, "sddl"));
+
+		if (!kind || strcmp(kind, "service_descriptor") != 0 || !svc || !sddl ||
+		    strcasecmp(svc, service) != 0)
+			continue;
+		if (asprintf(why, "the last good value, from shadow copy store %d created %s",
+			     (int)json_integer_value(json_object_get(lg, "store")),
+			     json_string_value(json_object_get(lg, "created")) ?
+			     json_string_value(json_object_get(lg, "created")) : "?") < 0)
+			*why = NULL;
+		return *why ? sddl : NULL;
+	}
+	return NULL;
+}
+
+/* cause3 / service-sd-blocks-writer: each broken service descriptor set
+ * to the last good value from the shadow copies when there is one, else
+ * to the rule's expected SDDL (cause3) or the finding's fixed SDDL.
+ * 1 planned something, 0 nothing, <0 error. */
+static int plan_descriptors(struct plan *p, const struct result *res, const char *id,
+			    int *rest, struct err *err)
+{
+	const char *exp = json_string_value(json_object_get(res->vars, "expected_sddl"));
+	json_t *ev;
+	size_t k;
+	int handled = 0;
+
+	json_array_foreach(res->evidence, k, ev) {
+		const char *svc = json_string_value(json_object_get(ev, "service"));
+		const char *verdict = json_string_value(json_object_get(ev, "verdict"));
+		const char *fixed = json_string_value(json_object_get(ev, "fixed_sddl"));
+		const char *want = strcmp(id, "cause3") == 0 ? exp : fixed, *good;
+		char *why = NULL;
+		int rc;
+
+		if (!svc)
+			continue;
+		if (json_is_false(json_object_get(ev, "exists"))) {
+			*rest = 1;      /* a missing service: cause2's */
+			continue;
+		}
+		if (strcmp(id, "cause3") == 0 && (!verdict || strcmp(verdict, "ok") == 0))
+			continue;
+		good = last_good_sddl(res, svc, &why);
+		if (good)
+			want = good;
+		if (!want) {
+			*rest = 1;
+			continue;
+		}
+		rc = plan_sd(p, id, svc, json_string_value(json_object_get(ev, "sddl")), want, why, err);
+		free(why);
+		if (rc < 0)
+			return -1;
+		handled = 1;
+	}
+	return handled;
 }
 
 int plan_build(struct scan *s, struct plan *p, struct err *err)
@@ -142,31 +215,9 @@ int plan_build(struct scan *s, struct plan *p, struct err *err)
 		if (res->status != STATUS_PRESENT || !scan_result_fails(s, i))
 			continue;
 		if (strcmp(id, "cause3") == 0 || strcmp(id, "service-sd-blocks-writer") == 0) {
-			const char *exp = json_string_value(json_object_get(res->vars, "expected_sddl"));
-
-			json_array_foreach(res->evidence, k, ev) {
-				const char *svc = json_string_value(json_object_get(ev, "service"));
-				const char *verdict = json_string_value(json_object_get(ev, "verdict"));
-				const char *fixed = json_string_value(json_object_get(ev, "fixed_sddl"));
-				const char *want = strcmp(id, "cause3") == 0 ? exp : fixed;
-
-				if (!svc)
-					continue;
-				if (json_is_false(json_object_get(ev, "exists"))) {
-					rest = 1;      /* a missing service: cause2's */
-					continue;
-				}
-				if (strcmp(id, "cause3") == 0 && (!verdict || strcmp(verdict, "ok") == 0))
-					continue;
-				if (!want) {
-					rest = 1;
-					continue;
-				}
-				if (plan_sd(p, id, svc, json_string_value(json_object_get(ev, "sddl")),
-					    want, err) < 0)
-					return -1;
-				handled = 1;
-			}
+			handled = plan_descriptors(p, res, id, &rest, err);
+			if (handled < 0)
+				return -1;
 		} else if (strcmp(id, "cause2") == 0) {
 			json_t *types = res->rule ? json_object_get(res->rule->params, "start_types") : NULL;
 
@@ -222,10 +273,14 @@ json_t *change_json(const struct change *c)
 				 "path", c->key, "value", c->value,
 				 "before", c->before ? c->before : "",
 				 "after", c->after ? c->after : "");
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "fixes", c->cause,
-			 "hive", "SYSTEM", "service", c->service, "key", c->key,
-			 "value", c->value, "before", c->before ? c->before : "",
-			 "after", c->after ? c->after : "");
+	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "fixes", c->cause,
+			      "hive", "SYSTEM", "service", c->service, "key", c->key,
+			      "value", c->value, "before", c->before ? c->before : "",
+			      "after", c->after ? c->after : "");
+
+	if (o && c->why)
+		json_object_set_new(o, "after_from", json_string(c->why));
+	return o;
 }
 
 void plan_print(FILE *f, const struct plan *p, int json, const char *source, const char *into)
@@ -263,6 +318,8 @@ void plan_print(FILE *f, const struct plan *p, int json, const char *source, con
 		else
 			fprintf(f, "\n  [%s] HKLM\\SYSTEM\\%s  value %s\n    before: %s\n    after:  %s\n",
 				c->cause, c->key, c->value, c->before, c->after);
+		if (c->why)
+			fprintf(f, "            (%s)\n", c->why);
 	}
 	json_array_foreach(p->manual, i, m) {
 		size_t k;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fs.h"
+#include "history.h"
 #include "image.h"
 #include "registry.h"
 #include "rules.h"
@@ -38,7 +39,8 @@ int repair_scan_source(struct scan *s, const struct scan_opts *o, const char *sr
 		return 2;
 	}
 	err_init(&err);
-	if (scan_run(s, rules, nrules, &err) < 0) {
+	if ((o->shadows ? history_scan(s, rules, nrules, &err) :
+	     scan_run(s, rules, nrules, &err)) < 0) {
 		fprintf(stderr, "vssdoctor: '%s': %s\n", src, err.msg);
 		return 2;
 	}

@@ -32,6 +32,8 @@ struct change {
 	char value[32];              /* "Security", "Start"; for a file
 				      * "security descriptor" */
 	char *before, *after;        /* for people: SDDL or number (malloc'd) */
+	char *why;                   /* where after comes from when not the
+				      * rule (last good value), or NULL */
 	uint8_t *data;               /* new value data (malloc'd) */
 	uint32_t len;
 };
