@@ -157,6 +157,39 @@ START_TEST(test_in_place)
 }
 END_TEST
 
+/* TARGET in another folder than SOURCE: the overlay names SOURCE by its
+ * absolute path, which image_open would not follow (it looks for backing
+ * files beside the overlay only); the repair's rescan and undo open it
+ * over SOURCE all the same. */
+START_TEST(test_target_elsewhere)
+{
+	static const char *const ids[] = { "cause1", "cause3", NULL };
+	char *vol, *dir = scenario_dir("repair-elsewhere", "break cause1\nbreak cause3\n", &vol);
+	char *other = tu_tmpdir("repair-elsewhere-out"), *target = NULL, *journal = NULL;
+	struct tu_run r;
+
+	if (asprintf(&target, "%s/fixed.qcow2", other) < 0 ||
+	    asprintf(&journal, "%s.undo.json", target) < 0)
+		abort();
+	ck_assert_int_eq(tu_vssdoctor(&r, "repair", "--apply", "--output", target, "--rules",
+				      tu_env("VSSD_RULES"), vol, NULL), 0);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, "cause1                     before: present  after: absent"));
+	tu_run_free(&r);
+	ck_assert_int_eq(tu_sh("qemu-img compare -q '%s' '%s'", target, vol), 1);
+	ck_assert_int_eq(tu_vssdoctor(&r, "repair", "--undo", journal, target, NULL), 0);
+	ck_assert_msg(r.status == 0, "undo exit %d: %s", r.status, r.err);
+	tu_run_free(&r);
+	ck_assert_int_eq(tu_sh("qemu-img compare -q '%s' '%s'", target, vol), 0);
+	assert_statuses(vol, ids, "present");
+	free(journal);
+	free(target);
+	free(other);
+	free(vol);
+	free(dir);
+}
+END_TEST
+
 Suite *repair_targets_suite(void);
 
 Suite *repair_targets_suite(void)
@@ -167,6 +200,7 @@ Suite *repair_targets_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_copy_e01);
 	tcase_add_test(tc, test_in_place);
+	tcase_add_test(tc, test_target_elsewhere);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -345,6 +345,22 @@ static void apply_bytes_free(struct apply_bytes *b)
 	free(b->all);
 }
 
+/* TARGET scanned as a user would, its overlay's backing file being
+ * SOURCE wherever TARGET lies. */
+static int rescan(struct scan *t, const struct repair_opts *o, const struct dest *d,
+		  const struct rule *rules, size_t nrules)
+{
+	struct image *img = NULL;
+	struct err err;
+
+	err_init(&err);
+	if (repair_target_open(&img, d->path, d->raw, d->abs_src, &err) < 0) {
+		fprintf(stderr, "vssdoctor: cannot read '%s': %s\n", d->path, err.msg);
+		return 2;
+	}
+	return repair_scan_source(t, &o->scan, d->path, img, rules, nrules);
+}
+
 int repair_apply(struct scan *s, struct plan *p, const struct repair_opts *o,
 		 const struct rule *rules, size_t nrules)
 {
@@ -373,7 +389,7 @@ int repair_apply(struct scan *s, struct plan *p, const struct repair_opts *o,
 	/* rescan TARGET */
 	before = statuses(s, p->fixing, &dummy);
 	t = calloc(1, sizeof(*t));
-	if (!t || repair_scan_source(t, &o->scan, d.path, rules, nrules) != 0)
+	if (!t || rescan(t, o, &d, rules, nrules) != 0)
 		goto out;
 	after = statuses(t, p->fixing, &present);
 	apply_report(p, o, &d, b.nh, b.nf, written, before, after, present);

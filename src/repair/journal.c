@@ -135,7 +135,8 @@ int repair_undo(const char *journal, const char *target)
 	raw = json_is_string(json_object_get(jr, "target_format")) &&
 	      strcmp(json_string_value(json_object_get(jr, "target_format")), "raw") == 0;
 	err_init(&err);
-	if (image_open(&img, target, &err) < 0 ||
+	if (repair_target_open(&img, target, raw, json_string_value(json_object_get(jr, "source")) ?
+			       json_string_value(json_object_get(jr, "source")) : "", &err) < 0 ||
 	    strcmp(image_format(img), raw ? "raw" : "qcow2") != 0) {
 		rc = repair_refuse("'%s': %s", target, !img ? err.msg :
 				   raw ? "not a raw image" : "not a qcow2 overlay");

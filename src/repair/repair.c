@@ -26,12 +26,12 @@ int repair_refuse(const char *fmt, ...)
 }
 
 int repair_scan_source(struct scan *s, const struct scan_opts *o, const char *src,
-		       const struct rule *rules, size_t nrules)
+		       struct image *img, const struct rule *rules, size_t nrules)
 {
 	struct err err;
 
 	err_init(&err);
-	if (scan_open(s, src, o, &err) < 0) {
+	if ((img ? scan_open_image(s, img, src, o, &err) : scan_open(s, src, o, &err)) < 0) {
 		if (strstr(err.msg, "BitLocker"))
 			return repair_refuse("'%s' is a BitLocker volume without its secret (give --recovery-password and the like): %s",
 					     src, err.msg);
@@ -95,7 +95,7 @@ int repair_run(const struct repair_opts *o)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		goto out;
-	rc = repair_scan_source(s, &o->scan, o->source, rules, nrules);
+	rc = repair_scan_source(s, &o->scan, o->source, NULL, rules, nrules);
 	if (rc != 0 || (rc = repair_safe(s, o, &p)) != 0)
 		goto out;
 	rc = 2;

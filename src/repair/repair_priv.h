@@ -86,9 +86,16 @@ int plan_files_apply(struct scan *s, const struct plan *p, struct range **ranges
 /* apply.c */
 int repair_apply(struct scan *s, struct plan *p, const struct repair_opts *o,
 		 const struct rule *rules, size_t nrules);
-/* repair.c: scan src into s; exit status (0 done) */
+/* repair.c: scan src (img when not NULL: owned by s from now on) into s;
+ * exit status (0 done) */
+struct image;
 int repair_scan_source(struct scan *s, const struct scan_opts *o, const char *src,
-		       const struct rule *rules, size_t nrules);
+		       struct image *img, const struct rule *rules, size_t nrules);
+/* TARGET opened as repair wrote it: a qcow2 overlay over abs_src (its
+ * backing file trusted wherever it lies: image_open only looks beside
+ * the overlay), else as any image.  0 or <0. */
+int repair_target_open(struct image **img, const char *target, int raw, const char *abs_src,
+		       struct err *err);
 
 /* journal.c: the undo journal of the ranges old -> neu (hive file bytes) */
 json_t *journal_new(const struct plan *p, const char *abs_src, const char *target,
@@ -104,7 +111,6 @@ int overlay_write(const char *target, uint64_t off, const uint8_t *data,
  * device, pwrite then fsync) or a qcow2 overlay (qemu-io) */
 int target_write(const char *target, int raw, uint64_t off, const uint8_t *data,
 		 size_t len, struct err *err);
-struct image;
 /* A new sparse raw file target holding every byte of img (runs of zeros
  * left as holes); removed again on failure */
 int target_copy_sparse(struct image *img, const char *target, struct err *err);

@@ -172,3 +172,9 @@ int target_copy_sparse(struct image *img, const char *target, struct err *err)
 	free(buf);
 	return rc;
 }
+
+int repair_target_open(struct image **img, const char *target, int raw, const char *abs_src,
+		       struct err *err)
+{
+	return raw ? image_open(img, target, err) : image_qcow_overlay(img, target, abs_src, err);
+}
