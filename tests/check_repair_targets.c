@@ -136,6 +136,7 @@ START_TEST(test_in_place)
 	written = strstr(r.out, "written into");
 	ck_assert_ptr_nonnull(plan);
 	ck_assert_ptr_nonnull(strstr(r.out, "Temporary ASP.NET Files  contents deleted"));
+	ck_assert_ptr_nonnull(strstr(r.out, "(repair --undo gives them back as long as TARGET was not used"));
 	ck_assert_ptr_nonnull(written);
 	ck_assert(plan < written);
 	tu_run_free(&r);

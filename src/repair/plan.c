@@ -268,16 +268,21 @@ int plan_build(struct scan *s, struct plan *p, struct err *err)
 
 json_t *change_json(const struct change *c)
 {
-	if (c->kind != CHANGE_VALUE)
-		return json_pack("{s:s,s:s,s:s,s:s,s:s}", "fixes", c->cause,
-				 "path", c->key, "value", c->value,
-				 "before", c->before ? c->before : "",
-				 "after", c->after ? c->after : "");
-	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "fixes", c->cause,
-			      "hive", "SYSTEM", "service", c->service, "key", c->key,
-			      "value", c->value, "before", c->before ? c->before : "",
-			      "after", c->after ? c->after : "");
+	json_t *o;
 
+	if (c->kind != CHANGE_VALUE) {
+		o = json_pack("{s:s,s:s,s:s,s:s,s:s}", "fixes", c->cause,
+			      "path", c->key, "value", c->value,
+			      "before", c->before ? c->before : "",
+			      "after", c->after ? c->after : "");
+		if (o && c->why)
+			json_object_set_new(o, "note", json_string(c->why));
+		return o;
+	}
+	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "fixes", c->cause,
+		      "hive", "SYSTEM", "service", c->service, "key", c->key,
+		      "value", c->value, "before", c->before ? c->before : "",
+		      "after", c->after ? c->after : "");
 	if (o && c->why)
 		json_object_set_new(o, "after_from", json_string(c->why));
 	return o;

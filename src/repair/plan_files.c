@@ -186,6 +186,10 @@ static int plan_aspnet_one(struct plan *p, const char *root, json_t *top, struct
 	if (!c || !(c->before = malloc(64)) || !(c->after = strdup("(empty folder)")))
 		return err_set(err, -E_NOMEM, "out of memory or too many changes");
 	c->kind = CHANGE_EMPTY_DIR;
+	c->why = strdup("repair --undo gives them back as long as TARGET was not used; "
+			"once Windows ran on it, they are gone");
+	if (!c->why)
+		return err_set(err, -E_NOMEM, "out of memory");
 	if (snprintf(c->key, sizeof(c->key), "%s\\%s", root, sub) >= (int)sizeof(c->key))
 		return err_set(err, -E_LIMIT, "'%s\\%s': path too long", root, sub);
 	snprintf(buf, sizeof(buf), "%lld folder%s (and their files)", (long long)n, n == 1 ? "" : "s");
