@@ -34,15 +34,9 @@
 #include <ntfs-3g/unistr.h>
 #include <ntfs-3g/volume.h>
 
+#include "fs_ntfs_dev.h"
 #include "fs_priv.h"
 #include "limits.h"
-
-struct ntfs_src {
-	struct image *img;
-	uint64_t offset;
-	uint64_t size;
-	int64_t pos;
-};
 
 struct ntfs_fs {
 	ntfs_volume *vol;
@@ -102,7 +96,8 @@ const char *fs_ntfs_last_msg(void)
 	return ntfs_last_msg;
 }
 
-/* --- device operations over the image layer (read-only) */
+/* --- device operations over the image layer (read-only; close, seek,
+ * sync, stat and ioctl shared with the writer: fs_ntfs_dev.h) */
 static int dev_open(struct ntfs_device *dev, int flags)
 {
 	if ((flags & O_ACCMODE) != O_RDONLY) {
@@ -115,13 +110,13 @@ static int dev_open(struct ntfs_device *dev, int flags)
 	return 0;
 }
 
-static int dev_close(struct ntfs_device *dev)
+int fs_ntfs_dev_close(struct ntfs_device *dev)
 {
 	NDevClearOpen(dev);
 	return 0;
 }
 
-static s64 dev_seek(struct ntfs_device *dev, s64 offset, int whence)
+s64 fs_ntfs_dev_seek(struct ntfs_device *dev, s64 offset, int whence)
 {
 	struct ntfs_src *s = dev->d_private;
 	s64 base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? s->pos :
@@ -184,13 +179,13 @@ static s64 dev_pwrite(struct ntfs_device *dev, const void *buf, s64 count,
 	return -1;
 }
 
-static int dev_sync(struct ntfs_device *dev)
+int fs_ntfs_dev_sync(struct ntfs_device *dev)
 {
 	(void)dev;
 	return 0;
 }
 
-static int dev_stat(struct ntfs_device *dev, struct stat *st)
+int fs_ntfs_dev_stat(struct ntfs_device *dev, struct stat *st)
 {
 	struct ntfs_src *s = dev->d_private;
 
@@ -200,7 +195,7 @@ static int dev_stat(struct ntfs_device *dev, struct stat *st)
 	return 0;
 }
 
-static int dev_ioctl(struct ntfs_device *dev, unsigned long request, void *argp)
+int fs_ntfs_dev_ioctl(struct ntfs_device *dev, unsigned long request, void *argp)
 {
 	struct ntfs_src *s = dev->d_private;
 
@@ -217,10 +212,10 @@ static int dev_ioctl(struct ntfs_device *dev, unsigned long request, void *argp)
 }
 
 static struct ntfs_device_operations dev_ops = {
-	.open = dev_open, .close = dev_close, .seek = dev_seek,
+	.open = dev_open, .close = fs_ntfs_dev_close, .seek = fs_ntfs_dev_seek,
 	.read = dev_read, .write = dev_write, .pread = dev_pread,
-	.pwrite = dev_pwrite, .sync = dev_sync, .stat = dev_stat,
-	.ioctl = dev_ioctl,
+	.pwrite = dev_pwrite, .sync = fs_ntfs_dev_sync, .stat = fs_ntfs_dev_stat,
+	.ioctl = fs_ntfs_dev_ioctl,
 };
 
 /* --- helpers */

@@ -28,6 +28,7 @@
 #include <ntfs-3g/unistr.h>
 #include <ntfs-3g/volume.h>
 
+#include "fs_ntfs_dev.h"
 #include "fs_priv.h"
 #include "fs_write.h"
 #include "limits.h"
@@ -36,9 +37,7 @@
 #define WRITER_DEPTH_MAX 64u           /* folders deleted below one path */
 
 struct fs_writer {
-	struct image *img;
-	uint64_t offset, size;
-	int64_t pos;
+	struct ntfs_src src;             /* first: the shared device operations */
 	ntfs_volume *vol;
 	/* the block map: open addressing, key = block index + 1 (0: empty) */
 	uint64_t *keys;
@@ -103,7 +102,7 @@ static size_t block_len(const struct fs_writer *w, uint64_t idx)
 {
 	uint64_t off = idx * FS_WRITER_BLOCK;
 
-	return w->size - off < FS_WRITER_BLOCK ? (size_t)(w->size - off) : FS_WRITER_BLOCK;
+	return w->src.size - off < FS_WRITER_BLOCK ? (size_t)(w->src.size - off) : FS_WRITER_BLOCK;
 }
 
 /* The block idx in the map, copied from the image when first written. */
@@ -116,7 +115,7 @@ static uint8_t *map_block(struct fs_writer *w, uint64_t idx)
 	if (w->n >= WRITER_BLOCKS_MAX || ((w->n + 1) * 2 > w->cap && map_grow(w) < 0))
 		return NULL;
 	b = calloc(1, FS_WRITER_BLOCK);
-	if (!b || image_read(w->img, w->offset + idx * FS_WRITER_BLOCK, b,
+	if (!b || image_read(w->src.img, w->src.offset + idx * FS_WRITER_BLOCK, b,
 			     block_len(w, idx), NULL) < 0) {
 		free(b);
 		return NULL;
@@ -130,28 +129,11 @@ static int dev_open(struct ntfs_device *dev, int flags)
 {
 	(void)flags;
 	NDevSetOpen(dev);
-	((struct fs_writer *)dev->d_private)->pos = 0;
+	((struct fs_writer *)dev->d_private)->src.pos = 0;
 	return 0;
 }
 
-static int dev_close(struct ntfs_device *dev)
-{
-	NDevClearOpen(dev);
-	return 0;
-}
 
-static s64 dev_seek(struct ntfs_device *dev, s64 offset, int whence)
-{
-	struct fs_writer *w = dev->d_private;
-	s64 base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? w->pos : (s64)w->size;
-
-	if ((whence != SEEK_SET && whence != SEEK_CUR && whence != SEEK_END) || base + offset < 0) {
-		errno = EINVAL;
-		return -1;
-	}
-	w->pos = base + offset;
-	return w->pos;
-}
 
 static s64 dev_pread(struct ntfs_device *dev, void *buf, s64 count, s64 offset)
 {
@@ -162,11 +144,11 @@ static s64 dev_pread(struct ntfs_device *dev, void *buf, s64 count, s64 offset)
 		errno = EINVAL;
 		return -1;
 	}
-	if ((uint64_t)offset >= w->size)
+	if ((uint64_t)offset >= w->src.size)
 		return 0;
-	if ((uint64_t)count > w->size - (uint64_t)offset)
-		count = (s64)(w->size - (uint64_t)offset);
-	if (image_read(w->img, w->offset + (uint64_t)offset, buf, (size_t)count, NULL) < 0) {
+	if ((uint64_t)count > w->src.size - (uint64_t)offset)
+		count = (s64)(w->src.size - (uint64_t)offset);
+	if (image_read(w->src.img, w->src.offset + (uint64_t)offset, buf, (size_t)count, NULL) < 0) {
 		errno = EIO;
 		return -1;
 	}
@@ -189,8 +171,8 @@ static s64 dev_pwrite(struct ntfs_device *dev, const void *buf, s64 count, s64 o
 	struct fs_writer *w = dev->d_private;
 	uint64_t at, end;
 
-	if (count < 0 || offset < 0 || (uint64_t)offset > w->size ||
-	    (uint64_t)count > w->size - (uint64_t)offset) {
+	if (count < 0 || offset < 0 || (uint64_t)offset > w->src.size ||
+	    (uint64_t)count > w->src.size - (uint64_t)offset) {
 		errno = count < 0 || offset < 0 ? EINVAL : ENOSPC;
 		return -1;
 	}
@@ -213,60 +195,31 @@ static s64 dev_pwrite(struct ntfs_device *dev, const void *buf, s64 count, s64 o
 static s64 dev_read(struct ntfs_device *dev, void *buf, s64 count)
 {
 	struct fs_writer *w = dev->d_private;
-	s64 n = dev_pread(dev, buf, count, w->pos);
+	s64 n = dev_pread(dev, buf, count, w->src.pos);
 
 	if (n > 0)
-		w->pos += n;
+		w->src.pos += n;
 	return n;
 }
 
 static s64 dev_write(struct ntfs_device *dev, const void *buf, s64 count)
 {
 	struct fs_writer *w = dev->d_private;
-	s64 n = dev_pwrite(dev, buf, count, w->pos);
+	s64 n = dev_pwrite(dev, buf, count, w->src.pos);
 
 	if (n > 0)
-		w->pos += n;
+		w->src.pos += n;
 	return n;
 }
 
-static int dev_sync(struct ntfs_device *dev)
-{
-	(void)dev;
-	return 0;
-}
 
-static int dev_stat(struct ntfs_device *dev, struct stat *st)
-{
-	struct fs_writer *w = dev->d_private;
 
-	memset(st, 0, sizeof(*st));
-	st->st_mode = S_IFREG | 0644;
-	st->st_size = (off_t)w->size;
-	return 0;
-}
-
-static int dev_ioctl(struct ntfs_device *dev, unsigned long request, void *argp)
-{
-	struct fs_writer *w = dev->d_private;
-
-	if (request == BLKGETSIZE64) {
-		*(uint64_t *)argp = w->size;
-		return 0;
-	}
-	if (request == BLKSSZGET) {
-		*(int *)argp = 512;
-		return 0;
-	}
-	errno = ENOTTY;
-	return -1;
-}
 
 static struct ntfs_device_operations writer_ops = {
-	.open = dev_open, .close = dev_close, .seek = dev_seek,
+	.open = dev_open, .close = fs_ntfs_dev_close, .seek = fs_ntfs_dev_seek,
 	.read = dev_read, .write = dev_write, .pread = dev_pread,
-	.pwrite = dev_pwrite, .sync = dev_sync, .stat = dev_stat,
-	.ioctl = dev_ioctl,
+	.pwrite = dev_pwrite, .sync = fs_ntfs_dev_sync, .stat = fs_ntfs_dev_stat,
+	.ioctl = fs_ntfs_dev_ioctl,
 };
 
 static int writer_errno(struct err *err, const char *what)
@@ -287,9 +240,9 @@ int fs_writer_open(struct fs_writer **out, struct image *img, uint64_t offset,
 	*out = NULL;
 	if (!w)
 		return err_set(err, -E_NOMEM, "out of memory");
-	w->img = img;
-	w->offset = offset;
-	w->size = size;
+	w->src.img = img;
+	w->src.offset = offset;
+	w->src.size = size;
 	fs_ntfs_logging();
 	dev = ntfs_device_alloc(image_path(img), 0, &writer_ops, w);
 	if (!dev) {
