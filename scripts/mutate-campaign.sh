@@ -6,7 +6,9 @@
 # EVTX chunks, VSS metadata of shadow copies, BitLocker metadata), each scanned by the ASan+UBSan build of vssdoctor with a
 # 10 s limit.  Counts crashes (signals), sanitizer reports, hangs, leaks
 # and exit statuses outside 0-3; keeps every failing recipe, minimised, in
-# $MUT_O/failures.  Exit 1 when anything failed.
+# $MUT_O/failures.  Each mutant the scan survives is also repaired
+# (`repair --apply --output` into an overlay, issue 21): no crash, the
+# mutant itself never written.  Exit 1 when anything failed.
 #
 # Environment: O (normal build, default build), ASAN_O (default
 # build-asan), MUT_O (default build-mutate), JOBS (default 2).
@@ -62,10 +64,11 @@ end=$(date +%s)
 count() { grep -c " $1 " "$MUT_O/results.txt" || true; }
 total=$(wc -l < "$MUT_O/results.txt")
 crash=$(count crash); san=$(count sanitizer); leak=$(count leak); hang=$(count hang); bad=$(count badexit)
+wrote=$(count srcwritten); rep=$(grep -c ' repair$' "$MUT_O/results.txt" || true)
 s0=$(grep -c ' ok 0$' "$MUT_O/results.txt"); s1=$(grep -c ' ok 1$' "$MUT_O/results.txt")
 s2=$(grep -c ' ok 2$' "$MUT_O/results.txt"); s3=$(grep -c ' ok 3$' "$MUT_O/results.txt")
-echo "mutate: $total images in $((end - start)) s: crashes $crash, sanitizer reports $san, hangs $hang, leaks $leak, exit outside 0-3 $bad; exit 0:$s0 1:$s1 2:$s2 3:$s3"
-[ $((crash + san + hang + leak + bad)) -eq 0 ] && exit 0
+echo "mutate: $total images in $((end - start)) s: crashes $crash, sanitizer reports $san, hangs $hang, leaks $leak, exit outside 0-3 $bad; exit 0:$s0 1:$s1 2:$s2 3:$s3; repair --apply on each: $rep failed, $wrote wrote the source"
+[ $((crash + san + hang + leak + bad + wrote)) -eq 0 ] && exit 0
 # minimise each failure into a regression recipe candidate
 for f in "$MUT_O"/failures/*.recipe; do
 	sh "$TOP/scripts/mutate-minimize.sh" "$f" > "${f%.recipe}.min.recipe" 2>/dev/null

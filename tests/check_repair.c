@@ -47,11 +47,16 @@ static json_t *change(json_t *plan, const char *fixes, const char *service, cons
 	size_t i;
 	json_t *c;
 
-	json_array_foreach(json_object_get(plan, "changes"), i, c)
+	json_array_foreach(json_object_get(plan, "changes"), i, c) {
+		const char *svc = json_string_value(json_object_get(c, "service"));
+
+		if (!svc)               /* a file's change: by its path */
+			svc = json_string_value(json_object_get(c, "path"));
 		if (strcmp(json_string_value(json_object_get(c, "fixes")), fixes) == 0 &&
-		    strcmp(json_string_value(json_object_get(c, "service")), service) == 0 &&
+		    strcmp(svc, service) == 0 &&
 		    strcmp(json_string_value(json_object_get(c, "value")), value) == 0)
 			return c;
+	}
 	return NULL;
 }
 
@@ -136,7 +141,7 @@ START_TEST(test_plan)
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
 	plan = parse(&r);
 	tu_run_free(&r);
-	ck_assert_uint_eq(json_array_size(json_object_get(plan, "changes")), 3);
+	ck_assert_uint_eq(json_array_size(json_object_get(plan, "changes")), 4);
 	c = change(plan, "cause3", "CryptSvc", "Security");
 	ck_assert_ptr_nonnull(c);
 	ck_assert_str_eq(json_string_value(json_object_get(c, "before")),
@@ -153,19 +158,24 @@ START_TEST(test_plan)
 	c = change(plan, "service-sd-blocks-writer", "MsLldp", "Security");
 	ck_assert_ptr_nonnull(c);
 	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(c, "after")), "(A;;CCLCSWLOCRRC;;;SU)"));
+	/* cause 1: PendingRenames as KB 2009272's takeown /a and icacls
+	 * /grant leave it (FileMaps is not denied in this scenario) */
+	c = change(plan, "cause1", "Windows\\WinSxS\\Temp\\PendingRenames", "security descriptor");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(json_string_value(json_object_get(c, "before")), "O:BAG:SYD:PAI(A;;FA;;;BA)");
+	ck_assert_str_eq(json_string_value(json_object_get(c, "after")),
+			 "O:BAG:SYD:PAI(A;;FA;;;BA)(A;;0x1200a9;;;SY)(A;;FA;;;" SCN_SID_TI ")(A;;0x1200a9;;;BU)");
 	json_array_foreach(json_object_get(plan, "not_repaired"), i, m)
-		if (strcmp(json_string_value(json_object_get(m, "id")), "cause1") == 0) {
+		if (strcmp(json_string_value(json_object_get(m, "id")), "cause1") == 0)
 			cause1 = 1;
-			ck_assert_uint_gt(json_array_size(json_object_get(m, "fix")), 0);
-		}
-	ck_assert_msg(cause1, "cause1 is not listed as not repaired");
+	ck_assert_msg(!cause1, "cause1 is listed as not repaired");
 	json_decref(plan);
 
 	/* text: the same, nothing written */
 	ck_assert_int_eq(tu_vssdoctor(&r, "repair", "--plan", "--rules", tu_env("VSSD_RULES"), img, NULL), 0);
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_ptr_nonnull(strstr(r.out, "before: 4 (disabled)"));
-	ck_assert_ptr_nonnull(strstr(r.out, "[cause1] not repaired automatically yet"));
+	ck_assert_ptr_nonnull(strstr(r.out, "[cause1] Windows\\WinSxS\\Temp\\PendingRenames  security descriptor"));
 	tu_run_free(&r);
 	ck_assert_int_eq(tu_sha256_file(img, after), 0);
 	ck_assert_str_eq(before, after);
@@ -191,6 +201,12 @@ static const struct {
 	{ "break cause3\n", { "cause3" }, "qcow2" },
 	{ "break cause3\n", { "cause3" }, "vhd-dynamic" },
 	{ "break cause3\n", { "cause3" }, "vmdk" },
+	{ "break cause1\n", { "cause1" }, NULL },
+	{ "break cause1\nbreak cause3\n", { "cause1", "cause3" }, "mbr" },
+	{ "filemaps_files 3\nfilemaps_deny 2 " SCN_SDDL_WINSXS_BROKEN "\n"
+	  "sddl Windows\\WinSxS\\FileMaps " SCN_SDDL_WINSXS_BROKEN "\n", { "cause1" }, "vhdx-dynamic" },
+	{ "break cause4\n", { "cause4" }, NULL },
+	{ "break cause4\nbreak cause1\nbreak cause2\n", { "cause4", "cause1", "cause2" }, "gpt-p3" },
 };
 
 START_TEST(test_apply)
@@ -239,6 +255,17 @@ START_TEST(test_apply)
 	ck_assert_str_eq(tu_status(scan, "hive-dirty"), "absent");
 	json_decref(scan);
 	tu_run_free(&r);
+	/* NTFS written through libntfs-3g is left consistent: ntfsfix -n
+	 * (nothing written) reads TARGET's volume clean */
+	if (!applies[_i].format && (strstr(applies[_i].scenario, "cause1") ||
+				    strstr(applies[_i].scenario, "cause4"))) {
+		char *raw = path_beside(vol, "t.raw");
+
+		ck_assert_int_eq(tu_sh("qemu-img convert -O raw '%s' '%s'", target, raw), 0);
+		ck_assert_int_eq(tu_sh("ntfsfix -n '%s' >/dev/null 2>&1", raw), 0);
+		unlink(raw);
+		free(raw);
+	}
 	if (!applies[_i].format && strstr(applies[_i].scenario, "cause3")) {
 		char *sddl = target_hive_check(target);
 
@@ -277,7 +304,7 @@ END_TEST
  * is refused. */
 START_TEST(test_partial)
 {
-	char *img = tu_build("repair-partial", "break cause1\nbreak cause3\n");
+	char *img = tu_build("repair-partial", "break vssacl\nbreak cause3\n");
 	char *target = path_beside(img, "t.qcow2"), *other = path_beside(img, "u.qcow2");
 	struct tu_run r;
 	json_t *res, *scan;
@@ -288,15 +315,15 @@ START_TEST(test_partial)
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
 	res = parse(&r);
 	tu_run_free(&r);
-	ck_assert_ptr_null(json_object_get(json_object_get(res, "after"), "cause1"));
+	ck_assert_ptr_null(json_object_get(json_object_get(res, "after"), "vss-access-control"));
 	json_decref(res);
 	scan = tu_scan_json(target, &r);
-	ck_assert_str_eq(tu_status(scan, "cause1"), "present");
+	ck_assert_str_eq(tu_status(scan, "vss-access-control"), "present");
 	ck_assert_str_eq(tu_status(scan, "cause3"), "absent");
 	json_decref(scan);
 	tu_run_free(&r);
 
-	only1 = tu_build("repair-only1", "break cause1\n");
+	only1 = tu_build("repair-only1", "break vssacl\n");
 	ck_assert_int_eq(tu_vssdoctor(&r, "repair", "--apply", "--output", other,
 				      "--rules", tu_env("VSSD_RULES"), only1, NULL), 0);
 	ck_assert_int_eq(r.status, 2);
@@ -305,6 +332,35 @@ START_TEST(test_partial)
 	tu_run_free(&r);
 	free(only1);
 	free(other);
+	free(target);
+	free(img);
+}
+END_TEST
+
+/* A FileMaps file whose deny ACE keeps Users out: KB 2009272's grants
+ * are applied, the deny ACE stays (the KB does not remove one), and the
+ * rescan says so: exit 1, cause1 still present, SOURCE untouched. */
+START_TEST(test_cause1_deny_stays)
+{
+	char *img = tu_build("repair-deny", "filemaps_files 2\nfilemaps_deny 1\n");
+	char *target = path_beside(img, "t.qcow2");
+	char sum0[65], sum1[65];
+	struct tu_run r;
+	json_t *res;
+
+	ck_assert_int_eq(tu_sha256_file(img, sum0), 0);
+	ck_assert_int_eq(tu_vssdoctor(&r, "repair", "--apply", "--output", target, "--format", "json",
+				      "--rules", tu_env("VSSD_RULES"), img, NULL), 0);
+	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	res = parse(&r);
+	tu_run_free(&r);
+	ck_assert(json_is_false(json_object_get(res, "fixed")));
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(res, "after"), "cause1")), "present");
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(
+		json_array_get(json_object_get(res, "changes"), 0), "after")), "(D;;FR;;;BU)"));
+	json_decref(res);
+	ck_assert_int_eq(tu_sha256_file(img, sum1), 0);
+	ck_assert_str_eq(sum0, sum1);
 	free(target);
 	free(img);
 }
@@ -538,6 +594,7 @@ Suite *repair_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_apply, 0, (int)(sizeof(applies) / sizeof(applies[0])));
 	tcase_add_test(tc, test_partial);
+	tcase_add_test(tc, test_cause1_deny_stays);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("real_hives");

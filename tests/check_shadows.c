@@ -946,6 +946,60 @@ START_TEST(test_fixture_hostile)
 }
 END_TEST
 
+/* repair --shadows (issue 21): CryptSvc's descriptor set to its last
+ * good value from store 2, not the rule's default, and the plan says
+ * where it comes from; applied into an overlay, cause 3 is gone and the
+ * live image untouched. */
+START_TEST(test_fixture_repair_last_good)
+{
+	char *target = NULL, *journal = NULL, sum0[65], sum1[65];
+	struct tu_run r;
+	json_error_t je;
+	json_t *plan, *c, *res;
+	size_t i;
+	int found = 0;
+
+	if (asprintf(&target, "%s/repaired.qcow2", fx_dir) < 0 ||
+	    asprintf(&journal, "%s.undo.json", target) < 0)
+		abort();
+	ck_assert_int_eq(tu_sha256_file(fx_live, sum0), 0);
+	tu_vssdoctor(&r, "repair", "--plan", "--shadows", "--format", "json", "--rules",
+		     tu_env("VSSD_RULES"), fx_live, NULL);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	plan = json_loads(r.out, 0, &je);
+	ck_assert_ptr_nonnull(plan);
+	tu_run_free(&r);
+	json_array_foreach(json_object_get(plan, "changes"), i, c)
+		if (strcmp(json_string_value(json_object_get(c, "fixes")), "cause3") == 0 &&
+		    json_string_value(json_object_get(c, "service")) &&
+		    strcmp(json_string_value(json_object_get(c, "service")), "CryptSvc") == 0) {
+			found = 1;
+			ck_assert_str_eq(json_string_value(json_object_get(c, "after")), FX_GOOD_SD);
+			ck_assert_str_eq(json_string_value(json_object_get(c, "after_from")),
+					 "the last good value, from shadow copy store 2 created 2019-06-05T02:10:00Z");
+		}
+	ck_assert(found);
+	json_decref(plan);
+
+	tu_vssdoctor(&r, "repair", "--apply", "--shadows", "--output", target, "--rules",
+		     tu_env("VSSD_RULES"), fx_live, NULL);
+	ck_assert_msg(r.status == 0, "exit %d: %s %s", r.status, r.out, r.err);
+	ck_assert_ptr_nonnull(strstr(r.out, "after:  " FX_GOOD_SD "\n"
+				     "            (the last good value, from shadow copy store 2"));
+	tu_run_free(&r);
+	res = tu_scan_json(target, &r);
+	ck_assert_str_eq(tu_status(res, "cause3"), "absent");
+	json_decref(res);
+	tu_run_free(&r);
+	ck_assert_int_eq(tu_sha256_file(fx_live, sum1), 0);
+	ck_assert_str_eq(sum0, sum1);
+	unlink(journal);
+	unlink(target);
+	free(journal);
+	free(target);
+}
+END_TEST
+
 Suite *shadows_suite(void);
 Suite *shadows_suite(void)
 {
@@ -975,6 +1029,14 @@ Suite *shadows_suite(void)
 	tcase_add_loop_test(tf, test_fixture_in_images, 0, 3);
 	tcase_add_loop_test(tf, test_fixture_hostile, 0, (int)nkinds);
 	suite_add_tcase(s, tf);
+	{
+		TCase *tr = tcase_create("repair");
+
+		tcase_add_unchecked_fixture(tr, fx_build, fx_remove);
+		tcase_set_timeout(tr, TEST_TIMEOUT);
+		tcase_add_test(tr, test_fixture_repair_last_good);
+		suite_add_tcase(s, tr);
+	}
 	tff = tcase_create("faults");
 	tcase_add_unchecked_fixture(tff, fx_build, fx_remove);
 	tcase_set_timeout(tff, 900);

@@ -13,7 +13,7 @@
 #include "info.h"
 #include "demo.h"
 #include "sddl_cmd.h"
-#include "repair.h"
+#include "cmd_repair.h"
 
 void cli_usage(FILE *f)
 {
@@ -27,6 +27,8 @@ void cli_usage(FILE *f)
 	      "       vssdoctor repair --apply --output TARGET SOURCE\n"
 	      "                                          write them into TARGET, a qcow2 overlay of\n"
 	      "                                          SOURCE (never written); rescan; undo journal\n"
+	      "                                          (--copy: a sparse raw copy; --in-place\n"
+	      "                                          --i-have-a-backup: SOURCE itself, raw only)\n"
 	      "       vssdoctor repair --undo JOURNAL TARGET  put the old bytes back\n"
 	      "       vssdoctor --version | --help\n"
 	      "\n"

@@ -55,6 +55,17 @@ static void ntfs_logging_once(void)
 }
 
 /* once per process: `scan -j` mounts volumes on several threads */
+void fs_ntfs_logging(void)
+{
+	ntfs_logging_init();
+	ntfs_msg_clear();
+}
+
+const char *fs_ntfs_last_msg(void)
+{
+	return ntfs_last_msg;
+}
+
 void ntfs_logging_init(void)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -75,13 +86,13 @@ static int dev_open(struct ntfs_device *dev, int flags)
 	return 0;
 }
 
-static int dev_close(struct ntfs_device *dev)
+int fs_ntfs_dev_close(struct ntfs_device *dev)
 {
 	NDevClearOpen(dev);
 	return 0;
 }
 
-static s64 dev_seek(struct ntfs_device *dev, s64 offset, int whence)
+s64 fs_ntfs_dev_seek(struct ntfs_device *dev, s64 offset, int whence)
 {
 	struct ntfs_src *s = dev->d_private;
 	s64 base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? s->pos :
@@ -144,13 +155,13 @@ static s64 dev_pwrite(struct ntfs_device *dev, const void *buf, s64 count,
 	return -1;
 }
 
-static int dev_sync(struct ntfs_device *dev)
+int fs_ntfs_dev_sync(struct ntfs_device *dev)
 {
 	(void)dev;
 	return 0;
 }
 
-static int dev_stat(struct ntfs_device *dev, struct stat *st)
+int fs_ntfs_dev_stat(struct ntfs_device *dev, struct stat *st)
 {
 	struct ntfs_src *s = dev->d_private;
 
@@ -160,7 +171,7 @@ static int dev_stat(struct ntfs_device *dev, struct stat *st)
 	return 0;
 }
 
-static int dev_ioctl(struct ntfs_device *dev, unsigned long request, void *argp)
+int fs_ntfs_dev_ioctl(struct ntfs_device *dev, unsigned long request, void *argp)
 {
 	struct ntfs_src *s = dev->d_private;
 
@@ -177,10 +188,10 @@ static int dev_ioctl(struct ntfs_device *dev, unsigned long request, void *argp)
 }
 
 struct ntfs_device_operations ntfs_dev_ops = {
-	.open = dev_open, .close = dev_close, .seek = dev_seek,
+	.open = dev_open, .close = fs_ntfs_dev_close, .seek = fs_ntfs_dev_seek,
 	.read = dev_read, .write = dev_write, .pread = dev_pread,
-	.pwrite = dev_pwrite, .sync = dev_sync, .stat = dev_stat,
-	.ioctl = dev_ioctl,
+	.pwrite = dev_pwrite, .sync = fs_ntfs_dev_sync, .stat = fs_ntfs_dev_stat,
+	.ioctl = fs_ntfs_dev_ioctl,
 };
 
 int ntfs_errno(struct err *err, const char *what)

@@ -25,8 +25,17 @@ struct ntfs_src {
 	int64_t pos;
 };
 
-/* The device operations over the image layer (read-only). */
+/* The device operations over the image layer (read-only); the
+ * copy-on-write device of fs_ntfs_write.c shares those that do not touch
+ * data (its private data begins with a struct ntfs_src too). */
 extern struct ntfs_device_operations ntfs_dev_ops;
+int fs_ntfs_dev_close(struct ntfs_device *dev);
+s64 fs_ntfs_dev_seek(struct ntfs_device *dev, s64 offset, int whence);
+int fs_ntfs_dev_sync(struct ntfs_device *dev);
+/* a read-only regular file of size bytes */
+int fs_ntfs_dev_stat(struct ntfs_device *dev, struct stat *st);
+/* BLKGETSIZE64 and BLKSSZGET (512) */
+int fs_ntfs_dev_ioctl(struct ntfs_device *dev, unsigned long request, void *argp);
 
 /* libntfs-3g's log routed into a per-thread last message, once per
  * process. */

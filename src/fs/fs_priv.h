@@ -41,4 +41,9 @@ int fs_norm_path(const char *path, char *buf, size_t size, struct err *err);
 int fs_parse_reparse(const uint8_t *data, size_t len, uint32_t *tag,
 		     char *target, size_t size);
 
+/* fs_ntfs_dev.c: libntfs-3g's logging captured per thread (set up and the
+ * last message cleared), and that last error line, "" when none. */
+void fs_ntfs_logging(void);
+const char *fs_ntfs_last_msg(void);
+
 #endif
