@@ -298,6 +298,26 @@ static int parse_appdata(struct parser *ps, struct ace *a)
 	return 0;
 }
 
+/* One GUID field of an ACE and its ';': empty, or a GUID that only an
+ * object ACE may carry (bit says it is present). */
+static int guid_field(struct parser *ps, struct ace *a, const char *what,
+		      uint8_t *guid, uint32_t bit)
+{
+	size_t s, e;
+	int rc;
+
+	if ((rc = field(ps, &s, &e)) < 0)
+		return rc;
+	if (e > s) {
+		if (!ace_type_is_object(a->type))
+			return fail(ps, s, -E_CORRUPT, "%s on a non-object ACE", what);
+		if ((rc = parse_guid(ps, s, e, guid)) < 0)
+			return rc;
+		a->object_flags |= bit;
+	}
+	return expect(ps, ';');
+}
+
 static int parse_ace(struct parser *ps, struct ace *a)
 {
 	size_t s, e, i;
@@ -335,27 +355,10 @@ static int parse_ace(struct parser *ps, struct ace *a)
 	if ((rc = expect(ps, ';')) < 0)
 		return rc;
 	/* object type, inherited object type */
-	if ((rc = field(ps, &s, &e)) < 0)
-		return rc;
-	if (e > s) {
-		if (!ace_type_is_object(a->type))
-			return fail(ps, s, -E_CORRUPT, "object type on a non-object ACE");
-		if ((rc = parse_guid(ps, s, e, a->object_type)) < 0)
-			return rc;
-		a->object_flags |= ACE_OBJECT_TYPE_PRESENT;
-	}
-	if ((rc = expect(ps, ';')) < 0)
-		return rc;
-	if ((rc = field(ps, &s, &e)) < 0)
-		return rc;
-	if (e > s) {
-		if (!ace_type_is_object(a->type))
-			return fail(ps, s, -E_CORRUPT, "inherited object type on a non-object ACE");
-		if ((rc = parse_guid(ps, s, e, a->inherited_object_type)) < 0)
-			return rc;
-		a->object_flags |= ACE_INHERITED_OBJECT_TYPE_PRESENT;
-	}
-	if ((rc = expect(ps, ';')) < 0)
+	if ((rc = guid_field(ps, a, "object type", a->object_type,
+			     ACE_OBJECT_TYPE_PRESENT)) < 0 ||
+	    (rc = guid_field(ps, a, "inherited object type", a->inherited_object_type,
+			     ACE_INHERITED_OBJECT_TYPE_PRESENT)) < 0)
 		return rc;
 	/* sid */
 	if ((rc = field(ps, &s, &e)) < 0)
