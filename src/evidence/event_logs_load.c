@@ -93,25 +93,6 @@ static int add_ids(struct load_job *j, size_t at, json_t *spec, uint8_t *all)
 	return 0;
 }
 
-/* Spec i of the rules' specs for this scan, in order, then extra.  A
- * rule's specs are its "events" and then the event specs a check takes
- * in params "sources" (writer_errors): a check's own searches are known
- * when the rules load, so the first load keeps their records too instead
- * of reading the whole log again through libevtx. */
-static json_t *nth_spec(const struct evidence *ev, json_t *extra, size_t *r, size_t *i)
-{
-	size_t n = json_array_size(ev->event_specs);
-
-	(void)i;
-	if (*r < n)
-		return json_array_get(ev->event_specs, (*r)++);
-	if (*r == n) {
-		(*r)++;
-		return extra;
-	}
-	return NULL;
-}
-
 /* The filter every rule's "events" specs for this job's log (and spec,
  * when it is not one of them) need together: their providers, each with
  * the union of its ids, and the union of their services (every service
@@ -120,7 +101,7 @@ static json_t *nth_spec(const struct evidence *ev, json_t *extra, size_t *r, siz
  * with no change here.  0 or <0 (out of memory: the caller falls back). */
 static int rules_filter(const struct evidence *ev, struct load_job *j, json_t *spec)
 {
-	size_t nspecs = 1, nsvc = 0, r = 0, i = 0, at, k;
+	size_t nspecs = 1, nsvc = 0, r, at, k;
 	uint8_t *all;
 	int svc_all = 0, rc = 0;
 	json_t *sp, *v;
@@ -135,11 +116,14 @@ static int rules_filter(const struct evidence *ev, struct load_job *j, json_t *s
 		free(all);
 		return -E_NOMEM;
 	}
-	while (rc == 0 && (r <= json_array_size(ev->event_specs))) {
+	/* the rules' specs in order (their "events", then a check's own
+	 * searches in params "sources": ev->event_specs), then this job's
+	 * spec, so the first load keeps every record a rule will ask for */
+	for (r = 0; rc == 0 && r <= json_array_size(ev->event_specs); r++) {
 		const char *prov;
 		json_t *svc;
 
-		sp = nth_spec(ev, spec, &r, &i);
+		sp = r < json_array_size(ev->event_specs) ? json_array_get(ev->event_specs, r) : spec;
 		if (!sp)
 			continue;
 		prov = json_string_value(json_object_get(sp, "provider"));
