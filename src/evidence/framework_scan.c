@@ -250,9 +250,10 @@ static int fw_version(void *ctx, const struct fs_dirent *e)
 	return 0;
 }
 
-
-static int collect(const struct evidence *ev, json_t *roots,
-		   struct framework_scan *out)
+/* Walk roots into out: its items, worst_* and rc (a failed root or count
+ * stops the walk; what was found so far stays). */
+static void collect(const struct evidence *ev, json_t *roots,
+		    struct framework_scan *out)
 {
 	struct fw_check c;
 	json_t *v;
@@ -304,7 +305,6 @@ static int collect(const struct evidence *ev, json_t *roots,
 		}
 	}
 	out->rc = rc < 0 ? rc : 0;
-	return 0;
 }
 
 void framework_scan_free(struct framework_scan *f)
