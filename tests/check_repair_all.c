@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rules.h"
 #include "testutil.h"
@@ -120,6 +121,46 @@ static int is_seed(const char *id)
 	return 0;
 }
 
+/* 1 when the plan changes files (through libntfs-3g) */
+static int has_file_change(json_t *plan)
+{
+	size_t i;
+	json_t *c;
+
+	json_array_foreach(json_object_get(plan, "changes"), i, c)
+		if (json_object_get(c, "path"))
+			return 1;
+	return 0;
+}
+
+/* NTFS of TARGET left consistent: ntfsfix -n (which writes nothing)
+ * reads it clean, and ntfs-3g mounts it (read-only) and lists WinSxS,
+ * where FUSE is there to do so. */
+static void ntfs_consistent(const char *name, const char *target)
+{
+	char *raw = NULL, *mnt = NULL;
+
+	ck_assert_int_ge(asprintf(&raw, "%s.raw", target), 0);
+	ck_assert_int_ge(asprintf(&mnt, "%s.mnt", target), 0);
+	ck_assert_int_eq(tu_sh("qemu-img convert -O raw '%s' '%s'", target, raw), 0);
+	ck_assert_msg(tu_sh("ntfsfix -n '%s' >/dev/null 2>&1", raw) == 0, "%s: ntfsfix -n: not clean", name);
+	if (access("/dev/fuse", R_OK | W_OK) == 0 && tu_which("ntfs-3g") != NULL) {
+		ck_assert_int_eq(tu_sh("mkdir -p '%s'", mnt), 0);
+		if (tu_sh("ntfs-3g -o ro '%s' '%s' 2>/dev/null", raw, mnt) == 0) {
+			int ls = tu_sh("ls '%s'/*/WinSxS >/dev/null 2>&1 || ls '%s' >/dev/null", mnt, mnt);
+
+			tu_sh("umount '%s' || fusermount -u '%s'", mnt, mnt);
+			ck_assert_msg(ls == 0, "%s: the ntfs-3g mount of TARGET cannot be listed", name);
+		} else {
+			ck_abort_msg("%s: ntfs-3g does not mount TARGET", name);
+		}
+		rmdir(mnt);
+	}
+	unlink(raw);
+	free(mnt);
+	free(raw);
+}
+
 START_TEST(test_every_scenario)
 {
 	const struct tu_scenario *sc = &tu_scenarios[_i];
@@ -189,6 +230,8 @@ START_TEST(test_every_scenario)
 				      "%s: %s still present after the repair", sc->name,
 				      json_string_value(v));
 		json_decref(after);
+		if (has_file_change(plan))
+			ntfs_consistent(sc->name, target);
 		/* undo: TARGET reads as SOURCE again */
 		tu_run_free(&r);
 		ck_assert_int_eq(tu_vssdoctor(&r, "repair", "--undo", journal, target, NULL), 0);
