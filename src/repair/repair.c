@@ -32,8 +32,10 @@ int repair_scan_source(struct scan *s, const struct scan_opts *o, const char *sr
 
 	err_init(&err);
 	if ((img ? scan_open_image(s, img, src, o, &err) : scan_open(s, src, o, &err)) < 0) {
-		if (strstr(err.msg, "BitLocker"))
-			return repair_refuse("'%s' is a BitLocker volume without its secret (give --recovery-password and the like): %s",
+		/* the locked line names the protectors and the options that
+		 * open it (bde.h), never a secret */
+		if (strstr(err.msg, "BitLocker volume is locked"))
+			return repair_refuse("'%s' is a BitLocker volume without its secret: %s",
 					     src, err.msg);
 		fprintf(stderr, "vssdoctor: cannot read '%s': %s\n", src, err.msg);
 		return 2;
