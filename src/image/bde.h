@@ -82,7 +82,8 @@ int bde_open(struct image **out, struct bde_info *info, struct image *outer,
 struct bde_writer;
 
 /* A writer for the BitLocker volume at offset of outer (size bytes) with
- * the stored secrets (--fvek, else --recovery-password).  Returns 0
+ * the stored secrets (--fvek, else the first of --recovery-password,
+ * --password, --key-file that unwraps its key).  Returns 0
  * (*out: free with bde_writer_free), -E_USAGE (no secret here gives the
  * key: one line naming the options) or -E_UNSUPPORTED (a conversion in
  * progress, a method other than AES-XTS, a layout it cannot map). */

@@ -8,9 +8,9 @@
  *
  * Only what can be checked against the read path is written: the Windows
  * 7+ metadata layout (version 2), AES-XTS 128/256, a volume not being
- * converted, and a FVEK known here (--fvek, or a recovery password
- * unwrapped by bde_unwrap.c; libbde 20190102 does not hand out the key a
- * --password or a --key-file opens). */
+ * converted, and a FVEK known here (--fvek, or unwrapped here from a
+ * recovery password (bde_unwrap.c), a password or a .BEK key file
+ * (bde_keys.c): libbde 20190102 does not hand out the key). */
 #define _GNU_SOURCE
 #include "bde_priv.h"
 
@@ -40,15 +40,19 @@ static size_t writer_key(struct image *outer, uint64_t offset, uint64_t size,
 			err_set(err, -E_USAGE, "--fvek: not hexadecimal");
 		return len;
 	}
-	if ((v = bde_secret_value(BDE_RECOVERY_PASSWORD))) {
-		len = bde_recovery_fvek(outer, offset, size, v, key);
-		if (!len)
-			err_set(err, -E_USAGE, "the --recovery-password given does not unwrap this volume's key");
+	if ((v = bde_secret_value(BDE_RECOVERY_PASSWORD)) &&
+	    (len = bde_recovery_fvek(outer, offset, size, v, key)))
 		return len;
-	}
-	err_set(err, -E_USAGE, "writing through BitLocker needs the volume's key: give --recovery-password or --fvek (%s opens it for reading only)",
-		bde_secret_value(BDE_PASSWORD) ? "--password" :
-		bde_secret_value(BDE_KEY_FILE) ? "--key-file" : "no secret given");
+	if ((v = bde_secret_value(BDE_PASSWORD)) &&
+	    (len = bde_protector_fvek(outer, offset, size, BDE_PASSWORD, v, key)))
+		return len;
+	if ((v = bde_secret_value(BDE_KEY_FILE)) &&
+	    (len = bde_protector_fvek(outer, offset, size, BDE_KEY_FILE, v, key)))
+		return len;
+	err_set(err, -E_USAGE, "%s: give --recovery-password, --password, --key-file or --fvek",
+		bde_secret_value(BDE_RECOVERY_PASSWORD) || bde_secret_value(BDE_PASSWORD) ||
+		bde_secret_value(BDE_KEY_FILE) ? "the secret given does not unwrap the volume's key" :
+		"writing through BitLocker needs its secret");
 	return 0;
 }
 
