@@ -528,17 +528,28 @@ START_TEST(test_refuse_hibernated)
 }
 END_TEST
 
+/* A BitLocker volume (testdata/mkbde) without its secret: the one line
+ * names its protector and the option that opens it (repair through the
+ * secret: check_repair_bde.c).  A volume whose signature says BitLocker
+ * but has no metadata behind it is unreadable: one line too. */
 START_TEST(test_refuse_bitlocker)
 {
 	char *img = tu_build("repair-bde", "break cause3\n");
-	FILE *f = fopen(img, "r+b");
+	char *bde = path_beside(img, "v.bde");
+	FILE *f;
 
-	/* the volume's signature says BitLocker and no secret is given */
+	ck_assert_int_eq(tu_sh("'%s/mkbde' --volume '%s' --out '%s' --recovery-password %s",
+			       tu_env("VSSD_TOOLS"), img, bde,
+			       "111111-222222-333333-444444-555555-666666-000000-123453"), 0);
+	assert_refused(bde, "BitLocker volume without its secret", NULL);
+	assert_refused(bde, "protectors: recovery password; open it with --recovery-password", NULL);
+	f = fopen(img, "r+b");
 	ck_assert_ptr_nonnull(f);
 	ck_assert_int_eq(fseek(f, 3, SEEK_SET), 0);
 	ck_assert_int_eq(fwrite("-FVE-FS-", 1, 8, f), 8);
 	ck_assert_int_eq(fclose(f), 0);
-	assert_refused(img, "BitLocker volume without its secret", NULL);
+	assert_refused(img, "BitLocker metadata", NULL);
+	free(bde);
 	free(img);
 }
 END_TEST

@@ -1,6 +1,7 @@
 /* BitLocker (BDE) volumes, read-only: a decrypted view of an encrypted
  * volume inside another image, through libbde (loaded isolated, see
- * image_priv.h).  Nothing decrypted is written anywhere.
+ * image_priv.h).  Nothing decrypted is written anywhere; repair's sectors
+ * are encrypted by bde_writer_* (below).
  *
  * Secrets come from the command line (bde_secrets_*), are held in one
  * process-wide place, never printed, and zeroed by bde_secrets_clear(). */
@@ -74,5 +75,31 @@ struct bde_info {
  * Metadata libbde cannot read: -E_UNSUPPORTED or -E_CORRUPT. */
 int bde_open(struct image **out, struct bde_info *info, struct image *outer,
 	     uint64_t offset, uint64_t size, struct err *err);
+
+/* Writing through BitLocker (bde_write.c, for repair): sectors of the
+ * decrypted volume encrypted as BitLocker stores them.  Nothing is
+ * written here. */
+struct bde_writer;
+
+/* A writer for the BitLocker volume at offset of outer (size bytes) with
+ * the stored secrets (--fvek, else the first of --recovery-password,
+ * --password, --key-file that unwraps its key).  Returns 0
+ * (*out: free with bde_writer_free), -E_USAGE (no secret here gives the
+ * key: one line naming the options) or -E_UNSUPPORTED (a conversion in
+ * progress, a method other than AES-XTS, a layout it cannot map). */
+int bde_writer_open(struct bde_writer **out, struct image *outer, uint64_t offset,
+		    uint64_t size, struct err *err);
+/* Bytes per sector of the volume. */
+unsigned bde_writer_sector_size(const struct bde_writer *w);
+/* The sector at byte off of the decrypted volume (on a sector): *disk
+ * its offset in outer, and p (when not NULL, one sector) encrypted in
+ * place as stored there (left as is in the clear part of a partly
+ * encrypted volume).  0, or -E_UNSUPPORTED when BitLocker keeps that
+ * place for itself (its metadata, its header's copy) or it lies past the
+ * partition. */
+int bde_writer_sector(struct bde_writer *w, uint64_t off, uint64_t *disk, uint8_t *p,
+		      struct err *err);
+/* Zero the key and free; accepts NULL. */
+void bde_writer_free(struct bde_writer *w);
 
 #endif

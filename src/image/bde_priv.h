@@ -74,6 +74,16 @@ void bde_state_read(struct image *outer, uint64_t offset, uint64_t size,
 size_t bde_recovery_fvek(struct image *outer, uint64_t offset, uint64_t size,
 			 const char *pw, uint8_t fvek[64]);
 
+/* bde_unwrap.c: AES-CCM encrypted key entry e (size n) opened with key32:
+ * the key entry's method and key bytes into out; the key length or 0. */
+size_t bde_ccm_unwrap(const uint8_t *e, size_t n, const uint8_t key32[32],
+		      uint32_t *method, uint8_t out[64]);
+
+/* bde_keys.c: the FVEK behind a BDE_PASSWORD or BDE_KEY_FILE (value the
+ * password or the .BEK path), or 0. */
+size_t bde_protector_fvek(struct image *outer, uint64_t offset, uint64_t size,
+			  enum bde_secret which, const char *value, uint8_t fvek[64]);
+
 /* bde_xts.c: len bytes at off of the volume b, decrypted here (b->own). */
 int bde_own_read(struct bde_src *b, uint64_t off, uint8_t *buf, size_t len,
 		 struct err *err);

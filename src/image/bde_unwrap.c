@@ -20,8 +20,8 @@
 
 /* AES-CCM encrypted key entry e (size n) decrypted with key32; the key
  * entry inside: method and key bytes.  Returns the key length or 0. */
-static size_t ccm_unwrap(const uint8_t *e, size_t n, const uint8_t key32[32],
-			 uint32_t *method, uint8_t out[64])
+size_t bde_ccm_unwrap(const uint8_t *e, size_t n, const uint8_t key32[32],
+		      uint32_t *method, uint8_t out[64])
 {
 	struct ccm_aes256_ctx ctx;
 	uint8_t src[16 + 12 + 64], dst[12 + 64];
@@ -137,8 +137,8 @@ size_t bde_recovery_fvek(struct image *outer, uint64_t offset, uint64_t size,
 		sha256_update(&c, sizeof(st), st);
 		sha256_digest(&c, 32, st);
 	}
-	if (ccm_unwrap(vmk_ccm, vmk_n, st, &fmethod, vmk) == 32)
-		len = ccm_unwrap(fvek_ccm, fvek_n, vmk, &fmethod, fvek);
+	if (bde_ccm_unwrap(vmk_ccm, vmk_n, st, &fmethod, vmk) == 32)
+		len = bde_ccm_unwrap(fvek_ccm, fvek_n, vmk, &fmethod, fvek);
 	if (len && len != (method == 0x8004 ? 32u : 64u)) {
 		bde_wipe(fvek, 64);
 		len = 0;

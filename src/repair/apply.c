@@ -280,7 +280,8 @@ static int hive_ranges(struct scan *s, struct plan *p, struct range **ranges, si
 {
 	struct fs_extent *runs = NULL;
 	size_t len = 0, nruns = 0, i;
-	uint64_t alloc = 0;
+	uint64_t alloc = 0, vol_off, vol_size;
+	struct image *vol;
 	struct err err;
 	int rc;
 
@@ -294,7 +295,8 @@ static int hive_ranges(struct scan *s, struct plan *p, struct range **ranges, si
 	err_init(&err);
 	if (fs_file_extents(s->ev.fs, p->hive_path, &runs, &nruns, &alloc, &err) <= 0)
 		return repair_refuse("%s: %s", p->hive_path, err.msg);
-	*ranges = changed_ranges(*old, *neu, len, runs, nruns, s->ev.vol.offset, nr);
+	repair_volume(s, &vol, &vol_off, &vol_size);
+	*ranges = changed_ranges(*old, *neu, len, runs, nruns, vol_off, nr);
 	free(runs);
 	return *ranges ? 0 : 2;
 }
@@ -332,6 +334,9 @@ struct apply_bytes {
 	uint8_t *hold, *hneu, *fold, *fneu;
 	struct range *hive, *files, *all;
 	size_t nh, nf;
+	/* through BitLocker: all as the disk holds it (apply_bde.c) */
+	uint8_t *eold, *eneu;
+	struct range *enc;
 };
 
 static void apply_bytes_free(struct apply_bytes *b)
@@ -343,6 +348,30 @@ static void apply_bytes_free(struct apply_bytes *b)
 	free(b->hive);
 	free(b->files);
 	free(b->all);
+	free(b->eold);
+	free(b->eneu);
+	free(b->enc);
+}
+
+/* The ranges to write: b->all, or through BitLocker b->all encrypted (nh
+ * and nf then count its pieces); 0, else the exit status (said). */
+static int disk_ranges(struct scan *s, struct apply_bytes *b, const struct range **r, size_t *nr)
+{
+	size_t i;
+	int rc;
+
+	*r = b->all;
+	*nr = b->nh + b->nf;
+	if (!s->ev.bde_img)
+		return 0;
+	rc = repair_bde_ranges(s, b->all, b->nh + b->nf, &b->enc, nr, &b->eold, &b->eneu);
+	if (rc != 0)
+		return rc;
+	*r = b->enc;
+	for (i = b->nf = 0; i < *nr; i++)
+		b->nf += b->enc[i].ntfs;
+	b->nh = *nr - b->nf;
+	return 0;
 }
 
 /* TARGET scanned as a user would, its overlay's backing file being
@@ -365,8 +394,10 @@ int repair_apply(struct scan *s, struct plan *p, const struct repair_opts *o,
 		 const struct rule *rules, size_t nrules)
 {
 	struct apply_bytes b;
+	const struct range *w;
 	struct dest d;
 	uint64_t written = 0;
+	size_t nw = 0;
 	json_t *before = NULL, *after = NULL;
 	struct scan *t = NULL;
 	int rc, present = 0, dummy = 0;
@@ -384,7 +415,10 @@ int repair_apply(struct scan *s, struct plan *p, const struct repair_opts *o,
 		goto out;
 	rc = 2;
 	b.all = ranges_merge(b.hive, b.nh, b.files, b.nf);
-	if (!b.all || write_target(s, p, o, &d, b.all, b.nh + b.nf, &written) != 0)
+	if (!b.all || (rc = disk_ranges(s, &b, &w, &nw)) != 0)
+		goto out;
+	rc = 2;
+	if (write_target(s, p, o, &d, w, nw, &written) != 0)
 		goto out;
 	/* rescan TARGET */
 	before = statuses(s, p->fixing, &dummy);

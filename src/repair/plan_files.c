@@ -240,8 +240,9 @@ static int writer_ranges(struct scan *s, struct fs_writer *w, struct range **ran
 			 size_t *nr, uint8_t **old, uint8_t **neu, struct err *err)
 {
 	size_t n, total = 0, k = 0, at = 0, len;
-	uint64_t off;
+	uint64_t off, vol_off, vol_size;
 	const uint8_t *data;
+	struct image *vol;
 
 	for (n = 0; fs_writer_block(w, n, &off, &data, &len); n++)
 		total += len;
@@ -250,10 +251,11 @@ static int writer_ranges(struct scan *s, struct fs_writer *w, struct range **ran
 	*ranges = calloc(n + 1, sizeof(**ranges));
 	if (!*old || !*neu || !*ranges)
 		return err_set(err, -E_NOMEM, "out of memory");
+	repair_volume(s, &vol, &vol_off, &vol_size);
 	for (n = 0; fs_writer_block(w, n, &off, &data, &len); n++) {
-		uint64_t disk = s->ev.vol.offset + off;
+		uint64_t disk = vol_off + off;
 
-		if (image_read(s->ev.img, disk, *old + at, len, err) < 0)
+		if (image_read(vol, disk, *old + at, len, err) < 0)
 			return -1;
 		if (memcmp(*old + at, data, len) == 0)
 			continue;
@@ -279,6 +281,8 @@ int plan_files_apply(struct scan *s, const struct plan *p, struct range **ranges
 		     size_t *nr, uint8_t **old, uint8_t **neu)
 {
 	struct fs_writer *w = NULL;
+	struct image *vol;
+	uint64_t vol_off, vol_size;
 	struct err err;
 	size_t i;
 	int rc = 0, any = 0;
@@ -288,7 +292,8 @@ int plan_files_apply(struct scan *s, const struct plan *p, struct range **ranges
 	if (!any)
 		return 0;
 	err_init(&err);
-	if (fs_writer_open(&w, s->ev.img, s->ev.vol.offset, s->ev.vol.size, &err) < 0)
+	repair_volume(s, &vol, &vol_off, &vol_size);
+	if (fs_writer_open(&w, vol, vol_off, vol_size, &err) < 0)
 		return repair_refuse("the NTFS volume: %s", err.msg);
 	for (i = 0; i < p->n && rc >= 0; i++) {
 		const struct change *c = &p->c[i];

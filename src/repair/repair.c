@@ -32,8 +32,10 @@ int repair_scan_source(struct scan *s, const struct scan_opts *o, const char *sr
 
 	err_init(&err);
 	if ((img ? scan_open_image(s, img, src, o, &err) : scan_open(s, src, o, &err)) < 0) {
-		if (strstr(err.msg, "BitLocker"))
-			return repair_refuse("'%s' is a BitLocker volume without its secret (give --recovery-password and the like): %s",
+		/* the locked line names the protectors and the options that
+		 * open it (bde.h), never a secret */
+		if (strstr(err.msg, "BitLocker volume is locked"))
+			return repair_refuse("'%s' is a BitLocker volume without its secret: %s",
 					     src, err.msg);
 		fprintf(stderr, "vssdoctor: cannot read '%s': %s\n", src, err.msg);
 		return 2;
@@ -59,8 +61,8 @@ static int repair_safe(struct scan *s, const struct repair_opts *o, struct plan 
 		return repair_refuse("'%s' is an E01 image: evidence is never modified in place", o->source);
 	if (s->ev.is_dir && apply)
 		return repair_refuse("'%s' is a directory: repair needs the disk or volume image", o->source);
-	if (s->ev.bde_img && apply)
-		return repair_refuse("'%s' is a BitLocker volume: writing through BitLocker is not implemented yet", o->source);
+	if (s->ev.bde_img && apply && repair_bde_check(s) != 0)
+		return 2;                /* said */
 	if (!s->ev.fs)
 		return repair_refuse("'%s': no file system was mounted", o->source);
 	if (fs_info(s->ev.fs)->dirty)

@@ -97,6 +97,22 @@ int repair_scan_source(struct scan *s, const struct scan_opts *o, const char *sr
 int repair_target_open(struct image **img, const char *target, int raw, const char *abs_src,
 		       struct err *err);
 
+/* apply_bde.c: writing through BitLocker */
+/* The volume the plan reads and the NTFS writer writes: the decrypted
+ * BitLocker view from 0, else the disk at the Windows volume's offset
+ * (borrowed from s). */
+void repair_volume(const struct scan *s, struct image **img, uint64_t *off, uint64_t *size);
+/* 0 when s's BitLocker volume can be written with the secrets given,
+ * else the refusal's exit status (said) */
+int repair_bde_check(struct scan *s);
+/* The n ranges in (offsets of the decrypted volume, plain bytes) as the
+ * disk holds them: encrypted with the volume's key at the sectors'
+ * places, *nout ranges into *out whose bytes *old and *neu hold (all
+ * malloc'd), each sector's old bytes checked against the disk's; 0, else
+ * the refusal's exit status (said). */
+int repair_bde_ranges(struct scan *s, const struct range *in, size_t n, struct range **out,
+		      size_t *nout, uint8_t **old, uint8_t **neu);
+
 /* journal.c: the undo journal of the ranges old -> neu (hive file bytes) */
 json_t *journal_new(const struct plan *p, const char *abs_src, const char *target,
 		    const struct range *ranges, size_t nr);
