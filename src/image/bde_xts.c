@@ -10,9 +10,10 @@
  * run of sectors has all its tweaks computed first (IEEE P1619: the
  * sector number encrypted with the tweak key, then doubled in GF(2^128)
  * per block), then one xor, one AES call over the run, one xor.  The
- * ciphertext is taken in place from the outer image where it lends it
- * (image_borrow: a mapped raw file) and decrypted straight into the
- * caller's buffer: no intermediate copy. */
+ * ciphertext of a small run is taken in place from the outer image where
+ * it lends it (image_borrow: a mapped raw file), a large one is read into
+ * the caller's buffer; either way it is decrypted straight into the
+ * caller's buffer, with no intermediate copy. */
 #define _GNU_SOURCE
 #include "bde_priv.h"
 
@@ -21,6 +22,7 @@
 #include "bytes.h"
 
 #define XTS_RUN 4096u    /* bytes whose tweaks are computed at once (L1) */
+#define XTS_READ 65536u  /* runs from this size are read, not borrowed */
 
 /* dst = a ^ t, n bytes (a multiple of 16); dst may be a. */
 static void xor_run(uint8_t *dst, const uint8_t *a, const uint8_t *t, size_t n)
@@ -125,8 +127,11 @@ static int own_sectors(struct bde_src *b, uint64_t l, uint8_t *p, size_t n,
 		plain = !(end > g->meta[i] && l < g->meta[i] + BDE_AREA);
 	if (plain) {
 		/* the common case: the ciphertext in place (else one read
-		 * into p), decrypted into p */
-		const uint8_t *c = image_borrow(b->io.outer, b->io.offset + l, n);
+		 * into p), decrypted into p.  A large run is read: the kernel
+		 * copies it through its own mapping, where touching the outer
+		 * mapping's pages would add them all to the resident set
+		 * (measured: the same time, 19 MB less) */
+		const uint8_t *c = n < XTS_READ ? image_borrow(b->io.outer, b->io.offset + l, n) : NULL;
 
 		if (!c) {
 			if (image_read(b->io.outer, b->io.offset + l, p, n, err) < 0)
