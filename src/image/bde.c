@@ -190,6 +190,7 @@ static void bde_src_free(struct bde_src *b)
 	}
 	if (b->fh)
 		B.bfio_handle_free(&b->fh, NULL);
+	bde_lend_free(b);
 	bde_wipe(b, sizeof(*b));
 	free(b);
 }
@@ -230,10 +231,24 @@ static int bde_read(void *priv, uint64_t off, void *buf, size_t len,
 	return 0;
 }
 
+static const uint8_t *bde_borrow(void *priv, uint64_t off, size_t len)
+{
+	return bde_lend_get(priv, off, len);
+}
+
+/* The outer image's mapping lost pages: what was decrypted from them is
+ * not the volume either. */
+static int bde_damaged(void *priv)
+{
+	return image_damaged(((struct bde_src *)priv)->io.outer);
+}
+
 static const struct image_ops bde_ops = {
 	.format = "bitlocker",
 	.read = bde_read,
 	.close = bde_close,
+	.borrow = bde_borrow,
+	.damaged = bde_damaged,
 };
 
 static const char *protector_name(uint16_t t)
@@ -496,6 +511,7 @@ int bde_open(struct image **out, struct bde_info *info, struct image *outer,
 		else
 			xts_aes256_set_decrypt_key(&b->x256, b->fvek);
 		b->own = 1;
+		bde_lend_new(b, vsize);
 	}
 	bde_wipe(b->fvek, sizeof(b->fvek));
 	return image_new(out, &bde_ops, b, vsize, image_path(outer), err);

@@ -44,6 +44,7 @@ struct bde_src {
 	struct xts_aes128_key x128;
 	struct xts_aes256_key x256;
 	struct bde_geom g;
+	struct bde_lend *lend;       /* own: the decrypted bytes lent */
 };
 
 
@@ -87,6 +88,14 @@ size_t bde_protector_fvek(struct image *outer, uint64_t offset, uint64_t size,
 /* bde_xts.c: len bytes at off of the volume b, decrypted here (b->own). */
 int bde_own_read(struct bde_src *b, uint64_t off, uint8_t *buf, size_t len,
 		 struct err *err);
+
+/* bde_lend.c: the decrypted view lent in place (image_borrow) for an
+ * own volume of size bytes: 0, or -1 (then nothing is lent). */
+int bde_lend_new(struct bde_src *b, uint64_t size);
+/* len bytes at off, decrypted once and kept until bde_lend_free(), or
+ * NULL (callers read instead). */
+const uint8_t *bde_lend_get(struct bde_src *b, uint64_t off, size_t len);
+void bde_lend_free(struct bde_src *b);
 
 /* bde_dis.c: a clear-key volume of a raw file through dislocker; 1
  * opened, 0 not possible, <0 error. */
