@@ -177,6 +177,9 @@ static void apply_report(const struct plan *p, const struct repair_opts *o, cons
 		else
 			printf(": %zu of the SYSTEM hive, %zu of NTFS metadata", nh, nf);
 		printf("); undo journal %s\n", d->journal);
+		for (i = 0; i < p->nwrite; i++)
+			printf("  %s grew to %zu bytes: written through libntfs-3g (those ranges)\n",
+			       p->write[i].path, p->write[i].len);
 		json_object_foreach(after, id, v)
 			printf("  %-26s before: %-8s after: %s\n", id,
 			       json_string_value(json_object_get(before, id)), json_string_value(v));

@@ -74,17 +74,22 @@ static int logs_read(struct fs *fs, const struct reg_hive_info *hi, struct hive_
 }
 
 /* res->stop with hivelog's "log1"/"log2" named as the files are */
-static void stop_named(const struct hivelog_result *res, const struct hive_logs *l, char *out,
-		       size_t size)
+static void stop_named(const struct hivelog_result *res, const struct hive_logs *l,
+		       const char *hive, char *out, size_t size)
 {
 	const char *p = res->stop;
+	char n1[24], n2[24];
 	size_t n = 0;
 
+	snprintf(n1, sizeof(n1), "%s", l->n1[0] ? l->n1 : hive);
+	snprintf(n2, sizeof(n2), "%s.LOG2", hive);
+	if (!l->n1[0])
+		snprintf(n1 + strlen(n1), sizeof(n1) - strlen(n1), ".LOG1");
 	while (*p && n + 1 < size) {
-		const char *name = strncmp(p, "log1", 4) == 0 ? l->n1 :
-				   strncmp(p, "log2", 4) == 0 ? l->n2 : NULL;
+		const char *name = strncmp(p, "log1", 4) == 0 ? n1 :
+				   strncmp(p, "log2", 4) == 0 ? n2 : NULL;
 
-		if (name && *name) {
+		if (name) {
 			n += (size_t)snprintf(out + n, size - n, "%s", name);
 			p += 4;
 			if (n >= size)
@@ -189,7 +194,7 @@ static int replay_one(struct scan *s, const struct reg_hive_info *hi, struct hiv
 		return err.code == -E_NOMEM ? -1 : 0;
 	}
 	if (rc == 0 || !res->data) {
-		stop_named(res, l, why, whylen);
+		stop_named(res, l, hi->name, why, whylen);
 		return 0;
 	}
 	snprintf(r->name, sizeof(r->name), "%s", hi->name);
