@@ -222,6 +222,7 @@ START_TEST(test_dirty_repaired)
 	res = out_of(&r);
 	tu_run_free(&r);
 	assert_replay_change(res, real);
+	ck_assert_int_eq(json_array_size(json_object_get(res, "files_grown")), (size_t)dirty[_i].grows);
 	for (k = 0; k < 3 && dirty[_i].fixed[k]; k++) {
 		const char *id = dirty[_i].fixed[k];
 

@@ -159,6 +159,14 @@ static void apply_report(const struct plan *p, const struct repair_opts *o, cons
 		json_object_set_new(root, "changes", arr);
 		json_object_set_new(root, "ranges_written", json_integer((json_int_t)nr));
 		json_object_set_new(root, "bytes_written", json_integer((json_int_t)written));
+		if (p->nwrite) {             /* hives that grew: through libntfs-3g */
+			json_t *grown = json_array();
+
+			for (i = 0; i < p->nwrite; i++)
+				json_array_append_new(grown, json_pack("{s:s,s:I}", "path", p->write[i].path,
+								       "bytes", (json_int_t)p->write[i].len));
+			json_object_set_new(root, "files_grown", grown);
+		}
 		json_object_set(root, "before", before);
 		json_object_set(root, "after", after);
 		json_object_set(root, "not_repaired", p->manual);
