@@ -110,9 +110,10 @@ int plan_winsxs(struct scan *s, struct plan *p, const struct result *res, int *r
 /* cause 4: the Temporary ASP.NET Files folders that put a Framework
  * version over the limit emptied; as plan_winsxs */
 int plan_aspnet(struct plan *p, const struct result *res, int *rest, struct err *err);
-/* the file changes of p written through libntfs-3g into a block map over
- * SOURCE: the changed stretches as ranges (*old, *neu hold their bytes,
- * malloc'd); 0, else the exit status (said) */
+/* the file changes of p (and p->write, the hives that grew) written
+ * through libntfs-3g in one mount into a block map over SOURCE: the
+ * changed stretches as ranges (*old, *neu hold their bytes, malloc'd);
+ * 0, else the exit status (said) */
 int plan_files_apply(struct scan *s, const struct plan *p, struct range **ranges,
 		     size_t *nr, uint8_t **old, uint8_t **neu);
 
