@@ -14,6 +14,7 @@
  *   dirs PATH COUNT [PREFIX]  create COUNT folders PREFIX00001.. under PATH
  *   files PATH COUNT [PREFIX] create COUNT empty files under PATH
  *   flag dirty                leave the volume marked dirty
+ *   flag journal-unclean      leave $LogFile's restart area not clean (a crash)
  *
  * Paths use '\' or '/'.  Exit 0, or 1 with one line on stderr. */
 #define _GNU_SOURCE

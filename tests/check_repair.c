@@ -498,10 +498,12 @@ static void assert_refused(const char *src, const char *want, const char *extra)
 
 START_TEST(test_refuse_dirty_hive)
 {
-	char *img = tu_build("repair-dirtyhive", "break cause3\nlog system new\n"
+	/* a log that replays is replayed (check_repair_dirty.c); one that
+	 * does not is refused */
+	char *img = tu_build("repair-dirtyhive", "break cause3\nlog system new corrupt 0\n"
 			  "reg system dword ControlSet001\\Services\\VSS Start 3\n");
 
-	assert_refused(img, "SYSTEM hive is dirty", NULL);
+	assert_refused(img, "SYSTEM hive is dirty and its transaction logs do not replay", NULL);
 	free(img);
 }
 END_TEST

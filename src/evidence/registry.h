@@ -174,6 +174,12 @@ struct registry {
 	struct mountdev mounted[26];
 };
 
+/* The transaction log beside a hive file: hive_path + suffix (".LOG1",
+ * ".LOG", ".LOG2"), at most LIMIT_HIVELOG_SIZE bytes, into *buf
+ * (malloc'd).  1 read, 0 absent, <0 error. */
+int registry_read_log(struct fs *fs, const char *hive_path, const char *suffix,
+		      uint8_t **buf, size_t *len, struct err *err);
+
 /* Read both hives from fs (replaying dirty ones in memory when replay is
  * set and logs are present), the control set and the Windows version.
  * Problems with a hive are kept in its reg_hive_info and in warnings, not

@@ -35,15 +35,21 @@ static void add_log_name(struct reg_hive_info *hi, const char *suffix)
 		 l ? ", " : "", hi->name, suffix);
 }
 
+int registry_read_log(struct fs *fs, const char *hive_path, const char *suffix,
+		      uint8_t **buf, size_t *len, struct err *err)
+{
+	char path[LIMIT_WINDIR_LEN + 48];
+
+	snprintf(path, sizeof(path), "%s%s", hive_path, suffix);
+	return fs_read_file(fs, path, LIMIT_HIVELOG_SIZE, buf, len, err);
+}
+
 /* Read one log file beside the hive: 1 read, 0 absent, <0 error. */
 static int read_log(struct fs *fs, const struct reg_hive_info *hi,
 		    const char *suffix, uint8_t **buf, size_t *len,
 		    struct err *err)
 {
-	char path[sizeof(hi->path) + 8];
-
-	snprintf(path, sizeof(path), "%s%s", hi->path, suffix);
-	return fs_read_file(fs, path, LIMIT_HIVELOG_SIZE, buf, len, err);
+	return registry_read_log(fs, hi->path, suffix, buf, len, err);
 }
 
 /* Replay hi's logs onto data.  Returns the image to open (data itself

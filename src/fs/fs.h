@@ -46,6 +46,8 @@ struct fs_info {
 	char label[64];
 	int dirty;             /* NTFS dirty flag set */
 	int hibernated;        /* hiberfil.sys holds a hibernation image */
+	int journal_unclean;   /* $LogFile's restart area not clean (a crash),
+				* or unreadable */
 	int descriptors;       /* security descriptors can be read */
 	char descriptors_why[128]; /* when not: why */
 };

@@ -27,6 +27,7 @@
 #include <ntfs-3g/dir.h>
 #include <ntfs-3g/inode.h>
 #include <ntfs-3g/layout.h>
+#include <ntfs-3g/logfile.h>
 #include <ntfs-3g/logging.h>
 #include <ntfs-3g/reparse.h>
 #include <ntfs-3g/runlist.h>
@@ -498,6 +499,31 @@ static const struct fs_ops ntfs_fs_ops = {
 	.extents = n_extents,
 };
 
+/* 1 when $LogFile's restart area says the volume was closed cleanly (no
+ * log client in use, or RESTART_VOLUME_IS_CLEAN), as libntfs-3g judges it
+ * before a read-write mount (ntfs_check_logfile, ntfs_is_logfile_clean);
+ * 0 not clean or unreadable.  A read-only mount does not check it. */
+static int logfile_clean(ntfs_volume *vol)
+{
+	RESTART_PAGE_HEADER *rp = NULL;
+	ntfs_inode *ni;
+	ntfs_attr *na;
+	int ok = 0;
+
+	ntfs_msg_clear();
+	ni = ntfs_inode_open(vol, FILE_LogFile);
+	if (!ni)
+		return 0;
+	na = ntfs_attr_open(ni, AT_DATA, AT_UNNAMED, 0);
+	if (na) {
+		ok = ntfs_check_logfile(na, &rp) && ntfs_is_logfile_clean(na, rp);
+		free(rp);
+		ntfs_attr_close(na);
+	}
+	ntfs_inode_close(ni);
+	return ok;
+}
+
 int fs_open_ntfs(struct fs **out, struct image *img, uint64_t offset,
 		 uint64_t size, struct err *err)
 {
@@ -567,6 +593,7 @@ int fs_open_ntfs(struct fs **out, struct image *img, uint64_t offset,
 	ntfs_msg_clear();
 	info.hibernated = ntfs_volume_check_hiberfile(n->vol, 0) != 0 &&
 			  errno == EPERM;
+	info.journal_unclean = !logfile_clean(n->vol);
 	info.descriptors = 1;
 	return fs_wrap(out, &ntfs_fs_ops, n, &info, err);
 }

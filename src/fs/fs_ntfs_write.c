@@ -312,6 +312,47 @@ int fs_writer_set_security(struct fs_writer *w, const char *path,
 	return 1;
 }
 
+int fs_writer_write_file(struct fs_writer *w, const char *path, const uint8_t *data,
+			 size_t len, struct err *err)
+{
+	ntfs_inode *ni;
+	ntfs_attr *na;
+	s64 done = 0;
+	int rc = writer_inode(w, path, &ni, err);
+
+	if (rc <= 0)
+		return rc;
+	fs_ntfs_logging();
+	errno = 0;
+	na = ntfs_attr_open(ni, AT_DATA, AT_UNNAMED, 0);
+	if (!na) {
+		rc = writer_errno(err, "opening its data");
+		ntfs_inode_close(ni);
+		return rc;
+	}
+	if (na->data_size != (s64)len && ntfs_attr_truncate(na, (s64)len) < 0)
+		rc = writer_errno(err, "resizing");
+	while (rc >= 0 && done < (s64)len) {
+		s64 n = ntfs_attr_pwrite(na, done, (s64)len - done, data + done);
+
+		if (n <= 0)
+			rc = writer_errno(err, "writing");
+		else
+			done += n;
+	}
+	ntfs_attr_close(na);
+	if (rc < 0) {
+		ntfs_inode_close(ni);
+		return rc;
+	}
+	/* the folder's index entry carries the size too */
+	NInoFileNameSetDirty(ni);
+	ntfs_inode_mark_dirty(ni);
+	if (ntfs_inode_close(ni) < 0)
+		return writer_errno(err, "writing the inode");
+	return 1;
+}
+
 /* --- deleting a tree */
 struct names {
 	char **v;

@@ -36,6 +36,13 @@ int fs_writer_set_security(struct fs_writer *w, const char *path,
 int fs_writer_delete_tree(struct fs_writer *w, const char *path, int keep_top,
 			  unsigned long *count, struct err *err);
 
+/* Replace path's unnamed data with len bytes of data, the file growing or
+ * shrinking to len (clusters allocated by libntfs-3g, the directory
+ * entry's size updated when the inode is closed).  1 written, 0 path
+ * absent, <0 error. */
+int fs_writer_write_file(struct fs_writer *w, const char *path, const uint8_t *data,
+			 size_t len, struct err *err);
+
 /* Unmount, flushing libntfs-3g's caches into the map.  0 or <0. */
 int fs_writer_close(struct fs_writer *w, struct err *err);
 

@@ -1,8 +1,11 @@
-/* Applying a plan: the hive file is read whole, edited in memory
- * (parsers/hiveedit.c: same size, sequence numbers advanced, checksum),
- * compared with the old bytes cluster by cluster, and the changed clusters
- * are written into a qcow2 overlay of SOURCE at the disk offsets
- * libntfs-3g's runlist gives; then TARGET is scanned again. */
+/* Applying a plan: each hive file it touches is read whole (a dirty one
+ * as its logs make it, hive_logs.c), edited in memory (parsers/hiveedit.c:
+ * same size, sequence numbers advanced, checksum), compared with the old
+ * bytes cluster by cluster, and the changed clusters are written into a
+ * qcow2 overlay of SOURCE at the disk offsets libntfs-3g's runlist gives;
+ * a hive the replay made longer than its file is written through
+ * libntfs-3g instead (plan_files_apply: the file grows, NTFS stays
+ * consistent).  Then TARGET is scanned again. */
 #define _GNU_SOURCE
 #include "repair_priv.h"
 
@@ -10,6 +13,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,7 +21,14 @@
 #include "hiveedit.h"
 #include "image.h"
 
-static int hive_apply(struct plan *p, uint8_t *buf, size_t len, struct err *err)
+/* The hive file a change edits, NULL for a change of no hive value */
+static const char *change_hive(const struct plan *p, const struct change *c)
+{
+	return c->kind == CHANGE_VALUE ? p->hive_path : NULL;
+}
+
+static int hive_apply(struct plan *p, const char *path, uint8_t *buf, size_t len,
+		      struct err *err)
 {
 	struct hive_edit h;
 	size_t i;
@@ -31,7 +42,7 @@ static int hive_apply(struct plan *p, uint8_t *buf, size_t len, struct err *err)
 		const uint8_t *old;
 		int rc;
 
-		if (c->kind != CHANGE_VALUE)
+		if (!change_hive(p, c) || strcasecmp(change_hive(p, c), path) != 0)
 			continue;
 		rc = hive_edit_find_key(&h, c->key, &nk, err);
 
@@ -148,6 +159,14 @@ static void apply_report(const struct plan *p, const struct repair_opts *o, cons
 		json_object_set_new(root, "changes", arr);
 		json_object_set_new(root, "ranges_written", json_integer((json_int_t)nr));
 		json_object_set_new(root, "bytes_written", json_integer((json_int_t)written));
+		if (p->nwrite) {             /* hives that grew: through libntfs-3g */
+			json_t *grown = json_array();
+
+			for (i = 0; i < p->nwrite; i++)
+				json_array_append_new(grown, json_pack("{s:s,s:I}", "path", p->write[i].path,
+								       "bytes", (json_int_t)p->write[i].len));
+			json_object_set_new(root, "files_grown", grown);
+		}
 		json_object_set(root, "before", before);
 		json_object_set(root, "after", after);
 		json_object_set(root, "not_repaired", p->manual);
@@ -166,34 +185,50 @@ static void apply_report(const struct plan *p, const struct repair_opts *o, cons
 		else
 			printf(": %zu of the SYSTEM hive, %zu of NTFS metadata", nh, nf);
 		printf("); undo journal %s\n", d->journal);
+		for (i = 0; i < p->nwrite; i++)
+			printf("  %s grew to %zu bytes: written through libntfs-3g (those ranges)\n",
+			       p->write[i].path, p->write[i].len);
 		json_object_foreach(after, id, v)
 			printf("  %-26s before: %-8s after: %s\n", id,
 			       json_string_value(json_object_get(before, id)), json_string_value(v));
 	}
 }
 
-/* The hive as it is (*old) and as the plan makes it (*neu), both *len
- * bytes, malloc'd; 0, else the exit status (said). */
-static int hive_edit_copy(struct scan *s, struct plan *p, uint8_t **old, uint8_t **neu,
-			  size_t *len)
+/* One hive file the plan writes: as on the volume and as the plan makes
+ * it, and the changed stretches when it keeps its size. */
+struct hive_bytes {
+	const char *path;
+	uint8_t *old, *neu;
+	size_t olen, len;
+	struct range *r;
+	size_t nr;
+};
+
+/* The hive at hb->path as it is (hb->old) and as the plan makes it
+ * (hb->neu: its logs replayed when it was dirty, the plan's values set,
+ * sealed), malloc'd; 0, else the exit status (said). */
+static int hive_edit_copy(struct scan *s, struct plan *p, struct hive_bytes *hb)
 {
+	const struct hive_replay *r = hive_replay_of(p, hb->path);
 	struct err err;
 
 	err_init(&err);
-	if (fs_read_file(s->ev.fs, p->hive_path, LIMIT_HIVE_SIZE, old, len, &err) <= 0) {
-		fprintf(stderr, "vssdoctor: cannot read %s: %s\n", p->hive_path, err.msg);
+	if (fs_read_file(s->ev.fs, hb->path, LIMIT_HIVE_SIZE, &hb->old, &hb->olen, &err) <= 0) {
+		fprintf(stderr, "vssdoctor: cannot read %s: %s\n", hb->path, err.msg);
 		return 2;
 	}
-	*neu = malloc(*len ? *len : 1);
-	if (!*neu)
+	if (r && r->primary_len != hb->olen)
+		return repair_refuse("%s changed size since its logs were replayed", hb->path);
+	hb->len = r ? r->len : hb->olen;
+	hb->neu = malloc(hb->len ? hb->len : 1);
+	if (!hb->neu)
 		return 2;
-	memcpy(*neu, *old, *len);
+	memcpy(hb->neu, r ? r->data : hb->old, hb->len);
 	err_init(&err);
-	if (hive_apply(p, *neu, *len, &err) < 0)
-		return repair_refuse("%s: %s", p->hive_path, err.msg);
+	if (hive_apply(p, hb->path, hb->neu, hb->len, &err) < 0)
+		return repair_refuse("%s: %s", hb->path, err.msg);
 	return 0;
 }
-
 
 /* 0 with d filled, else the refusal's exit status (said). */
 static int dest_decide(struct scan *s, const struct repair_opts *o, struct dest *d)
@@ -273,67 +308,67 @@ out:
 	return rc;
 }
 
-/* The hive's changed ranges (none when the plan changes no value): 0,
- * else the exit status (said).  *old and *neu hold the hive's bytes. */
-static int hive_ranges(struct scan *s, struct plan *p, struct range **ranges, size_t *nr,
-		       uint8_t **old, uint8_t **neu)
+/* The hive's changed ranges, or, when it grew, a whole file write for
+ * plan_files_apply (p->write); 0, else the exit status (said). */
+static int hive_ranges(struct scan *s, struct plan *p, struct hive_bytes *hb)
 {
 	struct fs_extent *runs = NULL;
-	size_t len = 0, nruns = 0, i;
+	size_t nruns = 0;
 	uint64_t alloc = 0, vol_off, vol_size;
 	struct image *vol;
 	struct err err;
 	int rc;
 
-	for (i = 0; i < p->n && p->c[i].kind != CHANGE_VALUE; i++)
-		;
-	if (i == p->n)
-		return 0;
-	rc = hive_edit_copy(s, p, old, neu, &len);
+	rc = hive_edit_copy(s, p, hb);
 	if (rc != 0)
 		return rc;
+	if (hb->len != hb->olen) {
+		if (p->nwrite >= PLAN_HIVES_MAX)
+			return 2;
+		p->write[p->nwrite].path = hb->path;
+		p->write[p->nwrite].data = hb->neu;
+		p->write[p->nwrite].len = hb->len;
+		p->nwrite++;
+		return 0;
+	}
 	err_init(&err);
-	if (fs_file_extents(s->ev.fs, p->hive_path, &runs, &nruns, &alloc, &err) <= 0)
-		return repair_refuse("%s: %s", p->hive_path, err.msg);
+	if (fs_file_extents(s->ev.fs, hb->path, &runs, &nruns, &alloc, &err) <= 0)
+		return repair_refuse("%s: %s", hb->path, err.msg);
 	repair_volume(s, &vol, &vol_off, &vol_size);
-	*ranges = changed_ranges(*old, *neu, len, runs, nruns, vol_off, nr);
+	hb->r = changed_ranges(hb->old, hb->neu, hb->len, runs, nruns, vol_off, &hb->nr);
 	free(runs);
-	return *ranges ? 0 : 2;
+	return hb->r ? 0 : 2;
 }
 
-/* a and b, sorted by disk offset, into one array (malloc'd); NULL when
- * out of memory or when two overlap (said) */
-static struct range *ranges_merge(const struct range *a, size_t na, const struct range *b,
-				  size_t nb)
+/* The hive files the plan writes: the one its values are in, and every
+ * hive whose logs it replays; *n of them. */
+static size_t plan_hives(const struct plan *p, struct hive_bytes *hb)
 {
-	struct range *all = malloc((na + nb + 1) * sizeof(*all));
-	size_t i;
+	size_t n = 0, i, k;
 
-	if (!all)
-		return NULL;
-	if (na)
-		memcpy(all, a, na * sizeof(*a));
-	if (nb)
-		memcpy(all + na, b, nb * sizeof(*b));
-	for (i = 0; i < na + nb; i++) {
-		size_t k;
+	for (i = 0; i < p->n; i++) {
+		const char *path = change_hive(p, &p->c[i]);
 
-		for (k = i + 1; k < na + nb; k++)
-			if (all[k].disk_off < all[i].disk_off + all[i].len &&
-			    all[i].disk_off < all[k].disk_off + all[k].len) {
-				fprintf(stderr, "vssdoctor: repair: the hive and NTFS changes overlap at %llu\n",
-					(unsigned long long)all[k].disk_off);
-				free(all);
-				return NULL;
-			}
+		for (k = 0; path && k < n && strcasecmp(hb[k].path, path) != 0; k++)
+			;
+		if (path && k == n && n < PLAN_HIVES_MAX)
+			hb[n++].path = path;
 	}
-	return all;
+	for (i = 0; i < p->nreplay; i++) {
+		for (k = 0; k < n && strcasecmp(hb[k].path, p->replay[i].path) != 0; k++)
+			;
+		if (k == n && n < PLAN_HIVES_MAX)
+			hb[n++].path = p->replay[i].path;
+	}
+	return n;
 }
 
 struct apply_bytes {
-	uint8_t *hold, *hneu, *fold, *fneu;
-	struct range *hive, *files, *all;
-	size_t nh, nf;
+	struct hive_bytes hive[PLAN_HIVES_MAX];
+	size_t nhives, nh;               /* nh: hive ranges, all hives */
+	uint8_t *fold, *fneu;
+	struct range *files, *all;
+	size_t nf;
 	/* through BitLocker: all as the disk holds it (apply_bde.c) */
 	uint8_t *eold, *eneu;
 	struct range *enc;
@@ -341,11 +376,15 @@ struct apply_bytes {
 
 static void apply_bytes_free(struct apply_bytes *b)
 {
-	free(b->hold);
-	free(b->hneu);
+	size_t i;
+
+	for (i = 0; i < b->nhives; i++) {
+		free(b->hive[i].old);
+		free(b->hive[i].neu);
+		free(b->hive[i].r);
+	}
 	free(b->fold);
 	free(b->fneu);
-	free(b->hive);
 	free(b->files);
 	free(b->all);
 	free(b->eold);
@@ -371,6 +410,36 @@ static int disk_ranges(struct scan *s, struct apply_bytes *b, const struct range
 	for (i = b->nf = 0; i < *nr; i++)
 		b->nf += b->enc[i].ntfs;
 	b->nh = *nr - b->nf;
+	return 0;
+}
+
+/* The ranges of every hive and of the file changes in one array
+ * (b->all); -1 when out of memory or when two overlap (said) */
+static int ranges_merge(struct apply_bytes *b)
+{
+	size_t i, k, n = 0;
+
+	for (i = 0; i < b->nhives; i++)
+		b->nh += b->hive[i].nr;
+	b->all = malloc((b->nh + b->nf + 1) * sizeof(*b->all));
+	if (!b->all)
+		return -1;
+	for (i = 0; i < b->nhives; i++) {
+		if (b->hive[i].nr)
+			memcpy(b->all + n, b->hive[i].r, b->hive[i].nr * sizeof(*b->all));
+		n += b->hive[i].nr;
+	}
+	if (b->nf)
+		memcpy(b->all + n, b->files, b->nf * sizeof(*b->all));
+	n += b->nf;
+	for (i = 0; i < n; i++)
+		for (k = i + 1; k < n; k++)
+			if (b->all[k].disk_off < b->all[i].disk_off + b->all[i].len &&
+			    b->all[i].disk_off < b->all[k].disk_off + b->all[k].len) {
+				fprintf(stderr, "vssdoctor: repair: the hive and NTFS changes overlap at %llu\n",
+					(unsigned long long)b->all[k].disk_off);
+				return -1;
+			}
 	return 0;
 }
 
@@ -400,6 +469,7 @@ int repair_apply(struct scan *s, struct plan *p, const struct repair_opts *o,
 	size_t nw = 0;
 	json_t *before = NULL, *after = NULL;
 	struct scan *t = NULL;
+	size_t i;
 	int rc, present = 0, dummy = 0;
 
 	rc = dest_decide(s, o, &d);
@@ -408,14 +478,15 @@ int repair_apply(struct scan *s, struct plan *p, const struct repair_opts *o,
 	if (!o->json)                    /* what will change, before writing */
 		plan_print(stdout, p, 0, o->source, d.path);
 	memset(&b, 0, sizeof(b));
-	rc = hive_ranges(s, p, &b.hive, &b.nh, &b.hold, &b.hneu);
+	b.nhives = plan_hives(p, b.hive);
+	for (i = 0, rc = 0; i < b.nhives && rc == 0; i++)
+		rc = hive_ranges(s, p, &b.hive[i]);
 	if (rc == 0)
 		rc = plan_files_apply(s, p, &b.files, &b.nf, &b.fold, &b.fneu);
 	if (rc != 0)
 		goto out;
 	rc = 2;
-	b.all = ranges_merge(b.hive, b.nh, b.files, b.nf);
-	if (!b.all || (rc = disk_ranges(s, &b, &w, &nw)) != 0)
+	if (ranges_merge(&b) < 0 || (rc = disk_ranges(s, &b, &w, &nw)) != 0)
 		goto out;
 	rc = 2;
 	if (write_target(s, p, o, &d, w, nw, &written) != 0)

@@ -32,6 +32,7 @@ void plan_free(struct plan *p)
 		free(p->c[i].data);
 	}
 	free(p->c);
+	hive_replays_free(p);
 	json_decref(p->manual);
 	json_decref(p->fixing);
 	memset(p, 0, sizeof(*p));
@@ -317,6 +318,11 @@ void plan_print(FILE *f, const struct plan *p, int json, const char *source, con
 	for (i = 0; i < p->n; i++) {
 		const struct change *c = &p->c[i];
 
+		if (c->kind == CHANGE_HIVE_LOGS) {
+			fprintf(f, "\n  [%s] %s\n    before: %s\n    after:  %s\n",
+				c->cause, c->why, c->before, c->after);
+			continue;
+		}
 		if (c->kind != CHANGE_VALUE)
 			fprintf(f, "\n  [%s] %s  %s\n    before: %s\n    after:  %s\n",
 				c->cause, c->key, c->value, c->before, c->after);

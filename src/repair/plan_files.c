@@ -288,8 +288,8 @@ int plan_files_apply(struct scan *s, const struct plan *p, struct range **ranges
 	int rc = 0, any = 0;
 
 	for (i = 0; i < p->n; i++)
-		any |= p->c[i].kind != CHANGE_VALUE;
-	if (!any)
+		any |= change_is_file(&p->c[i]);
+	if (!any && p->nwrite == 0)
 		return 0;
 	err_init(&err);
 	repair_volume(s, &vol, &vol_off, &vol_size);
@@ -299,7 +299,7 @@ int plan_files_apply(struct scan *s, const struct plan *p, struct range **ranges
 		const struct change *c = &p->c[i];
 		unsigned long gone = 0;
 
-		if (c->kind == CHANGE_VALUE)
+		if (!change_is_file(c))
 			continue;
 		rc = c->kind == CHANGE_FILE_SD ? fs_writer_set_security(w, c->key, c->data, c->len, &err) :
 		     fs_writer_delete_tree(w, c->key, 1, &gone, &err);
@@ -307,6 +307,13 @@ int plan_files_apply(struct scan *s, const struct plan *p, struct range **ranges
 			rc = err_set(&err, -E_NOTFOUND, "absent");
 		if (rc < 0)
 			err_wrap(&err, "'%s'", c->key);
+	}
+	for (i = 0; i < p->nwrite && rc >= 0; i++) {   /* a hive that grew */
+		rc = fs_writer_write_file(w, p->write[i].path, p->write[i].data, p->write[i].len, &err);
+		if (rc == 0)
+			rc = err_set(&err, -E_NOTFOUND, "absent");
+		if (rc < 0)
+			err_wrap(&err, "'%s'", p->write[i].path);
 	}
 	if (rc >= 0)
 		rc = fs_writer_close(w, &err);

@@ -69,14 +69,15 @@ static int repair_safe(struct scan *s, const struct repair_opts *o, struct plan 
 		return repair_refuse("the NTFS volume is marked dirty (not shut down cleanly): run chkdsk from Windows first");
 	if (fs_info(s->ev.fs)->hibernated)
 		return repair_refuse("Windows is hibernated on this volume (hiberfil.sys in use): resume and shut it down first");
+	if (fs_info(s->ev.fs)->journal_unclean)
+		return repair_refuse("the NTFS journal ($LogFile) is not clean (Windows stopped without closing the volume): boot Windows once or run chkdsk first");
 	err_init(&err);
 	if (registry_get(&s->ev, &reg, &err) < 0 || reg->system.state != REG_HIVE_OK)
 		return repair_refuse("the SYSTEM hive cannot be read: %s", reg ? reg->system.err.msg : err.msg);
-	if (reg->system.dirty)
-		return repair_refuse("the SYSTEM hive is dirty (its transaction logs were not replayed): boot Windows once or replay the logs first");
 	snprintf(p->hive_path, sizeof(p->hive_path), "%s", reg->system.path);
 	snprintf(p->control_set, sizeof(p->control_set), "%s", reg->control_set);
-	return 0;
+	/* a dirty hive: its logs replayed into TARGET, else refused */
+	return hive_logs_prepare(s, p);
 }
 
 int repair_run(const struct repair_opts *o)
@@ -106,6 +107,7 @@ int repair_run(const struct repair_opts *o)
 		fprintf(stderr, "vssdoctor: repair plan: %s\n", err.msg);
 		goto out;
 	}
+	plan_hive_logs(&p);
 	if (o->mode == REPAIR_PLAN) {
 		plan_print(stdout, &p, o->json, o->source, NULL);
 		rc = 0;

@@ -21,6 +21,9 @@ enum change_kind {
 	CHANGE_VALUE,                /* a value of the SYSTEM hive */
 	CHANGE_FILE_SD,              /* a file's or folder's security descriptor */
 	CHANGE_EMPTY_DIR,            /* everything under a folder deleted */
+	CHANGE_HIVE_LOGS,            /* a dirty hive's logs replayed into it
+				      * (hive_logs.c; key: the hive's path,
+				      * why: the plan's headline) */
 };
 
 struct change {
@@ -38,6 +41,31 @@ struct change {
 	uint32_t len;
 };
 
+/* 1 for the changes libntfs-3g writes (plan_files.c) */
+static inline int change_is_file(const struct change *c)
+{
+	return c->kind == CHANGE_FILE_SD || c->kind == CHANGE_EMPTY_DIR;
+}
+
+#define PLAN_HIVES_MAX 2u             /* SYSTEM, SOFTWARE */
+
+/* A dirty hive whose transaction logs replay (hive_logs.c): the hive as
+ * they make it, clean, to be edited and written in place of the primary. */
+struct hive_replay {
+	char name[16];               /* "SYSTEM" */
+	char path[LIMIT_WINDIR_LEN + 32];
+	uint8_t *data;               /* len bytes (malloc'd) */
+	size_t len, primary_len;
+};
+
+/* A file whose whole data libntfs-3g rewrites (a hive that grew): done by
+ * plan_files_apply with the file changes, in one mount. */
+struct file_write {
+	const char *path;
+	const uint8_t *data;         /* borrowed */
+	size_t len;
+};
+
 struct plan {
 	struct change *c;
 	size_t n;
@@ -45,6 +73,11 @@ struct plan {
 	json_t *fixing;              /* ids of the causes/findings the plan fixes */
 	char hive_path[LIMIT_WINDIR_LEN + 32];
 	char control_set[16];
+	struct hive_replay replay[PLAN_HIVES_MAX];
+	size_t nreplay;
+	int unreplayed;              /* a dirty hive whose logs do not replay */
+	struct file_write write[PLAN_HIVES_MAX];
+	size_t nwrite;
 };
 
 /* A changed stretch of the disk: of the hive file (hive_off its offset in
@@ -77,11 +110,24 @@ int plan_winsxs(struct scan *s, struct plan *p, const struct result *res, int *r
 /* cause 4: the Temporary ASP.NET Files folders that put a Framework
  * version over the limit emptied; as plan_winsxs */
 int plan_aspnet(struct plan *p, const struct result *res, int *rest, struct err *err);
-/* the file changes of p written through libntfs-3g into a block map over
- * SOURCE: the changed stretches as ranges (*old, *neu hold their bytes,
- * malloc'd); 0, else the exit status (said) */
+/* the file changes of p (and p->write, the hives that grew) written
+ * through libntfs-3g in one mount into a block map over SOURCE: the
+ * changed stretches as ranges (*old, *neu hold their bytes, malloc'd);
+ * 0, else the exit status (said) */
 int plan_files_apply(struct scan *s, const struct plan *p, struct range **ranges,
 		     size_t *nr, uint8_t **old, uint8_t **neu);
+
+/* hive_logs.c: every dirty hive (SYSTEM, SOFTWARE) replayed from its
+ * transaction logs into p->replay; 0, else the refusal's exit status
+ * (said): a dirty SYSTEM hive whose logs do not replay */
+int hive_logs_prepare(struct scan *s, struct plan *p);
+/* After plan_build: hive-dirty among the findings the plan fixes when
+ * every dirty hive is replayed (a finding that does not fail the scan,
+ * so plan_build passes it by) */
+void plan_hive_logs(struct plan *p);
+/* the replay of the hive at path, NULL when it is not replayed */
+const struct hive_replay *hive_replay_of(const struct plan *p, const char *path);
+void hive_replays_free(struct plan *p);
 
 /* apply.c */
 int repair_apply(struct scan *s, struct plan *p, const struct repair_opts *o,

@@ -29,6 +29,7 @@ struct ntfs_builder {
 	ntfs_volume *vol;
 	char *path;
 	int dirty;      /* leave the volume marked dirty */
+	int unclean;    /* leave $LogFile's restart area not clean */
 };
 
 static int b_errno(struct err *err, const char *what, const char *path)
@@ -77,12 +78,75 @@ int ntfs_builder_new(struct ntfs_builder **out, const char *path,
 	return 0;
 }
 
+/* $LogFile's two restart pages as after a crash: a log client in use and
+ * RESTART_VOLUME_IS_CLEAN not set, which libntfs-3g's
+ * ntfs_is_logfile_clean() reads as "unclean file system" (a read-write
+ * mount refuses it).  Layout as libntfs-3g's layout.h/logfile.h give it:
+ * page header "RSTR", update sequence array at 0x1e (9 entries for a 4096
+ * byte page), system and log page size 4096, version 1.1, restart area at
+ * 0x30; in it log_clients 1, client_free_list none, client_in_use_list 0,
+ * flags 0, seq_number_bits 67 - bits(file size), one client record
+ * ("NTFS") at 0x40.  libntfs-3g's rw mount had emptied the log (0xff). */
+static int logfile_unclean(ntfs_volume *vol)
+{
+	uint8_t page[4096], *ra = page + 0x30, *cr = ra + 0x40;
+	ntfs_inode *ni = ntfs_inode_open(vol, FILE_LogFile);
+	ntfs_attr *na = ni ? ntfs_attr_open(ni, AT_DATA, AT_UNNAMED, 0) : NULL;
+	uint64_t fsize = na ? (uint64_t)na->data_size : 0;
+	unsigned bits = 0, i, k;
+	int rc = na ? 0 : -1;
+
+	for (; fsize; fsize >>= 1)
+		bits++;
+	for (k = 0; rc == 0 && k < 2; k++) {
+		memset(page, 0, sizeof(page));
+		memcpy(page, "RSTR", 4);
+		page[0x04] = 0x1e;                          /* usa_ofs */
+		page[0x06] = 9;                             /* usa_count */
+		page[0x11] = 0x10;                          /* system_page_size 4096 */
+		page[0x15] = 0x10;                          /* log_page_size 4096 */
+		page[0x18] = 0x30;                          /* restart_area_offset */
+		page[0x1a] = 1;                             /* minor_ver */
+		page[0x1c] = 1;                             /* major_ver */
+		ra[0x00] = 0x10 + (uint8_t)k;               /* current_lsn */
+		ra[0x08] = 1;                               /* log_clients */
+		ra[0x0a] = ra[0x0b] = 0xff;                 /* client_free_list: none */
+		ra[0x10] = (uint8_t)(67 - bits);            /* seq_number_bits */
+		ra[0x14] = 0x40 + 0xa0;                     /* restart_area_length */
+		ra[0x16] = 0x40;                            /* client_array_offset */
+		for (i = 0; i < 8; i++)                     /* file_size */
+			ra[0x18 + i] = (uint8_t)((uint64_t)na->data_size >> (8 * i));
+		ra[0x24] = 0x30;                            /* log_record_header_length */
+		ra[0x26] = 0x30;                            /* log_page_data_offset */
+		cr[0x10] = cr[0x11] = cr[0x12] = cr[0x13] = 0xff;  /* prev, next */
+		cr[0x1c] = 8;                               /* client_name_length */
+		memcpy(cr + 0x20, "N\0T\0F\0S\0", 8);
+		/* multi-sector protection: USN 1 at each sector's end */
+		page[0x1e] = 1;
+		for (i = 1; i <= 8; i++) {
+			page[0x1e + 2 * i] = page[512 * i - 2];
+			page[0x1e + 2 * i + 1] = page[512 * i - 1];
+			page[512 * i - 2] = 1;
+			page[512 * i - 1] = 0;
+		}
+		if (ntfs_attr_pwrite(na, 4096 * k, sizeof(page), page) != (s64)sizeof(page))
+			rc = -1;
+	}
+	if (na)
+		ntfs_attr_close(na);
+	if (ni)
+		ntfs_inode_close(ni);
+	return rc;
+}
+
 int ntfs_builder_finish(struct ntfs_builder *b, struct err *err)
 {
 	int rc = 0;
 
 	if (!b)
 		return 0;
+	if (b->unclean && logfile_unclean(b->vol) < 0)
+		rc = b_errno(err, "write $LogFile", b->path);
 	if (b->dirty &&
 	    ntfs_volume_write_flags(b->vol, b->vol->flags | VOLUME_IS_DIRTY) < 0)
 		rc = b_errno(err, "mark dirty", b->path);
@@ -387,6 +451,10 @@ int ntfs_builder_run_line(struct ntfs_builder *b, char *line, const char *base,
 		return ntfs_builder_mkdir(b, a1, err);
 	if (strcmp(verb, "flag") == 0 && strcmp(a1, "dirty") == 0)
 		return ntfs_builder_set_dirty(b, err);
+	if (strcmp(verb, "flag") == 0 && strcmp(a1, "journal-unclean") == 0) {
+		b->unclean = 1;
+		return 0;
+	}
 	if (strcmp(verb, "file") == 0) {
 		char *text = rest ? rest : (char *)"";
 		unescape(text);
