@@ -317,12 +317,12 @@ void plan_print(FILE *f, const struct plan *p, int json, const char *source, con
 	for (i = 0; i < p->n; i++) {
 		const struct change *c = &p->c[i];
 
-		if (c->kind != CHANGE_VALUE)
-			fprintf(f, "\n  [%s] %s  %s\n    before: %s\n    after:  %s\n",
-				c->cause, c->key, c->value, c->before, c->after);
-		else
-			fprintf(f, "\n  [%s] HKLM\\SYSTEM\\%s  value %s\n    before: %s\n    after:  %s\n",
-				c->cause, c->key, c->value, c->before, c->after);
+		if (c->kind != CHANGE_VALUE) {
+			plan_print_file(f, p, i);
+			continue;
+		}
+		fprintf(f, "\n  [%s] HKLM\\SYSTEM\\%s  value %s\n    before: %s\n    after:  %s\n",
+			c->cause, c->key, c->value, c->before, c->after);
 		if (c->why)
 			fprintf(f, "            (%s)\n", c->why);
 	}
