@@ -152,7 +152,7 @@ static int winsxs_acl(const struct evidence *ev, const struct rule *r, struct re
 {
 	const struct fs_info *fi = fs_info(ev->fs);
 	struct acl_walk *w;
-	json_t *paths = NULL, *sum;
+	json_t *sum;
 	char windir[LIMIT_PATH_LEN];
 	int rc = 0;
 
@@ -170,14 +170,10 @@ static int winsxs_acl(const struct evidence *ev, const struct rule *r, struct re
 		return err_set(err, -E_NOMEM, "out of memory");
 	w->ev = ev;
 	w->res = res;
-	paths = judge_param_list(r, "paths", file_acl_winsxs_paths, 2);
-	if (!paths) {
-		rc = err_set(err, -E_NOMEM, "out of memory");
-		goto out;
-	}
 	rc = acl_token_from(NULL, file_acl_system_token, "writer_token", &w->system, err);
 	if (rc == 0)
-		rc = file_acl_winsxs_walk(ev, paths, rule_param(r, "writer_token"), acl_seen, w, err);
+		rc = file_acl_winsxs_walk(ev, rule_param(r, "paths"), rule_param(r, "writer_token"),
+					  acl_seen, w, err);
 	if (rc < 0)
 		goto out;
 
@@ -205,7 +201,6 @@ static int winsxs_acl(const struct evidence *ev, const struct rule *r, struct re
 	}
 out:
 	json_decref(w->first_denied);
-	json_decref(paths);
 	free(w);
 	return rc;
 }

@@ -315,11 +315,14 @@ static int same_folder(const struct change *a, const struct change *b)
 
 void plan_print_file(FILE *f, const struct plan *p, size_t i)
 {
-	const struct change *c = &p->c[i];
+	const struct change *c = &p->c[i], *last = NULL;
 	size_t j, k = 0, more = 0, same = 1;
 
 	for (j = 0; c->kind == CHANGE_FILE_SD && j < i && k <= PLAN_TEXT_FILES; j++)
-		k += same_folder(&p->c[j], c);
+		if (same_folder(&p->c[j], c)) {
+			last = &p->c[j];
+			k++;
+		}
 	if (k < PLAN_TEXT_FILES) {
 		fprintf(f, "\n  [%s] %s  %s\n    before: %s\n    after:  %s\n",
 			c->cause, c->key, c->value, c->before, c->after);
@@ -329,13 +332,13 @@ void plan_print_file(FILE *f, const struct plan *p, size_t i)
 	}
 	if (k > PLAN_TEXT_FILES)
 		return;
-	/* the first past the limit: one line for the rest of its folder */
+	/* the first past the limit: one line for the rest of its folder,
+	 * "the same change" when each is the last one printed */
 	for (j = i; j < p->n; j++) {
 		if (!same_folder(&p->c[j], c))
 			continue;
 		more++;
-		if (strcmp(p->c[j].before, p->c[i - 1].before) != 0 ||
-		    strcmp(p->c[j].after, p->c[i - 1].after) != 0)
+		if (strcmp(p->c[j].before, last->before) != 0 || strcmp(p->c[j].after, last->after) != 0)
 			same = 0;
 	}
 	fprintf(f, "\n  [%s] ... and %zu more object%s under %.*s %s (--format json and the undo "
