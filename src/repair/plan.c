@@ -54,10 +54,14 @@ struct change *change_add(struct plan *p, const char *cause,
 
 	if (p->n >= REPAIR_CHANGES_MAX)
 		return NULL;
-	grown = realloc(p->c, (p->n + 1) * sizeof(*p->c));
-	if (!grown)
-		return NULL;
-	p->c = grown;
+	/* room for the next power of two (cause 1 plans thousands): grown
+	 * when n is 0 or a power of two */
+	if ((p->n & (p->n - 1)) == 0) {
+		grown = realloc(p->c, (p->n ? 2 * p->n : 1) * sizeof(*p->c));
+		if (!grown)
+			return NULL;
+		p->c = grown;
+	}
 	c = &p->c[p->n];
 	memset(c, 0, sizeof(*c));
 	snprintf(c->cause, sizeof(c->cause), "%s", cause);
