@@ -158,13 +158,14 @@ START_TEST(test_plan)
 	c = change(plan, "service-sd-blocks-writer", "MsLldp", "Security");
 	ck_assert_ptr_nonnull(c);
 	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(c, "after")), "(A;;CCLCSWLOCRRC;;;SU)"));
-	/* cause 1: PendingRenames as KB 2009272's takeown /a and icacls
-	 * /grant leave it (FileMaps is not denied in this scenario) */
+	/* cause 1: PendingRenames as KB 2009272's icacls /grant leave it,
+	 * owned by TrustedInstaller as Windows installs it (FileMaps is not
+	 * denied in this scenario) */
 	c = change(plan, "cause1", "Windows\\WinSxS\\Temp\\PendingRenames", "security descriptor");
 	ck_assert_ptr_nonnull(c);
 	ck_assert_str_eq(json_string_value(json_object_get(c, "before")), "O:BAG:SYD:PAI(A;;FA;;;BA)");
 	ck_assert_str_eq(json_string_value(json_object_get(c, "after")),
-			 "O:BAG:SYD:PAI(A;;FA;;;BA)(A;;0x1200a9;;;SY)(A;;FA;;;" SCN_SID_TI ")(A;;0x1200a9;;;BU)");
+			 "O:" SCN_SID_TI "G:SYD:PAI(A;;FA;;;BA)(A;;0x1200a9;;;SY)(A;;FA;;;" SCN_SID_TI ")(A;;0x1200a9;;;BU)");
 	json_array_foreach(json_object_get(plan, "not_repaired"), i, m)
 		if (strcmp(json_string_value(json_object_get(m, "id")), "cause1") == 0)
 			cause1 = 1;
@@ -338,26 +339,33 @@ START_TEST(test_partial)
 END_TEST
 
 /* A FileMaps file whose deny ACE keeps Users out: KB 2009272's grants
- * are applied, the deny ACE stays (the KB does not remove one), and the
- * rescan says so: exit 1, cause1 still present, SOURCE untouched. */
-START_TEST(test_cause1_deny_stays)
+ * are applied and the deny ACE, which takes from the writer's token what
+ * it needs, is removed, the change's note saying so; the rescan finds
+ * cause1 absent (exit 0), SOURCE untouched. */
+START_TEST(test_cause1_deny_removed)
 {
 	char *img = tu_build("repair-deny", "filemaps_files 2\nfilemaps_deny 1\n");
 	char *target = path_beside(img, "t.qcow2");
 	char sum0[65], sum1[65];
 	struct tu_run r;
-	json_t *res;
+	json_t *res, *c;
 
 	ck_assert_int_eq(tu_sha256_file(img, sum0), 0);
 	ck_assert_int_eq(tu_vssdoctor(&r, "repair", "--apply", "--output", target, "--format", "json",
 				      "--rules", tu_env("VSSD_RULES"), img, NULL), 0);
-	ck_assert_msg(r.status == 1, "exit %d: %s", r.status, r.err);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
 	res = parse(&r);
 	tu_run_free(&r);
-	ck_assert(json_is_false(json_object_get(res, "fixed")));
-	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(res, "after"), "cause1")), "present");
-	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(
-		json_array_get(json_object_get(res, "changes"), 0), "after")), "(D;;FR;;;BU)"));
+	ck_assert(json_is_true(json_object_get(res, "fixed")));
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(res, "after"), "cause1")), "absent");
+	ck_assert_uint_eq(json_array_size(json_object_get(res, "changes")), 1);
+	c = json_array_get(json_object_get(res, "changes"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(c, "path")), "Windows\\WinSxS\\FileMaps\\fm_00001.cdf-ms");
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(c, "before")), "(D;;FR;;;BU)"));
+	ck_assert_str_eq(json_string_value(json_object_get(c, "after")),
+			 "O:" SCN_SID_TI "G:SYD:PAI(A;;0x1200a9;;;SY)(A;;FA;;;" SCN_SID_TI ")(A;;0x1200a9;;;BU)");
+	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(c, "note")),
+				     "deny ACE (D;;FR;;;BU) removed"));
 	json_decref(res);
 	ck_assert_int_eq(tu_sha256_file(img, sum1), 0);
 	ck_assert_str_eq(sum0, sum1);
@@ -607,7 +615,7 @@ Suite *repair_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_apply, 0, (int)(sizeof(applies) / sizeof(applies[0])));
 	tcase_add_test(tc, test_partial);
-	tcase_add_test(tc, test_cause1_deny_stays);
+	tcase_add_test(tc, test_cause1_deny_removed);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("real_hives");

@@ -1,8 +1,8 @@
 /* Cause 1: the WinSxS objects the System Writer enumerates, judged by
  * their security descriptors against the writer's token (DOMAIN.md cause
  * 1; rules/README.md "cause1" says what it reads and what its evidence
- * looks like).  The walk streams: a folder's entries are judged inside the
- * fs_readdir callback, and only counts, the current path and the first
+ * looks like).  The walk (src/evidence's file_acl_winsxs_walk) streams:
+ * each object is judged in its callback, and only counts and the first
  * LIMIT_EVIDENCE_ITEMS findings are kept. */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -22,35 +22,13 @@
 #include "sid.h"
 #include "windir.h"
 
-/* What the System Writer needs (rules/README.md "cause1"):
- * - a folder it enumerates: FILE_LIST_DIRECTORY (FindFirstFile opens it
- *   with FILE_LIST_DIRECTORY | SYNCHRONIZE and reads the entries, their
- *   attributes included, from the folder's index) and FILE_TRAVERSE (it then
- *   opens what it found by full path); READ_ATTRIBUTES of the folder itself
- *   is not asked for;
- * - a file: FILE_READ_DATA and FILE_READ_ATTRIBUTES (it opens and hashes
- *   the file for the backup's metadata). */
-#define NEED_FOLDER (FILE_READ_DATA | FILE_EXECUTE)
-#define NEED_FILE   (FILE_READ_DATA | FILE_READ_ATTRIBUTES)
-
-static const char *const default_winsxs_paths[] = {
-	"%SystemRoot%\\WinSxS\\FileMaps", "%SystemRoot%\\WinSxS\\Temp\\PendingRenames",
-};
-static const char *const default_writer_token[] = {
-	"S-1-5-20", "S-1-5-6", "S-1-5-11", "S-1-1-0", "S-1-5-32-545",
-	"S-1-5-15", "service:CryptSvc", NULL,
-};
-/* LocalSystem's token: SYSTEM, Administrators, Everyone, Authenticated
- * Users (shown next to the writer's for comparison, not judged). */
-static const char *const system_token[] = {
-	"S-1-5-18", "S-1-5-32-544", "S-1-1-0", "S-1-5-11", NULL,
-};
+/* LocalSystem's token is shown next to the writer's for comparison, not
+ * judged; what the writer needs and its token are file_acl.h's. */
 
 struct acl_walk {
 	const struct evidence *ev;
 	struct result *res;
-	struct token writer, system;
-	const char *dir;                 /* the folder being listed */
+	struct token system;
 	unsigned long checked, denied, listed, unreadable, unreadable_listed;
 	json_t *first_denied;            /* path string */
 	struct err first_error;
@@ -105,40 +83,25 @@ static json_t *acl_evidence(const char *path, int is_dir,
 	return e;
 }
 
-/* Judge one object.  1 denied, 0 readable, <0 its descriptor could not be
- * read (err).  Evidence: always when report_always, else for the first
- * LIMIT_EVIDENCE_ITEMS denied objects. */
-static int acl_object(struct acl_walk *w, const char *path, uint64_t inode,
-		      int by_inode, int is_dir, int report_always,
-		      struct err *err)
+/* Judge one object the walk read.  Evidence: always for a walked path
+ * itself, else for the first LIMIT_EVIDENCE_ITEMS denied objects. */
+static void acl_object(struct acl_walk *w, const struct file_acl_obj *o)
 {
-	struct secdesc sd;
-	uint32_t need = is_dir ? NEED_FOLDER : NEED_FILE, wr, sy;
-	enum access_object obj = is_dir ? ACCESS_DIRECTORY : ACCESS_FILE;
-	int rc, denied;
+	uint32_t sy = access_effective(o->sd, &w->system, o->is_dir ? ACCESS_DIRECTORY : ACCESS_FILE);
+	int denied = (o->need & ~o->writer) != 0;
 
-	rc = file_acl_read(w->ev, path, inode, by_inode, &sd, err);
-	if (rc == 0)
-		rc = err_set(err, -E_NOTFOUND, "vanished while listed");
-	if (rc < 0)
-		return err_wrap(err, "'%s': descriptor", path);
-	wr = access_effective(&sd, &w->writer, obj);
-	sy = access_effective(&sd, &w->system, obj);
-	denied = (need & ~wr) != 0;
 	w->checked++;
 	if (denied) {
 		w->denied++;
 		if (!w->first_denied)
-			w->first_denied = json_string(path);
+			w->first_denied = json_string(o->path);
 	}
-	if (report_always || (denied && w->listed < LIMIT_EVIDENCE_ITEMS)) {
+	if (o->top || (denied && w->listed < LIMIT_EVIDENCE_ITEMS)) {
 		json_array_append_new(w->res->evidence,
-				      acl_evidence(path, is_dir, &sd, need, wr, sy));
+				      acl_evidence(o->path, o->is_dir, o->sd, o->need, o->writer, sy));
 		if (denied)
 			w->listed++;
 	}
-	secdesc_release(&sd);
-	return denied;
 }
 
 static void acl_unreadable(struct acl_walk *w, const char *path,
@@ -159,22 +122,28 @@ static void acl_unreadable(struct acl_walk *w, const char *path,
 	json_array_append_new(w->res->evidence, o);
 }
 
-static int acl_entry(void *ctx, const struct fs_dirent *e)
+static int acl_seen(void *ctx, const struct file_acl_obj *o, struct err *err)
 {
 	struct acl_walk *w = ctx;
-	char path[LIMIT_PATH_LEN + LIMIT_NAME_LEN + 2];
-	struct err e2;
+	json_t *e;
 
-	err_init(&e2);
-	if (windir_join(path, sizeof(path), w->dir, e->name, &e2) < 0) {
-		acl_unreadable(w, w->dir, &e2);
-		return 0;
+	(void)err;
+	switch (o->seen) {
+	case FILE_ACL_OBJECT:
+		acl_object(w, o);
+		break;
+	case FILE_ACL_UNREADABLE:
+		acl_unreadable(w, o->path, o->error);
+		break;
+	case FILE_ACL_ABSENT:
+		/* nothing to be denied: the writer finds no such object */
+		e = json_object();
+		json_object_set_new(e, "kind", json_string("file"));
+		json_object_set_new(e, "path", json_string(o->path));
+		json_object_set_new(e, "verdict", json_string("absent on the volume"));
+		json_array_append_new(w->res->evidence, e);
+		break;
 	}
-	/* images: by inode, no path lookup per file (directory mode has no
-	 * inode access and goes by path) */
-	if (acl_object(w, path, e->inode, fs_info(w->ev->fs)->kind == FS_NTFS,
-		       e->is_dir, 0, &e2) < 0)
-		acl_unreadable(w, path, &e2);
 	return 0;
 }
 
@@ -183,9 +152,8 @@ static int winsxs_acl(const struct evidence *ev, const struct rule *r, struct re
 {
 	const struct fs_info *fi = fs_info(ev->fs);
 	struct acl_walk *w;
-	json_t *paths = NULL, *v, *sum;
+	json_t *sum;
 	char windir[LIMIT_PATH_LEN];
-	size_t i;
 	int rc = 0;
 
 	snprintf(windir, sizeof(windir), "%s", evidence_system_root(ev));
@@ -202,63 +170,12 @@ static int winsxs_acl(const struct evidence *ev, const struct rule *r, struct re
 		return err_set(err, -E_NOMEM, "out of memory");
 	w->ev = ev;
 	w->res = res;
-	paths = judge_param_list(r, "paths", default_winsxs_paths, ARRAY_LEN(default_winsxs_paths));
-	if (!paths) {
-		rc = err_set(err, -E_NOMEM, "out of memory");
-		goto out;
-	}
-	rc = acl_token_from(rule_param(r, "writer_token"), default_writer_token,
-			    "writer_token", &w->writer, err);
+	rc = acl_token_from(NULL, file_acl_system_token, "writer_token", &w->system, err);
 	if (rc == 0)
-		rc = acl_token_from(NULL, system_token, "writer_token", &w->system, err);
+		rc = file_acl_winsxs_walk(ev, rule_param(r, "paths"), rule_param(r, "writer_token"),
+					  acl_seen, w, err);
 	if (rc < 0)
 		goto out;
-
-	json_array_foreach(paths, i, v) {
-		const char *raw = json_string_value(v), *p;
-		char pbuf[LIMIT_PATH_LEN + 1];
-		struct fs_stat st;
-		struct err e2;
-
-		if (!raw)
-			continue;
-		err_init(&e2);
-		p = judge_vol_path(ev, raw, pbuf, sizeof(pbuf), &e2);
-		if (!p) {
-			acl_unreadable(w, raw, &e2);
-			continue;
-		}
-		rc = fs_stat(ev->fs, p, &st, &e2);
-		if (rc < 0) {
-			acl_unreadable(w, p, &e2);
-			rc = 0;
-			continue;
-		}
-		if (rc == 0) {
-			/* nothing to be denied: the writer finds no such object */
-			json_t *o = json_object();
-
-			json_object_set_new(o, "kind", json_string("file"));
-			json_object_set_new(o, "path", json_string(p));
-			json_object_set_new(o, "verdict", json_string("absent on the volume"));
-			json_array_append_new(res->evidence, o);
-			continue;
-		}
-		rc = 0;
-		if (acl_object(w, p, st.inode, 0, st.is_dir, 1, &e2) < 0) {
-			acl_unreadable(w, p, &e2);
-			continue;
-		}
-		if (!st.is_dir || st.is_reparse)
-			continue;
-		/* every entry of the folder: what the writer enumerates */
-		w->dir = p;
-		err_init(&e2);
-		if (fs_readdir(ev->fs, p, acl_entry, w, &e2) < 0) {
-			err_wrap(&e2, "'%s': listing", p);
-			acl_unreadable(w, p, &e2);
-		}
-	}
 
 	sum = json_object();
 	json_object_set_new(sum, "kind", json_string("summary"));
@@ -284,7 +201,6 @@ static int winsxs_acl(const struct evidence *ev, const struct rule *r, struct re
 	}
 out:
 	json_decref(w->first_denied);
-	json_decref(paths);
 	free(w);
 	return rc;
 }

@@ -55,10 +55,14 @@ struct change *change_add(struct plan *p, const char *cause,
 
 	if (p->n >= REPAIR_CHANGES_MAX)
 		return NULL;
-	grown = realloc(p->c, (p->n + 1) * sizeof(*p->c));
-	if (!grown)
-		return NULL;
-	p->c = grown;
+	/* room for the next power of two (cause 1 plans thousands): grown
+	 * when n is 0 or a power of two */
+	if ((p->n & (p->n - 1)) == 0) {
+		grown = realloc(p->c, (p->n ? 2 * p->n : 1) * sizeof(*p->c));
+		if (!grown)
+			return NULL;
+		p->c = grown;
+	}
 	c = &p->c[p->n];
 	memset(c, 0, sizeof(*c));
 	snprintf(c->cause, sizeof(c->cause), "%s", cause);
@@ -323,12 +327,12 @@ void plan_print(FILE *f, const struct plan *p, int json, const char *source, con
 				c->cause, c->why, c->before, c->after);
 			continue;
 		}
-		if (c->kind != CHANGE_VALUE)
-			fprintf(f, "\n  [%s] %s  %s\n    before: %s\n    after:  %s\n",
-				c->cause, c->key, c->value, c->before, c->after);
-		else
-			fprintf(f, "\n  [%s] HKLM\\SYSTEM\\%s  value %s\n    before: %s\n    after:  %s\n",
-				c->cause, c->key, c->value, c->before, c->after);
+		if (c->kind != CHANGE_VALUE) {
+			plan_print_file(f, p, i);
+			continue;
+		}
+		fprintf(f, "\n  [%s] HKLM\\SYSTEM\\%s  value %s\n    before: %s\n    after:  %s\n",
+			c->cause, c->key, c->value, c->before, c->after);
 		if (c->why)
 			fprintf(f, "            (%s)\n", c->why);
 	}

@@ -107,6 +107,9 @@ void plan_print(FILE *f, const struct plan *p, int json, const char *source, con
  * something, 0 nothing, <0 error */
 int plan_winsxs(struct scan *s, struct plan *p, const struct result *res, int *rest,
 		struct err *err);
+/* the text of p's file change i: in full for the first few of its
+ * folder, then one line for the rest of the folder, then nothing */
+void plan_print_file(FILE *f, const struct plan *p, size_t i);
 /* cause 4: the Temporary ASP.NET Files folders that put a Framework
  * version over the limit emptied; as plan_winsxs */
 int plan_aspnet(struct plan *p, const struct result *res, int *rest, struct err *err);
