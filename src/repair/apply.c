@@ -17,7 +17,45 @@
 #include "hiveedit.h"
 #include "image.h"
 
-static int hive_apply(struct plan *p, uint8_t *buf, size_t len, struct err *err)
+/* One change c written into the open hive h and read back. */
+static int hive_change(struct hive_edit *h, const struct change *c, struct err *err)
+{
+	uint32_t nk, vk, type, olen;
+	const uint8_t *old;
+	int rc = hive_edit_find_key(h, c->key, &nk, err);
+
+	if (rc == 0)
+		return err_set(err, -E_NOTFOUND, "key %s is absent", c->key);
+	if (rc < 0)
+		return err_wrap(err, "%s", c->key);
+	if (c->kind == CHANGE_KEY_SD) {
+		if (hive_edit_set_key_sd(h, nk, c->data, c->len, err) < 0 ||
+		    hive_edit_key_sd(h, nk, &old, &olen, err) < 0)
+			return err_wrap(err, "%s (its security)", c->key);
+	} else {
+		rc = hive_edit_find_value(h, nk, c->value, &vk, err);
+		if (rc < 0)
+			return err_wrap(err, "%s", c->key);
+		if (rc == 0 && !c->create)
+			return err_set(err, -E_NOTFOUND, "%s has no value %s", c->key, c->value);
+		if (rc == 1 && hive_edit_set_value(h, vk, c->data, c->len, err) < 0)
+			return err_wrap(err, "%s\\%s", c->key, c->value);
+		if (rc == 0 && hive_edit_add_value(h, nk, c->value, c->type, c->data, c->len,
+						   &vk, err) < 0)
+			return err_wrap(err, "%s\\%s", c->key, c->value);
+		/* read back what was written */
+		if (hive_edit_value(h, vk, &type, &old, &olen, err) < 0)
+			return err_wrap(err, "%s\\%s", c->key, c->value);
+	}
+	if (olen != c->len || memcmp(old, c->data, olen) != 0)
+		return err_set(err, -E_INTERNAL, "%s\\%s did not read back", c->key, c->value);
+	return 0;
+}
+
+/* The changes of p to hive made in buf (that hive's file, len bytes),
+ * then the hive sealed. */
+static int hive_apply(struct plan *p, enum repair_hive hive, uint8_t *buf, size_t len,
+		      struct err *err)
 {
 	struct hive_edit h;
 	size_t i;
@@ -27,28 +65,10 @@ static int hive_apply(struct plan *p, uint8_t *buf, size_t len, struct err *err)
 		return -1;
 	for (i = 0; i < p->n; i++) {
 		struct change *c = &p->c[i];
-		uint32_t nk, vk, type, olen;
-		const uint8_t *old;
-		int rc;
 
-		if (c->kind != CHANGE_VALUE)
-			continue;
-		rc = hive_edit_find_key(&h, c->key, &nk, err);
-
-		if (rc == 0)
-			return err_set(err, -E_NOTFOUND, "key %s is absent", c->key);
-		if (rc < 0 || (rc = hive_edit_find_value(&h, nk, c->value, &vk, err)) < 0)
-			return err_wrap(err, "%s", c->key);
-		if (rc == 0)
-			return err_set(err, -E_NOTFOUND, "%s has no value %s", c->key, c->value);
-		if (hive_edit_value(&h, vk, &type, &old, &olen, err) < 0 ||
-		    hive_edit_set_value(&h, vk, c->data, c->len, err) < 0)
-			return err_wrap(err, "%s\\%s", c->key, c->value);
-		/* read back what was written */
-		if (hive_edit_value(&h, vk, &type, &old, &olen, err) < 0)
-			return err_wrap(err, "%s\\%s", c->key, c->value);
-		if (olen != c->len || memcmp(old, c->data, olen) != 0)
-			return err_set(err, -E_INTERNAL, "%s\\%s did not read back", c->key, c->value);
+		if (change_in_hive(c) && c->hive == hive &&
+		    hive_change(&h, c, err) < 0)
+			return -1;
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	hive_edit_seal(&h, ((uint64_t)ts.tv_sec + 11644473600ull) * 10000000ull +
@@ -128,6 +148,19 @@ struct dest {
 	char abs_src[LIMIT_PATH_LEN];
 };
 
+/* "the SYSTEM hive", "the SOFTWARE hive" or both: those p changes */
+static const char *hives_label(const struct plan *p)
+{
+	int in[HIVE_COUNT] = { 0 };
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (change_in_hive(&p->c[i]))
+			in[p->c[i].hive] = 1;
+	return !in[HIVE_SOFTWARE] ? "the SYSTEM hive" :
+	       in[HIVE_SYSTEM] ? "the SYSTEM and SOFTWARE hives" : "the SOFTWARE hive";
+}
+
 /* What was written and the causes before and after, on stdout. */
 static void apply_report(const struct plan *p, const struct repair_opts *o, const struct dest *d,
 			 size_t nh, size_t nf, uint64_t written, json_t *before, json_t *after,
@@ -162,9 +195,9 @@ static void apply_report(const struct plan *p, const struct repair_opts *o, cons
 		printf("\nwritten into %s (%llu bytes in %zu range%s", d->path,
 		       (unsigned long long)written, nr, nr == 1 ? "" : "s");
 		if (nf == 0)
-			printf(" of the SYSTEM hive");
+			printf(" of %s", hives_label(p));
 		else
-			printf(": %zu of the SYSTEM hive, %zu of NTFS metadata", nh, nf);
+			printf(": %zu of %s, %zu of NTFS metadata", nh, hives_label(p), nf);
 		printf("); undo journal %s\n", d->journal);
 		json_object_foreach(after, id, v)
 			printf("  %-26s before: %-8s after: %s\n", id,
@@ -174,14 +207,17 @@ static void apply_report(const struct plan *p, const struct repair_opts *o, cons
 
 /* The hive as it is (*old) and as the plan makes it (*neu), both *len
  * bytes, malloc'd; 0, else the exit status (said). */
-static int hive_edit_copy(struct scan *s, struct plan *p, uint8_t **old, uint8_t **neu,
-			  size_t *len)
+static int hive_edit_copy(struct scan *s, struct plan *p, enum repair_hive hive,
+			  uint8_t **old, uint8_t **neu, size_t *len)
 {
+	const char *path = plan_hive_path(p, hive);
 	struct err err;
 
 	err_init(&err);
-	if (fs_read_file(s->ev.fs, p->hive_path, LIMIT_HIVE_SIZE, old, len, &err) <= 0) {
-		fprintf(stderr, "vssdoctor: cannot read %s: %s\n", p->hive_path, err.msg);
+	if (!path[0])
+		return repair_refuse("the %s hive was not found", repair_hive_name(hive));
+	if (fs_read_file(s->ev.fs, path, LIMIT_HIVE_SIZE, old, len, &err) <= 0) {
+		fprintf(stderr, "vssdoctor: cannot read %s: %s\n", path, err.msg);
 		return 2;
 	}
 	*neu = malloc(*len ? *len : 1);
@@ -189,8 +225,8 @@ static int hive_edit_copy(struct scan *s, struct plan *p, uint8_t **old, uint8_t
 		return 2;
 	memcpy(*neu, *old, *len);
 	err_init(&err);
-	if (hive_apply(p, *neu, *len, &err) < 0)
-		return repair_refuse("%s: %s", p->hive_path, err.msg);
+	if (hive_apply(p, hive, *neu, *len, &err) < 0)
+		return repair_refuse("%s: %s", path, err.msg);
 	return 0;
 }
 
@@ -273,10 +309,10 @@ out:
 	return rc;
 }
 
-/* The hive's changed ranges (none when the plan changes no value): 0,
- * else the exit status (said).  *old and *neu hold the hive's bytes. */
-static int hive_ranges(struct scan *s, struct plan *p, struct range **ranges, size_t *nr,
-		       uint8_t **old, uint8_t **neu)
+/* One hive's changed ranges (none when the plan changes nothing of it):
+ * 0, else the exit status (said).  *old and *neu hold the hive's bytes. */
+static int hive_ranges(struct scan *s, struct plan *p, enum repair_hive hive,
+		       struct range **ranges, size_t *nr, uint8_t **old, uint8_t **neu)
 {
 	struct fs_extent *runs = NULL;
 	size_t len = 0, nruns = 0, i;
@@ -284,19 +320,24 @@ static int hive_ranges(struct scan *s, struct plan *p, struct range **ranges, si
 	struct err err;
 	int rc;
 
-	for (i = 0; i < p->n && p->c[i].kind != CHANGE_VALUE; i++)
-		;
+	for (i = 0; i < p->n; i++)
+		if (change_in_hive(&p->c[i]) && p->c[i].hive == hive)
+			break;
 	if (i == p->n)
 		return 0;
-	rc = hive_edit_copy(s, p, old, neu, &len);
+	rc = hive_edit_copy(s, p, hive, old, neu, &len);
 	if (rc != 0)
 		return rc;
 	err_init(&err);
-	if (fs_file_extents(s->ev.fs, p->hive_path, &runs, &nruns, &alloc, &err) <= 0)
-		return repair_refuse("%s: %s", p->hive_path, err.msg);
+	if (fs_file_extents(s->ev.fs, plan_hive_path(p, hive), &runs, &nruns, &alloc, &err) <= 0)
+		return repair_refuse("%s: %s", plan_hive_path(p, hive), err.msg);
 	*ranges = changed_ranges(*old, *neu, len, runs, nruns, s->ev.vol.offset, nr);
 	free(runs);
-	return *ranges ? 0 : 2;
+	if (!*ranges)
+		return 2;
+	for (i = 0; i < *nr; i++)
+		(*ranges)[i].hive = hive;
+	return 0;
 }
 
 /* a and b, sorted by disk offset, into one array (malloc'd); NULL when
@@ -329,15 +370,49 @@ static struct range *ranges_merge(const struct range *a, size_t na, const struct
 }
 
 struct apply_bytes {
-	uint8_t *hold, *hneu, *fold, *fneu;
+	uint8_t *hold[HIVE_COUNT], *hneu[HIVE_COUNT], *fold, *fneu;
 	struct range *hive, *files, *all;
 	size_t nh, nf;
 };
 
+/* Every hive's changed ranges into b->hive (b->nh of them): 0, else the
+ * exit status (said). */
+static int hives_ranges(struct scan *s, struct plan *p, struct apply_bytes *b)
+{
+	int h, rc;
+
+	for (h = 0; h < HIVE_COUNT; h++) {
+		struct range *r = NULL, *grown;
+		size_t n = 0;
+
+		rc = hive_ranges(s, p, (enum repair_hive)h, &r, &n, &b->hold[h], &b->hneu[h]);
+		if (rc != 0)
+			return rc;
+		if (!n) {
+			free(r);
+			continue;
+		}
+		grown = realloc(b->hive, (b->nh + n) * sizeof(*grown));
+		if (!grown) {
+			free(r);
+			return 2;
+		}
+		b->hive = grown;
+		memcpy(b->hive + b->nh, r, n * sizeof(*r));
+		b->nh += n;
+		free(r);
+	}
+	return 0;
+}
+
 static void apply_bytes_free(struct apply_bytes *b)
 {
-	free(b->hold);
-	free(b->hneu);
+	int h;
+
+	for (h = 0; h < HIVE_COUNT; h++) {
+		free(b->hold[h]);
+		free(b->hneu[h]);
+	}
 	free(b->fold);
 	free(b->fneu);
 	free(b->hive);
@@ -377,7 +452,7 @@ int repair_apply(struct scan *s, struct plan *p, const struct repair_opts *o,
 	if (!o->json)                    /* what will change, before writing */
 		plan_print(stdout, p, 0, o->source, d.path);
 	memset(&b, 0, sizeof(b));
-	rc = hive_ranges(s, p, &b.hive, &b.nh, &b.hold, &b.hneu);
+	rc = hives_ranges(s, p, &b);
 	if (rc == 0)
 		rc = plan_files_apply(s, p, &b.files, &b.nf, &b.fold, &b.fneu);
 	if (rc != 0)

@@ -59,6 +59,8 @@ json_t *journal_new(const struct plan *p, const char *abs_src, const char *targe
 	json_object_set_new(jr, "source", json_string(abs_src));
 	json_object_set_new(jr, "target", json_string(target));
 	json_object_set_new(jr, "hive", json_string(p->hive_path));
+	if (p->software_path[0])
+		json_object_set_new(jr, "software_hive", json_string(p->software_path));
 	for (i = 0; i < p->n; i++)
 		json_array_append_new(vals, change_json(&p->c[i]));
 	json_object_set_new(jr, "values", vals);
@@ -75,7 +77,8 @@ json_t *journal_new(const struct plan *p, const char *abs_src, const char *targe
 			return NULL;
 		}
 		r = ranges[i].ntfs ? json_pack("{s:s}", "ntfs", "metadata") :
-		    json_pack("{s:I}", "hive_offset", (json_int_t)ranges[i].file_off);
+		    json_pack("{s:s,s:I}", "hive_name", repair_hive_name(ranges[i].hive),
+			      "hive_offset", (json_int_t)ranges[i].file_off);
 		json_object_update_missing_new(r, json_pack("{s:I,s:I,s:s,s:s}",
 			"disk_offset", (json_int_t)ranges[i].disk_off,
 			"length", (json_int_t)ranges[i].len, "old", oh, "new", nh));

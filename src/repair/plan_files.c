@@ -284,7 +284,7 @@ int plan_files_apply(struct scan *s, const struct plan *p, struct range **ranges
 	int rc = 0, any = 0;
 
 	for (i = 0; i < p->n; i++)
-		any |= p->c[i].kind != CHANGE_VALUE;
+		any |= !change_in_hive(&p->c[i]);
 	if (!any)
 		return 0;
 	err_init(&err);
@@ -294,7 +294,7 @@ int plan_files_apply(struct scan *s, const struct plan *p, struct range **ranges
 		const struct change *c = &p->c[i];
 		unsigned long gone = 0;
 
-		if (c->kind == CHANGE_VALUE)
+		if (change_in_hive(c))
 			continue;
 		rc = c->kind == CHANGE_FILE_SD ? fs_writer_set_security(w, c->key, c->data, c->len, &err) :
 		     fs_writer_delete_tree(w, c->key, 1, &gone, &err);

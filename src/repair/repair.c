@@ -74,6 +74,8 @@ static int repair_safe(struct scan *s, const struct repair_opts *o, struct plan 
 		return repair_refuse("the SYSTEM hive is dirty (its transaction logs were not replayed): boot Windows once or replay the logs first");
 	snprintf(p->hive_path, sizeof(p->hive_path), "%s", reg->system.path);
 	snprintf(p->control_set, sizeof(p->control_set), "%s", reg->control_set);
+	if (reg->software.path[0])
+		snprintf(p->software_path, sizeof(p->software_path), "%s", reg->software.path);
 	return 0;
 }
 
