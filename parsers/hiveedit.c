@@ -494,13 +494,15 @@ int hive_edit_key_sd(const struct hive_edit *h, uint32_t nk, const uint8_t **sd,
 	return 0;
 }
 
-/* Along the sk list from start (both ways linked, checked): the sk
- * holding sd (1, *found), 0 none, <0 a broken list. */
+/* Along the whole sk list from start (both ways linked, checked, so that
+ * relinking writes only to sk cells): the sk holding sd (1, *found), 0
+ * none, <0 a broken list. */
 static int sk_find(const struct hive_edit *h, uint32_t start, const uint8_t *sd, uint32_t len,
 		   uint32_t *found, struct err *err)
 {
 	uint32_t cur = start, steps = 0;
 	uint8_t *k, *next;
+	int hit = 0;
 
 	do {
 		uint32_t fl;
@@ -510,15 +512,16 @@ static int sk_find(const struct hive_edit *h, uint32_t start, const uint8_t *sd,
 		fl = le32(k + 0x04);                             /* 0x04 flink */
 		if (sk_at(h, fl, &next, err) < 0 || le32(next + 0x08) != cur)
 			return err_set(err, -E_CORRUPT, "security cell list broken at 0x%x", cur);
-		if (cur != start && le32(k + 0x10) == len && memcmp(k + 0x14, sd, len) == 0) {
+		if (cur != start && !hit && le32(k + 0x10) == len &&
+		    memcmp(k + 0x14, sd, len) == 0) {
 			*found = cur;
-			return 1;
+			hit = 1;
 		}
 		cur = fl;
 		if (++steps > h->bins / 0x18)
 			return err_set(err, -E_CORRUPT, "security cell list loops");
 	} while (cur != start);
-	return 0;
+	return hit;
 }
 
 /* sk of one reference less; unlinked and freed at none */
