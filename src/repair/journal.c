@@ -130,7 +130,8 @@ int repair_undo(const char *journal, const char *target)
 	json_t *jr = json_load_file(journal, 0, &je), *r;
 	struct image *img = NULL;
 	struct err err;
-	size_t i, ntfs = 0;
+	size_t i, ntfs = 0, soft = 0;
+	const char *hives;
 	int rc = 2, raw;
 
 	if (!jr || !json_is_array(json_object_get(jr, "ranges")))
@@ -164,16 +165,23 @@ int repair_undo(const char *journal, const char *target)
 		}
 		free(o);
 	}
-	json_array_foreach(json_object_get(jr, "ranges"), i, r)
+	json_array_foreach(json_object_get(jr, "ranges"), i, r) {
+		const char *hn = json_string_value(json_object_get(r, "hive_name"));
+
 		ntfs += json_object_get(r, "ntfs") != NULL;
+		soft += hn && strcmp(hn, "SOFTWARE") == 0;
+	}
 	i = json_array_size(json_object_get(jr, "ranges"));
+	hives = !soft ? json_string_value(json_object_get(jr, "hive")) :
+		soft == i - ntfs ? json_string_value(json_object_get(jr, "software_hive")) :
+		"the SYSTEM and SOFTWARE hives";
+	if (!hives)
+		hives = "the hive";
 	if (ntfs == 0)
-		printf("restored %zu range%s of %s in %s\n", i, i == 1 ? "" : "s",
-		       json_string_value(json_object_get(jr, "hive")), target);
+		printf("restored %zu range%s of %s in %s\n", i, i == 1 ? "" : "s", hives, target);
 	else
 		printf("restored %zu range%s in %s (%zu of %s, %zu of NTFS metadata)\n", i,
-		       i == 1 ? "" : "s", target, i - ntfs,
-		       json_string_value(json_object_get(jr, "hive")), ntfs);
+		       i == 1 ? "" : "s", target, i - ntfs, hives, ntfs);
 	rc = 0;
 out:
 	if (img)

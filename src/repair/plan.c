@@ -1,12 +1,10 @@
-/* The repair plan: from a scan's results, the changes that fix them
- * (first slice of issue 21), all in the SYSTEM hive of the current
- * control set:
+/* The repair plan: from a scan's results, the changes that fix them:
  *   cause3                    Services\X\Security of CryptSvc/EventSystem
  *                             set to the rule's expected_sddl
  *   service-sd-blocks-writer  Services\X\Security set to the finding's
  *                             fixed_sddl (the writer's ACE appended)
- *   cause2                    Start = 4 (disabled) set back to the rule's
- *                             start type
+ *   cause2, the registry findings  plan_registry.c
+ *   cause1, cause4            plan_files.c
  * Every other present cause or failing finding is listed as "not repaired
  * automatically yet" with its manual fix. */
 #define _GNU_SOURCE
