@@ -291,6 +291,8 @@ void plan_print(FILE *f, const struct plan *p, int json, const char *source, con
 			json_array_append_new(arr, change_json(&p->c[i]));
 		json_object_set_new(root, "source", json_string(source));
 		json_object_set_new(root, "hive", json_string(p->hive_path));
+		if (p->software_path[0])
+			json_object_set_new(root, "software_hive", json_string(p->software_path));
 		json_object_set_new(root, "changes", arr);
 		json_object_set(root, "fixes", p->fixing);
 		json_object_set(root, "not_repaired", p->manual);
