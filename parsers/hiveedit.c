@@ -1,6 +1,7 @@
 /* In-place registry hive edits (hiveedit.h). */
 #include "hiveedit.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "bytes.h"
@@ -251,10 +252,30 @@ int hive_edit_value(const struct hive_edit *h, uint32_t vk, uint32_t *type,
 	return 0;
 }
 
+/* The cells a multi-cell edit allocated, with the bytes they held, so
+ * that a refusal half way leaves the buffer as it was. */
+#define TX_MAX 4
+struct cell_tx {
+	unsigned n;
+	uint32_t off[TX_MAX], len[TX_MAX];
+	uint8_t *saved[TX_MAX];
+};
+
+static void tx_end(struct cell_tx *tx, struct hive_edit *h, int undo)
+{
+	while (tx->n) {
+		tx->n--;
+		if (undo)
+			memcpy(h->buf + HIVE_BASE_BLOCK + tx->off[tx->n], tx->saved[tx->n],
+			       tx->len[tx->n]);
+		free(tx->saved[tx->n]);
+	}
+}
+
 /* A free cell of at least need bytes (cell size, header included), split
- * when the rest can stand as a free cell; allocated on return.  Its offset
- * or CELL_NONE. */
-static uint32_t cell_alloc(struct hive_edit *h, uint32_t need)
+ * when the rest can stand as a free cell; allocated on return, its bytes
+ * first saved in tx when tx is not NULL.  Its offset or CELL_NONE. */
+static uint32_t cell_alloc_tx(struct hive_edit *h, uint32_t need, struct cell_tx *tx)
 {
 	uint32_t bin = 0;
 
@@ -269,24 +290,49 @@ static uint32_t cell_alloc(struct hive_edit *h, uint32_t need)
 			uint8_t *c = h->buf + HIVE_BASE_BLOCK + off;
 			int32_t sz = (int32_t)le32(c);
 			uint32_t n = sz < 0 ? (uint32_t)(-(int64_t)sz) : (uint32_t)sz;
+			int split;
 
 			if (n < 8 || n % 8 || n > bin + bsize - off)
 				return CELL_NONE;
-			if (sz > 0 && n >= need) {
-				if (n - need >= 16) {
-					put_le32(c + need, n - need);
-					put_le32(c, (uint32_t)-(int32_t)need);
-				} else {
-					put_le32(c, (uint32_t)-(int32_t)n);
-				}
-				memset(c + 4, 0, (sz > 0 && n - need >= 16 ? need : n) - 4);
-				return off;
+			if (sz <= 0 || n < need) {
+				off += n;
+				continue;
 			}
-			off += n;
+			split = n - need >= 16;
+			if (tx) {
+				uint32_t keep = split ? need + 4 : n;
+
+				if (tx->n == TX_MAX || !(tx->saved[tx->n] = malloc(keep)))
+					return CELL_NONE;
+				memcpy(tx->saved[tx->n], c, keep);
+				tx->off[tx->n] = off;
+				tx->len[tx->n++] = keep;
+			}
+			if (split) {
+				put_le32(c + need, n - need);
+				put_le32(c, (uint32_t)-(int32_t)need);
+			} else {
+				put_le32(c, (uint32_t)-(int32_t)n);
+			}
+			memset(c + 4, 0, (split ? need : n) - 4);
+			return off;
 		}
 		bin += bsize;
 	}
 	return CELL_NONE;
+}
+
+static uint32_t cell_alloc(struct hive_edit *h, uint32_t need)
+{
+	return cell_alloc_tx(h, need, NULL);
+}
+
+/* the allocated cell at off marked free (not merged with its neighbours) */
+static void cell_free(struct hive_edit *h, uint32_t off)
+{
+	uint8_t *c = h->buf + HIVE_BASE_BLOCK + off;
+
+	put_le32(c, (uint32_t)(-(int32_t)le32(c)));
 }
 
 int hive_edit_set_value(struct hive_edit *h, uint32_t vk, const uint8_t *data,
@@ -323,13 +369,221 @@ int hive_edit_set_value(struct hive_edit *h, uint32_t vk, const uint8_t *data,
 			       "no free cell of %u bytes in the hive: the value would not fit without growing the file",
 			       len);
 	memcpy(h->buf + HIVE_BASE_BLOCK + fresh + 4, data, len);
-	if (old != CELL_NONE) {
-		uint8_t *c = h->buf + HIVE_BASE_BLOCK + old;
-
-		put_le32(c, (uint32_t)(-(int32_t)le32(c)));      /* free it */
-	}
+	if (old != CELL_NONE)
+		cell_free(h, old);
 	put_le32(v + 0x08, fresh);
 	put_le32(v + 0x04, len);
+	return 0;
+}
+
+/* The nk cell at off (at least its fixed part). */
+static int nk_at(const struct hive_edit *h, uint32_t off, uint8_t **d, struct err *err)
+{
+	uint32_t size;
+
+	if (cell_at(h, off, d, &size, err) < 0)
+		return -E_CORRUPT;
+	if (size < 0x4c || memcmp(*d, "nk", 2) != 0)
+		return err_set(err, -E_CORRUPT, "cell 0x%x is not a key", off);
+	return 0;
+}
+
+static void put_max(uint8_t *p, uint32_t v)
+{
+	if (le32(p) < v)
+		put_le32(p, v);
+}
+
+int hive_edit_add_value(struct hive_edit *h, uint32_t nk, const char *name,
+			uint32_t type, const uint8_t *data, uint32_t len,
+			uint32_t *vk, struct err *err)
+{
+	struct cell_tx tx = { 0 };
+	uint8_t *d, *list = NULL, *v;
+	uint32_t lsize = 0, count, nlen = (uint32_t)strlen(name), i;
+	uint32_t dcell = CELL_NONE, vcell, lcell, oldlist = CELL_NONE;
+
+	for (i = 0; i < nlen; i++)
+		if ((unsigned char)name[i] < 0x20 || (unsigned char)name[i] > 0x7e)
+			return err_set(err, -E_USAGE, "value name not printable ASCII");
+	if (nlen > LIMIT_REG_NAME)
+		return err_set(err, -E_USAGE, "value name of %u bytes", nlen);
+	if (len > VALUE_CELL_MAX)
+		return err_set(err, -E_UNSUPPORTED, "%u bytes would need big data", len);
+	if (nk_at(h, nk, &d, err) < 0)
+		return -E_CORRUPT;
+	count = le32(d + 0x24);                                  /* 0x24 values */
+	if (count >= LIMIT_REG_VALUES)
+		return err_set(err, -E_LIMIT, "%u values, at LIMIT_REG_VALUES", count);
+	if (count) {
+		oldlist = le32(d + 0x28);                        /* 0x28 value list */
+		if (cell_at(h, oldlist, &list, &lsize, err) < 0)
+			return -E_CORRUPT;
+		if ((uint64_t)count * 4 > lsize)
+			return err_set(err, -E_CORRUPT, "value list of key 0x%x overruns its cell", nk);
+	}
+	if (len > VALUE_INLINE_MAX &&
+	    (dcell = cell_alloc_tx(h, (len + 4 + 7) & ~7u, &tx)) == CELL_NONE)
+		goto full;
+	vcell = cell_alloc_tx(h, (0x18 + nlen + 7) & ~7u, &tx);
+	if (vcell == CELL_NONE)
+		goto full;
+	lcell = count && lsize >= (count + 1) * 4 ? oldlist :
+		cell_alloc_tx(h, ((count + 1) * 4 + 4 + 7) & ~7u, &tx);
+	if (lcell == CELL_NONE)
+		goto full;
+	tx_end(&tx, h, 0);
+	v = h->buf + HIVE_BASE_BLOCK + vcell + 4;
+	memcpy(v, "vk", 2);
+	put_le16(v + 0x02, (uint16_t)nlen);                      /* 0x02 name length */
+	if (dcell == CELL_NONE) {
+		put_le32(v + 0x04, 0x80000000u | len);           /* 0x04 data in 0x08 */
+		if (len)
+			memcpy(v + 0x08, data, len);
+	} else {
+		put_le32(v + 0x04, len);
+		put_le32(v + 0x08, dcell);                       /* 0x08 data cell */
+		memcpy(h->buf + HIVE_BASE_BLOCK + dcell + 4, data, len);
+	}
+	put_le32(v + 0x0c, type);                                /* 0x0c type */
+	put_le16(v + 0x10, 1);                                   /* 0x10 compressed name */
+	memcpy(v + 0x14, name, nlen);
+	if (lcell != oldlist) {
+		if (count)
+			memcpy(h->buf + HIVE_BASE_BLOCK + lcell + 4, list, (size_t)count * 4);
+		if (oldlist != CELL_NONE)
+			cell_free(h, oldlist);
+	}
+	put_le32(h->buf + HIVE_BASE_BLOCK + lcell + 4 + (size_t)count * 4, vcell);
+	put_le32(d + 0x24, count + 1);
+	put_le32(d + 0x28, lcell);
+	put_max(d + 0x3c, nlen * 2);                             /* 0x3c largest name, UTF-16 bytes */
+	put_max(d + 0x40, len);                                  /* 0x40 largest data */
+	*vk = vcell;
+	return 0;
+full:
+	tx_end(&tx, h, 1);
+	return err_set(err, -E_LIMIT,
+		       "no free cells for a new %u-byte value in the hive: it would not fit without growing the file",
+		       len);
+}
+
+/* The sk cell at off: its data (*d) and descriptor size. */
+static int sk_at(const struct hive_edit *h, uint32_t off, uint8_t **d, struct err *err)
+{
+	uint32_t size;
+
+	if (cell_at(h, off, d, &size, err) < 0)
+		return -E_CORRUPT;
+	if (size < 0x14 || memcmp(*d, "sk", 2) != 0 || le32(*d + 0x10) > size - 0x14)
+		return err_set(err, -E_CORRUPT, "cell 0x%x is not a security cell", off);
+	if (le32(*d + 0x0c) == 0)                                /* 0x0c references */
+		return err_set(err, -E_CORRUPT, "security cell 0x%x has no references", off);
+	return 0;
+}
+
+int hive_edit_key_sd(const struct hive_edit *h, uint32_t nk, const uint8_t **sd,
+		     uint32_t *len, struct err *err)
+{
+	uint8_t *d, *k;
+
+	if (nk_at(h, nk, &d, err) < 0 || sk_at(h, le32(d + 0x2c), &k, err) < 0)
+		return -E_CORRUPT;
+	*sd = k + 0x14;
+	*len = le32(k + 0x10);
+	return 0;
+}
+
+/* Along the whole sk list from start (both ways linked, checked, so that
+ * relinking writes only to sk cells): the sk holding sd (1, *found), 0
+ * none, <0 a broken list. */
+static int sk_find(const struct hive_edit *h, uint32_t start, const uint8_t *sd, uint32_t len,
+		   uint32_t *found, struct err *err)
+{
+	uint32_t cur = start, steps = 0;
+	uint8_t *k, *next;
+	int hit = 0;
+
+	do {
+		uint32_t fl;
+
+		if (sk_at(h, cur, &k, err) < 0)
+			return -E_CORRUPT;
+		fl = le32(k + 0x04);                             /* 0x04 flink */
+		if (sk_at(h, fl, &next, err) < 0 || le32(next + 0x08) != cur)
+			return err_set(err, -E_CORRUPT, "security cell list broken at 0x%x", cur);
+		if (cur != start && !hit && le32(k + 0x10) == len &&
+		    memcmp(k + 0x14, sd, len) == 0) {
+			*found = cur;
+			hit = 1;
+		}
+		cur = fl;
+		if (++steps > h->bins / 0x18)
+			return err_set(err, -E_CORRUPT, "security cell list loops");
+	} while (cur != start);
+	return hit;
+}
+
+/* sk of one reference less; unlinked and freed at none */
+static void sk_release(struct hive_edit *h, uint32_t sk)
+{
+	uint8_t *k = h->buf + HIVE_BASE_BLOCK + sk + 4;
+	uint32_t fl = le32(k + 0x04), bl = le32(k + 0x08);
+
+	put_le32(k + 0x0c, le32(k + 0x0c) - 1);
+	if (le32(k + 0x0c) != 0)
+		return;
+	put_le32(h->buf + HIVE_BASE_BLOCK + bl + 4 + 0x04, fl);
+	put_le32(h->buf + HIVE_BASE_BLOCK + fl + 4 + 0x08, bl);
+	cell_free(h, sk);
+}
+
+int hive_edit_set_key_sd(struct hive_edit *h, uint32_t nk, const uint8_t *sd,
+			 uint32_t len, struct err *err)
+{
+	uint8_t *d, *k, *n;
+	uint32_t old, size, use = CELL_NONE, fl;
+	int rc;
+
+	if (len < 20 || len > VALUE_CELL_MAX)
+		return err_set(err, -E_USAGE, "security descriptor of %u bytes", len);
+	if (nk_at(h, nk, &d, err) < 0)
+		return -E_CORRUPT;
+	old = le32(d + 0x2c);                                    /* 0x2c sk */
+	if (sk_at(h, old, &k, err) < 0 || cell_at(h, old, &k, &size, err) < 0)
+		return -E_CORRUPT;
+	if (le32(k + 0x10) == len && memcmp(k + 0x14, sd, len) == 0)
+		return 0;
+	rc = sk_find(h, old, sd, len, &use, err);
+	if (rc < 0)
+		return rc;
+	if (rc == 1) {
+		n = h->buf + HIVE_BASE_BLOCK + use + 4;
+		put_le32(n + 0x0c, le32(n + 0x0c) + 1);
+	} else if (le32(k + 0x0c) == 1 && size - 0x14 >= len) {
+		put_le32(k + 0x10, len);                         /* rewritten in place */
+		memcpy(k + 0x14, sd, len);
+		memset(k + 0x14 + len, 0, size - 0x14 - len);
+		return 0;
+	} else {
+		use = cell_alloc(h, (0x18 + len + 7) & ~7u);
+		if (use == CELL_NONE)
+			return err_set(err, -E_LIMIT,
+				       "no free cell of %u bytes in the hive: the key's security would not fit without growing the file",
+				       len);
+		n = h->buf + HIVE_BASE_BLOCK + use + 4;
+		fl = le32(k + 0x04);
+		memcpy(n, "sk", 2);
+		put_le32(n + 0x04, fl);                          /* after the old sk */
+		put_le32(n + 0x08, old);
+		put_le32(n + 0x0c, 1);
+		put_le32(n + 0x10, len);
+		memcpy(n + 0x14, sd, len);
+		put_le32(h->buf + HIVE_BASE_BLOCK + fl + 4 + 0x08, use);
+		put_le32(k + 0x04, use);
+	}
+	put_le32(d + 0x2c, use);
+	sk_release(h, old);
 	return 0;
 }
 

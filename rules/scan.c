@@ -140,6 +140,8 @@ static void run_events(struct scan *s, const struct rule *r, struct result *res)
 				was = NULL;
 			}
 
+			res->by_events = res->status == STATUS_ABSENT &&
+					 !(r->check->flags & CHECK_EVENTS_ONLY);
 			res->status = STATUS_PRESENT;
 			if (asprintf(&res->summary, "the event logs show it: %s (%d event%s)%s%s",
 				     label ? label : json_string_value(json_object_get(spec, "provider")),

@@ -319,6 +319,8 @@ static int hivelog_seeds(void)
 	regf_writer_set_binary(w, "ControlSet001\\Services\\CryptSvc\\Security", "Security", "\1\0\4\x80", 4);
 	if (regf_writer_serialize(w, 5, 4, 4, &nw, &nlen) < 0)
 		return -1;
+	put("fuzz_hiveedit", "small", old, olen);        /* the hive editor's writes */
+	put("fuzz_hiveedit", "security", nw, nlen);
 	for (fmt = 0; fmt < 2; fmt++) {
 		char name[32];
 

@@ -301,11 +301,11 @@ START_TEST(test_apply)
 }
 END_TEST
 
-/* A cause the repair does not fix stays, reported; nothing to fix at all
- * is refused. */
+/* A cause the repair does not fix (a binary missing from the volume)
+ * stays, reported; nothing to fix at all is refused. */
 START_TEST(test_partial)
 {
-	char *img = tu_build("repair-partial", "break vssacl\nbreak cause3\n");
+	char *img = tu_build("repair-partial", "break binary\nbreak cause3\n");
 	char *target = path_beside(img, "t.qcow2"), *other = path_beside(img, "u.qcow2");
 	struct tu_run r;
 	json_t *res, *scan;
@@ -316,15 +316,15 @@ START_TEST(test_partial)
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
 	res = parse(&r);
 	tu_run_free(&r);
-	ck_assert_ptr_null(json_object_get(json_object_get(res, "after"), "vss-access-control"));
+	ck_assert_ptr_null(json_object_get(json_object_get(res, "after"), "service-binary-missing"));
 	json_decref(res);
 	scan = tu_scan_json(target, &r);
-	ck_assert_str_eq(tu_status(scan, "vss-access-control"), "present");
+	ck_assert_str_eq(tu_status(scan, "service-binary-missing"), "present");
 	ck_assert_str_eq(tu_status(scan, "cause3"), "absent");
 	json_decref(scan);
 	tu_run_free(&r);
 
-	only1 = tu_build("repair-only1", "break vssacl\n");
+	only1 = tu_build("repair-only1", "break binary\n");
 	ck_assert_int_eq(tu_vssdoctor(&r, "repair", "--apply", "--output", other,
 				      "--rules", tu_env("VSSD_RULES"), only1, NULL), 0);
 	ck_assert_int_eq(r.status, 2);

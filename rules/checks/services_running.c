@@ -375,6 +375,7 @@ out:
 static const struct param_def running_params[] = {
 	{ "services", PARAM_ARRAY, 0, "[s]" },
 	{ "start_types", PARAM_OBJECT, 0, "{s}" },
+	{ "service_dlls", PARAM_OBJECT, 0, "{s}" },   /* for repair: ServiceDll to restore */
 	{ NULL, 0, 0, NULL },
 };
 

@@ -21,10 +21,45 @@
 #include "hiveedit.h"
 #include "image.h"
 
-/* The hive file a change edits, NULL for a change of no hive value */
+/* The hive file a change edits, NULL for a change of no hive */
 static const char *change_hive(const struct plan *p, const struct change *c)
 {
-	return c->kind == CHANGE_VALUE ? p->hive_path : NULL;
+	return change_in_hive(c) ? plan_hive_path(p, c->hive) : NULL;
+}
+
+/* One change c written into the open hive h and read back. */
+static int hive_change(struct hive_edit *h, const struct change *c, struct err *err)
+{
+	uint32_t nk, vk, type, olen;
+	const uint8_t *old;
+	int rc = hive_edit_find_key(h, c->key, &nk, err);
+
+	if (rc == 0)
+		return err_set(err, -E_NOTFOUND, "key %s is absent", c->key);
+	if (rc < 0)
+		return err_wrap(err, "%s", c->key);
+	if (c->kind == CHANGE_KEY_SD) {
+		if (hive_edit_set_key_sd(h, nk, c->data, c->len, err) < 0 ||
+		    hive_edit_key_sd(h, nk, &old, &olen, err) < 0)
+			return err_wrap(err, "%s (its security)", c->key);
+	} else {
+		rc = hive_edit_find_value(h, nk, c->value, &vk, err);
+		if (rc < 0)
+			return err_wrap(err, "%s", c->key);
+		if (rc == 0 && !c->create)
+			return err_set(err, -E_NOTFOUND, "%s has no value %s", c->key, c->value);
+		if (rc == 1 && hive_edit_set_value(h, vk, c->data, c->len, err) < 0)
+			return err_wrap(err, "%s\\%s", c->key, c->value);
+		if (rc == 0 && hive_edit_add_value(h, nk, c->value, c->type, c->data, c->len,
+						   &vk, err) < 0)
+			return err_wrap(err, "%s\\%s", c->key, c->value);
+		/* read back what was written */
+		if (hive_edit_value(h, vk, &type, &old, &olen, err) < 0)
+			return err_wrap(err, "%s\\%s", c->key, c->value);
+	}
+	if (olen != c->len || memcmp(old, c->data, olen) != 0)
+		return err_set(err, -E_INTERNAL, "%s\\%s did not read back", c->key, c->value);
+	return 0;
 }
 
 static int hive_apply(struct plan *p, const char *path, uint8_t *buf, size_t len,
@@ -37,29 +72,11 @@ static int hive_apply(struct plan *p, const char *path, uint8_t *buf, size_t len
 	if (hive_edit_open(&h, buf, len, err) < 0)
 		return -1;
 	for (i = 0; i < p->n; i++) {
-		struct change *c = &p->c[i];
-		uint32_t nk, vk, type, olen;
-		const uint8_t *old;
-		int rc;
+		const struct change *c = &p->c[i];
 
-		if (!change_hive(p, c) || strcasecmp(change_hive(p, c), path) != 0)
-			continue;
-		rc = hive_edit_find_key(&h, c->key, &nk, err);
-
-		if (rc == 0)
-			return err_set(err, -E_NOTFOUND, "key %s is absent", c->key);
-		if (rc < 0 || (rc = hive_edit_find_value(&h, nk, c->value, &vk, err)) < 0)
-			return err_wrap(err, "%s", c->key);
-		if (rc == 0)
-			return err_set(err, -E_NOTFOUND, "%s has no value %s", c->key, c->value);
-		if (hive_edit_value(&h, vk, &type, &old, &olen, err) < 0 ||
-		    hive_edit_set_value(&h, vk, c->data, c->len, err) < 0)
-			return err_wrap(err, "%s\\%s", c->key, c->value);
-		/* read back what was written */
-		if (hive_edit_value(&h, vk, &type, &old, &olen, err) < 0)
-			return err_wrap(err, "%s\\%s", c->key, c->value);
-		if (olen != c->len || memcmp(old, c->data, olen) != 0)
-			return err_set(err, -E_INTERNAL, "%s\\%s did not read back", c->key, c->value);
+		if (change_hive(p, c) && strcasecmp(change_hive(p, c), path) == 0 &&
+		    hive_change(&h, c, err) < 0)
+			return -1;
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	hive_edit_seal(&h, ((uint64_t)ts.tv_sec + 11644473600ull) * 10000000ull +
@@ -113,7 +130,12 @@ static struct range *changed_ranges(const uint8_t *old, const uint8_t *neu, size
 
 /* The cause ids of p->fixing still present in s: a JSON object id ->
  * status, and whether any is present. */
-static json_t *statuses(struct scan *s, json_t *ids, int *any_present)
+/* The statuses of ids in s's results, *any_present set when one is not
+ * absent.  With events (the rescan of TARGET): a cause that its own disk
+ * check finds absent but that old events still make present counts as
+ * absent, the events named in events[id] (they predate the repair: it
+ * wrote no log, and TARGET has not run). */
+static json_t *statuses(struct scan *s, json_t *ids, int *any_present, json_t *events)
 {
 	json_t *o = json_object(), *v;
 	size_t i, k;
@@ -121,12 +143,28 @@ static json_t *statuses(struct scan *s, json_t *ids, int *any_present)
 	json_array_foreach(ids, k, v) {
 		const char *id = json_string_value(v);
 
-		for (i = 0; i < s->nresults; i++)
-			if (strcmp(result_id(&s->results[i], i), id) == 0) {
-				json_object_set_new(o, id, json_string(status_name(s->results[i].status)));
-				if (s->results[i].status != STATUS_ABSENT)
-					*any_present = 1;
+		for (i = 0; i < s->nresults; i++) {
+			const struct result *r = &s->results[i];
+			enum status st = r->status;
+
+			if (strcmp(result_id(r, i), id) != 0)
+				continue;
+			if (events && st == STATUS_PRESENT && r->by_events) {
+				/* "the event logs show it: LABEL (n events); on the disk: ..." */
+				const char *from = r->summary ? strstr(r->summary, "show it: ") : NULL;
+				const char *to = from ? strstr(from, "; on the disk") : NULL;
+
+				if (!from)
+					from = "show it: the event logs";
+				from += strlen("show it: ");
+				st = STATUS_ABSENT;
+				json_object_set_new(events, id, json_stringn(from, to ? (size_t)(to - from) :
+									     strlen(from)));
 			}
+			json_object_set_new(o, id, json_string(status_name(st)));
+			if (st != STATUS_ABSENT)
+				*any_present = 1;
+		}
 	}
 	return o;
 }
@@ -139,10 +177,25 @@ struct dest {
 	char abs_src[LIMIT_PATH_LEN];
 };
 
+/* "the SYSTEM hive", "the SOFTWARE hive" or both: those p changes */
+static const char *hives_label(const struct plan *p)
+{
+	int in[HIVE_COUNT] = { 0 };
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (change_in_hive(&p->c[i]))
+			in[p->c[i].hive] = 1;
+	for (i = 0; i < p->nreplay; i++)
+		in[strcasecmp(p->replay[i].name, "SOFTWARE") == 0 ? HIVE_SOFTWARE : HIVE_SYSTEM] = 1;
+	return !in[HIVE_SOFTWARE] ? "the SYSTEM hive" :
+	       in[HIVE_SYSTEM] ? "the SYSTEM and SOFTWARE hives" : "the SOFTWARE hive";
+}
+
 /* What was written and the causes before and after, on stdout. */
 static void apply_report(const struct plan *p, const struct repair_opts *o, const struct dest *d,
 			 size_t nh, size_t nf, uint64_t written, json_t *before, json_t *after,
-			 int present)
+			 json_t *events, int present)
 {
 	size_t nr = nh + nf;
 	size_t i;
@@ -169,6 +222,8 @@ static void apply_report(const struct plan *p, const struct repair_opts *o, cons
 		}
 		json_object_set(root, "before", before);
 		json_object_set(root, "after", after);
+		if (json_object_size(events))
+			json_object_set(root, "events_remain", events);
 		json_object_set(root, "not_repaired", p->manual);
 		json_object_set_new(root, "fixed", json_boolean(!present));
 		json_dumpf(root, stdout, JSON_INDENT(2));
@@ -181,16 +236,21 @@ static void apply_report(const struct plan *p, const struct repair_opts *o, cons
 		printf("\nwritten into %s (%llu bytes in %zu range%s", d->path,
 		       (unsigned long long)written, nr, nr == 1 ? "" : "s");
 		if (nf == 0)
-			printf(" of the SYSTEM hive");
+			printf(" of %s", hives_label(p));
 		else
-			printf(": %zu of the SYSTEM hive, %zu of NTFS metadata", nh, nf);
+			printf(": %zu of %s, %zu of NTFS metadata", nh, hives_label(p), nf);
 		printf("); undo journal %s\n", d->journal);
 		for (i = 0; i < p->nwrite; i++)
 			printf("  %s grew to %zu bytes: written through libntfs-3g (those ranges)\n",
 			       p->write[i].path, p->write[i].len);
-		json_object_foreach(after, id, v)
-			printf("  %-26s before: %-8s after: %s\n", id,
-			       json_string_value(json_object_get(before, id)), json_string_value(v));
+		json_object_foreach(after, id, v) {
+			json_t *ev = json_object_get(events, id);
+
+			printf("  %-26s before: %-8s after: %s%s%s\n", id,
+			       json_string_value(json_object_get(before, id)), json_string_value(v),
+			       ev ? " on the disk; the events from before the repair stay in the logs: " : "",
+			       ev ? json_string_value(ev) : "");
+		}
 	}
 }
 
@@ -198,6 +258,7 @@ static void apply_report(const struct plan *p, const struct repair_opts *o, cons
  * it, and the changed stretches when it keeps its size. */
 struct hive_bytes {
 	const char *path;
+	enum repair_hive hive;
 	uint8_t *old, *neu;
 	size_t olen, len;
 	struct range *r;
@@ -213,6 +274,8 @@ static int hive_edit_copy(struct scan *s, struct plan *p, struct hive_bytes *hb)
 	struct err err;
 
 	err_init(&err);
+	if (!hb->path[0])
+		return repair_refuse("the %s hive was not found", repair_hive_name(hb->hive));
 	if (fs_read_file(s->ev.fs, hb->path, LIMIT_HIVE_SIZE, &hb->old, &hb->olen, &err) <= 0) {
 		fprintf(stderr, "vssdoctor: cannot read %s: %s\n", hb->path, err.msg);
 		return 2;
@@ -337,7 +400,11 @@ static int hive_ranges(struct scan *s, struct plan *p, struct hive_bytes *hb)
 	repair_volume(s, &vol, &vol_off, &vol_size);
 	hb->r = changed_ranges(hb->old, hb->neu, hb->len, runs, nruns, vol_off, &hb->nr);
 	free(runs);
-	return hb->r ? 0 : 2;
+	if (!hb->r)
+		return 2;
+	for (nruns = 0; nruns < hb->nr; nruns++)
+		hb->r[nruns].hive = hb->hive;
+	return 0;
 }
 
 /* The hive files the plan writes: the one its values are in, and every
@@ -351,14 +418,19 @@ static size_t plan_hives(const struct plan *p, struct hive_bytes *hb)
 
 		for (k = 0; path && k < n && strcasecmp(hb[k].path, path) != 0; k++)
 			;
-		if (path && k == n && n < PLAN_HIVES_MAX)
+		if (path && k == n && n < PLAN_HIVES_MAX) {
+			hb[n].hive = p->c[i].hive;
 			hb[n++].path = path;
+		}
 	}
 	for (i = 0; i < p->nreplay; i++) {
 		for (k = 0; k < n && strcasecmp(hb[k].path, p->replay[i].path) != 0; k++)
 			;
-		if (k == n && n < PLAN_HIVES_MAX)
+		if (k == n && n < PLAN_HIVES_MAX) {
+			hb[n].hive = strcasecmp(p->replay[i].name, "SOFTWARE") == 0 ? HIVE_SOFTWARE :
+				     HIVE_SYSTEM;
 			hb[n++].path = p->replay[i].path;
+		}
 	}
 	return n;
 }
@@ -467,7 +539,7 @@ int repair_apply(struct scan *s, struct plan *p, const struct repair_opts *o,
 	struct dest d;
 	uint64_t written = 0;
 	size_t nw = 0;
-	json_t *before = NULL, *after = NULL;
+	json_t *before = NULL, *after = NULL, *events = NULL;
 	struct scan *t = NULL;
 	size_t i;
 	int rc, present = 0, dummy = 0;
@@ -492,12 +564,13 @@ int repair_apply(struct scan *s, struct plan *p, const struct repair_opts *o,
 	if (write_target(s, p, o, &d, w, nw, &written) != 0)
 		goto out;
 	/* rescan TARGET */
-	before = statuses(s, p->fixing, &dummy);
+	before = statuses(s, p->fixing, &dummy, NULL);
 	t = calloc(1, sizeof(*t));
 	if (!t || rescan(t, o, &d, rules, nrules) != 0)
 		goto out;
-	after = statuses(t, p->fixing, &present);
-	apply_report(p, o, &d, b.nh, b.nf, written, before, after, present);
+	events = json_object();
+	after = statuses(t, p->fixing, &present, events);
+	apply_report(p, o, &d, b.nh, b.nf, written, before, after, events, present);
 	rc = present ? 1 : 0;
 out:
 	if (t) {
@@ -506,6 +579,7 @@ out:
 	}
 	json_decref(before);
 	json_decref(after);
+	json_decref(events);
 	apply_bytes_free(&b);
 	return rc;
 }

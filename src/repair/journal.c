@@ -59,6 +59,8 @@ json_t *journal_new(const struct plan *p, const char *abs_src, const char *targe
 	json_object_set_new(jr, "source", json_string(abs_src));
 	json_object_set_new(jr, "target", json_string(target));
 	json_object_set_new(jr, "hive", json_string(p->hive_path));
+	if (p->software_path[0])
+		json_object_set_new(jr, "software_hive", json_string(p->software_path));
 	for (i = 0; i < p->n; i++)
 		json_array_append_new(vals, change_json(&p->c[i]));
 	json_object_set_new(jr, "values", vals);
@@ -75,7 +77,8 @@ json_t *journal_new(const struct plan *p, const char *abs_src, const char *targe
 			return NULL;
 		}
 		r = ranges[i].ntfs ? json_pack("{s:s}", "ntfs", "metadata") :
-		    json_pack("{s:I}", "hive_offset", (json_int_t)ranges[i].file_off);
+		    json_pack("{s:s,s:I}", "hive_name", repair_hive_name(ranges[i].hive),
+			      "hive_offset", (json_int_t)ranges[i].file_off);
 		json_object_update_missing_new(r, json_pack("{s:I,s:I,s:s,s:s}",
 			"disk_offset", (json_int_t)ranges[i].disk_off,
 			"length", (json_int_t)ranges[i].len, "old", oh, "new", nh));
@@ -127,7 +130,8 @@ int repair_undo(const char *journal, const char *target)
 	json_t *jr = json_load_file(journal, 0, &je), *r;
 	struct image *img = NULL;
 	struct err err;
-	size_t i, ntfs = 0;
+	size_t i, ntfs = 0, soft = 0;
+	const char *hives;
 	int rc = 2, raw;
 
 	if (!jr || !json_is_array(json_object_get(jr, "ranges")))
@@ -161,16 +165,23 @@ int repair_undo(const char *journal, const char *target)
 		}
 		free(o);
 	}
-	json_array_foreach(json_object_get(jr, "ranges"), i, r)
+	json_array_foreach(json_object_get(jr, "ranges"), i, r) {
+		const char *hn = json_string_value(json_object_get(r, "hive_name"));
+
 		ntfs += json_object_get(r, "ntfs") != NULL;
+		soft += hn && strcmp(hn, "SOFTWARE") == 0;
+	}
 	i = json_array_size(json_object_get(jr, "ranges"));
+	hives = !soft ? json_string_value(json_object_get(jr, "hive")) :
+		soft == i - ntfs ? json_string_value(json_object_get(jr, "software_hive")) :
+		"the SYSTEM and SOFTWARE hives";
+	if (!hives)
+		hives = "the hive";
 	if (ntfs == 0)
-		printf("restored %zu range%s of %s in %s\n", i, i == 1 ? "" : "s",
-		       json_string_value(json_object_get(jr, "hive")), target);
+		printf("restored %zu range%s of %s in %s\n", i, i == 1 ? "" : "s", hives, target);
 	else
 		printf("restored %zu range%s in %s (%zu of %s, %zu of NTFS metadata)\n", i,
-		       i == 1 ? "" : "s", target, i - ntfs,
-		       json_string_value(json_object_get(jr, "hive")), ntfs);
+		       i == 1 ? "" : "s", target, i - ntfs, hives, ntfs);
 	rc = 0;
 out:
 	if (img)

@@ -1,12 +1,10 @@
-/* The repair plan: from a scan's results, the changes that fix them
- * (first slice of issue 21), all in the SYSTEM hive of the current
- * control set:
+/* The repair plan: from a scan's results, the changes that fix them:
  *   cause3                    Services\X\Security of CryptSvc/EventSystem
  *                             set to the rule's expected_sddl
  *   service-sd-blocks-writer  Services\X\Security set to the finding's
  *                             fixed_sddl (the writer's ACE appended)
- *   cause2                    Start = 4 (disabled) set back to the rule's
- *                             start type
+ *   cause2, the registry findings  plan_registry.c
+ *   cause1, cause4            plan_files.c
  * Every other present cause or failing finding is listed as "not repaired
  * automatically yet" with its manual fix. */
 #define _GNU_SOURCE
@@ -48,8 +46,18 @@ static int has_change(const struct plan *p, const char *key, const char *value)
 	return 0;
 }
 
-struct change *change_add(struct plan *p, const char *cause,
-				 const char *service, const char *value)
+const char *repair_hive_name(enum repair_hive hive)
+{
+	return hive == HIVE_SOFTWARE ? "SOFTWARE" : "SYSTEM";
+}
+
+const char *plan_hive_path(const struct plan *p, enum repair_hive hive)
+{
+	return hive == HIVE_SOFTWARE ? p->software_path : p->hive_path;
+}
+
+struct change *change_add_at(struct plan *p, const char *cause, enum repair_hive hive,
+			     enum change_kind kind, const char *key, const char *value)
 {
 	struct change *c, *grown;
 
@@ -65,12 +73,26 @@ struct change *change_add(struct plan *p, const char *cause,
 	}
 	c = &p->c[p->n];
 	memset(c, 0, sizeof(*c));
+	c->kind = kind;
+	c->hive = hive;
 	snprintf(c->cause, sizeof(c->cause), "%s", cause);
-	snprintf(c->service, sizeof(c->service), "%s", service);
-	snprintf(c->key, sizeof(c->key), "%s\\Services\\%s%s", p->control_set, service,
-		 strcmp(value, "Security") == 0 ? "\\Security" : "");
+	snprintf(c->key, sizeof(c->key), "%s", key);
 	snprintf(c->value, sizeof(c->value), "%s", value);
 	p->n++;
+	return c;
+}
+
+struct change *change_add(struct plan *p, const char *cause,
+				 const char *service, const char *value)
+{
+	char key[LIMIT_PATH_LEN];
+	struct change *c;
+
+	snprintf(key, sizeof(key), "%s\\Services\\%s%s", p->control_set, service,
+		 strcmp(value, "Security") == 0 ? "\\Security" : "");
+	c = change_add_at(p, cause, HIVE_SYSTEM, CHANGE_VALUE, key, value);
+	if (c)
+		snprintf(c->service, sizeof(c->service), "%s", service);
 	return c;
 }
 
@@ -85,11 +107,21 @@ void fixing_add(struct plan *p, const char *id)
 	json_array_append_new(p->fixing, json_string(id));
 }
 
+int sddl_binary(const char *sddl, uint8_t **bin, size_t *len, struct err *err)
+{
+	struct secdesc sd;
+	int rc;
+
+	memset(&sd, 0, sizeof(sd));
+	rc = sddl_decode(sddl, &sd, NULL, err) < 0 || secdesc_encode(&sd, bin, len, err) < 0 ? -1 : 0;
+	secdesc_release(&sd);
+	return rc;
+}
+
 /* A Security value set to sddl (already judged by the scan). */
 static int plan_sd(struct plan *p, const char *cause, const char *service,
 		   const char *before, const char *sddl, const char *why, struct err *err)
 {
-	struct secdesc sd;
 	struct change *c;
 	uint8_t *bin = NULL;
 	size_t len = 0;
@@ -103,12 +135,8 @@ static int plan_sd(struct plan *p, const char *cause, const char *service,
 		if (has_change(p, key, "Security"))
 			return 0;
 	}
-	memset(&sd, 0, sizeof(sd));
-	if (sddl_decode(sddl, &sd, NULL, err) < 0 || secdesc_encode(&sd, &bin, &len, err) < 0) {
-		secdesc_release(&sd);
+	if (sddl_binary(sddl, &bin, &len, err) < 0)
 		return err_wrap(err, "%s: expected descriptor", service);
-	}
-	secdesc_release(&sd);
 	c = change_add(p, cause, service, "Security");
 	if (!c) {
 		free(bin);
@@ -121,17 +149,6 @@ static int plan_sd(struct plan *p, const char *cause, const char *service,
 	c->why = why ? strdup(why) : NULL;
 	fixing_add(p, cause);
 	return 0;
-}
-
-static int start_code(const char *name)
-{
-	static const char *const names[] = { "boot", "system", "auto", "demand", "disabled" };
-	int i;
-
-	for (i = 0; i < 5; i++)
-		if (name && strcmp(name, names[i]) == 0)
-			return i;
-	return -1;
 }
 
 /* The last good descriptor of service from the shadow copies (scan
@@ -207,8 +224,7 @@ static int plan_descriptors(struct plan *p, const struct result *res, const char
 
 int plan_build(struct scan *s, struct plan *p, struct err *err)
 {
-	size_t i, k;
-	json_t *ev;
+	size_t i;
 
 	p->manual = json_array();
 	p->fixing = json_array();
@@ -223,37 +239,10 @@ int plan_build(struct scan *s, struct plan *p, struct err *err)
 			handled = plan_descriptors(p, res, id, &rest, err);
 			if (handled < 0)
 				return -1;
-		} else if (strcmp(id, "cause2") == 0) {
-			json_t *types = res->rule ? json_object_get(res->rule->params, "start_types") : NULL;
-
-			json_array_foreach(res->evidence, k, ev) {
-				const char *svc = json_string_value(json_object_get(ev, "service"));
-				json_t *problems = json_object_get(ev, "problems");
-				int want = svc ? start_code(json_string_value(json_object_get(types, svc))) : -1;
-				struct change *c;
-				char buf[32];
-
-				if (!svc || !problems)
-					continue;
-				if (json_integer_value(json_object_get(ev, "start")) != 4 ||
-				    !json_is_integer(json_object_get(ev, "start")) || want < 0) {
-					rest = 1;
-					continue;
-				}
-				if (json_array_size(problems) > 1)
-					rest = 1;
-				c = change_add(p, id, svc, "Start");
-				if (!c || !(c->data = malloc(4)))
-					return err_set(err, -E_NOMEM, "out of memory or too many changes");
-				put_le32(c->data, (uint32_t)want);
-				c->len = 4;
-				c->before = strdup("4 (disabled)");
-				snprintf(buf, sizeof(buf), "%d (%s)", want,
-					 json_string_value(json_object_get(types, svc)));
-				c->after = strdup(buf);
-				fixing_add(p, id);
-				handled = 1;
-			}
+		} else if (plan_registry_knows(id)) {
+			handled = plan_registry(s, p, res, id, &rest, err);
+			if (handled < 0)
+				return -1;
 		} else if (strcmp(id, "cause1") == 0 || strcmp(id, "cause4") == 0) {
 			handled = strcmp(id, "cause1") == 0 ? plan_winsxs(s, p, res, &rest, err) :
 				  plan_aspnet(p, res, &rest, err);
@@ -275,7 +264,7 @@ json_t *change_json(const struct change *c)
 {
 	json_t *o;
 
-	if (c->kind != CHANGE_VALUE) {
+	if (!change_in_hive(c)) {
 		o = json_pack("{s:s,s:s,s:s,s:s,s:s}", "fixes", c->cause,
 			      "path", c->key, "value", c->value,
 			      "before", c->before ? c->before : "",
@@ -285,11 +274,13 @@ json_t *change_json(const struct change *c)
 		return o;
 	}
 	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "fixes", c->cause,
-		      "hive", "SYSTEM", "service", c->service, "key", c->key,
+		      "hive", repair_hive_name(c->hive), "service", c->service, "key", c->key,
 		      "value", c->value, "before", c->before ? c->before : "",
 		      "after", c->after ? c->after : "");
 	if (o && c->why)
 		json_object_set_new(o, "after_from", json_string(c->why));
+	if (o && c->create)
+		json_object_set_new(o, "created", json_true());
 	return o;
 }
 
@@ -305,6 +296,8 @@ void plan_print(FILE *f, const struct plan *p, int json, const char *source, con
 			json_array_append_new(arr, change_json(&p->c[i]));
 		json_object_set_new(root, "source", json_string(source));
 		json_object_set_new(root, "hive", json_string(p->hive_path));
+		if (p->software_path[0])
+			json_object_set_new(root, "software_hive", json_string(p->software_path));
 		json_object_set_new(root, "changes", arr);
 		json_object_set(root, "fixes", p->fixing);
 		json_object_set(root, "not_repaired", p->manual);
@@ -327,12 +320,16 @@ void plan_print(FILE *f, const struct plan *p, int json, const char *source, con
 				c->cause, c->why, c->before, c->after);
 			continue;
 		}
-		if (c->kind != CHANGE_VALUE) {
+		if (change_is_file(c)) {
 			plan_print_file(f, p, i);
 			continue;
 		}
-		fprintf(f, "\n  [%s] HKLM\\SYSTEM\\%s  value %s\n    before: %s\n    after:  %s\n",
-			c->cause, c->key, c->value, c->before, c->after);
+		if (c->kind == CHANGE_KEY_SD)
+			fprintf(f, "\n  [%s] HKLM\\%s\\%s  %s\n    before: %s\n    after:  %s\n",
+				c->cause, repair_hive_name(c->hive), c->key, c->value, c->before, c->after);
+		else
+			fprintf(f, "\n  [%s] HKLM\\%s\\%s  value %s\n    before: %s\n    after:  %s\n",
+				c->cause, repair_hive_name(c->hive), c->key, c->value, c->before, c->after);
 		if (c->why)
 			fprintf(f, "            (%s)\n", c->why);
 	}

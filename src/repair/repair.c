@@ -76,6 +76,8 @@ static int repair_safe(struct scan *s, const struct repair_opts *o, struct plan 
 		return repair_refuse("the SYSTEM hive cannot be read: %s", reg ? reg->system.err.msg : err.msg);
 	snprintf(p->hive_path, sizeof(p->hive_path), "%s", reg->system.path);
 	snprintf(p->control_set, sizeof(p->control_set), "%s", reg->control_set);
+	if (reg->software.path[0])
+		snprintf(p->software_path, sizeof(p->software_path), "%s", reg->software.path);
 	/* a dirty hive: its logs replayed into TARGET, else refused */
 	return hive_logs_prepare(s, p);
 }

@@ -18,7 +18,8 @@
 #define JOURNAL_MAX (64u * 1024 * 1024)
 
 enum change_kind {
-	CHANGE_VALUE,                /* a value of the SYSTEM hive */
+	CHANGE_VALUE,                /* a value of a hive (added when create) */
+	CHANGE_KEY_SD,               /* a key's own descriptor (its sk cell) */
 	CHANGE_FILE_SD,              /* a file's or folder's security descriptor */
 	CHANGE_EMPTY_DIR,            /* everything under a folder deleted */
 	CHANGE_HIVE_LOGS,            /* a dirty hive's logs replayed into it
@@ -26,14 +27,25 @@ enum change_kind {
 				      * why: the plan's headline) */
 };
 
+/* The hives a plan changes. */
+enum repair_hive {
+	HIVE_SYSTEM,
+	HIVE_SOFTWARE,
+	HIVE_COUNT
+};
+
 struct change {
 	enum change_kind kind;
+	enum repair_hive hive;       /* CHANGE_VALUE, CHANGE_KEY_SD */
+	int create;                  /* CHANGE_VALUE: the value is absent, added */
+	uint32_t type;               /* its type when created (REG_*) */
 	char cause[48];              /* rule id the change fixes */
-	char service[256];           /* CHANGE_VALUE */
-	char key[LIMIT_PATH_LEN];    /* below the SYSTEM root; the path on the
+	char service[256];           /* CHANGE_VALUE of a service, else "" */
+	char key[LIMIT_PATH_LEN];    /* below the hive's root; the path on the
 				      * volume for a file */
-	char value[32];              /* "Security", "Start"; for a file
-				      * "security descriptor" */
+	char value[64];              /* "Security", "Start"; for a file
+				      * "security descriptor"; for a key
+				      * "key security descriptor" */
 	char *before, *after;        /* for people: SDDL or number (malloc'd) */
 	char *why;                   /* where after comes from when not the
 				      * rule (last good value), or NULL */
@@ -66,12 +78,19 @@ struct file_write {
 	size_t len;
 };
 
+/* 1: a change of a hive (a value or a key's descriptor), 0: of a file */
+static inline int change_in_hive(const struct change *c)
+{
+	return c->kind == CHANGE_VALUE || c->kind == CHANGE_KEY_SD;
+}
+
 struct plan {
 	struct change *c;
 	size_t n;
 	json_t *manual;              /* [{id, title, fix: [...]}] */
 	json_t *fixing;              /* ids of the causes/findings the plan fixes */
-	char hive_path[LIMIT_WINDIR_LEN + 32];
+	char hive_path[LIMIT_WINDIR_LEN + 32];      /* SYSTEM */
+	char software_path[LIMIT_WINDIR_LEN + 32];
 	char control_set[16];
 	struct hive_replay replay[PLAN_HIVES_MAX];
 	size_t nreplay;
@@ -85,6 +104,7 @@ struct plan {
 struct range {
 	uint64_t file_off, disk_off, len;
 	int ntfs;                    /* 1: NTFS (file_off unused) */
+	enum repair_hive hive;       /* the hive's, when not ntfs */
 	const uint8_t *old, *neu;    /* len bytes each, borrowed */
 };
 
@@ -93,6 +113,16 @@ struct range {
  * NULL out of memory or too many */
 struct change *change_add(struct plan *p, const char *cause, const char *service,
 			  const char *value);
+/* a new change of p in hive's key (below its root): a value, or the
+ * key's descriptor (CHANGE_KEY_SD); NULL out of memory or too many */
+struct change *change_add_at(struct plan *p, const char *cause, enum repair_hive hive,
+			     enum change_kind kind, const char *key, const char *value);
+/* "SYSTEM", "SOFTWARE" */
+const char *repair_hive_name(enum repair_hive hive);
+/* p's path of that hive on the volume */
+const char *plan_hive_path(const struct plan *p, enum repair_hive hive);
+/* sddl as a self-relative descriptor (*bin malloc'd).  0 or <0. */
+int sddl_binary(const char *sddl, uint8_t **bin, size_t *len, struct err *err);
 /* id added to the causes p fixes, once */
 void fixing_add(struct plan *p, const char *id);
 void plan_free(struct plan *p);
@@ -131,6 +161,14 @@ void plan_hive_logs(struct plan *p);
 /* the replay of the hive at path, NULL when it is not replayed */
 const struct hive_replay *hive_replay_of(const struct plan *p, const char *path);
 void hive_replays_free(struct plan *p);
+/* plan_registry.c: the registry findings with a safe automatic fix
+ * (cause2's Start, missing dependencies and ServiceDll; ImagePath, COM
+ * security, VssAccessControl, the VSS\Diag key's descriptor); as
+ * plan_winsxs */
+int plan_registry(struct scan *s, struct plan *p, const struct result *res, const char *id,
+		  int *rest, struct err *err);
+/* 1 when id is one plan_registry plans */
+int plan_registry_knows(const char *id);
 
 /* apply.c */
 int repair_apply(struct scan *s, struct plan *p, const struct repair_opts *o,
