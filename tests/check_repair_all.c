@@ -151,13 +151,13 @@ static int has_file_change(json_t *plan)
  * where FUSE is there to do so. */
 static void ntfs_consistent(const char *name, const char *target)
 {
-	char *raw = NULL, *mnt = NULL;
+	char *raw = NULL, *mnt = NULL, *ntfs3g = tu_which("ntfs-3g");
 
 	ck_assert_int_ge(asprintf(&raw, "%s.raw", target), 0);
 	ck_assert_int_ge(asprintf(&mnt, "%s.mnt", target), 0);
 	ck_assert_int_eq(tu_sh("qemu-img convert -O raw '%s' '%s'", target, raw), 0);
 	ck_assert_msg(tu_sh("ntfsfix -n '%s' >/dev/null 2>&1", raw) == 0, "%s: ntfsfix -n: not clean", name);
-	if (access("/dev/fuse", R_OK | W_OK) == 0 && tu_which("ntfs-3g") != NULL) {
+	if (access("/dev/fuse", R_OK | W_OK) == 0 && ntfs3g != NULL) {
 		ck_assert_int_eq(tu_sh("mkdir -p '%s'", mnt), 0);
 		if (tu_sh("ntfs-3g -o ro '%s' '%s' 2>/dev/null", raw, mnt) == 0) {
 			int ls = tu_sh("ls '%s'/*/WinSxS >/dev/null 2>&1 || ls '%s' >/dev/null", mnt, mnt);
@@ -170,6 +170,7 @@ static void ntfs_consistent(const char *name, const char *target)
 		rmdir(mnt);
 	}
 	unlink(raw);
+	free(ntfs3g);
 	free(mnt);
 	free(raw);
 }
