@@ -44,6 +44,11 @@ chmod +x "$OUT/bin/vssdoctor"
 : > "$OUT/runs.log"
 export CMP_NEW="$NEW" CMP_BASE="$BASE" CMP_LOG="$OUT/diffs.log" CMP_COUNT="$OUT/runs.log"
 export VSSDOCTOR_RULES="$TOP/rules"
+# the reference's own rules folder, when BASE_BIN is BASE/build/vssdoctor
+# of a tree that has one (make compare's): the tree's may hold parameters
+# the reference does not know
+BASE_RULES=$(cd "$(dirname "$BASE")/.." && pwd)/rules
+[ -d "$BASE_RULES" ] && export CMP_NEW_RULES="$TOP/rules" CMP_BASE_RULES="$BASE_RULES"
 
 # 1. the suites, through the shim
 [ -n "${SUITES_NONE:-}" ] && SUITES=

@@ -23,6 +23,10 @@ NEW = os.environ["CMP_NEW"]
 BASE = os.environ["CMP_BASE"]
 LOG = os.environ.get("CMP_LOG", "/dev/null")
 COUNT = os.environ.get("CMP_COUNT")
+# the reference reads the rules folder of its own tree: a parameter added
+# since (for repair, say) is refused by the reference's loader
+NEW_RULES = os.environ.get("CMP_NEW_RULES")
+BASE_RULES = os.environ.get("CMP_BASE_RULES")
 
 OUT_OPTS = ("-o", "--output", "--save-baseline")
 
@@ -63,8 +67,25 @@ def rewrite(argv, tmp, tag):
     return out, pairs
 
 
-def run(binary, argv):
-    p = subprocess.run([binary] + argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+def base_rules(argv):
+    """argv and the environment with the tree's rules folder swapped for
+    the reference's"""
+    env = dict(os.environ)
+    if not NEW_RULES or not BASE_RULES:
+        return argv, env
+    env["VSSDOCTOR_RULES"] = BASE_RULES
+    out = []
+    for a in argv:
+        for pre in ("", "--rules="):
+            if a == pre + NEW_RULES or a.startswith(pre + NEW_RULES + "/"):
+                a = pre + BASE_RULES + a[len(pre + NEW_RULES):]
+                break
+        out.append(a)
+    return out, env
+
+
+def run(binary, argv, env=None):
+    p = subprocess.run([binary] + argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     return p.returncode, p.stdout, p.stderr
 
 
@@ -83,7 +104,8 @@ def main():
     with tempfile.TemporaryDirectory(prefix="cmp-") as tmp:
         base_argv, base_pairs = rewrite(argv, tmp, "base")
         new_argv, new_pairs = rewrite(argv, tmp, "new")
-        st_b, out_b, err_b = run(BASE, base_argv)
+        base_argv, base_env = base_rules(base_argv)
+        st_b, out_b, err_b = run(BASE, base_argv, base_env)
         st_n, out_n, err_n = run(NEW, new_argv)
         # stderr names the files as given, not where the shim moved them
         for (real, moved_b), (_, moved_n) in zip(base_pairs, new_pairs):
