@@ -134,8 +134,10 @@ static int own_sectors(struct bde_src *b, uint64_t l, uint8_t *p, size_t n,
 		const uint8_t *c = n < XTS_READ ? image_borrow(b->io.outer, b->io.offset + l, n) : NULL;
 
 		if (!c) {
-			if (image_read(b->io.outer, b->io.offset + l, p, n, err) < 0)
-				return err->code;
+			int rc = image_read(b->io.outer, b->io.offset + l, p, n, err);
+
+			if (rc < 0)              /* err may be NULL (libntfs-3g's reads) */
+				return rc;
 			c = p;
 		}
 		own_decrypt(b, p, c, l, n);
@@ -143,13 +145,15 @@ static int own_sectors(struct bde_src *b, uint64_t l, uint8_t *p, size_t n,
 	}
 	for (; n; n -= g->ss, p += g->ss, l += g->ss) {
 		uint64_t phys = l < g->vh_size ? g->vh_off + l : l;
+		int rc;
 
 		if (l >= g->vh_size && own_zero(g, l)) {
 			memset(p, 0, g->ss);
 			continue;
 		}
-		if (image_read(b->io.outer, b->io.offset + phys, p, g->ss, err) < 0)
-			return err->code;
+		rc = image_read(b->io.outer, b->io.offset + phys, p, g->ss, err);
+		if (rc < 0)
+			return rc;
 		own_decrypt(b, p, p, phys, g->ss);
 	}
 	return 0;
