@@ -407,6 +407,39 @@ START_TEST(test_skim_bad_attribute_list)
 }
 END_TEST
 
+/* The "EventData" name's NUL changed to 0xff00 (found by fuzz_evtx_skim):
+ * libfwevt reads the NUL as the name's last character, so libevtx sees
+ * no <EventData> and gives those records no strings; the skim must not
+ * read their text as <EventData>'s either. */
+START_TEST(test_skim_name_without_nul)
+{
+	static const char spec[] =
+		"event provider=\"Service Control Manager\" id=7040 time=2024-06-01T08:00:20Z "
+		"\"data=param1:IP Helper\" \"data=param2:demand start\" \"data=param3:auto start\" "
+		"data=param4:iphlpsvc\n"
+		"event provider=VSS id=8193 time=2024-06-01T08:00:21Z text=a text=b\n";
+	static const uint8_t ed[] = { 'E', 0, 'v', 0, 'e', 0, 'n', 0, 't', 0, 'D', 0, 'a', 0, 't', 0,
+				      'a', 0, 0, 0 };
+	struct evtx_writer *w = evtx_writer_new();
+	uint8_t *buf = NULL, *at;
+	size_t len = 0, off, hits = 0;
+
+	ck_assert_int_eq(evtx_writer_apply_spec(w, spec), 0);
+	ck_assert_int_eq(evtx_writer_serialize(w, &buf, &len), 0);
+	/* intact, the skim reads both records' text itself */
+	ck_assert_uint_ge(same_index(buf, len, "EventData intact"), 2);
+	for (off = 4096; (at = memmem(buf + off, len - off, ed, sizeof(ed))) != NULL;
+	     off = (size_t)(at - buf) + 1) {
+		at[sizeof(ed) - 1] = 0xff;
+		hits++;
+	}
+	ck_assert_uint_ge(hits, 1);
+	ck_assert_uint_eq(same_index(buf, len, "EventData without its NUL"), 0);
+	evtx_writer_free(w);
+	free(buf);
+}
+END_TEST
+
 /* The real logs in the samples, when present. */
 START_TEST(test_skim_samples)
 {
@@ -671,6 +704,7 @@ Suite *speed_suite(void)
 	tcase_add_test(tc, test_skim_edge_shapes);
 	tcase_add_test(tc, test_skim_samples);
 	tcase_add_test(tc, test_skim_bad_attribute_list);
+	tcase_add_test(tc, test_skim_name_without_nul);
 	tcase_add_test(tc, test_skim_allocations_flat);
 	tcase_add_test(tc, test_logs_read_once);
 	suite_add_tcase(s, tc);

@@ -31,12 +31,16 @@ static int utf16_ascii(const uint8_t *p, size_t size, char *out, size_t cap)
 	return len > 0;
 }
 
-/* A name structure at chunk offset off equals ascii (exactly). */
+/* A name structure at chunk offset off equals ascii (exactly).  libfwevt
+ * reads the character count plus one units: a last unit that is not NUL
+ * is part of the name (fuzz_evtx_skim: "EventData" ended by 0xff00 is
+ * not libevtx's <EventData>, whose strings it then does not give). */
 static int name_is(const struct skim *sk, size_t off, const char *ascii)
 {
 	size_t n = strlen(ascii), i;
 
-	if (off > sk->clen || sk->clen - off < 8 + 2 * n || le16(sk->c + off + 6) != n)
+	if (off > sk->clen || sk->clen - off < 8 + 2 * n + 2 || le16(sk->c + off + 6) != n ||
+	    le16(sk->c + off + 8 + 2 * n) != 0)
 		return 0;
 	for (i = 0; i < n; i++)
 		if (le16(sk->c + off + 8 + 2 * i) != (uint8_t)ascii[i])
