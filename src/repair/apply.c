@@ -177,24 +177,9 @@ struct dest {
 	char abs_src[LIMIT_PATH_LEN];
 };
 
-/* "the SYSTEM hive", "the SOFTWARE hive" or both: those p changes */
-static const char *hives_label(const struct plan *p)
-{
-	int in[HIVE_COUNT] = { 0 };
-	size_t i;
-
-	for (i = 0; i < p->n; i++)
-		if (change_in_hive(&p->c[i]))
-			in[p->c[i].hive] = 1;
-	for (i = 0; i < p->nreplay; i++)
-		in[strcasecmp(p->replay[i].name, "SOFTWARE") == 0 ? HIVE_SOFTWARE : HIVE_SYSTEM] = 1;
-	return !in[HIVE_SOFTWARE] ? "the SYSTEM hive" :
-	       in[HIVE_SYSTEM] ? "the SYSTEM and SOFTWARE hives" : "the SOFTWARE hive";
-}
-
 /* What was written and the causes before and after, on stdout. */
 static void apply_report(const struct plan *p, const struct repair_opts *o, const struct dest *d,
-			 size_t nh, size_t nf, uint64_t written, json_t *before, json_t *after,
+			 const char *hives, size_t nh, size_t nf, uint64_t written, json_t *before, json_t *after,
 			 json_t *events, int present)
 {
 	size_t nr = nh + nf;
@@ -236,9 +221,9 @@ static void apply_report(const struct plan *p, const struct repair_opts *o, cons
 		printf("\nwritten into %s (%llu bytes in %zu range%s", d->path,
 		       (unsigned long long)written, nr, nr == 1 ? "" : "s");
 		if (nf == 0)
-			printf(" of %s", hives_label(p));
+			printf(" of %s", hives);
 		else
-			printf(": %zu of %s, %zu of NTFS metadata", nh, hives_label(p), nf);
+			printf(": %zu of %s, %zu of NTFS metadata", nh, hives, nf);
 		printf("); undo journal %s\n", d->journal);
 		for (i = 0; i < p->nwrite; i++)
 			printf("  %s grew to %zu bytes: written through libntfs-3g (those ranges)\n",
@@ -376,7 +361,7 @@ out:
 static int hive_ranges(struct scan *s, struct plan *p, struct hive_bytes *hb)
 {
 	struct fs_extent *runs = NULL;
-	size_t nruns = 0;
+	size_t nruns = 0, i;
 	uint64_t alloc = 0, vol_off, vol_size;
 	struct image *vol;
 	struct err err;
@@ -402,8 +387,8 @@ static int hive_ranges(struct scan *s, struct plan *p, struct hive_bytes *hb)
 	free(runs);
 	if (!hb->r)
 		return 2;
-	for (nruns = 0; nruns < hb->nr; nruns++)
-		hb->r[nruns].hive = hb->hive;
+	for (i = 0; i < hb->nr; i++)
+		hb->r[i].hive = hb->hive;
 	return 0;
 }
 
@@ -427,12 +412,24 @@ static size_t plan_hives(const struct plan *p, struct hive_bytes *hb)
 		for (k = 0; k < n && strcasecmp(hb[k].path, p->replay[i].path) != 0; k++)
 			;
 		if (k == n && n < PLAN_HIVES_MAX) {
-			hb[n].hive = strcasecmp(p->replay[i].name, "SOFTWARE") == 0 ? HIVE_SOFTWARE :
-				     HIVE_SYSTEM;
+			hb[n].hive = p->replay[i].hive;
 			hb[n++].path = p->replay[i].path;
 		}
 	}
 	return n;
+}
+
+/* "the SYSTEM hive", "the SOFTWARE hive" or both: the n that plan_hives
+ * gave */
+static const char *hives_label(const struct hive_bytes *hb, size_t n)
+{
+	int in[HIVE_COUNT] = { 0 };
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		in[hb[i].hive] = 1;
+	return !in[HIVE_SOFTWARE] ? "the SYSTEM hive" :
+	       in[HIVE_SYSTEM] ? "the SYSTEM and SOFTWARE hives" : "the SOFTWARE hive";
 }
 
 struct apply_bytes {
@@ -570,7 +567,8 @@ int repair_apply(struct scan *s, struct plan *p, const struct repair_opts *o,
 		goto out;
 	events = json_object();
 	after = statuses(t, p->fixing, &present, events);
-	apply_report(p, o, &d, b.nh, b.nf, written, before, after, events, present);
+	apply_report(p, o, &d, hives_label(b.hive, b.nhives), b.nh, b.nf, written, before, after,
+		     events, present);
 	rc = present ? 1 : 0;
 out:
 	if (t) {

@@ -227,6 +227,7 @@ int hive_logs_prepare(struct scan *s, struct plan *p)
 		if (hi->state != REG_HIVE_OK || !hi->dirty)
 			continue;
 		rc = replay_one(s, hi, r, &res, &l, why, sizeof(why));
+		r->hive = k == 0 ? HIVE_SYSTEM : HIVE_SOFTWARE;
 		if (rc > 0 && replay_change(p, r, &res, &l, hi) < 0)
 			rc = -1;
 		if (rc > 0)

@@ -65,6 +65,7 @@ static inline int change_is_file(const struct change *c)
  * they make it, clean, to be edited and written in place of the primary. */
 struct hive_replay {
 	char name[16];               /* "SYSTEM" */
+	enum repair_hive hive;
 	char path[LIMIT_WINDIR_LEN + 32];
 	uint8_t *data;               /* len bytes (malloc'd) */
 	size_t len, primary_len;
