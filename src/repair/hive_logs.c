@@ -134,13 +134,12 @@ static int replay_change(struct plan *p, const struct hive_replay *r,
 			 const struct hivelog_result *res, const struct hive_logs *l,
 			 const struct reg_hive_info *hi)
 {
-	struct change *c = change_add(p, "hive-dirty", r->name, "transaction logs");
+	struct change *c = change_add_at(p, "hive-dirty", r->hive, CHANGE_HIVE_LOGS, r->path,
+					 "transaction logs");
 	char used[64];
 
 	if (!c)
 		return -1;
-	c->kind = CHANGE_HIVE_LOGS;
-	snprintf(c->key, sizeof(c->key), "%s", r->path);
 	snprintf(used, sizeof(used), "%s%s%s",
 		 (res->logs_used & HIVELOG_LOG1) ? l->n1 : "",
 		 (res->logs_used & HIVELOG_LOG1) && (res->logs_used & HIVELOG_LOG2) ? " and " : "",

@@ -82,8 +82,9 @@ struct change *change_add_at(struct plan *p, const char *cause, enum repair_hive
 	return c;
 }
 
-struct change *change_add(struct plan *p, const char *cause,
-				 const char *service, const char *value)
+/* a new change of service's value (CHANGE_VALUE, its key filled) */
+static struct change *change_add(struct plan *p, const char *cause, const char *service,
+				 const char *value)
 {
 	char key[LIMIT_PATH_LEN];
 	struct change *c;

@@ -203,13 +203,11 @@ static int plan_file_sd(struct plan *p, const struct file_acl_obj *o, const stru
 		goto out;
 	}
 	rc = -1;
-	c = change_add(p, "cause1", "", "security descriptor");
+	c = change_add_at(p, "cause1", HIVE_SYSTEM, CHANGE_FILE_SD, o->path, "security descriptor");
 	if (!c) {
 		err_set(err, -E_NOMEM, "out of memory or too many changes");
 		goto out;
 	}
-	c->kind = CHANGE_FILE_SD;
-	snprintf(c->key, sizeof(c->key), "%s", o->path);
 	c->before = before;
 	c->after = after;
 	c->why = note;
@@ -353,20 +351,19 @@ static int plan_aspnet_one(struct plan *p, const char *root, json_t *top, struct
 	json_int_t n = json_integer_value(json_object_get(top, "folders"));
 	const char *last = sub ? strrchr(sub, '\\') : NULL;
 	struct change *c;
-	char buf[64];
+	char buf[64], path[sizeof(c->key)];
 
 	if (!sub || n <= 0 || strcasecmp(last ? last + 1 : sub, "Temporary ASP.NET Files") != 0)
 		return 0;
-	c = change_add(p, "cause4", "", "contents deleted");
+	if (snprintf(path, sizeof(path), "%s\\%s", root, sub) >= (int)sizeof(path))
+		return err_set(err, -E_LIMIT, "'%s\\%s': path too long", root, sub);
+	c = change_add_at(p, "cause4", HIVE_SYSTEM, CHANGE_EMPTY_DIR, path, "contents deleted");
 	if (!c || !(c->before = malloc(64)) || !(c->after = strdup("(empty folder)")))
 		return err_set(err, -E_NOMEM, "out of memory or too many changes");
-	c->kind = CHANGE_EMPTY_DIR;
 	c->why = strdup("repair --undo gives them back as long as TARGET was not used; "
 			"once Windows ran on it, they are gone");
 	if (!c->why)
 		return err_set(err, -E_NOMEM, "out of memory");
-	if (snprintf(c->key, sizeof(c->key), "%s\\%s", root, sub) >= (int)sizeof(c->key))
-		return err_set(err, -E_LIMIT, "'%s\\%s': path too long", root, sub);
 	snprintf(buf, sizeof(buf), "%lld folder%s (and their files)", (long long)n, n == 1 ? "" : "s");
 	memcpy(c->before, buf, strlen(buf) + 1);
 	return 1;

@@ -110,12 +110,10 @@ struct range {
 };
 
 /* plan.c */
-/* a new change of p for service's value (CHANGE_VALUE, its key filled);
- * NULL out of memory or too many */
-struct change *change_add(struct plan *p, const char *cause, const char *service,
-			  const char *value);
-/* a new change of p in hive's key (below its root): a value, or the
- * key's descriptor (CHANGE_KEY_SD); NULL out of memory or too many */
+/* a new change of p of that kind: in hive's key (below its root) a value
+ * or the key's descriptor (CHANGE_KEY_SD); for a file change key is the
+ * path on the volume, for CHANGE_HIVE_LOGS the hive's; NULL out of memory
+ * or too many */
 struct change *change_add_at(struct plan *p, const char *cause, enum repair_hive hive,
 			     enum change_kind kind, const char *key, const char *value);
 /* "SYSTEM", "SOFTWARE" */
