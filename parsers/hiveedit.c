@@ -5,26 +5,13 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "hivelog.h"
 #include "limits.h"
 
 #define CELL_NONE 0xffffffffu
 #define LIST_DEPTH_MAX 2           /* ri -> lf/lh/li */
 #define VALUE_INLINE_MAX 4u
 #define VALUE_CELL_MAX 16344u      /* larger data lives in "db" big data */
-
-uint32_t hive_edit_checksum(const uint8_t *bb)
-{
-	uint32_t x = 0;
-	unsigned i;
-
-	for (i = 0; i < 0x1fc; i += 4)
-		x ^= le32(bb + i);
-	if (x == 0xffffffffu)
-		x = 0xfffffffeu;
-	else if (x == 0)
-		x = 1;
-	return x;
-}
 
 int hive_edit_open(struct hive_edit *h, uint8_t *buf, size_t len,
 		   struct err *err)
@@ -38,7 +25,7 @@ int hive_edit_open(struct hive_edit *h, uint8_t *buf, size_t len,
 		return err_set(err, -E_UNSUPPORTED,
 			       "hive is dirty (sequence numbers %u/%u): its logs were not replayed",
 			       le32(buf + 0x04), le32(buf + 0x08));
-	if (hive_edit_checksum(buf) != le32(buf + 0x1fc))        /* 0x1fc */
+	if (hivelog_checksum(buf) != le32(buf + 0x1fc))        /* 0x1fc */
 		return err_set(err, -E_UNSUPPORTED,
 			       "hive is dirty (base block checksum wrong)");
 	bins = le32(buf + 0x28);                                 /* 0x28 */
@@ -594,5 +581,5 @@ void hive_edit_seal(struct hive_edit *h, uint64_t ft)
 	put_le32(h->buf + 0x04, seq);                            /* 0x04 */
 	put_le32(h->buf + 0x08, seq);                            /* 0x08 */
 	put_le64(h->buf + 0x0c, ft);                             /* 0x0c timestamp */
-	put_le32(h->buf + 0x1fc, hive_edit_checksum(h->buf));    /* 0x1fc */
+	put_le32(h->buf + 0x1fc, hivelog_checksum(h->buf));    /* 0x1fc */
 }

@@ -80,7 +80,6 @@ int hive_edit_set_key_sd(struct hive_edit *h, uint32_t nk, const uint8_t *sd,
  * (FILETIME ft) and the checksum. */
 void hive_edit_seal(struct hive_edit *h, uint64_t ft);
 
-/* The base block's XOR-32 checksum (0 -> 1, 0xffffffff -> 0xfffffffe). */
-uint32_t hive_edit_checksum(const uint8_t *bb);
+/* The base block's checksum is hivelog.h's hivelog_checksum. */
 
 #endif

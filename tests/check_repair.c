@@ -15,6 +15,7 @@
 #include "bytes.h"
 #include "fs.h"
 #include "hiveedit.h"
+#include "hivelog.h"
 #include "image.h"
 #include "scenario.h"
 #include "sddl.h"
@@ -94,7 +95,7 @@ static char *target_hive_check(const char *target)
 	ck_assert_int_eq(fs_read_file(fs, "Windows\\System32\\config\\SYSTEM", 64u << 20, &hive, &len, &err), 1);
 	ck_assert_uint_ge(len, 8192);
 	ck_assert_uint_eq(le32(hive + 4), le32(hive + 8));
-	ck_assert_uint_eq(hive_edit_checksum(hive), le32(hive + 0x1fc));
+	ck_assert_uint_eq(hivelog_checksum(hive), le32(hive + 0x1fc));
 	ck_assert_int_eq(tu_write_file(tmp, hive, len), 0);
 	free(hive);
 	fs_free(fs);
@@ -410,7 +411,7 @@ START_TEST(test_real_hive)
 	 * apart): mark them clean as after a replay, the layout is what counts */
 	seq = le32(buf + 4);
 	put_le32(buf + 8, seq);
-	put_le32(buf + 0x1fc, hive_edit_checksum(buf));
+	put_le32(buf + 0x1fc, hivelog_checksum(buf));
 	err_init(&err);
 	ck_assert_msg(hive_edit_open(&h, buf, len, &err) == 0, "%s", err.msg);
 	memset(&sd, 0, sizeof(sd));

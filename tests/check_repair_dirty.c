@@ -18,6 +18,7 @@
 #include "bytes.h"
 #include "fs.h"
 #include "hiveedit.h"
+#include "hivelog.h"
 #include "image.h"
 #include "testutil.h"
 
@@ -136,7 +137,7 @@ static size_t target_hive_clean(const char *target, const char *dir)
 
 	ck_assert_uint_ge(len, 8192);
 	ck_assert_uint_eq(le32(hive + 4), le32(hive + 8));
-	ck_assert_uint_eq(hive_edit_checksum(hive), le32(hive + 0x1fc));
+	ck_assert_uint_eq(hivelog_checksum(hive), le32(hive + 0x1fc));
 	ck_assert_uint_le(le32(hive + 0x28), len - 4096);
 	for (k = 1; k <= 2; k++) {
 		log = target_file(target, k == 1 ? CONFIG "SYSTEM.LOG1" : CONFIG "SYSTEM.LOG2", &llen);

@@ -17,6 +17,7 @@
 
 #include "bytes.h"
 #include "hiveedit.h"
+#include "hivelog.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -55,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(buf, "regf", 4);
 	put_le32(buf + 8, le32(buf + 4));
 	put_le32(buf + 0x28, (uint32_t)(len - 4096));
-	put_le32(buf + 0x1fc, hive_edit_checksum(buf));
+	put_le32(buf + 0x1fc, hivelog_checksum(buf));
 	err_init(&err);
 	if (hive_edit_open(&h, buf, len, &err) < 0)
 		goto out;
