@@ -337,13 +337,13 @@ START_TEST(test_journal_unclean)
 	err_init(&err);
 	ck_assert_int_eq(image_open(&im, img, &err), 0);
 	ck_assert_int_eq(fs_open_ntfs(&fs, im, 0, image_size(im), &err), 0);
-	ck_assert_int_eq(fs_info(fs)->journal_unclean, 1);
+	ck_assert_int_eq(fs_journal_unclean(fs), 1);
 	ck_assert_int_eq(fs_info(fs)->dirty, 0);
 	fs_free(fs);
 	image_free(im);
 	ck_assert_int_eq(image_open(&im, clean, &err), 0);
 	ck_assert_int_eq(fs_open_ntfs(&fs, im, 0, image_size(im), &err), 0);
-	ck_assert_int_eq(fs_info(fs)->journal_unclean, 0);
+	ck_assert_int_eq(fs_journal_unclean(fs), 0);
 	fs_free(fs);
 	image_free(im);
 	/* libntfs-3g refuses to write it too */

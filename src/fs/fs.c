@@ -162,6 +162,11 @@ int fs_reparse_target(struct fs *fs, const char *path, char *buf, size_t size,
 	return fs->ops->reparse_target(fs->priv, path, buf, size, err);
 }
 
+int fs_journal_unclean(struct fs *fs)
+{
+	return fs->ops->journal_unclean ? fs->ops->journal_unclean(fs->priv) : 0;
+}
+
 int fs_file_extents(struct fs *fs, const char *path, struct fs_extent **runs,
 		    size_t *n, uint64_t *alloc_size, struct err *err)
 {

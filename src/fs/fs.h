@@ -46,8 +46,6 @@ struct fs_info {
 	char label[64];
 	int dirty;             /* NTFS dirty flag set */
 	int hibernated;        /* hiberfil.sys holds a hibernation image */
-	int journal_unclean;   /* $LogFile's restart area not clean (a crash),
-				* or unreadable */
 	int descriptors;       /* security descriptors can be read */
 	char descriptors_why[128]; /* when not: why */
 };
@@ -114,6 +112,11 @@ int fs_get_security_inode(struct fs *fs, uint64_t inode, uint8_t **sd,
 /* Where a junction or symlink points (UTF-8 print name), 1/0/<0. */
 int fs_reparse_target(struct fs *fs, const char *path, char *buf, size_t size,
 		      struct err *err);
+
+/* 1 when the NTFS journal's ($LogFile's) restart area says the volume
+ * was not closed cleanly (a crash), or cannot be read; 0 clean, and for a
+ * file system with no journal.  Read when asked (repair), not at mount. */
+int fs_journal_unclean(struct fs *fs);
 
 /* Where a file's data lies on the volume (repair writes changed clusters
  * of a hive through it): runs of plain clusters in file order, covering

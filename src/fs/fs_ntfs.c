@@ -490,21 +490,14 @@ static void n_close(void *p)
 	free(n);
 }
 
-static const struct fs_ops ntfs_fs_ops = {
-	.stat = n_stat, .readdir = n_readdir, .readdir_inode = n_readdir_inode,
-	.read_file = n_read_file, .get_security = n_get_security,
-	.get_security_inode = n_get_security_inode,
-	.reparse_target = n_reparse_target, .close = n_close,
-	.try_write = n_try_write, .borrow_file = n_borrow_file,
-	.extents = n_extents,
-};
-
-/* 1 when $LogFile's restart area says the volume was closed cleanly (no
- * log client in use, or RESTART_VOLUME_IS_CLEAN), as libntfs-3g judges it
- * before a read-write mount (ntfs_check_logfile, ntfs_is_logfile_clean);
- * 0 not clean or unreadable.  A read-only mount does not check it. */
-static int logfile_clean(ntfs_volume *vol)
+/* fs_journal_unclean: 0 when $LogFile's restart area says the volume was
+ * closed cleanly (no log client in use, or RESTART_VOLUME_IS_CLEAN), as
+ * libntfs-3g judges it before a read-write mount (ntfs_check_logfile,
+ * ntfs_is_logfile_clean); 1 not clean or unreadable.  A read-only mount
+ * does not check it. */
+static int n_journal_unclean(void *p)
 {
+	ntfs_volume *vol = ((struct ntfs_fs *)p)->vol;
 	RESTART_PAGE_HEADER *rp = NULL;
 	ntfs_inode *ni;
 	ntfs_attr *na;
@@ -513,7 +506,7 @@ static int logfile_clean(ntfs_volume *vol)
 	ntfs_msg_clear();
 	ni = ntfs_inode_open(vol, FILE_LogFile);
 	if (!ni)
-		return 0;
+		return 1;
 	na = ntfs_attr_open(ni, AT_DATA, AT_UNNAMED, 0);
 	if (na) {
 		ok = ntfs_check_logfile(na, &rp) && ntfs_is_logfile_clean(na, rp);
@@ -521,8 +514,18 @@ static int logfile_clean(ntfs_volume *vol)
 		ntfs_attr_close(na);
 	}
 	ntfs_inode_close(ni);
-	return ok;
+	return !ok;
 }
+
+static const struct fs_ops ntfs_fs_ops = {
+	.stat = n_stat, .readdir = n_readdir, .readdir_inode = n_readdir_inode,
+	.read_file = n_read_file, .get_security = n_get_security,
+	.get_security_inode = n_get_security_inode,
+	.reparse_target = n_reparse_target, .close = n_close,
+	.try_write = n_try_write, .borrow_file = n_borrow_file,
+	.extents = n_extents,
+	.journal_unclean = n_journal_unclean,
+};
 
 int fs_open_ntfs(struct fs **out, struct image *img, uint64_t offset,
 		 uint64_t size, struct err *err)
@@ -593,7 +596,6 @@ int fs_open_ntfs(struct fs **out, struct image *img, uint64_t offset,
 	ntfs_msg_clear();
 	info.hibernated = ntfs_volume_check_hiberfile(n->vol, 0) != 0 &&
 			  errno == EPERM;
-	info.journal_unclean = !logfile_clean(n->vol);
 	info.descriptors = 1;
 	return fs_wrap(out, &ntfs_fs_ops, n, &info, err);
 }

@@ -18,6 +18,8 @@ struct fs_ops {
 	 * absent, 2 present but not lendable (the caller copies), <0 */
 	int (*borrow_file)(void *p, const char *path, size_t max, size_t slack,
 			   const uint8_t **data, size_t *len, struct err *err);
+	/* optional: fs_journal_unclean (NULL: no journal, clean) */
+	int (*journal_unclean)(void *p);
 	/* optional: fs_file_extents */
 	int (*extents)(void *p, const char *path, struct fs_extent **runs,
 		       size_t *n, uint64_t *alloc_size, struct err *err);

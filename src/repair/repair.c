@@ -69,7 +69,7 @@ static int repair_safe(struct scan *s, const struct repair_opts *o, struct plan 
 		return repair_refuse("the NTFS volume is marked dirty (not shut down cleanly): run chkdsk from Windows first");
 	if (fs_info(s->ev.fs)->hibernated)
 		return repair_refuse("Windows is hibernated on this volume (hiberfil.sys in use): resume and shut it down first");
-	if (fs_info(s->ev.fs)->journal_unclean)
+	if (fs_journal_unclean(s->ev.fs))
 		return repair_refuse("the NTFS journal ($LogFile) is not clean (Windows stopped without closing the volume): boot Windows once or run chkdsk first");
 	err_init(&err);
 	if (registry_get(&s->ev, &reg, &err) < 0 || reg->system.state != REG_HIVE_OK)
