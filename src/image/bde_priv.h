@@ -32,6 +32,14 @@ struct bde_geom {
 	uint64_t enc_size;           /* 0x10 */
 };
 
+/* 1 when byte l of the BitLocker partition lies in one of its three
+ * metadata areas (bde_xts.c) */
+int bde_geom_in_meta(const struct bde_geom *g, uint64_t l);
+/* 1 when logical sector l (at or past vh_size) is BitLocker's own: a
+ * metadata area or the relocated header's place.  The read path shows
+ * it as zeros; the writer refuses it. */
+int bde_geom_own(const struct bde_geom *g, uint64_t l);
+
 struct bde_src {
 	struct bde_io io;
 	libbfio_handle_t *fh;

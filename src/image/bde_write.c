@@ -120,17 +120,16 @@ int bde_writer_sector(struct bde_writer *w, uint64_t off, uint64_t *disk, uint8_
 	uint64_t phys = off < g->vh_size ? g->vh_off + off : off;
 	uint8_t tweak[16];
 	unsigned i;
+	int meta = bde_geom_in_meta(g, phys);
 
 	if (off % g->ss)
 		return err_set(err, -E_INTERNAL, "BitLocker: offset %llu is not on a sector",
 			       (unsigned long long)off);
-	/* the places the read path shows as zeros are BitLocker's own */
-	for (i = 0; i < 3; i++)
-		if (phys >= g->meta[i] && phys - g->meta[i] < BDE_AREA)
-			break;
-	if (i < 3 || (off >= g->vh_size && phys >= g->vh_off && phys - g->vh_off < g->vh_size))
+	/* the places the read path shows as zeros are BitLocker's own, and
+	 * the metadata areas wherever a sector lands */
+	if (meta || (off >= g->vh_size && bde_geom_own(g, off)))
 		return err_set(err, -E_UNSUPPORTED, "the sector at %llu of the volume is BitLocker's own (%s)",
-			       (unsigned long long)off, i < 3 ? "its metadata" : "its header's copy");
+			       (unsigned long long)off, meta ? "its metadata" : "its header's copy");
 	if (phys > w->size || w->size - phys < g->ss)
 		return err_set(err, -E_UNSUPPORTED, "the sector at %llu lies past the BitLocker partition",
 			       (unsigned long long)off);

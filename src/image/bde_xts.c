@@ -102,16 +102,20 @@ static void own_decrypt(const struct bde_src *b, uint8_t *dst, const uint8_t *sr
 		memcpy(dst + k, src + k, n - k);
 }
 
-/* Logical sector at byte l: 1 when it reads as zeros (a metadata area or
- * the relocated header's own place). */
-static int own_zero(const struct bde_geom *g, uint64_t l)
+int bde_geom_in_meta(const struct bde_geom *g, uint64_t l)
 {
 	unsigned i;
 
 	for (i = 0; i < 3; i++)
 		if (l >= g->meta[i] && l - g->meta[i] < BDE_AREA)
 			return 1;
-	return l >= g->vh_size && l >= g->vh_off && l - g->vh_off < g->vh_size;
+	return 0;
+}
+
+int bde_geom_own(const struct bde_geom *g, uint64_t l)
+{
+	return bde_geom_in_meta(g, l) ||
+	       (l >= g->vh_size && l >= g->vh_off && l - g->vh_off < g->vh_size);
 }
 
 /* n whole sectors from logical byte l (sector aligned) into p. */
@@ -147,7 +151,7 @@ static int own_sectors(struct bde_src *b, uint64_t l, uint8_t *p, size_t n,
 		uint64_t phys = l < g->vh_size ? g->vh_off + l : l;
 		int rc;
 
-		if (l >= g->vh_size && own_zero(g, l)) {
+		if (l >= g->vh_size && bde_geom_own(g, l)) {
 			memset(p, 0, g->ss);
 			continue;
 		}
