@@ -463,7 +463,8 @@ static void apply_bytes_free(struct apply_bytes *b)
 
 /* The ranges to write: b->all, or through BitLocker b->all encrypted (nh
  * and nf then count its pieces); 0, else the exit status (said). */
-static int disk_ranges(struct scan *s, struct apply_bytes *b, const struct range **r, size_t *nr)
+static int disk_ranges(struct scan *s, const struct plan *p, struct apply_bytes *b,
+		       const struct range **r, size_t *nr)
 {
 	size_t i;
 	int rc;
@@ -472,7 +473,9 @@ static int disk_ranges(struct scan *s, struct apply_bytes *b, const struct range
 	*nr = b->nh + b->nf;
 	if (!s->ev.bde_img)
 		return 0;
-	rc = repair_bde_ranges(s, b->all, b->nh + b->nf, &b->enc, nr, &b->eold, &b->eneu);
+	if (!p->bde)
+		return repair_refuse("BitLocker: no writer for the volume");
+	rc = repair_bde_ranges(s, p->bde, b->all, b->nh + b->nf, &b->enc, nr, &b->eold, &b->eneu);
 	if (rc != 0)
 		return rc;
 	*r = b->enc;
@@ -555,7 +558,7 @@ int repair_apply(struct scan *s, struct plan *p, const struct repair_opts *o,
 	if (rc != 0)
 		goto out;
 	rc = 2;
-	if (ranges_merge(&b) < 0 || (rc = disk_ranges(s, &b, &w, &nw)) != 0)
+	if (ranges_merge(&b) < 0 || (rc = disk_ranges(s, p, &b, &w, &nw)) != 0)
 		goto out;
 	rc = 2;
 	if (write_target(s, p, o, &d, w, nw, &written) != 0)

@@ -40,14 +40,10 @@ static struct bde_writer *writer_open(struct scan *s)
 	return w;
 }
 
-int repair_bde_check(struct scan *s)
+int repair_bde_check(struct scan *s, struct plan *p)
 {
-	struct bde_writer *w = writer_open(s);
-
-	if (!w)
-		return 2;
-	bde_writer_free(w);
-	return 0;
+	p->bde = writer_open(s);
+	return p->bde ? 0 : 2;
 }
 
 /* Sector l of the decrypted volume (plain: its old and new bytes) as
@@ -78,18 +74,14 @@ static int sector_put(struct scan *s, struct bde_writer *w, uint64_t l,
 	return rc;
 }
 
-int repair_bde_ranges(struct scan *s, const struct range *in, size_t n, struct range **out,
-		      size_t *nout, uint8_t **old, uint8_t **neu)
+int repair_bde_ranges(struct scan *s, struct bde_writer *w, const struct range *in, size_t n,
+		      struct range **out, size_t *nout, uint8_t **old, uint8_t **neu)
 {
-	struct bde_writer *w = writer_open(s);
 	size_t total = 0, i, at = 0, k = 0;
-	unsigned ss;
+	unsigned ss = bde_writer_sector_size(w);
 	int rc = 2;
 
 	*nout = 0;
-	if (!w)
-		return 2;
-	ss = bde_writer_sector_size(w);
 	for (i = 0; i < n; i++)
 		total += in[i].len;
 	*old = malloc(total ? total : 1);
@@ -128,6 +120,5 @@ int repair_bde_ranges(struct scan *s, const struct range *in, size_t n, struct r
 	*nout = k;
 	rc = 0;
 out:
-	bde_writer_free(w);
 	return rc;
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "bde.h"
 #include "bytes.h"
 #include "rules.h"
 #include "sddl.h"
@@ -31,6 +32,7 @@ void plan_free(struct plan *p)
 	}
 	free(p->c);
 	hive_replays_free(p);
+	bde_writer_free(p->bde);
 	json_decref(p->manual);
 	json_decref(p->fixing);
 	memset(p, 0, sizeof(*p));

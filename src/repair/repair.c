@@ -61,7 +61,7 @@ static int repair_safe(struct scan *s, const struct repair_opts *o, struct plan 
 		return repair_refuse("'%s' is an E01 image: evidence is never modified in place", o->source);
 	if (s->ev.is_dir && apply)
 		return repair_refuse("'%s' is a directory: repair needs the disk or volume image", o->source);
-	if (s->ev.bde_img && apply && repair_bde_check(s) != 0)
+	if (s->ev.bde_img && apply && repair_bde_check(s, p) != 0)
 		return 2;                /* said */
 	if (!s->ev.fs)
 		return repair_refuse("'%s': no file system was mounted", o->source);

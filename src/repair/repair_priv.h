@@ -14,6 +14,8 @@
 #include "repair.h"
 #include "scan.h"
 
+struct bde_writer;
+
 #define REPAIR_CHANGES_MAX 4096u      /* changes of one plan */
 #define JOURNAL_MAX (64u * 1024 * 1024)
 
@@ -98,6 +100,8 @@ struct plan {
 	int unreplayed;              /* a dirty hive whose logs do not replay */
 	struct file_write write[PLAN_HIVES_MAX];
 	size_t nwrite;
+	struct bde_writer *bde;      /* a BitLocker source applied: its writer
+				      * (repair_bde_check), else NULL */
 };
 
 /* A changed stretch of the disk: of the hive file (hive_off its offset in
@@ -188,16 +192,17 @@ int repair_target_open(struct image **img, const char *target, int raw, const ch
  * BitLocker view from 0, else the disk at the Windows volume's offset
  * (borrowed from s). */
 void repair_volume(const struct scan *s, struct image **img, uint64_t *off, uint64_t *size);
-/* 0 when s's BitLocker volume can be written with the secrets given,
- * else the refusal's exit status (said) */
-int repair_bde_check(struct scan *s);
+/* 0 when s's BitLocker volume can be written with the secrets given (its
+ * writer kept in p->bde: the key is unwrapped once), else the refusal's
+ * exit status (said) */
+int repair_bde_check(struct scan *s, struct plan *p);
 /* The n ranges in (offsets of the decrypted volume, plain bytes) as the
  * disk holds them: encrypted with the volume's key at the sectors'
  * places, *nout ranges into *out whose bytes *old and *neu hold (all
  * malloc'd), each sector's old bytes checked against the disk's; 0, else
  * the refusal's exit status (said). */
-int repair_bde_ranges(struct scan *s, const struct range *in, size_t n, struct range **out,
-		      size_t *nout, uint8_t **old, uint8_t **neu);
+int repair_bde_ranges(struct scan *s, struct bde_writer *w, const struct range *in, size_t n,
+		      struct range **out, size_t *nout, uint8_t **old, uint8_t **neu);
 
 /* journal.c: the undo journal of the ranges old -> neu (hive file bytes) */
 json_t *journal_new(const struct plan *p, const char *abs_src, const char *target,
