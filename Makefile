@@ -297,7 +297,10 @@ mutate-short: all asan-build
 # against a build of COMPARE_REF (issue 15: the redesign changed no
 # report; bump COMPARE_REF when a report changes on purpose).  The
 # reference is built once into $(O)/ref-REF from `git archive`: its binary
-# only, -O1 without debug information (11 s; `all` at -O2 -g took 3 min).
+# only, -O1 without debug information (11 s; `all` at -O2 -g took 3 min),
+# and without -Werror: CI=true turns it on, and the reference's code has two
+# warnings GCC gives only at -O1 (a CI run failed on them; its code is
+# history, not ours to mend).
 COMPARE_REF    ?= 6522ed4
 COMPARE_SUITES ?= findings causes23 windir
 compare: all $(RUNNER)
@@ -308,8 +311,8 @@ compare: all $(RUNNER)
 	 if [ ! -x $$ref/build/vssdoctor ]; then \
 	   echo "compare: building the reference $(COMPARE_REF) in $$ref"; \
 	   rm -rf $$ref && mkdir -p $$ref && git archive $(COMPARE_REF) | tar -x -C $$ref && \
-	   MAKEFLAGS= $(MAKE) --no-print-directory -j2 -C $$ref O=build SANITIZE= OPT='-O1 -g0' build/vssdoctor >$$ref.log 2>&1 || \
-	   { echo "compare: the reference did not build (see $$ref.log)"; exit 2; }; \
+	   MAKEFLAGS= $(MAKE) --no-print-directory -j2 -C $$ref O=build SANITIZE= WERROR=0 OPT='-O1 -g0' build/vssdoctor >$$ref.log 2>&1 || \
+	   { echo "compare: the reference did not build; the end of $$ref.log:"; tail -n 15 $$ref.log; exit 2; }; \
 	 fi; \
 	 O=$(O) sh scripts/compare-reports.sh -b $$ref/build/vssdoctor $(if $(COMPARE_SUITES),$(COMPARE_SUITES),-)
 
