@@ -321,14 +321,22 @@ static void info_fill(struct bde_src *b, struct bde_info *info, char *opts,
 static int secrets_apply(struct bde_src *b, struct err *err)
 {
 	libbde_error_t *e = NULL;
+	enum bde_secret which;
 	int given = 0;
 	const char *v;
 
-	if ((v = bde_secret_value(BDE_RECOVERY_PASSWORD)) && !bde_secret_value(BDE_FVEK)) {
+	/* the FVEK unwrapped here and given to libbde: one fast stretch
+	 * (bde_unwrap.c); else libbde is given the secrets themselves */
+	for (which = BDE_RECOVERY_PASSWORD; which <= BDE_KEY_FILE && !bde_secret_value(BDE_FVEK);
+	     which++) {
 		uint8_t key[64];
-		size_t len = bde_recovery_fvek(b->io.outer, b->io.offset, b->io.size, v, key);
-		int rc = len ? B.volume_set_keys(b->vol, key, len, key + len, 0, &e) : 0;
+		size_t len;
+		int rc;
 
+		if (!(v = bde_secret_value(which)))
+			continue;
+		len = bde_fvek_unwrap(b->io.outer, b->io.offset, b->io.size, which, v, key);
+		rc = len ? B.volume_set_keys(b->vol, key, len, key + len, 0, &e) : 0;
 		if (rc == 1) {
 			memcpy(b->fvek, key, len);
 			b->keylen = (unsigned)len;

@@ -79,19 +79,25 @@ int bde_geom_read(struct image *outer, uint64_t offset, uint64_t size,
 void bde_state_read(struct image *outer, uint64_t offset, uint64_t size,
 		    struct bde_info *info);
 
-/* bde_unwrap.c: the FVEK behind recovery password pw, or 0. */
-size_t bde_recovery_fvek(struct image *outer, uint64_t offset, uint64_t size,
-			 const char *pw, uint8_t fvek[64]);
-
+/* bde_unwrap.c: the FVEK behind secret which (BDE_RECOVERY_PASSWORD,
+ * BDE_PASSWORD or BDE_KEY_FILE; value the secret or the .BEK path) of
+ * the AES-XTS volume at offset of outer, its length matching the
+ * volume's method; 0 when the secret does not open it or the volume is
+ * not one this unwraps. */
+size_t bde_fvek_unwrap(struct image *outer, uint64_t offset, uint64_t size,
+		       enum bde_secret which, const char *value, uint8_t fvek[64]);
 /* bde_unwrap.c: AES-CCM encrypted key entry e (size n) opened with key32:
  * the key entry's method and key bytes into out; the key length or 0. */
 size_t bde_ccm_unwrap(const uint8_t *e, size_t n, const uint8_t key32[32],
 		      uint32_t *method, uint8_t out[64]);
+/* bde_unwrap.c: first (a secret's hash) stretched with salt, BitLocker's
+ * 0x100000 chained SHA-256 rounds, into out. */
+void bde_stretch(const uint8_t first[32], const uint8_t salt[16], uint8_t out[32]);
 
-/* bde_keys.c: the FVEK behind a BDE_PASSWORD or BDE_KEY_FILE (value the
- * password or the .BEK path), or 0. */
-size_t bde_protector_fvek(struct image *outer, uint64_t offset, uint64_t size,
-			  enum bde_secret which, const char *value, uint8_t fvek[64]);
+/* bde_keys.c: a password's stretched key (0, or -1 when pw is not UTF-8
+ * or too long); a .BEK file's startup key (0, or -1). */
+int bde_password_key(const char *pw, const uint8_t salt[16], uint8_t key32[32]);
+int bde_bek_key(const char *path, uint8_t key32[32]);
 
 /* bde_xts.c: len bytes at off of the volume b, decrypted here (b->own). */
 int bde_own_read(struct bde_src *b, uint64_t off, uint8_t *buf, size_t len,

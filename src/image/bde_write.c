@@ -30,6 +30,7 @@ struct bde_writer {
 static size_t writer_key(struct image *outer, uint64_t offset, uint64_t size,
 			 uint8_t key[64], struct err *err)
 {
+	enum bde_secret which;
 	const char *v;
 	size_t len = 0;
 
@@ -40,15 +41,10 @@ static size_t writer_key(struct image *outer, uint64_t offset, uint64_t size,
 			err_set(err, -E_USAGE, "--fvek: not hexadecimal");
 		return len;
 	}
-	if ((v = bde_secret_value(BDE_RECOVERY_PASSWORD)) &&
-	    (len = bde_recovery_fvek(outer, offset, size, v, key)))
-		return len;
-	if ((v = bde_secret_value(BDE_PASSWORD)) &&
-	    (len = bde_protector_fvek(outer, offset, size, BDE_PASSWORD, v, key)))
-		return len;
-	if ((v = bde_secret_value(BDE_KEY_FILE)) &&
-	    (len = bde_protector_fvek(outer, offset, size, BDE_KEY_FILE, v, key)))
-		return len;
+	for (which = BDE_RECOVERY_PASSWORD; which <= BDE_KEY_FILE; which++)
+		if ((v = bde_secret_value(which)) &&
+		    (len = bde_fvek_unwrap(outer, offset, size, which, v, key)))
+			return len;
 	err_set(err, -E_USAGE, "%s: give --recovery-password, --password, --key-file or --fvek",
 		bde_secret_value(BDE_RECOVERY_PASSWORD) || bde_secret_value(BDE_PASSWORD) ||
 		bde_secret_value(BDE_KEY_FILE) ? "the secret given does not unwrap the volume's key" :
