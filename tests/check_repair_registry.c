@@ -111,6 +111,7 @@ static const struct {
 	{ "findings/diagacl", { "vss-diag-key-acl" }, NULL },
 	{ "findings/comsec", { "com-access-denied" }, "MachineAccessRestriction" },
 	{ "findings/imagepath", { "service-imagepath-invalid" }, "ImagePath" },
+	{ "findings/imagepath-prefixed", { "service-imagepath-invalid" }, "ImagePath" },
 	{ "findings/together", { "com-access-denied", "service-imagepath-invalid", "vss-diag-key-acl" }, NULL },
 	{ "windir/winnt", { "com-access-denied", "service-imagepath-invalid", "vss-diag-key-acl" }, NULL },
 	{ "windir/bcd", { "vss-diag-key-acl" }, NULL },

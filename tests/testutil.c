@@ -421,6 +421,11 @@ const struct tu_scenario tu_scenarios[] = {
 	{ "findings/diagacl", "os 2012r2\n" HEALTHY_LOGS "break diagacl\n", NULL, NULL },
 	{ "findings/comsec", "os 2012r2\n" HEALTHY_LOGS "break comsec\n", NULL, NULL },
 	{ "findings/imagepath", "os 2012r2\n" HEALTHY_LOGS "break imagepath\n", NULL, NULL },
+	/* a kernel-style prefix on a path with forward slashes: repair
+	 * resolves it as the scan does (\??\C:\ on the Windows volume) */
+	{ "findings/imagepath-prefixed", "os 2012r2\n" HEALTHY_LOGS "break imagepath\n"
+	  "reg system expand_sz " SVC "FooAgent ImagePath \\??\\C:/Windows/System32/svchost.exe -k netsvcs\n",
+	  NULL, NULL },
 	{ "findings/profile-junction", "os 2012r2\n" HEALTHY_LOGS "junction Users D:\\Users\n", NULL, NULL },
 	{ "findings/wsb-log", "os 2012r2\n" HEALTHY_LOGS WSB_WINSXS, NULL, NULL },
 	{ "findings/healthy-2008r2", "os 2008r2\nservices 60\n" HEALTHY_LOGS, NULL, NULL },

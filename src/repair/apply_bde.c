@@ -54,12 +54,12 @@ static int sector_put(struct scan *s, struct bde_writer *w, uint64_t l,
 		      uint8_t *neu)
 {
 	unsigned ss = bde_writer_sector_size(w);
-	uint8_t *mine = malloc(ss);
+	uint8_t mine[4096];               /* bde_geom_read: 512 or 4096 */
 	struct err err;
 	int rc = 0;
 
-	if (!mine)
-		return 2;
+	if (ss > sizeof(mine))
+		return repair_refuse("BitLocker: sectors of %u bytes", ss);
 	memcpy(mine, pold, ss);
 	memcpy(neu, pneu, ss);
 	err_init(&err);
@@ -70,7 +70,6 @@ static int sector_put(struct scan *s, struct bde_writer *w, uint64_t l,
 	else if (memcmp(mine, old, ss) != 0)
 		rc = repair_refuse("BitLocker: the sector at %llu of the volume does not encrypt back to the bytes on the disk: nothing written",
 				   (unsigned long long)l);
-	free(mine);
 	return rc;
 }
 

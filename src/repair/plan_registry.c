@@ -31,6 +31,7 @@
 #include "rules.h"
 #include "sddl.h"
 #include "secdesc.h"
+#include "services.h"
 #include "windir.h"
 
 #define REG_SZ 1u
@@ -101,35 +102,17 @@ static struct change *value_change(struct plan *p, const char *cause, enum repai
 	return c;
 }
 
-/* the file of path (a Windows path: "%SystemRoot%\...", "C:\..." on the
- * Windows drive, quoted or not) exists on the volume */
+/* the file of path (an ImagePath or ServiceDll value, as the scan's
+ * services check resolves it: quotes, arguments, variables, \SystemRoot\
+ * and \??\ prefixes, another volume of the image by its drive letter)
+ * exists */
 static int binary_exists(struct scan *s, const char *path)
 {
-	char bin[LIMIT_PATH_LEN], vol[LIMIT_PATH_LEN];
-	const char *b = path, *end;
-	struct fs_stat st;
+	struct svc_bin bin;
 	struct err e;
 
-	if (*b == '"') {
-		b++;
-		end = strchr(b, '"');
-	} else {
-		end = b + strlen(b);
-	}
-	if (!end || (size_t)(end - b) >= sizeof(bin))
-		return 0;
-	snprintf(bin, sizeof(bin), "%.*s", (int)(end - b), b);
-	b = bin;
-	if (b[0] && b[1] == ':' && b[2] == '\\') {
-		if ((b[0] | 0x20) != (windir_drive(evidence_system_root(&s->ev)) | 0x20))
-			return 0;
-		b += 3;
-	}
 	err_init(&e);
-	if (windir_expand(evidence_windir(&s->ev), b, vol, sizeof(vol), &e) < 0 ||
-	    strchr(vol, '%') || vol[0] == '\\')
-		return 0;
-	return fs_stat(s->ev.fs, vol, &st, &e) == 1 && !st.is_dir;
+	return svc_bin_check_scan(&s->ev, path, &bin, &e) == 0 && bin.state == SVC_BIN_FOUND;
 }
 
 /* ---- cause2 -------------------------------------------------------------- */
