@@ -187,9 +187,11 @@ size_t bde_fvek_unwrap(struct image *outer, uint64_t offset, uint64_t size,
 	memset(bek, 0, sizeof(bek));
 	if (which != BDE_RECOVERY_PASSWORD && which != BDE_PASSWORD && which != BDE_KEY_FILE)
 		return 0;
-	if ((which == BDE_KEY_FILE && bde_bek_key(value, bek) < 0) ||
-	    !(m = malloc(LIMIT_BDE_METADATA)) ||
-	    !(msize = metadata_read(outer, offset, size, m, &method)))
+	/* the .BEK read only for a volume this unwraps: a key file given as
+	 * a pipe is read once, and libbde, the fallback, reads it otherwise */
+	if (!(m = malloc(LIMIT_BDE_METADATA)) ||
+	    !(msize = metadata_read(outer, offset, size, m, &method)) ||
+	    (which == BDE_KEY_FILE && bde_bek_key(value, bek) < 0))
 		goto out;
 	/* the entries: 0x02 type, 0x04 value type; the FVEK is the first
 	 * AES-CCM key (type 0x0003), each VMK of the protection tried until
