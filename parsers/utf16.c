@@ -2,6 +2,7 @@
 #include "utf16.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "bytes.h"
 
@@ -151,4 +152,28 @@ char *utf16le_to_utf8(const uint8_t *p, size_t len, size_t *used)
 	if (out)
 		utf16le_decode(p, len, UTF16_NUL_ENDS, out, cap, used);
 	return out;
+}
+
+long utf8_to_utf16le(const char *s, size_t len, uint8_t *out, size_t cap)
+{
+	size_t at = 0, n = 0;
+
+	while (at < len) {
+		uint32_t cp;
+		size_t l = utf8_next((const unsigned char *)s + at, len - at, &cp);
+		uint8_t u[4];
+		size_t k;
+
+		if (!l)
+			return -1;
+		k = utf16le_put(u, cp);
+		if (out) {
+			if (k > cap - n)
+				return -1;
+			memcpy(out + n, u, k);
+		}
+		n += k;
+		at += l;
+	}
+	return (long)n;
 }

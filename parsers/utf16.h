@@ -46,6 +46,11 @@ size_t utf8_put(char *out, uint32_t cp);
  * (truncated, overlong, a surrogate, past U+10FFFF). */
 size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp);
 
+/* UTF-8 string s (len bytes) as UTF-16LE into out (cap bytes; out NULL:
+ * only counted), no terminator written.  Returns the bytes it takes, or
+ * -1 when s is not UTF-8 or does not fit in cap. */
+long utf8_to_utf16le(const char *s, size_t len, uint8_t *out, size_t cap);
+
 /* len bytes of UTF-16LE at p as UTF-8 into out (cap bytes, NUL-terminated
  * when cap > 0), following flags (above).  Returns the UTF-8 length
  * without the NUL, or -1 with UTF16_STRICT on a malformed string (out

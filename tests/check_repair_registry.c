@@ -310,6 +310,59 @@ START_TEST(test_imagepath_binary_missing)
 }
 END_TEST
 
+/* An ImagePath with a non-ASCII folder: the corrected value is written
+ * as UTF-16LE of the same text (hivex reads it back as the plan's
+ * after), and the rescan finds the binary where it is. */
+START_TEST(test_imagepath_non_ascii)
+{
+	char *src = tu_build("repair-registry-ipnonascii", "os 2012r2\nbreak imagepath\n"
+			     "binary \"Program Files\\Soci\xc3\xa9t\xc3\xa9\\agent.exe\"\n"
+			     "reg system expand_sz ControlSet001\\Services\\FooAgent ImagePath "
+			     "C:/Program Files/Soci\xc3\xa9t\xc3\xa9/agent.exe -service\n");
+	const char *want = "\"C:\\Program Files\\Soci\xc3\xa9t\xc3\xa9\\agent.exe\" -service";
+	char *target = beside(src, "t.qcow2"), *tmp = beside(src, "hive.out"), *got;
+	uint8_t *hive;
+	size_t len = 0;
+	struct tu_run r;
+	json_t *res, *scan;
+	hive_h *h;
+	hive_node_h n;
+
+	ck_assert_int_eq(tu_vssdoctor(&r, "repair", "--apply", "--output", target, "--format", "json",
+				      "--rules", tu_env("VSSD_RULES"), src, NULL), 0);
+	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+	res = parse(&r);
+	tu_run_free(&r);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(res, "after"),
+							   "service-imagepath-invalid")), "absent");
+	json_decref(res);
+
+	hive = volume_file(target, "Windows\\System32\\config\\SYSTEM", &len);
+	ck_assert_int_eq(tu_write_file(tmp, hive, len), 0);
+	h = hivex_open(tmp, 0);
+	ck_assert_ptr_nonnull(h);
+	n = hivex_node_get_child(h, hivex_node_get_child(h, hivex_node_get_child(h, hivex_root(h),
+				 "ControlSet001"), "Services"), "FooAgent");
+	ck_assert(n != 0);
+	got = hivex_value_string(h, hivex_node_get_value(h, n, "ImagePath"));
+	ck_assert_ptr_nonnull(got);
+	ck_assert_str_eq(got, want);
+	free(got);
+	hivex_close(h);
+	unlink(tmp);
+
+	scan = tu_scan_json(target, &r);
+	ck_assert_str_eq(tu_status(scan, "service-imagepath-invalid"), "absent");
+	ck_assert_str_eq(tu_status(scan, "service-binary-missing"), "absent");
+	json_decref(scan);
+	tu_run_free(&r);
+	free(hive);
+	free(tmp);
+	free(target);
+	free(src);
+}
+END_TEST
+
 /* ---- the hive editor's new operations ---------------------------------------- */
 
 /* The SYSTEM hive of a scenario volume (malloc'd). */
@@ -595,6 +648,7 @@ Suite *repair_registry_suite(void)
 	tcase_add_loop_test(tc, test_scenario, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_plan_values);
 	tcase_add_test(tc, test_imagepath_binary_missing);
+	tcase_add_test(tc, test_imagepath_non_ascii);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("hiveedit");

@@ -169,6 +169,25 @@ START_TEST(test_round_trip)
 }
 END_TEST
 
+/* UTF-8 to UTF-16LE (registry data repair writes, a BitLocker password):
+ * each UTF-8 length, a pair, the count without out, and the refusals. */
+START_TEST(test_from_utf8)
+{
+	const char *s = "A\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80";  /* A é € U+1F600 */
+	static const uint8_t want[] = { 'A', 0, 0xe9, 0, 0xac, 0x20, 0x3d, 0xd8, 0x00, 0xde };
+	uint8_t out[16];
+
+	ck_assert_int_eq(utf8_to_utf16le(s, strlen(s), NULL, 0), (long)sizeof(want));
+	ck_assert_int_eq(utf8_to_utf16le(s, strlen(s), out, sizeof(out)), (long)sizeof(want));
+	ck_assert_mem_eq(out, want, sizeof(want));
+	ck_assert_int_eq(utf8_to_utf16le("", 0, out, 0), 0);
+	/* no room for the pair; not UTF-8 (a Latin-1 byte, a cut sequence) */
+	ck_assert_int_eq(utf8_to_utf16le(s, strlen(s), out, sizeof(want) - 1), -1);
+	ck_assert_int_eq(utf8_to_utf16le("Soci\xe9t\xe9", 8, out, sizeof(out)), -1);
+	ck_assert_int_eq(utf8_to_utf16le("\xe2\x82", 2, out, sizeof(out)), -1);
+}
+END_TEST
+
 Suite *utf16_suite(void);
 Suite *utf16_suite(void)
 {
@@ -180,6 +199,7 @@ Suite *utf16_suite(void)
 	tcase_add_test(tc, test_to_utf8);
 	tcase_add_loop_test(tc, test_utf8_next, 0, (int)(sizeof(utf8_vec) / sizeof(utf8_vec[0])));
 	tcase_add_test(tc, test_round_trip);
+	tcase_add_test(tc, test_from_utf8);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -21,22 +21,15 @@
 int bde_password_key(const char *pw, const uint8_t salt[16], uint8_t key32[32])
 {
 	uint8_t u[512], h[32];
-	size_t n = 0, len = strlen(pw), at = 0;
+	long n = utf8_to_utf16le(pw, strlen(pw), u, sizeof(u));
 	struct sha256_ctx c;
 
-	while (at < len) {
-		uint32_t cp;
-		size_t l = utf8_next((const unsigned char *)pw + at, len - at, &cp);
-
-		if (!l || n + 4 > sizeof(u)) {
-			bde_wipe(u, sizeof(u));
-			return -1;
-		}
-		n += utf16le_put(u + n, cp);
-		at += l;
+	if (n < 0) {
+		bde_wipe(u, sizeof(u));
+		return -1;
 	}
 	sha256_init(&c);
-	sha256_update(&c, n, u);
+	sha256_update(&c, (size_t)n, u);
 	sha256_digest(&c, 32, h);
 	sha256_update(&c, 32, h);
 	sha256_digest(&c, 32, h);

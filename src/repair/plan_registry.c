@@ -32,6 +32,7 @@
 #include "sddl.h"
 #include "secdesc.h"
 #include "services.h"
+#include "utf16.h"
 #include "windir.h"
 
 #define REG_SZ 1u
@@ -60,21 +61,25 @@ static int oom(struct err *err)
 	return err_set(err, -E_NOMEM, "out of memory or too many changes");
 }
 
-/* texts (ASCII/Latin-1) as UTF-16LE strings, each NUL-terminated, plus a
- * final NUL when multi (REG_MULTI_SZ); malloc'd */
+/* texts (UTF-8, as the scan's JSON holds them) as UTF-16LE strings,
+ * each NUL-terminated, plus a final NUL when multi (REG_MULTI_SZ);
+ * malloc'd, NULL when out of memory or a text is not UTF-8 */
 static uint8_t *utf16_strings(const char *const *texts, size_t n, int multi, uint32_t *len)
 {
-	size_t total = multi ? 2 : 0, i, k, o = 0;
+	size_t total = multi ? 2 : 0, i, o = 0;
 	uint8_t *out;
+	long k;
 
-	for (i = 0; i < n; i++)
-		total += (strlen(texts[i]) + 1) * 2;
+	for (i = 0; i < n; i++) {
+		if ((k = utf8_to_utf16le(texts[i], strlen(texts[i]), NULL, 0)) < 0)
+			return NULL;
+		total += (size_t)k + 2;
+	}
 	out = calloc(1, total ? total : 1);
 	if (!out)
 		return NULL;
 	for (i = 0; i < n; i++) {
-		for (k = 0; texts[i][k]; k++, o += 2)
-			out[o] = (uint8_t)texts[i][k];
+		o += (size_t)utf8_to_utf16le(texts[i], strlen(texts[i]), out + o, total - o);
 		o += 2;
 	}
 	*len = (uint32_t)total;
