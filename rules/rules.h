@@ -26,9 +26,11 @@ struct result {
 	json_t *last_good;           /* --shadows: array of values as they were
 				      * in the newest shadow copy where this
 				      * was right (history.c), or NULL */
-	int by_events;               /* present only through the event logs:
-				      * the rule's own disk check found it
-				      * absent (scan.c's run_events) */
+	char *by_events;             /* present only through the event logs,
+				      * the rule's own disk check having found
+				      * it absent: which, "LABEL (n events)"
+				      * (scan.c's run_events), malloc'd; else
+				      * NULL */
 };
 
 

@@ -131,7 +131,7 @@ static void run_events(struct scan *s, const struct rule *r, struct result *res)
 			/* the disk's own checks did not show it, the logs do: say
 			 * so rather than fill the rule's sentence for the disk */
 			const char *label = json_string_value(json_object_get(spec, "label"));
-			char *was = res->summary;
+			char *was = res->summary, *seen;
 
 			/* an events-only rule has no disk check of its own: its
 			 * "absent" sentence is about these very logs */
@@ -140,14 +140,18 @@ static void run_events(struct scan *s, const struct rule *r, struct result *res)
 				was = NULL;
 			}
 
-			res->by_events = res->status == STATUS_ABSENT &&
-					 !(r->check->flags & CHECK_EVENTS_ONLY);
-			res->status = STATUS_PRESENT;
-			if (asprintf(&res->summary, "the event logs show it: %s (%d event%s)%s%s",
+			if (asprintf(&seen, "%s (%d event%s)",
 				     label ? label : json_string_value(json_object_get(spec, "provider")),
-				     n, n == 1 ? "" : "s",
-				     was ? "; on the disk: " : "", was ? was : "") < 0)
+				     n, n == 1 ? "" : "s") < 0)
+				seen = NULL;
+			if (res->status == STATUS_ABSENT && !(r->check->flags & CHECK_EVENTS_ONLY) &&
+			    seen)
+				res->by_events = strdup(seen);
+			res->status = STATUS_PRESENT;
+			if (asprintf(&res->summary, "the event logs show it: %s%s%s",
+				     seen ? seen : "?", was ? "; on the disk: " : "", was ? was : "") < 0)
 				res->summary = NULL;
+			free(seen);
 			free(was);
 		}
 	}
@@ -270,6 +274,7 @@ int scan_run(struct scan *s, const struct rule *rules, size_t nrules,
 			struct result *res = &s->results[--n];
 
 			free(res->summary);
+			free(res->by_events);
 			json_decref(res->evidence);
 			json_decref(res->vars);
 			json_decref(res->remediation);
@@ -325,6 +330,7 @@ void scan_release(struct scan *s)
 
 	for (i = 0; i < s->nresults; i++) {
 		free(s->results[i].summary);
+		free(s->results[i].by_events);
 		json_decref(s->results[i].evidence);
 		json_decref(s->results[i].vars);
 		json_decref(s->results[i].remediation);

@@ -260,6 +260,7 @@ START_TEST(test_every_scenario)
 			const char *f = json_string_value(v);
 			json_t *res = tu_result(after, f);
 			const char *sum = json_string_value(json_object_get(res, "summary"));
+			const char *seen;
 
 			if (!in_strings(after_ids, f) || why_left(sc->name, f))
 				continue;
@@ -267,6 +268,11 @@ START_TEST(test_every_scenario)
 				      strncmp(sum, "the event logs show it: ", 24) == 0 &&
 				      strstr(sum, "; on the disk: ") != NULL,
 				      "%s: %s still present after the repair: %s", sc->name, f, sum);
+			/* the repair named the same events the rescan shows */
+			seen = json_string_value(json_object_get(remain, f));
+			ck_assert_msg(seen && strncmp(sum + 24, seen, strlen(seen)) == 0 &&
+				      strncmp(sum + 24 + strlen(seen), "; on the disk: ", 15) == 0,
+				      "%s: %s: events_remain '%s', rescan '%s'", sc->name, f, seen, sum);
 		}
 		/* causes the old events alone keep present do not count below */
 		json_object_foreach(remain, id, a)

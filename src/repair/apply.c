@@ -150,16 +150,8 @@ static json_t *statuses(struct scan *s, json_t *ids, int *any_present, json_t *e
 			if (strcmp(result_id(r, i), id) != 0)
 				continue;
 			if (events && st == STATUS_PRESENT && r->by_events) {
-				/* "the event logs show it: LABEL (n events); on the disk: ..." */
-				const char *from = r->summary ? strstr(r->summary, "show it: ") : NULL;
-				const char *to = from ? strstr(from, "; on the disk") : NULL;
-
-				if (!from)
-					from = "show it: the event logs";
-				from += strlen("show it: ");
 				st = STATUS_ABSENT;
-				json_object_set_new(events, id, json_stringn(from, to ? (size_t)(to - from) :
-									     strlen(from)));
+				json_object_set_new(events, id, json_string(r->by_events));
 			}
 			json_object_set_new(o, id, json_string(status_name(st)));
 			if (st != STATUS_ABSENT)
