@@ -45,6 +45,12 @@ int ace_type_is_callback(uint8_t type)
 	return type >= ACE_ACCESS_ALLOWED_CALLBACK && type <= ACE_SYSTEM_ALARM_CALLBACK_OBJECT;
 }
 
+int ace_type_is_deny(uint8_t type)
+{
+	return type == ACE_ACCESS_DENIED || type == ACE_ACCESS_DENIED_OBJECT ||
+	       type == ACE_ACCESS_DENIED_CALLBACK || type == ACE_ACCESS_DENIED_CALLBACK_OBJECT;
+}
+
 static void acl_release(struct acl *acl)
 {
 	unsigned i;

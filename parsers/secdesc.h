@@ -113,6 +113,8 @@ int ace_type_is_object(uint8_t type);
 /* 1 for the callback ACE types (0x09..0x10), whose application data may
  * be a conditional expression. */
 int ace_type_is_callback(uint8_t type);
+/* 1 for the deny types: plain, object, callback and callback object. */
+int ace_type_is_deny(uint8_t type);
 
 /* Parse a self-relative descriptor, checked as Windows' RtlValid-
  * RelativeSecurityDescriptor and RtlValidAcl check it: revision 1,

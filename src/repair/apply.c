@@ -21,12 +21,6 @@
 #include "hiveedit.h"
 #include "image.h"
 
-/* The hive file a change edits, NULL for a change of no hive */
-static const char *change_hive(const struct plan *p, const struct change *c)
-{
-	return change_in_hive(c) ? plan_hive_path(p, c->hive) : NULL;
-}
-
 /* One change c written into the open hive h and read back. */
 static int hive_change(struct hive_edit *h, const struct change *c, struct err *err)
 {
@@ -74,7 +68,7 @@ static int hive_apply(struct plan *p, const char *path, uint8_t *buf, size_t len
 	for (i = 0; i < p->n; i++) {
 		const struct change *c = &p->c[i];
 
-		if (change_hive(p, c) && strcasecmp(change_hive(p, c), path) == 0 &&
+		if (change_in_hive(c) && strcasecmp(plan_hive_path(p, c->hive), path) == 0 &&
 		    hive_change(&h, c, err) < 0)
 			return -1;
 	}
@@ -384,30 +378,30 @@ static int hive_ranges(struct scan *s, struct plan *p, struct hive_bytes *hb)
 	return 0;
 }
 
-/* The hive files the plan writes: the one its values are in, and every
+/* hive's file at path added to hb[*n] unless it is there */
+static void hive_once(struct hive_bytes *hb, size_t *n, const char *path, enum repair_hive hive)
+{
+	size_t k;
+
+	for (k = 0; k < *n && strcasecmp(hb[k].path, path) != 0; k++)
+		;
+	if (k == *n && *n < PLAN_HIVES_MAX) {
+		hb[*n].hive = hive;
+		hb[(*n)++].path = path;
+	}
+}
+
+/* The hive files the plan writes: the ones its values are in, and every
  * hive whose logs it replays; *n of them. */
 static size_t plan_hives(const struct plan *p, struct hive_bytes *hb)
 {
-	size_t n = 0, i, k;
+	size_t n = 0, i;
 
-	for (i = 0; i < p->n; i++) {
-		const char *path = change_hive(p, &p->c[i]);
-
-		for (k = 0; path && k < n && strcasecmp(hb[k].path, path) != 0; k++)
-			;
-		if (path && k == n && n < PLAN_HIVES_MAX) {
-			hb[n].hive = p->c[i].hive;
-			hb[n++].path = path;
-		}
-	}
-	for (i = 0; i < p->nreplay; i++) {
-		for (k = 0; k < n && strcasecmp(hb[k].path, p->replay[i].path) != 0; k++)
-			;
-		if (k == n && n < PLAN_HIVES_MAX) {
-			hb[n].hive = p->replay[i].hive;
-			hb[n++].path = p->replay[i].path;
-		}
-	}
+	for (i = 0; i < p->n; i++)
+		if (change_in_hive(&p->c[i]))
+			hive_once(hb, &n, plan_hive_path(p, p->c[i].hive), p->c[i].hive);
+	for (i = 0; i < p->nreplay; i++)
+		hive_once(hb, &n, p->replay[i].path, p->replay[i].hive);
 	return n;
 }
 

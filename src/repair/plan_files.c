@@ -50,12 +50,6 @@ static const struct {
 	{ "S-1-5-32-545", KB_RX },
 };
 
-static int ace_denies(const struct ace *e)
-{
-	return e->type == ACE_ACCESS_DENIED || e->type == ACE_ACCESS_DENIED_OBJECT ||
-	       e->type == ACE_ACCESS_DENIED_CALLBACK || e->type == ACE_ACCESS_DENIED_CALLBACK_OBJECT;
-}
-
 static void ace_remove(struct acl *a, unsigned i)
 {
 	free(a->aces[i].appdata);
@@ -131,7 +125,7 @@ static int kb_drop_denies(struct secdesc *sd, const struct kb_tokens *t, int is_
 		char ace[SDDL_ACE_MAX], who[SID_STR_MAX + 64], rights[256], *grown = NULL;
 		uint32_t m = access_map_generic(e->mask, obj) & need;
 
-		if (!ace_denies(e) || !(w || y) || !m)
+		if (!ace_type_is_deny(e->type) || !(w || y) || !m)
 			continue;
 		if (sddl_ace_encode(e, SDDL_RIGHTS_FILE, ace, sizeof(ace)) < 0)
 			snprintf(ace, sizeof(ace), "(deny ACE %u)", i);

@@ -49,7 +49,6 @@ void vw_cut(char *s, size_t max);
 void vw_when(const char *iso, char *buf, size_t size);
 void vw_mask_words(uint32_t mask, enum access_object obj, char *buf, size_t size);
 const char *vw_ace_type_words(uint8_t type);
-int vw_ace_is_deny(uint8_t type);
 void vw_sid_words(const struct sid *s, char *buf, size_t size);
 void vw_inherit_words(uint8_t flags, int folder, char *buf, size_t size);
 

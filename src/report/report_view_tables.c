@@ -295,7 +295,7 @@ void vw_table_acl(struct vb *b, const char *caption, const char *sddl, enum acce
 			cells[1] = acc;
 			cells[2] = rights;
 			cells[3] = inh;
-			vw_vt_rowv(b, t, vw_ace_is_deny(a->type) ? VMARK_BAD : VMARK_NONE, cells);
+			vw_vt_rowv(b, t, ace_type_is_deny(a->type) ? VMARK_BAD : VMARK_NONE, cells);
 		}
 	}
 	secdesc_release(&sd);

@@ -336,12 +336,6 @@ const char *vw_ace_type_words(uint8_t type)
 	}
 }
 
-int vw_ace_is_deny(uint8_t type)
-{
-	return type == ACE_ACCESS_DENIED || type == ACE_ACCESS_DENIED_OBJECT ||
-	       type == ACE_ACCESS_DENIED_CALLBACK || type == ACE_ACCESS_DENIED_CALLBACK_OBJECT;
-}
-
 void vw_sid_words(const struct sid *s, char *buf, size_t size)
 {
 	const char *name = sid_name(s);

@@ -77,7 +77,7 @@ static void deny_names(const char *sddl, char *buf, size_t size)
 	for (i = 0; i < sd.dacl.count && o + 4 < size; i++) {
 		char acc[SID_STR_MAX + 64];
 
-		if (!vw_ace_is_deny(sd.dacl.aces[i].type) || (sd.dacl.aces[i].flags & ACE_INHERIT_ONLY))
+		if (!ace_type_is_deny(sd.dacl.aces[i].type) || (sd.dacl.aces[i].flags & ACE_INHERIT_ONLY))
 			continue;
 		vw_sid_words(&sd.dacl.aces[i].sid, acc, sizeof(acc));
 		o += (size_t)snprintf(buf + o, size - o, "%s%s", o ? ", " : "", vw_account_short(acc));
