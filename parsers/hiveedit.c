@@ -85,16 +85,30 @@ static int name_eq(const uint8_t *name, uint32_t nlen, int compressed,
 	return 1;
 }
 
+/* The nk cell at off (at least its fixed part): its data (*d) and cell
+ * size (*size, may be NULL). */
+static int nk_at(const struct hive_edit *h, uint32_t off, uint8_t **d, uint32_t *size,
+		 struct err *err)
+{
+	uint32_t n;
+
+	if (cell_at(h, off, d, &n, err) < 0)
+		return -E_CORRUPT;
+	if (size)
+		*size = n;
+	if (n < 0x4c || memcmp(*d, "nk", 2) != 0)
+		return err_set(err, -E_CORRUPT, "cell 0x%x is not a key", off);
+	return 0;
+}
+
 static int nk_named(const struct hive_edit *h, uint32_t off, const char *want,
 		    size_t wlen, struct err *err)
 {
 	uint8_t *d;
 	uint32_t size, nlen;
 
-	if (cell_at(h, off, &d, &size, err) < 0)
+	if (nk_at(h, off, &d, &size, err) < 0)
 		return -E_CORRUPT;
-	if (size < 0x4c || memcmp(d, "nk", 2) != 0)
-		return err_set(err, -E_CORRUPT, "cell 0x%x is not a key", off);
 	nlen = le16(d + 0x48);                                  /* 0x48 name length */
 	if (nlen > size - 0x4c)
 		return err_set(err, -E_CORRUPT, "key name of cell 0x%x overruns it", off);
@@ -363,18 +377,6 @@ int hive_edit_set_value(struct hive_edit *h, uint32_t vk, const uint8_t *data,
 	return 0;
 }
 
-/* The nk cell at off (at least its fixed part). */
-static int nk_at(const struct hive_edit *h, uint32_t off, uint8_t **d, struct err *err)
-{
-	uint32_t size;
-
-	if (cell_at(h, off, d, &size, err) < 0)
-		return -E_CORRUPT;
-	if (size < 0x4c || memcmp(*d, "nk", 2) != 0)
-		return err_set(err, -E_CORRUPT, "cell 0x%x is not a key", off);
-	return 0;
-}
-
 static void put_max(uint8_t *p, uint32_t v)
 {
 	if (le32(p) < v)
@@ -397,7 +399,7 @@ int hive_edit_add_value(struct hive_edit *h, uint32_t nk, const char *name,
 		return err_set(err, -E_USAGE, "value name of %u bytes", nlen);
 	if (len > VALUE_CELL_MAX)
 		return err_set(err, -E_UNSUPPORTED, "%u bytes would need big data", len);
-	if (nk_at(h, nk, &d, err) < 0)
+	if (nk_at(h, nk, &d, NULL, err) < 0)
 		return -E_CORRUPT;
 	count = le32(d + 0x24);                                  /* 0x24 values */
 	if (count >= LIMIT_REG_VALUES)
@@ -455,14 +457,17 @@ full:
 		       len);
 }
 
-/* The sk cell at off: its data (*d) and descriptor size. */
-static int sk_at(const struct hive_edit *h, uint32_t off, uint8_t **d, struct err *err)
+/* The sk cell at off: its data (*d) and cell size (*size, may be NULL). */
+static int sk_at(const struct hive_edit *h, uint32_t off, uint8_t **d, uint32_t *size,
+		 struct err *err)
 {
-	uint32_t size;
+	uint32_t n;
 
-	if (cell_at(h, off, d, &size, err) < 0)
+	if (cell_at(h, off, d, &n, err) < 0)
 		return -E_CORRUPT;
-	if (size < 0x14 || memcmp(*d, "sk", 2) != 0 || le32(*d + 0x10) > size - 0x14)
+	if (size)
+		*size = n;
+	if (n < 0x14 || memcmp(*d, "sk", 2) != 0 || le32(*d + 0x10) > n - 0x14)
 		return err_set(err, -E_CORRUPT, "cell 0x%x is not a security cell", off);
 	if (le32(*d + 0x0c) == 0)                                /* 0x0c references */
 		return err_set(err, -E_CORRUPT, "security cell 0x%x has no references", off);
@@ -474,7 +479,7 @@ int hive_edit_key_sd(const struct hive_edit *h, uint32_t nk, const uint8_t **sd,
 {
 	uint8_t *d, *k;
 
-	if (nk_at(h, nk, &d, err) < 0 || sk_at(h, le32(d + 0x2c), &k, err) < 0)
+	if (nk_at(h, nk, &d, NULL, err) < 0 || sk_at(h, le32(d + 0x2c), &k, NULL, err) < 0)
 		return -E_CORRUPT;
 	*sd = k + 0x14;
 	*len = le32(k + 0x10);
@@ -494,10 +499,10 @@ static int sk_find(const struct hive_edit *h, uint32_t start, const uint8_t *sd,
 	do {
 		uint32_t fl;
 
-		if (sk_at(h, cur, &k, err) < 0)
+		if (sk_at(h, cur, &k, NULL, err) < 0)
 			return -E_CORRUPT;
 		fl = le32(k + 0x04);                             /* 0x04 flink */
-		if (sk_at(h, fl, &next, err) < 0 || le32(next + 0x08) != cur)
+		if (sk_at(h, fl, &next, NULL, err) < 0 || le32(next + 0x08) != cur)
 			return err_set(err, -E_CORRUPT, "security cell list broken at 0x%x", cur);
 		if (cur != start && !hit && le32(k + 0x10) == len &&
 		    memcmp(k + 0x14, sd, len) == 0) {
@@ -534,10 +539,10 @@ int hive_edit_set_key_sd(struct hive_edit *h, uint32_t nk, const uint8_t *sd,
 
 	if (len < 20 || len > VALUE_CELL_MAX)
 		return err_set(err, -E_USAGE, "security descriptor of %u bytes", len);
-	if (nk_at(h, nk, &d, err) < 0)
+	if (nk_at(h, nk, &d, NULL, err) < 0)
 		return -E_CORRUPT;
 	old = le32(d + 0x2c);                                    /* 0x2c sk */
-	if (sk_at(h, old, &k, err) < 0 || cell_at(h, old, &k, &size, err) < 0)
+	if (sk_at(h, old, &k, &size, err) < 0)
 		return -E_CORRUPT;
 	if (le32(k + 0x10) == len && memcmp(k + 0x14, sd, len) == 0)
 		return 0;
