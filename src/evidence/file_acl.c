@@ -50,18 +50,25 @@ struct walk {
 	struct err *err;             /* fn's */
 };
 
-/* fn for an object that could not be read; its status. */
-static int walk_unreadable(struct walk *w, const char *path, int top, const struct err *e)
+/* fn for an object with no descriptor to judge (absent, or unreadable:
+ * e says why); its status. */
+static int walk_seen(struct walk *w, enum file_acl_seen seen, const char *path, int top,
+		     const struct err *e)
 {
 	struct file_acl_obj o;
 
 	memset(&o, 0, sizeof(o));
-	o.seen = FILE_ACL_UNREADABLE;
+	o.seen = seen;
 	o.path = path;
 	o.top = top;
 	o.token = &w->writer;
 	o.error = e;
 	return w->fn(w->ctx, &o, w->err);
+}
+
+static int walk_unreadable(struct walk *w, const char *path, int top, const struct err *e)
+{
+	return walk_seen(w, FILE_ACL_UNREADABLE, path, top, e);
 }
 
 /* One object read and handed to fn: fn's status when <0, else 0 (read)
@@ -132,16 +139,8 @@ static int walk_path(struct walk *w, const char *raw)
 	rc = fs_stat(w->ev->fs, pbuf, &st, &e2);
 	if (rc < 0)
 		return walk_unreadable(w, pbuf, 1, &e2);
-	if (rc == 0) {
-		struct file_acl_obj o;
-
-		memset(&o, 0, sizeof(o));
-		o.seen = FILE_ACL_ABSENT;
-		o.path = pbuf;
-		o.top = 1;
-		o.token = &w->writer;
-		return w->fn(w->ctx, &o, w->err);
-	}
+	if (rc == 0)
+		return walk_seen(w, FILE_ACL_ABSENT, pbuf, 1, NULL);
 	rc = walk_object(w, pbuf, st.inode, 0, st.is_dir, 1);
 	if (rc != 0 || !st.is_dir || st.is_reparse)
 		return rc < 0 ? rc : 0;
