@@ -33,15 +33,6 @@ static char *path_beside(const char *img, const char *name)
 	return p;
 }
 
-static json_t *parse(const struct tu_run *r)
-{
-	json_error_t je;
-	json_t *root = json_loads(r->out, 0, &je);
-
-	ck_assert_msg(root != NULL, "exit %d, bad JSON (%s): %s %s", r->status, je.text, r->out, r->err);
-	return root;
-}
-
 /* the change of the plan for (fixes, service, value), or NULL */
 static json_t *change(json_t *plan, const char *fixes, const char *service, const char *value)
 {
@@ -140,7 +131,7 @@ START_TEST(test_plan)
 	ck_assert_int_eq(tu_vssdoctor(&r, "repair", "--plan", "--format", "json", "--rules",
 				      tu_env("VSSD_RULES"), img, NULL), 0);
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
-	plan = parse(&r);
+	plan = tu_json_out(&r, NULL);
 	tu_run_free(&r);
 	ck_assert_uint_eq(json_array_size(json_object_get(plan, "changes")), 4);
 	c = change(plan, "cause3", "CryptSvc", "Security");
@@ -233,7 +224,7 @@ START_TEST(test_apply)
 	ck_assert_int_eq(tu_vssdoctor(&r, "repair", "--apply", "--output", target, "--format", "json",
 				      "--rules", tu_env("VSSD_RULES"), src, NULL), 0);
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
-	res = parse(&r);
+	res = tu_json_out(&r, NULL);
 	tu_run_free(&r);
 	ck_assert(json_is_true(json_object_get(res, "fixed")));
 	for (k = 0; k < 3 && applies[_i].fixed[k]; k++) {
@@ -315,7 +306,7 @@ START_TEST(test_partial)
 	ck_assert_int_eq(tu_vssdoctor(&r, "repair", "--apply", "--output", target, "--format", "json",
 				      "--rules", tu_env("VSSD_RULES"), img, NULL), 0);
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
-	res = parse(&r);
+	res = tu_json_out(&r, NULL);
 	tu_run_free(&r);
 	ck_assert_ptr_null(json_object_get(json_object_get(res, "after"), "service-binary-missing"));
 	json_decref(res);
@@ -355,7 +346,7 @@ START_TEST(test_cause1_deny_removed)
 	ck_assert_int_eq(tu_vssdoctor(&r, "repair", "--apply", "--output", target, "--format", "json",
 				      "--rules", tu_env("VSSD_RULES"), img, NULL), 0);
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
-	res = parse(&r);
+	res = tu_json_out(&r, NULL);
 	tu_run_free(&r);
 	ck_assert(json_is_true(json_object_get(res, "fixed")));
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(res, "after"), "cause1")), "absent");

@@ -67,16 +67,6 @@ static const char *tail(const char *s, size_t n)
 	return !s ? "" : len > n ? s + len - n : s;
 }
 
-static json_t *parse(const struct tu_run *r, const char *what)
-{
-	json_error_t je;
-	json_t *root = json_loads(r->out, 0, &je);
-
-	ck_assert_msg(root != NULL, "%s: exit %d, bad JSON (%s): %.300s %.300s", what, r->status,
-		      je.text, r->out, r->err);
-	return root;
-}
-
 static int in_strings(json_t *arr, const char *id)
 {
 	size_t i;
@@ -201,7 +191,7 @@ START_TEST(test_every_scenario)
 			      strstr(r.err, refusal(sc->name)) != NULL, "%s: %.600s", sc->name, r.err);
 		plan = json_pack("{s:[],s:[]}", "fixes", "not_repaired");
 	} else {
-		plan = parse(&r, sc->name);
+		plan = tu_json_out(&r, sc->name);
 	}
 	tu_run_free(&r);
 	json_array_foreach(pre, i, v) {
@@ -233,7 +223,7 @@ START_TEST(test_every_scenario)
 		after_ids = json_incref(pre);
 	}
 	if (!after_ids) {
-		json_t *done = parse(&r, sc->name), *after, *remain, *a;
+		json_t *done = tu_json_out(&r, sc->name), *after, *remain, *a;
 		const char *id;
 		int stays = 0;
 

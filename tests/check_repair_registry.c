@@ -89,15 +89,6 @@ static void hive_reads_clean(const uint8_t *hive, size_t len, const char *where,
 	free(k);
 }
 
-static json_t *parse(const struct tu_run *r)
-{
-	json_error_t je;
-	json_t *root = json_loads(r->out, 0, &je);
-
-	ck_assert_msg(root != NULL, "exit %d, bad JSON (%s): %s %s", r->status, je.text, r->out, r->err);
-	return root;
-}
-
 /* ---- scenarios repaired, rescanned, undone --------------------------------- */
 
 static const struct {
@@ -180,7 +171,7 @@ START_TEST(test_scenario)
 	ck_assert_int_eq(tu_vssdoctor(&r, "repair", "--apply", "--output", target, "--format", "json",
 				      "--rules", tu_env("VSSD_RULES"), src, NULL), 0);
 	ck_assert_msg(r.status == 0 || r.status == 1, "exit %d: %s", r.status, r.err);
-	res = parse(&r);
+	res = tu_json_out(&r, NULL);
 	tu_run_free(&r);
 	for (k = 0; k < 3 && cases[_i].fixed[k]; k++) {
 		const char *id = cases[_i].fixed[k];
@@ -247,7 +238,7 @@ START_TEST(test_plan_values)
 	ck_assert_int_eq(tu_vssdoctor(&r, "repair", "--plan", "--format", "json", "--rules",
 				      tu_env("VSSD_RULES"), img, NULL), 0);
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
-	plan = parse(&r);
+	plan = tu_json_out(&r, NULL);
 	tu_run_free(&r);
 	json_array_foreach(json_object_get(plan, "changes"), i, c) {
 		const char *v = json_string_value(json_object_get(c, "value"));
@@ -299,7 +290,7 @@ START_TEST(test_imagepath_binary_missing)
 
 	ck_assert_int_eq(tu_vssdoctor(&r, "repair", "--plan", "--format", "json", "--rules",
 				      tu_env("VSSD_RULES"), img, NULL), 0);
-	plan = parse(&r);
+	plan = tu_json_out(&r, NULL);
 	tu_run_free(&r);
 	ck_assert_uint_eq(json_array_size(json_object_get(plan, "changes")), 0);
 	json_array_foreach(json_object_get(plan, "not_repaired"), i, m)
@@ -331,7 +322,7 @@ START_TEST(test_imagepath_non_ascii)
 	ck_assert_int_eq(tu_vssdoctor(&r, "repair", "--apply", "--output", target, "--format", "json",
 				      "--rules", tu_env("VSSD_RULES"), src, NULL), 0);
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
-	res = parse(&r);
+	res = tu_json_out(&r, NULL);
 	tu_run_free(&r);
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(res, "after"),
 							   "service-imagepath-invalid")), "absent");

@@ -86,15 +86,6 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static json_t *parse(const struct tu_run *r)
-{
-	json_error_t je;
-	json_t *root = json_loads(r->out, 0, &je);
-
-	ck_assert_msg(root != NULL, "exit %d, bad JSON (%s): %s %s", r->status, je.text, r->out, r->err);
-	return root;
-}
-
 /* repair --apply of src into target, --format json: the report. */
 static json_t *apply(const char *src, const char *target)
 {
@@ -104,7 +95,7 @@ static json_t *apply(const char *src, const char *target)
 	ck_assert_int_eq(tu_vssdoctor(&r, "repair", "--apply", "--output", target, "--format", "json",
 				      "--rules", tu_env("VSSD_RULES"), src, NULL), 0);
 	ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
-	res = parse(&r);
+	res = tu_json_out(&r, NULL);
 	tu_run_free(&r);
 	ck_assert(json_is_true(json_object_get(res, "fixed")));
 	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(res, "before"), "cause1")), "present");
@@ -265,7 +256,7 @@ START_TEST(test_many_denied)
 	tu_run_free(&r);
 	ck_assert_int_eq(tu_vssdoctor(&r, "repair", "--plan", "--format", "json", "--rules",
 				      tu_env("VSSD_RULES"), img, NULL), 0);
-	res = parse(&r);
+	res = tu_json_out(&r, NULL);
 	tu_run_free(&r);
 	ck_assert_uint_eq(json_array_size(json_object_get(res, "changes")), MANY_DENIED);
 	json_decref(res);
@@ -342,7 +333,7 @@ START_TEST(test_over_limit)
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_ptr_nonnull(strstr(r.err, "cause1 left to the manual fix: 4100 WinSxS objects to change, "
 				     "over the limit of 4096 changes of one repair"));
-	res = parse(&r);
+	res = tu_json_out(&r, NULL);
 	tu_run_free(&r);
 	ck_assert_uint_eq(json_array_size(json_object_get(res, "changes")), 0);
 	json_array_foreach(json_object_get(res, "not_repaired"), i, m)

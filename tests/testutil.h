@@ -43,6 +43,10 @@ void tu_run_free(struct tu_run *r);
 /* Run vssdoctor with the given arguments (NULL-terminated). */
 int tu_vssdoctor(struct tu_run *r, const char *arg, ...);
 
+/* r's stdout parsed as JSON (caller json_decref); the test fails on bad
+ * JSON, naming what (may be NULL), the exit status and the start of
+ * stdout and stderr. */
+json_t *tu_json_out(const struct tu_run *r, const char *what);
 /* Scan source with the test rules (JSON report): the parsed report
  * (caller json_decref; the test fails on bad JSON) and r (caller
  * tu_run_free). */

@@ -10,16 +10,21 @@
 
 #include "scenario.h"
 
-json_t *tu_scan_json(const char *source, struct tu_run *r)
+json_t *tu_json_out(const struct tu_run *r, const char *what)
 {
 	json_error_t je;
-	json_t *root;
+	json_t *root = json_loads(r->out ? r->out : "", 0, &je);
 
+	ck_assert_msg(root != NULL, "%s%sexit %d, bad JSON (%s): %.300s %.300s", what ? what : "",
+		      what ? ": " : "", r->status, je.text, r->out ? r->out : "", r->err ? r->err : "");
+	return root;
+}
+
+json_t *tu_scan_json(const char *source, struct tu_run *r)
+{
 	tu_vssdoctor(r, "scan", "--format", "json", "--rules", tu_env("VSSD_RULES"),
 		     source, NULL);
-	root = json_loads(r->out, 0, &je);
-	ck_assert_msg(root != NULL, "exit %d, bad JSON (%s): %s", r->status, je.text, r->err);
-	return root;
+	return tu_json_out(r, NULL);
 }
 
 json_t *tu_normalise(const char *text)
